@@ -1,0 +1,79 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "plancal",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "plancal", targets: ["plancal"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // The only target that sees libical's C API.
+        .systemLibrary(
+            name: "CLibical",
+            pkgConfig: "libical",
+            providers: [.apt(["libical-dev"])]
+        ),
+        .target(name: "ICal", dependencies: ["CLibical"], swiftSettings: strict),
+        .target(
+            name: "PlanCore",
+            dependencies: ["ICal", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(name: "PlanFeed", dependencies: ["PlanCore", "ICal"], swiftSettings: strict),
+        .target(
+            name: "PlanStore",
+            dependencies: ["PlanCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PlanServer",
+            dependencies: [
+                "PlanCore", "PlanFeed", "PlanStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Templates")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "plancal",
+            dependencies: [
+                "PlanCore", "PlanFeed", "PlanStore", "PlanServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ICalTests", dependencies: ["ICal"], swiftSettings: strict),
+        .testTarget(
+            name: "PlanCoreTests",
+            dependencies: ["PlanCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "PlanFeedTests", dependencies: ["PlanFeed", "PlanCore", "ICal"], swiftSettings: strict),
+        .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanCore"], swiftSettings: strict),
+        .testTarget(
+            name: "PlanServerTests",
+            dependencies: [
+                "PlanServer", "PlanCore", "PlanStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

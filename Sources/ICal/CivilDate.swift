@@ -1,0 +1,149 @@
+import Foundation
+
+/// A day in the proleptic Gregorian calendar, with no time and no zone: the unit
+/// plancal schedules in. Ordering is chronological.
+public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Four-digit year.
+    public let year: Int
+    /// Month, 1...12.
+    public let month: Int
+    /// Day of the month, 1...31 (checked against the month).
+    public let day: Int
+
+    /// Creates a date, or returns nil when the day does not exist (e.g. 30/02).
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month),
+              (1...CivilDate.daysIn(month: month, year: year)).contains(day) else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Parses `yyyy-mm-dd` (ISO 8601) or `dd/mm/yyyy` (the Vietnamese way).
+    public init?(parsing text: String) {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if let (y, m, d) = CivilDate.split(t, separator: "-", order: (0, 1, 2), widths: (4, 2, 2)) {
+            self.init(year: y, month: m, day: d)
+        } else if let (d, m, y) = CivilDate.split(t, separator: "/", order: (0, 1, 2), widths: (2, 2, 4)) {
+            self.init(year: y, month: m, day: d)
+        } else {
+            return nil
+        }
+    }
+
+    private static func split(_ text: String, separator: Character, order: (Int, Int, Int),
+                              widths: (Int, Int, Int)) -> (Int, Int, Int)? {
+        let parts = text.split(separator: separator, omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return nil }
+        let expected = [widths.0, widths.1, widths.2]
+        var values: [Int] = []
+        for (part, width) in zip(parts, expected) {
+            // Accept one-digit day/month in dd/mm/yyyy ("7/5/2026"), never a short year.
+            let okWidth = part.count == width || (width == 2 && part.count == 1)
+            guard okWidth, part.allSatisfy({ $0.isASCII && $0.isNumber }), let v = Int(part) else { return nil }
+            values.append(v)
+        }
+        return (values[0], values[1], values[2])
+    }
+
+    /// Number of days in a month of a year.
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 (negative before).
+    public var daysSinceEpoch: Int {
+        // Howard Hinnant's days_from_civil.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    /// The date a number of days since 1970-01-01.
+    public init(daysSinceEpoch z0: Int) {
+        let z = z0 + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        self.year = y
+        self.month = m
+        self.day = d
+    }
+
+    /// This date moved by a number of days.
+    public func adding(days: Int) -> CivilDate { CivilDate(daysSinceEpoch: daysSinceEpoch + days) }
+
+    /// Days from this date to another (positive when `other` is later).
+    public func days(until other: CivilDate) -> Int { other.daysSinceEpoch - daysSinceEpoch }
+
+    /// Calendar quarter, 1...4.
+    public var quarter: Int { (month - 1) / 3 + 1 }
+
+    /// `yyyy-mm-dd`.
+    public var iso: String { String(format: "%04d-%02d-%02d", year, month, day) }
+
+    /// `dd/mm/yyyy`, the form Vietnamese readers expect.
+    public var vietnamese: String { String(format: "%02d/%02d/%04d", day, month, year) }
+
+    /// `yyyymmdd`, as in iCalendar DATE values.
+    public var basic: String { String(format: "%04d%02d%02d", year, month, day) }
+
+    public var description: String { iso }
+
+    public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    /// The date in a fixed UTC offset at an instant.
+    public init(instant: Date, utcOffsetSeconds: Int) {
+        let seconds = Int(instant.timeIntervalSince1970.rounded(.down)) + utcOffsetSeconds
+        self.init(daysSinceEpoch: Int((Double(seconds) / 86_400).rounded(.down)))
+    }
+}
+
+/// A moment in UTC with second precision, as DTSTAMP, LAST-MODIFIED and COMPLETED need.
+public struct UTCDateTime: Hashable, Comparable, Sendable {
+    /// Seconds since 1970-01-01T00:00:00Z.
+    public let secondsSinceEpoch: Int
+
+    /// Creates a timestamp from seconds since the epoch.
+    public init(secondsSinceEpoch: Int) { self.secondsSinceEpoch = secondsSinceEpoch }
+
+    /// Creates a timestamp from a Foundation date (truncated to the second).
+    public init(_ date: Date) { self.secondsSinceEpoch = Int(date.timeIntervalSince1970.rounded(.down)) }
+
+    /// Midnight UTC at the start of a day.
+    public init(startOf date: CivilDate) { self.secondsSinceEpoch = date.daysSinceEpoch * 86_400 }
+
+    /// The Foundation date.
+    public var date: Date { Date(timeIntervalSince1970: TimeInterval(secondsSinceEpoch)) }
+
+    var parts: (date: CivilDate, hour: Int, minute: Int, second: Int) {
+        let days = Int((Double(secondsSinceEpoch) / 86_400).rounded(.down))
+        let rest = secondsSinceEpoch - days * 86_400
+        return (CivilDate(daysSinceEpoch: days), rest / 3600, rest % 3600 / 60, rest % 60)
+    }
+
+    /// ISO 8601 with a `Z`, e.g. `2026-11-29T06:27:38Z`.
+    public var iso: String {
+        let p = parts
+        return String(format: "%@T%02d:%02d:%02dZ", p.date.iso, p.hour, p.minute, p.second)
+    }
+
+    public static func < (lhs: UTCDateTime, rhs: UTCDateTime) -> Bool {
+        lhs.secondsSinceEpoch < rhs.secondsSinceEpoch
+    }
+}

@@ -1,0 +1,47 @@
+internal import CLibical
+import Foundation
+
+/// An RFC 5545 recurrence rule, parsed and expanded by libical.
+public struct RecurrenceRule: Sendable, Equatable {
+    /// The rule as written, e.g. `FREQ=YEARLY;BYMONTH=11;BYMONTHDAY=15`.
+    public let text: String
+    /// The rule's FREQ, e.g. `YEARLY`.
+    public let frequency: String
+
+    /// Parses a rule; throws when libical cannot read it.
+    public init(_ text: String) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw ICalError.invalidRecurrenceRule(rule: text, reason: "empty rule") }
+        guard !trimmed.utf8.contains(0), trimmed.allSatisfy(\.isASCII) else {
+            throw ICalError.invalidRecurrenceRule(rule: text, reason: "rules are plain ASCII")
+        }
+        plancal_icalerror_clear()
+        let rule = icalrecurrencetype_from_string(trimmed)
+        guard rule.freq != ICAL_NO_RECURRENCE, plancal_icalerrno() == ICAL_NO_ERROR else {
+            throw ICalError.invalidRecurrenceRule(rule: text, reason: "libical cannot parse it (check FREQ and the BY* parts)")
+        }
+        self.text = trimmed
+        self.frequency = String(cString: icalrecur_freq_to_string(rule.freq))
+    }
+
+    /// Every date the rule gives from `start` (which counts as the first occurrence
+    /// only when it matches the rule) up to and including `end`.
+    ///
+    /// - Parameter limit: a guard against rules like `FREQ=DAILY` over centuries.
+    public func dates(from start: CivilDate, through end: CivilDate, limit: Int = 10_000) throws -> [CivilDate] {
+        let rule = icalrecurrencetype_from_string(text)
+        guard let iterator = icalrecur_iterator_new(rule, ICalTime.date(start).raw) else {
+            throw ICalError.unusableRecurrenceRule(rule: text, start: start.iso)
+        }
+        defer { icalrecur_iterator_free(iterator) }
+        var out: [CivilDate] = []
+        while out.count < limit {
+            let t = icalrecur_iterator_next(iterator)
+            if icaltime_is_null_time(t) != 0 { break }
+            guard let d = CivilDate(year: Int(t.year), month: Int(t.month), day: Int(t.day)) else { break }
+            if d > end { break }
+            out.append(d)
+        }
+        return out
+    }
+}

@@ -1,0 +1,59 @@
+public import ICal
+
+/// The state of every occurrence, folded from the append-only history.
+public struct CompletionLedger: Sendable {
+    /// A unit's standing completion of an occurrence.
+    public struct Completion: Sendable, Equatable {
+        /// The `done` record in force.
+        public var record: CompletionRecord
+        /// The unit.
+        public var unit: String { record.unit }
+        /// The day it was done.
+        public var doneOn: CivilDate { record.doneOn! }
+    }
+
+    /// Every record, oldest first.
+    public let records: [CompletionRecord]
+    private var active: [String: [Completion]] = [:]
+    private var changes: [String: (count: Int, last: UTCDateTime)] = [:]
+
+    /// Folds records (oldest first).
+    public init(records: [CompletionRecord]) {
+        self.records = records
+        var state: [String: [String: CompletionRecord]] = [:]
+        for r in records {
+            guard let occ = r.occurrenceID else { continue }
+            switch r.action {
+            case .done: state[occ, default: [:]][r.unit] = r
+            case .undo: state[occ]?[r.unit] = nil
+            default: continue
+            }
+            let c = changes[occ]
+            changes[occ] = ((c?.count ?? 0) + 1, max(c?.last ?? r.recordedAt, r.recordedAt))
+        }
+        for (occ, byUnit) in state {
+            let list = byUnit.values.sorted { ($0.doneOn!, $0.unit) < ($1.doneOn!, $1.unit) }.map { Completion(record: $0) }
+            if !list.isEmpty { active[occ] = list }
+        }
+    }
+
+    /// Standing completions of an occurrence, earliest first.
+    public func completions(of occurrenceID: String) -> [Completion] { active[occurrenceID] ?? [] }
+
+    /// The earliest standing completion, which decides on-time or late.
+    public func firstCompletion(of occurrenceID: String) -> Completion? { active[occurrenceID]?.first }
+
+    /// The standing completion by one unit.
+    public func completion(of occurrenceID: String, by unit: String) -> Completion? {
+        active[occurrenceID]?.first { $0.unit == unit }
+    }
+
+    /// How many records changed an occurrence (done, undo): added to its SEQUENCE.
+    public func changeCount(of occurrenceID: String) -> Int { changes[occurrenceID]?.count ?? 0 }
+
+    /// When the occurrence's records last changed.
+    public func lastChange(of occurrenceID: String) -> UTCDateTime? { changes[occurrenceID]?.last }
+
+    /// Ad hoc records (news, meetings, training), oldest first.
+    public var adHoc: [CompletionRecord] { records.filter { $0.occurrenceID == nil } }
+}

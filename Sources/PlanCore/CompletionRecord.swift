@@ -1,0 +1,112 @@
+public import ICal
+import Foundation
+
+/// One entry of the append-only completion history. Nothing is ever deleted: an
+/// undo or a correction is a new record.
+public struct CompletionRecord: Sendable, Equatable {
+    /// What the record says.
+    public enum Action: String, Sendable, CaseIterable {
+        /// An occurrence was done (a later `done` by the same unit corrects an earlier one).
+        case done
+        /// An earlier `done` is withdrawn.
+        case undo
+        /// An ad hoc news item (counts for G6.T3 in its quarter).
+        case news
+        /// An ad hoc dissemination meeting (reach for G6.T1, organisations for G6.T2).
+        case meeting
+        /// A training session actually held.
+        case training
+    }
+
+    /// Row id in the store; nil before it is stored.
+    public var id: Int64?
+    /// The plan's id.
+    public var plan: String
+    /// What happened.
+    public var action: Action
+    /// The occurrence, for `done` and `undo`.
+    public var occurrenceID: String?
+    /// The unit that did it.
+    public var unit: String
+    /// The day it was done (not for `undo`).
+    public var doneOn: CivilDate?
+    /// Who recorded it (a person's name or a token's label).
+    public var recordedBy: String
+    /// When it was recorded.
+    public var recordedAt: UTCDateTime
+    /// Evidence link, e.g. the published article.
+    public var evidenceURL: String?
+    /// Free text.
+    public var note: String?
+    /// Residents reached.
+    public var reached: Int?
+    /// Participants.
+    public var participants: Int?
+    /// Organisations (unit ids) informed, for meetings.
+    public var organisations: [String]
+    /// Why, for an undo.
+    public var reason: String?
+
+    /// A record; ids are assigned by the store.
+    public init(id: Int64? = nil, plan: String, action: Action, occurrenceID: String?, unit: String,
+                doneOn: CivilDate?, recordedBy: String, recordedAt: UTCDateTime, evidenceURL: String? = nil,
+                note: String? = nil, reached: Int? = nil, participants: Int? = nil, organisations: [String] = [],
+                reason: String? = nil) {
+        self.id = id
+        self.plan = plan
+        self.action = action
+        self.occurrenceID = occurrenceID
+        self.unit = unit
+        self.doneOn = doneOn
+        self.recordedBy = recordedBy
+        self.recordedAt = recordedAt
+        self.evidenceURL = evidenceURL
+        self.note = note
+        self.reached = reached
+        self.participants = participants
+        self.organisations = organisations
+        self.reason = reason
+    }
+}
+
+/// Completion records of a plan, kept where the caller chooses (SQLite by default).
+///
+/// Implementations append atomically: `append` runs `check` on the occurrence's
+/// existing records and the insert in one exclusive transaction, so two writers
+/// cannot both pass the same check.
+public protocol CompletionStore: Sendable {
+    /// Appends a record unless `check` (given the existing records of the same plan and
+    /// occurrence, oldest first) returns false or throws. Returns the stored record, or nil
+    /// when `check` declined.
+    func append(_ record: CompletionRecord,
+                check: @Sendable ([CompletionRecord]) throws -> Bool) throws -> CompletionRecord?
+    /// Every record of a plan, oldest first.
+    func records(plan: String) throws -> [CompletionRecord]
+}
+
+/// A store in memory, for tests and dry runs.
+public final class InMemoryCompletionStore: CompletionStore, @unchecked Sendable {
+    private var rows: [CompletionRecord] = []
+    private let lock = NSLock()
+
+    /// An empty store.
+    public init() {}
+
+    public func append(_ record: CompletionRecord,
+                       check: @Sendable ([CompletionRecord]) throws -> Bool) throws -> CompletionRecord? {
+        lock.lock()
+        defer { lock.unlock() }
+        let existing = rows.filter { $0.plan == record.plan && $0.occurrenceID != nil && $0.occurrenceID == record.occurrenceID }
+        guard try check(existing) else { return nil }
+        var stored = record
+        stored.id = Int64(rows.count + 1)
+        rows.append(stored)
+        return stored
+    }
+
+    public func records(plan: String) throws -> [CompletionRecord] {
+        lock.lock()
+        defer { lock.unlock() }
+        return rows.filter { $0.plan == plan }
+    }
+}

@@ -1,0 +1,249 @@
+public import ICal
+import Foundation
+
+/// Why a completion could not be recorded. Messages are in Vietnamese (they reach
+/// ward officials as they are); `field` names the input at fault.
+public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unknownOccurrence(String, suggestions: [String])
+    case unknownUnit(String, known: [String])
+    case notInvolved(unit: String, occurrence: String, allowed: [String])
+    case dateOutsidePlan(CivilDate, start: CivilDate, end: CivilDate)
+    case dateInFuture(CivilDate, today: CivilDate)
+    case invalidURL(String)
+    case invalidCount(field: String, value: Int, max: Int)
+    case notDone(occurrence: String, unit: String)
+    case missing(field: String)
+    case tooLong(field: String, max: Int)
+    case unknownOrganisation(String)
+    case notAllowed(String)
+
+    /// The input field at fault, for API errors.
+    public var field: String? {
+        switch self {
+        case .unknownOccurrence: return "occurrence"
+        case .unknownUnit, .notInvolved: return "unit"
+        case .dateOutsidePlan, .dateInFuture: return "on"
+        case .invalidURL: return "evidence"
+        case let .invalidCount(field, _, _): return field
+        case .notDone: return "occurrence"
+        case let .missing(field), let .tooLong(field, _): return field
+        case .unknownOrganisation: return "organisations"
+        case .notAllowed: return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .unknownOccurrence(id, suggestions):
+            let hint = suggestions.isEmpty ? "" : " Có phải bạn muốn: \(suggestions.joined(separator: ", "))?"
+            return "Không có công việc \"\(id)\" trong kế hoạch.\(hint)"
+        case let .unknownUnit(id, known):
+            return "Không có đơn vị \"\(id)\" trong kế hoạch. Các đơn vị: \(known.joined(separator: ", "))"
+        case let .notInvolved(unit, occurrence, allowed):
+            return "Đơn vị \"\(unit)\" không chủ trì, không phối hợp thực hiện \"\(occurrence)\" (các đơn vị được ghi nhận: \(allowed.joined(separator: ", ")))"
+        case let .dateOutsidePlan(d, start, end):
+            return "Ngày \(d.vietnamese) nằm ngoài thời gian của kế hoạch (\(start.vietnamese) – \(end.vietnamese))"
+        case let .dateInFuture(d, today):
+            return "Ngày \(d.vietnamese) chưa đến (hôm nay là \(today.vietnamese)); chỉ ghi nhận việc đã làm"
+        case let .invalidURL(u):
+            return "Đường dẫn minh chứng \"\(u)\" không hợp lệ: cần một địa chỉ http:// hoặc https:// đầy đủ"
+        case let .invalidCount(field, value, max):
+            return "Số \(field) = \(value) không hợp lệ: cần một số từ 0 đến \(Vietnamese.number(max))"
+        case let .notDone(occurrence, unit):
+            return "\"\(occurrence)\" chưa được đơn vị \"\(unit)\" ghi nhận hoàn thành, không có gì để hủy"
+        case let .missing(field):
+            return "Thiếu thông tin bắt buộc: \(field)"
+        case let .tooLong(field, max):
+            return "\(field) quá dài (tối đa \(max) ký tự)"
+        case let .unknownOrganisation(id):
+            return "Không có tổ chức \"\(id)\" trong kế hoạch"
+        case let .notAllowed(why):
+            return why
+        }
+    }
+}
+
+/// Records completions, undos and ad hoc Goal 6 events, after checking them against the plan.
+public struct CompletionService: Sendable {
+    /// The plan.
+    public let plan: Plan
+    /// Its occurrences.
+    public let occurrences: [Occurrence]
+    /// Where records go.
+    public let store: any CompletionStore
+    private let schedule: Schedule
+
+    /// The most a count may be when the plan gives no population.
+    public static let maxCount = 10_000_000
+    /// The longest note or reason.
+    public static let maxText = 2000
+
+    /// A service over a plan and a store.
+    public init(plan: Plan, store: any CompletionStore) throws {
+        self.plan = plan
+        self.store = store
+        self.schedule = Schedule(plan: plan)
+        self.occurrences = try schedule.occurrences()
+    }
+
+    /// What a `done` did.
+    public enum Outcome: Sendable, Equatable {
+        /// A new record was appended.
+        case recorded(CompletionRecord)
+        /// The unit had already recorded it; nothing was written.
+        case alreadyRecorded(CompletionRecord)
+    }
+
+    /// The details of a completion.
+    public struct Details: Sendable {
+        public var doneOn: CivilDate?
+        public var evidenceURL: String?
+        public var note: String?
+        public var reached: Int?
+        public var participants: Int?
+        public var organisations: [String]
+
+        /// Details; a nil day means today.
+        public init(doneOn: CivilDate? = nil, evidenceURL: String? = nil, note: String? = nil, reached: Int? = nil,
+                    participants: Int? = nil, organisations: [String] = []) {
+            self.doneOn = doneOn
+            self.evidenceURL = evidenceURL
+            self.note = note
+            self.reached = reached
+            self.participants = participants
+            self.organisations = organisations
+        }
+    }
+
+    /// The occurrence with an id, or an error suggesting the nearest ids.
+    public func occurrence(_ id: String) throws -> Occurrence {
+        if let o = occurrences.first(where: { $0.id == id }) { return o }
+        throw CompletionError.unknownOccurrence(id, suggestions: Suggest.nearest(id, in: occurrences.map(\.id)))
+    }
+
+    /// Checks that a unit exists and may record an occurrence (owner, participant, or a member
+    /// or the collective of one).
+    public func checkUnit(_ unit: String, for occurrence: Occurrence) throws {
+        guard plan.unit(unit) != nil else {
+            throw CompletionError.unknownUnit(unit, known: plan.allUnits.map(\.id))
+        }
+        guard schedule.involves(occurrence, unit) else {
+            throw CompletionError.notInvolved(unit: unit, occurrence: occurrence.id, allowed: occurrence.units)
+        }
+    }
+
+    private func checkDetails(_ d: Details, today: CivilDate) throws -> CivilDate {
+        let day = d.doneOn ?? today
+        guard day >= plan.start, day <= plan.end else {
+            throw CompletionError.dateOutsidePlan(day, start: plan.start, end: plan.end)
+        }
+        guard day <= today else { throw CompletionError.dateInFuture(day, today: today) }
+        if let url = d.evidenceURL, !Validation.isHTTPURL(url) { throw CompletionError.invalidURL(url) }
+        let maxCount = plan.population ?? CompletionService.maxCount
+        if let n = d.reached, !(0...maxCount).contains(n) {
+            throw CompletionError.invalidCount(field: "reached", value: n, max: maxCount)
+        }
+        if let n = d.participants, !(0...maxCount).contains(n) {
+            throw CompletionError.invalidCount(field: "participants", value: n, max: maxCount)
+        }
+        if let note = d.note, note.count > CompletionService.maxText {
+            throw CompletionError.tooLong(field: "note", max: CompletionService.maxText)
+        }
+        for org in d.organisations where plan.unit(org) == nil { throw CompletionError.unknownOrganisation(org) }
+        return day
+    }
+
+    /// Records that a unit did an occurrence. A second `done` by the same unit changes
+    /// nothing and says so, unless `correct` is set: then it supersedes the first.
+    public func markDone(_ occurrenceID: String, unit: String, details: Details, recordedBy: String,
+                         correct: Bool = false, now: UTCDateTime, today: CivilDate) throws -> Outcome {
+        let o = try occurrence(occurrenceID)
+        try checkUnit(unit, for: o)
+        let day = try checkDetails(details, today: today)
+        let by = try checkRecorder(recordedBy)
+        let record = CompletionRecord(
+            plan: plan.id, action: .done, occurrenceID: o.id, unit: unit, doneOn: day, recordedBy: by,
+            recordedAt: now, evidenceURL: details.evidenceURL, note: details.note, reached: details.reached,
+            participants: details.participants, organisations: details.organisations)
+        let box = ExistingBox()
+        let stored = try store.append(record) { existing in
+            let standing = CompletionLedger(records: existing).completion(of: o.id, by: unit)
+            box.value = standing?.record
+            return standing == nil || correct
+        }
+        if let stored { return .recorded(stored) }
+        return .alreadyRecorded(box.value!)
+    }
+
+    /// Withdraws a unit's completion of an occurrence (a new `undo` record).
+    public func undo(_ occurrenceID: String, unit: String, reason: String, recordedBy: String,
+                     now: UTCDateTime) throws -> CompletionRecord {
+        let o = try occurrence(occurrenceID)
+        try checkUnit(unit, for: o)
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw CompletionError.missing(field: "reason") }
+        guard why.count <= CompletionService.maxText else {
+            throw CompletionError.tooLong(field: "reason", max: CompletionService.maxText)
+        }
+        let by = try checkRecorder(recordedBy)
+        let record = CompletionRecord(plan: plan.id, action: .undo, occurrenceID: o.id, unit: unit, doneOn: nil,
+                                      recordedBy: by, recordedAt: now, reason: why)
+        let stored = try store.append(record) { existing in
+            CompletionLedger(records: existing).completion(of: o.id, by: unit) != nil
+        }
+        guard let stored else { throw CompletionError.notDone(occurrence: o.id, unit: unit) }
+        return stored
+    }
+
+    /// Records an ad hoc event that counts for Goal 6: a news item, a dissemination meeting,
+    /// or a training session actually held.
+    public func recordAdHoc(_ action: CompletionRecord.Action, unit: String, details: Details, recordedBy: String,
+                            now: UTCDateTime, today: CivilDate) throws -> CompletionRecord {
+        precondition([.news, .meeting, .training].contains(action))
+        guard plan.unit(unit) != nil else { throw CompletionError.unknownUnit(unit, known: plan.allUnits.map(\.id)) }
+        let day = try checkDetails(details, today: today)
+        if action == .news, details.evidenceURL == nil { throw CompletionError.missing(field: "evidence") }
+        let by = try checkRecorder(recordedBy)
+        let record = CompletionRecord(
+            plan: plan.id, action: action, occurrenceID: nil, unit: unit, doneOn: day, recordedBy: by, recordedAt: now,
+            evidenceURL: details.evidenceURL, note: details.note, reached: details.reached,
+            participants: details.participants, organisations: details.organisations)
+        return try store.append(record) { _ in true }!
+    }
+
+    private func checkRecorder(_ name: String) throws -> String {
+        let by = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !by.isEmpty else { throw CompletionError.missing(field: "by") }
+        guard by.count <= 200 else { throw CompletionError.tooLong(field: "by", max: 200) }
+        return by
+    }
+}
+
+/// Carries what the store's check saw out of its closure.
+private final class ExistingBox: @unchecked Sendable {
+    var value: CompletionRecord?
+}
+
+/// Nearest-id suggestions for a mistyped occurrence id.
+enum Suggest {
+    static func nearest(_ id: String, in ids: [String], count: Int = 3) -> [String] {
+        let scored = ids.map { ($0, distance(id.lowercased(), $0)) }
+        let limit = max(3, id.count / 3)
+        return scored.filter { $0.1 <= limit }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(count).map(\.0)
+    }
+
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var prev = Array(0...b.count)
+        for i in 1...a.count {
+            var cur = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            prev = cur
+        }
+        return prev[b.count]
+    }
+}

@@ -1,0 +1,221 @@
+public import ICal
+
+/// Where an occurrence stands on a given day.
+public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
+    case doneOnTime = "done-on-time"
+    case doneLate = "done-late"
+    case overdue
+    case dueSoon = "due-soon"
+    case upcoming
+
+    /// Vietnamese label.
+    public var label: String {
+        switch self {
+        case .doneOnTime: return "Hoàn thành đúng hạn"
+        case .doneLate: return "Hoàn thành trễ hạn"
+        case .overdue: return "Quá hạn"
+        case .dueSoon: return "Sắp đến hạn"
+        case .upcoming: return "Chưa đến hạn"
+        }
+    }
+
+    /// Days before the last day from which an open occurrence is "due soon".
+    public static let dueSoonDays = 14
+
+    /// The state of an occurrence on `today`.
+    public static func of(_ o: Occurrence, ledger: CompletionLedger, today: CivilDate) -> OccurrenceState {
+        if let done = ledger.firstCompletion(of: o.id) { return done.doneOn <= o.last ? .doneOnTime : .doneLate }
+        if today > o.last { return .overdue }
+        if today >= o.first || o.last.days(until: today) >= -dueSoonDays { return .dueSoon }
+        return .upcoming
+    }
+}
+
+/// Goal 6 and per-unit compliance on a given day (II.2.6; closing paragraph for reports).
+public struct ComplianceReport: Sendable, Encodable {
+    /// The obligation whose per-unit occurrences are the annual reports (closing paragraph).
+    public static let annualReportObligation = "annual-report"
+    /// G6.T1's goal: 80% of residents by the end of the plan.
+    public static let reachGoal = 0.8
+
+    /// G6.T3 in one quarter.
+    public struct Quarter: Sendable, Encodable {
+        public enum State: String, Sendable, Encodable { case met, late, missed, open }
+        /// e.g. `2026-Q4`.
+        public var key: String
+        /// e.g. `quý IV/2026`.
+        public var label: String
+        public var state: State
+        /// News items published in the quarter (or, when late, after it).
+        public var items: [NewsItem]
+    }
+
+    /// A news item counted for G6.T3.
+    public struct NewsItem: Sendable, Encodable {
+        public var date: String
+        public var url: String?
+        public var unit: String
+        /// `occurrence` id or `ad-hoc`.
+        public var source: String
+    }
+
+    /// An organisation's G6.T2 standing in the year.
+    public struct Organisation: Sendable, Encodable {
+        public var id: String
+        public var name: String
+        /// First day it was recorded as informed in the year, if it was.
+        public var informedOn: String?
+    }
+
+    /// G6.T2 for the year.
+    public struct Dissemination: Sendable, Encodable {
+        public var year: Int
+        public var organisations: [Organisation]
+        public var informed: Int
+        public var total: Int
+        public var share: Double
+        public var met: Bool
+    }
+
+    /// G6.T1 so far.
+    public struct Reach: Sendable, Encodable {
+        public var reached: Int
+        public var population: Int?
+        /// reached / population, when the population is known.
+        public var share: Double?
+        /// Where a straight line from 0 at the plan's start to 80% at its end stands today.
+        public var path: Double
+        public var goal: Double
+        /// share ≥ path; nil without a population.
+        public var onTrack: Bool?
+    }
+
+    /// A unit's record for the year.
+    public struct UnitLine: Sendable, Encodable {
+        public var id: String
+        public var name: String
+        /// State of its annual report for the year, if it owes one.
+        public var annualReport: OccurrenceState?
+        /// Occurrences it owns that fell due in the year up to today.
+        public var due: Int
+        public var onTime: Int
+        public var late: Int
+        public var overdue: Int
+        /// onTime / due; nil when nothing fell due.
+        public var onTimeRate: Double?
+    }
+
+    public var plan: String
+    public var today: String
+    public var year: Int
+    public var quarters: [Quarter]
+    public var dissemination: Dissemination
+    public var reach: Reach
+    public var units: [UnitLine]
+
+    /// Builds the report. Without `year`, quarters run from the plan's start to today's
+    /// quarter and the yearly parts are for today's year; with it, both are for that year.
+    public init(plan: Plan, occurrences: [Occurrence], ledger: CompletionLedger, today: CivilDate, year: Int? = nil) {
+        self.plan = plan.id
+        self.today = today.iso
+        let y = year ?? today.year
+        self.year = y
+        quarters = ComplianceReport.quarters(plan, occurrences, ledger, today: today, year: year)
+        dissemination = ComplianceReport.dissemination(plan, occurrences, ledger, year: y)
+        reach = ComplianceReport.reach(plan, ledger, today: today)
+        units = ComplianceReport.unitLines(plan, occurrences, ledger, today: today, year: y)
+    }
+
+    static func quarters(_ plan: Plan, _ occurrences: [Occurrence], _ ledger: CompletionLedger,
+                         today: CivilDate, year: Int?) -> [Quarter] {
+        let newsOccurrences = occurrences.filter { $0.targets.contains("G6.T3") }
+        let adHoc = ledger.adHoc.filter { $0.action == .news }
+        var out: [Quarter] = []
+        var (qy, qq) = (plan.start.year, plan.start.quarter)
+        let lastQ = min(today, plan.end)
+        while (qy, qq) <= (lastQ.year, lastQ.quarter) {
+            defer { (qy, qq) = qq == 4 ? (qy + 1, 1) : (qy, qq + 1) }
+            if let year, qy != year { continue }
+            let first = CivilDate(year: qy, month: (qq - 1) * 3 + 1, day: 1)!
+            let last = CivilDate(year: qy, month: qq * 3, day: CivilDate.daysIn(month: qq * 3, year: qy))!
+            var inQuarter: [NewsItem] = []
+            var after: [NewsItem] = []
+            for o in newsOccurrences where o.last >= first && o.last <= last {
+                for c in ledger.completions(of: o.id) {
+                    let item = NewsItem(date: c.doneOn.iso, url: c.record.evidenceURL, unit: c.unit, source: o.id)
+                    if c.doneOn >= first && c.doneOn <= last { inQuarter.append(item) } else if c.doneOn > last { after.append(item) }
+                }
+            }
+            for r in adHoc {
+                guard let d = r.doneOn, d >= first, d <= last else { continue }
+                inQuarter.append(NewsItem(date: d.iso, url: r.evidenceURL, unit: r.unit, source: "ad-hoc"))
+            }
+            inQuarter.sort { $0.date < $1.date }
+            let state: Quarter.State
+            if !inQuarter.isEmpty { state = .met } else if today <= last { state = .open } else if !after.isEmpty { state = .late } else { state = .missed }
+            out.append(Quarter(key: "\(qy)-Q\(qq)", label: "quý \(Vietnamese.roman(qq))/\(qy)", state: state,
+                               items: inQuarter.isEmpty ? after : inQuarter))
+        }
+        return out
+    }
+
+    static func dissemination(_ plan: Plan, _ occurrences: [Occurrence], _ ledger: CompletionLedger,
+                              year: Int) -> Dissemination {
+        var informed: [String: CivilDate] = [:]
+        func note(_ unit: String, _ day: CivilDate) {
+            if informed[unit].map({ day < $0 }) ?? true { informed[unit] = day }
+        }
+        for o in occurrences where o.targets.contains("G6.T2") && o.last.year == year {
+            if let c = ledger.completion(of: o.id, by: o.owner) ?? ledger.firstCompletion(of: o.id) {
+                note(o.perUnit ? o.owner : c.unit, c.doneOn)
+            }
+        }
+        for r in ledger.adHoc where r.action == .meeting {
+            guard let d = r.doneOn, d.year == year else { continue }
+            for org in r.organisations { note(org, d) }
+        }
+        let orgs = plan.organisations.map {
+            Organisation(id: $0.id, name: $0.name, informedOn: informed[$0.id]?.iso)
+        }
+        let count = orgs.filter { $0.informedOn != nil }.count
+        let share = orgs.isEmpty ? 0 : Double(count) / Double(orgs.count)
+        return Dissemination(year: year, organisations: orgs, informed: count, total: orgs.count, share: share,
+                             met: !orgs.isEmpty && count == orgs.count)
+    }
+
+    static func reach(_ plan: Plan, _ ledger: CompletionLedger, today: CivilDate) -> Reach {
+        var reached = 0
+        var seenDone: Set<Int64> = []
+        for r in ledger.records where r.action == .done {
+            // Only completions still standing count (an undone or corrected one does not).
+            if let occ = r.occurrenceID, ledger.completion(of: occ, by: r.unit)?.record.id == r.id,
+               let id = r.id, seenDone.insert(id).inserted, (r.doneOn ?? today) <= today {
+                reached += r.reached ?? 0
+            }
+        }
+        for r in ledger.adHoc where (r.doneOn ?? today) <= today { reached += r.reached ?? 0 }
+        let total = Double(plan.start.days(until: plan.end.adding(days: 1)))
+        let elapsed = Double(max(0, min(plan.start.days(until: today.adding(days: 1)), Int(total))))
+        let path = reachGoal * elapsed / total
+        let share = plan.population.map { Double(reached) / Double($0) }
+        return Reach(reached: reached, population: plan.population, share: share, path: path, goal: reachGoal,
+                     onTrack: share.map { $0 >= path })
+    }
+
+    static func unitLines(_ plan: Plan, _ occurrences: [Occurrence], _ ledger: CompletionLedger,
+                          today: CivilDate, year: Int) -> [UnitLine] {
+        plan.allUnits.filter { !$0.hasMembers }.map { unit in
+            let owned = occurrences.filter { $0.owner == unit.id && $0.last.year == year }
+            let due = owned.filter { $0.last < today || ledger.firstCompletion(of: $0.id) != nil }
+            let states = due.map { OccurrenceState.of($0, ledger: ledger, today: today) }
+            let onTime = states.filter { $0 == .doneOnTime }.count
+            let report = owned.first { $0.obligationID == annualReportObligation }
+            return UnitLine(
+                id: unit.id, name: unit.name,
+                annualReport: report.map { OccurrenceState.of($0, ledger: ledger, today: today) },
+                due: due.count, onTime: onTime, late: states.filter { $0 == .doneLate }.count,
+                overdue: states.filter { $0 == .overdue }.count,
+                onTimeRate: due.isEmpty ? nil : Double(onTime) / Double(due.count))
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import ICal
+
+extension ComplianceReport.Quarter.State {
+    /// Vietnamese label.
+    public var label: String {
+        switch self {
+        case .met: return "Đạt"
+        case .late: return "Trễ (đăng sau khi hết quý)"
+        case .missed: return "Không đạt"
+        case .open: return "Đang trong quý"
+        }
+    }
+}
+
+extension ComplianceReport {
+    /// JSON with sorted keys (shape documented in the README).
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    private static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+    }
+
+    private static func day(_ iso: String) -> String { CivilDate(parsing: iso)?.vietnamese ?? iso }
+
+    /// A table for a terminal, in Vietnamese.
+    public func table(plan: Plan) -> String {
+        var out: [String] = []
+        out.append("BÁO CÁO TIẾN ĐỘ MỤC TIÊU 6 — \(plan.issuer.uppercased())")
+        out.append("Ngày báo cáo: \(ComplianceReport.day(today)); năm: \(year)")
+        out.append("")
+        out.append("Chỉ tiêu 3 (G6.T3): mỗi quý có 01 tin, bài về bình đẳng giới")
+        for q in quarters {
+            var line = "  \(ComplianceReport.pad(q.label, 12)) \(ComplianceReport.pad(q.state.label, 16))"
+            let links = q.items.map { item in
+                (item.url ?? "(không có đường dẫn)") + " (\(ComplianceReport.day(item.date)))"
+            }
+            if !links.isEmpty { line += " " + links.joined(separator: "; ") }
+            out.append(line.trimmingCharacters(in: .whitespaces))
+        }
+        let met = quarters.filter { $0.state == .met }.count
+        let closed = quarters.filter { $0.state != .open }.count
+        out.append("  Đạt \(met)/\(closed) quý đã kết thúc.")
+        out.append("")
+        let d = dissemination
+        out.append("Chỉ tiêu 2 (G6.T2): 100% tổ chức được phổ biến, cập nhật thông tin năm \(d.year)")
+        out.append("  Đã phổ biến: \(d.informed)/\(d.total) tổ chức (\(Vietnamese.percent(d.share)))\(d.met ? " — Đạt" : " — Chưa đạt")")
+        for o in d.organisations {
+            let state = o.informedOn.map { "đã phổ biến ngày \(ComplianceReport.day($0))" } ?? "CHƯA phổ biến"
+            out.append("  - \(ComplianceReport.pad(o.name, 42)) \(state)")
+        }
+        out.append("")
+        out.append("Chỉ tiêu 1 (G6.T1): 80% người dân được tiếp cận kiến thức cơ bản về bình đẳng giới vào năm 2030")
+        out.append("  Số lượt người dân được tiếp cận (cộng dồn): \(Vietnamese.number(reach.reached))")
+        if let pop = reach.population, let share = reach.share {
+            out.append("  Dân số: \(Vietnamese.number(pop)); tỷ lệ: \(Vietnamese.percent(share)); lộ trình đến hôm nay: \(Vietnamese.percent(reach.path)); mục tiêu: \(Vietnamese.percent(reach.goal))")
+            out.append("  \(reach.onTrack == true ? "Đúng lộ trình" : "Chậm so với lộ trình")")
+        } else {
+            out.append("  Chưa tính được tỷ lệ: kế hoạch chưa có dân số của phường (plan.population). Lộ trình đến hôm nay: \(Vietnamese.percent(reach.path)).")
+        }
+        out.append("")
+        out.append("Các đơn vị năm \(year): báo cáo năm (trước 15/12) và tỷ lệ đúng hạn")
+        for u in units {
+            let report = u.annualReport?.label ?? "—"
+            let rate = u.onTimeRate.map { Vietnamese.percent($0) } ?? "—"
+            out.append("  \(ComplianceReport.pad(u.name, 42)) báo cáo: \(ComplianceReport.pad(report, 20)) đúng hạn: \(u.onTime)/\(u.due) (\(rate)); trễ: \(u.late); quá hạn: \(u.overdue)")
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// CSV (UTF-8 with a byte-order mark, so spreadsheets keep the diacritics), one row per fact.
+    public func csv(plan: Plan) -> String {
+        func field(_ s: String) -> String {
+            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        var rows: [[String]] = [["chi_tieu", "ky", "doi_tuong", "trang_thai", "gia_tri", "ngay", "minh_chung"]]
+        for q in quarters {
+            if q.items.isEmpty { rows.append(["G6.T3", q.key, "", q.state.rawValue, "0", "", ""]) }
+            for item in q.items {
+                rows.append(["G6.T3", q.key, plan.unit(item.unit)?.name ?? item.unit, q.state.rawValue, "1", item.date, item.url ?? ""])
+            }
+        }
+        for o in dissemination.organisations {
+            rows.append(["G6.T2", String(dissemination.year), o.name, o.informedOn == nil ? "missing" : "informed",
+                         o.informedOn == nil ? "0" : "1", o.informedOn ?? "", ""])
+        }
+        rows.append(["G6.T1", today, "reached", reach.onTrack.map { $0 ? "on-track" : "behind" } ?? "no-population",
+                     String(reach.reached), today, ""])
+        for u in units {
+            rows.append(["annual-report", String(year), u.name, u.annualReport?.rawValue ?? "", u.onTimeRate.map { String(format: "%.3f", $0) } ?? "", "", ""])
+        }
+        return "\u{FEFF}" + rows.map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+    }
+}

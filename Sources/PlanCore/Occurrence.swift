@@ -1,0 +1,142 @@
+public import ICal
+import Foundation
+
+/// One dated instance of an obligation or session: what a calendar shows and a
+/// unit marks done.
+public struct Occurrence: Sendable, Equatable, Identifiable {
+    /// Stable, readable id, e.g. `quarterly-news/2026-Q4` or `annual-report/2026/cong-an`.
+    public var id: String
+    /// The obligation it comes from (`session` for one-off sessions).
+    public var obligationID: String
+    /// The obligation's Vietnamese title.
+    public var title: String
+    /// Which period it is, in Vietnamese, e.g. `quý IV/2026`.
+    public var periodLabel: String
+    /// Deadline (due on `last`) or span (`first`…`last`) or a timed session.
+    public var isDeadline: Bool
+    /// First day (equal to `last` for a deadline).
+    public var first: CivilDate
+    /// Last day allowed, inclusive.
+    public var last: CivilDate
+    /// For sessions: start and end, minutes after local midnight.
+    public var minutes: ClosedRange<Int>?
+    /// For sessions: where.
+    public var place: String?
+    /// Responsible unit.
+    public var owner: String
+    /// Units taking part (not including the owner).
+    public var participants: [String]
+    /// Targets served.
+    public var targets: [String]
+    /// Section of the document.
+    public var section: String
+    /// Why the date is assumed, when the document does not give it.
+    public var assumption: String?
+    /// Reminder days before (the due day for deadlines, the first day otherwise).
+    public var reminderDays: [Int]
+    /// Counts a completion may carry.
+    public var counts: [CountKind]
+    /// Edit revision of the obligation.
+    public var revision: Int
+    /// When the obligation was last edited.
+    public var revised: UTCDateTime
+    /// True when the occurrence was made per unit (`for_each`), so the owner is part of its name.
+    public var perUnit: Bool
+
+    /// Every unit involved: owner first, then participants.
+    public var units: [String] { [owner] + participants.filter { $0 != owner } }
+}
+
+/// Expands a plan's obligations into occurrences over the plan period with libical.
+public struct Schedule: Sendable {
+    /// The plan being expanded.
+    public let plan: Plan
+
+    /// A schedule for a plan.
+    public init(plan: Plan) { self.plan = plan }
+
+    /// Every occurrence of the plan, ordered by last day, then first day, then id.
+    public func occurrences() throws -> [Occurrence] {
+        var out: [Occurrence] = []
+        for o in plan.obligations {
+            let dates = try o.rule.dates(from: o.dtstart, through: plan.end)
+            let owners: [String] = o.forEach.map(expandCollectives) ?? [o.owner]
+            for date in dates {
+                let first = date
+                let last: CivilDate
+                switch o.kind {
+                case .deadline: last = date
+                case let .span(days): last = date.adding(days: days - 1)
+                }
+                for owner in owners {
+                    var id = "\(o.id)/\(Schedule.key(o.key, first: first, last: last))"
+                    if o.forEach != nil { id += "/\(owner)" }
+                    out.append(Occurrence(
+                        id: id, obligationID: o.id, title: o.title,
+                        periodLabel: Schedule.label(o.key, first: first, last: last),
+                        isDeadline: o.kind == .deadline, first: first, last: last, minutes: nil, place: nil,
+                        owner: owner, participants: o.participants.filter { $0 != owner }, targets: o.targets,
+                        section: o.section, assumption: o.assumption, reminderDays: o.reminderDays, counts: o.counts,
+                        revision: o.revision, revised: o.revised, perUnit: o.forEach != nil))
+                }
+            }
+        }
+        for s in plan.sessions {
+            out.append(Occurrence(
+                id: "session/\(s.id)", obligationID: "session", title: s.title, periodLabel: s.date.vietnamese,
+                isDeadline: false, first: s.date, last: s.date, minutes: s.startMinutes...s.endMinutes, place: s.place,
+                owner: s.owner, participants: s.participants.filter { $0 != s.owner }, targets: s.targets,
+                section: s.section, assumption: s.assumption, reminderDays: [1], counts: [.participants],
+                revision: s.revision, revised: s.revised, perUnit: false))
+        }
+        return out.sorted { ($0.last, $0.first, $0.id) < ($1.last, $1.first, $1.id) }
+    }
+
+    /// A collective that lists members stands for its members.
+    private func expandCollectives(_ ids: [String]) -> [String] {
+        var out: [String] = []
+        for id in ids {
+            if let u = plan.unit(id), u.hasMembers {
+                out += u.members.map(\.id)
+            } else if !out.contains(id) {
+                out.append(id)
+            }
+        }
+        // "all" lists collectives and their members: keep each member once.
+        var seen: Set<String> = []
+        return out.filter { seen.insert($0).inserted }
+    }
+
+    /// The occurrences a unit sees: those it owns or takes part in, directly, through
+    /// its collective, or (for a collective) through any of its members.
+    public func occurrences(for unitID: String) throws -> [Occurrence] {
+        try occurrences().filter { involves($0, unitID) }
+    }
+
+    /// True when a unit is involved in an occurrence (see `occurrences(for:)`).
+    public func involves(_ occurrence: Occurrence, _ unitID: String) -> Bool {
+        guard let unit = plan.unit(unitID) else { return false }
+        let ids = Set(occurrence.units)
+        if ids.contains(unit.id) { return true }
+        if let parent = unit.parentID, ids.contains(parent) { return true }
+        return unit.members.contains { ids.contains($0.id) }
+    }
+
+    static func key(_ key: OccurrenceKey, first: CivilDate, last: CivilDate) -> String {
+        switch key {
+        case .year: return String(last.year)
+        case .quarter: return "\(last.year)-Q\(last.quarter)"
+        case .month: return String(format: "%04d-%02d", last.year, last.month)
+        case .date: return first.iso
+        }
+    }
+
+    static func label(_ key: OccurrenceKey, first: CivilDate, last: CivilDate) -> String {
+        switch key {
+        case .year: return "năm \(last.year)"
+        case .quarter: return "quý \(Vietnamese.roman(last.quarter))/\(last.year)"
+        case .month: return "tháng \(last.month)/\(last.year)"
+        case .date: return first.vietnamese
+        }
+    }
+}

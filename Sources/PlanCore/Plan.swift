@@ -1,0 +1,185 @@
+public import ICal
+
+/// A government action plan held as data: who must do what, when, towards which targets.
+///
+/// Loaded and validated by ``PlanLoader``; everything in it has been checked
+/// (units and targets referenced exist, rules expand from their DTSTART, ids are unique).
+public struct Plan: Sendable {
+    /// Short id used in paths and UIDs, e.g. `bach-dang`.
+    public var id: String
+    /// The document's title, in Vietnamese.
+    public var title: String
+    /// Who issued it, e.g. `UBND phường Bạch Đằng`.
+    public var issuer: String
+    /// Document number, as printed (may be incomplete in a draft).
+    public var number: String?
+    /// Who signed it.
+    public var signedBy: String?
+    /// The legal basis the document cites.
+    public var legalBasis: [String]
+    /// First day of the plan period.
+    public var start: CivilDate
+    /// Last day of the plan period.
+    public var end: CivilDate
+    /// IANA time zone of the plan (a fixed-offset zone).
+    public var timeZone: String
+    /// Seconds east of UTC for `timeZone`.
+    public var utcOffsetSeconds: Int
+    /// Public base URL of the dashboard (e.g. `https://lich.example.vn`), used for links in feeds.
+    public var publicBaseURL: String?
+    /// Residents of the area, for the Goal 6 target 1 share; nil when the plan does not give it.
+    public var population: Int?
+    /// When the plan data was last revised: the DTSTAMP/LAST-MODIFIED base of every feed item.
+    public var revised: UTCDateTime
+    /// The units, in document order; collectives carry their members.
+    public var units: [PlanUnit]
+    /// The targets of the plan.
+    public var targets: [PlanTarget]
+    /// Recurring obligations.
+    public var obligations: [Obligation]
+    /// One-off dated sessions (training, meetings) with a time and place.
+    public var sessions: [Session]
+    /// How often subscribers should refresh, in seconds.
+    public var refreshSeconds: Int
+
+    /// Every unit, members after their collective, in document order.
+    public var allUnits: [PlanUnit] {
+        units.flatMap { [$0] + $0.members }
+    }
+
+    /// The unit with an id, member or not.
+    public func unit(_ id: String) -> PlanUnit? { allUnits.first { $0.id == id } }
+
+    /// The target with an id.
+    public func target(_ id: String) -> PlanTarget? { targets.first { $0.id == id } }
+
+    /// The lead unit (role `lead`), which may act for any unit.
+    public var leadUnit: PlanUnit? { units.first { $0.role == .lead } }
+
+    /// Units that count as organisations for Goal 6 target 2 (informed every year).
+    public var organisations: [PlanUnit] { allUnits.filter { $0.isOrganisation && !$0.hasMembers } }
+}
+
+/// A unit named by the plan (section V), or a member of a collective unit.
+public struct PlanUnit: Sendable, Equatable {
+    /// The unit's role.
+    public enum Role: String, Sendable { case lead, member }
+    /// Stable id, e.g. `cong-an`.
+    public var id: String
+    /// The Vietnamese name, as the document writes it.
+    public var name: String
+    /// Lead or member.
+    public var role: Role
+    /// Where the document assigns its tasks, e.g. `V.3`.
+    public var section: String?
+    /// Counts for G6.T2 (Party organisations, authorities, agencies, departments, unions).
+    public var isOrganisation: Bool
+    /// The collective this unit belongs to, if it is a member.
+    public var parentID: String?
+    /// Members of a collective (e.g. each Party cell); empty otherwise.
+    public var members: [PlanUnit]
+    /// Set when the entry is not the ward's data but an example or assumption.
+    public var assumption: String?
+
+    /// True for a collective that lists its members.
+    public var hasMembers: Bool { !members.isEmpty }
+}
+
+/// A measurable target of the plan (section II.2).
+public struct PlanTarget: Sendable, Equatable {
+    /// Id like `G6.T3`.
+    public var id: String
+    /// The document's Vietnamese text.
+    public var text: String
+    /// Section, e.g. `II.2.6`.
+    public var section: String
+}
+
+/// What an occurrence is in a calendar.
+public enum ObligationKind: Sendable, Equatable {
+    /// Due on one day (the last day allowed): an all-day item on that day.
+    case deadline
+    /// Covers a number of consecutive days, inclusive.
+    case span(days: Int)
+}
+
+/// How an occurrence of a recurring obligation is named in its id.
+public enum OccurrenceKey: String, Sendable {
+    case year, quarter, month, date
+}
+
+/// A recurring obligation of the plan.
+public struct Obligation: Sendable {
+    /// Id, e.g. `quarterly-news`; occurrence ids start with it.
+    public var id: String
+    /// Vietnamese title.
+    public var title: String
+    /// Longer Vietnamese explanation, optional.
+    public var details: String?
+    /// Deadline or span.
+    public var kind: ObligationKind
+    /// The RFC 5545 rule, expanded by libical.
+    public var rule: RecurrenceRule
+    /// First occurrence; must match the rule.
+    public var dtstart: CivilDate
+    /// How occurrence ids name their period.
+    public var key: OccurrenceKey
+    /// The unit responsible (ignored when `forEach` is set: each listed unit owns its own).
+    public var owner: String
+    /// When set, one occurrence per unit (collectives expand into their members).
+    public var forEach: [String]?
+    /// Units taking part.
+    public var participants: [String]
+    /// Targets served.
+    public var targets: [String]
+    /// Where in the document it comes from, e.g. `II.2.6 chỉ tiêu 3`.
+    public var section: String
+    /// Why the date is what it is when the document does not give it; nil when the document dates it.
+    public var assumption: String?
+    /// Reminder days before the due day (or the first day of a span).
+    public var reminderDays: [Int]
+    /// Counts a completion may carry.
+    public var counts: [CountKind]
+    /// Bumped by hand when the obligation is edited, so subscribers see the change.
+    public var revision: Int
+    /// When the obligation was last edited (defaults to the plan's `revised`).
+    public var revised: UTCDateTime
+}
+
+/// A count recorded with a completion or an ad hoc record.
+public enum CountKind: String, Sendable, CaseIterable, Codable {
+    /// Residents reached (G6.T1).
+    case reached
+    /// Participants at a session or meeting.
+    case participants
+}
+
+/// A one-off session with a time and place, e.g. a training course.
+public struct Session: Sendable {
+    /// Id, unique among sessions; the occurrence id is `session/<id>`.
+    public var id: String
+    /// Vietnamese title.
+    public var title: String
+    /// The day.
+    public var date: CivilDate
+    /// Start, minutes after midnight local time.
+    public var startMinutes: Int
+    /// End, minutes after midnight local time.
+    public var endMinutes: Int
+    /// Where it takes place.
+    public var place: String?
+    /// Organiser.
+    public var owner: String
+    /// Attending units.
+    public var participants: [String]
+    /// Targets served.
+    public var targets: [String]
+    /// Section of the document.
+    public var section: String
+    /// Set when the date is not the document's.
+    public var assumption: String?
+    /// Revision, as for obligations.
+    public var revision: Int
+    /// When the session was last edited (defaults to the plan's `revised`).
+    public var revised: UTCDateTime
+}

@@ -1,0 +1,149 @@
+import Foundation
+import ICal
+import Yams
+
+/// A YAML mapping being read field by field, for errors that name the file, the
+/// line and the field path. Keys not read are reported as unknown (a typo in a
+/// field name must not pass silently).
+struct YAMLMap {
+    let file: String
+    let path: String
+    let line: Int?
+    private let pairs: [(key: String, value: Node, line: Int?)]
+    private var used: Set<String> = []
+
+    init(_ node: Node, file: String, path: String) throws {
+        self.file = file
+        self.path = path
+        self.line = node.mark?.line
+        guard case let .mapping(mapping) = node else {
+            throw PlanError(file: file, line: node.mark?.line, field: path.isEmpty ? nil : path,
+                            "expected a mapping of fields (key: value), found \(YAMLMap.describe(node))")
+        }
+        var seen: Set<String> = []
+        var pairs: [(String, Node, Int?)] = []
+        for (k, v) in mapping {
+            guard let key = k.string else {
+                throw PlanError(file: file, line: k.mark?.line, field: path, "keys must be plain text")
+            }
+            guard seen.insert(key).inserted else {
+                throw PlanError(file: file, line: k.mark?.line, field: YAMLMap.join(path, key), "duplicate key")
+            }
+            pairs.append((key, v, k.mark?.line))
+        }
+        self.pairs = pairs
+    }
+
+    static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case .scalar(let s): return s.string.isEmpty ? "an empty value" : "\"\(s.string.prefix(40))\""
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    func error(_ key: String, _ message: String) -> PlanError {
+        let node = pairs.first { $0.key == key }
+        return PlanError(file: file, line: node?.value.mark?.line ?? node?.line ?? line,
+                         field: YAMLMap.join(path, key), message)
+    }
+
+    func missing(_ key: String) -> PlanError {
+        PlanError(file: file, line: line, field: YAMLMap.join(path, key), "required field is missing")
+    }
+
+    mutating func node(_ key: String) -> Node? {
+        guard let p = pairs.first(where: { $0.key == key }) else { return nil }
+        used.insert(key)
+        if case let .scalar(s) = p.value, s.style == .plain, ["", "~", "null", "Null", "NULL"].contains(s.string) { return nil }
+        return p.value
+    }
+
+    func has(_ key: String) -> Bool { pairs.contains { $0.key == key } }
+
+    mutating func optionalString(_ key: String) throws -> String? {
+        guard let n = node(key) else { return nil }
+        guard case let .scalar(s) = n else { throw error(key, "expected text, found \(YAMLMap.describe(n))") }
+        let v = s.string.trimmingCharacters(in: .whitespacesAndNewlines)
+        return v.isEmpty ? nil : v
+    }
+
+    mutating func string(_ key: String) throws -> String {
+        guard has(key) else { throw missing(key) }
+        guard let v = try optionalString(key) else { throw error(key, "must not be empty") }
+        return v
+    }
+
+    mutating func optionalInt(_ key: String, range: ClosedRange<Int>) throws -> Int? {
+        guard let v = try optionalString(key) else { return nil }
+        guard let i = Int(v) else { throw error(key, "expected a whole number, found \"\(v)\"") }
+        guard range.contains(i) else {
+            throw error(key, "\(i) is out of range (expected \(range.lowerBound)…\(range.upperBound))")
+        }
+        return i
+    }
+
+    mutating func date(_ key: String) throws -> CivilDate {
+        guard has(key) else { throw missing(key) }
+        guard let d = try optionalDate(key) else { throw error(key, "must not be empty") }
+        return d
+    }
+
+    mutating func optionalDate(_ key: String) throws -> CivilDate? {
+        guard let v = try optionalString(key) else { return nil }
+        guard let d = CivilDate(parsing: v) else {
+            throw error(key, "\"\(v)\" is not a valid date (expected yyyy-mm-dd, e.g. 2026-12-14)")
+        }
+        return d
+    }
+
+    mutating func bool(_ key: String, default value: Bool) throws -> Bool {
+        guard let v = try optionalString(key) else { return value }
+        switch v.lowercased() {
+        case "true", "yes": return true
+        case "false", "no": return false
+        default: throw error(key, "expected true or false, found \"\(v)\"")
+        }
+    }
+
+    /// A list of texts; a single text is accepted as a one-item list.
+    mutating func strings(_ key: String) throws -> [String] {
+        guard let n = node(key) else { return [] }
+        switch n {
+        case .scalar(let s): return s.string.isEmpty ? [] : [s.string]
+        case .sequence(let seq):
+            return try seq.map { item in
+                guard case let .scalar(s) = item, !s.string.isEmpty else {
+                    throw error(key, "expected a list of texts, found \(YAMLMap.describe(item))")
+                }
+                return s.string
+            }
+        default: throw error(key, "expected a list, found \(YAMLMap.describe(n))")
+        }
+    }
+
+    /// A list of mappings.
+    mutating func maps(_ key: String) throws -> [YAMLMap] {
+        guard let n = node(key) else { return [] }
+        guard case let .sequence(seq) = n else { throw error(key, "expected a list, found \(YAMLMap.describe(n))") }
+        return try seq.enumerated().map { i, item in
+            try YAMLMap(item, file: file, path: "\(YAMLMap.join(path, key))[\(i)]")
+        }
+    }
+
+    mutating func map(_ key: String) throws -> YAMLMap {
+        guard let n = node(key) else { throw missing(key) }
+        return try YAMLMap(n, file: file, path: YAMLMap.join(path, key))
+    }
+
+    /// Fails on any key that was never read.
+    func rejectUnknown(allowed: [String]) throws {
+        for p in pairs where !used.contains(p.key) && !allowed.contains(p.key) {
+            throw PlanError(file: file, line: p.line, field: YAMLMap.join(path, p.key),
+                            "unknown field (known fields here: \(allowed.sorted().joined(separator: ", ")))")
+        }
+    }
+}

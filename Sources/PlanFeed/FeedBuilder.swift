@@ -1,0 +1,255 @@
+import Foundation
+public import ICal
+public import PlanCore
+
+/// One generated iCalendar feed.
+public struct Feed: Sendable, Equatable {
+    /// Events (every app) or tasks (VTODO, for task apps).
+    public enum Variant: String, Sendable { case events, tasks }
+    /// File name, e.g. `cong-an.ics`, `cong-an-tasks.ics`, `all.ics`.
+    public var fileName: String
+    /// The unit, or nil for the whole plan.
+    public var unitID: String?
+    /// Which variant.
+    public var variant: Variant
+    /// The iCalendar text (CRLF line ends).
+    public var text: String
+}
+
+/// Turns a plan's occurrences and their completions into iCalendar feeds.
+///
+/// Everything in a feed comes from the plan and the completion records, never the
+/// clock, so the same data gives byte-identical feeds.
+public struct FeedBuilder: Sendable {
+    /// The plan.
+    public let plan: Plan
+    /// Its occurrences, in schedule order.
+    public let occurrences: [Occurrence]
+    /// Completion state.
+    public let ledger: CompletionLedger
+    private let schedule: Schedule
+
+    /// The product identifier written in every feed.
+    public static let productID = "-//plancal//plancal 1.0//VI"
+
+    /// A builder for a plan and its records.
+    public init(plan: Plan, records: [CompletionRecord]) throws {
+        self.plan = plan
+        self.schedule = Schedule(plan: plan)
+        self.occurrences = try schedule.occurrences()
+        self.ledger = CompletionLedger(records: records)
+    }
+
+    /// Every feed of the plan: per unit (members included) events and tasks, then the whole plan's.
+    public func feeds() throws -> [Feed] {
+        var out: [Feed] = []
+        for unit in plan.allUnits {
+            out.append(try feed(unit: unit.id, variant: .events))
+            out.append(try feed(unit: unit.id, variant: .tasks))
+        }
+        out.append(try feed(unit: nil, variant: .events))
+        out.append(try feed(unit: nil, variant: .tasks))
+        return out
+    }
+
+    /// The file name of a feed.
+    public static func fileName(unit: String?, variant: Feed.Variant) -> String {
+        (unit ?? "all") + (variant == .tasks ? "-tasks" : "") + ".ics"
+    }
+
+    /// One feed: a unit's (nil for the whole plan) events or tasks.
+    public func feed(unit unitID: String?, variant: Feed.Variant) throws -> Feed {
+        let unit = try unitID.map { id -> PlanUnit in
+            guard let u = plan.unit(id) else { throw FeedError.unknownUnit(id) }
+            return u
+        }
+        var items = unitID.map { id in occurrences.filter { schedule.involves($0, id) } } ?? occurrences
+        if variant == .tasks { items = items.filter { $0.minutes == nil } }
+
+        let calendar = try ICalComponent(.calendar)
+        let calName = (unit?.name ?? "Toàn \(plan.issuer.replacingOccurrences(of: "Ủy ban nhân dân ", with: ""))")
+            + (variant == .tasks ? " — Công việc" : "") + " — Bình đẳng giới \(plan.start.year)-\(plan.end.year)"
+        try calendar.add([
+            .productID(FeedBuilder.productID),
+            .version("2.0"),
+            .calendarScale("GREGORIAN"),
+            .methodPublish,
+            .name(calName),
+            .extended(name: "X-WR-CALNAME", text: calName),
+            .extended(name: "X-WR-CALDESC", text: plan.title),
+            .extended(name: "X-WR-TIMEZONE", text: plan.timeZone),
+            .refreshInterval(seconds: plan.refreshSeconds),
+            .extended(name: "X-PUBLISHED-TTL", text: FeedBuilder.duration(seconds: plan.refreshSeconds)),
+        ])
+        if items.contains(where: { $0.minutes != nil }) {
+            calendar.add(try ICalComponent.fixedOffsetTimeZone(
+                tzid: plan.timeZone, offsetSeconds: plan.utcOffsetSeconds,
+                abbreviation: FeedBuilder.offsetName(plan.utcOffsetSeconds)))
+        }
+        for occurrence in items {
+            calendar.add(variant == .events ? try event(occurrence) : try task(occurrence))
+        }
+        return Feed(fileName: FeedBuilder.fileName(unit: unitID, variant: variant), unitID: unitID,
+                    variant: variant, text: calendar.serialize())
+    }
+
+    // MARK: - Items
+
+    private func event(_ o: Occurrence) throws -> ICalComponent {
+        let e = try ICalComponent(.event)
+        try e.add(common(o, uid: "\(o.id)@\(plan.id).plancal"))
+        if let minutes = o.minutes {
+            try e.add([
+                .start(.local(o.first, hour: minutes.lowerBound / 60, minute: minutes.lowerBound % 60, tzid: plan.timeZone)),
+                .end(.local(o.first, hour: minutes.upperBound / 60, minute: minutes.upperBound % 60, tzid: plan.timeZone)),
+            ])
+            if let place = o.place { try e.add(.location(place)) }
+        } else {
+            // All-day: DTEND is exclusive (RFC 5545 §3.6.1), the day after the last day.
+            try e.add([.start(.date(o.first)), .end(.date(o.last.adding(days: 1))), .transparent])
+        }
+        try e.add(.status(.confirmed))
+        for days in o.reminderDays {
+            e.add(try alarm(o, daysBefore: days))
+        }
+        return e
+    }
+
+    private func task(_ o: Occurrence) throws -> ICalComponent {
+        let t = try ICalComponent(.todo)
+        try t.add(common(o, uid: "task/\(o.id)@\(plan.id).plancal"))
+        // RFC 5545 §3.8.2.3: DUE must be later than DTSTART, so a one-day item has only DUE.
+        if o.first < o.last { try t.add(.start(.date(o.first))) }
+        try t.add(.due(.date(o.last)))
+        if let done = ledger.firstCompletion(of: o.id) {
+            try t.add([.status(.completed), .completed(completedAt(done.doneOn)), .percentComplete(100)])
+        } else {
+            try t.add(.status(.needsAction))
+        }
+        return t
+    }
+
+    /// COMPLETED is a UTC time; the record holds a day, so noon local time stands for it.
+    private func completedAt(_ day: CivilDate) -> UTCDateTime {
+        UTCDateTime(secondsSinceEpoch: day.daysSinceEpoch * 86_400 + 12 * 3600 - plan.utcOffsetSeconds)
+    }
+
+    private func common(_ o: Occurrence, uid: String) throws -> [ICalProperty] {
+        let stamp = lastModified(o)
+        var categories = ["Bình đẳng giới", o.minutes != nil ? "Tập huấn" : (o.isDeadline ? "Hạn chót" : "Chiến dịch")]
+        categories += o.targets
+        if ledger.firstCompletion(of: o.id) != nil { categories.append("Đã hoàn thành") }
+        var props: [ICalProperty] = [
+            .uid(uid),
+            .stamp(stamp),
+            .lastModified(stamp),
+            .sequence(sequence(o)),
+            .summary(summary(o)),
+            .description(description(o)),
+            .categories(categories),
+        ]
+        if let link = link(o) { props.append(.url(link)) }
+        return props
+    }
+
+    /// SEQUENCE rises with each edit of the obligation and each completion change of this
+    /// occurrence, and only then.
+    public func sequence(_ o: Occurrence) -> Int { (o.revision - 1) + ledger.changeCount(of: o.id) }
+
+    /// LAST-MODIFIED (and DTSTAMP): the later of the obligation's edit and its last record.
+    public func lastModified(_ o: Occurrence) -> UTCDateTime {
+        max(o.revised, ledger.lastChange(of: o.id) ?? o.revised)
+    }
+
+    /// The dashboard page of an occurrence, when the plan gives a public base URL.
+    public func link(_ o: Occurrence) -> String? {
+        guard let base = plan.publicBaseURL else { return nil }
+        let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
+        return "\(trimmed)/plans/\(plan.id)/occurrences/\(o.id)"
+    }
+
+    /// The SUMMARY: a check mark when done, "Hạn:" for deadlines, the period and (per unit) the unit.
+    public func summary(_ o: Occurrence) -> String {
+        var s = o.isDeadline ? "Hạn: " : ""
+        s += o.minutes == nil ? "\(o.title) — \(o.periodLabel)" : o.title
+        if o.perUnit, let unit = plan.unit(o.owner) { s += " — \(unit.name)" }
+        if ledger.firstCompletion(of: o.id) != nil { s = "✓ " + s }
+        return s
+    }
+
+    /// Participants by name, or "all other units" when the owner and they cover the plan.
+    private func participantNames(_ o: Occurrence) -> String {
+        if Set(o.units).isSuperset(of: plan.allUnits.map(\.id)) { return "tất cả các đơn vị khác" }
+        return o.participants.compactMap { plan.unit($0)?.name }.joined(separator: "; ")
+    }
+
+    /// The DESCRIPTION, in Vietnamese, ending with the dashboard link.
+    public func description(_ o: Occurrence) -> String {
+        var lines: [String] = []
+        if let unit = plan.unit(o.owner) { lines.append("Đơn vị chủ trì: \(unit.name)") }
+        if !o.participants.isEmpty { lines.append("Đơn vị phối hợp: \(participantNames(o))") }
+        if let minutes = o.minutes {
+            var when = "Thời gian: \(o.first.vietnamese), \(Vietnamese.time(minutes.lowerBound))–\(Vietnamese.time(minutes.upperBound))"
+            if let place = o.place { when += ", tại \(place)" }
+            lines.append(when)
+        } else if o.isDeadline {
+            lines.append("Hạn chót: \(o.last.vietnamese)")
+        } else {
+            lines.append("Thời gian: từ \(o.first.vietnamese) đến hết \(o.last.vietnamese)")
+        }
+        for id in o.targets {
+            if let t = plan.target(id) { lines.append("Chỉ tiêu \(t.id) (mục \(t.section)): \(t.text)") }
+        }
+        lines.append("Căn cứ: mục \(o.section), \(plan.title)")
+        if let a = o.assumption { lines.append("Lưu ý về ngày: \(a)") }
+        for c in ledger.completions(of: o.id) {
+            var line = "✓ Đã hoàn thành ngày \(c.doneOn.vietnamese)"
+            if let unit = plan.unit(c.unit) { line += " — \(unit.name)" }
+            line += " (ghi nhận bởi \(c.record.recordedBy))"
+            if c.doneOn > o.last { line += " — trễ hạn" }
+            lines.append(line)
+            if let url = c.record.evidenceURL { lines.append("Minh chứng: \(url)") }
+            if let n = c.record.reached { lines.append("Số người dân được tiếp cận: \(Vietnamese.number(n))") }
+            if let n = c.record.participants { lines.append("Số người tham gia: \(Vietnamese.number(n))") }
+            if let note = c.record.note { lines.append("Ghi chú: \(note)") }
+        }
+        lines.append("Mã công việc: \(o.id)")
+        if let link = link(o) { lines.append("Xem và đánh dấu hoàn thành: \(link)") }
+        return lines.joined(separator: "\n")
+    }
+
+    private func alarm(_ o: Occurrence, daysBefore days: Int) throws -> ICalComponent {
+        let a = try ICalComponent(.alarm)
+        let seconds: Int
+        if o.minutes != nil {
+            seconds = -days * 86_400
+        } else {
+            // All-day items start at local midnight: remind at 08:00 instead.
+            seconds = -days * 86_400 + 8 * 3600
+        }
+        let when = days == 0 ? "hôm nay" : "còn \(days) ngày"
+        try a.add([.actionDisplay, .trigger(seconds: seconds), .description("Nhắc việc (\(when)): \(summary(o))")])
+        return a
+    }
+
+    static func duration(seconds: Int) -> String {
+        seconds % 86_400 == 0 ? "P\(seconds / 86_400)D" : "PT\(seconds / 3600)H"
+    }
+
+    static func offsetName(_ seconds: Int) -> String {
+        let h = abs(seconds) / 3600, m = abs(seconds) % 3600 / 60
+        return String(format: "%@%02d%@", seconds < 0 ? "-" : "+", h, m == 0 ? "" : String(format: "%02d", m))
+    }
+}
+
+/// Errors building a feed.
+public enum FeedError: Error, Equatable, CustomStringConvertible {
+    /// No unit with that id in the plan.
+    case unknownUnit(String)
+
+    public var description: String {
+        switch self {
+        case let .unknownUnit(id): return "Không có đơn vị \"\(id)\" trong kế hoạch"
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+public import PlanCore
+
+/// The SQLite database behind plancal: completion records, unit tokens and the feed
+/// fetch log. One `AppDatabase` owns one `DatabaseWriter` (a WAL pool on disk, a
+/// queue in memory for tests).
+public final class AppDatabase: Sendable {
+    let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database at a path and migrates it.
+    public init(path: String) throws {
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var config = Configuration()
+        // Several processes (CLI and server) may write at once: wait for the lock.
+        config.busyMode = .timeout(15)
+        config.prepareDatabase { db in
+            // An acknowledged record must survive a crash or power cut, not only a process crash.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            writer = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: "\(error)")
+        }
+        try migrate()
+    }
+
+    /// An empty database in memory.
+    public init() throws {
+        writer = try DatabaseQueue()
+        try migrate()
+    }
+
+    /// Ordered migrations; never edit one once released, add a new one.
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-records") { db in
+            try db.create(table: "record") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("plan", .text).notNull()
+                t.column("action", .text).notNull()
+                    .check(sql: "action IN ('done','undo','news','meeting','training')")
+                t.column("occurrenceID", .text)
+                t.column("unit", .text).notNull()
+                t.column("doneOn", .text)
+                t.column("recordedBy", .text).notNull()
+                t.column("recordedAt", .integer).notNull()
+                t.column("evidenceURL", .text)
+                t.column("note", .text)
+                t.column("reached", .integer)
+                t.column("participants", .integer)
+                t.column("organisations", .text).notNull().defaults(to: "")
+                t.column("reason", .text)
+            }
+            try db.create(index: "record_plan_occurrence", on: "record", columns: ["plan", "occurrenceID"])
+            // History is append-only: the database itself refuses edits and deletes.
+            try db.execute(sql: """
+                CREATE TRIGGER record_no_update BEFORE UPDATE ON record
+                BEGIN SELECT RAISE(ABORT, 'completion history is append-only'); END;
+                CREATE TRIGGER record_no_delete BEFORE DELETE ON record
+                BEGIN SELECT RAISE(ABORT, 'completion history is append-only'); END;
+                """)
+        }
+        m.registerMigration("v2-tokens") { db in
+            try db.create(table: "token") { t in
+                t.primaryKey("id", .text)
+                t.column("plan", .text).notNull()
+                t.column("unit", .text).notNull()
+                t.column("label", .text).notNull()
+                t.column("secretHash", .text).notNull().unique()
+                t.column("createdAt", .integer).notNull()
+                t.column("revokedAt", .integer)
+            }
+        }
+        m.registerMigration("v3-feed-fetches") { db in
+            try db.create(table: "feedFetch") { t in
+                t.column("plan", .text).notNull()
+                t.column("feed", .text).notNull()
+                t.column("userAgent", .text).notNull()
+                t.column("lastAt", .integer).notNull()
+                t.column("count", .integer).notNull()
+                t.primaryKey(["plan", "feed", "userAgent"])
+            }
+        }
+        return m
+    }
+
+    private func migrate() throws {
+        try AppDatabase.migrator.migrate(writer)
+    }
+}
+
+/// Storage failures, named for the person who has to fix them.
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    /// The database file cannot be opened.
+    case cannotOpen(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotOpen(path, reason): return "Không mở được cơ sở dữ liệu \(path): \(reason)"
+        }
+    }
+}

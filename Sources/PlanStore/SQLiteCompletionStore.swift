@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+import ICal
+public import PlanCore
+
+/// The row shape of `record`.
+struct RecordRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "record"
+    var id: Int64?
+    var plan: String
+    var action: String
+    var occurrenceID: String?
+    var unit: String
+    var doneOn: String?
+    var recordedBy: String
+    var recordedAt: Int
+    var evidenceURL: String?
+    var note: String?
+    var reached: Int?
+    var participants: Int?
+    var organisations: String
+    var reason: String?
+
+    init(_ r: CompletionRecord) {
+        id = r.id
+        plan = r.plan
+        action = r.action.rawValue
+        occurrenceID = r.occurrenceID
+        unit = r.unit
+        doneOn = r.doneOn?.iso
+        recordedBy = r.recordedBy
+        recordedAt = r.recordedAt.secondsSinceEpoch
+        evidenceURL = r.evidenceURL
+        note = r.note
+        reached = r.reached
+        participants = r.participants
+        organisations = r.organisations.joined(separator: ",")
+        reason = r.reason
+    }
+
+    var domain: CompletionRecord {
+        CompletionRecord(
+            id: id, plan: plan, action: CompletionRecord.Action(rawValue: action) ?? .done,
+            occurrenceID: occurrenceID, unit: unit, doneOn: doneOn.flatMap(CivilDate.init(parsing:)),
+            recordedBy: recordedBy, recordedAt: UTCDateTime(secondsSinceEpoch: recordedAt), evidenceURL: evidenceURL,
+            note: note, reached: reached, participants: participants,
+            organisations: organisations.split(separator: ",").map(String.init), reason: reason)
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// Completion records in SQLite (WAL), the embedded default store.
+public struct SQLiteCompletionStore: CompletionStore {
+    let database: AppDatabase
+
+    /// A store on an opened database.
+    public init(_ database: AppDatabase) { self.database = database }
+
+    public func append(_ record: CompletionRecord,
+                       check: @Sendable ([CompletionRecord]) throws -> Bool) throws -> CompletionRecord? {
+        // IMMEDIATE takes the write lock before reading, so the check and the insert are
+        // one step even with other processes writing.
+        try database.writer.writeWithoutTransaction { db in
+            var stored: CompletionRecord?
+            try db.inTransaction(.immediate) {
+                let existing: [CompletionRecord]
+                if let occ = record.occurrenceID {
+                    existing = try RecordRow
+                        .filter(Column("plan") == record.plan && Column("occurrenceID") == occ)
+                        .order(Column("id"))
+                        .fetchAll(db).map(\.domain)
+                } else {
+                    existing = []
+                }
+                guard try check(existing) else { return .rollback }
+                var row = RecordRow(record)
+                row.id = nil
+                try row.insert(db)
+                stored = row.domain
+                return .commit
+            }
+            return stored
+        }
+    }
+
+    public func records(plan: String) throws -> [CompletionRecord] {
+        try database.writer.read { db in
+            try RecordRow.filter(Column("plan") == plan).order(Column("id")).fetchAll(db).map(\.domain)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import ICal
+import PlanCore
+
+struct Agenda: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List a unit's occurrences, in Vietnamese, with dd/mm/yyyy dates.")
+
+    @OptionGroup var planOptions: PlanOptions
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .long, help: ArgumentHelp("Unit id (e.g. vhxh), or all.", valueName: "id"))
+    var unit: String
+
+    @Option(name: .long, help: ArgumentHelp("First day (default: start of the plan).", valueName: "date"))
+    var from: String?
+
+    @Option(name: .long, help: ArgumentHelp("Last day (default: end of the plan).", valueName: "date"))
+    var to: String?
+
+    func run() throws {
+        let plan = try planOptions.load()
+        let schedule = Schedule(plan: plan)
+        guard unit == "all" || plan.unit(unit) != nil else { throw CLIError(unknownUnit(unit, plan)) }
+        let start = try from.map { try parseDate($0, option: "--from") } ?? plan.start
+        let end = try to.map { try parseDate($0, option: "--to") } ?? plan.end
+        guard start <= end else { throw CLIError("--from (\(start.vietnamese)) sau --to (\(end.vietnamese))") }
+        let ledger = CompletionLedger(records: try store.records(plan: plan.id))
+        let items = try (unit == "all" ? schedule.occurrences() : schedule.occurrences(for: unit))
+            .filter { $0.last >= start && $0.first <= end }
+        let title = unit == "all" ? "toàn phường" : plan.unit(unit)!.name
+        print("Lịch công việc của \(title), \(start.vietnamese) – \(end.vietnamese): \(items.count) việc")
+        for o in items {
+            let when = o.first == o.last ? o.last.vietnamese : "\(o.first.vietnamese) – \(o.last.vietnamese)"
+            let done = ledger.firstCompletion(of: o.id).map { " ✓ xong \($0.doneOn.vietnamese)" } ?? ""
+            var name = o.minutes == nil ? "\(o.title) — \(o.periodLabel)" : o.title
+            if o.perUnit, let u = plan.unit(o.owner) { name += " — \(u.name)" }
+            let pad = String(repeating: " ", count: max(0, 23 - when.count))
+            print("\(when)\(pad) \(o.isDeadline ? "Hạn: " : "")\(name)\(done)")
+            print("\(String(repeating: " ", count: 24))[\(o.id)]")
+        }
+    }
+}
+
+func unknownUnit(_ id: String, _ plan: Plan) -> String {
+    "Không có đơn vị \"\(id)\" trong kế hoạch. Các đơn vị: \(plan.allUnits.map(\.id).joined(separator: ", "))"
+}

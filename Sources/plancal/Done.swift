@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import ICal
+import PlanCore
+
+/// The evidence and counts a completion or an ad hoc record may carry.
+struct EvidenceOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The day it was done (default: today).", valueName: "date"))
+    var on: String?
+
+    @Option(name: .long, help: ArgumentHelp("Link to the evidence, e.g. the published article (http or https).", valueName: "url"))
+    var evidence: String?
+
+    @Option(name: .long, help: ArgumentHelp("A note.", valueName: "text"))
+    var note: String?
+
+    @Option(name: .long, help: ArgumentHelp("Residents reached (G6.T1).", valueName: "n"))
+    var reached: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Participants.", valueName: "n"))
+    var participants: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Who records it (default: $USER).", valueName: "name"))
+    var by: String?
+
+    func details(organisations: [String] = []) throws -> CompletionService.Details {
+        CompletionService.Details(
+            doneOn: try on.map { try parseDate($0, option: "--on") }, evidenceURL: evidence, note: note,
+            reached: reached, participants: participants, organisations: organisations)
+    }
+
+    var recorder: String { by ?? ProcessInfo.processInfo.environment["USER"] ?? "plancal" }
+}
+
+/// Runs a store operation, turning domain errors into messages for the terminal.
+func recording<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as CompletionError { throw CLIError(e.description) }
+}
+
+struct Done: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Mark an occurrence done, with evidence.",
+        discussion: """
+            Example: plancal done quarterly-news/2026-Q4 --unit vhxh --on 20/11/2026 \\
+                       --evidence https://bachdang.example/tin/binh-dang-gioi
+            Recording the same occurrence again for the same unit changes nothing (and says so);
+            use --correct to replace the earlier record. Nothing is ever deleted.
+            """)
+
+    @Argument(help: ArgumentHelp("The occurrence id, e.g. quarterly-news/2026-Q4 (see plancal agenda).", valueName: "occurrence-id"))
+    var occurrence: String
+
+    @Option(name: .long, help: ArgumentHelp("The unit that did it.", valueName: "id"))
+    var unit: String
+
+    @Flag(name: .long, help: "Replace this unit's earlier completion (a correction; the old record stays in the history).")
+    var correct = false
+
+    @OptionGroup var evidence: EvidenceOptions
+    @OptionGroup var planOptions: PlanOptions
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var todayOption: TodayOption
+
+    func run() throws {
+        let plan = try planOptions.load()
+        let service = try CompletionService(plan: plan, store: try store.open())
+        let outcome = try recording {
+            try service.markDone(occurrence, unit: unit, details: try evidence.details(), recordedBy: evidence.recorder,
+                                 correct: correct, now: UTCDateTime(Date()), today: try todayOption.resolve(plan))
+        }
+        switch outcome {
+        case let .recorded(r):
+            print("Đã ghi nhận: \(occurrence) — \(plan.unit(unit)!.name) hoàn thành ngày \(r.doneOn!.vietnamese) (bản ghi số \(r.id!)).")
+        case let .alreadyRecorded(r):
+            print("Đã được ghi nhận trước đó: \(occurrence) — \(plan.unit(unit)!.name) hoàn thành ngày \(r.doneOn!.vietnamese) (bản ghi số \(r.id!)). Không ghi thêm; dùng --correct để sửa.")
+        }
+    }
+}
+
+struct Undo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Withdraw a unit's completion of an occurrence (recorded, never deleted).")
+
+    @Argument(help: ArgumentHelp("The occurrence id.", valueName: "occurrence-id"))
+    var occurrence: String
+
+    @Option(name: .long, help: ArgumentHelp("The unit whose completion is withdrawn.", valueName: "id"))
+    var unit: String
+
+    @Option(name: .long, help: ArgumentHelp("Why (required).", valueName: "text"))
+    var reason: String
+
+    @Option(name: .long, help: ArgumentHelp("Who records it (default: $USER).", valueName: "name"))
+    var by: String?
+
+    @OptionGroup var planOptions: PlanOptions
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let plan = try planOptions.load()
+        let service = try CompletionService(plan: plan, store: try store.open())
+        let r = try recording {
+            try service.undo(occurrence, unit: unit, reason: reason,
+                             recordedBy: by ?? ProcessInfo.processInfo.environment["USER"] ?? "plancal",
+                             now: UTCDateTime(Date()))
+        }
+        print("Đã hủy ghi nhận hoàn thành: \(occurrence) — \(plan.unit(unit)!.name) (bản ghi số \(r.id!)).")
+    }
+}
+
+struct Record: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record an ad hoc event that counts for Goal 6.",
+        discussion: """
+            news: a news item beyond the one required (counts for G6.T3 in its quarter; --evidence required).
+            meeting: a dissemination meeting (--reached counts for G6.T1, --organisations for G6.T2).
+            training: a training session actually held (--participants).
+            """)
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case news, meeting, training }
+
+    @Argument(help: ArgumentHelp("news, meeting or training.", valueName: "kind"))
+    var kind: Kind
+
+    @Option(name: .long, help: ArgumentHelp("The unit that held it.", valueName: "id"))
+    var unit: String
+
+    @Option(name: .long, parsing: .upToNextOption,
+            help: ArgumentHelp("Organisations informed (unit ids), for G6.T2.", valueName: "id"))
+    var organisations: [String] = []
+
+    @OptionGroup var evidence: EvidenceOptions
+    @OptionGroup var planOptions: PlanOptions
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var todayOption: TodayOption
+
+    func run() throws {
+        let plan = try planOptions.load()
+        let service = try CompletionService(plan: plan, store: try store.open())
+        let action: CompletionRecord.Action = kind == .news ? .news : kind == .meeting ? .meeting : .training
+        let orgs = organisations.flatMap { $0.split(separator: ",").map(String.init) }
+        let r = try recording {
+            try service.recordAdHoc(action, unit: unit, details: try evidence.details(organisations: orgs),
+                                    recordedBy: evidence.recorder, now: UTCDateTime(Date()),
+                                    today: try todayOption.resolve(plan))
+        }
+        print("Đã ghi nhận \(Report.actionLabel(action)) ngày \(r.doneOn!.vietnamese) của \(plan.unit(unit)!.name) (bản ghi số \(r.id!)).")
+    }
+}

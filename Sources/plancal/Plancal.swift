@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import ICal
+import PlanCore
+import PlanFeed
+import PlanStore
+
+@main
+struct Plancal: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plancal",
+        abstract: "Turns an action plan into calendars, task lists and compliance reports.",
+        discussion: """
+            The plan is a YAML file (format in README.md); the shipped one is
+            calendars/bach-dang/plan.yaml. Completions are kept in SQLite (default
+            data/plancal.sqlite, or $PLANCAL_DB). Dates are written dd/mm/yyyy or yyyy-mm-dd.
+            """,
+        subcommands: [Check.self, Generate.self, Agenda.self, Done.self, Undo.self, Record.self,
+                      Status.self, History.self, Compliance.self])
+}
+
+/// `--plan`, shared by every command that reads a plan.
+struct PlanOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The plan file.", valueName: "path"))
+    var plan: String = "calendars/bach-dang/plan.yaml"
+
+    func load() throws -> Plan {
+        do { return try PlanLoader.load(path: plan) } catch let e as PlanError {
+            throw CLIError(e.description)
+        }
+    }
+}
+
+/// `--db`, shared by every command that reads or writes completions.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The SQLite database of completions (default: $PLANCAL_DB or data/plancal.sqlite).", valueName: "path"))
+    var db: String?
+
+    var path: String { db ?? ProcessInfo.processInfo.environment["PLANCAL_DB"] ?? "data/plancal.sqlite" }
+
+    /// Opens the store, creating it when missing.
+    func open() throws -> SQLiteCompletionStore {
+        do { return SQLiteCompletionStore(try AppDatabase(path: path)) } catch {
+            throw CLIError("\(error)")
+        }
+    }
+
+    /// Records of a plan; none when the database does not exist yet (reading never creates it).
+    func records(plan: String) throws -> [CompletionRecord] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        return try open().records(plan: plan)
+    }
+}
+
+/// `--today`, so reports and tests can fix the date; otherwise the plan's local date now.
+struct TodayOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Take this day as today (dd/mm/yyyy or yyyy-mm-dd).", valueName: "date"))
+    var today: String?
+
+    func resolve(_ plan: Plan) throws -> CivilDate {
+        guard let today else { return CivilDate(instant: Date(), utcOffsetSeconds: plan.utcOffsetSeconds) }
+        guard let d = CivilDate(parsing: today) else {
+            throw CLIError("--today: \"\(today)\" không phải là ngày hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)")
+        }
+        return d
+    }
+}
+
+/// An error for the person at the terminal: printed as is, exit code 1.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+func parseDate(_ text: String, option: String) throws -> CivilDate {
+    guard let d = CivilDate(parsing: text) else {
+        throw CLIError("\(option): \"\(text)\" không phải là ngày hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)")
+    }
+    return d
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import ICal
+import PlanCore
+
+enum Report {
+    static func actionLabel(_ a: CompletionRecord.Action) -> String {
+        switch a {
+        case .done: return "hoàn thành"
+        case .undo: return "hủy hoàn thành"
+        case .news: return "tin, bài"
+        case .meeting: return "buổi tuyên truyền"
+        case .training: return "buổi tập huấn"
+        }
+    }
+
+    /// Pads to a display width (Vietnamese letters with diacritics are one column each).
+    static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show each occurrence's state: done on time, done late, overdue, due soon, upcoming.")
+
+    @Option(name: .long, help: ArgumentHelp("Only this unit's occurrences.", valueName: "id"))
+    var unit: String?
+
+    @Option(name: .long, help: ArgumentHelp("Only occurrences due in this year (default: all).", valueName: "yyyy"))
+    var year: Int?
+
+    @OptionGroup var planOptions: PlanOptions
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var todayOption: TodayOption
+
+    func run() throws {
+        let plan = try planOptions.load()
+        let today = try todayOption.resolve(plan)
+        let schedule = Schedule(plan: plan)
+        if let unit, plan.unit(unit) == nil { throw CLIError(unknownUnit(unit, plan)) }
+        let ledger = CompletionLedger(records: try store.records(plan: plan.id))
+        let items = try (unit.map { try schedule.occurrences(for: $0) } ?? schedule.occurrences())
+            .filter { year == nil || $0.last.year == year }
+        print("Tình trạng công việc ngày \(today.vietnamese)\(unit.map { " — \(plan.unit($0)!.name)" } ?? "")")
+        var counts: [OccurrenceState: Int] = [:]
+        for o in items {
+            let state = OccurrenceState.of(o, ledger: ledger, today: today)
+            counts[state, default: 0] += 1
+            let done = ledger.firstCompletion(of: o.id).map { " (xong \($0.doneOn.vietnamese))" } ?? ""
+            print("\(o.last.vietnamese)  \(Report.pad(state.label, 19))  \(o.id)\(done)")
+        }
+        print(OccurrenceState.allCases.map { "\($0.label): \(counts[$0] ?? 0)" }.joined(separator: "; "))
+    }
+}
+
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the audit trail: every record, oldest first (nothing is ever deleted).")
+
+    @Argument(help: ArgumentHelp("Only this occurrence's records.", valueName: "occurrence-id"))
+    var occurrence: String?
+
+    @OptionGroup var planOptions: PlanOptions
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let plan = try planOptions.load()
+        var records = try store.records(plan: plan.id)
+        if let occurrence {
+            let service = try CompletionService(plan: plan, store: try store.open())
+            _ = try recording { try service.occurrence(occurrence) }
+            records = records.filter { $0.occurrenceID == occurrence }
+        }
+        if records.isEmpty { print("Chưa có bản ghi nào.") }
+        for r in records {
+            var line = "#\(r.id ?? 0) \(r.recordedAt.iso) \(r.recordedBy): \(Report.actionLabel(r.action))"
+            if let occ = r.occurrenceID { line += " \(occ)" }
+            line += " — \(plan.unit(r.unit)?.name ?? r.unit)"
+            if let d = r.doneOn { line += ", ngày \(d.vietnamese)" }
+            if let u = r.evidenceURL { line += ", minh chứng \(u)" }
+            if let n = r.reached { line += ", tiếp cận \(Vietnamese.number(n)) người" }
+            if let n = r.participants { line += ", \(Vietnamese.number(n)) người tham gia" }
+            if !r.organisations.isEmpty { line += ", tổ chức: \(r.organisations.joined(separator: ", "))" }
+            if let why = r.reason { line += ", lý do: \(why)" }
+            if let note = r.note { line += ", ghi chú: \(note)" }
+            print(line)
+        }
+    }
+}
