@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // The only target that sees libical's C API.
@@ -35,7 +37,11 @@ let package = Package(
         .target(name: "PlanFeed", dependencies: ["PlanCore", "ICal"], swiftSettings: strict),
         .target(
             name: "PlanStore",
-            dependencies: ["PlanCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "PlanCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -44,6 +50,7 @@ let package = Package(
                 "PlanCore", "PlanFeed", "PlanStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Templates")],

@@ -82,6 +82,8 @@ public protocol CompletionStore: Sendable {
                 check: @Sendable ([CompletionRecord]) throws -> Bool) throws -> CompletionRecord?
     /// Every record of a plan, oldest first.
     func records(plan: String) throws -> [CompletionRecord]
+    /// A number that changes whenever a record of the plan is added (by any process).
+    func version(plan: String) throws -> Int64
 }
 
 /// A store in memory, for tests and dry runs.
@@ -108,5 +110,11 @@ public final class InMemoryCompletionStore: CompletionStore, @unchecked Sendable
         lock.lock()
         defer { lock.unlock() }
         return rows.filter { $0.plan == plan }
+    }
+
+    public func version(plan: String) throws -> Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return Int64(rows.filter { $0.plan == plan }.count)
     }
 }

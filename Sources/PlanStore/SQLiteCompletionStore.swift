@@ -4,7 +4,7 @@ import ICal
 public import PlanCore
 
 /// The row shape of `record`.
-struct RecordRow: Codable, FetchableRecord, PersistableRecord {
+struct RecordRow: Codable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "record"
     var id: Int64?
     var plan: String
@@ -87,6 +87,12 @@ public struct SQLiteCompletionStore: CompletionStore {
     public func records(plan: String) throws -> [CompletionRecord] {
         try database.writer.read { db in
             try RecordRow.filter(Column("plan") == plan).order(Column("id")).fetchAll(db).map(\.domain)
+        }
+    }
+
+    public func version(plan: String) throws -> Int64 {
+        try database.writer.read { db in
+            try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM record WHERE plan = ?", arguments: [plan]) ?? 0
         }
     }
 }

@@ -6,7 +6,7 @@ import PlanFeed
 import PlanStore
 
 @main
-struct Plancal: ParsableCommand {
+struct Plancal: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plancal",
         abstract: "Turns an action plan into calendars, task lists and compliance reports.",
@@ -16,7 +16,7 @@ struct Plancal: ParsableCommand {
             data/plancal.sqlite, or $PLANCAL_DB). Dates are written dd/mm/yyyy or yyyy-mm-dd.
             """,
         subcommands: [Check.self, Generate.self, Agenda.self, Done.self, Undo.self, Record.self,
-                      Status.self, History.self, Compliance.self])
+                      Status.self, History.self, Compliance.self, Serve.self, Token.self])
 }
 
 /// `--plan`, shared by every command that reads a plan.
@@ -71,6 +71,8 @@ struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ message: String) { description = message }
 }
+
+func parseDateOrNil(_ text: String) -> CivilDate? { CivilDate(parsing: text) }
 
 func parseDate(_ text: String, option: String) throws -> CivilDate {
     guard let d = CivilDate(parsing: text) else {

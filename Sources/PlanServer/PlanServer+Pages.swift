@@ -1,0 +1,334 @@
+import Foundation
+import Hummingbird
+import ICal
+import PlanCore
+import PlanFeed
+import PlanStore
+
+extension PlanServer {
+    // MARK: - Page plumbing
+
+    func session(_ request: Request, plan: Plan) async -> (id: String, session: WebSession)? {
+        guard let id = request.cookies[PlanServer.sessionCookie]?.value,
+              let s = await sessions.session(id), s.token.plan == plan.id else { return nil }
+        return (id, s)
+    }
+
+    /// Fields every page's header needs.
+    func base(_ plan: Plan, _ session: WebSession?, title: String) -> [String: Any] {
+        var c: [String: Any] = [
+            "title": title, "heading": "Bình đẳng giới \(plan.start.year)-\(plan.end.year) — \(plan.issuer)",
+            "issuer": plan.title, "planID": plan.id, "today": today(plan).vietnamese,
+        ]
+        if let session {
+            c["signedIn"] = "\(plan.unit(session.token.unit)?.name ?? session.token.unit) (\(session.token.label))"
+            c["csrf"] = session.csrf
+        }
+        return c
+    }
+
+    /// Where feeds are reached: the configured base URL, or the host the request came to.
+    func publicBase(_ request: Request) -> String {
+        if let base = arguments.baseURL { return base.hasSuffix("/") ? String(base.dropLast()) : base }
+        let host = request.head.authority ?? "\(arguments.host):\(arguments.port)"
+        return "http://\(host)"
+    }
+
+    func feedLinks(_ request: Request, plan: Plan, file: String) -> (https: String, webcal: String) {
+        let url = "\(publicBase(request))/calendars/\(plan.id)/\(file)"
+        let webcal = "webcal://" + url.drop { $0 != ":" }.dropFirst(3)
+        return (url, String(webcal))
+    }
+
+    func message(_ plan: Plan, _ session: WebSession?, status: HTTPResponse.Status, heading: String,
+                 message: String, back: String) -> Response {
+        var c = base(plan, session, title: heading)
+        c["heading2"] = heading
+        c["message"] = message
+        c["back"] = back
+        return views.render("message", c, status: status)
+    }
+
+    func title(_ o: Occurrence, _ plan: Plan) -> String {
+        var s = o.minutes == nil ? "\(o.title) — \(o.periodLabel)" : o.title
+        if o.perUnit, let u = plan.unit(o.owner) { s += " — \(u.name)" }
+        return s
+    }
+
+    func link(_ o: Occurrence, _ plan: Plan) -> String { "/plans/\(plan.id)/occurrences/\(o.id)" }
+
+    // MARK: - Pages
+
+    func index(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let ids = await registry.planIDs
+        if ids.count == 1 { return Response(status: .seeOther, headers: [.location: "/plans/\(ids[0])"]) }
+        let links = ids.map { "<li><a href=\"/plans/\($0)\">\($0)</a></li>" }.joined()
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        return Response(status: .ok, headers: headers,
+                        body: .init(byteBuffer: ByteBuffer(string: "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>plancal</title><h1>Các kế hoạch</h1><ul>\(links)</ul></html>")))
+    }
+
+    func dashboard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let entry = try await entry(context)
+        let plan = entry.plan
+        let s = await session(request, plan: plan)
+        let today = today(plan)
+        let report = ComplianceReport(plan: plan, occurrences: entry.builder.occurrences, ledger: entry.builder.ledger,
+                                      today: today)
+        var c = base(plan, s?.session, title: "Bình đẳng giới — \(plan.issuer)")
+        if let ok = request.uri.queryParameters["ghi-nhan"] { c["flash"] = "Đã ghi nhận hoàn thành: \(ok)" }
+
+        // G6.T3 grid, every quarter of the plan.
+        let byKey = Dictionary(uniqueKeysWithValues: report.quarters.map { ($0.key, $0) })
+        c["grid"] = (plan.start.year...plan.end.year).map { year -> [String: Any] in
+            ["year": year, "quarters": (1...4).map { q -> [String: Any] in
+                let key = "\(year)-Q\(q)"
+                guard let quarter = byKey[key] else {
+                    return ["key": key, "state": "future", "stateLabel": "Chưa đến", "links": [Any]()]
+                }
+                return ["key": key, "state": quarter.state.rawValue, "stateLabel": quarter.state.label,
+                        "links": quarter.items.compactMap { item -> [String: Any]? in
+                            guard let url = item.url else { return nil }
+                            return ["url": url, "date": CivilDate(parsing: item.date)?.vietnamese ?? item.date]
+                        }]
+            }]
+        }
+        let d = report.dissemination
+        c["dissemination"] = ["year": d.year, "informed": d.informed, "total": d.total, "met": d.met]
+        c["disseminationPercent"] = Vietnamese.percent(d.share)
+        c["organisations"] = d.organisations.map { o -> [String: Any] in
+            var m: [String: Any] = ["name": o.name]
+            if let on = o.informedOn { m["informedOn"] = CivilDate(parsing: on)?.vietnamese ?? on }
+            return m
+        }
+        let missing = d.organisations.filter { $0.informedOn == nil }.map(\.name)
+        if !missing.isEmpty { c["missingText"] = missing.joined(separator: "; ") }
+
+        let r = report.reach
+        var reach: [String: Any] = ["reachedText": Vietnamese.number(r.reached), "pathText": Vietnamese.percent(r.path)]
+        if let pop = r.population, let share = r.share {
+            reach["population"] = true
+            reach["populationText"] = Vietnamese.number(pop)
+            reach["shareText"] = Vietnamese.percent(share)
+            reach["trackText"] = r.onTrack == true ? "đúng lộ trình" : "chậm so với lộ trình"
+        }
+        c["reach"] = reach
+        c["svg"] = svg(plan: plan, today: today, share: r.share)
+
+        let ledger = entry.builder.ledger
+        let soon = today.adding(days: 30)
+        let attention = entry.builder.occurrences.filter { o in
+            let state = OccurrenceState.of(o, ledger: ledger, today: today)
+            return state == .overdue && o.last.year >= today.year - 1 || (state == .dueSoon || state == .upcoming) && o.last <= soon
+        }
+        c["hasAttention"] = !attention.isEmpty
+        c["attention"] = attention.map { o -> [String: Any] in
+            let state = OccurrenceState.of(o, ledger: ledger, today: today)
+            return ["date": o.last.vietnamese, "title": title(o, plan), "unit": plan.unit(o.owner)?.name ?? o.owner,
+                    "link": link(o, plan), "state": state.rawValue, "stateLabel": state.label]
+        }
+        c["units"] = ([nil] + plan.allUnits.map { Optional($0) }).map { unit -> [String: Any] in
+            let id = unit?.id ?? "all"
+            let events = feedLinks(request, plan: plan, file: "\(id).ics")
+            let tasks = feedLinks(request, plan: plan, file: "\(id)-tasks.ics")
+            return ["name": unit?.name ?? "Toàn phường (tất cả đơn vị)",
+                    "link": unit.map { "/plans/\(plan.id)/units/\($0.id)" } ?? "/plans/\(plan.id)",
+                    "https": events.https, "webcal": events.webcal, "tasksHttps": tasks.https, "tasksWebcal": tasks.webcal]
+        }
+        await fetches.flush()
+        let fetched = try fetches.log.entries(plan: plan.id)
+        c["hasFetches"] = !fetched.isEmpty
+        c["fetches"] = fetched.prefix(50).map { e -> [String: Any] in
+            let local = UTCDateTime(secondsSinceEpoch: e.lastAt.secondsSinceEpoch + plan.utcOffsetSeconds)
+            let hm = local.secondsSinceEpoch % 86_400
+            let when = "\(CivilDate(daysSinceEpoch: local.secondsSinceEpoch / 86_400).vietnamese) \(Vietnamese.time(hm / 60))"
+            return ["feed": e.feed, "userAgent": e.userAgent, "last": when, "count": e.count]
+        }
+        return views.render("dashboard", c)
+    }
+
+    /// Coordinates for the G6.T1 chart: x is time over the plan, y the share (0 at the bottom, 80% high up).
+    func svg(plan: Plan, today: CivilDate, share: Double?) -> [String: Any] {
+        let total = Double(plan.start.days(until: plan.end))
+        func x(_ d: CivilDate) -> Int { 40 + Int((Double(plan.start.days(until: d)) / total * 290).rounded()) }
+        func y(_ s: Double) -> Int { 150 - Int((min(max(s, 0), 1) * 140 / 0.9).rounded()) }
+        let clamped = min(max(today, plan.start), plan.end)
+        var m: [String: Any] = [
+            "goalY": y(ComplianceReport.reachGoal), "goalYText": y(ComplianceReport.reachGoal) + 4, "todayX": x(clamped),
+            "years": (plan.start.year...plan.end.year).map { ["year": $0, "x": x(CivilDate(year: $0, month: 7, day: 1)!)] },
+        ]
+        if let share {
+            m["hasShare"] = true
+            m["shareY"] = y(share)
+        }
+        return m
+    }
+
+    func unitPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let entry = try await entry(context)
+        let plan = entry.plan
+        let unitID = context.parameters.get("unit") ?? ""
+        guard PlanServer.matches(unitID), let unit = plan.unit(unitID) else {
+            throw HTTPError(.notFound, message: "Không có đơn vị \"\(unitID.prefix(80))\" trong kế hoạch")
+        }
+        let s = await session(request, plan: plan)
+        let today = today(plan)
+        let yearText = request.uri.queryParameters["year"].map(String.init)
+        let year = yearText.flatMap(Int.init).flatMap { (plan.start.year...plan.end.year).contains($0) ? $0 : nil }
+            ?? min(max(today.year, plan.start.year), plan.end.year)
+        let schedule = Schedule(plan: plan)
+        let ledger = entry.builder.ledger
+        let canWrite = s.map { $0.session.token.unit == unit.id || $0.session.token.unit == plan.leadUnit?.id } ?? false
+        var c = base(plan, s?.session, title: unit.name)
+        c["unitName"] = unit.name
+        c["year"] = year
+        c["years"] = Array(plan.start.year...plan.end.year)
+        c["canWrite"] = canWrite
+        let links = feedLinks(request, plan: plan, file: "\(unit.id).ics")
+        c["https"] = links.https
+        c["webcal"] = links.webcal
+        c["items"] = entry.builder.occurrences.filter { $0.last.year == year && schedule.involves($0, unit.id) }.map { o -> [String: Any] in
+            let state = OccurrenceState.of(o, ledger: ledger, today: today)
+            var m: [String: Any] = [
+                "date": o.first == o.last ? o.last.vietnamese : "\(o.first.vietnamese) – \(o.last.vietnamese)",
+                "title": title(o, plan), "link": link(o, plan), "state": state.rawValue, "stateLabel": state.label,
+                "domID": "o-" + o.id.replacingOccurrences(of: "/", with: "-"),
+                "canMark": canWrite && ledger.firstCompletion(of: o.id) == nil && o.first <= today,
+            ]
+            if let done = ledger.firstCompletion(of: o.id) { m["doneOn"] = done.doneOn.vietnamese }
+            return m
+        }
+        return views.render("unit", c)
+    }
+
+    func occurrencePage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let entry = try await entry(context)
+        let plan = entry.plan
+        let id = context.parameters.getCatchAll().joined(separator: "/")
+        guard let o = entry.builder.occurrences.first(where: { $0.id == id }) else {
+            throw HTTPError(.notFound, message: "Không có công việc \"\(id.prefix(120))\" trong kế hoạch")
+        }
+        let s = await session(request, plan: plan)
+        let today = today(plan)
+        let state = OccurrenceState.of(o, ledger: entry.builder.ledger, today: today)
+        var c = base(plan, s?.session, title: title(o, plan))
+        c["summary"] = entry.builder.summary(o)
+        c["description"] = entry.builder.description(o)
+        c["state"] = state.rawValue
+        c["stateLabel"] = state.label
+        c["occurrenceID"] = o.id
+        c["todayISO"] = min(today, plan.end).iso
+        c["planStart"] = plan.start.iso
+        if let token = s?.session.token {
+            let lead = token.unit == plan.leadUnit?.id
+            let schedule = Schedule(plan: plan)
+            let choices = plan.allUnits.filter { schedule.involves(o, $0.id) && (lead || $0.id == token.unit) }
+            c["canMark"] = !choices.isEmpty
+            c["unitChoices"] = choices.map { u -> [String: Any] in
+                ["id": u.id, "name": u.name, "selected": u.id == (choices.contains { $0.id == token.unit } ? token.unit : o.owner)]
+            }
+        }
+        return views.render("occurrence", c)
+    }
+
+    func loginPage(_ request: Request, _ context: AppRequestContext, error: String?) async throws -> Response {
+        let entry = try await entry(context)
+        var c = base(entry.plan, nil, title: "Đăng nhập")
+        if let error { c["error"] = error }
+        return views.render("login", c, status: error == nil ? .ok : .unauthorized)
+    }
+
+    struct LoginForm: Decodable { var token: String? }
+
+    func login(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let entry = try await entry(context)
+        let form = try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(buffer: try await body(request, api: false)))
+        guard let text = form?.token?.trimmingCharacters(in: .whitespaces), !text.isEmpty,
+              let token = try tokens.verify(text, plan: entry.plan.id) else {
+            return try await loginPage(request, context, error: "Mã truy cập không đúng hoặc đã bị thu hồi.")
+        }
+        let (id, _) = await sessions.create(for: token)
+        var response = Response(status: .seeOther, headers: [.location: "/plans/\(entry.plan.id)/units/\(token.unit)"])
+        response.setCookie(Cookie(name: PlanServer.sessionCookie, value: id, maxAge: Int(SessionStore.lifetime), path: "/",
+                                  secure: arguments.secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    struct CSRFForm: Decodable { var csrf: String? }
+
+    func logout(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let entry = try await entry(context)
+        if let s = await session(request, plan: entry.plan) {
+            let form = try? URLEncodedFormDecoder().decode(CSRFForm.self, from: String(buffer: try await body(request, api: false)))
+            guard form?.csrf == s.session.csrf else {
+                return message(entry.plan, s.session, status: .forbidden, heading: "Yêu cầu không hợp lệ",
+                               message: "Mã chống giả mạo (CSRF) không đúng.", back: "/plans/\(entry.plan.id)")
+            }
+            await sessions.remove(s.id)
+        }
+        var response = Response(status: .seeOther, headers: [.location: "/plans/\(entry.plan.id)"])
+        response.setCookie(Cookie(name: PlanServer.sessionCookie, value: "", maxAge: 0, path: "/",
+                                  secure: arguments.secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    struct DoneForm: Decodable {
+        var csrf: String?
+        var occurrence: String?
+        var unit: String?
+        var on: String?
+        var evidence: String?
+        var note: String?
+        var reached: String?
+        var `return`: String?
+    }
+
+    func formDone(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let entry = try await entry(context)
+        let plan = entry.plan
+        let back = "/plans/\(plan.id)"
+        guard let s = await session(request, plan: plan) else {
+            return message(plan, nil, status: .unauthorized, heading: "Cần đăng nhập",
+                           message: "Hãy đăng nhập bằng mã truy cập của đơn vị.", back: "/plans/\(plan.id)/login")
+        }
+        let form: DoneForm
+        do {
+            form = try URLEncodedFormDecoder().decode(DoneForm.self, from: String(buffer: try await body(request, api: false)))
+        } catch let e as APIError { throw e } catch {
+            return message(plan, s.session, status: .badRequest, heading: "Biểu mẫu không hợp lệ",
+                           message: "Không đọc được biểu mẫu.", back: back)
+        }
+        guard form.csrf == s.session.csrf else {
+            return message(plan, s.session, status: .forbidden, heading: "Yêu cầu không hợp lệ",
+                           message: "Mã chống giả mạo (CSRF) không đúng; hãy tải lại trang và thử lại.", back: back)
+        }
+        do {
+            let occurrence = try PlanServer.required(form.occurrence, "occurrence")
+            let unit = try PlanServer.required(form.unit, "unit")
+            try PlanServer.authorize(s.session.token, unit: unit, plan: plan)
+            var reached: Int?
+            if let text = form.reached?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+                guard let n = Int(text) else { throw APIError(.badRequest, "Số người được tiếp cận \"\(text.prefix(20))\" không phải là số", field: "reached") }
+                reached = n
+            }
+            let evidence = form.evidence?.trimmingCharacters(in: .whitespaces)
+            let note = form.note?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let details = CompletionService.Details(
+                doneOn: try PlanServer.date(form.on, field: "on"), evidenceURL: evidence?.isEmpty == false ? evidence : nil,
+                note: note?.isEmpty == false ? note : nil, reached: reached)
+            let service = try CompletionService(plan: plan, store: store)
+            do {
+                _ = try service.markDone(occurrence, unit: unit, details: details, recordedBy: s.session.token.label,
+                                         now: UTCDateTime(Date()), today: today(plan))
+            } catch let e as CompletionError { throw APIError(e) }
+            var target = form.return ?? back
+            // Only ever redirect within this plan's pages.
+            if !target.hasPrefix("/plans/\(plan.id)") || target.contains("//") { target = back }
+            let encoded = occurrence.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? ""
+            return Response(status: .seeOther, headers: [.location: "\(target)?ghi-nhan=\(encoded)"])
+        } catch let e as APIError {
+            return message(plan, s.session, status: e.status, heading: "Chưa ghi nhận được", message: e.message, back: back)
+        }
+    }
+}

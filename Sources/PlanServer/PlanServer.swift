@@ -1,0 +1,279 @@
+import Foundation
+import Hummingbird
+import ICal
+import Logging
+import PlanCore
+import PlanFeed
+import PlanStore
+
+/// The routes of `plancal serve`, over the shared pieces.
+struct PlanServer: Sendable {
+    let arguments: ServerArguments
+    let registry: PlanRegistry
+    let store: SQLiteCompletionStore
+    let tokens: UnitTokens
+    let fetches: FetchRecorder
+    let sessions: SessionStore
+    let views: Views
+    let logger: Logger
+
+    static let sessionCookie = "plancal_session"
+    static let idPattern = try! NSRegularExpression(pattern: "^[a-z0-9][a-z0-9-]{0,62}$")
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/health") { _, _ in "ok" }
+        router.get("/") { request, context in try await index(request, context) }
+        router.get("/calendars/:plan/:file") { request, context in try await feed(request, context, head: false) }
+        router.head("/calendars/:plan/:file") { request, context in try await feed(request, context, head: true) }
+        router.get("/plans/:plan") { request, context in try await dashboard(request, context) }
+        router.get("/plans/:plan/units/:unit") { request, context in try await unitPage(request, context) }
+        router.get("/plans/:plan/occurrences/**") { request, context in try await occurrencePage(request, context) }
+        router.get("/plans/:plan/login") { request, context in try await loginPage(request, context, error: nil) }
+        router.post("/plans/:plan/login") { request, context in try await login(request, context) }
+        router.post("/plans/:plan/logout") { request, context in try await logout(request, context) }
+        router.post("/plans/:plan/done") { request, context in try await formDone(request, context) }
+        router.get("/api/:plan/compliance") { request, context in try await complianceJSON(request, context) }
+        router.get("/api/:plan/compliance.csv") { request, context in try await complianceCSV(request, context) }
+        router.post("/api/:plan/completions") { request, context in try await apiDone(request, context) }
+        router.post("/api/:plan/undo") { request, context in try await apiUndo(request, context) }
+    }
+
+    // MARK: - Shared
+
+    /// The plan named in the path, or 404. Ids are checked before any lookup, so no
+    /// path segment ever reaches the file system.
+    func entry(_ context: AppRequestContext, api: Bool = false) async throws -> PlanRegistry.Entry {
+        let id = context.parameters.get("plan") ?? ""
+        guard PlanServer.matches(id), let entry = try await registry.current(id) else {
+            let message = "Không có kế hoạch \"\(id.prefix(80))\""
+            if api { throw APIError(.notFound, message, field: "plan") }
+            throw HTTPError(.notFound, message: message)
+        }
+        return entry
+    }
+
+    static func matches(_ s: String) -> Bool {
+        idPattern.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+    }
+
+    func today(_ plan: Plan) -> CivilDate {
+        arguments.today ?? CivilDate(instant: Date(), utcOffsetSeconds: plan.utcOffsetSeconds)
+    }
+
+    /// Collects a body within the limit, or answers 413.
+    func body(_ request: Request, api: Bool) async throws -> ByteBuffer {
+        let limit = arguments.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw APIError(.contentTooLarge, "Nội dung gửi lên quá lớn (tối đa \(limit) byte)")
+        }
+        var request = request
+        do { return try await request.collectBody(upTo: limit) } catch {
+            throw APIError(.contentTooLarge, "Nội dung gửi lên quá lớn (tối đa \(limit) byte)")
+        }
+    }
+
+    // MARK: - Feeds
+
+    func feed(_ request: Request, _ context: AppRequestContext, head: Bool) async throws -> Response {
+        let planID = context.parameters.get("plan") ?? ""
+        let file = context.parameters.get("file") ?? ""
+        guard PlanServer.matches(planID), file.hasSuffix(".ics"), PlanServer.matches(String(file.dropLast(4))),
+              let cached = try await registry.feed(plan: planID, file: file) else {
+            throw HTTPError(.notFound, message: "Không có lịch \"\(file.prefix(80))\" trong kế hoạch \"\(planID.prefix(80))\"")
+        }
+        let now = UTCDateTime(Date())
+        await fetches.note(plan: planID, feed: file, userAgent: request.headers[.userAgent] ?? "(không rõ)", at: now)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/calendar; charset=utf-8"
+        headers[.eTag] = cached.etag
+        headers[.lastModified] = HTTPDate.format(cached.lastModified)
+        headers[.cacheControl] = "public, max-age=300"
+        headers[.contentDisposition] = "inline; filename=\"\(file)\""
+        if HTTPDate.notModified(request.headers, etag: cached.etag, lastModified: cached.lastModified) {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentLength] = String(cached.bytes.count)
+        if head { return Response(status: .ok, headers: headers) }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: cached.bytes)))
+    }
+
+    // MARK: - API
+
+    struct DoneBody: Decodable {
+        var occurrence: String?
+        var unit: String?
+        var on: String?
+        var evidence: String?
+        var note: String?
+        var reached: Int?
+        var participants: Int?
+        var correct: Bool?
+    }
+
+    struct UndoBody: Decodable {
+        var occurrence: String?
+        var unit: String?
+        var reason: String?
+    }
+
+    /// The bearer token's unit, or 401.
+    func bearer(_ request: Request, plan: Plan) throws -> UnitToken {
+        guard let header = request.headers[.authorization] else {
+            throw APIError(.unauthorized, "Cần mã truy cập của đơn vị (Authorization: Bearer …)")
+        }
+        let prefix = "Bearer "
+        guard header.hasPrefix(prefix), let token = try tokens.verify(String(header.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces), plan: plan.id) else {
+            throw APIError(.unauthorized, "Mã truy cập không hợp lệ hoặc đã bị thu hồi")
+        }
+        return token
+    }
+
+    /// A unit's token writes only for its unit; the lead unit's for any unit.
+    static func authorize(_ token: UnitToken, unit: String, plan: Plan) throws {
+        guard token.unit == unit || token.unit == plan.leadUnit?.id else {
+            throw APIError(.forbidden, "Mã truy cập của đơn vị \"\(token.unit)\" không được ghi nhận cho đơn vị \"\(unit)\"", field: "unit")
+        }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ buffer: ByteBuffer) throws -> T {
+        do { return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView)) } catch let DecodingError.typeMismatch(_, ctx) {
+            throw APIError(.badRequest, "Trường \"\(ctx.codingPath.map(\.stringValue).joined(separator: "."))\" sai kiểu dữ liệu",
+                           field: ctx.codingPath.first?.stringValue)
+        } catch {
+            throw APIError(.badRequest, "Nội dung không phải là JSON hợp lệ")
+        }
+    }
+
+    static func required(_ value: String?, _ field: String) throws -> String {
+        guard let v = value?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else {
+            throw APIError(.badRequest, "Thiếu trường bắt buộc \"\(field)\"", field: field)
+        }
+        return v
+    }
+
+    static func date(_ text: String?, field: String) throws -> CivilDate? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let d = CivilDate(parsing: text) else {
+            throw APIError(.badRequest, "\"\(text.prefix(40))\" không phải là ngày hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)", field: field)
+        }
+        return d
+    }
+
+    func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    struct RecordJSON: Encodable {
+        var id: Int64?
+        var action: String
+        var occurrence: String?
+        var unit: String
+        var on: String?
+        var recordedBy: String
+        var recordedAt: String
+        var evidence: String?
+        var note: String?
+        var reached: Int?
+        var participants: Int?
+        var reason: String?
+        var alreadyRecorded: Bool
+
+        init(_ r: CompletionRecord, already: Bool = false) {
+            id = r.id; action = r.action.rawValue; occurrence = r.occurrenceID; unit = r.unit; on = r.doneOn?.iso
+            recordedBy = r.recordedBy; recordedAt = r.recordedAt.iso; evidence = r.evidenceURL; note = r.note
+            reached = r.reached; participants = r.participants; reason = r.reason; alreadyRecorded = already
+        }
+    }
+
+    func apiDone(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let entry = try await entry(context, api: true)
+        let token = try bearer(request, plan: entry.plan)
+        let body = try decode(DoneBody.self, try await self.body(request, api: true))
+        let occurrence = try PlanServer.required(body.occurrence, "occurrence")
+        let unit = try PlanServer.required(body.unit, "unit")
+        try PlanServer.authorize(token, unit: unit, plan: entry.plan)
+        let details = CompletionService.Details(
+            doneOn: try PlanServer.date(body.on, field: "on"), evidenceURL: body.evidence, note: body.note,
+            reached: body.reached, participants: body.participants)
+        let service = try CompletionService(plan: entry.plan, store: store)
+        do {
+            switch try service.markDone(occurrence, unit: unit, details: details, recordedBy: token.label,
+                                        correct: body.correct ?? false, now: UTCDateTime(Date()), today: today(entry.plan)) {
+            case let .recorded(r): return try json(RecordJSON(r), status: .created)
+            case let .alreadyRecorded(r): return try json(RecordJSON(r, already: true))
+            }
+        } catch let e as CompletionError { throw APIError(e) }
+    }
+
+    func apiUndo(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let entry = try await entry(context, api: true)
+        let token = try bearer(request, plan: entry.plan)
+        let body = try decode(UndoBody.self, try await self.body(request, api: true))
+        let occurrence = try PlanServer.required(body.occurrence, "occurrence")
+        let unit = try PlanServer.required(body.unit, "unit")
+        let reason = try PlanServer.required(body.reason, "reason")
+        try PlanServer.authorize(token, unit: unit, plan: entry.plan)
+        let service = try CompletionService(plan: entry.plan, store: store)
+        do {
+            let r = try service.undo(occurrence, unit: unit, reason: reason, recordedBy: token.label, now: UTCDateTime(Date()))
+            return try json(RecordJSON(r), status: .created)
+        } catch let e as CompletionError { throw APIError(e) }
+    }
+
+    func report(_ entry: PlanRegistry.Entry, _ request: Request) throws -> ComplianceReport {
+        let yearText = request.uri.queryParameters["year"].map(String.init)
+        let year = try yearText.map { text -> Int in
+            guard let y = Int(text), (entry.plan.start.year...entry.plan.end.year).contains(y) else {
+                throw APIError(.badRequest, "Năm \"\(text.prefix(10))\" nằm ngoài thời gian của kế hoạch", field: "year")
+            }
+            return y
+        }
+        return ComplianceReport(plan: entry.plan, occurrences: entry.builder.occurrences, ledger: entry.builder.ledger,
+                                today: today(entry.plan), year: year)
+    }
+
+    func complianceJSON(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let entry = try await entry(context, api: true)
+        return try json(try report(entry, request))
+    }
+
+    func complianceCSV(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let entry = try await entry(context, api: true)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/csv; charset=utf-8"
+        headers[.contentDisposition] = "attachment; filename=\"\(entry.plan.id)-compliance.csv\""
+        let text = try report(entry, request).csv(plan: entry.plan)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// HTTP dates and conditional requests (RFC 9110 §13).
+enum HTTPDate {
+    static func formatter() -> DateFormatter {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return f
+    }
+
+    static func format(_ t: UTCDateTime) -> String { formatter().string(from: t.date) }
+
+    static func parse(_ text: String) -> UTCDateTime? { formatter().date(from: text).map(UTCDateTime.init) }
+
+    /// If-None-Match wins over If-Modified-Since when both are sent.
+    static func notModified(_ headers: HTTPFields, etag: String, lastModified: UTCDateTime) -> Bool {
+        if let inm = headers[.ifNoneMatch] {
+            let tags = inm.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            return tags.contains("*") || tags.contains(etag) || tags.contains("W/" + etag)
+        }
+        if let ims = headers[.ifModifiedSince], let since = parse(ims) {
+            return lastModified <= since
+        }
+        return false
+    }
+}

@@ -1,0 +1,32 @@
+public import ICal
+
+/// What `plancal serve` is started with; tests build the same application with their own.
+public struct ServerArguments: Sendable {
+    /// Address to bind.
+    public var host: String
+    /// Port to bind (0 picks a free one).
+    public var port: Int
+    /// Plan files to serve; each is served under its plan id.
+    public var planPaths: [String]
+    /// Overrides the plans' public base URL in pages (feeds keep the plan's own, so
+    /// that `generate` and `serve` give the same bytes).
+    public var baseURL: String?
+    /// Largest request body accepted, in bytes.
+    public var maxBodyBytes: Int
+    /// Fixes "today" (tests); nil means the plan's local date now.
+    public var today: CivilDate?
+    /// Marks the session cookie Secure (behind HTTPS).
+    public var secureCookies: Bool
+
+    /// Arguments with defaults for everything but the plans.
+    public init(host: String = "127.0.0.1", port: Int = 8080, planPaths: [String], baseURL: String? = nil,
+                maxBodyBytes: Int = 16 * 1024, today: CivilDate? = nil, secureCookies: Bool = false) {
+        self.host = host
+        self.port = port
+        self.planPaths = planPaths
+        self.baseURL = baseURL
+        self.maxBodyBytes = maxBodyBytes
+        self.today = today
+        self.secureCookies = secureCookies
+    }
+}

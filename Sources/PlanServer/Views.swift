@@ -1,0 +1,27 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+
+/// The Mustache templates (in `Templates/`, shipped as a resource), rendered to HTML responses.
+struct Views: Sendable {
+    let library: MustacheLibrary
+
+    init() async throws {
+        guard let dir = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
+            throw HTTPError(.internalServerError, message: "templates are missing from the bundle")
+        }
+        library = try await MustacheLibrary(directory: dir.path)
+    }
+
+    func render(_ name: String, _ context: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        let html = library.render(context, withTemplate: name) ?? "<!doctype html><p>template \(name) missing</p>"
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        // Pages use no external assets and no scripts.
+        headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}
