@@ -65,6 +65,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "plancal-bench",
+            dependencies: ["PlanCore", "PlanFeed", "PlanStore", "ICal"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ICalTests", dependencies: ["ICal"], swiftSettings: strict),
         .testTarget(
             name: "PlanCoreTests",
@@ -77,8 +82,11 @@ let package = Package(
         .testTarget(
             name: "PlanServerTests",
             dependencies: [
-                "PlanServer", "PlanCore", "PlanStore",
+                "PlanServer", "PlanCore", "PlanStore", "PlanFeed", "ICal",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

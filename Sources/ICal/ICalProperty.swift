@@ -59,7 +59,7 @@ public enum ICalProperty: Sendable {
     case name(String)
     /// RFC 7986 REFRESH-INTERVAL;VALUE=DURATION.
     case refreshInterval(seconds: Int)
-    /// An `X-` property with a TEXT value (escaped like any text).
+    /// An `X-` property with a raw value (libical escapes backslashes and newlines only).
     case extended(name: String, text: String)
     case uid(String)
     case summary(String)
@@ -103,10 +103,11 @@ public enum ICalProperty: Sendable {
             made = icalproperty_new_refreshinterval(icaldurationtype_from_int(Int32(seconds)))
             if let p = made { icalproperty_add_parameter(p, icalparameter_new_value(ICAL_VALUE_DURATION)) }
         case let .extended(name, text):
-            // Built as an X value (so no VALUE=TEXT parameter appears, which some clients
-            // reject on X-WR-CALNAME and X-PUBLISHED-TTL); libical 3.0 does not escape X
-            // values, so the RFC 5545 §3.3.11 TEXT escapes are applied here.
-            made = icalproperty_new_x(ICalProperty.escapeText(text))
+            // Built as an X value, so no VALUE=TEXT parameter appears (X-WR-CALNAME and
+            // X-PUBLISHED-TTL are read raw by clients). libical escapes backslashes and
+            // newlines in X values but leaves commas and semicolons as they are; escaping
+            // them here would be doubled by libical, so they stay plain, as clients expect.
+            made = icalproperty_new_x(text)
             if let p = made { icalproperty_set_x_name(p, name) }
         case let .uid(v): made = icalproperty_new_uid(v)
         case let .summary(v): made = icalproperty_new_summary(v)
@@ -159,21 +160,6 @@ public enum ICalProperty: Sendable {
             if t.isEmpty { throw ICalError.invalidValue(property: label, reason: "empty value") }
             if t.utf8.contains(0) { throw ICalError.invalidValue(property: label, reason: "NUL byte") }
         }
-    }
-
-    static func escapeText(_ text: String) -> String {
-        var out = ""
-        for c in text {
-            switch c {
-            case "\\": out += "\\\\"
-            case ";": out += "\\;"
-            case ",": out += "\\,"
-            // "\r\n" is one Character in Swift.
-            case "\n", "\r\n", "\r": out += "\\n"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 
     /// libical's `icalproperty_new_dtstart` and friends drop the zone: a wall-clock

@@ -128,33 +128,38 @@ public struct ComplianceReport: Sendable, Encodable {
 
     static func quarters(_ plan: Plan, _ occurrences: [Occurrence], _ ledger: CompletionLedger,
                          today: CivilDate, year: Int?) -> [Quarter] {
+        // Every news item counts for the quarter it was published in, whichever quarter's
+        // occurrence it was recorded against; a quarter's own occurrence done only after the
+        // quarter ended makes it "late" (still not met: II.2.6 target 3 wants one in the quarter).
         let newsOccurrences = occurrences.filter { $0.targets.contains("G6.T3") }
-        let adHoc = ledger.adHoc.filter { $0.action == .news }
+        var items: [(day: CivilDate, item: NewsItem)] = []
+        var lateByQuarter: [String: [NewsItem]] = [:]
+        for o in newsOccurrences {
+            for c in ledger.completions(of: o.id) {
+                let item = NewsItem(date: c.doneOn.iso, url: c.record.evidenceURL, unit: c.unit, source: o.id)
+                items.append((c.doneOn, item))
+                if c.doneOn > o.last { lateByQuarter["\(o.last.year)-Q\(o.last.quarter)", default: []].append(item) }
+            }
+        }
+        for r in ledger.adHoc where r.action == .news {
+            guard let d = r.doneOn else { continue }
+            items.append((d, NewsItem(date: d.iso, url: r.evidenceURL, unit: r.unit, source: "ad-hoc")))
+        }
         var out: [Quarter] = []
         var (qy, qq) = (plan.start.year, plan.start.quarter)
         let lastQ = min(today, plan.end)
         while (qy, qq) <= (lastQ.year, lastQ.quarter) {
             defer { (qy, qq) = qq == 4 ? (qy + 1, 1) : (qy, qq + 1) }
             if let year, qy != year { continue }
-            let first = CivilDate(year: qy, month: (qq - 1) * 3 + 1, day: 1)!
+            let key = "\(qy)-Q\(qq)"
             let last = CivilDate(year: qy, month: qq * 3, day: CivilDate.daysIn(month: qq * 3, year: qy))!
-            var inQuarter: [NewsItem] = []
-            var after: [NewsItem] = []
-            for o in newsOccurrences where o.last >= first && o.last <= last {
-                for c in ledger.completions(of: o.id) {
-                    let item = NewsItem(date: c.doneOn.iso, url: c.record.evidenceURL, unit: c.unit, source: o.id)
-                    if c.doneOn >= first && c.doneOn <= last { inQuarter.append(item) } else if c.doneOn > last { after.append(item) }
-                }
-            }
-            for r in adHoc {
-                guard let d = r.doneOn, d >= first, d <= last else { continue }
-                inQuarter.append(NewsItem(date: d.iso, url: r.evidenceURL, unit: r.unit, source: "ad-hoc"))
-            }
-            inQuarter.sort { $0.date < $1.date }
+            let inQuarter = items.filter { $0.day.year == qy && $0.day.quarter == qq }
+                .sorted { ($0.day, $0.item.source) < ($1.day, $1.item.source) }.map(\.item)
+            let late = lateByQuarter[key] ?? []
             let state: Quarter.State
-            if !inQuarter.isEmpty { state = .met } else if today <= last { state = .open } else if !after.isEmpty { state = .late } else { state = .missed }
-            out.append(Quarter(key: "\(qy)-Q\(qq)", label: "quý \(Vietnamese.roman(qq))/\(qy)", state: state,
-                               items: inQuarter.isEmpty ? after : inQuarter))
+            if !inQuarter.isEmpty { state = .met } else if today <= last { state = .open } else if !late.isEmpty { state = .late } else { state = .missed }
+            out.append(Quarter(key: key, label: "quý \(Vietnamese.roman(qq))/\(qy)", state: state,
+                               items: inQuarter.isEmpty ? late : inQuarter))
         }
         return out
     }
@@ -166,7 +171,9 @@ public struct ComplianceReport: Sendable, Encodable {
             if informed[unit].map({ day < $0 }) ?? true { informed[unit] = day }
         }
         for o in occurrences where o.targets.contains("G6.T2") && o.last.year == year {
-            if let c = ledger.completion(of: o.id, by: o.owner) ?? ledger.firstCompletion(of: o.id) {
+            // Informed in the year means informed during it: a late completion in the next
+            // year does not make the earlier year's share.
+            if let c = ledger.completion(of: o.id, by: o.owner) ?? ledger.firstCompletion(of: o.id), c.doneOn.year == year {
                 note(o.perUnit ? o.owner : c.unit, c.doneOn)
             }
         }

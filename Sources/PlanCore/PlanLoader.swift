@@ -42,13 +42,26 @@ public enum PlanLoader {
             }
             root = node
         } catch let error as YamlError {
-            throw translate(error, file: file)
+            throw translate(error, file: file, text: text)
         }
         return try PlanBuilder(file: file).build(root)
     }
 
-    static func translate(_ error: YamlError, file: String) -> PlanError {
+    static func translate(_ error: YamlError, file: String, text: String) -> PlanError {
         switch error {
+        case let .duplicatedKeysInMapping(duplicates, context):
+            // Yams reports the mapping; point at the second occurrence of the key instead.
+            let key = duplicates.sorted().first ?? ""
+            let lines = text.components(separatedBy: "\n")
+            let hits = lines.indices.filter { i in
+                i >= context.mark.line - 1 && {
+                    var t = lines[i].trimmingCharacters(in: .whitespaces)
+                    if t.hasPrefix("- ") { t = String(t.dropFirst(2)).trimmingCharacters(in: .whitespaces) }
+                    return t.hasPrefix(key + ":") || t.hasPrefix("\"\(key)\":")
+                }()
+            }
+            let line = hits.count > 1 ? hits[1] + 1 : context.mark.line
+            return PlanError(file: file, line: line, field: key, "duplicate key \"\(key)\" (each field may appear once)")
         case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
             return PlanError(file: file, line: mark.line, "YAML syntax error: \(problem) (column \(mark.column))")
         case let .reader(problem, _, _, _):
@@ -97,15 +110,17 @@ struct PlanBuilder {
         let meta = try readHeader(&header)
 
         var units: [PlanUnit] = []
-        for var m in unitMaps {
-            if let u = PlanBuilder.attempt(&issues, { try readUnit(&m, parent: nil) }) { units.append(u) }
-        }
         var seenUnits: [String: Int] = [:]
-        for (i, u) in units.flatMap({ [$0] + $0.members }).enumerated() {
-            if seenUnits[u.id] != nil {
-                issues.append(PlanIssue(file: file, field: "units", message: "duplicate unit id \"\(u.id)\""))
+        var places: [UnitPlace] = []
+        for var m in unitMaps {
+            if let u = PlanBuilder.attempt(&issues, { try readUnit(&m, parent: nil, places: &places) }) { units.append(u) }
+        }
+        for (i, place) in places.enumerated() {
+            if seenUnits[place.id] != nil {
+                issues.append(PlanIssue(file: file, line: place.line, field: "\(place.path).id",
+                                        message: "duplicate unit id \"\(place.id)\" (unit ids must be unique, members included)"))
             }
-            seenUnits[u.id] = i
+            seenUnits[place.id] = i
         }
         if units.filter({ $0.role == .lead }).count > 1 {
             issues.append(PlanIssue(file: file, field: "units", message: "only one unit may have role: lead"))
@@ -150,12 +165,6 @@ struct PlanBuilder {
             utcOffsetSeconds: meta.offset, publicBaseURL: meta.baseURL, population: meta.population,
             revised: meta.revised, units: units, targets: targets, obligations: obligations,
             sessions: sessions, refreshSeconds: meta.refreshHours * 3600)
-        // Occurrence ids must be unique across the whole plan (e.g. key: year on a monthly rule is not).
-        var seen: Set<String> = []
-        for occurrence in try Schedule(plan: plan).occurrences() where !seen.insert(occurrence.id).inserted {
-            throw PlanError(file: file, field: "obligations.\(occurrence.obligationID).key",
-                            "two occurrences get the id \"\(occurrence.id)\"; choose a key (year, quarter, month, date) that tells them apart")
-        }
         return plan
     }
 
@@ -169,6 +178,13 @@ struct PlanBuilder {
         var population: Int?
         var revised: UTCDateTime
         var refreshHours: Int
+    }
+
+    /// Where a unit was read, for duplicate-id errors.
+    struct UnitPlace {
+        var id: String
+        var line: Int?
+        var path: String
     }
 
     struct References {
@@ -220,8 +236,9 @@ struct PlanBuilder {
                       refreshHours: refresh)
     }
 
-    private func readUnit(_ m: inout YAMLMap, parent: PlanUnit?) throws -> PlanUnit {
+    private func readUnit(_ m: inout YAMLMap, parent: PlanUnit?, places: inout [UnitPlace]) throws -> PlanUnit {
         let id = try m.string("id")
+        places.append(UnitPlace(id: id, line: m.line, path: m.path))
         guard PlanBuilder.matches(PlanBuilder.idPattern, id), id != "all" else {
             throw m.error("id", "\"\(id)\" is not a valid unit id (lower-case letters, digits and '-'; not \"all\")")
         }
@@ -236,7 +253,7 @@ struct PlanBuilder {
         var unit = PlanUnit(id: id, name: name, role: role, section: section, isOrganisation: isOrganisation,
                             parentID: parent?.id, members: [], assumption: assumption)
         if parent == nil {
-            for var mm in try m.maps("members") { unit.members.append(try readUnit(&mm, parent: unit)) }
+            for var mm in try m.maps("members") { unit.members.append(try readUnit(&mm, parent: unit, places: &places)) }
         }
         try m.rejectUnknown(allowed: parent == nil
             ? ["id", "name", "role", "section", "organisation", "assumption", "members", "notes"]
@@ -328,6 +345,18 @@ struct PlanBuilder {
             key = k
         } else {
             key = rule.frequency == "YEARLY" ? .year : .date
+        }
+        // Occurrence ids are <obligation>/<key>: the key must tell every date apart.
+        let allDates = try rule.dates(from: dtstart, through: meta.end)
+        var keys: Set<String> = []
+        for date in allDates {
+            let last: CivilDate
+            if case let .span(days) = kind { last = date.adding(days: days - 1) } else { last = date }
+            let k = Schedule.key(key, first: date, last: last)
+            guard keys.insert(k).inserted else {
+                throw m.error(m.has("key") ? "key" : "rrule",
+                              "key: \(key.rawValue) gives two occurrences the id \"\(id)/\(k)\"; choose a key (year, quarter, month, date) that tells them apart")
+            }
         }
         let forEach = try unitList(&m, "for_each", refs: refs)
         let owner: String

@@ -1,0 +1,67 @@
+// Benchmarks for the README: wall-clock times of the operations ward officials wait for.
+// Run: swift run -c release plancal-bench [--records N] [--db PATH]
+// Not a test: it asserts nothing and prints numbers.
+import Foundation
+import ICal
+import PlanCore
+import PlanFeed
+import PlanStore
+
+func measure<T>(_ label: String, repeat times: Int = 1, _ body: () throws -> T) rethrows -> T {
+    var result: T?
+    var samples: [Double] = []
+    for _ in 0..<times {
+        let start = DispatchTime.now().uptimeNanoseconds
+        result = try body()
+        samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+    }
+    samples.sort()
+    let median = samples[samples.count / 2]
+    print(String(format: "%-58@ median %9.2f ms  (min %.2f, max %.2f, n=%d)", label as NSString, median,
+                 samples.first!, samples.last!, times))
+    return result!
+}
+
+var args = CommandLine.arguments.dropFirst()
+var count = 10_000
+var dbPath = FileManager.default.temporaryDirectory.appendingPathComponent("plancal-bench-\(UUID().uuidString).sqlite").path
+while let a = args.popFirst() {
+    switch a {
+    case "--records": count = Int(args.popFirst() ?? "") ?? count
+    case "--db": dbPath = args.popFirst() ?? dbPath
+    default: print("usage: plancal-bench [--records N] [--db PATH]"); exit(2)
+    }
+}
+
+let planPath = "calendars/bach-dang/plan.yaml"
+let plan = try measure("load and validate the plan (YAML + libical)", repeat: 20) { try PlanLoader.load(path: planPath) }
+let occurrences = try measure("expand all occurrences 2025–2030 with libical", repeat: 20) { try Schedule(plan: plan).occurrences() }
+_ = try measure("build all 18 feeds (no records)", repeat: 10) { try FeedBuilder(plan: plan, records: []).feeds() }
+
+let store = SQLiteCompletionStore(try AppDatabase(path: dbPath))
+let service = try CompletionService(plan: plan, store: store)
+let today = CivilDate(year: 2030, month: 12, day: 31)!
+let units = plan.allUnits.map(\.id)
+try measure("record \(count) ad hoc records (one transaction each, FULL sync)") {
+    for i in 0..<count {
+        let day = plan.start.adding(days: i % 2190)
+        _ = try service.recordAdHoc(i % 3 == 0 ? .news : .meeting, unit: units[i % units.count],
+                                    details: .init(doneOn: day, evidenceURL: "https://bachdang.example/tin/\(i)", reached: i % 200,
+                                                   organisations: [units[(i + 1) % units.count]]),
+                                    recordedBy: "bench", now: UTCDateTime(secondsSinceEpoch: 1_795_910_400 + i), today: today)
+    }
+}
+var done = 0
+try measure("mark every occurrence done (\(occurrences.count) checked appends)") {
+    for o in occurrences {
+        if case .recorded = try service.markDone(o.id, unit: o.owner, details: .init(doneOn: min(o.last, today)), recordedBy: "bench",
+                                                 now: UTCDateTime(secondsSinceEpoch: 1_795_999_999), today: today) { done += 1 }
+    }
+}
+let records = try measure("read all \(count + done) records back", repeat: 5) { try store.records(plan: plan.id) }
+let ledger = measure("fold the ledger", repeat: 5) { CompletionLedger(records: records) }
+_ = measure("compliance report over six years (all quarters)", repeat: 10) {
+    ComplianceReport(plan: plan, occurrences: occurrences, ledger: ledger, today: today)
+}
+_ = try measure("build all 18 feeds with every occurrence done", repeat: 5) { try FeedBuilder(plan: plan, records: records).feeds() }
+try? FileManager.default.removeItem(atPath: dbPath)

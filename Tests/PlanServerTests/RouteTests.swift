@@ -1,0 +1,262 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ICal
+import Logging
+import PlanCore
+import PlanFeed
+import PlanStore
+import Testing
+
+@testable import PlanServer
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let planPath = packageRoot.appendingPathComponent("calendars/bach-dang/plan.yaml").path
+let today = CivilDate(year: 2026, month: 11, day: 29)!
+
+/// A server on an in-memory database with tokens for vhxh (lead) and cong-an.
+struct Fixture {
+    let database: AppDatabase
+    let lead: String
+    let police: String
+
+    init() throws {
+        database = try AppDatabase()
+        let tokens = UnitTokens(database)
+        lead = try tokens.create(plan: "bach-dang", unit: "vhxh", label: "Chị Lan", now: UTCDateTime(secondsSinceEpoch: 1)).secret
+        police = try tokens.create(plan: "bach-dang", unit: "cong-an", label: "Anh Hùng", now: UTCDateTime(secondsSinceEpoch: 1)).secret
+    }
+
+    func app(maxBody: Int = 16 * 1024) async throws -> some ApplicationProtocol {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return try await buildApplication(
+            ServerArguments(host: "127.0.0.1", port: 0, planPaths: [planPath], maxBodyBytes: maxBody, today: today),
+            database: database, logger: logger)
+    }
+}
+
+func json(_ object: [String: Any]) -> ByteBuffer {
+    ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
+}
+
+func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)", .contentType: "application/json"] }
+
+func errorField(_ body: ByteBuffer) -> String? {
+    let obj = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+    return (obj?["error"] as? [String: Any])?["field"] as? String
+}
+
+@Suite("Routes")
+struct RouteTests {
+    @Test("a served feed is byte-identical to the generated file, with validators; no Accept header needed")
+    func feedBytes() async throws {
+        let f = try Fixture()
+        let committed = try Data(contentsOf: packageRoot.appendingPathComponent("calendars/bach-dang/vhxh.ics"))
+        try await f.app().test(.router) { client in
+            let etag = try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[.contentType] == "text/calendar; charset=utf-8")
+                #expect(Data(r.body.readableBytesView) == committed)
+                #expect(r.headers[.lastModified] == "Sun, 29 Nov 2026 00:00:00 GMT")
+                #expect(r.headers[.cacheControl] != nil)
+                return try #require(r.headers[.eTag])
+            }
+            try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .get, headers: [.ifNoneMatch: etag]) { r in
+                #expect(r.status == .notModified)
+                #expect(r.body.readableBytes == 0)
+            }
+            try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .get, headers: [.ifNoneMatch: "\"other\""]) { r in
+                #expect(r.status == .ok)
+            }
+            try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .get,
+                                     headers: [.ifModifiedSince: "Mon, 30 Nov 2026 00:00:00 GMT"]) { r in
+                #expect(r.status == .notModified)
+            }
+            try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .get,
+                                     headers: [.ifModifiedSince: "Sat, 28 Nov 2026 00:00:00 GMT"]) { r in
+                #expect(r.status == .ok)
+            }
+            try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .head) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[.contentLength] == String(committed.count))
+                #expect(r.body.readableBytes == 0)
+            }
+            for file in ["all.ics", "all-tasks.ics", "cong-an-tasks.ics"] {
+                let expected = try Data(contentsOf: packageRoot.appendingPathComponent("calendars/bach-dang/\(file)"))
+                try await client.execute(uri: "/calendars/bach-dang/\(file)", method: .get) { r in
+                    #expect(Data(r.body.readableBytesView) == expected, "\(file)")
+                }
+            }
+        }
+    }
+
+    @Test("unknown plans, feeds and traversal attempts are 404",
+          arguments: ["/calendars/nope/vhxh.ics", "/calendars/bach-dang/nope.ics", "/calendars/bach-dang/vhxh.txt",
+                      "/calendars/bach-dang/..%2F..%2Fetc%2Fpasswd", "/calendars/..%2Fbach-dang/vhxh.ics",
+                      "/calendars/bach-dang/..%2Fplan.yaml", "/plans/nope", "/plans/bach-dang/units/nope",
+                      "/plans/bach-dang/occurrences/nope/2026", "/api/nope/compliance"])
+    func notFound(uri: String) async throws {
+        try await Fixture().app().test(.router) { client in
+            try await client.execute(uri: uri, method: .get) { r in #expect(r.status == .notFound) }
+        }
+    }
+
+    @Test("writing: 401 without or with a forged token, 403 for another unit, 400 naming the field, 404, 413")
+    func writeErrors() async throws {
+        let f = try Fixture()
+        try await f.app(maxBody: 2048).test(.router) { client in
+            let uri = "/api/bach-dang/completions"
+            let good: [String: Any] = ["occurrence": "quarterly-news/2026-Q4", "unit": "vhxh", "on": "2026-11-20",
+                                       "evidence": "https://bachdang.example/tin/1"]
+            try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/json"], body: json(good)) { r in
+                #expect(r.status == .unauthorized)
+                #expect(r.headers[.wwwAuthenticate] != nil)
+            }
+            var forged = Array(f.lead)
+            forged[forged.count - 1] = forged.last == "a" ? "b" : "a"
+            try await client.execute(uri: uri, method: .post, headers: bearer(String(forged)), body: json(good)) { r in
+                #expect(r.status == .unauthorized)
+            }
+            try await client.execute(uri: uri, method: .post, headers: bearer(f.police), body: json(good)) { r in
+                #expect(r.status == .forbidden)
+            }
+            try await client.execute(uri: uri, method: .post, headers: bearer(f.police), body: ByteBuffer(string: "{not json")) { r in
+                #expect(r.status == .badRequest)
+            }
+            let cases: [([String: Any], HTTPResponse.Status, String)] = [
+                (["unit": "vhxh"], .badRequest, "occurrence"),
+                (["occurrence": "quarterly-news/2026-Q4"], .badRequest, "unit"),
+                (good.merging(["on": "2026-02-30"]) { $1 }, .badRequest, "on"),
+                (good.merging(["on": "2031-01-01"]) { $1 }, .badRequest, "on"),
+                (good.merging(["on": "2026-12-25"]) { $1 }, .badRequest, "on"),
+                (good.merging(["evidence": "javascript:alert(1)"]) { $1 }, .badRequest, "evidence"),
+                (good.merging(["reached": -4]) { $1 }, .badRequest, "reached"),
+                (good.merging(["reached": "many"]) { $1 }, .badRequest, "reached"),
+                (good.merging(["occurrence": "quarterly-news/2026-Q5"]) { $1 }, .notFound, "occurrence"),
+                (good.merging(["unit": "nope"]) { $1 }, .notFound, "unit"),
+                (good.merging(["unit": "cong-an"]) { $1 }, .forbidden, "unit"),
+            ]
+            for (body, status, field) in cases {
+                try await client.execute(uri: uri, method: .post, headers: bearer(f.lead), body: json(body)) { r in
+                    #expect(r.status == status, "\(body)")
+                    #expect(errorField(r.body) == field, "\(body)")
+                }
+            }
+            let huge = ByteBuffer(string: "{\"note\":\"" + String(repeating: "x", count: 4096) + "\"}")
+            try await client.execute(uri: uri, method: .post, headers: bearer(f.lead), body: huge) { r in
+                #expect(r.status == .contentTooLarge)
+            }
+            // Nothing was written by any of these, and the server still answers.
+            #expect(try SQLiteCompletionStore(f.database).records(plan: "bach-dang").isEmpty)
+            try await client.execute(uri: "/health", method: .get) { r in #expect(r.status == .ok) }
+        }
+    }
+
+    @Test("a completion through the API shows in the next fetch of the feed and in compliance; a second is idempotent; undo works once")
+    func completionFlow() async throws {
+        let f = try Fixture()
+        try await f.app().test(.router) { client in
+            let before = try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .get) { $0.headers[.eTag] }
+            let body = json(["occurrence": "quarterly-news/2026-Q4", "unit": "vhxh", "on": "20/11/2026",
+                             "evidence": "https://bachdang.example/tin/1", "reached": 250])
+            try await client.execute(uri: "/api/bach-dang/completions", method: .post, headers: bearer(f.lead), body: body) { r in
+                #expect(r.status == .created)
+                #expect(String(buffer: r.body).contains("\"recordedBy\":\"Chị Lan\""))
+            }
+            try await client.execute(uri: "/api/bach-dang/completions", method: .post, headers: bearer(f.lead), body: body) { r in
+                #expect(r.status == .ok)
+                #expect(String(buffer: r.body).contains("\"alreadyRecorded\":true"))
+            }
+            try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .get) { r in
+                #expect(r.headers[.eTag] != before)
+                let text = String(buffer: r.body).replacingOccurrences(of: "\r\n ", with: "")
+                #expect(text.contains("SUMMARY:✓ Hạn: Đăng 01 tin\\, bài về bình đẳng giới trên hệ thống thông tin cơ sở — quý IV/2026"))
+            }
+            try await client.execute(uri: "/api/bach-dang/compliance", method: .get) { r in
+                let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.body.readableBytesView)) as? [String: Any])
+                let quarters = try #require(obj["quarters"] as? [[String: Any]])
+                #expect(quarters.count == 8)
+                #expect(quarters.last?["key"] as? String == "2026-Q4")
+                #expect(quarters.last?["state"] as? String == "met")
+                #expect((obj["reach"] as? [String: Any])?["reached"] as? Int == 250)
+            }
+            try await client.execute(uri: "/api/bach-dang/compliance.csv", method: .get) { r in
+                #expect(Array(r.body.readableBytesView.prefix(3)) == [0xEF, 0xBB, 0xBF])
+                #expect(String(buffer: r.body).contains("Phòng Văn hóa - Xã hội"))
+            }
+            // The lead unit may write for another unit; a unit only for itself.
+            let report = json(["occurrence": "annual-report/2025/cong-an", "unit": "cong-an", "on": "2025-12-10"])
+            try await client.execute(uri: "/api/bach-dang/completions", method: .post, headers: bearer(f.lead), body: report) { r in
+                #expect(r.status == .created)
+            }
+            let undo = json(["occurrence": "annual-report/2025/cong-an", "unit": "cong-an", "reason": "ghi nhầm năm"])
+            try await client.execute(uri: "/api/bach-dang/undo", method: .post, headers: bearer(f.police), body: undo) { r in
+                #expect(r.status == .created)
+            }
+            try await client.execute(uri: "/api/bach-dang/undo", method: .post, headers: bearer(f.police), body: undo) { r in
+                #expect(r.status == .conflict)
+            }
+            try await client.execute(uri: "/api/bach-dang/undo", method: .post, headers: bearer(f.police),
+                                     body: json(["occurrence": "annual-report/2025/cong-an", "unit": "cong-an"])) { r in
+                #expect(r.status == .badRequest)
+                #expect(errorField(r.body) == "reason")
+            }
+        }
+        #expect(try SQLiteCompletionStore(f.database).records(plan: "bach-dang").count == 3)
+    }
+
+    @Test("the dashboard signs in with a token into an HttpOnly SameSite=Strict session, and forms need the CSRF token")
+    func dashboardFlow() async throws {
+        let f = try Fixture()
+        try await f.app().test(.router) { client in
+            try await client.execute(uri: "/plans/bach-dang", method: .get) { r in
+                #expect(r.status == .ok)
+                let html = String(buffer: r.body)
+                #expect(html.contains("Chỉ tiêu 3 (G6.T3)"))
+                #expect(html.contains("id=\"q-2026-Q4\" data-state=\"open\""))
+                #expect(html.contains("id=\"q-2025-Q1\" data-state=\"missed\""))
+                #expect(html.contains("webcal://"))
+                #expect(!html.contains("<script"))
+            }
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            try await client.execute(uri: "/plans/bach-dang/login", method: .post, headers: form,
+                                     body: ByteBuffer(string: "token=pc_00000000_\(String(repeating: "0", count: 48))")) { r in
+                #expect(r.status == .unauthorized)
+                #expect(r.headers[.setCookie] == nil)
+            }
+            let cookie = try await client.execute(uri: "/plans/bach-dang/login", method: .post, headers: form,
+                                                  body: ByteBuffer(string: "token=\(f.lead)")) { r in
+                #expect(r.status == .seeOther)
+                let set = try #require(r.headers[.setCookie])
+                #expect(set.contains("HttpOnly"))
+                #expect(set.contains("SameSite=Strict"))
+                return String(set.split(separator: ";")[0])
+            }
+            let page = try await client.execute(uri: "/plans/bach-dang/occurrences/quarterly-news/2026-Q4", method: .get,
+                                                headers: [.cookie: cookie]) { r in String(buffer: r.body) }
+            let csrf = try #require(page.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.prefix(32))
+            let fields = "occurrence=quarterly-news%2F2026-Q4&unit=vhxh&on=2026-11-20&evidence=https%3A%2F%2Fbachdang.example%2Ftin%2F9&return=%2Fplans%2Fbach-dang"
+            var headers = form
+            headers[.cookie] = cookie
+            try await client.execute(uri: "/plans/bach-dang/done", method: .post, headers: headers,
+                                     body: ByteBuffer(string: fields + "&csrf=wrong")) { r in
+                #expect(r.status == .forbidden)
+            }
+            try await client.execute(uri: "/plans/bach-dang/done", method: .post, headers: form, body: ByteBuffer(string: fields + "&csrf=\(csrf)")) { r in
+                #expect(r.status == .unauthorized)
+            }
+            try await client.execute(uri: "/plans/bach-dang/done", method: .post, headers: headers,
+                                     body: ByteBuffer(string: fields + "&csrf=\(csrf)")) { r in
+                #expect(r.status == .seeOther)
+                #expect(r.headers[.location]?.hasPrefix("/plans/bach-dang?ghi-nhan=") == true)
+            }
+            try await client.execute(uri: "/plans/bach-dang", method: .get) { r in
+                let html = String(buffer: r.body)
+                #expect(html.contains("id=\"q-2026-Q4\" data-state=\"met\""))
+                #expect(html.contains("https://bachdang.example/tin/9"))
+            }
+        }
+    }
+}

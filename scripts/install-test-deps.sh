@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Install the dependencies of the "real clients" test harness (Tests/peers/).
+#
+# - Debian packages: libical-dev pkg-config tzdata chromium chromium-driver wrk python3-venv
+# - A Python virtualenv at .venv-test/ (repo root, git-ignored) with the real
+#   iCalendar clients and test tools: pytest, icalendar, recurring-ical-events,
+#   PyYAML, vdirsyncer, khal, todoman, selenium, requests.
+#
+# The venv is built with Debian's /usr/bin/python3 (3.11 on bookworm, with the
+# python3-venv package installed above), not a pyenv/other python3 on PATH:
+# it is the one interpreter guaranteed on a fresh bookworm machine and CI.
+#
+# Idempotent: safe to run again on a machine that already has everything.
+# Must run as root on Debian bookworm (apt-get install).
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${REPO_ROOT}/.venv-test"
+PY=/usr/bin/python3
+
+APT_PACKAGES=(libical-dev pkg-config tzdata chromium chromium-driver wrk python3-venv)
+PIP_PACKAGES=(
+  pytest
+  icalendar
+  recurring-ical-events
+  PyYAML
+  vdirsyncer
+  khal
+  todoman
+  selenium
+  requests
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install-test-deps: must run as root (or with sudo available)" >&2
+    exit 1
+  fi
+fi
+
+echo "== apt packages: ${APT_PACKAGES[*]}"
+$SUDO apt-get update
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${APT_PACKAGES[@]}"
+
+if [ ! -x "$PY" ]; then
+  echo "install-test-deps: $PY not found (Debian's python3 is required)" >&2
+  exit 1
+fi
+
+# (Re)create the venv if missing or broken (e.g. built by another interpreter
+# that has since gone away).
+if [ ! -x "${VENV}/bin/python" ] || ! "${VENV}/bin/python" -c 'import sys' >/dev/null 2>&1; then
+  echo "== creating virtualenv ${VENV} with $($PY --version)"
+  rm -rf "${VENV}"
+  "$PY" -m venv "${VENV}"
+fi
+
+echo "== pip packages: ${PIP_PACKAGES[*]}"
+"${VENV}/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+"${VENV}/bin/python" -m pip install --quiet --disable-pip-version-check "${PIP_PACKAGES[@]}"
+"${VENV}/bin/python" -m pip check
+
+# Selenium must never try to download a driver or browser: tests use
+# /usr/bin/chromium and /usr/bin/chromedriver explicitly (see Tests/peers/browser.py).
+echo "== versions"
+"${VENV}/bin/python" --version
+"${VENV}/bin/vdirsyncer" --version
+"${VENV}/bin/khal" --version
+"${VENV}/bin/todo" --version
+"${VENV}/bin/python" - <<'PYEOF'
+from importlib.metadata import version
+for name in ("pytest", "icalendar", "recurring-ical-events", "PyYAML", "selenium", "requests"):
+    print(name, version(name))
+PYEOF
+# (the Debian launcher /usr/bin/chromium may print a harmless
+# "[: ...: unexpected operator" from /etc/chromium.d/dev-shm when findmnt
+# reports several /dev/shm mounts; it does not affect the browser.)
+/usr/bin/chromium --version
+/usr/bin/chromedriver --version
+echo "== install-test-deps: done"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The test command: installs everything the tests need on a fresh Debian (bookworm) machine,
+# builds, runs the Swift tests, then the peer tests (Python's icalendar and
+# recurring-ical-events, vdirsyncer, khal, todoman and headless Chromium against the real
+# binary and a real `plancal serve` on loopback). Run as root from anywhere:
+#   bash scripts/test.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/install-test-deps.sh
+
+echo "== swift build"
+swift build --build-tests
+
+echo "== swift test"
+swift test --skip-build
+
+echo "== peer tests"
+export PLANCAL_BIN="$(swift build --show-bin-path)/plancal"
+# Screenshots and other artefacts of the browser tests land here.
+export PLANCAL_ARTIFACTS="${PLANCAL_ARTIFACTS:-$PWD/.build/test-artifacts}"
+mkdir -p "$PLANCAL_ARTIFACTS"
+.venv-test/bin/pytest -q -p no:cacheprovider Tests/peers
