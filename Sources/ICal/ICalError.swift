@@ -4,6 +4,8 @@ public enum ICalError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidRecurrenceRule(rule: String, reason: String)
     /// The rule parsed but libical refuses to iterate it from that start (RFC 5545 forbids the combination).
     case unusableRecurrenceRule(rule: String, start: String)
+    /// The rule gives more dates than a plan can sensibly hold.
+    case tooManyOccurrences(rule: String, limit: Int)
     /// Text that is not an iCalendar object at all.
     case notICalendar(String)
     /// Text that parsed, but with properties libical flagged as errors (X-LIC-ERROR).
@@ -18,6 +20,8 @@ public enum ICalError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidRecurrenceRule(rule, reason): return "invalid RRULE \"\(rule)\": \(reason)"
         case let .unusableRecurrenceRule(rule, start):
             return "RRULE \"\(rule)\" cannot be expanded from DTSTART \(start) (a combination RFC 5545 forbids)"
+        case let .tooManyOccurrences(rule, limit):
+            return "RRULE \"\(rule)\" gives more than \(limit) dates in the plan period"
         case let .notICalendar(why): return "not an iCalendar object: \(why)"
         case let .parseErrors(errors): return "iCalendar errors: " + errors.joined(separator: "; ")
         case let .allocationFailed(what): return "libical could not create \(what)"

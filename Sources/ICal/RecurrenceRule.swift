@@ -24,11 +24,26 @@ public struct RecurrenceRule: Sendable, Equatable {
         self.frequency = String(cString: icalrecur_freq_to_string(rule.freq))
     }
 
+    /// The most dates `dates(from:through:)` returns before it refuses the rule.
+    public static let defaultLimit = 10_000
+
     /// Every date the rule gives from `start` (which counts as the first occurrence
     /// only when it matches the rule) up to and including `end`.
     ///
-    /// - Parameter limit: a guard against rules like `FREQ=DAILY` over centuries.
-    public func dates(from start: CivilDate, through end: CivilDate, limit: Int = 10_000) throws -> [CivilDate] {
+    /// - Parameter limit: a guard against rules like `FREQ=DAILY` over centuries: a rule
+    ///   that gives more dates than this throws rather than being cut short silently.
+    public func dates(from start: CivilDate, through end: CivilDate, limit: Int = defaultLimit) throws -> [CivilDate] {
+        let out = try iterate(from: start, through: end, stopAfter: limit + 1)
+        guard out.count <= limit else { throw ICalError.tooManyOccurrences(rule: text, limit: limit) }
+        return out
+    }
+
+    /// The rule's first date from `start` up to `end`, if any.
+    public func firstDate(from start: CivilDate, through end: CivilDate) throws -> CivilDate? {
+        try iterate(from: start, through: end, stopAfter: 1).first
+    }
+
+    private func iterate(from start: CivilDate, through end: CivilDate, stopAfter limit: Int) throws -> [CivilDate] {
         let rule = icalrecurrencetype_from_string(text)
         guard let iterator = icalrecur_iterator_new(rule, ICalTime.date(start).raw) else {
             throw ICalError.unusableRecurrenceRule(rule: text, start: start.iso)

@@ -16,6 +16,7 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
     case tooLong(field: String, max: Int)
     case unknownOrganisation(String)
     case notAllowed(String)
+    case countNotRecorded(field: String, occurrence: String)
 
     /// The input field at fault, for API errors.
     public var field: String? {
@@ -29,6 +30,7 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
         case let .missing(field), let .tooLong(field, _): return field
         case .unknownOrganisation: return "organisations"
         case .notAllowed: return nil
+        case let .countNotRecorded(field, _): return field
         }
     }
 
@@ -59,6 +61,9 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
             return "Không có tổ chức \"\(id)\" trong kế hoạch"
         case let .notAllowed(why):
             return why
+        case let .countNotRecorded(field, occurrence):
+            let what = field == "reached" ? "số người dân được tiếp cận" : "số người tham gia"
+            return "Công việc \"\(occurrence)\" không ghi \(what) (kế hoạch không khai báo counts: [\(field)] cho việc này)"
         }
     }
 }
@@ -160,6 +165,14 @@ public struct CompletionService: Sendable {
         let o = try occurrence(occurrenceID)
         try checkUnit(unit, for: o)
         let day = try checkDetails(details, today: today)
+        // A count only makes sense where the plan says the obligation has it (its `counts`):
+        // a resident count on an annual report would inflate G6.T1.
+        if details.reached != nil, !o.counts.contains(.reached) {
+            throw CompletionError.countNotRecorded(field: "reached", occurrence: o.id)
+        }
+        if details.participants != nil, !o.counts.contains(.participants) {
+            throw CompletionError.countNotRecorded(field: "participants", occurrence: o.id)
+        }
         let by = try checkRecorder(recordedBy)
         let record = CompletionRecord(
             plan: plan.id, action: .done, occurrenceID: o.id, unit: unit, doneOn: day, recordedBy: by,
@@ -226,10 +239,22 @@ private final class ExistingBox: @unchecked Sendable {
 
 /// Nearest-id suggestions for a mistyped occurrence id.
 enum Suggest {
+    /// Ranked by edit distance, then by the longer shared prefix, then by how close the first
+    /// differing characters are (so `…-Q5` suggests `…-Q4` before `…-Q1`).
     static func nearest(_ id: String, in ids: [String], count: Int = 3) -> [String] {
-        let scored = ids.map { ($0, distance(id.lowercased(), $0)) }
+        let typed = Array(id)
         let limit = max(3, id.count / 3)
-        return scored.filter { $0.1 <= limit }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(count).map(\.0)
+        func rank(_ candidate: String) -> (Int, Int, Int, String) {
+            let c = Array(candidate)
+            var prefix = 0
+            while prefix < min(c.count, typed.count) && c[prefix] == typed[prefix] { prefix += 1 }
+            var gap = Int.max / 2
+            if prefix < c.count, prefix < typed.count, let a = c[prefix].unicodeScalars.first, let b = typed[prefix].unicodeScalars.first {
+                gap = abs(Int(a.value) - Int(b.value))
+            }
+            return (distance(id, candidate), -prefix, gap, candidate)
+        }
+        return ids.map(rank).filter { $0.0 <= limit }.sorted { $0 < $1 }.prefix(count).map(\.3)
     }
 
     static func distance(_ a: String, _ b: String) -> Int {

@@ -57,6 +57,17 @@ public struct ComplianceReport: Sendable, Encodable {
         public var unit: String
         /// `occurrence` id or `ad-hoc`.
         public var source: String
+
+        enum CodingKeys: String, CodingKey { case date, url, unit, source }
+
+        /// Encodes a missing link as null rather than leaving it out.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(date, forKey: .date)
+            try c.encode(url, forKey: .url)
+            try c.encode(unit, forKey: .unit)
+            try c.encode(source, forKey: .source)
+        }
     }
 
     /// An organisation's G6.T2 standing in the year.
@@ -65,6 +76,16 @@ public struct ComplianceReport: Sendable, Encodable {
         public var name: String
         /// First day it was recorded as informed in the year, if it was.
         public var informedOn: String?
+
+        enum CodingKeys: String, CodingKey { case id, name, informedOn }
+
+        /// Encodes `informedOn` as null rather than leaving it out: the JSON shape is fixed.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(name, forKey: .name)
+            try c.encode(informedOn, forKey: .informedOn)
+        }
     }
 
     /// G6.T2 for the year.
@@ -88,6 +109,19 @@ public struct ComplianceReport: Sendable, Encodable {
         public var goal: Double
         /// share ≥ path; nil without a population.
         public var onTrack: Bool?
+
+        enum CodingKeys: String, CodingKey { case reached, population, share, path, goal, onTrack }
+
+        /// Encodes unknowns as null rather than leaving them out: the JSON shape is fixed.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(reached, forKey: .reached)
+            try c.encode(population, forKey: .population)
+            try c.encode(share, forKey: .share)
+            try c.encode(path, forKey: .path)
+            try c.encode(goal, forKey: .goal)
+            try c.encode(onTrack, forKey: .onTrack)
+        }
     }
 
     /// A unit's record for the year.
@@ -103,6 +137,21 @@ public struct ComplianceReport: Sendable, Encodable {
         public var overdue: Int
         /// onTime / due; nil when nothing fell due.
         public var onTimeRate: Double?
+
+        enum CodingKeys: String, CodingKey { case id, name, annualReport, due, onTime, late, overdue, onTimeRate }
+
+        /// Encodes unknowns as null rather than leaving them out: the JSON shape is fixed.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(name, forKey: .name)
+            try c.encode(annualReport, forKey: .annualReport)
+            try c.encode(due, forKey: .due)
+            try c.encode(onTime, forKey: .onTime)
+            try c.encode(late, forKey: .late)
+            try c.encode(overdue, forKey: .overdue)
+            try c.encode(onTimeRate, forKey: .onTimeRate)
+        }
     }
 
     public var plan: String

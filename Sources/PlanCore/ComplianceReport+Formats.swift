@@ -40,11 +40,13 @@ extension ComplianceReport {
                 (item.url ?? "(không có đường dẫn)") + " (\(ComplianceReport.day(item.date)))"
             }
             if !links.isEmpty { line += " " + links.joined(separator: "; ") }
-            out.append(line.trimmingCharacters(in: .whitespaces))
+            while line.hasSuffix(" ") { line.removeLast() }
+            out.append(line)
         }
         let met = quarters.filter { $0.state == .met }.count
-        let closed = quarters.filter { $0.state != .open }.count
-        out.append("  Đạt \(met)/\(closed) quý đã kết thúc.")
+        let ended = quarters.filter { $0.state != .open }.count
+        let metEnded = quarters.filter { $0.state == .met && $0.state != .open }.count
+        out.append("  Đạt \(met)/\(quarters.count) quý; trong các quý đã kết thúc: \(metEnded)/\(ended).")
         out.append("")
         let d = dissemination
         out.append("Chỉ tiêu 2 (G6.T2): 100% tổ chức được phổ biến, cập nhật thông tin năm \(d.year)")

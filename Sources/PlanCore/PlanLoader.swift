@@ -12,16 +12,16 @@ public enum PlanLoader {
         let url = URL(fileURLWithPath: path)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw PlanError(file: path, "no such file")
+            throw PlanError(file: path, "không có tệp này")
         }
-        guard !isDir.boolValue else { throw PlanError(file: path, "is a directory, not a plan file") }
+        guard !isDir.boolValue else { throw PlanError(file: path, "là một thư mục, không phải tệp kế hoạch") }
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         if let size = attributes?[.size] as? Int, size > maxBytes {
-            throw PlanError(file: path, "file is \(size) bytes; a plan file may be at most \(maxBytes) bytes")
+            throw PlanError(file: path, "tệp có \(size) byte; tệp kế hoạch tối đa \(maxBytes) byte")
         }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw PlanError(file: path, "cannot be read: \(error.localizedDescription)")
+            throw PlanError(file: path, "không đọc được tệp: \(error.localizedDescription)")
         }
         return try parse(data: data, file: path)
     }
@@ -29,16 +29,16 @@ public enum PlanLoader {
     /// Parses plan data; `file` names it in errors.
     public static func parse(data: Data, file: String) throws -> Plan {
         guard data.count <= maxBytes else {
-            throw PlanError(file: file, "file is \(data.count) bytes; a plan file may be at most \(maxBytes) bytes")
+            throw PlanError(file: file, "tệp có \(data.count) byte; tệp kế hoạch tối đa \(maxBytes) byte")
         }
-        guard !data.isEmpty else { throw PlanError(file: file, "file is empty; expected a YAML plan") }
+        guard !data.isEmpty else { throw PlanError(file: file, "tệp rỗng; cần một kế hoạch dạng YAML") }
         guard !data.contains(0), let text = String(data: data, encoding: .utf8) else {
-            throw PlanError(file: file, "not a text file (binary data or invalid UTF-8); expected a UTF-8 YAML plan")
+            throw PlanError(file: file, "không phải tệp văn bản (dữ liệu nhị phân hoặc UTF-8 không hợp lệ); cần một kế hoạch YAML mã hóa UTF-8")
         }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw PlanError(file: file, "file has no YAML content; expected a YAML plan")
+                throw PlanError(file: file, "tệp không có nội dung YAML; cần một kế hoạch dạng YAML")
             }
             root = node
         } catch let error as YamlError {
@@ -61,13 +61,14 @@ public enum PlanLoader {
                 }()
             }
             let line = hits.count > 1 ? hits[1] + 1 : context.mark.line
-            return PlanError(file: file, line: line, field: key, "duplicate key \"\(key)\" (each field may appear once)")
+            // Yams does not say which mapping's path it is: name the key in the message only.
+            return PlanError(file: file, line: line, "khóa \"\(key)\" bị lặp (mỗi trường chỉ được ghi một lần trong một bảng)")
         case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
-            return PlanError(file: file, line: mark.line, "YAML syntax error: \(problem) (column \(mark.column))")
+            return PlanError(file: file, line: mark.line, "lỗi cú pháp YAML: \(problem) (cột \(mark.column))")
         case let .reader(problem, _, _, _):
-            return PlanError(file: file, "YAML cannot be read: \(problem)")
+            return PlanError(file: file, "không đọc được YAML: \(problem)")
         default:
-            return PlanError(file: file, "YAML error: \(error)")
+            return PlanError(file: file, "lỗi YAML: \(error)")
         }
     }
 }
@@ -105,7 +106,7 @@ struct PlanBuilder {
         let obligationMaps = try top.maps("obligations")
         let sessionMaps = try top.maps("sessions")
         try top.rejectUnknown(allowed: ["plan", "units", "targets", "obligations", "sessions"])
-        if !top.has("units") || unitMaps.isEmpty { throw top.error("units", "the plan must list at least one unit") }
+        if !top.has("units") || unitMaps.isEmpty { throw top.error("units", "kế hoạch phải có ít nhất một đơn vị") }
 
         let meta = try readHeader(&header)
 
@@ -118,19 +119,19 @@ struct PlanBuilder {
         for (i, place) in places.enumerated() {
             if seenUnits[place.id] != nil {
                 issues.append(PlanIssue(file: file, line: place.line, field: "\(place.path).id",
-                                        message: "duplicate unit id \"\(place.id)\" (unit ids must be unique, members included)"))
+                                        message: "mã đơn vị \"\(place.id)\" bị trùng (mã đơn vị phải duy nhất, kể cả các thành viên)"))
             }
             seenUnits[place.id] = i
         }
         if units.filter({ $0.role == .lead }).count > 1 {
-            issues.append(PlanIssue(file: file, field: "units", message: "only one unit may have role: lead"))
+            issues.append(PlanIssue(file: file, field: "units", message: "chỉ một đơn vị được có role: lead"))
         }
 
         var targets: [PlanTarget] = []
         for var m in targetMaps {
             if let t = PlanBuilder.attempt(&issues, { try readTarget(&m) }) {
                 if targets.contains(where: { $0.id == t.id }) {
-                    issues.append(PlanIssue(file: file, line: m.line, field: m.path, message: "duplicate target id \"\(t.id)\""))
+                    issues.append(PlanIssue(file: file, line: m.line, field: m.path, message: "mã chỉ tiêu \"\(t.id)\" bị trùng"))
                 } else {
                     targets.append(t)
                 }
@@ -143,7 +144,7 @@ struct PlanBuilder {
         for var m in obligationMaps {
             guard let o = PlanBuilder.attempt(&issues, { try readObligation(&m, refs: refs, meta: meta) }) else { continue }
             if obligations.contains(where: { $0.id == o.id }) {
-                issues.append(PlanIssue(file: file, line: m.line, field: "\(m.path).id", message: "duplicate obligation id \"\(o.id)\""))
+                issues.append(PlanIssue(file: file, line: m.line, field: "\(m.path).id", message: "mã nghĩa vụ \"\(o.id)\" bị trùng"))
             } else {
                 obligations.append(o)
             }
@@ -152,7 +153,7 @@ struct PlanBuilder {
         for var m in sessionMaps {
             guard let s = PlanBuilder.attempt(&issues, { try readSession(&m, refs: refs, meta: meta) }) else { continue }
             if sessions.contains(where: { $0.id == s.id }) {
-                issues.append(PlanIssue(file: file, line: m.line, field: "\(m.path).id", message: "duplicate session id \"\(s.id)\""))
+                issues.append(PlanIssue(file: file, line: m.line, field: "\(m.path).id", message: "mã buổi \"\(s.id)\" bị trùng"))
             } else {
                 sessions.append(s)
             }
@@ -166,6 +167,22 @@ struct PlanBuilder {
             revised: meta.revised, units: units, targets: targets, obligations: obligations,
             sessions: sessions, refreshSeconds: meta.refreshHours * 3600)
         return plan
+    }
+
+    /// libical's errors, worded for the person editing the plan file.
+    static func explain(_ e: ICalError) -> String {
+        switch e {
+        case let .invalidRecurrenceRule(rule, reason):
+            let why = reason.contains("ASCII") ? "quy tắc chỉ được dùng ký tự ASCII"
+                : "libical không đọc được; kiểm tra FREQ và các phần BY*"
+            return "RRULE \"\(rule)\" không hợp lệ: \(why)"
+        case let .unusableRecurrenceRule(rule, start):
+            return "RRULE \"\(rule)\" không thể triển khai từ DTSTART \(start) (RFC 5545 không cho phép tổ hợp này)"
+        case let .tooManyOccurrences(rule, limit):
+            return "RRULE \"\(rule)\" cho hơn \(limit) ngày trong thời gian của kế hoạch"
+        default:
+            return e.description
+        }
     }
 
     struct Header {
@@ -196,7 +213,7 @@ struct PlanBuilder {
     private func readHeader(_ m: inout YAMLMap) throws -> Header {
         let id = try m.string("id")
         guard PlanBuilder.matches(PlanBuilder.idPattern, id) else {
-            throw m.error("id", "\"\(id)\" is not a valid id (lower-case letters, digits and '-')")
+            throw m.error("id", "\"\(id)\" không phải là mã hợp lệ (chữ thường không dấu, chữ số và '-')")
         }
         let title = try m.string("title")
         let issuer = try m.string("issuer")
@@ -207,25 +224,25 @@ struct PlanBuilder {
         let start = try period.date("start")
         let end = try period.date("end")
         try period.rejectUnknown(allowed: ["start", "end"])
-        guard start <= end else { throw period.error("end", "the period ends (\(end.iso)) before it starts (\(start.iso))") }
-        guard end.year - start.year <= 50 else { throw period.error("end", "a plan period may span at most 50 years") }
+        guard start <= end else { throw period.error("end", "thời gian kết thúc (\(end.iso)) trước khi bắt đầu (\(start.iso))") }
+        guard end.year - start.year <= 50 else { throw period.error("end", "thời gian của kế hoạch tối đa 50 năm") }
         let tzName = try m.string("time_zone")
         guard let tz = TimeZone(identifier: tzName) else {
-            throw m.error("time_zone", "\"\(tzName)\" is not a known IANA time zone (e.g. Asia/Ho_Chi_Minh)")
+            throw m.error("time_zone", "\"\(tzName)\" không phải là múi giờ IANA đã biết (ví dụ Asia/Ho_Chi_Minh)")
         }
         let probe = Date(timeIntervalSince1970: TimeInterval(UTCDateTime(startOf: start).secondsSinceEpoch))
         if let next = tz.nextDaylightSavingTimeTransition(after: probe),
            next.timeIntervalSince1970 < TimeInterval(UTCDateTime(startOf: end).secondsSinceEpoch) {
-            throw m.error("time_zone", "\(tzName) changes its UTC offset during the plan period; plancal supports fixed-offset zones only")
+            throw m.error("time_zone", "múi giờ \(tzName) đổi độ lệch so với UTC trong thời gian của kế hoạch; plancal chỉ hỗ trợ múi giờ có độ lệch cố định")
         }
         let baseURL = try m.optionalString("public_base_url")
         if let baseURL, !Validation.isHTTPURL(baseURL) {
-            throw m.error("public_base_url", "\"\(baseURL)\" is not an http(s) URL")
+            throw m.error("public_base_url", "\"\(baseURL)\" không phải là địa chỉ http(s) hợp lệ")
         }
         let population = try m.optionalInt("population", range: 1...100_000_000)
         guard let revisedText = try m.optionalString("revised") else { throw m.missing("revised") }
         guard let revised = Validation.parseTimestamp(revisedText) else {
-            throw m.error("revised", "\"\(revisedText)\" is not a date (yyyy-mm-dd) or UTC time (yyyy-mm-ddThh:mm:ssZ)")
+            throw m.error("revised", "\"\(revisedText)\" không phải là ngày (yyyy-mm-dd) hoặc giờ UTC (yyyy-mm-ddThh:mm:ssZ)")
         }
         let refresh = try m.optionalInt("refresh_hours", range: 1...168) ?? 12
         try m.rejectUnknown(allowed: ["id", "title", "issuer", "number", "signed_by", "legal_basis", "period",
@@ -240,12 +257,12 @@ struct PlanBuilder {
         let id = try m.string("id")
         places.append(UnitPlace(id: id, line: m.line, path: m.path))
         guard PlanBuilder.matches(PlanBuilder.idPattern, id), id != "all" else {
-            throw m.error("id", "\"\(id)\" is not a valid unit id (lower-case letters, digits and '-'; not \"all\")")
+            throw m.error("id", "\"\(id)\" không phải là mã đơn vị hợp lệ (chữ thường không dấu, chữ số và '-'; không được là \"all\")")
         }
         let name = try m.string("name")
         let roleText = try m.optionalString("role") ?? "member"
         guard let role = PlanUnit.Role(rawValue: roleText), parent == nil || role == .member else {
-            throw m.error("role", "expected lead or member, found \"\(roleText)\"")
+            throw m.error("role", "cần lead hoặc member, nhưng gặp \"\(roleText)\"")
         }
         let section = try m.optionalString("section") ?? parent?.section
         let isOrganisation = try m.bool("organisation", default: parent?.isOrganisation ?? true)
@@ -264,7 +281,7 @@ struct PlanBuilder {
     private func readTarget(_ m: inout YAMLMap) throws -> PlanTarget {
         let id = try m.string("id")
         guard PlanBuilder.matches(PlanBuilder.targetPattern, id) else {
-            throw m.error("id", "\"\(id)\" is not a target id (expected G<goal>.T<n>, e.g. G6.T3)")
+            throw m.error("id", "\"\(id)\" không phải là mã chỉ tiêu (cần G<mục tiêu>.T<số>, ví dụ G6.T3)")
         }
         let t = PlanTarget(id: id, text: try m.string("text"), section: try m.string("section"))
         try m.rejectUnknown(allowed: ["id", "text", "section", "notes"])
@@ -276,7 +293,7 @@ struct PlanBuilder {
         let ids = try m.strings(key)
         if ids == ["all"] { return refs.allUnitIDs }
         for id in ids where !refs.units.contains(id) {
-            throw m.error(key, "unknown unit \"\(id)\" (known units: \(refs.allUnitIDs.joined(separator: ", ")), or all)")
+            throw m.error(key, "không có đơn vị \"\(id)\" (các đơn vị: \(refs.allUnitIDs.joined(separator: ", ")), hoặc all)")
         }
         return ids
     }
@@ -284,7 +301,7 @@ struct PlanBuilder {
     private func targetList(_ m: inout YAMLMap, refs: References) throws -> [String] {
         let ids = try m.strings("targets")
         for id in ids where !refs.targets.contains(id) {
-            throw m.error("targets", "unknown target \"\(id)\" (targets are listed under targets:, e.g. G6.T3)")
+            throw m.error("targets", "không có chỉ tiêu \"\(id)\" (các chỉ tiêu được liệt kê ở mục targets:, ví dụ G6.T3)")
         }
         return ids
     }
@@ -293,7 +310,7 @@ struct PlanBuilder {
         let number = try m.optionalInt("revision", range: 1...10_000) ?? 1
         guard let text = try m.optionalString("revised") else { return (number, meta.revised) }
         guard let t = Validation.parseTimestamp(text) else {
-            throw m.error("revised", "\"\(text)\" is not a date (yyyy-mm-dd) or UTC time (yyyy-mm-ddThh:mm:ssZ)")
+            throw m.error("revised", "\"\(text)\" không phải là ngày (yyyy-mm-dd) hoặc giờ UTC (yyyy-mm-ddThh:mm:ssZ)")
         }
         return (number, t)
     }
@@ -301,7 +318,7 @@ struct PlanBuilder {
     private func readObligation(_ m: inout YAMLMap, refs: References, meta: Header) throws -> Obligation {
         let id = try m.string("id")
         guard PlanBuilder.matches(PlanBuilder.idPattern, id), id != "session" else {
-            throw m.error("id", "\"\(id)\" is not a valid obligation id (lower-case letters, digits and '-')")
+            throw m.error("id", "\"\(id)\" không phải là mã nghĩa vụ hợp lệ (chữ thường không dấu, chữ số và '-')")
         }
         let title = try m.string("title")
         let details = try m.optionalString("details")
@@ -309,7 +326,7 @@ struct PlanBuilder {
         let kind: ObligationKind
         switch kindText {
         case "deadline":
-            if m.has("days") { throw m.error("days", "a deadline has no length; remove days or use kind: span") }
+            if m.has("days") { throw m.error("days", "hạn chót (deadline) không có độ dài; bỏ days hoặc dùng kind: span") }
             kind = .deadline
         case "span":
             guard let days = try m.optionalInt("days", range: 1...366) else {
@@ -317,37 +334,40 @@ struct PlanBuilder {
             }
             kind = .span(days: days)
         default:
-            throw m.error("kind", "expected deadline or span, found \"\(kindText)\"")
+            throw m.error("kind", "cần deadline hoặc span, nhưng gặp \"\(kindText)\"")
         }
         let ruleText = try m.string("rrule")
         let rule: RecurrenceRule
         do { rule = try RecurrenceRule(ruleText) } catch let e as ICalError {
-            throw m.error("rrule", e.description)
+            throw m.error("rrule", PlanBuilder.explain(e))
         }
         let dtstart = try m.date("dtstart")
         guard dtstart >= meta.start, dtstart <= meta.end else {
-            throw m.error("dtstart", "\(dtstart.iso) is outside the plan period \(meta.start.iso)…\(meta.end.iso)")
+            throw m.error("dtstart", "\(dtstart.iso) nằm ngoài thời gian của kế hoạch \(meta.start.iso)…\(meta.end.iso)")
         }
-        let first: [CivilDate]
-        do { first = try rule.dates(from: dtstart, through: meta.end, limit: 1) } catch let e as ICalError {
-            throw m.error("rrule", e.description)
+        let first: CivilDate?
+        let allDates: [CivilDate]
+        do {
+            first = try rule.firstDate(from: dtstart, through: meta.end)
+            allDates = try rule.dates(from: dtstart, through: meta.end)
+        } catch let e as ICalError {
+            throw m.error("rrule", PlanBuilder.explain(e))
         }
-        guard first.first == dtstart else {
-            let next = first.first.map { "; the rule's first date from it is \($0.iso)" } ?? "; the rule gives no date in the plan period"
-            throw m.error("dtstart", "\(dtstart.iso) does not match the rule \(rule.text)\(next)")
+        guard first == dtstart else {
+            let next = first.map { "; ngày đầu tiên theo quy tắc là \($0.iso)" } ?? "; quy tắc không cho ngày nào trong thời gian của kế hoạch"
+            throw m.error("dtstart", "\(dtstart.iso) không khớp với quy tắc \(rule.text)\(next)")
         }
         let keyText = try m.optionalString("key")
         let key: OccurrenceKey
         if let keyText {
             guard let k = OccurrenceKey(rawValue: keyText) else {
-                throw m.error("key", "expected year, quarter, month or date, found \"\(keyText)\"")
+                throw m.error("key", "cần year, quarter, month hoặc date, nhưng gặp \"\(keyText)\"")
             }
             key = k
         } else {
             key = rule.frequency == "YEARLY" ? .year : .date
         }
         // Occurrence ids are <obligation>/<key>: the key must tell every date apart.
-        let allDates = try rule.dates(from: dtstart, through: meta.end)
         var keys: Set<String> = []
         for date in allDates {
             let last: CivilDate
@@ -355,7 +375,7 @@ struct PlanBuilder {
             let k = Schedule.key(key, first: date, last: last)
             guard keys.insert(k).inserted else {
                 throw m.error(m.has("key") ? "key" : "rrule",
-                              "key: \(key.rawValue) gives two occurrences the id \"\(id)/\(k)\"; choose a key (year, quarter, month, date) that tells them apart")
+                              "key: \(key.rawValue) làm hai lần thực hiện có cùng mã \"\(id)/\(k)\"; hãy chọn key (year, quarter, month, date) phân biệt được chúng")
             }
         }
         let forEach = try unitList(&m, "for_each", refs: refs)
@@ -364,12 +384,12 @@ struct PlanBuilder {
             guard m.has("owner") else { throw m.missing("owner") }
             owner = try m.string("owner")
             guard refs.units.contains(owner) else {
-                throw m.error("owner", "unknown unit \"\(owner)\" (known units: \(refs.allUnitIDs.joined(separator: ", ")))")
+                throw m.error("owner", "không có đơn vị \"\(owner)\" (các đơn vị: \(refs.allUnitIDs.joined(separator: ", ")))")
             }
         } else {
-            if m.has("owner") { throw m.error("owner", "give either owner or for_each, not both") }
+            if m.has("owner") { throw m.error("owner", "chỉ ghi owner hoặc for_each, không ghi cả hai") }
             owner = ""
-            if forEach!.isEmpty { throw m.error("for_each", "must list at least one unit") }
+            if forEach!.isEmpty { throw m.error("for_each", "phải có ít nhất một đơn vị") }
         }
         let participants = try unitList(&m, "participants", refs: refs) ?? []
         let targets = try targetList(&m, refs: refs)
@@ -377,13 +397,13 @@ struct PlanBuilder {
         let assumption = try m.optionalString("assumption")
         let reminders = try m.strings("reminders").map { text -> Int in
             guard let d = Int(text), (0...90).contains(d) else {
-                throw m.error("reminders", "\"\(text)\" is not a number of days before (0…90)")
+                throw m.error("reminders", "\"\(text)\" không phải là số ngày nhắc trước (0…90)")
             }
             return d
         }
         let counts = try m.strings("counts").map { text -> CountKind in
             guard let c = CountKind(rawValue: text) else {
-                throw m.error("counts", "unknown count \"\(text)\" (expected \(CountKind.allCases.map(\.rawValue).joined(separator: " or ")))")
+                throw m.error("counts", "không có loại số liệu \"\(text)\" (cần \(CountKind.allCases.map(\.rawValue).joined(separator: " hoặc ")))")
             }
             return c
         }
@@ -408,28 +428,28 @@ struct PlanBuilder {
     private func readSession(_ m: inout YAMLMap, refs: References, meta: Header) throws -> Session {
         let id = try m.string("id")
         guard PlanBuilder.matches(PlanBuilder.idPattern, id) else {
-            throw m.error("id", "\"\(id)\" is not a valid session id (lower-case letters, digits and '-')")
+            throw m.error("id", "\"\(id)\" không phải là mã buổi hợp lệ (chữ thường không dấu, chữ số và '-')")
         }
         let title = try m.string("title")
         let date = try m.date("date")
         guard date >= meta.start, date <= meta.end else {
-            throw m.error("date", "\(date.iso) is outside the plan period \(meta.start.iso)…\(meta.end.iso)")
+            throw m.error("date", "\(date.iso) nằm ngoài thời gian của kế hoạch \(meta.start.iso)…\(meta.end.iso)")
         }
         func minutes(_ key: String) throws -> Int {
             let text = try m.string(key)
             let parts = text.split(separator: ":")
             guard parts.count == 2, let h = Int(parts[0]), let mm = Int(parts[1]), (0...23).contains(h),
                   (0...59).contains(mm), parts[1].count == 2 else {
-                throw m.error(key, "\"\(text)\" is not a time of day (expected hh:mm, e.g. 08:00)")
+                throw m.error(key, "\"\(text)\" không phải là giờ trong ngày (cần hh:mm, ví dụ 08:00)")
             }
             return h * 60 + mm
         }
         let startMinutes = try minutes("start")
         let endMinutes = try minutes("end")
-        guard endMinutes > startMinutes else { throw m.error("end", "the session ends before it starts") }
+        guard endMinutes > startMinutes else { throw m.error("end", "buổi kết thúc trước khi bắt đầu") }
         let place = try m.optionalString("place")
         let owner = try m.string("owner")
-        guard refs.units.contains(owner) else { throw m.error("owner", "unknown unit \"\(owner)\"") }
+        guard refs.units.contains(owner) else { throw m.error("owner", "không có đơn vị \"\(owner)\"") }
         let participants = try unitList(&m, "participants", refs: refs) ?? []
         let targets = try targetList(&m, refs: refs)
         let section = try m.string("section")

@@ -18,16 +18,16 @@ struct YAMLMap {
         self.line = node.mark?.line
         guard case let .mapping(mapping) = node else {
             throw PlanError(file: file, line: node.mark?.line, field: path.isEmpty ? nil : path,
-                            "expected a mapping of fields (key: value), found \(YAMLMap.describe(node))")
+                            "cần một bảng các trường (khóa: giá trị), nhưng gặp \(YAMLMap.describe(node))")
         }
         var seen: Set<String> = []
         var pairs: [(String, Node, Int?)] = []
         for (k, v) in mapping {
             guard let key = k.string else {
-                throw PlanError(file: file, line: k.mark?.line, field: path, "keys must be plain text")
+                throw PlanError(file: file, line: k.mark?.line, field: path, "khóa phải là một đoạn chữ")
             }
             guard seen.insert(key).inserted else {
-                throw PlanError(file: file, line: k.mark?.line, field: YAMLMap.join(path, key), "duplicate key")
+                throw PlanError(file: file, line: k.mark?.line, field: YAMLMap.join(path, key), "khóa bị lặp")
             }
             pairs.append((key, v, k.mark?.line))
         }
@@ -38,10 +38,10 @@ struct YAMLMap {
 
     static func describe(_ node: Node) -> String {
         switch node {
-        case .scalar(let s): return s.string.isEmpty ? "an empty value" : "\"\(s.string.prefix(40))\""
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .alias: return "an alias"
+        case .scalar(let s): return s.string.isEmpty ? "giá trị rỗng" : "\"\(s.string.prefix(40))\""
+        case .mapping: return "một bảng (mapping)"
+        case .sequence: return "một danh sách"
+        case .alias: return "một bí danh (alias)"
         }
     }
 
@@ -52,7 +52,7 @@ struct YAMLMap {
     }
 
     func missing(_ key: String) -> PlanError {
-        PlanError(file: file, line: line, field: YAMLMap.join(path, key), "required field is missing")
+        PlanError(file: file, line: line, field: YAMLMap.join(path, key), "thiếu trường bắt buộc")
     }
 
     mutating func node(_ key: String) -> Node? {
@@ -66,36 +66,36 @@ struct YAMLMap {
 
     mutating func optionalString(_ key: String) throws -> String? {
         guard let n = node(key) else { return nil }
-        guard case let .scalar(s) = n else { throw error(key, "expected text, found \(YAMLMap.describe(n))") }
+        guard case let .scalar(s) = n else { throw error(key, "cần một đoạn chữ, nhưng gặp \(YAMLMap.describe(n))") }
         let v = s.string.trimmingCharacters(in: .whitespacesAndNewlines)
         return v.isEmpty ? nil : v
     }
 
     mutating func string(_ key: String) throws -> String {
         guard has(key) else { throw missing(key) }
-        guard let v = try optionalString(key) else { throw error(key, "must not be empty") }
+        guard let v = try optionalString(key) else { throw error(key, "không được để trống") }
         return v
     }
 
     mutating func optionalInt(_ key: String, range: ClosedRange<Int>) throws -> Int? {
         guard let v = try optionalString(key) else { return nil }
-        guard let i = Int(v) else { throw error(key, "expected a whole number, found \"\(v)\"") }
+        guard let i = Int(v) else { throw error(key, "cần một số nguyên, nhưng gặp \"\(v)\"") }
         guard range.contains(i) else {
-            throw error(key, "\(i) is out of range (expected \(range.lowerBound)…\(range.upperBound))")
+            throw error(key, "\(i) nằm ngoài khoảng cho phép (\(range.lowerBound)…\(range.upperBound))")
         }
         return i
     }
 
     mutating func date(_ key: String) throws -> CivilDate {
         guard has(key) else { throw missing(key) }
-        guard let d = try optionalDate(key) else { throw error(key, "must not be empty") }
+        guard let d = try optionalDate(key) else { throw error(key, "không được để trống") }
         return d
     }
 
     mutating func optionalDate(_ key: String) throws -> CivilDate? {
         guard let v = try optionalString(key) else { return nil }
         guard let d = CivilDate(parsing: v) else {
-            throw error(key, "\"\(v)\" is not a valid date (expected yyyy-mm-dd, e.g. 2026-12-14)")
+            throw error(key, "\"\(v)\" không phải là ngày hợp lệ (cần yyyy-mm-dd, ví dụ 2026-12-14)")
         }
         return d
     }
@@ -105,7 +105,7 @@ struct YAMLMap {
         switch v.lowercased() {
         case "true", "yes": return true
         case "false", "no": return false
-        default: throw error(key, "expected true or false, found \"\(v)\"")
+        default: throw error(key, "cần true hoặc false, nhưng gặp \"\(v)\"")
         }
     }
 
@@ -117,18 +117,18 @@ struct YAMLMap {
         case .sequence(let seq):
             return try seq.map { item in
                 guard case let .scalar(s) = item, !s.string.isEmpty else {
-                    throw error(key, "expected a list of texts, found \(YAMLMap.describe(item))")
+                    throw error(key, "cần một danh sách các đoạn chữ, nhưng gặp \(YAMLMap.describe(item))")
                 }
                 return s.string
             }
-        default: throw error(key, "expected a list, found \(YAMLMap.describe(n))")
+        default: throw error(key, "cần một danh sách, nhưng gặp \(YAMLMap.describe(n))")
         }
     }
 
     /// A list of mappings.
     mutating func maps(_ key: String) throws -> [YAMLMap] {
         guard let n = node(key) else { return [] }
-        guard case let .sequence(seq) = n else { throw error(key, "expected a list, found \(YAMLMap.describe(n))") }
+        guard case let .sequence(seq) = n else { throw error(key, "cần một danh sách, nhưng gặp \(YAMLMap.describe(n))") }
         return try seq.enumerated().map { i, item in
             try YAMLMap(item, file: file, path: "\(YAMLMap.join(path, key))[\(i)]")
         }
@@ -143,7 +143,7 @@ struct YAMLMap {
     func rejectUnknown(allowed: [String]) throws {
         for p in pairs where !used.contains(p.key) && !allowed.contains(p.key) {
             throw PlanError(file: file, line: p.line, field: YAMLMap.join(path, p.key),
-                            "unknown field (known fields here: \(allowed.sorted().joined(separator: ", ")))")
+                            "trường không xác định (các trường hợp lệ ở đây: \(allowed.sorted().joined(separator: ", ")))")
         }
     }
 }

@@ -34,7 +34,7 @@ actor PlanRegistry {
         for path in paths {
             let plan = try PlanLoader.load(path: path)
             guard entries[plan.id] == nil else {
-                throw PlanError(file: path, field: "plan.id", "another served plan already has the id \"\(plan.id)\"")
+                throw PlanError(file: path, field: "plan.id", "một kế hoạch khác đang phục vụ đã có mã \"\(plan.id)\"")
             }
             entries[plan.id] = try PlanRegistry.entry(path: path, plan: plan, store: store)
         }

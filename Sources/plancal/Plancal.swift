@@ -17,6 +17,24 @@ struct Plancal: AsyncParsableCommand {
             """,
         subcommands: [Check.self, Generate.self, Agenda.self, Done.self, Undo.self, Record.self,
                       Status.self, History.self, Compliance.self, Serve.self, Token.self])
+
+    /// Runs the command; plancal's own errors are printed as they are (in Vietnamese, for the
+    /// ward officials reading them) with exit code 1; argument errors keep ArgumentParser's usage text.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var async = command as? any AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data("Lỗi: \(error.description)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// `--plan`, shared by every command that reads a plan.

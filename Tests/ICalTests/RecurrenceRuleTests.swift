@@ -46,9 +46,13 @@ struct RecurrenceRuleTests {
         }
     }
 
-    @Test("the limit bounds runaway rules")
+    @Test("a rule giving more dates than the limit is refused, never cut short")
     func limit() throws {
         let daily = try RecurrenceRule("FREQ=DAILY")
-        #expect(try daily.dates(from: d(2025, 1, 1), through: d(2999, 1, 1), limit: 100).count == 100)
+        #expect(throws: ICalError.tooManyOccurrences(rule: "FREQ=DAILY", limit: 100)) {
+            try daily.dates(from: d(2025, 1, 1), through: d(2999, 1, 1), limit: 100)
+        }
+        #expect(try daily.dates(from: d(2025, 1, 1), through: d(2025, 4, 10), limit: 100).count == 100)
+        #expect(try daily.firstDate(from: d(2025, 1, 1), through: d(2999, 1, 1)) == d(2025, 1, 1))
     }
 }

@@ -1,0 +1,258 @@
+import Foundation
+import ICal
+@testable import PlanCore
+import Testing
+
+@Suite struct CompletionServiceTests {
+    let h: Harness
+    init() throws { h = try Harness.shipped() }
+
+    static let today = day(1, 2, 2026)
+
+    func markDone(_ id: String, unit: String = "vhxh", doneOn: CivilDate? = day(10, 1, 2026), evidence: String? = nil,
+                  reached: Int? = nil, participants: Int? = nil, by: String = "Cán bộ thử", correct: Bool = false,
+                  today: CivilDate = CompletionServiceTests.today) throws -> CompletionService.Outcome {
+        try h.service.markDone(id, unit: unit,
+                               details: .init(doneOn: doneOn, evidenceURL: evidence, reached: reached,
+                                              participants: participants),
+                               recordedBy: by, correct: correct, now: noon(today), today: today)
+    }
+
+    func suggestions(for id: String) -> [String]? {
+        do {
+            _ = try markDone(id)
+            return nil
+        } catch let CompletionError.unknownOccurrence(got, suggestions) {
+            #expect(got == id)
+            return suggestions
+        } catch {
+            Issue.record("expected unknownOccurrence, got \(error)")
+            return nil
+        }
+    }
+
+    @Test func unknownOccurrenceSuggestsNearestIds() throws {
+        let ids = Set(h.service.occurrences.map(\.id))
+        let s = try #require(suggestions(for: "quarterly-news/2026-Q5"))
+        #expect(!s.isEmpty && s.count <= 3)
+        for id in s {
+            #expect(id.hasPrefix("quarterly-news/2026-Q"), "\(id)")
+            #expect(ids.contains(id))
+        }
+        #expect(try #require(suggestions(for: "quarterly-news/2026-Q04")).first == "quarterly-news/2026-Q4")
+        #expect(try #require(suggestions(for: "anual-report/2026/cong-an")).first == "annual-report/2026/cong-an")
+        #expect(try #require(suggestions(for: "Quarterly-News/2026-Q4")).first == "quarterly-news/2026-Q4")
+        // Nothing close: no suggestion.
+        #expect(try #require(suggestions(for: "completely-unrelated-thing")).isEmpty)
+        #expect(try h.store.records(plan: "bach-dang").isEmpty)
+        // The message names the id and the suggestions.
+        let message = CompletionError.unknownOccurrence("x", suggestions: ["a", "b"]).description
+        #expect(message.contains("\"x\"") && message.contains("a, b"))
+    }
+
+    @Test func unknownUnit() {
+        #expect(throws: CompletionError.unknownUnit("police", known: h.plan.allUnits.map(\.id))) {
+            _ = try markDone("annual-report/2026/cong-an", unit: "police")
+        }
+    }
+
+    @Test func unitNotInvolved() {
+        #expect(throws: CompletionError.notInvolved(unit: "mttq", occurrence: "annual-report/2026/cong-an",
+                                                    allowed: ["cong-an", "vhxh"])) {
+            _ = try markDone("annual-report/2026/cong-an", unit: "mttq")
+        }
+        #expect(throws: CompletionError.self) { _ = try markDone("quarterly-news/2025-Q4", unit: "cong-an") }
+        #expect(CompletionError.notInvolved(unit: "a", occurrence: "b", allowed: []).field == "unit")
+    }
+
+    @Test func involvedUnitsMayRecord() throws {
+        // Owner, participant, and a participant through "all".
+        for (id, unit, date) in [("annual-report/2025/cong-an", "cong-an", day(10, 12, 2025)),
+                                 ("annual-report/2025/mttq", "vhxh", day(10, 12, 2025)),
+                                 ("action-month/2025", "hoi-nong-dan", day(20, 11, 2025))] {
+            guard case let .recorded(r) = try markDone(id, unit: unit, doneOn: date) else {
+                Issue.record("\(id) by \(unit) not recorded")
+                continue
+            }
+            #expect(r.unit == unit)
+        }
+        #expect(try h.store.records(plan: "bach-dang").count == 3)
+    }
+
+    @Test func dateOutsidePlan() {
+        #expect(throws: CompletionError.dateOutsidePlan(day(31, 12, 2024), start: day(1, 1, 2025), end: day(31, 12, 2030))) {
+            _ = try markDone("quarterly-news/2025-Q1", doneOn: day(31, 12, 2024))
+        }
+        #expect(throws: CompletionError.dateOutsidePlan(day(1, 1, 2031), start: day(1, 1, 2025), end: day(31, 12, 2030))) {
+            _ = try markDone("quarterly-news/2030-Q4", doneOn: day(1, 1, 2031), today: day(2, 1, 2031))
+        }
+    }
+
+    @Test func dateInFuture() {
+        #expect(throws: CompletionError.dateInFuture(day(2, 2, 2026), today: day(1, 2, 2026))) {
+            _ = try markDone("quarterly-news/2026-Q1", doneOn: day(2, 2, 2026))
+        }
+    }
+
+    @Test func noDateMeansToday() throws {
+        guard case let .recorded(r) = try markDone("quarterly-news/2026-Q1", doneOn: nil) else {
+            Issue.record("not recorded")
+            return
+        }
+        #expect(r.doneOn == Self.today)
+        #expect(r.recordedBy == "Cán bộ thử")
+        #expect(r.plan == "bach-dang")
+        #expect(r.occurrenceID == "quarterly-news/2026-Q1")
+        #expect(r.id != nil)
+    }
+
+    @Test(arguments: ["ftp://x", "javascript:alert(1)", "https://", "http://exa mple.org/", "/relative/path", ""])
+    func evidenceMustBeAnHTTPURL(_ url: String) throws {
+        #expect(throws: CompletionError.invalidURL(url)) {
+            _ = try markDone("quarterly-news/2026-Q1", evidence: url)
+        }
+        #expect(try h.store.records(plan: "bach-dang").isEmpty)
+    }
+
+    @Test func httpEvidenceIsKept() throws {
+        guard case let .recorded(r) = try markDone("quarterly-news/2026-Q1", evidence: "https://bachdang.example/tin/1") else {
+            Issue.record("not recorded")
+            return
+        }
+        #expect(r.evidenceURL == "https://bachdang.example/tin/1")
+    }
+
+    @Test func negativeCountsRejected() {
+        #expect(throws: CompletionError.invalidCount(field: "reached", value: -1, max: CompletionService.maxCount)) {
+            _ = try markDone("action-month/2025", doneOn: day(20, 11, 2025), reached: -1)
+        }
+        #expect(throws: CompletionError.invalidCount(field: "participants", value: -5, max: CompletionService.maxCount)) {
+            _ = try markDone("action-month/2025", doneOn: day(20, 11, 2025), participants: -5)
+        }
+        #expect(throws: CompletionError.invalidCount(field: "reached", value: 10_000_001, max: 10_000_000)) {
+            _ = try markDone("action-month/2025", doneOn: day(20, 11, 2025), reached: 10_000_001)
+        }
+    }
+
+    @Test func secondDoneIsAlreadyRecorded() throws {
+        guard case let .recorded(first) = try markDone("quarterly-news/2026-Q1", doneOn: day(10, 1, 2026)) else {
+            Issue.record("first done not recorded")
+            return
+        }
+        let second = try markDone("quarterly-news/2026-Q1", doneOn: day(20, 1, 2026))
+        #expect(second == .alreadyRecorded(first))
+        #expect(try h.store.records(plan: "bach-dang").count == 1)
+        // Another unit's done is its own record (cong-an takes part in the action month).
+        _ = try markDone("action-month/2025", unit: "vhxh", doneOn: day(20, 11, 2025))
+        guard case .recorded = try markDone("action-month/2025", unit: "cong-an", doneOn: day(21, 11, 2025)) else {
+            Issue.record("cong-an's own done not recorded")
+            return
+        }
+        #expect(try h.store.records(plan: "bach-dang").count == 3)
+    }
+
+    @Test func correctionAppendsASecondRecord() throws {
+        _ = try markDone("quarterly-news/2026-Q1", doneOn: day(10, 1, 2026), evidence: "https://a.example/1")
+        guard case let .recorded(fix) = try markDone("quarterly-news/2026-Q1", doneOn: day(12, 1, 2026),
+                                                      evidence: "https://a.example/2", correct: true) else {
+            Issue.record("correction not recorded")
+            return
+        }
+        let records = try h.store.records(plan: "bach-dang")
+        #expect(records.count == 2)
+        #expect(records.map(\.action) == [.done, .done])
+        let standing = try h.ledger.completions(of: "quarterly-news/2026-Q1")
+        #expect(standing.count == 1)
+        #expect(standing.first?.record == fix)
+        #expect(standing.first?.doneOn == day(12, 1, 2026))
+    }
+
+    @Test func undoWithoutDone() throws {
+        #expect(throws: CompletionError.notDone(occurrence: "quarterly-news/2026-Q1", unit: "vhxh")) {
+            _ = try h.service.undo("quarterly-news/2026-Q1", unit: "vhxh", reason: "nhầm", recordedBy: "Cán bộ thử",
+                                   now: noon(Self.today))
+        }
+        #expect(try h.store.records(plan: "bach-dang").isEmpty)
+    }
+
+    @Test func undoByAUnitThatDidNotRecordIt() throws {
+        _ = try markDone("action-month/2025", unit: "vhxh", doneOn: day(20, 11, 2025))
+        #expect(throws: CompletionError.notDone(occurrence: "action-month/2025", unit: "cong-an")) {
+            _ = try h.service.undo("action-month/2025", unit: "cong-an", reason: "nhầm", recordedBy: "Cán bộ thử",
+                                   now: noon(Self.today))
+        }
+    }
+
+    @Test(arguments: ["", "   ", "\n\t"])
+    func undoWithoutReason(_ reason: String) throws {
+        _ = try markDone("quarterly-news/2026-Q1")
+        #expect(throws: CompletionError.missing(field: "reason")) {
+            _ = try h.service.undo("quarterly-news/2026-Q1", unit: "vhxh", reason: reason, recordedBy: "Cán bộ thử",
+                                   now: noon(Self.today))
+        }
+        #expect(try h.store.records(plan: "bach-dang").count == 1)
+    }
+
+    @Test func secondUndoIsNotDone() throws {
+        _ = try markDone("quarterly-news/2026-Q1")
+        _ = try h.service.undo("quarterly-news/2026-Q1", unit: "vhxh", reason: "nhầm", recordedBy: "Cán bộ thử",
+                               now: noon(Self.today))
+        #expect(throws: CompletionError.notDone(occurrence: "quarterly-news/2026-Q1", unit: "vhxh")) {
+            _ = try h.service.undo("quarterly-news/2026-Q1", unit: "vhxh", reason: "lần nữa", recordedBy: "Cán bộ thử",
+                                   now: noon(Self.today))
+        }
+        // Done again after the undo is a new record.
+        guard case .recorded = try markDone("quarterly-news/2026-Q1") else {
+            Issue.record("done after undo not recorded")
+            return
+        }
+        #expect(try h.store.records(plan: "bach-dang").count == 3)
+    }
+
+    @Test func recorderIsRequired() {
+        #expect(throws: CompletionError.missing(field: "by")) { _ = try markDone("quarterly-news/2026-Q1", by: "  ") }
+        #expect(throws: CompletionError.tooLong(field: "by", max: 200)) {
+            _ = try markDone("quarterly-news/2026-Q1", by: String(repeating: "a", count: 201))
+        }
+    }
+
+    @Test func longNoteRejected() {
+        #expect(throws: CompletionError.tooLong(field: "note", max: CompletionService.maxText)) {
+            _ = try h.service.markDone("quarterly-news/2026-Q1", unit: "vhxh",
+                                       details: .init(doneOn: day(10, 1, 2026),
+                                                      note: String(repeating: "ê", count: CompletionService.maxText + 1)),
+                                       recordedBy: "x", now: noon(Self.today), today: Self.today)
+        }
+    }
+
+    @Test func adHocChecks() throws {
+        #expect(throws: CompletionError.missing(field: "evidence")) {
+            _ = try h.service.recordAdHoc(.news, unit: "vhxh", details: .init(doneOn: day(10, 1, 2026)),
+                                          recordedBy: "x", now: noon(Self.today), today: Self.today)
+        }
+        #expect(throws: CompletionError.unknownOrganisation("ubnd")) {
+            _ = try h.service.recordAdHoc(.meeting, unit: "vhxh",
+                                          details: .init(doneOn: day(10, 1, 2026), organisations: ["mttq", "ubnd"]),
+                                          recordedBy: "x", now: noon(Self.today), today: Self.today)
+        }
+        #expect(throws: CompletionError.unknownUnit("ubnd", known: h.plan.allUnits.map(\.id))) {
+            _ = try h.service.recordAdHoc(.training, unit: "ubnd", details: .init(doneOn: day(10, 1, 2026)),
+                                          recordedBy: "x", now: noon(Self.today), today: Self.today)
+        }
+        let r = try h.service.recordAdHoc(.meeting, unit: "hoi-lhpn",
+                                          details: .init(doneOn: day(10, 1, 2026), reached: 120,
+                                                         organisations: ["hoi-lhpn"]),
+                                          recordedBy: "x", now: noon(Self.today), today: Self.today)
+        #expect(r.occurrenceID == nil)
+        #expect(r.action == .meeting)
+        #expect(try h.ledger.adHoc.count == 1)
+    }
+
+    @Test func errorFields() {
+        #expect(CompletionError.unknownOccurrence("x", suggestions: []).field == "occurrence")
+        #expect(CompletionError.dateInFuture(day(2, 1, 2026), today: day(1, 1, 2026)).field == "on")
+        #expect(CompletionError.invalidURL("x").field == "evidence")
+        #expect(CompletionError.invalidCount(field: "reached", value: -1, max: 1).field == "reached")
+        #expect(CompletionError.missing(field: "reason").field == "reason")
+    }
+}

@@ -1,0 +1,291 @@
+import Foundation
+import ICal
+@testable import PlanCore
+import Testing
+
+/// A plan, an in-memory store and the service over them, for building histories.
+struct Harness {
+    let plan: Plan
+    let store = InMemoryCompletionStore()
+    let service: CompletionService
+
+    init(plan: Plan) throws {
+        self.plan = plan
+        service = try CompletionService(plan: plan, store: store)
+    }
+
+    static func shipped() throws -> Harness { try Harness(plan: TestSupport.shippedPlan()) }
+
+    /// Records a `done` that must be new; `today` defaults to the day it was done.
+    @discardableResult
+    func done(_ id: String, by unit: String, on date: CivilDate, today: CivilDate? = nil, evidence: String? = nil,
+              reached: Int? = nil, participants: Int? = nil, correct: Bool = false,
+              sourceLocation: SourceLocation = #_sourceLocation) throws -> CompletionRecord {
+        let outcome = try service.markDone(
+            id, unit: unit,
+            details: .init(doneOn: date, evidenceURL: evidence, reached: reached, participants: participants),
+            recordedBy: "Cán bộ thử", correct: correct, now: noon(today ?? date), today: today ?? date)
+        guard case let .recorded(record) = outcome else {
+            Issue.record("\(id) by \(unit): expected a new record, got \(outcome)", sourceLocation: sourceLocation)
+            throw CancellationError()
+        }
+        return record
+    }
+
+    @discardableResult
+    func adHoc(_ action: CompletionRecord.Action, by unit: String = "vhxh", on date: CivilDate, evidence: String? = nil,
+               reached: Int? = nil, organisations: [String] = []) throws -> CompletionRecord {
+        try service.recordAdHoc(action, unit: unit,
+                                details: .init(doneOn: date, evidenceURL: evidence, reached: reached,
+                                               organisations: organisations),
+                                recordedBy: "Cán bộ thử", now: noon(date), today: date)
+    }
+
+    var ledger: CompletionLedger { get throws { CompletionLedger(records: try store.records(plan: plan.id)) } }
+
+    func report(today: CivilDate, year: Int? = nil) throws -> ComplianceReport {
+        ComplianceReport(plan: plan, occurrences: service.occurrences, ledger: try ledger, today: today, year: year)
+    }
+}
+
+@Suite struct ComplianceTests {
+    static func url(_ quarter: String) -> String { "https://bachdang.example/tin-tuc/binh-dang-gioi-\(quarter)" }
+
+    // (a) 2025-Q1..Q3 published inside their quarters, nothing for Q4; today 01/02/2026.
+    @Test func missedQuarter() throws {
+        let h = try Harness.shipped()
+        try h.done("quarterly-news/2025-Q1", by: "vhxh", on: day(10, 2, 2025), evidence: Self.url("2025-q1"))
+        try h.done("quarterly-news/2025-Q2", by: "vhxh", on: day(20, 5, 2025), evidence: Self.url("2025-q2"))
+        try h.done("quarterly-news/2025-Q3", by: "vhxh", on: day(30, 9, 2025), evidence: Self.url("2025-q3"))
+        let report = try h.report(today: day(1, 2, 2026))
+        #expect(report.year == 2026)
+        #expect(report.today == "2026-02-01")
+        #expect(report.quarters.map(\.key) == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1"])
+        #expect(report.quarters.map(\.state) == [.met, .met, .met, .missed, .open])
+        #expect(report.quarters.map(\.label) == ["quý I/2025", "quý II/2025", "quý III/2025", "quý IV/2025", "quý I/2026"])
+        let q = report.quarters
+        guard q.count == 5 else { return }
+        #expect(q[0].items.map(\.url) == [Self.url("2025-q1")])
+        #expect(q[0].items.map(\.date) == ["2025-02-10"])
+        #expect(q[0].items.map(\.source) == ["quarterly-news/2025-Q1"])
+        #expect(q[0].items.map(\.unit) == ["vhxh"])
+        #expect(q[1].items.map(\.url) == [Self.url("2025-q2")])
+        #expect(q[2].items.map(\.url) == [Self.url("2025-q3")])
+        #expect(q[2].items.map(\.date) == ["2025-09-30"])
+        #expect(q[3].items.isEmpty)
+        #expect(q[4].items.isEmpty)
+    }
+
+    // (b) the Q2 item went up in July: late, and the item is shown.
+    @Test func newsAfterItsQuarterIsLate() throws {
+        let h = try Harness.shipped()
+        try h.done("quarterly-news/2025-Q1", by: "vhxh", on: day(31, 3, 2025), evidence: Self.url("2025-q1"))
+        try h.done("quarterly-news/2025-Q2", by: "vhxh", on: day(5, 7, 2025), evidence: Self.url("2025-q2"))
+        let report = try h.report(today: day(1, 2, 2026))
+        let q2 = try #require(report.quarters.first { $0.key == "2025-Q2" })
+        #expect(q2.state == .late)
+        #expect(q2.items.map(\.date) == ["2025-07-05"])
+        #expect(q2.items.map(\.url) == [Self.url("2025-q2")])
+        #expect(report.quarters.first { $0.key == "2025-Q1" }?.state == .met)
+        // The Q2 occurrence is itself done late.
+        let o = try h.service.occurrence("quarterly-news/2025-Q2")
+        #expect(OccurrenceState.of(o, ledger: try h.ledger, today: day(1, 2, 2026)) == .doneLate)
+    }
+
+    // (c) an ad hoc news record inside a quarter meets it.
+    @Test func adHocNewsMeetsItsQuarter() throws {
+        let h = try Harness.shipped()
+        try h.adHoc(.news, on: day(3, 11, 2025), evidence: Self.url("adhoc-2025-11"))
+        let report = try h.report(today: day(1, 2, 2026))
+        let q4 = try #require(report.quarters.first { $0.key == "2025-Q4" })
+        #expect(q4.state == .met)
+        #expect(q4.items.map(\.source) == ["ad-hoc"])
+        #expect(q4.items.map(\.url) == [Self.url("adhoc-2025-11")])
+        #expect(q4.items.map(\.date) == ["2025-11-03"])
+        // Neighbouring quarters are not affected.
+        #expect(report.quarters.first { $0.key == "2025-Q3" }?.state == .missed)
+        #expect(report.quarters.first { $0.key == "2026-Q1" }?.state == .open)
+    }
+
+    // (d) cong-an's 2026 report handed in on 20/12, after the 14/12 deadline.
+    @Test func lateAnnualReport() throws {
+        let h = try Harness.shipped()
+        let today = day(31, 12, 2026)
+        try h.done("data-report-violence/2026", by: "cong-an", on: day(10, 12, 2026), today: today)
+        try h.done("annual-report/2026/cong-an", by: "cong-an", on: day(20, 12, 2026), today: today)
+        try h.done("annual-report/2026/mttq", by: "mttq", on: day(14, 12, 2026), today: today)
+        let report = try h.report(today: today)
+        let congAn = try #require(report.units.first { $0.id == "cong-an" })
+        #expect(congAn.annualReport == .doneLate)
+        // Owned and due in 2026: the annual report (late), the violence data (on time) and the
+        // dissemination of 30/6 (never recorded, overdue).
+        #expect(congAn.due == 3)
+        #expect(congAn.onTime == 1)
+        #expect(congAn.late == 1)
+        #expect(congAn.overdue == 1)
+        let rate = try #require(congAn.onTimeRate)
+        #expect(rate < 1)
+        #expect(abs(rate - 1.0 / 3.0) < 1e-9)
+
+        #expect(report.units.first { $0.id == "mttq" }?.annualReport == .doneOnTime)
+        #expect(report.units.first { $0.id == "hoi-lhpn" }?.annualReport == .overdue)
+        // vhxh owes no annual report of its own.
+        #expect(report.units.first { $0.id == "vhxh" }?.annualReport == nil)
+        #expect(!report.units.contains { $0.id == "nobody" })
+        #expect(report.units.count == 8)
+    }
+
+    // (e) G6.T2 in 2026: 3 of the 7 organisations informed.
+    @Test func partialDisseminationYear() throws {
+        let h = try Harness.shipped()
+        let today = day(31, 12, 2026)
+        try h.done("dissemination/2026/kthtdt", by: "kthtdt", on: day(10, 5, 2026), today: today)
+        // Recorded by the lead unit for cong-an (vhxh takes part in every dissemination).
+        try h.done("dissemination/2026/cong-an", by: "vhxh", on: day(15, 6, 2026), today: today)
+        try h.adHoc(.meeting, on: day(8, 3, 2026), reached: 40, organisations: ["mttq"])
+        // Not for 2026: a 2025 dissemination and a 2025 meeting; to-dan-pho is not an organisation.
+        try h.done("dissemination/2025/chi-bo", by: "chi-bo", on: day(1, 6, 2025), today: today)
+        try h.adHoc(.meeting, on: day(10, 10, 2025), organisations: ["hoi-lhpn"])
+        try h.adHoc(.meeting, on: day(9, 9, 2026), organisations: ["to-dan-pho"])
+
+        let d = try h.report(today: today).dissemination
+        #expect(d.year == 2026)
+        #expect(d.total == 7)
+        #expect(d.informed == 3)
+        #expect(abs(d.share - 3.0 / 7.0) < 1e-9)
+        #expect(!d.met)
+        #expect(d.organisations.map(\.id) == ["vhxh", "kthtdt", "cong-an", "chi-bo", "mttq", "hoi-lhpn", "hoi-nong-dan"])
+        let informedOn = Dictionary(uniqueKeysWithValues: d.organisations.map { ($0.id, $0.informedOn) })
+        #expect(informedOn["kthtdt"] == "2026-05-10")
+        #expect(informedOn["cong-an"] == "2026-06-15")
+        #expect(informedOn["mttq"] == "2026-03-08")
+        #expect(d.organisations.filter { $0.informedOn == nil }.map(\.id) == ["vhxh", "chi-bo", "hoi-lhpn", "hoi-nong-dan"])
+
+        // The same history read for 2025: only chi-bo and hoi-lhpn.
+        let d2025 = try h.report(today: today, year: 2025).dissemination
+        #expect(d2025.informed == 2)
+        #expect(Set(d2025.organisations.filter { $0.informedOn != nil }.map(\.id)) == ["chi-bo", "hoi-lhpn"])
+    }
+
+    /// G6.T2 is "every year": a 2026 dissemination recorded as done on 05/01/2027 did not inform
+    /// the organisation in 2026, so 2026 must not count it (and must not show a 2027 date as
+    /// the day it was informed in 2026).
+    @Test func disseminationDoneInTheNextYearDoesNotInformTheYear() throws {
+        let h = try Harness.shipped()
+        let today = day(31, 1, 2027)
+        try h.done("dissemination/2026/mttq", by: "mttq", on: day(5, 1, 2027), today: today)
+        let d = try h.report(today: today, year: 2026).dissemination
+        let mttq = try #require(d.organisations.first { $0.id == "mttq" })
+        #expect(mttq.informedOn == nil, "2026 shows mttq informed on \(mttq.informedOn ?? "-")")
+        #expect(d.informed == 0)
+    }
+
+    /// A news item published on 20/03/2025 but recorded against quarterly-news/2025-Q2 is
+    /// neither "in" nor "after" Q2, and Q1 looks only at Q1's occurrence: the item must still
+    /// show up somewhere in the report rather than vanish (Q1 and Q2 both "missed").
+    @Test func newsRecordedAgainstALaterQuarterIsNotLost() throws {
+        let h = try Harness.shipped()
+        let url = Self.url("2025-03-20")
+        try h.done("quarterly-news/2025-Q2", by: "vhxh", on: day(20, 3, 2025), today: day(1, 2, 2026), evidence: url)
+        let report = try h.report(today: day(1, 2, 2026))
+        let shown = report.quarters.flatMap(\.items).map(\.url)
+        #expect(shown.contains(url), "the item is in no quarter: \(report.quarters.map { "\($0.key)=\($0.state)" })")
+        #expect(report.quarters.contains { $0.state == .met || $0.state == .late })
+    }
+
+    // (f) reach against the straight line to 80%, with a population of 10 000.
+    // Today 31/12/2027: 1095 of the period's 2191 days have passed.
+    static let pathAtEnd2027 = 0.8 * 1095.0 / 2191.0
+
+    @Test func reachBelowThePath() throws {
+        let h = try Harness(plan: TestSupport.shippedPlan(population: 10_000))
+        #expect(h.plan.population == 10_000)
+        let today = day(31, 12, 2027)
+        try h.done("action-month/2026", by: "vhxh", on: day(1, 12, 2026), today: today, reached: 2000)
+        try h.adHoc(.meeting, on: day(1, 3, 2027), reached: 1000, organisations: ["mttq"])
+        // Withdrawn: does not count.
+        try h.done("action-month/2025", by: "vhxh", on: day(1, 12, 2025), today: today, reached: 500)
+        _ = try h.service.undo("action-month/2025", unit: "vhxh", reason: "ghi nhầm", recordedBy: "Cán bộ thử",
+                               now: noon(today))
+        let r = try h.report(today: today).reach
+        #expect(r.reached == 3000)
+        #expect(r.population == 10_000)
+        #expect(r.share.map { abs($0 - 0.3) < 1e-9 } == true)
+        #expect(abs(r.path - Self.pathAtEnd2027) < 1e-9)
+        #expect(r.goal == 0.8)
+        #expect(r.onTrack == false)
+    }
+
+    @Test func reachAboveThePath() throws {
+        let h = try Harness(plan: TestSupport.shippedPlan(population: 10_000))
+        let today = day(31, 12, 2027)
+        try h.done("action-month/2027", by: "vhxh", on: day(1, 12, 2027), today: today, reached: 1000)
+        // A correction supersedes the first figure rather than adding to it.
+        try h.done("action-month/2027", by: "vhxh", on: day(2, 12, 2027), today: today, reached: 4000, correct: true)
+        try h.adHoc(.meeting, on: day(1, 3, 2027), reached: 1000)
+        let r = try h.report(today: today).reach
+        #expect(r.reached == 5000)
+        #expect(r.share.map { abs($0 - 0.5) < 1e-9 } == true)
+        #expect(r.onTrack == true)
+        // More than the population cannot be recorded.
+        #expect(throws: CompletionError.invalidCount(field: "reached", value: 10_001, max: 10_000)) {
+            try h.adHoc(.meeting, on: day(2, 3, 2027), reached: 10_001)
+        }
+    }
+
+    @Test func reachWithoutPopulationHasNoShare() throws {
+        let h = try Harness.shipped()
+        #expect(h.plan.population == nil)
+        let today = day(31, 12, 2027)
+        try h.done("action-month/2026", by: "vhxh", on: day(1, 12, 2026), today: today, reached: 2000)
+        try h.adHoc(.meeting, on: day(1, 3, 2027), reached: 1000)
+        let r = try h.report(today: today).reach
+        #expect(r.reached == 3000)
+        #expect(r.population == nil)
+        #expect(r.share == nil)
+        #expect(r.onTrack == nil)
+        #expect(abs(r.path - Self.pathAtEnd2027) < 1e-9)
+    }
+
+    @Test func reachPathAtTheEdgesOfThePeriod() throws {
+        let h = try Harness(plan: TestSupport.shippedPlan(population: 10_000))
+        #expect(abs(try h.report(today: day(31, 12, 2030)).reach.path - 0.8) < 1e-9)
+        #expect(abs(try h.report(today: day(1, 6, 2031)).reach.path - 0.8) < 1e-9)
+        #expect(abs(try h.report(today: day(1, 1, 2025)).reach.path - 0.8 / 2191.0) < 1e-9)
+    }
+
+    // (g) done, then undone: the quarter is missed again and both records stay.
+    @Test func undoMakesTheQuarterMissedAgain() throws {
+        let h = try Harness.shipped()
+        let today = day(1, 2, 2026)
+        try h.done("quarterly-news/2025-Q1", by: "vhxh", on: day(10, 2, 2025), today: today, evidence: Self.url("2025-q1"))
+        #expect(try h.report(today: today).quarters.first?.state == .met)
+        let undo = try h.service.undo("quarterly-news/2025-Q1", unit: "vhxh", reason: "Bài đã bị gỡ",
+                                      recordedBy: "Cán bộ thử", now: noon(today))
+        #expect(undo.action == .undo)
+        #expect(undo.reason == "Bài đã bị gỡ")
+        let report = try h.report(today: today)
+        #expect(report.quarters.first?.key == "2025-Q1")
+        #expect(report.quarters.first?.state == .missed)
+        #expect(report.quarters.first?.items.isEmpty == true)
+        let records = try h.store.records(plan: "bach-dang")
+        #expect(records.count == 2)
+        #expect(records.map(\.action) == [.done, .undo])
+        let ledger = try h.ledger
+        #expect(ledger.records.count == 2)
+        #expect(ledger.completions(of: "quarterly-news/2025-Q1").isEmpty)
+        #expect(ledger.changeCount(of: "quarterly-news/2025-Q1") == 2)
+    }
+
+    @Test func occurrenceStates() throws {
+        let h = try Harness.shipped()
+        let o = try h.service.occurrence("annual-report/2026/cong-an")  // due 14/12/2026
+        let empty = CompletionLedger(records: [])
+        #expect(OccurrenceState.of(o, ledger: empty, today: day(1, 11, 2026)) == .upcoming)
+        #expect(OccurrenceState.of(o, ledger: empty, today: day(30, 11, 2026)) == .dueSoon)
+        #expect(OccurrenceState.of(o, ledger: empty, today: day(14, 12, 2026)) == .dueSoon)
+        #expect(OccurrenceState.of(o, ledger: empty, today: day(15, 12, 2026)) == .overdue)
+        try h.done("annual-report/2026/cong-an", by: "cong-an", on: day(14, 12, 2026))
+        #expect(OccurrenceState.of(o, ledger: try h.ledger, today: day(20, 12, 2026)) == .doneOnTime)
+    }
+}

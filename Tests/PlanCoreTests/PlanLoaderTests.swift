@@ -1,0 +1,360 @@
+import Foundation
+import ICal
+@testable import PlanCore
+import Testing
+
+/// Broken plans: each fixture in `Fixtures/broken/` is `Fixtures/minimal.yaml` with one small edit
+/// (the first line of each says what). Every error must name the file, the line where it is
+/// known, the field path and what is wrong.
+@Suite struct PlanLoaderTests {
+    /// Loads a plan that must fail and returns the error (nil, with a recorded issue, otherwise).
+    static func failure(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) -> PlanError? {
+        do {
+            let plan = try PlanLoader.load(path: path)
+            Issue.record("\(path) loaded as plan \(plan.id); expected a PlanError", sourceLocation: sourceLocation)
+            return nil
+        } catch let error as PlanError {
+            return error
+        } catch {
+            Issue.record("\(path): expected a PlanError, got \(type(of: error)): \(error)", sourceLocation: sourceLocation)
+            return nil
+        }
+    }
+
+    /// Checks that loading `path` gives exactly one issue, at `line` and `field`, whose message contains `phrase`.
+    static func expectSingleIssue(_ path: String, line: Int?, field: String?, phrase: String,
+                                  sourceLocation: SourceLocation = #_sourceLocation) {
+        guard let error = failure(path, sourceLocation: sourceLocation) else { return }
+        #expect(error.issues.count == 1, "expected one issue, got:\n\(error)", sourceLocation: sourceLocation)
+        guard let issue = error.issues.first else {
+            Issue.record("PlanError without issues", sourceLocation: sourceLocation)
+            return
+        }
+        expect(issue, in: error, path: path, line: line, field: field, phrase: phrase, sourceLocation: sourceLocation)
+    }
+
+    static func expect(_ issue: PlanIssue, in error: PlanError, path: String, line: Int?, field: String?, phrase: String,
+                       sourceLocation: SourceLocation = #_sourceLocation) {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        #expect(issue.file == path, sourceLocation: sourceLocation)
+        #expect(error.description.contains(name), "file name missing from: \(error)", sourceLocation: sourceLocation)
+        #expect(issue.description.hasPrefix(path), sourceLocation: sourceLocation)
+        #expect(issue.line == line, "line, in: \(issue)", sourceLocation: sourceLocation)
+        if let line {
+            #expect(issue.description.contains("\(name):\(line): "), "\(issue)", sourceLocation: sourceLocation)
+        }
+        #expect(issue.field == field, "field path, in: \(issue)", sourceLocation: sourceLocation)
+        if let field {
+            #expect(issue.description.contains("\(field): "), "\(issue)", sourceLocation: sourceLocation)
+        }
+        #expect(issue.message.contains(phrase), "message \"\(issue.message)\" lacks \"\(phrase)\"",
+                sourceLocation: sourceLocation)
+    }
+
+    static func broken(_ name: String) -> String { TestSupport.fixture("broken/\(name)") }
+
+    // MARK: - The valid base
+
+    @Test func minimalFixtureLoads() throws {
+        let plan = try PlanLoader.load(path: TestSupport.fixture("minimal.yaml"))
+        #expect(plan.id == "test-ward")
+        #expect(plan.start == day(1, 1, 2025))
+        #expect(plan.end == day(31, 12, 2030))
+        #expect(plan.timeZone == "Asia/Ho_Chi_Minh")
+        #expect(plan.utcOffsetSeconds == 7 * 3600)
+        #expect(plan.population == nil)
+        #expect(plan.publicBaseURL == "https://lich.example.org")
+        #expect(plan.revised == UTCDateTime(startOf: day(29, 11, 2026)))
+        #expect(plan.refreshSeconds == 12 * 3600)
+        #expect(plan.units.map(\.id) == ["vhxh", "cong-an"])
+        #expect(plan.leadUnit?.id == "vhxh")
+        #expect(plan.obligations.map(\.id) == ["quarterly-news", "action-month"])
+        #expect(plan.obligations[0].key == .quarter)
+        #expect(plan.obligations[1].key == .year)
+        #expect(plan.obligations[1].kind == .span(days: 31))
+        #expect(plan.obligations[1].participants == ["vhxh", "cong-an"])
+        #expect(plan.obligations[0].reminderDays == [7, 1])
+        #expect(plan.obligations[1].reminderDays == [1])
+        #expect(plan.sessions.first?.startMinutes == 480)
+        #expect(plan.sessions.first?.endMinutes == 690)
+    }
+
+    @Test func shippedPlanLoads() throws {
+        let plan = try TestSupport.shippedPlan()
+        #expect(plan.id == "bach-dang")
+        #expect(plan.units.count == 8)
+        #expect(plan.targets.count == 15)
+        #expect(plan.obligations.count == 13)
+        #expect(plan.sessions.map(\.id) == ["tap-huan-2027"])
+        #expect(plan.utcOffsetSeconds == 25_200)
+        #expect(plan.organisations.map(\.id) == ["vhxh", "kthtdt", "cong-an", "chi-bo", "mttq", "hoi-lhpn", "hoi-nong-dan"])
+    }
+
+    // MARK: - One problem per file
+
+    @Test func invalidYAMLSyntaxGivesItsLine() {
+        Self.expectSingleIssue(Self.broken("yaml-syntax.yaml"), line: 4, field: nil, phrase: "lỗi cú pháp YAML")
+    }
+
+    @Test func missingRequiredField() {
+        Self.expectSingleIssue(Self.broken("missing-field.yaml"), line: 22, field: "obligations[0].title",
+                               phrase: "thiếu trường bắt buộc")
+    }
+
+    @Test func missingRevisedInHeader() {
+        Self.expectSingleIssue(Self.broken("missing-revised.yaml"), line: 3, field: "plan.revised",
+                               phrase: "thiếu trường bắt buộc")
+    }
+
+    @Test func mistypedFieldNameIsAnUnknownField() {
+        Self.expectSingleIssue(Self.broken("unknown-field.yaml"), line: 38, field: "obligations[1].participant",
+                               phrase: "trường không xác định")
+    }
+
+    /// `title` twice under `plan` (lines 4 and 6). Yams itself refuses duplicate keys, with the
+    /// line of the first one; the issue must give a line, name the key, and stay short (not
+    /// repeat the file).
+    @Test func duplicateKeyInAMapping() throws {
+        let path = Self.broken("duplicate-key.yaml")
+        let error = try #require(Self.failure(path))
+        #expect(error.issues.count == 1, "\(error)")
+        let issue = try #require(error.issues.first)
+        #expect(issue.file == path)
+        #expect(issue.line == 4 || issue.line == 6, "no line in: \(issue)")
+        #expect(issue.field == nil || issue.field == "plan.title")
+        #expect(issue.message.contains("title"))
+        #expect(issue.message.contains("bị lặp"))
+        // The file's content is not pasted into the message.
+        #expect(!issue.message.contains("public_base_url"), "message repeats the file: \(issue.message)")
+        #expect(issue.message.count < 300, "message is \(issue.message.count) characters long")
+    }
+
+    /// The duplicate `title` of obligations[0] is on line 25 (the first is on line 23).
+    @Test func duplicateKeyInAnObligationPointsAtTheSecondOne() throws {
+        let path = Self.broken("duplicate-key-obligation.yaml")
+        let error = try #require(Self.failure(path))
+        #expect(error.issues.count == 1, "\(error)")
+        let issue = try #require(error.issues.first)
+        #expect(issue.line == 25, "\(issue)")
+        #expect(issue.message.contains("title"))
+        #expect(issue.message.contains("bị lặp"))
+        #expect(issue.message.count < 300)
+    }
+
+    @Test func ruleGivingNoDateInThePeriod() {
+        Self.expectSingleIssue(Self.broken("rule-without-dates.yaml"), line: 36, field: "obligations[1].dtstart",
+                               phrase: "quy tắc không cho ngày nào")
+    }
+
+    /// The period may span 50 years; a daily rule then has 18 263 dates. Either the loader
+    /// refuses the rule, or every date is expanded — never a silent cut at some limit.
+    @Test func longDailyRuleIsNotSilentlyTruncated() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(dir) }
+        let path = dir.appendingPathComponent("daily.yaml").path
+        let text = try String(contentsOfFile: TestSupport.fixture("minimal.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "period: { start: 2025-01-01, end: 2030-12-31 }",
+                                  with: "period: { start: 2000-01-01, end: 2049-12-31 }")
+            .replacingOccurrences(of: "FREQ=YEARLY;BYMONTH=11;BYMONTHDAY=15", with: "FREQ=DAILY")
+            .replacingOccurrences(of: "dtstart: 2025-11-15", with: "dtstart: 2000-01-01")
+            .replacingOccurrences(of: "days: 31", with: "days: 1")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            let plan = try PlanLoader.load(path: path)
+            let daily = try Schedule(plan: plan).occurrences().filter { $0.obligationID == "action-month" }
+            #expect(daily.count == 18_263, "daily rule over 2000–2049 expanded to \(daily.count) dates")
+            #expect(daily.last?.last == day(31, 12, 2049))
+        } catch let error as PlanError {
+            #expect(error.issues.first?.field?.hasPrefix("obligations[1].") == true, "\(error)")
+        }
+    }
+
+    @Test func unknownUnitAsOwner() {
+        Self.expectSingleIssue(Self.broken("unknown-owner.yaml"), line: 28, field: "obligations[0].owner",
+                               phrase: "không có đơn vị \"vhx\"")
+    }
+
+    @Test func unknownUnitAsParticipant() {
+        Self.expectSingleIssue(Self.broken("unknown-participant.yaml"), line: 38, field: "obligations[1].participants",
+                               phrase: "không có đơn vị \"police\"")
+    }
+
+    @Test func unknownTarget() {
+        Self.expectSingleIssue(Self.broken("unknown-target.yaml"), line: 29, field: "obligations[0].targets",
+                               phrase: "không có chỉ tiêu \"G6.T9\"")
+    }
+
+    @Test func badRRule() {
+        Self.expectSingleIssue(Self.broken("bad-rrule.yaml"), line: 25, field: "obligations[0].rrule",
+                               phrase: "không hợp lệ: libical không đọc được")
+    }
+
+    @Test func dtstartNotMatchingItsRule() {
+        Self.expectSingleIssue(Self.broken("dtstart-mismatch.yaml"), line: 26, field: "obligations[0].dtstart",
+                               phrase: "2025-03-30 không khớp với quy tắc")
+    }
+
+    @Test func impossibleDate() {
+        Self.expectSingleIssue(Self.broken("impossible-date.yaml"), line: 26, field: "obligations[0].dtstart",
+                               phrase: "\"2026-02-30\" không phải là ngày hợp lệ")
+    }
+
+    @Test func dtstartOutsideThePeriod() {
+        Self.expectSingleIssue(Self.broken("dtstart-outside-period.yaml"), line: 26, field: "obligations[0].dtstart",
+                               phrase: "nằm ngoài thời gian của kế hoạch")
+    }
+
+    @Test func periodEndingBeforeItStarts() {
+        Self.expectSingleIssue(Self.broken("period-reversed.yaml"), line: 6, field: "plan.period.end",
+                               phrase: "trước khi bắt đầu")
+    }
+
+    @Test func duplicateObligationId() {
+        Self.expectSingleIssue(Self.broken("duplicate-obligation.yaml"), line: 31, field: "obligations[1].id",
+                               phrase: "mã nghĩa vụ \"quarterly-news\" bị trùng")
+    }
+
+    /// The second `cong-an` is units[2], on line 17 — as for a duplicate obligation id, the
+    /// loader knows where it is.
+    @Test func duplicateUnitId() {
+        Self.expectSingleIssue(Self.broken("duplicate-unit.yaml"), line: 17, field: "units[2].id",
+                               phrase: "mã đơn vị \"cong-an\" bị trùng")
+    }
+
+    @Test func spanWithoutDays() {
+        Self.expectSingleIssue(Self.broken("span-without-days.yaml"), line: 31, field: "obligations[1].days",
+                               phrase: "thiếu trường bắt buộc")
+    }
+
+    @Test func deadlineWithDays() {
+        Self.expectSingleIssue(Self.broken("deadline-with-days.yaml"), line: 25, field: "obligations[0].days",
+                               phrase: "không có độ dài")
+    }
+
+    @Test func wrongKind() {
+        Self.expectSingleIssue(Self.broken("wrong-kind.yaml"), line: 24, field: "obligations[0].kind",
+                               phrase: "cần deadline hoặc span, nhưng gặp \"event\"")
+    }
+
+    @Test func ownerAndForEachTogether() {
+        Self.expectSingleIssue(Self.broken("owner-and-for-each.yaml"), line: 28, field: "obligations[0].owner",
+                               phrase: "chỉ ghi owner hoặc for_each")
+    }
+
+    @Test func emptyFile() {
+        Self.expectSingleIssue(Self.broken("empty.yaml"), line: nil, field: nil, phrase: "tệp rỗng")
+    }
+
+    @Test func fileWithOnlyAComment() {
+        Self.expectSingleIssue(Self.broken("comments-only.yaml"), line: nil, field: nil, phrase: "không có nội dung YAML")
+    }
+
+    @Test func binaryFile() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(dir) }
+        let path = dir.appendingPathComponent("binary.yaml").path
+        var bytes = Array("plan:\n  id: test\n".utf8)
+        bytes += [0x00, 0xFF, 0x00, 0x01, 0x0A]
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        Self.expectSingleIssue(path, line: nil, field: nil, phrase: "không phải tệp văn bản")
+    }
+
+    @Test func invalidUTF8File() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(dir) }
+        let path = dir.appendingPathComponent("latin1.yaml").path
+        try Data(Array("plan:\n  title: \"".utf8) + [0xE0, 0x20, 0x22, 0x0A]).write(to: URL(fileURLWithPath: path))
+        Self.expectSingleIssue(path, line: nil, field: nil, phrase: "UTF-8 không hợp lệ")
+    }
+
+    @Test func fileOverOneMebibyte() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(dir) }
+        let path = dir.appendingPathComponent("huge.yaml").path
+        let base = try String(contentsOfFile: TestSupport.fixture("minimal.yaml"), encoding: .utf8)
+        let line = "# " + String(repeating: "x", count: 1021) + "\n"  // 1 KiB a line
+        let text = base + String(repeating: line, count: 1024)  // > 1 MiB
+        #expect(text.utf8.count > 1_048_576)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        Self.expectSingleIssue(path, line: nil, field: nil, phrase: "tệp kế hoạch tối đa 1048576 byte")
+        // parse(data:) refuses it too.
+        #expect(throws: PlanError.self) { try PlanLoader.parse(data: Data(text.utf8), file: "huge.yaml") }
+    }
+
+    @Test func fileOfExactlyOneMebibyteLoads() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(dir) }
+        let path = dir.appendingPathComponent("limit.yaml").path
+        var text = try String(contentsOfFile: TestSupport.fixture("minimal.yaml"), encoding: .utf8)
+        let line = "# " + String(repeating: "x", count: 61) + "\n"  // 64 bytes
+        while text.utf8.count + 64 <= 1_048_576 { text += line }
+        let rest = 1_048_576 - text.utf8.count
+        if rest >= 2 { text += "#" + String(repeating: "y", count: rest - 2) + "\n" } else if rest == 1 { text += "\n" }
+        #expect(text.utf8.count == 1_048_576)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try PlanLoader.load(path: path).id == "test-ward")
+    }
+
+    @Test func nonHTTPPublicBaseURL() {
+        Self.expectSingleIssue(Self.broken("non-http-url.yaml"), line: 8, field: "plan.public_base_url",
+                               phrase: "không phải là địa chỉ http(s)")
+    }
+
+    @Test func unknownTimeZone() {
+        Self.expectSingleIssue(Self.broken("unknown-time-zone.yaml"), line: 7, field: "plan.time_zone",
+                               phrase: "\"Asia/Hai_Phong\" không phải là múi giờ IANA")
+    }
+
+    @Test func timeZoneWithDaylightSaving() {
+        Self.expectSingleIssue(Self.broken("dst-time-zone.yaml"), line: 7, field: "plan.time_zone",
+                               phrase: "đổi độ lệch so với UTC")
+    }
+
+    /// A monthly rule with `key: year` gives twelve occurrences a year with one id. The issue
+    /// should point at the key like every other issue does: `obligations[0].key`, line 27.
+    @Test func keyGivingDuplicateOccurrenceIds() {
+        Self.expectSingleIssue(Self.broken("duplicate-occurrence-id.yaml"), line: 27, field: "obligations[0].key",
+                               phrase: "cùng mã \"quarterly-news/2025\"")
+    }
+
+    @Test func badSessionTime() {
+        Self.expectSingleIssue(Self.broken("bad-session-time.yaml"), line: 44, field: "sessions[0].start",
+                               phrase: "\"25:00\" không phải là giờ trong ngày")
+    }
+
+    @Test func sessionEndingBeforeItStarts() {
+        Self.expectSingleIssue(Self.broken("session-ends-before-start.yaml"), line: 45, field: "sessions[0].end",
+                               phrase: "kết thúc trước khi bắt đầu")
+    }
+
+    @Test func missingFileAndDirectory() {
+        let missing = TestSupport.fixture("broken/does-not-exist.yaml")
+        Self.expectSingleIssue(missing, line: nil, field: nil, phrase: "không có tệp này")
+        let dir = TestSupport.fixture("broken")
+        Self.expectSingleIssue(dir, line: nil, field: nil, phrase: "là một thư mục")
+    }
+
+    // MARK: - Several problems in one file
+
+    @Test func independentProblemsAreAllReported() throws {
+        let path = Self.broken("two-bad-obligations.yaml")
+        let error = try #require(Self.failure(path))
+        #expect(error.issues.count == 2, "\(error)")
+        guard error.issues.count == 2 else { return }
+        Self.expect(error.issues[0], in: error, path: path, line: 28, field: "obligations[0].owner",
+                    phrase: "không có đơn vị \"vhx\"")
+        Self.expect(error.issues[1], in: error, path: path, line: 33, field: "obligations[1].kind",
+                    phrase: "cần deadline hoặc span")
+        // One line per issue in the description.
+        #expect(error.description.split(separator: "\n").count == 2)
+    }
+
+    @Test func everyBrokenFixtureFails() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: TestSupport.fixture("broken"))
+            .filter { $0.hasSuffix(".yaml") }
+        #expect(names.count >= 25)
+        for name in names {
+            _ = Self.failure(Self.broken(name))
+        }
+    }
+}

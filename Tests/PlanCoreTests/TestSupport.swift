@@ -1,0 +1,68 @@
+import Foundation
+import ICal
+@testable import PlanCore
+import Testing
+
+/// Paths and helpers shared by the PlanCore tests.
+enum TestSupport {
+    /// The package root: the first folder above this file holding `Package.swift`.
+    static let packageRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+            let parent = url.deletingLastPathComponent()
+            precondition(parent.path != url.path, "no Package.swift above \(#filePath)")
+            url = parent
+        }
+        return url
+    }()
+
+    /// The shipped Bạch Đằng plan.
+    static var shippedPlanPath: String {
+        packageRoot.appendingPathComponent("calendars/bach-dang/plan.yaml").path
+    }
+
+    static func shippedPlan() throws -> Plan { try PlanLoader.load(path: shippedPlanPath) }
+
+    /// The test target's `Fixtures` folder (copied as a resource).
+    static var fixtures: URL {
+        guard let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
+            fatalError("Fixtures resource folder is missing from the test bundle")
+        }
+        return url
+    }
+
+    static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
+
+    /// A fresh temporary directory, removed by the caller with `cleanUp`.
+    static func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("plancore-tests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func cleanUp(_ dir: URL) { try? FileManager.default.removeItem(at: dir) }
+
+    /// The shipped plan with `population: null` replaced, written to a temp file and loaded.
+    static func shippedPlan(population: Int) throws -> Plan {
+        let text = try String(contentsOfFile: shippedPlanPath, encoding: .utf8)
+        precondition(text.contains("population: null"), "the shipped plan no longer says population: null")
+        let dir = try temporaryDirectory()
+        defer { cleanUp(dir) }
+        let path = dir.appendingPathComponent("plan.yaml").path
+        try text.replacingOccurrences(of: "population: null", with: "population: \(population)")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        return try PlanLoader.load(path: path)
+    }
+}
+
+/// A day written the Vietnamese way round: `day(31, 3, 2025)` is 31/03/2025.
+func day(_ d: Int, _ m: Int, _ y: Int) -> CivilDate {
+    guard let date = CivilDate(year: y, month: m, day: d) else { fatalError("no such day \(d)/\(m)/\(y)") }
+    return date
+}
+
+/// A fixed instant for `recordedAt` / `now`: noon UTC on a day.
+func noon(_ date: CivilDate) -> UTCDateTime {
+    UTCDateTime(secondsSinceEpoch: UTCDateTime(startOf: date).secondsSinceEpoch + 12 * 3600)
+}
