@@ -87,8 +87,20 @@ public final class AppDatabase: Sendable {
         return m
     }
 
+    /// Several processes may open a new database at once (the CLI while the server starts):
+    /// each migration is one transaction, so a process that loses the race sees "table
+    /// already exists", rolls back, and on retry finds the migration applied by the winner.
     private func migrate() throws {
-        try AppDatabase.migrator.migrate(writer)
+        var attempt = 0
+        while true {
+            do {
+                try AppDatabase.migrator.migrate(writer)
+                return
+            } catch let error as DatabaseError where attempt < 10 && (error.resultCode == .SQLITE_ERROR || error.resultCode == .SQLITE_BUSY) {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            }
+        }
     }
 }
 

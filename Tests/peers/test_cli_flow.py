@@ -1,0 +1,351 @@
+"""End-to-end flows through the plancal CLI, on temporary databases and output folders:
+determinism and staleness of the feeds, a completion reaching the feeds and the compliance
+report, idempotent `done`, `undo`, refused inputs leaving the database unchanged, broken
+plans, and concurrent writers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+from datetime import date, datetime, timezone
+from pathlib import Path
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from peerlib import (PLAN_DIR, PLAN_FILE, components, history_count, history_text, load_calendar, output,
+                     raw_components, snapshot, uid_of)
+
+TODAY = "2026-11-29"
+OCC = "quarterly-news/2026-Q4"
+EVIDENCE = "https://bachdang.example/tin/1"
+EVENT_UID = f"{OCC}@bach-dang.plancal"
+TASK_UID = f"task/{OCC}@bach-dang.plancal"
+LEAD = "Phòng Văn hóa - Xã hội"
+DONE_ARGS = ("done", OCC, "--unit", "vhxh", "--on", "20/11/2026", "--evidence", EVIDENCE, "--today", TODAY)
+# Feeds that show quarterly-news/2026-Q4 (owned by vhxh, no participants).
+TOUCHED = {"vhxh.ics", "vhxh-tasks.ics", "all.ics", "all-tasks.ics"}
+
+
+def compliance_json(run, db) -> dict:
+    return json.loads(run("compliance", "--format", "json", "--today", TODAY, "--db", db).stdout)
+
+
+# ---------------------------------------------------------------------------
+# Generate: deterministic, and the committed feeds are up to date
+# ---------------------------------------------------------------------------
+
+def test_generate_twice_is_byte_identical(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    run("generate", "--out", tmp_path / "a", "--db", db)
+    first = snapshot(tmp_path / "a")
+    mtimes = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "a").iterdir()}
+    assert len(first) == 18, sorted(first)
+    again = run("generate", "--out", tmp_path / "a", "--db", db)
+    assert snapshot(tmp_path / "a") == first
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "a").iterdir()} == mtimes, \
+        "unchanged feeds were rewritten"
+    assert "(0 tệp thay đổi)" in again.stdout, again.stdout
+    run("generate", "--out", tmp_path / "b", "--db", db)
+    assert snapshot(tmp_path / "b") == first
+    assert not db.exists(), "generate created the database (reading should never create it)"
+
+
+def test_committed_feeds_are_fresh(run, tmp_path):
+    run("generate", "--out", tmp_path / "out", "--db", tmp_path / "empty.sqlite")
+    fresh = snapshot(tmp_path / "out")
+    committed = {p.name: p.read_bytes() for p in sorted(PLAN_DIR.glob("*.ics"))}
+    assert sorted(fresh) == sorted(committed)
+    stale = [name for name in fresh if fresh[name] != committed[name]]
+    assert not stale, f"committed feeds differ from `plancal generate` on an empty database: {stale}"
+
+
+# ---------------------------------------------------------------------------
+# A completion: the record, the feeds, the compliance report
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def recorded(run, tmp_path_factory):
+    """Feeds and compliance before and after `done quarterly-news/2026-Q4` on one database.
+
+    The done's exit status is checked by test_done_reports_the_record; here only the
+    stored record matters, so the feed tests still run (and say what they see) if it fails.
+    """
+    tmp = tmp_path_factory.mktemp("recorded")
+    db = tmp / "db.sqlite"
+    run("generate", "--out", tmp / "before", "--db", db)
+    before_json = compliance_json(run, db)
+    done = run(*DONE_ARGS, "--db", db, check=False)
+    assert history_count(run, db) == 1, f"done stored nothing:\n{output(done)}"
+    run("generate", "--out", tmp / "after", "--db", db)
+    return SimpleNamespace(db=db, done=done, before=tmp / "before", after=tmp / "after",
+                           before_json=before_json, after_json=compliance_json(run, db))
+
+
+def test_done_reports_the_record(recorded):
+    done = recorded.done
+    assert done.returncode == 0, f"exit {done.returncode}\n{output(done)[-1500:]}"
+    assert "Đã ghi nhận" in done.stdout and OCC in done.stdout, done.stdout
+    assert "20/11/2026" in done.stdout
+
+
+def test_history_shows_the_record(run, recorded):
+    text = history_text(run, recorded.db)
+    assert OCC in text and EVIDENCE in text and "20/11/2026" in text and LEAD in text, text
+
+
+def test_done_changes_only_the_feeds_that_show_it(recorded):
+    before, after = snapshot(recorded.before), snapshot(recorded.after)
+    assert sorted(before) == sorted(after)
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == TOUCHED
+
+
+@pytest.mark.parametrize("feed", ["vhxh.ics", "all.ics"])
+def test_done_event_is_marked_and_bumped(recorded, feed):
+    old = {uid_of(e): e for e in components(load_calendar(recorded.before / feed), "VEVENT")}[EVENT_UID]
+    new = {uid_of(e): e for e in components(load_calendar(recorded.after / feed), "VEVENT")}[EVENT_UID]
+    assert str(new["SUMMARY"]).startswith("✓ "), str(new["SUMMARY"])
+    assert str(new["SUMMARY"])[2:] == str(old["SUMMARY"])
+    assert int(old["SEQUENCE"]) == 0
+    assert int(new["SEQUENCE"]) == 1
+    assert new["LAST-MODIFIED"].dt > old["LAST-MODIFIED"].dt
+    description = str(new["DESCRIPTION"])
+    assert EVIDENCE in description, description
+    assert "20/11/2026" in description
+    assert new["DTSTART"].dt == old["DTSTART"].dt == date(2026, 12, 31)
+    assert new["DTEND"].dt == old["DTEND"].dt == date(2027, 1, 1)
+
+
+@pytest.mark.parametrize("feed,kind", [("vhxh.ics", "VEVENT"), ("all.ics", "VEVENT"),
+                                       ("vhxh-tasks.ics", "VTODO"), ("all-tasks.ics", "VTODO")])
+def test_every_other_item_is_byte_identical(recorded, feed, kind):
+    old = raw_components((recorded.before / feed).read_bytes().decode("utf-8"), kind)
+    new = raw_components((recorded.after / feed).read_bytes().decode("utf-8"), kind)
+    assert list(old) == list(new), "UIDs or their order changed"
+    target = EVENT_UID if kind == "VEVENT" else TASK_UID
+    assert old[target] != new[target]
+    differing = [uid for uid in old if uid != target and old[uid] != new[uid]]
+    assert not differing, differing[:5]
+
+
+@pytest.mark.parametrize("feed", ["vhxh-tasks.ics", "all-tasks.ics"])
+def test_done_task_is_completed(recorded, feed):
+    old = {uid_of(t): t for t in components(load_calendar(recorded.before / feed), "VTODO")}[TASK_UID]
+    new = {uid_of(t): t for t in components(load_calendar(recorded.after / feed), "VTODO")}[TASK_UID]
+    assert str(old["STATUS"]) == "NEEDS-ACTION" and "COMPLETED" not in old
+    assert str(new["STATUS"]) == "COMPLETED"
+    completed = new["COMPLETED"].dt
+    assert isinstance(completed, datetime) and completed.utcoffset().total_seconds() == 0
+    assert completed.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date() == date(2026, 11, 20)
+    assert int(new["PERCENT-COMPLETE"]) == 100
+    assert int(new["SEQUENCE"]) == int(old["SEQUENCE"]) + 1
+    assert str(new["SUMMARY"]).startswith("✓ ")
+
+
+def test_compliance_json_shape(recorded):
+    for report in (recorded.before_json, recorded.after_json):
+        keys = [q["key"] for q in report["quarters"]]
+        assert keys == [f"{y}-Q{q}" for y in (2025, 2026) for q in (1, 2, 3, 4)]
+        for q in report["quarters"]:
+            if q["key"].startswith("2025-"):
+                assert q["state"] == "missed", q
+        assert report["today"] == TODAY and report["year"] == 2026 and report["plan"] == "bach-dang"
+        assert report["dissemination"]["total"] == 7
+        assert report["dissemination"]["year"] == 2026
+        reach = report["reach"]
+        assert "population" in reach, f"reach.population absent (expected null): {reach}"
+        assert reach["population"] is None
+        assert reach["goal"] == 0.8
+
+
+def test_compliance_q4_open_then_met(recorded):
+    before = {q["key"]: q for q in recorded.before_json["quarters"]}
+    after = {q["key"]: q for q in recorded.after_json["quarters"]}
+    assert before["2026-Q4"]["state"] == "open"
+    assert before["2026-Q4"]["items"] == []
+    assert after["2026-Q4"]["state"] == "met"
+    [item] = after["2026-Q4"]["items"]
+    assert item["url"] == EVIDENCE and item["date"] == "2026-11-20" and item["unit"] == "vhxh"
+    # Nothing else moved.
+    assert {k: v for k, v in before.items() if k != "2026-Q4"} == {k: v for k, v in after.items() if k != "2026-Q4"}
+
+
+def test_compliance_csv_has_bom_and_vietnamese(run, recorded):
+    proc = run("compliance", "--format", "csv", "--today", TODAY, "--db", recorded.db, binary=True)
+    data = proc.stdout
+    assert data.startswith(b"\xef\xbb\xbf"), data[:20]
+    text = data[3:].decode("utf-8")  # strict: any broken byte fails here
+    assert LEAD in text
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:4] == ["chi_tieu", "ky", "doi_tuong", "trang_thai"]
+    q4 = [r for r in rows if r[:2] == ["G6.T3", "2026-Q4"]]
+    assert q4 and q4[0][2] == LEAD and q4[0][3] == "met" and EVIDENCE in q4[0]
+
+
+# ---------------------------------------------------------------------------
+# Idempotent done, undo
+# ---------------------------------------------------------------------------
+
+def test_second_identical_done_changes_nothing(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    run(*DONE_ARGS, "--db", db, check=False)  # its exit status: test_done_reports_the_record
+    assert history_count(run, db) == 1
+    again = run(*DONE_ARGS, "--db", db)
+    assert "Đã được ghi nhận trước đó" in again.stdout, again.stdout
+    assert history_count(run, db) == 1
+
+
+def test_undo_appends_a_record_and_clears_the_mark(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    run(*DONE_ARGS, "--db", db, check=False)
+    assert history_count(run, db) == 1
+    undo = run("undo", OCC, "--unit", "vhxh", "--reason", "nhầm", "--db", db, check=False)
+    assert history_count(run, db) == 2
+    text = history_text(run, db)
+    assert "lý do: nhầm" in text, text
+    run("generate", "--out", tmp_path / "out", "--db", db)
+    [event] = [e for e in components(load_calendar(tmp_path / "out/vhxh.ics"), "VEVENT") if uid_of(e) == EVENT_UID]
+    assert not str(event["SUMMARY"]).startswith("✓"), str(event["SUMMARY"])
+    assert int(event["SEQUENCE"]) == 2, "done and undo are two changes"
+    [task] = [t for t in components(load_calendar(tmp_path / "out/vhxh-tasks.ics"), "VTODO") if uid_of(t) == TASK_UID]
+    assert str(task["STATUS"]) == "NEEDS-ACTION" and "COMPLETED" not in task
+    assert undo.returncode == 0, f"undo exit {undo.returncode}\n{output(undo)[-1500:]}"
+    assert "Đã hủy" in undo.stdout, undo.stdout
+
+
+# ---------------------------------------------------------------------------
+# Refused inputs: non-zero exit, a message naming the problem, database unchanged
+# ---------------------------------------------------------------------------
+
+ERROR_CASES = {
+    "unknown-occurrence": (["quarterly-news/2026-Q5", "--unit", "vhxh", "--on", "20/11/2026"],
+                           ["quarterly-news/2026-Q5", "quarterly-news/2026-Q4"]),
+    "unknown-unit": ([OCC, "--unit", "phong-khong-co", "--on", "20/11/2026"], ["phong-khong-co", "vhxh"]),
+    "unit-not-involved": ([OCC, "--unit", "cong-an", "--on", "20/11/2026"], ["cong-an", OCC]),
+    "after-plan-end": ([OCC, "--unit", "vhxh", "--on", "01/01/2031"], ["01/01/2031"]),
+    "future-date": ([OCC, "--unit", "vhxh", "--on", "30/11/2026"], ["30/11/2026"]),
+    "non-http-evidence": ([OCC, "--unit", "vhxh", "--on", "20/11/2026", "--evidence", "ftp://x"], ["ftp://x"]),
+    "negative-reached": ([OCC, "--unit", "vhxh", "--on", "20/11/2026", "--reached=-5"], ["reached", "-5"]),
+    "negative-reached-spaced": ([OCC, "--unit", "vhxh", "--on", "20/11/2026", "--reached", "-5"], ["--reached"]),
+    "invalid-date": ([OCC, "--unit", "vhxh", "--on", "31/02/2026"], ["31/02/2026"]),
+}
+
+
+@pytest.fixture
+def seeded_db(run, tmp_path):
+    """A database holding one record (of another occurrence than the one the cases aim at)."""
+    db = tmp_path / "db.sqlite"
+    run("done", "action-month/2025", "--unit", "vhxh", "--on", "01/12/2025", "--today", TODAY,
+        "--db", db, check=False)
+    assert history_count(run, db) == 1
+    return db
+
+
+@pytest.mark.parametrize("case", list(ERROR_CASES))
+def test_refused_input(run, seeded_db, case):
+    args, fragments = ERROR_CASES[case]
+    before = history_text(run, seeded_db)
+    proc = run("done", *args, "--today", TODAY, "--db", seeded_db, check=False)
+    text = output(proc)
+    assert proc.returncode > 0, f"exit {proc.returncode}\n{text[-1500:]}"
+    assert "Fatal error" not in text
+    missing = [f for f in fragments if f not in text]
+    assert not missing, f"message lacks {missing}:\n{text}"
+    assert history_text(run, seeded_db) == before
+    assert history_count(run, seeded_db) == 1
+
+
+def broken_plan(tmp_path: Path) -> Path:
+    text = PLAN_FILE.read_text(encoding="utf-8")
+    good = 'rrule: "FREQ=MONTHLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"'
+    assert good in text
+    path = tmp_path / "broken-plan.yaml"
+    path.write_text(text.replace(good, 'rrule: "FREQ=QUARTERLY;BYMONTHDAY=-1"'), encoding="utf-8")
+    return path
+
+
+def test_check_names_file_and_field(run, tmp_path):
+    plan = broken_plan(tmp_path)
+    proc = run("check", plan, check=False)
+    text = output(proc)
+    assert proc.returncode > 0, text
+    assert "broken-plan.yaml" in text and "rrule" in text, text
+    assert "FREQ=QUARTERLY" in text
+    good = run("check", PLAN_FILE)
+    assert "Kế hoạch hợp lệ" in good.stdout
+
+
+def test_generate_with_broken_plan_writes_nothing(run, tmp_path):
+    plan = broken_plan(tmp_path)
+    fresh = tmp_path / "fresh"
+    proc = run("generate", "--plan", plan, "--out", fresh, "--db", tmp_path / "db.sqlite", check=False)
+    assert proc.returncode > 0, output(proc)
+    assert "rrule" in output(proc)
+    assert not fresh.exists() or not any(fresh.iterdir()), sorted(p.name for p in fresh.iterdir())
+    # Over existing feeds: left exactly as they were.
+    existing = tmp_path / "existing"
+    run("generate", "--out", existing, "--db", tmp_path / "db.sqlite")
+    snap = snapshot(existing)
+    proc = run("generate", "--plan", plan, "--out", existing, "--db", tmp_path / "db.sqlite", check=False)
+    assert proc.returncode > 0
+    assert snapshot(existing) == snap
+
+
+# ---------------------------------------------------------------------------
+# Concurrent writers lose nothing
+# ---------------------------------------------------------------------------
+
+N_WRITERS = 8
+
+
+def record_concurrently(run, db: Path, tag: str) -> list[subprocess.CompletedProcess]:
+    procs = []
+    for n in range(1, N_WRITERS + 1):
+        cmd = run.cmd("record", "news", "--unit", "vhxh", "--evidence", f"https://x.example/{tag}/{n}",
+                      "--on", f"2026-11-0{n}", "--today", TODAY, "--db", db)
+        procs.append((cmd, subprocess.Popen(cmd, cwd=run.cwd, env=run.env, stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                            encoding="utf-8", errors="replace")))
+    results = []
+    for cmd, p in procs:
+        out, err = p.communicate(timeout=120)
+        results.append(subprocess.CompletedProcess(cmd, p.returncode, out, err))
+    return results
+
+
+def check_all_recorded(run, db, results, tag, expected_total):
+    text = history_text(run, db)
+    lost = [n for n in range(1, N_WRITERS + 1) if f"https://x.example/{tag}/{n}" not in text]
+    failures = [f"{' '.join(r.args[1:3])} #{i}: exit {r.returncode}: {(r.stderr or r.stdout).strip()[:300]}"
+                for i, r in enumerate(results, 1) if r.returncode != 0]
+    assert not lost, f"records lost: {lost}\nfailures:\n" + "\n".join(failures)
+    assert history_count(run, db) == expected_total
+    assert not failures, "\n".join(failures)
+
+
+def test_concurrent_writers_on_existing_db(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    run("record", "news", "--unit", "vhxh", "--evidence", "https://x.example/seed", "--on", "2026-10-01",
+        "--today", TODAY, "--db", db, check=False)
+    assert history_count(run, db) == 1
+    results = record_concurrently(run, db, "existing")
+    check_all_recorded(run, db, results, "existing", N_WRITERS + 1)
+
+
+NEW_DB_ROUNDS = 8
+
+
+def test_concurrent_writers_on_new_db(run, tmp_path):
+    """First use of a database by several processes at once (each one creates and migrates it).
+
+    A race there is timing-dependent, so several fresh databases are tried.
+    """
+    for round_ in range(1, NEW_DB_ROUNDS + 1):
+        db = tmp_path / f"new-{round_}.sqlite"
+        results = record_concurrently(run, db, f"new{round_}")
+        check_all_recorded(run, db, results, f"new{round_}", N_WRITERS)
