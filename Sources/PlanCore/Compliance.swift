@@ -45,6 +45,8 @@ public struct ComplianceReport: Sendable, Encodable {
         public var key: String
         /// e.g. `quý IV/2026`.
         public var label: String
+        /// The quarter's last day (ISO).
+        public var ends: String
         public var state: State
         /// News items published in the quarter (or, when late, after it).
         public var items: [NewsItem]
@@ -207,7 +209,7 @@ public struct ComplianceReport: Sendable, Encodable {
             let late = lateByQuarter[key] ?? []
             let state: Quarter.State
             if !inQuarter.isEmpty { state = .met } else if today <= last { state = .open } else if !late.isEmpty { state = .late } else { state = .missed }
-            out.append(Quarter(key: key, label: "quý \(Vietnamese.roman(qq))/\(qy)", state: state,
+            out.append(Quarter(key: key, label: "quý \(Vietnamese.roman(qq))/\(qy)", ends: last.iso, state: state,
                                items: inQuarter.isEmpty ? late : inQuarter))
         }
         return out

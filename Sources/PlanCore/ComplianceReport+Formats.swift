@@ -44,9 +44,9 @@ extension ComplianceReport {
             out.append(line)
         }
         let met = quarters.filter { $0.state == .met }.count
-        let ended = quarters.filter { $0.state != .open }.count
-        let metEnded = quarters.filter { $0.state == .met && $0.state != .open }.count
-        out.append("  Đạt \(met)/\(quarters.count) quý; trong các quý đã kết thúc: \(metEnded)/\(ended).")
+        let ended = quarters.filter { $0.ends < today }
+        let metEnded = ended.filter { $0.state == .met }.count
+        out.append("  Đạt \(met)/\(quarters.count) quý; trong các quý đã kết thúc: \(metEnded)/\(ended.count).")
         out.append("")
         let d = dissemination
         out.append("Chỉ tiêu 2 (G6.T2): 100% tổ chức được phổ biến, cập nhật thông tin năm \(d.year)")

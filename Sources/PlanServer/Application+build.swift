@@ -13,6 +13,7 @@ public func buildApplication(_ arguments: ServerArguments, database: AppDatabase
     let router = try await buildRouter(arguments, database: database, logger: logger)
     return Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(arguments.idleTimeoutSeconds)))),
         configuration: .init(address: .hostname(arguments.host, port: arguments.port), serverName: "plancal"),
         logger: logger)
 }
@@ -28,6 +29,7 @@ public func buildRouter(_ arguments: ServerArguments, database: AppDatabase,
                             views: views, logger: logger)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: HTMLErrorMiddleware(views: views))
     server.addRoutes(to: router)
     return router
 }

@@ -77,7 +77,10 @@ extension PlanServer {
         let report = ComplianceReport(plan: plan, occurrences: entry.builder.occurrences, ledger: entry.builder.ledger,
                                       today: today)
         var c = base(plan, s?.session, title: "Bình đẳng giới — \(plan.issuer)")
-        if let ok = request.uri.queryParameters["ghi-nhan"] { c["flash"] = "Đã ghi nhận hoàn thành: \(ok)" }
+        if let ok = request.uri.queryParameters["ghi-nhan"].map(String.init),
+           let o = entry.builder.occurrences.first(where: { $0.id == ok }) {
+            c["flash"] = "Đã ghi nhận hoàn thành: \(title(o, plan))"
+        }
 
         // G6.T3 grid, every quarter of the plan.
         let byKey = Dictionary(uniqueKeysWithValues: report.quarters.map { ($0.key, $0) })

@@ -17,10 +17,14 @@ public struct ServerArguments: Sendable {
     public var today: CivilDate?
     /// Marks the session cookie Secure (behind HTTPS).
     public var secureCookies: Bool
+    /// Seconds before an idle connection is closed. Hummingbird keeps an HTTP/1.0 connection
+    /// open after its response; this bounds how long such a client (or an idle one) holds it.
+    public var idleTimeoutSeconds: Int
 
     /// Arguments with defaults for everything but the plans.
     public init(host: String = "127.0.0.1", port: Int = 8080, planPaths: [String], baseURL: String? = nil,
-                maxBodyBytes: Int = 16 * 1024, today: CivilDate? = nil, secureCookies: Bool = false) {
+                maxBodyBytes: Int = 16 * 1024, today: CivilDate? = nil, secureCookies: Bool = false,
+                idleTimeoutSeconds: Int = 30) {
         self.host = host
         self.port = port
         self.planPaths = planPaths
@@ -28,5 +32,6 @@ public struct ServerArguments: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.today = today
         self.secureCookies = secureCookies
+        self.idleTimeoutSeconds = idleTimeoutSeconds
     }
 }

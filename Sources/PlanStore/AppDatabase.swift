@@ -19,10 +19,19 @@ public final class AppDatabase: Sendable {
             // An acknowledged record must survive a crash or power cut, not only a process crash.
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        do {
-            writer = try DatabasePool(path: path, configuration: config)
-        } catch {
-            throw StoreError.cannotOpen(path: path, reason: "\(error)")
+        // Switching a new file to WAL takes an exclusive lock that SQLite's busy handler does
+        // not wait for: when several processes create the database at once, the losers retry.
+        var attempt = 0
+        while true {
+            do {
+                writer = try DatabasePool(path: path, configuration: config)
+                break
+            } catch let error as DatabaseError where attempt < 20 && (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.02 * Double(attempt))
+            } catch {
+                throw StoreError.cannotOpen(path: path, reason: "\(error)")
+            }
         }
         try migrate()
     }

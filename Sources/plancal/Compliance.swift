@@ -7,11 +7,7 @@ struct Compliance: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Report Goal 6 compliance and each unit's on-time record.",
         discussion: """
-            G6.T3: every quarter from the plan's start to the current one: met (with the article links),
-            late, missed, or open. G6.T2: which organisations were informed in the year. G6.T1: residents
-            reached against the population the plan gives, beside the straight-line path to 80% by the
-            end of the plan. Units: the annual report and the on-time rate of their obligations.
-            CSV is UTF-8 with a byte-order mark; JSON's shape is in the README.
+            G6.T3: every quarter from the plan's start to the current one: met (with the article links), late, missed, or open. G6.T2: which organisations were informed in the year. G6.T1: residents reached against the population the plan gives, beside the straight-line path to 80% by the end of the plan. Units: the annual report and the on-time rate of their obligations. CSV is UTF-8 with a byte-order mark; JSON's shape is in the README.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }

@@ -41,10 +41,10 @@ struct Done: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Mark an occurrence done, with evidence.",
         discussion: """
-            Example: plancal done quarterly-news/2026-Q4 --unit vhxh --on 20/11/2026 \\
-                       --evidence https://bachdang.example/tin/binh-dang-gioi
-            Recording the same occurrence again for the same unit changes nothing (and says so);
-            use --correct to replace the earlier record. Nothing is ever deleted.
+            Recording the same occurrence again for the same unit changes nothing (and says so); use --correct to replace the earlier record. Nothing is ever deleted.
+
+            Example:
+              plancal done quarterly-news/2026-Q4 --unit vhxh --on 20/11/2026 --evidence https://bachdang.example/tin/1
             """)
 
     @Argument(help: ArgumentHelp("The occurrence id, e.g. quarterly-news/2026-Q4 (see plancal agenda).", valueName: "occurrence-id"))

@@ -7,10 +7,7 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the iCalendar feeds of a plan.",
         discussion: """
-            Writes <unit>.ics and <unit>-tasks.ics for every unit (and member), and all.ics and
-            all-tasks.ics for the whole plan, marking the occurrences recorded as done. Each file is
-            written atomically, and only when its bytes change; the same plan and records always give
-            the same bytes.
+            Writes <unit>.ics and <unit>-tasks.ics for every unit (and member), and all.ics and all-tasks.ics for the whole plan, marking the occurrences recorded as done. Each file is written atomically, and only when its bytes change; the same plan and records always give the same bytes.
             """)
 
     @OptionGroup var planOptions: PlanOptions

@@ -11,9 +11,7 @@ struct Plancal: AsyncParsableCommand {
         commandName: "plancal",
         abstract: "Turns an action plan into calendars, task lists and compliance reports.",
         discussion: """
-            The plan is a YAML file (format in README.md); the shipped one is
-            calendars/bach-dang/plan.yaml. Completions are kept in SQLite (default
-            data/plancal.sqlite, or $PLANCAL_DB). Dates are written dd/mm/yyyy or yyyy-mm-dd.
+            The plan is a YAML file (format in README.md); the shipped one is calendars/bach-dang/plan.yaml. Completions are kept in SQLite (default data/plancal.sqlite, or $PLANCAL_DB). Dates are written dd/mm/yyyy or yyyy-mm-dd.
             """,
         subcommands: [Check.self, Generate.self, Agenda.self, Done.self, Undo.self, Record.self,
                       Status.self, History.self, Compliance.self, Serve.self, Token.self])

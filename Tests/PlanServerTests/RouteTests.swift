@@ -99,7 +99,16 @@ struct RouteTests {
                       "/plans/bach-dang/occurrences/nope/2026", "/api/nope/compliance"])
     func notFound(uri: String) async throws {
         try await Fixture().app().test(.router) { client in
-            try await client.execute(uri: uri, method: .get) { r in #expect(r.status == .notFound) }
+            try await client.execute(uri: uri, method: .get) { r in
+                #expect(r.status == .notFound)
+                // People get a Vietnamese page; programs (API, feeds) get JSON.
+                if uri.hasPrefix("/plans/") {
+                    #expect(r.headers[.contentType] == "text/html; charset=utf-8")
+                    #expect(String(buffer: r.body).contains("Không tìm thấy"))
+                } else {
+                    #expect(r.headers[.contentType]?.hasPrefix("application/json") == true)
+                }
+            }
         }
     }
 

@@ -1,0 +1,37 @@
+import Hummingbird
+
+/// Pages answer errors as Vietnamese HTML (a person is reading); the API and the feeds keep
+/// their JSON errors (a program is).
+struct HTMLErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let views: Views
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard path == "/" || path.hasPrefix("/plans/") || !(path.hasPrefix("/api/") || path.hasPrefix("/calendars/") || path == "/health") else {
+            return try await next(request, context)
+        }
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            return page(status: error.status, message: error.body ?? error.status.reasonPhrase)
+        } catch let error as APIError {
+            return page(status: error.status, message: error.message)
+        }
+    }
+
+    func page(status: HTTPResponse.Status, message: String) -> Response {
+        let heading: String
+        switch status.code {
+        case 404: heading = "Không tìm thấy"
+        case 413: heading = "Nội dung quá lớn"
+        case 400..<500: heading = "Yêu cầu không hợp lệ"
+        default: heading = "Lỗi máy chủ"
+        }
+        let context: [String: Any] = [
+            "title": heading, "heading": "plancal", "issuer": "", "planID": "", "today": "",
+            "heading2": heading, "message": message, "back": "/",
+        ]
+        return views.render("message", context, status: status)
+    }
+}
