@@ -85,10 +85,15 @@ public struct CompletionService: Sendable {
 
     /// A service over a plan and a store.
     public init(plan: Plan, store: any CompletionStore) throws {
+        try self.init(plan: plan, occurrences: Schedule(plan: plan).occurrences(), store: store)
+    }
+
+    /// A service over a plan whose occurrences are already expanded (the server keeps them).
+    public init(plan: Plan, occurrences: [Occurrence], store: any CompletionStore) {
         self.plan = plan
         self.store = store
         self.schedule = Schedule(plan: plan)
-        self.occurrences = try schedule.occurrences()
+        self.occurrences = occurrences
     }
 
     /// What a `done` did.

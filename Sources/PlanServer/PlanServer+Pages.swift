@@ -307,9 +307,6 @@ extension PlanServer {
                            message: "Mã chống giả mạo (CSRF) không đúng; hãy tải lại trang và thử lại.", back: back)
         }
         do {
-            let occurrence = try PlanServer.required(form.occurrence, "occurrence")
-            let unit = try PlanServer.required(form.unit, "unit")
-            try PlanServer.authorize(s.session.token, unit: unit, plan: plan)
             var reached: Int?
             if let text = form.reached?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
                 guard let n = Int(text) else { throw APIError(.badRequest, "Số người được tiếp cận \"\(text.prefix(20))\" không phải là số", field: "reached") }
@@ -320,15 +317,15 @@ extension PlanServer {
             let details = CompletionService.Details(
                 doneOn: try PlanServer.date(form.on, field: "on"), evidenceURL: evidence?.isEmpty == false ? evidence : nil,
                 note: note?.isEmpty == false ? note : nil, reached: reached)
-            let service = try CompletionService(plan: plan, store: store)
-            do {
-                _ = try service.markDone(occurrence, unit: unit, details: details, recordedBy: s.session.token.label,
-                                         now: UTCDateTime(Date()), today: today(plan))
-            } catch let e as CompletionError { throw APIError(e) }
+            _ = try markDone(entry, token: s.session.token, occurrence: form.occurrence, unit: form.unit,
+                             details: details, correct: false)
             var target = form.return ?? back
             // Only ever redirect within this plan's pages.
-            if !target.hasPrefix("/plans/\(plan.id)") || target.contains("//") { target = back }
-            let encoded = occurrence.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? ""
+            if !(target == back || target.hasPrefix(back + "/")) || target.contains("//") || target.contains("\\")
+                || target.contains("?") || target.contains("#") {
+                target = back
+            }
+            let encoded = (form.occurrence ?? "").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
             return Response(status: .seeOther, headers: [.location: "\(target)?ghi-nhan=\(encoded)"])
         } catch let e as APIError {
             return message(plan, s.session, status: e.status, heading: "Chưa ghi nhận được", message: e.message, back: back)

@@ -189,24 +189,32 @@ struct PlanServer: Sendable {
         }
     }
 
+    /// Records a completion for a signed-in unit (API or form): the fields present, the token
+    /// allowed to write for the unit, then the domain's checks.
+    func markDone(_ entry: PlanRegistry.Entry, token: UnitToken, occurrence: String?, unit: String?,
+                  details: CompletionService.Details, correct: Bool) throws -> CompletionService.Outcome {
+        let occurrence = try PlanServer.required(occurrence, "occurrence")
+        let unit = try PlanServer.required(unit, "unit")
+        try PlanServer.authorize(token, unit: unit, plan: entry.plan)
+        let service = CompletionService(plan: entry.plan, occurrences: entry.builder.occurrences, store: store)
+        do {
+            return try service.markDone(occurrence, unit: unit, details: details, recordedBy: token.label,
+                                        correct: correct, now: UTCDateTime(Date()), today: today(entry.plan))
+        } catch let e as CompletionError { throw APIError(e) }
+    }
+
     func apiDone(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let entry = try await entry(context, api: true)
         let token = try bearer(request, plan: entry.plan)
         let body = try decode(DoneBody.self, try await self.body(request, api: true))
-        let occurrence = try PlanServer.required(body.occurrence, "occurrence")
-        let unit = try PlanServer.required(body.unit, "unit")
-        try PlanServer.authorize(token, unit: unit, plan: entry.plan)
         let details = CompletionService.Details(
             doneOn: try PlanServer.date(body.on, field: "on"), evidenceURL: body.evidence, note: body.note,
             reached: body.reached, participants: body.participants)
-        let service = try CompletionService(plan: entry.plan, store: store)
-        do {
-            switch try service.markDone(occurrence, unit: unit, details: details, recordedBy: token.label,
-                                        correct: body.correct ?? false, now: UTCDateTime(Date()), today: today(entry.plan)) {
-            case let .recorded(r): return try json(RecordJSON(r), status: .created)
-            case let .alreadyRecorded(r): return try json(RecordJSON(r, already: true))
-            }
-        } catch let e as CompletionError { throw APIError(e) }
+        switch try markDone(entry, token: token, occurrence: body.occurrence, unit: body.unit, details: details,
+                            correct: body.correct ?? false) {
+        case let .recorded(r): return try json(RecordJSON(r), status: .created)
+        case let .alreadyRecorded(r): return try json(RecordJSON(r, already: true))
+        }
     }
 
     func apiUndo(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -217,7 +225,7 @@ struct PlanServer: Sendable {
         let unit = try PlanServer.required(body.unit, "unit")
         let reason = try PlanServer.required(body.reason, "reason")
         try PlanServer.authorize(token, unit: unit, plan: entry.plan)
-        let service = try CompletionService(plan: entry.plan, store: store)
+        let service = CompletionService(plan: entry.plan, occurrences: entry.builder.occurrences, store: store)
         do {
             let r = try service.undo(occurrence, unit: unit, reason: reason, recordedBy: token.label, now: UTCDateTime(Date()))
             return try json(RecordJSON(r), status: .created)
