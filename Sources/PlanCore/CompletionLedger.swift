@@ -40,8 +40,12 @@ public struct CompletionLedger: Sendable {
     /// Standing completions of an occurrence, earliest first.
     public func completions(of occurrenceID: String) -> [Completion] { active[occurrenceID] ?? [] }
 
-    /// The earliest standing completion, which decides on-time or late.
-    public func firstCompletion(of occurrenceID: String) -> Completion? { active[occurrenceID]?.first }
+    /// The earliest standing completion by a unit responsible for the occurrence (its owner,
+    /// the owner's collective or members): what makes it done, on time or late. A participant's
+    /// completion records its part and does not complete the owner's obligation.
+    public func done(_ occurrence: Occurrence) -> Completion? {
+        active[occurrence.id]?.first { occurrence.doneBy.contains($0.unit) }
+    }
 
     /// The standing completion by one unit.
     public func completion(of occurrenceID: String, by unit: String) -> Completion? {

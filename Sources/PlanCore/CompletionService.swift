@@ -17,6 +17,7 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
     case unknownOrganisation(String)
     case notAllowed(String)
     case countNotRecorded(field: String, occurrence: String)
+    case beforeOpening(CivilDate, opens: CivilDate, occurrence: String)
 
     /// The input field at fault, for API errors.
     public var field: String? {
@@ -31,6 +32,7 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
         case .unknownOrganisation: return "organisations"
         case .notAllowed: return nil
         case let .countNotRecorded(field, _): return field
+        case .beforeOpening: return "on"
         }
     }
 
@@ -58,9 +60,11 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
         case let .tooLong(field, max):
             return "\(field) quá dài (tối đa \(max) ký tự)"
         case let .unknownOrganisation(id):
-            return "Không có tổ chức \"\(id)\" trong kế hoạch"
+            return "\"\(id)\" không phải là tổ chức được tính cho chỉ tiêu G6.T2 trong kế hoạch"
         case let .notAllowed(why):
             return why
+        case let .beforeOpening(day, opens, occurrence):
+            return "Ngày \(day.vietnamese) trước khi việc \"\(occurrence)\" bắt đầu (từ \(opens.vietnamese)): việc làm trước đó không được tính cho kỳ này"
         case let .countNotRecorded(field, occurrence):
             let what = field == "reached" ? "số người dân được tiếp cận" : "số người tham gia"
             return "Công việc \"\(occurrence)\" không ghi \(what) (kế hoạch không khai báo counts: [\(field)] cho việc này)"
@@ -159,7 +163,10 @@ public struct CompletionService: Sendable {
         if let note = d.note, note.count > CompletionService.maxText {
             throw CompletionError.tooLong(field: "note", max: CompletionService.maxText)
         }
-        for org in d.organisations where plan.unit(org) == nil { throw CompletionError.unknownOrganisation(org) }
+        // G6.T2 counts organisations; a collective that lists members stands for them.
+        for org in d.organisations {
+            guard let unit = plan.unit(org), unit.isOrganisation else { throw CompletionError.unknownOrganisation(org) }
+        }
         return day
     }
 
@@ -170,6 +177,7 @@ public struct CompletionService: Sendable {
         let o = try occurrence(occurrenceID)
         try checkUnit(unit, for: o)
         let day = try checkDetails(details, today: today)
+        guard day >= o.opens else { throw CompletionError.beforeOpening(day, opens: o.opens, occurrence: o.id) }
         // A count only makes sense where the plan says the obligation has it (its `counts`):
         // a resident count on an annual report would inflate G6.T1.
         if details.reached != nil, !o.counts.contains(.reached) {

@@ -24,7 +24,7 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
 
     /// The state of an occurrence on `today`.
     public static func of(_ o: Occurrence, ledger: CompletionLedger, today: CivilDate) -> OccurrenceState {
-        if let done = ledger.firstCompletion(of: o.id) { return done.doneOn <= o.last ? .doneOnTime : .doneLate }
+        if let done = ledger.done(o) { return done.doneOn <= o.last ? .doneOnTime : .doneLate }
         if today > o.last { return .overdue }
         if today >= o.first || o.last.days(until: today) >= -dueSoonDays { return .dueSoon }
         return .upcoming
@@ -221,16 +221,20 @@ public struct ComplianceReport: Sendable, Encodable {
         func note(_ unit: String, _ day: CivilDate) {
             if informed[unit].map({ day < $0 }) ?? true { informed[unit] = day }
         }
-        for o in occurrences where o.targets.contains("G6.T2") && o.last.year == year {
-            // Informed in the year means informed during it: a late completion in the next
-            // year does not make the earlier year's share.
-            if let c = ledger.completion(of: o.id, by: o.owner) ?? ledger.firstCompletion(of: o.id), c.doneOn.year == year {
-                note(o.perUnit ? o.owner : c.unit, c.doneOn)
+        // II.2.6 target 2: each organisation's own yearly dissemination occurrence (the per-unit
+        // ones serving G6.T2), completed during the year by the organisation or the lead unit.
+        for o in occurrences where o.perUnit && o.targets.contains("G6.T2") && o.last.year == year {
+            for c in ledger.completions(of: o.id) where c.doneOn.year == year && o.doneBy.contains(c.unit) {
+                note(o.owner, c.doneOn)
             }
         }
+        // Ad hoc meetings name the organisations they informed; a collective stands for its members.
         for r in ledger.adHoc where r.action == .meeting {
             guard let d = r.doneOn, d.year == year else { continue }
-            for org in r.organisations { note(org, d) }
+            for org in r.organisations {
+                let members = plan.unit(org)?.members.map(\.id) ?? []
+                for id in members.isEmpty ? [org] : members { note(id, d) }
+            }
         }
         let orgs = plan.organisations.map {
             Organisation(id: $0.id, name: $0.name, informedOn: informed[$0.id]?.iso)
@@ -264,7 +268,7 @@ public struct ComplianceReport: Sendable, Encodable {
                           today: CivilDate, year: Int) -> [UnitLine] {
         plan.allUnits.filter { !$0.hasMembers }.map { unit in
             let owned = occurrences.filter { $0.owner == unit.id && $0.last.year == year }
-            let due = owned.filter { $0.last < today || ledger.firstCompletion(of: $0.id) != nil }
+            let due = owned.filter { $0.last < today || ledger.done($0) != nil }
             let states = due.map { OccurrenceState.of($0, ledger: ledger, today: today) }
             let onTime = states.filter { $0 == .doneOnTime }.count
             let report = owned.first { $0.obligationID == annualReportObligation }

@@ -42,6 +42,13 @@ public struct Occurrence: Sendable, Equatable, Identifiable {
     public var revised: UTCDateTime
     /// True when the occurrence was made per unit (`for_each`), so the owner is part of its name.
     public var perUnit: Bool
+    /// The first day a completion may be dated: the start of the period it is for (its year,
+    /// quarter or month for a deadline; its first day for a span or a session).
+    public var opens: CivilDate = CivilDate(year: 1970, month: 1, day: 1)!
+    /// Units whose completion makes the occurrence done: the owner, its collective and its
+    /// members, and the lead unit (which runs and monitors the plan, V.1, and may record for any
+    /// unit). Other participants' completions record their part without completing it.
+    public var doneBy: [String] = []
 
     /// Every unit involved: owner first, then participants.
     public var units: [String] { [owner] + participants.filter { $0 != owner } }
@@ -71,25 +78,50 @@ public struct Schedule: Sendable {
                 for owner in owners {
                     var id = "\(o.id)/\(Schedule.key(o.key, first: first, last: last))"
                     if o.forEach != nil { id += "/\(owner)" }
-                    out.append(Occurrence(
+                    var occurrence = Occurrence(
                         id: id, obligationID: o.id, title: o.title,
                         periodLabel: Schedule.label(o.key, first: first, last: last),
                         isDeadline: o.kind == .deadline, first: first, last: last, minutes: nil, place: nil,
                         owner: owner, participants: o.participants.filter { $0 != owner }, targets: o.targets,
                         section: o.section, assumption: o.assumption, reminderDays: o.reminderDays, counts: o.counts,
-                        revision: o.revision, revised: o.revised, perUnit: o.forEach != nil))
+                        revision: o.revision, revised: o.revised, perUnit: o.forEach != nil)
+                    occurrence.opens = o.kind == .deadline ? Schedule.periodStart(o.key, last: last) : first
+                    occurrence.doneBy = doneBy(owner)
+                    out.append(occurrence)
                 }
             }
         }
         for s in plan.sessions {
-            out.append(Occurrence(
+            var occurrence = Occurrence(
                 id: "session/\(s.id)", obligationID: "session", title: s.title, periodLabel: s.date.vietnamese,
                 isDeadline: false, first: s.date, last: s.date, minutes: s.startMinutes...s.endMinutes, place: s.place,
                 owner: s.owner, participants: s.participants.filter { $0 != s.owner }, targets: s.targets,
                 section: s.section, assumption: s.assumption, reminderDays: [1], counts: [.participants],
-                revision: s.revision, revised: s.revised, perUnit: false))
+                revision: s.revision, revised: s.revised, perUnit: false)
+            occurrence.opens = s.date
+            occurrence.doneBy = doneBy(s.owner)
+            out.append(occurrence)
         }
         return out.sorted { ($0.last, $0.first, $0.id) < ($1.last, $1.first, $1.id) }
+    }
+
+    /// The owner, its collective (if a member), its members (if a collective) and the lead unit.
+    private func doneBy(_ owner: String) -> [String] {
+        guard let unit = plan.unit(owner) else { return [owner] }
+        var ids = [owner] + (unit.parentID.map { [$0] } ?? []) + unit.members.map(\.id)
+        if let lead = plan.leadUnit?.id, !ids.contains(lead) { ids.append(lead) }
+        return ids
+    }
+
+    /// The first day of the period a deadline's key names (a deadline of key `date` opens a
+    /// year before it).
+    static func periodStart(_ key: OccurrenceKey, last: CivilDate) -> CivilDate {
+        switch key {
+        case .year: return CivilDate(year: last.year, month: 1, day: 1)!
+        case .quarter: return CivilDate(year: last.year, month: (last.quarter - 1) * 3 + 1, day: 1)!
+        case .month: return CivilDate(year: last.year, month: last.month, day: 1)!
+        case .date: return last.adding(days: -365)
+        }
     }
 
     /// A collective that lists members stands for its members.

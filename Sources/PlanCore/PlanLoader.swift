@@ -123,8 +123,10 @@ struct PlanBuilder {
             }
             seenUnits[place.id] = i
         }
-        if units.filter({ $0.role == .lead }).count > 1 {
-            issues.append(PlanIssue(file: file, field: "units", message: "chỉ một đơn vị được có role: lead"))
+        let leads = units.filter { $0.role == .lead }.count
+        if leads != 1 && issues.isEmpty {
+            issues.append(PlanIssue(file: file, field: "units",
+                                    message: "cần đúng một đơn vị có role: lead (đơn vị chủ trì), nhưng có \(leads)"))
         }
 
         var targets: [PlanTarget] = []

@@ -109,8 +109,9 @@ public struct FeedBuilder: Sendable {
             try e.add([.start(.date(o.first)), .end(.date(o.last.adding(days: 1))), .transparent])
         }
         try e.add(.status(.confirmed))
-        for days in o.reminderDays {
-            e.add(try alarm(o, daysBefore: days))
+        // A done item reminds nobody: its alarms go (SEQUENCE has risen, so clients update).
+        if ledger.done(o) == nil {
+            for days in o.reminderDays { e.add(try alarm(o, daysBefore: days)) }
         }
         return e
     }
@@ -121,7 +122,7 @@ public struct FeedBuilder: Sendable {
         // RFC 5545 §3.8.2.3: DUE must be later than DTSTART, so a one-day item has only DUE.
         if o.first < o.last { try t.add(.start(.date(o.first))) }
         try t.add(.due(.date(o.last)))
-        if let done = ledger.firstCompletion(of: o.id) {
+        if let done = ledger.done(o) {
             try t.add([.status(.completed), .completed(completedAt(done.doneOn)), .percentComplete(100)])
         } else {
             try t.add(.status(.needsAction))
@@ -138,7 +139,7 @@ public struct FeedBuilder: Sendable {
         let stamp = lastModified(o)
         var categories = ["Bình đẳng giới", o.minutes != nil ? "Tập huấn" : (o.isDeadline ? "Hạn chót" : "Chiến dịch")]
         categories += o.targets
-        if ledger.firstCompletion(of: o.id) != nil { categories.append("Đã hoàn thành") }
+        if ledger.done(o) != nil { categories.append("Đã hoàn thành") }
         var props: [ICalProperty] = [
             .uid(uid),
             .stamp(stamp),
@@ -173,7 +174,7 @@ public struct FeedBuilder: Sendable {
         var s = o.isDeadline ? "Hạn: " : ""
         s += o.minutes == nil ? "\(o.title) — \(o.periodLabel)" : o.title
         if o.perUnit, let unit = plan.unit(o.owner) { s += " — \(unit.name)" }
-        if ledger.firstCompletion(of: o.id) != nil { s = "✓ " + s }
+        if ledger.done(o) != nil { s = "✓ " + s }
         return s
     }
 
@@ -203,7 +204,9 @@ public struct FeedBuilder: Sendable {
         lines.append("Căn cứ: mục \(o.section), \(plan.title)")
         if let a = o.assumption { lines.append("Lưu ý về ngày: \(a)") }
         for c in ledger.completions(of: o.id) {
-            var line = "✓ Đã hoàn thành ngày \(c.doneOn.vietnamese)"
+            // The owner's side completes it; a participant's records its part.
+            var line = o.doneBy.contains(c.unit) ? "✓ Đã hoàn thành ngày \(c.doneOn.vietnamese)"
+                : "Đã tham gia, ghi nhận ngày \(c.doneOn.vietnamese)"
             if let unit = plan.unit(c.unit) { line += " — \(unit.name)" }
             line += " (ghi nhận bởi \(c.record.recordedBy))"
             if c.doneOn > o.last { line += " — trễ hạn" }

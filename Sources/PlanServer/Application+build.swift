@@ -35,33 +35,40 @@ public func buildRouter(_ arguments: ServerArguments, database: AppDatabase,
 }
 
 /// Keeps the feed fetch log without writing the database on every fetch: each
-/// (feed, client) pair is written at most once a minute.
+/// (feed, client) pair is written at most once a minute, off the response path, and the
+/// memory it holds is bounded whatever User-Agents clients send.
 actor FetchRecorder {
     let log: FeedFetchLog
     private var pending: [String: (plan: String, feed: String, ua: String, at: UTCDateTime, count: Int)] = [:]
     private var lastWrite: [String: Int] = [:]
+    static let maxKeys = 10_000
 
     init(log: FeedFetchLog) { self.log = log }
 
     func note(plan: String, feed: String, userAgent: String, at now: UTCDateTime) {
-        let key = "\(plan)\u{1}\(feed)\u{1}\(userAgent)"
-        var p = pending[key] ?? (plan, feed, userAgent, now, 0)
+        let ua = String(userAgent.prefix(200))
+        let key = "\(plan)\u{1}\(feed)\u{1}\(ua)"
+        var p = pending[key] ?? (plan, feed, ua, now, 0)
         p.at = now
         p.count += 1
         pending[key] = p
         if now.secondsSinceEpoch - (lastWrite[key] ?? Int.min / 2) >= 60 {
-            try? log.record(plan: plan, feed: feed, userAgent: userAgent, at: now, count: p.count)
+            try? log.record(plan: plan, feed: feed, userAgent: ua, at: now, count: p.count)
             pending[key] = nil
             lastWrite[key] = now.secondsSinceEpoch
         }
+        if pending.count + lastWrite.count > FetchRecorder.maxKeys { flush() }
     }
 
-    /// Writes what is pending (before the dashboard reads the log).
+    /// Writes what is pending (before the dashboard reads the log) and bounds the table.
     func flush() {
-        for (key, p) in pending {
+        var plans: Set<String> = []
+        for (_, p) in pending {
             try? log.record(plan: p.plan, feed: p.feed, userAgent: p.ua, at: p.at, count: p.count)
-            lastWrite[key] = p.at.secondsSinceEpoch
+            plans.insert(p.plan)
         }
         pending = [:]
+        lastWrite = [:]
+        for plan in plans { try? log.prune(plan: plan) }
     }
 }

@@ -8,10 +8,29 @@ import PlanStore
 extension PlanServer {
     // MARK: - Page plumbing
 
+    /// The signed-in session, if its token is still live (a revoked token signs its sessions out).
     func session(_ request: Request, plan: Plan) async -> (id: String, session: WebSession)? {
         guard let id = request.cookies[PlanServer.sessionCookie]?.value,
               let s = await sessions.session(id), s.token.plan == plan.id else { return nil }
+        guard (try? tokens.live(id: s.token.id)) != nil else {
+            await sessions.remove(id)
+            return nil
+        }
         return (id, s)
+    }
+
+    /// Forms are posted from our own pages: a request whose Origin names another host is refused
+    /// (this also stops signing a victim in with someone else's token).
+    func sameOrigin(_ request: Request) -> Bool {
+        guard let origin = request.headers[.origin] else { return true }
+        guard let host = URLComponents(string: origin)?.host, let authority = request.head.authority else { return false }
+        let requestHost = authority.split(separator: ":").first.map(String.init) ?? authority
+        return host == requestHost || (arguments.baseURL.flatMap { URLComponents(string: $0)?.host } == host)
+    }
+
+    func crossOrigin(_ plan: Plan) -> Response {
+        message(plan, nil, status: .forbidden, heading: "Yêu cầu không hợp lệ",
+                message: "Biểu mẫu phải được gửi từ chính trang này.", back: "/plans/\(plan.id)")
     }
 
     /// Fields every page's header needs.
@@ -62,11 +81,12 @@ extension PlanServer {
     func index(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let ids = await registry.planIDs
         if ids.count == 1 { return Response(status: .seeOther, headers: [.location: "/plans/\(ids[0])"]) }
-        let links = ids.map { "<li><a href=\"/plans/\($0)\">\($0)</a></li>" }.joined()
-        var headers = HTTPFields()
-        headers[.contentType] = "text/html; charset=utf-8"
-        return Response(status: .ok, headers: headers,
-                        body: .init(byteBuffer: ByteBuffer(string: "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>plancal</title><h1>Các kế hoạch</h1><ul>\(links)</ul></html>")))
+        let c: [String: Any] = [
+            "title": "Các kế hoạch", "heading": "plancal", "issuer": "", "planID": "", "today": "",
+            "heading2": "Các kế hoạch", "message": "Chọn một kế hoạch:",
+            "plans": ids.map { ["id": $0, "link": "/plans/\($0)"] }, "back": "/",
+        ]
+        return views.render("message", c)
     }
 
     func dashboard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -77,9 +97,12 @@ extension PlanServer {
         let report = ComplianceReport(plan: plan, occurrences: entry.builder.occurrences, ledger: entry.builder.ledger,
                                       today: today)
         var c = base(plan, s?.session, title: "Bình đẳng giới — \(plan.issuer)")
+        // The message only repeats what the records say, whatever the URL claims.
         if let ok = request.uri.queryParameters["ghi-nhan"].map(String.init),
-           let o = entry.builder.occurrences.first(where: { $0.id == ok }) {
-            c["flash"] = "Đã ghi nhận hoàn thành: \(title(o, plan))"
+           let o = entry.builder.occurrences.first(where: { $0.id == ok }),
+           !entry.builder.ledger.completions(of: o.id).isEmpty {
+            let before = request.uri.queryParameters["da-co"] != nil
+            c["flash"] = (before ? "Việc này đã được ghi nhận trước đó: " : "Đã ghi nhận hoàn thành: ") + title(o, plan)
         }
 
         // G6.T3 grid, every quarter of the plan.
@@ -191,15 +214,17 @@ extension PlanServer {
         let links = feedLinks(request, plan: plan, file: "\(unit.id).ics")
         c["https"] = links.https
         c["webcal"] = links.webcal
-        c["items"] = entry.builder.occurrences.filter { $0.last.year == year && schedule.involves($0, unit.id) }.map { o -> [String: Any] in
+        c["items"] = entry.builder.occurrences.filter { $0.last.year == year && schedule.involves($0, unit.id) }
+            .sorted { ($0.first, $0.last, $0.id) < ($1.first, $1.last, $1.id) }
+            .map { o -> [String: Any] in
             let state = OccurrenceState.of(o, ledger: ledger, today: today)
             var m: [String: Any] = [
                 "date": o.first == o.last ? o.last.vietnamese : "\(o.first.vietnamese) – \(o.last.vietnamese)",
                 "title": title(o, plan), "link": link(o, plan), "state": state.rawValue, "stateLabel": state.label,
                 "domID": "o-" + o.id.replacingOccurrences(of: "/", with: "-"),
-                "canMark": canWrite && ledger.firstCompletion(of: o.id) == nil && o.first <= today,
+                "canMark": canWrite && ledger.done(o) == nil && o.opens <= today,
             ]
-            if let done = ledger.firstCompletion(of: o.id) { m["doneOn"] = done.doneOn.vietnamese }
+            if let done = ledger.done(o) { m["doneOn"] = done.doneOn.vietnamese }
             return m
         }
         return views.render("unit", c)
@@ -222,12 +247,14 @@ extension PlanServer {
         c["stateLabel"] = state.label
         c["occurrenceID"] = o.id
         c["todayISO"] = min(today, plan.end).iso
-        c["planStart"] = plan.start.iso
+        c["planStart"] = max(o.opens, plan.start).iso
+        c["hasReached"] = o.counts.contains(.reached)
+        c["hasParticipants"] = o.counts.contains(.participants)
         if let token = s?.session.token {
             let lead = token.unit == plan.leadUnit?.id
             let schedule = Schedule(plan: plan)
             let choices = plan.allUnits.filter { schedule.involves(o, $0.id) && (lead || $0.id == token.unit) }
-            c["canMark"] = !choices.isEmpty
+            c["canMark"] = !choices.isEmpty && o.opens <= today
             c["unitChoices"] = choices.map { u -> [String: Any] in
                 ["id": u.id, "name": u.name, "selected": u.id == (choices.contains { $0.id == token.unit } ? token.unit : o.owner)]
             }
@@ -246,6 +273,7 @@ extension PlanServer {
 
     func login(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let entry = try await entry(context)
+        guard sameOrigin(request) else { return crossOrigin(entry.plan) }
         let form = try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(buffer: try await body(request, api: false)))
         guard let text = form?.token?.trimmingCharacters(in: .whitespaces), !text.isEmpty,
               let token = try tokens.verify(text, plan: entry.plan.id) else {
@@ -262,6 +290,7 @@ extension PlanServer {
 
     func logout(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let entry = try await entry(context)
+        guard sameOrigin(request) else { return crossOrigin(entry.plan) }
         if let s = await session(request, plan: entry.plan) {
             let form = try? URLEncodedFormDecoder().decode(CSRFForm.self, from: String(buffer: try await body(request, api: false)))
             guard form?.csrf == s.session.csrf else {
@@ -284,6 +313,7 @@ extension PlanServer {
         var evidence: String?
         var note: String?
         var reached: String?
+        var participants: String?
         var `return`: String?
     }
 
@@ -291,6 +321,7 @@ extension PlanServer {
         let entry = try await entry(context)
         let plan = entry.plan
         let back = "/plans/\(plan.id)"
+        guard sameOrigin(request) else { return crossOrigin(plan) }
         guard let s = await session(request, plan: plan) else {
             return message(plan, nil, status: .unauthorized, heading: "Cần đăng nhập",
                            message: "Hãy đăng nhập bằng mã truy cập của đơn vị.", back: "/plans/\(plan.id)/login")
@@ -307,18 +338,20 @@ extension PlanServer {
                            message: "Mã chống giả mạo (CSRF) không đúng; hãy tải lại trang và thử lại.", back: back)
         }
         do {
-            var reached: Int?
-            if let text = form.reached?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
-                guard let n = Int(text) else { throw APIError(.badRequest, "Số người được tiếp cận \"\(text.prefix(20))\" không phải là số", field: "reached") }
-                reached = n
+            func count(_ text: String?, _ field: String, _ label: String) throws -> Int? {
+                guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+                guard let n = Int(text) else { throw APIError(.badRequest, "\(label) \"\(text.prefix(20))\" không phải là số", field: field) }
+                return n
             }
+            let reached = try count(form.reached, "reached", "Số người dân được tiếp cận")
+            let participants = try count(form.participants, "participants", "Số người tham gia")
             let evidence = form.evidence?.trimmingCharacters(in: .whitespaces)
             let note = form.note?.trimmingCharacters(in: .whitespacesAndNewlines)
             let details = CompletionService.Details(
                 doneOn: try PlanServer.date(form.on, field: "on"), evidenceURL: evidence?.isEmpty == false ? evidence : nil,
-                note: note?.isEmpty == false ? note : nil, reached: reached)
-            _ = try markDone(entry, token: s.session.token, occurrence: form.occurrence, unit: form.unit,
-                             details: details, correct: false)
+                note: note?.isEmpty == false ? note : nil, reached: reached, participants: participants)
+            let outcome = try markDone(entry, token: s.session.token, occurrence: form.occurrence, unit: form.unit,
+                                       details: details, correct: false)
             var target = form.return ?? back
             // Only ever redirect within this plan's pages.
             if !(target == back || target.hasPrefix(back + "/")) || target.contains("//") || target.contains("\\")
@@ -326,7 +359,9 @@ extension PlanServer {
                 target = back
             }
             let encoded = (form.occurrence ?? "").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-            return Response(status: .seeOther, headers: [.location: "\(target)?ghi-nhan=\(encoded)"])
+            var location = "\(target)?ghi-nhan=\(encoded)"
+            if case .alreadyRecorded = outcome { location += "&da-co=1" }
+            return Response(status: .seeOther, headers: [.location: location])
         } catch let e as APIError {
             return message(plan, s.session, status: e.status, heading: "Chưa ghi nhận được", message: e.message, back: back)
         }

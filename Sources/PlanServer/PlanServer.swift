@@ -82,7 +82,10 @@ struct PlanServer: Sendable {
             throw HTTPError(.notFound, message: "Không có lịch \"\(file.prefix(80))\" trong kế hoạch \"\(planID.prefix(80))\"")
         }
         let now = UTCDateTime(Date())
-        await fetches.note(plan: planID, feed: file, userAgent: request.headers[.userAgent] ?? "(không rõ)", at: now)
+        // Off the response path: a locked database must not hold up a calendar app.
+        let fetches = self.fetches
+        let agent = String((request.headers[.userAgent] ?? "(không rõ)").prefix(200))
+        Task { await fetches.note(plan: planID, feed: file, userAgent: agent, at: now) }
         var headers = HTTPFields()
         headers[.contentType] = "text/calendar; charset=utf-8"
         headers[.eTag] = cached.etag

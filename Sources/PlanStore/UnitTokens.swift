@@ -79,6 +79,12 @@ public struct UnitTokens: Sendable {
         }
     }
 
+    /// The token with an id if it exists and is not revoked (sessions re-check it on every use).
+    public func live(id: String) throws -> UnitToken? {
+        let row = try database.writer.read { db in try Row.fetchOne(db, key: id) }
+        return row.flatMap { $0.revokedAt == nil ? $0.token : nil }
+    }
+
     /// The live token a presented text stands for, or nil (unknown, malformed, wrong secret, revoked).
     public func verify(_ presented: String, plan: String) throws -> UnitToken? {
         let parts = presented.split(separator: "_", omittingEmptySubsequences: false)
@@ -122,11 +128,24 @@ public struct FeedFetchLog: Sendable {
         }
     }
 
-    /// Every client of a plan's feeds, latest first.
-    public func entries(plan: String) throws -> [Entry] {
+    /// The most rows kept per plan; older ones are dropped by `prune`.
+    public static let keep = 1000
+
+    /// Drops all but the `keep` most recent rows of a plan (anyone can send any User-Agent).
+    public func prune(plan: String) throws {
+        try database.writer.write { db in
+            try db.execute(sql: """
+                DELETE FROM feedFetch WHERE plan = ? AND rowid NOT IN
+                  (SELECT rowid FROM feedFetch WHERE plan = ? ORDER BY lastAt DESC LIMIT ?)
+                """, arguments: [plan, plan, FeedFetchLog.keep])
+        }
+    }
+
+    /// The latest clients of a plan's feeds, latest first.
+    public func entries(plan: String, limit: Int = 50) throws -> [Entry] {
         try database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT feed, userAgent, lastAt, count FROM feedFetch WHERE plan = ? ORDER BY lastAt DESC, feed, userAgent",
-                             arguments: [plan]).map {
+            try Row.fetchAll(db, sql: "SELECT feed, userAgent, lastAt, count FROM feedFetch WHERE plan = ? ORDER BY lastAt DESC, feed, userAgent LIMIT ?",
+                             arguments: [plan, limit]).map {
                 Entry(feed: $0["feed"], userAgent: $0["userAgent"], lastAt: UTCDateTime(secondsSinceEpoch: $0["lastAt"]), count: $0["count"])
             }
         }

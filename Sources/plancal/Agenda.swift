@@ -4,18 +4,18 @@ import PlanCore
 
 struct Agenda: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List a unit's occurrences, in Vietnamese, with dd/mm/yyyy dates.")
+        abstract: "Liệt kê các việc của một đơn vị, ngày dạng dd/mm/yyyy.")
 
     @OptionGroup var planOptions: PlanOptions
     @OptionGroup var store: StoreOptions
 
-    @Option(name: .long, help: ArgumentHelp("Unit id (e.g. vhxh), or all.", valueName: "id"))
+    @Option(name: .long, help: ArgumentHelp("Mã đơn vị (ví dụ vhxh), hoặc all cho toàn phường.", valueName: "id"))
     var unit: String
 
-    @Option(name: .long, help: ArgumentHelp("First day (default: start of the plan).", valueName: "date"))
+    @Option(name: .long, help: ArgumentHelp("Từ ngày (mặc định: ngày bắt đầu kế hoạch).", valueName: "date"))
     var from: String?
 
-    @Option(name: .long, help: ArgumentHelp("Last day (default: end of the plan).", valueName: "date"))
+    @Option(name: .long, help: ArgumentHelp("Đến ngày (mặc định: ngày kết thúc kế hoạch).", valueName: "date"))
     var to: String?
 
     func run() throws {
@@ -33,7 +33,7 @@ struct Agenda: ParsableCommand {
         print("Lịch công việc của \(title), \(start.vietnamese) – \(end.vietnamese): \(items.count) việc")
         for o in items {
             let when = o.first == o.last ? o.last.vietnamese : "\(o.first.vietnamese) – \(o.last.vietnamese)"
-            let done = ledger.firstCompletion(of: o.id).map { " ✓ xong \($0.doneOn.vietnamese)" } ?? ""
+            let done = ledger.done(o).map { " ✓ xong \($0.doneOn.vietnamese)" } ?? ""
             var name = o.minutes == nil ? "\(o.title) — \(o.periodLabel)" : o.title
             if o.perUnit, let u = plan.unit(o.owner) { name += " — \(u.name)" }
             let pad = String(repeating: " ", count: max(0, 23 - when.count))

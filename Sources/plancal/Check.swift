@@ -4,10 +4,10 @@ import PlanCore
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate a plan file and print a summary.",
-        discussion: "Exits 1 and names the file, line and field of every problem found.")
+        abstract: "Kiểm tra tệp kế hoạch và in bản tóm tắt.",
+        discussion: "Nếu có lỗi: in tên tệp, dòng và trường của từng lỗi, thoát với mã 1.")
 
-    @Argument(help: ArgumentHelp("The plan file.", valueName: "path"))
+    @Argument(help: ArgumentHelp("Tệp kế hoạch.", valueName: "path"))
     var path: String
 
     func run() throws {

@@ -5,17 +5,17 @@ import PlanCore
 
 struct Compliance: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Report Goal 6 compliance and each unit's on-time record.",
+        abstract: "Báo cáo tiến độ Mục tiêu 6 và tỷ lệ đúng hạn của từng đơn vị.",
         discussion: """
-            G6.T3: every quarter from the plan's start to the current one: met (with the article links), late, missed, or open. G6.T2: which organisations were informed in the year. G6.T1: residents reached against the population the plan gives, beside the straight-line path to 80% by the end of the plan. Units: the annual report and the on-time rate of their obligations. CSV is UTF-8 with a byte-order mark; JSON's shape is in the README.
+            G6.T3: từng quý từ đầu kế hoạch đến quý hiện tại: đạt (kèm đường dẫn bài), trễ, không đạt, hoặc đang trong quý. G6.T2: các tổ chức đã được phổ biến trong năm. G6.T1: số người dân được tiếp cận so với dân số trong kế hoạch, bên cạnh lộ trình thẳng đến 80% vào cuối kế hoạch. Các đơn vị: báo cáo năm và tỷ lệ đúng hạn. CSV mã hóa UTF-8 có BOM; cấu trúc JSON xem README.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
 
-    @Option(name: .long, help: ArgumentHelp("Report this year (default: the current one).", valueName: "yyyy"))
+    @Option(name: .long, help: ArgumentHelp("Năm báo cáo (mặc định: năm hiện tại).", valueName: "yyyy"))
     var year: Int?
 
-    @Option(name: .long, help: "table, json or csv.")
+    @Option(name: .long, help: "Định dạng: table (bảng), json hoặc csv.")
     var format: Format = .table
 
     @OptionGroup var planOptions: PlanOptions

@@ -5,22 +5,22 @@ import PlanCore
 
 /// The evidence and counts a completion or an ad hoc record may carry.
 struct EvidenceOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The day it was done (default: today).", valueName: "date"))
+    @Option(name: .long, help: ArgumentHelp("Ngày hoàn thành (mặc định: hôm nay).", valueName: "date"))
     var on: String?
 
-    @Option(name: .long, help: ArgumentHelp("Link to the evidence, e.g. the published article (http or https).", valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp("Đường dẫn minh chứng, ví dụ bài đã đăng (http hoặc https).", valueName: "url"))
     var evidence: String?
 
-    @Option(name: .long, help: ArgumentHelp("A note.", valueName: "text"))
+    @Option(name: .long, help: ArgumentHelp("Ghi chú.", valueName: "text"))
     var note: String?
 
-    @Option(name: .long, help: ArgumentHelp("Residents reached (G6.T1).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Số người dân được tiếp cận (G6.T1).", valueName: "n"))
     var reached: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Participants.", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Số người tham gia.", valueName: "n"))
     var participants: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Who records it (default: $USER).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: $USER).", valueName: "name"))
     var by: String?
 
     func details(organisations: [String] = []) throws -> CompletionService.Details {
@@ -39,21 +39,21 @@ func recording<T>(_ body: () throws -> T) throws -> T {
 
 struct Done: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Mark an occurrence done, with evidence.",
+        abstract: "Đánh dấu một việc đã hoàn thành, kèm minh chứng.",
         discussion: """
             Recording the same occurrence again for the same unit changes nothing (and says so); use --correct to replace the earlier record. Nothing is ever deleted.
 
-            Example:
+            Ví dụ:
               plancal done quarterly-news/2026-Q4 --unit vhxh --on 20/11/2026 --evidence https://bachdang.example/tin/1
             """)
 
-    @Argument(help: ArgumentHelp("The occurrence id, e.g. quarterly-news/2026-Q4 (see plancal agenda).", valueName: "occurrence-id"))
+    @Argument(help: ArgumentHelp("Mã việc, ví dụ quarterly-news/2026-Q4 (xem plancal agenda).", valueName: "occurrence-id"))
     var occurrence: String
 
-    @Option(name: .long, help: ArgumentHelp("The unit that did it.", valueName: "id"))
+    @Option(name: .long, help: ArgumentHelp("Đơn vị đã thực hiện.", valueName: "id"))
     var unit: String
 
-    @Flag(name: .long, help: "Replace this unit's earlier completion (a correction; the old record stays in the history).")
+    @Flag(name: .long, help: "Thay bản ghi hoàn thành trước của đơn vị (sửa sai; bản ghi cũ vẫn còn trong lịch sử).")
     var correct = false
 
     @OptionGroup var evidence: EvidenceOptions
@@ -79,18 +79,18 @@ struct Done: ParsableCommand {
 
 struct Undo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Withdraw a unit's completion of an occurrence (recorded, never deleted).")
+        abstract: "Hủy ghi nhận hoàn thành của một đơn vị (được ghi lại, không xóa).")
 
-    @Argument(help: ArgumentHelp("The occurrence id.", valueName: "occurrence-id"))
+    @Argument(help: ArgumentHelp("Mã việc.", valueName: "occurrence-id"))
     var occurrence: String
 
-    @Option(name: .long, help: ArgumentHelp("The unit whose completion is withdrawn.", valueName: "id"))
+    @Option(name: .long, help: ArgumentHelp("Đơn vị được hủy ghi nhận.", valueName: "id"))
     var unit: String
 
-    @Option(name: .long, help: ArgumentHelp("Why (required).", valueName: "text"))
+    @Option(name: .long, help: ArgumentHelp("Lý do (bắt buộc).", valueName: "text"))
     var reason: String
 
-    @Option(name: .long, help: ArgumentHelp("Who records it (default: $USER).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: $USER).", valueName: "name"))
     var by: String?
 
     @OptionGroup var planOptions: PlanOptions
@@ -110,23 +110,23 @@ struct Undo: ParsableCommand {
 
 struct Record: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Record an ad hoc event that counts for Goal 6.",
+        abstract: "Ghi nhận một hoạt động phát sinh được tính cho Mục tiêu 6.",
         discussion: """
-            news: a news item beyond the one required (counts for G6.T3 in its quarter; --evidence required).
-            meeting: a dissemination meeting (--reached counts for G6.T1, --organisations for G6.T2).
-            training: a training session actually held (--participants).
+            news: một tin, bài ngoài tin bắt buộc (tính cho G6.T3 trong quý đăng; bắt buộc có --evidence).
+            meeting: một buổi tuyên truyền, phổ biến (--reached tính cho G6.T1, --organisations cho G6.T2).
+            training: một buổi tập huấn đã tổ chức (--participants).
             """)
 
     enum Kind: String, ExpressibleByArgument, CaseIterable { case news, meeting, training }
 
-    @Argument(help: ArgumentHelp("news, meeting or training.", valueName: "kind"))
+    @Argument(help: ArgumentHelp("news, meeting hoặc training.", valueName: "kind"))
     var kind: Kind
 
-    @Option(name: .long, help: ArgumentHelp("The unit that held it.", valueName: "id"))
+    @Option(name: .long, help: ArgumentHelp("Đơn vị tổ chức.", valueName: "id"))
     var unit: String
 
     @Option(name: .long, parsing: .upToNextOption,
-            help: ArgumentHelp("Organisations informed (unit ids), for G6.T2.", valueName: "id"))
+            help: ArgumentHelp("Các tổ chức được phổ biến (mã đơn vị), cho G6.T2.", valueName: "id"))
     var organisations: [String] = []
 
     @OptionGroup var evidence: EvidenceOptions

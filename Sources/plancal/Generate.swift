@@ -5,7 +5,7 @@ import PlanFeed
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the iCalendar feeds of a plan.",
+        abstract: "Tạo các tệp lịch iCalendar của kế hoạch.",
         discussion: """
             Writes <unit>.ics and <unit>-tasks.ics for every unit (and member), and all.ics and all-tasks.ics for the whole plan, marking the occurrences recorded as done. Each file is written atomically, and only when its bytes change; the same plan and records always give the same bytes.
             """)
@@ -13,7 +13,7 @@ struct Generate: ParsableCommand {
     @OptionGroup var planOptions: PlanOptions
     @OptionGroup var store: StoreOptions
 
-    @Option(name: .long, help: ArgumentHelp("Where to write the feeds (default: the plan file's folder).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Thư mục ghi lịch (mặc định: thư mục của tệp kế hoạch).", valueName: "dir"))
     var out: String?
 
     func run() throws {

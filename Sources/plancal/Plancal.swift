@@ -9,9 +9,9 @@ import PlanStore
 struct Plancal: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plancal",
-        abstract: "Turns an action plan into calendars, task lists and compliance reports.",
+        abstract: "Biến kế hoạch hành động thành lịch, danh sách công việc và báo cáo tiến độ.",
         discussion: """
-            The plan is a YAML file (format in README.md); the shipped one is calendars/bach-dang/plan.yaml. Completions are kept in SQLite (default data/plancal.sqlite, or $PLANCAL_DB). Dates are written dd/mm/yyyy or yyyy-mm-dd.
+            Kế hoạch là một tệp YAML (định dạng trong README.md); kế hoạch kèm theo là calendars/bach-dang/plan.yaml. Các ghi nhận hoàn thành được lưu trong SQLite (mặc định data/plancal.sqlite, hoặc $PLANCAL_DB). Ngày viết dạng dd/mm/yyyy hoặc yyyy-mm-dd.
             """,
         subcommands: [Check.self, Generate.self, Agenda.self, Done.self, Undo.self, Record.self,
                       Status.self, History.self, Compliance.self, Serve.self, Token.self])
@@ -37,7 +37,7 @@ struct Plancal: AsyncParsableCommand {
 
 /// `--plan`, shared by every command that reads a plan.
 struct PlanOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The plan file.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Tệp kế hoạch.", valueName: "path"))
     var plan: String = "calendars/bach-dang/plan.yaml"
 
     func load() throws -> Plan {
@@ -49,7 +49,7 @@ struct PlanOptions: ParsableArguments {
 
 /// `--db`, shared by every command that reads or writes completions.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The SQLite database of completions (default: $PLANCAL_DB or data/plancal.sqlite).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Cơ sở dữ liệu SQLite lưu các ghi nhận (mặc định: $PLANCAL_DB hoặc data/plancal.sqlite).", valueName: "path"))
     var db: String?
 
     var path: String { db ?? ProcessInfo.processInfo.environment["PLANCAL_DB"] ?? "data/plancal.sqlite" }
@@ -70,7 +70,7 @@ struct StoreOptions: ParsableArguments {
 
 /// `--today`, so reports and tests can fix the date; otherwise the plan's local date now.
 struct TodayOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Take this day as today (dd/mm/yyyy or yyyy-mm-dd).", valueName: "date"))
+    @Option(name: .long, help: ArgumentHelp("Coi ngày này là hôm nay (dd/mm/yyyy hoặc yyyy-mm-dd).", valueName: "date"))
     var today: String?
 
     func resolve(_ plan: Plan) throws -> CivilDate {

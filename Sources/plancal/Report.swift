@@ -22,12 +22,12 @@ enum Report {
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show each occurrence's state: done on time, done late, overdue, due soon, upcoming.")
+        abstract: "Tình trạng từng việc: hoàn thành đúng hạn, trễ hạn, quá hạn, sắp đến hạn, chưa đến hạn.")
 
-    @Option(name: .long, help: ArgumentHelp("Only this unit's occurrences.", valueName: "id"))
+    @Option(name: .long, help: ArgumentHelp("Chỉ các việc của đơn vị này.", valueName: "id"))
     var unit: String?
 
-    @Option(name: .long, help: ArgumentHelp("Only occurrences due in this year (default: all).", valueName: "yyyy"))
+    @Option(name: .long, help: ArgumentHelp("Chỉ các việc có hạn trong năm này (mặc định: tất cả).", valueName: "yyyy"))
     var year: Int?
 
     @OptionGroup var planOptions: PlanOptions
@@ -47,7 +47,7 @@ struct Status: ParsableCommand {
         for o in items {
             let state = OccurrenceState.of(o, ledger: ledger, today: today)
             counts[state, default: 0] += 1
-            let done = ledger.firstCompletion(of: o.id).map { " (xong \($0.doneOn.vietnamese))" } ?? ""
+            let done = ledger.done(o).map { " (xong \($0.doneOn.vietnamese))" } ?? ""
             print("\(o.last.vietnamese)  \(Report.pad(state.label, 19))  \(o.id)\(done)")
         }
         print(OccurrenceState.allCases.map { "\($0.label): \(counts[$0] ?? 0)" }.joined(separator: "; "))
@@ -56,9 +56,9 @@ struct Status: ParsableCommand {
 
 struct History: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the audit trail: every record, oldest first (nothing is ever deleted).")
+        abstract: "Lịch sử ghi nhận: mọi bản ghi, cũ nhất trước (không bản ghi nào bị xóa).")
 
-    @Argument(help: ArgumentHelp("Only this occurrence's records.", valueName: "occurrence-id"))
+    @Argument(help: ArgumentHelp("Chỉ các bản ghi của việc này.", valueName: "occurrence-id"))
     var occurrence: String?
 
     @OptionGroup var planOptions: PlanOptions
@@ -68,7 +68,8 @@ struct History: ParsableCommand {
         let plan = try planOptions.load()
         var records = try store.records(plan: plan.id)
         if let occurrence {
-            let service = try CompletionService(plan: plan, store: try store.open())
+            // Only the id is checked here: reading the history never creates the database.
+            let service = try CompletionService(plan: plan, store: InMemoryCompletionStore())
             _ = try recording { try service.occurrence(occurrence) }
             records = records.filter { $0.occurrenceID == occurrence }
         }

@@ -7,44 +7,44 @@ import PlanStore
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve the feeds, the dashboard and the API over HTTP.",
+        abstract: "Phục vụ lịch, trang tổng quan và API qua HTTP.",
         discussion: """
-            Feeds: /calendars/<plan>/<unit>.ics (and -tasks.ics, all.ics). Dashboard: /plans/<plan>. API: GET /api/<plan>/compliance (JSON; .csv for CSV), POST /api/<plan>/completions and /api/<plan>/undo with Authorization: Bearer <token> (see plancal token). Repeat --plan to serve several plans. Stops cleanly on SIGINT or SIGTERM.
+            Lịch: /calendars/<kế hoạch>/<đơn vị>.ics (và -tasks.ics, all.ics). Trang tổng quan: /plans/<kế hoạch>. API: GET /api/<kế hoạch>/compliance (JSON; .csv cho CSV), POST /api/<kế hoạch>/completions và /api/<kế hoạch>/undo với Authorization: Bearer <mã> (xem plancal token). Lặp lại --plan để phục vụ nhiều kế hoạch. Dừng gọn gàng khi nhận SIGINT hoặc SIGTERM.
             """)
 
-    @Option(name: .long, help: "Address to listen on.")
+    @Option(name: .long, help: "Địa chỉ lắng nghe.")
     var host = "127.0.0.1"
 
-    @Option(name: .long, help: "Port to listen on.")
+    @Option(name: .long, help: "Cổng lắng nghe.")
     var port = 8080
 
-    @Option(name: .long, help: ArgumentHelp("A plan file to serve (repeatable; default: the shipped plan).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Tệp kế hoạch (có thể lặp lại để phục vụ nhiều kế hoạch; mặc định: kế hoạch kèm theo).", valueName: "path"))
     var plan: [String] = []
 
     @OptionGroup var store: StoreOptions
 
-    @Option(name: .long, help: ArgumentHelp("Public base URL for subscribe links (default: the Host the request came to).", valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp("Địa chỉ công khai cho các liên kết đăng ký lịch (mặc định: địa chỉ máy chủ trong yêu cầu).", valueName: "url"))
     var baseURL: String?
 
-    @Option(name: .long, help: ArgumentHelp("Take this day as today (for demonstrations and tests).", valueName: "date"))
+    @Option(name: .long, help: ArgumentHelp("Coi ngày này là hôm nay (để trình diễn và kiểm thử).", valueName: "date"))
     var today: String?
 
-    @Option(name: .long, help: ArgumentHelp("Seconds before an idle connection is closed.", valueName: "seconds"))
+    @Option(name: .long, help: ArgumentHelp("Số giây trước khi đóng một kết nối không hoạt động.", valueName: "seconds"))
     var idleTimeout = 30
 
-    @Option(name: .long, help: "Log level (trace, debug, info, notice, warning, error).")
+    @Option(name: .long, help: "Mức ghi nhật ký (trace, debug, info, notice, warning, error).")
     var logLevel = "info"
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be between 1 and 3600 seconds") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port phải từ 0 đến 65535") }
+        guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout phải từ 1 đến 3600 giây") }
         if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) || URL(string: baseURL)?.host == nil {
-            throw ValidationError("--base-url must be an absolute http(s) URL, e.g. https://lich.example.vn")
+            throw ValidationError("--base-url phải là địa chỉ http(s) đầy đủ, ví dụ https://lich.example.vn")
         }
         if let today, parseDateOrNil(today) == nil {
-            throw ValidationError("--today: \"\(today)\" is not a date (dd/mm/yyyy or yyyy-mm-dd)")
+            throw ValidationError("--today: \"\(today)\" không phải là ngày hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)")
         }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \"\(logLevel)\"") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: không có mức \"\(logLevel)\"") }
     }
 
     func run() async throws {

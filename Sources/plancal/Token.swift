@@ -6,17 +6,17 @@ import PlanStore
 
 struct Token: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage the tokens units write with (API and dashboard sign-in).",
-        discussion: "Only a token's SHA-256 is stored: the token itself is shown once, at creation.",
+        abstract: "Quản lý mã truy cập của các đơn vị (dùng cho API và đăng nhập trang tổng quan).",
+        discussion: "Chỉ lưu SHA-256 của mã: mã chỉ hiện một lần, khi tạo.",
         subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a token for a unit and print it once.")
+        static let configuration = CommandConfiguration(abstract: "Tạo mã cho một đơn vị và in ra một lần.")
 
-        @Option(name: .long, help: ArgumentHelp("The unit the token writes for (the lead unit's may write for any).", valueName: "id"))
+        @Option(name: .long, help: ArgumentHelp("Đơn vị được ghi nhận bằng mã này (mã của đơn vị chủ trì ghi được cho mọi đơn vị).", valueName: "id"))
         var unit: String
 
-        @Option(name: .long, help: ArgumentHelp("Who holds it, recorded with each write (default: the unit id).", valueName: "text"))
+        @Option(name: .long, help: ArgumentHelp("Người giữ mã, được ghi kèm mỗi ghi nhận (mặc định: mã đơn vị).", valueName: "text"))
         var label: String?
 
         @OptionGroup var planOptions: PlanOptions
@@ -35,14 +35,16 @@ struct Token: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List tokens (without their secrets).")
+        static let configuration = CommandConfiguration(abstract: "Liệt kê các mã (không hiện phần bí mật).")
 
         @OptionGroup var planOptions: PlanOptions
         @OptionGroup var store: StoreOptions
 
         func run() throws {
             let plan = try planOptions.load()
-            let tokens = try UnitTokens(try AppDatabase(path: store.path)).list(plan: plan.id)
+            // Listing never creates the database.
+            let tokens = FileManager.default.fileExists(atPath: store.path)
+                ? try UnitTokens(try AppDatabase(path: store.path)).list(plan: plan.id) : []
             if tokens.isEmpty { print("Chưa có mã truy cập nào.") }
             for t in tokens {
                 let state = t.revokedAt.map { "đã thu hồi \($0.iso)" } ?? "đang dùng"
@@ -52,9 +54,9 @@ struct Token: ParsableCommand {
     }
 
     struct Revoke: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a token by its id.")
+        static let configuration = CommandConfiguration(abstract: "Thu hồi một mã theo mã số.")
 
-        @Argument(help: ArgumentHelp("The token id (shown by plancal token list).", valueName: "id"))
+        @Argument(help: ArgumentHelp("Mã số của mã truy cập (xem plancal token list).", valueName: "id"))
         var id: String
 
         @OptionGroup var planOptions: PlanOptions

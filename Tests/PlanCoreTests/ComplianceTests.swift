@@ -146,7 +146,12 @@ struct Harness {
         // Not for 2026: a 2025 dissemination and a 2025 meeting; to-dan-pho is not an organisation.
         try h.done("dissemination/2025/chi-bo", by: "chi-bo", on: day(1, 6, 2025), today: today)
         try h.adHoc(.meeting, on: day(10, 10, 2025), organisations: ["hoi-lhpn"])
-        try h.adHoc(.meeting, on: day(9, 9, 2026), organisations: ["to-dan-pho"])
+        // to-dan-pho is not an organisation G6.T2 counts: naming it is refused, nothing is written.
+        let before = try h.store.records(plan: h.plan.id).count
+        #expect(throws: CompletionError.unknownOrganisation("to-dan-pho")) {
+            try h.adHoc(.meeting, on: day(9, 9, 2026), organisations: ["to-dan-pho"])
+        }
+        #expect(try h.store.records(plan: h.plan.id).count == before)
 
         let d = try h.report(today: today).dissemination
         #expect(d.year == 2026)
@@ -180,17 +185,47 @@ struct Harness {
         #expect(d.informed == 0)
     }
 
-    /// A news item published on 20/03/2025 but recorded against quarterly-news/2025-Q2 is
-    /// neither "in" nor "after" Q2, and Q1 looks only at Q1's occurrence: the item must still
-    /// show up somewhere in the report rather than vanish (Q1 and Q2 both "missed").
-    @Test func newsRecordedAgainstALaterQuarterIsNotLost() throws {
+    /// A news item published on 20/03/2025 cannot be recorded as quarterly-news/2025-Q2 (which
+    /// opens on 01/04/2025): work done before an occurrence's period does not count for it. An
+    /// item published in a quarter counts for that quarter whichever way it is recorded.
+    @Test func newsDatedBeforeItsQuarterIsRefusedAndCountsWhereItWasPublished() throws {
         let h = try Harness.shipped()
         let url = Self.url("2025-03-20")
-        try h.done("quarterly-news/2025-Q2", by: "vhxh", on: day(20, 3, 2025), today: day(1, 2, 2026), evidence: url)
+        #expect(throws: CompletionError.beforeOpening(day(20, 3, 2025), opens: day(1, 4, 2025), occurrence: "quarterly-news/2025-Q2")) {
+            try h.service.markDone("quarterly-news/2025-Q2", unit: "vhxh", details: .init(doneOn: day(20, 3, 2025), evidenceURL: url),
+                                   recordedBy: "x", now: noon(day(1, 2, 2026)), today: day(1, 2, 2026))
+        }
+        try h.adHoc(.news, on: day(20, 3, 2025), evidence: url)
         let report = try h.report(today: day(1, 2, 2026))
-        let shown = report.quarters.flatMap(\.items).map(\.url)
-        #expect(shown.contains(url), "the item is in no quarter: \(report.quarters.map { "\($0.key)=\($0.state)" })")
-        #expect(report.quarters.contains { $0.state == .met || $0.state == .late })
+        #expect(report.quarters[0].state == .met)
+        #expect(report.quarters[0].items.map(\.url) == [url])
+        #expect(report.quarters[1].state == .missed)
+    }
+
+    /// A participant's completion records its part; only the owner's side (the owner, its
+    /// collective or its members) makes the occurrence done (review finding).
+    @Test func participantDoesNotCompleteTheOwnersObligation() throws {
+        let h = try Harness.shipped()
+        let today = day(29, 11, 2026)
+        let month = try h.service.occurrence("action-month/2026")
+        try h.done("action-month/2026", by: "hoi-lhpn", on: day(20, 11, 2026), today: today)
+        #expect(try h.ledger.done(month) == nil)
+        #expect(OccurrenceState.of(month, ledger: try h.ledger, today: today) == .dueSoon)
+        try h.done("action-month/2026", by: "vhxh", on: day(25, 11, 2026), today: today)
+        #expect(try h.ledger.done(month)?.unit == "vhxh")
+        #expect(OccurrenceState.of(month, ledger: try h.ledger, today: today) == .doneOnTime)
+        // Nor does the action month (which serves G6.T2 too) inform anyone: only disseminations do.
+        #expect(try h.report(today: today).dissemination.informed == 0)
+    }
+
+    /// An occurrence cannot be marked done years ahead (review finding).
+    @Test func doneBeforeTheOccurrenceOpensIsRefused() throws {
+        let h = try Harness.shipped()
+        #expect(throws: CompletionError.beforeOpening(day(20, 11, 2026), opens: day(1, 1, 2029), occurrence: "annual-report/2029/cong-an")) {
+            try h.service.markDone("annual-report/2029/cong-an", unit: "cong-an", details: .init(doneOn: day(20, 11, 2026)),
+                                   recordedBy: "x", now: noon(day(29, 11, 2026)), today: day(29, 11, 2026))
+        }
+        #expect(try h.store.records(plan: h.plan.id).isEmpty)
     }
 
     // (f) reach against the straight line to 80%, with a population of 10 000.
@@ -287,5 +322,19 @@ struct Harness {
         #expect(OccurrenceState.of(o, ledger: empty, today: day(15, 12, 2026)) == .overdue)
         try h.done("annual-report/2026/cong-an", by: "cong-an", on: day(14, 12, 2026))
         #expect(OccurrenceState.of(o, ledger: try h.ledger, today: day(20, 12, 2026)) == .doneOnTime)
+    }
+}
+
+/// G6.T2 with a collective that lists its members (review finding): a meeting naming the
+/// collective informs each member; the members, not the collective, are the organisations.
+@Suite struct CollectiveDisseminationTests {
+    @Test func meetingNamingACollectiveInformsItsMembers() throws {
+        let h = try Harness(plan: PlanLoader.load(path: TestSupport.fixture("members.yaml")))
+        #expect(h.plan.organisations.map(\.id) == ["vhxh", "chi-bo-1", "chi-bo-2", "cong-an"])
+        try h.adHoc(.meeting, on: day(8, 3, 2026), organisations: ["chi-bo"])
+        let d = try h.report(today: day(31, 12, 2026)).dissemination
+        #expect(d.total == 4)
+        #expect(d.informed == 2)
+        #expect(Set(d.organisations.filter { $0.informedOn == "2026-03-08" }.map(\.id)) == ["chi-bo-1", "chi-bo-2"])
     }
 }

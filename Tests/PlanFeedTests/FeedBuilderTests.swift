@@ -98,6 +98,8 @@ struct FeedBuilderTests {
                 #expect(unfolded.contains("SEQUENCE:1\r\n"))
                 #expect(unfolded.contains("LAST-MODIFIED:20261129T010000Z\r\n"))
                 #expect(unfolded.contains("https://bachdang.example/tin/binh-dang-gioi-quy-4"))
+                // A done item reminds nobody.
+                #expect(!unfolded.contains("BEGIN:VALARM"))
             }
             if let task = n["task/quarterly-news/2026-Q4@bach-dang.plancal"] {
                 #expect(task.contains("STATUS:COMPLETED\r\n"))
@@ -112,6 +114,20 @@ struct FeedBuilderTests {
         let item = try #require(undone["quarterly-news/2026-Q4@bach-dang.plancal"])
         #expect(item.contains("SEQUENCE:2\r\n"))
         #expect(!item.contains("✓"))
+        #expect(item.contains("BEGIN:VALARM"))
+    }
+
+    @Test("a participant's completion is listed but does not tick the owner's item")
+    func participantCompletion() throws {
+        let plan = try shippedPlan()
+        let record = CompletionRecord(id: 1, plan: plan.id, action: .done, occurrenceID: "action-month/2026", unit: "hoi-lhpn",
+                                      doneOn: CivilDate(year: 2026, month: 11, day: 20), recordedBy: "Chị Hoa",
+                                      recordedAt: UTCDateTime(secondsSinceEpoch: 1_795_910_400))
+        let feed = try FeedBuilder(plan: plan, records: [record]).feed(unit: "vhxh", variant: .events)
+        let item = try #require(items(feed.text)["action-month/2026@bach-dang.plancal"]).replacingOccurrences(of: "\r\n ", with: "")
+        #expect(!item.contains("SUMMARY:✓"))
+        #expect(item.contains("Đã tham gia\\, ghi nhận ngày 20/11/2026 — Hội Liên hiệp Phụ nữ phường"))
+        #expect(item.contains("SEQUENCE:1\r\n"))
     }
 
     @Test("a timed session carries its TZID and the calendar its one VTIMEZONE")

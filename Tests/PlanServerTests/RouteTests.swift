@@ -266,6 +266,25 @@ struct RouteTests {
                 #expect(html.contains("id=\"q-2026-Q4\" data-state=\"met\""))
                 #expect(html.contains("https://bachdang.example/tin/9"))
             }
+            // A form posted from another site is refused, even with the session cookie.
+            var foreign = headers
+            foreign[.origin] = "https://evil.example"
+            try await client.execute(uri: "/plans/bach-dang/done", method: .post, headers: foreign,
+                                     body: ByteBuffer(string: fields.replacingOccurrences(of: "2026-Q4", with: "2026-Q3") + "&csrf=\(csrf)")) { r in
+                #expect(r.status == .forbidden)
+            }
+            // A flash cannot be forged through the URL: nothing recorded, nothing claimed.
+            try await client.execute(uri: "/plans/bach-dang?ghi-nhan=annual-report%2F2026%2Fmttq", method: .get) { r in
+                #expect(!String(buffer: r.body).contains("id=\"flash\""))
+            }
+            // Revoking the token signs its browser sessions out at once.
+            let id = String(f.lead.split(separator: "_")[1])
+            #expect(try UnitTokens(f.database).revoke(id: id, plan: "bach-dang", now: UTCDateTime(secondsSinceEpoch: 5)))
+            try await client.execute(uri: "/plans/bach-dang/done", method: .post, headers: headers,
+                                     body: ByteBuffer(string: fields.replacingOccurrences(of: "2026-Q4", with: "2026-Q3") + "&csrf=\(csrf)")) { r in
+                #expect(r.status == .unauthorized)
+            }
         }
+        #expect(try SQLiteCompletionStore(f.database).records(plan: "bach-dang").count == 1)
     }
 }
