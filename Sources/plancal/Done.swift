@@ -41,7 +41,7 @@ struct Done: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Đánh dấu một việc đã hoàn thành, kèm minh chứng.",
         discussion: """
-            Recording the same occurrence again for the same unit changes nothing (and says so); use --correct to replace the earlier record. Nothing is ever deleted.
+            Ghi nhận lại cùng một việc cho cùng đơn vị không ghi thêm gì (và báo như vậy); dùng --correct để thay bản ghi trước. Không bản ghi nào bị xóa.
 
             Ví dụ:
               plancal done quarterly-news/2026-Q4 --unit vhxh --on 20/11/2026 --evidence https://bachdang.example/tin/1

@@ -7,7 +7,7 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tạo các tệp lịch iCalendar của kế hoạch.",
         discussion: """
-            Writes <unit>.ics and <unit>-tasks.ics for every unit (and member), and all.ics and all-tasks.ics for the whole plan, marking the occurrences recorded as done. Each file is written atomically, and only when its bytes change; the same plan and records always give the same bytes.
+            Ghi <đơn vị>.ics và <đơn vị>-tasks.ics cho mỗi đơn vị (kể cả thành viên), all.ics và all-tasks.ics cho toàn phường, đánh dấu các việc đã ghi nhận hoàn thành. Mỗi tệp được ghi trọn vẹn một lần (không bao giờ ghi dở) và chỉ khi nội dung thay đổi; cùng kế hoạch và bản ghi luôn cho cùng nội dung.
             """)
 
     @OptionGroup var planOptions: PlanOptions
