@@ -18,8 +18,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from browser import make_driver
@@ -77,9 +77,27 @@ def sign_in(driver, srv: Server, token: str) -> None:
     field = driver.find_element(By.ID, "token")
     field.clear()
     field.send_keys(token)
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.ID, "submit-login").click()
-    wait(driver).until(EC.staleness_of(old))
+    submit_and_wait(driver, driver.find_element(By.ID, "submit-login"))
+
+
+def submit_and_wait(driver, button) -> None:
+    """Click a submit button and wait until the next page has loaded.
+
+    A marker on the old document's window tells the pages apart; this avoids
+    ``EC.staleness_of``, which chromedriver sometimes answers with an "unhandled
+    inspector error" instead of a stale-element error while the page swaps.
+    """
+    driver.execute_script("window.__plancalOldPage = true")
+    button.click()
+
+    def loaded(d):
+        try:
+            return d.execute_script(
+                "return window.__plancalOldPage === undefined && document.readyState === 'complete'")
+        except WebDriverException:
+            return False  # mid-navigation: ask again
+
+    wait(driver).until(loaded)
 
 
 def save_png(driver, path: Path) -> Path:
@@ -146,9 +164,7 @@ def test_sign_in_and_mark_quarterly_news_done(server, driver, artifacts):
     assert driver.find_element(By.ID, "unit").get_attribute("value") == "vhxh"
     driver.find_element(By.ID, "evidence").send_keys(ARTICLE)
     driver.find_element(By.ID, "reached").send_keys("120")
-    old = driver.find_element(By.TAG_NAME, "html")
-    submit[0].click()
-    wait(driver).until(EC.staleness_of(old))
+    submit_and_wait(driver, submit[0])
 
     # Back on the dashboard, with the flash message.
     assert path_of(driver) == DASHBOARD, driver.current_url
