@@ -47,6 +47,27 @@ public enum PlanLoader {
         return try PlanBuilder(file: file).build(root)
     }
 
+    /// libyaml's usual complaints, said in Vietnamese with their usual cause.
+    static func yamlProblem(_ problem: String) -> String {
+        let known: [(String, String)] = [
+            ("mapping values are not allowed", "dấu ':' không được phép ở đây (thụt lề sai, hoặc giá trị có ':' cần đặt trong ngoặc kép)"),
+            ("could not find expected ':'", "thiếu dấu ':' sau tên trường"),
+            ("did not find expected key", "không tìm thấy tên trường ở chỗ cần có (thụt lề sai?)"),
+            ("did not find expected '-' indicator", "thiếu dấu '-' của một mục trong danh sách (thụt lề sai?)"),
+            ("found unexpected end of stream", "tệp kết thúc giữa chừng (thiếu dấu ngoặc kép đóng?)"),
+            ("did not find expected ',' or ']'", "danh sách trên một dòng thiếu ',' hoặc ']'"),
+            ("did not find expected ',' or '}'", "bảng trên một dòng thiếu ',' hoặc '}'"),
+            ("tab character", "có ký tự tab ở chỗ thụt lề; YAML chỉ thụt lề bằng dấu cách"),
+            ("found character that cannot start any token", "có ký tự không thể bắt đầu một giá trị (ví dụ tab, '@' hoặc '`'; hãy đặt giá trị trong ngoặc kép)"),
+            ("found unknown escape character", "chuỗi trong ngoặc kép có ký tự thoát '\\' không hợp lệ"),
+            ("did not find expected node content", "thiếu giá trị ở chỗ cần có"),
+            ("block sequence entries are not allowed", "mục danh sách '-' không được phép ở đây (thụt lề sai?)"),
+            ("found undefined alias", "dùng một bí danh (*…) chưa được định nghĩa"),
+            ("found unexpected document indicator", "dòng '---' hoặc '...' nằm trong một giá trị"),
+        ]
+        return known.first { problem.contains($0.0) }?.1 ?? "YAML không hợp lệ"
+    }
+
     static func translate(_ error: YamlError, file: String, text: String) -> PlanError {
         switch error {
         case let .duplicatedKeysInMapping(duplicates, context):
@@ -63,8 +84,19 @@ public enum PlanLoader {
             let line = hits.count > 1 ? hits[1] + 1 : context.mark.line
             // Yams does not say which mapping's path it is: name the key in the message only.
             return PlanError(file: file, line: line, "khóa \"\(key)\" bị lặp (mỗi trường chỉ được ghi một lần trong một bảng)")
-        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
-            return PlanError(file: file, line: mark.line, "lỗi cú pháp YAML: \(problem) (cột \(mark.column))")
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            // libyaml notices some mistakes a line late (a key without ':' is found out on the
+            // next line, an unclosed quote at the end of the file): where the context is the
+            // token or flow collection being read, its start is where the mistake is.
+            var line = mark.line, column = mark.column
+            if let context, context.mark.line < mark.line,
+               ["while scanning a simple key", "while scanning a quoted scalar", "while parsing a flow"]
+                .contains(where: context.text.hasPrefix) {
+                (line, column) = (context.mark.line, context.mark.column)
+            }
+            return PlanError(file: file, line: line,
+                             "lỗi cú pháp YAML ở cột \(column): \(yamlProblem(problem)) (libyaml: \(problem))")
         case let .reader(problem, _, _, _):
             return PlanError(file: file, "không đọc được YAML: \(problem)")
         default:
@@ -108,11 +140,14 @@ struct PlanBuilder {
         try top.rejectUnknown(allowed: ["plan", "units", "targets", "obligations", "sessions"])
         if !top.has("units") || unitMaps.isEmpty { throw top.error("units", "kế hoạch phải có ít nhất một đơn vị") }
 
-        let meta = try readHeader(&header)
+        // A bad header is reported with the rest; without it the obligations and sessions
+        // (whose dates depend on the period) cannot be checked, the units and targets can.
+        let meta = PlanBuilder.attempt(&issues) { try readHeader(&header) }
 
         var units: [PlanUnit] = []
         var seenUnits: [String: Int] = [:]
         var places: [UnitPlace] = []
+        let issuesBeforeUnits = issues.count
         for var m in unitMaps {
             if let u = PlanBuilder.attempt(&issues, { try readUnit(&m, parent: nil, places: &places) }) { units.append(u) }
         }
@@ -124,7 +159,7 @@ struct PlanBuilder {
             seenUnits[place.id] = i
         }
         let leads = units.filter { $0.role == .lead }.count
-        if leads != 1 && issues.isEmpty {
+        if leads != 1 && issues.count == issuesBeforeUnits {
             issues.append(PlanIssue(file: file, field: "units",
                                     message: "cần đúng một đơn vị có role: lead (đơn vị chủ trì), nhưng có \(leads)"))
         }
@@ -141,9 +176,11 @@ struct PlanBuilder {
         }
 
         let refs = References(units: Set(seenUnits.keys), targets: Set(targets.map(\.id)),
-                              allUnitIDs: units.flatMap { [$0] + $0.members }.map(\.id))
+                              // Every id written, even of a unit with another problem: no cascade of "unknown unit".
+                              allUnitIDs: places.map(\.id))
         var obligations: [Obligation] = []
         for var m in obligationMaps {
+            guard let meta else { break }
             guard let o = PlanBuilder.attempt(&issues, { try readObligation(&m, refs: refs, meta: meta) }) else { continue }
             if obligations.contains(where: { $0.id == o.id }) {
                 issues.append(PlanIssue(file: file, line: m.line, field: "\(m.path).id", message: "mã nghĩa vụ \"\(o.id)\" bị trùng"))
@@ -153,6 +190,7 @@ struct PlanBuilder {
         }
         var sessions: [Session] = []
         for var m in sessionMaps {
+            guard let meta else { break }
             guard let s = PlanBuilder.attempt(&issues, { try readSession(&m, refs: refs, meta: meta) }) else { continue }
             if sessions.contains(where: { $0.id == s.id }) {
                 issues.append(PlanIssue(file: file, line: m.line, field: "\(m.path).id", message: "mã buổi \"\(s.id)\" bị trùng"))
@@ -160,7 +198,7 @@ struct PlanBuilder {
                 sessions.append(s)
             }
         }
-        if !issues.isEmpty { throw PlanError(issues: issues) }
+        guard issues.isEmpty, let meta else { throw PlanError(issues: issues) }
 
         let plan = Plan(
             id: meta.id, title: meta.title, issuer: meta.issuer, number: meta.number, signedBy: meta.signedBy,
@@ -227,7 +265,7 @@ struct PlanBuilder {
         let end = try period.date("end")
         try period.rejectUnknown(allowed: ["start", "end"])
         guard start <= end else { throw period.error("end", "thời gian kết thúc (\(end.iso)) trước khi bắt đầu (\(start.iso))") }
-        guard end.year - start.year <= 50 else { throw period.error("end", "thời gian của kế hoạch tối đa 50 năm") }
+        guard end.year - start.year < 50 else { throw period.error("end", "thời gian của kế hoạch tối đa 50 năm (từ \(start.year) đến \(end.year) là \(end.year - start.year + 1) năm)") }
         let tzName = try m.string("time_zone")
         guard let tz = TimeZone(identifier: tzName) else {
             throw m.error("time_zone", "\"\(tzName)\" không phải là múi giờ IANA đã biết (ví dụ Asia/Ho_Chi_Minh)")

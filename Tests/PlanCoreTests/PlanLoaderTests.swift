@@ -96,6 +96,27 @@ import Testing
         Self.expectSingleIssue(Self.broken("yaml-syntax.yaml"), line: 4, field: nil, phrase: "lỗi cú pháp YAML")
     }
 
+    /// libyaml finds a key without ':' and an unclosed quote only further on; the message
+    /// points at the line where the mistake is, in Vietnamese.
+    @Test(arguments: [
+        ("plan:\n  id: x\n  title \"abc\"\n  issuer: y\n", 3, "thiếu dấu ':'"),
+        ("plan:\n  id: x\n  title: \"abc\n  issuer: y\n", 3, "thiếu dấu ngoặc kép đóng"),
+        ("plan:\n  id: [x, y\n  title: abc\n", 2, "thiếu ',' hoặc ']'"),
+        ("plan:\n  id: x\n\ttitle: abc\n", 3, "ký tự tab"),
+    ])
+    func yamlSyntaxErrorsPointAtTheMistake(text: String, line: Int, phrase: String) {
+        do {
+            _ = try PlanLoader.parse(data: Data(text.utf8), file: "x.yaml")
+            Issue.record("accepted:\n\(text)")
+        } catch let error as PlanError {
+            #expect(error.issues.count == 1)
+            #expect(error.issues.first?.line == line, "\(error)")
+            #expect(error.description.contains(phrase), "\(error)")
+        } catch {
+            Issue.record("not a PlanError: \(error)")
+        }
+    }
+
     @Test func missingRequiredField() {
         Self.expectSingleIssue(Self.broken("missing-field.yaml"), line: 22, field: "obligations[0].title",
                                phrase: "thiếu trường bắt buộc")
@@ -166,6 +187,38 @@ import Testing
             #expect(daily.last?.last == day(31, 12, 2049))
         } catch let error as PlanError {
             #expect(error.issues.first?.field?.hasPrefix("obligations[1].") == true, "\(error)")
+        }
+    }
+
+    /// 50 calendar years are the most a period may cover: 2001–2050 loads, 2000–2050 does not.
+    @Test func periodOfFiftyYearsAtMost() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(dir) }
+        let text = try String(contentsOfFile: TestSupport.fixture("minimal.yaml"), encoding: .utf8)
+        func write(_ start: Int, _ end: Int) throws -> String {
+            let path = dir.appendingPathComponent("p\(start)-\(end).yaml").path
+            try text.replacingOccurrences(of: "period: { start: 2025-01-01, end: 2030-12-31 }",
+                                          with: "period: { start: \(start)-01-01, end: \(end)-12-31 }")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        #expect(try PlanLoader.load(path: try write(2001, 2050)).end == day(31, 12, 2050))
+        Self.expectSingleIssue(try write(2000, 2050), line: 6, field: "plan.period.end", phrase: "tối đa 50 năm")
+    }
+
+    /// A broken header does not hide the problems of the units and targets below it, and a
+    /// unit with a problem is still known by its id (no cascade of "unknown unit").
+    @Test func headerProblemDoesNotHideLaterOnes() throws {
+        let text = try String(contentsOfFile: TestSupport.fixture("minimal.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "time_zone: Asia/Ho_Chi_Minh", with: "time_zone: Mars/Olympus")
+            .replacingOccurrences(of: "    name: \"Công an phường\"\n", with: "")
+            .replacingOccurrences(of: "  - id: G6.T3\n", with: "  - id: G6-T3\n")
+        do {
+            _ = try PlanLoader.parse(data: Data(text.utf8), file: "x.yaml")
+            Issue.record("accepted")
+        } catch let error as PlanError {
+            let fields = error.issues.map { $0.field ?? "" }
+            #expect(fields == ["plan.time_zone", "units[1].name", "targets[0].id"], "\(error)")
         }
     }
 
