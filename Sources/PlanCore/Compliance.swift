@@ -5,6 +5,7 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
     case doneOnTime = "done-on-time"
     case doneLate = "done-late"
     case overdue
+    case inProgress = "in-progress"
     case dueSoon = "due-soon"
     case upcoming
 
@@ -14,6 +15,7 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
         case .doneOnTime: return "Hoàn thành đúng hạn"
         case .doneLate: return "Hoàn thành trễ hạn"
         case .overdue: return "Quá hạn"
+        case .inProgress: return "Đang diễn ra"
         case .dueSoon: return "Sắp đến hạn"
         case .upcoming: return "Chưa đến hạn"
         }
@@ -22,10 +24,12 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
     /// Days before the last day from which an open occurrence is "due soon".
     public static let dueSoonDays = 14
 
-    /// The state of an occurrence on `today`.
+    /// The state of an occurrence on `today`: a span (e.g. the action month) is in progress
+    /// from its first day to its last; a deadline is due soon from 14 days before it.
     public static func of(_ o: Occurrence, ledger: CompletionLedger, today: CivilDate) -> OccurrenceState {
         if let done = ledger.done(o) { return done.doneOn <= o.last ? .doneOnTime : .doneLate }
         if today > o.last { return .overdue }
+        if o.first < o.last && today >= o.first { return .inProgress }
         if today >= o.first || o.last.days(until: today) >= -dueSoonDays { return .dueSoon }
         return .upcoming
     }

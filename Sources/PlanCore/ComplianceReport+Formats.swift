@@ -80,21 +80,27 @@ extension ComplianceReport {
             s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                 ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
-        var rows: [[String]] = [["chi_tieu", "ky", "doi_tuong", "trang_thai", "gia_tri", "ngay", "minh_chung"]]
+        let day = ComplianceReport.day
+        var rows: [[String]] = [["chi_tieu", "ky", "doi_tuong", "trang_thai", "ma_trang_thai", "gia_tri", "ngay", "minh_chung"]]
         for q in quarters {
-            if q.items.isEmpty { rows.append(["G6.T3", q.key, "", q.state.rawValue, "0", "", ""]) }
+            if q.items.isEmpty { rows.append(["G6.T3", q.label, "", q.state.label, q.state.rawValue, "0", "", ""]) }
             for item in q.items {
-                rows.append(["G6.T3", q.key, plan.unit(item.unit)?.name ?? item.unit, q.state.rawValue, "1", item.date, item.url ?? ""])
+                rows.append(["G6.T3", q.label, plan.unit(item.unit)?.name ?? item.unit, q.state.label, q.state.rawValue,
+                             "1", day(item.date), item.url ?? ""])
             }
         }
         for o in dissemination.organisations {
-            rows.append(["G6.T2", String(dissemination.year), o.name, o.informedOn == nil ? "missing" : "informed",
-                         o.informedOn == nil ? "0" : "1", o.informedOn ?? "", ""])
+            rows.append(["G6.T2", "năm \(dissemination.year)", o.name,
+                         o.informedOn == nil ? "Chưa phổ biến" : "Đã phổ biến", o.informedOn == nil ? "missing" : "informed",
+                         o.informedOn == nil ? "0" : "1", o.informedOn.map(day) ?? "", ""])
         }
-        rows.append(["G6.T1", today, "reached", reach.onTrack.map { $0 ? "on-track" : "behind" } ?? "no-population",
-                     String(reach.reached), today, ""])
+        let track: (String, String) = reach.onTrack.map { $0 ? ("Đúng lộ trình", "on-track") : ("Chậm so với lộ trình", "behind") }
+            ?? ("Chưa có dân số trong kế hoạch", "no-population")
+        rows.append(["G6.T1", "đến \(day(today))", "Số lượt người dân được tiếp cận (cộng dồn)", track.0, track.1,
+                     String(reach.reached), day(today), ""])
         for u in units {
-            rows.append(["annual-report", String(year), u.name, u.annualReport?.rawValue ?? "", u.onTimeRate.map { String(format: "%.3f", $0) } ?? "", "", ""])
+            rows.append(["annual-report", "năm \(year)", u.name, u.annualReport?.label ?? "", u.annualReport?.rawValue ?? "",
+                         u.onTimeRate.map { String(format: "%.3f", $0) } ?? "", "", ""])
         }
         return "\u{FEFF}" + rows.map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }

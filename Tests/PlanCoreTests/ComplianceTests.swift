@@ -210,7 +210,7 @@ struct Harness {
         let month = try h.service.occurrence("action-month/2026")
         try h.done("action-month/2026", by: "hoi-lhpn", on: day(20, 11, 2026), today: today)
         #expect(try h.ledger.done(month) == nil)
-        #expect(OccurrenceState.of(month, ledger: try h.ledger, today: today) == .dueSoon)
+        #expect(OccurrenceState.of(month, ledger: try h.ledger, today: today) == .inProgress)
         try h.done("action-month/2026", by: "vhxh", on: day(25, 11, 2026), today: today)
         #expect(try h.ledger.done(month)?.unit == "vhxh")
         #expect(OccurrenceState.of(month, ledger: try h.ledger, today: today) == .doneOnTime)
@@ -322,6 +322,12 @@ struct Harness {
         #expect(OccurrenceState.of(o, ledger: empty, today: day(15, 12, 2026)) == .overdue)
         try h.done("annual-report/2026/cong-an", by: "cong-an", on: day(14, 12, 2026))
         #expect(OccurrenceState.of(o, ledger: try h.ledger, today: day(20, 12, 2026)) == .doneOnTime)
+        // A span is in progress from its first day to its last, whatever its length.
+        let month = try h.service.occurrence("action-month/2026")  // 15/11–15/12/2026
+        #expect(OccurrenceState.of(month, ledger: empty, today: day(14, 11, 2026)) == .upcoming)
+        #expect(OccurrenceState.of(month, ledger: empty, today: day(15, 11, 2026)) == .inProgress)
+        #expect(OccurrenceState.of(month, ledger: empty, today: day(15, 12, 2026)) == .inProgress)
+        #expect(OccurrenceState.of(month, ledger: empty, today: day(16, 12, 2026)) == .overdue)
     }
 }
 
