@@ -1,4 +1,4 @@
-import ICal
+public import ICal
 
 /// Vietnamese wording shared by every view (CLI, feeds, dashboard).
 public enum Vietnamese {
@@ -7,10 +7,26 @@ public enum Vietnamese {
         ["0", "I", "II", "III", "IV"][max(0, min(4, n))]
     }
 
+    /// Where an item comes from in the document: "mục II.2.6 của <title>" for a numbered
+    /// section, "phần kết của <title>" for a named part.
+    public static func source(section: String, title: String) -> String {
+        let numbered = section.first.map { "IVX".contains($0) } == true
+            && section.drop(while: { "IVX".contains($0) }).first.map { !$0.isLetter } ?? true
+        return (numbered ? "mục " : "") + section + " của " + title
+    }
+
     /// `hh:mm` from minutes after midnight.
     public static func time(_ minutes: Int) -> String {
         let h = minutes / 60, m = minutes % 60
         return (h < 10 ? "0" : "") + "\(h):" + (m < 10 ? "0" : "") + "\(m)"
+    }
+
+    /// An instant as local `dd/mm/yyyy hh:mm` at a fixed UTC offset (the plan's time zone).
+    public static func dateTime(_ t: UTCDateTime, utcOffsetSeconds: Int) -> String {
+        let local = t.secondsSinceEpoch + utcOffsetSeconds
+        let day = Int((Double(local) / 86_400).rounded(.down))
+        let minutes = (local - day * 86_400) / 60
+        return "\(CivilDate(daysSinceEpoch: day).vietnamese) \(time(minutes))"
     }
 
     /// A share as a Vietnamese percentage, with a decimal comma: `87,5%`.

@@ -184,8 +184,9 @@ public struct FeedBuilder: Sendable {
         return o.participants.compactMap { plan.unit($0)?.name }.joined(separator: "; ")
     }
 
-    /// The DESCRIPTION, in Vietnamese, ending with the dashboard link.
-    public func description(_ o: Occurrence) -> String {
+    /// The DESCRIPTION, in Vietnamese, ending with the dashboard link (left out for the
+    /// dashboard's own page, where it would point at itself).
+    public func description(_ o: Occurrence, withLink: Bool = true) -> String {
         var lines: [String] = []
         if let unit = plan.unit(o.owner) { lines.append("Đơn vị chủ trì: \(unit.name)") }
         if !o.participants.isEmpty { lines.append("Đơn vị phối hợp: \(participantNames(o))") }
@@ -201,7 +202,7 @@ public struct FeedBuilder: Sendable {
         for id in o.targets {
             if let t = plan.target(id) { lines.append("Chỉ tiêu \(t.id) (mục \(t.section)): \(t.text)") }
         }
-        lines.append("Căn cứ: mục \(o.section), \(plan.title)")
+        lines.append("Căn cứ: \(Vietnamese.source(section: o.section, title: plan.title))")
         if let a = o.assumption { lines.append("Lưu ý về ngày: \(a)") }
         for c in ledger.completions(of: o.id) {
             // The owner's side completes it; a participant's records its part.
@@ -217,7 +218,7 @@ public struct FeedBuilder: Sendable {
             if let note = c.record.note { lines.append("Ghi chú: \(note)") }
         }
         lines.append("Mã công việc: \(o.id)")
-        if let link = link(o) { lines.append("Xem và đánh dấu hoàn thành: \(link)") }
+        if withLink, let link = link(o) { lines.append("Xem và đánh dấu hoàn thành: \(link)") }
         return lines.joined(separator: "\n")
     }
 

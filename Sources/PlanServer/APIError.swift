@@ -29,6 +29,15 @@ struct APIError: HTTPResponseError {
             let status: Int
             let message: String
             let field: String?
+
+            /// `field` is always present: null when no single field is at fault.
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(status, forKey: .status)
+                try c.encode(message, forKey: .message)
+                try c.encode(field, forKey: .field)
+            }
+            enum CodingKeys: String, CodingKey { case status, message, field }
         }
         let error: Inner
     }

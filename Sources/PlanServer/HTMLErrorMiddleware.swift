@@ -14,7 +14,9 @@ struct HTMLErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as HTTPError {
-            return page(status: error.status, message: error.body ?? error.status.reasonPhrase)
+            let fallback = error.status == .notFound
+                ? "Không có trang \"\(path.prefix(120))\" trên máy chủ này" : error.status.reasonPhrase
+            return page(status: error.status, message: error.body ?? fallback)
         } catch let error as APIError {
             return page(status: error.status, message: error.message)
         }
@@ -29,8 +31,8 @@ struct HTMLErrorMiddleware: RouterMiddleware {
         default: heading = "Lỗi máy chủ"
         }
         let context: [String: Any] = [
-            "title": heading, "heading": "plancal", "issuer": "", "planID": "", "today": "",
-            "heading2": heading, "message": message, "back": "/",
+            // No plan, no date: the header shows only the name (absent keys, not empty strings).
+            "title": heading, "heading": "plancal", "heading2": heading, "message": message, "back": "/",
         ]
         return views.render("message", context, status: status)
     }

@@ -102,7 +102,10 @@ extension PlanServer {
            let o = entry.builder.occurrences.first(where: { $0.id == ok }),
            !entry.builder.ledger.completions(of: o.id).isEmpty {
             let before = request.uri.queryParameters["da-co"] != nil
-            c["flash"] = (before ? "Việc này đã được ghi nhận trước đó: " : "Đã ghi nhận hoàn thành: ") + title(o, plan)
+            // Only the owner's side completes an item; a participating unit records its part.
+            let completed = entry.builder.ledger.done(o) != nil
+            c["flash"] = (before ? "Việc này đã được ghi nhận trước đó: "
+                          : completed ? "Đã ghi nhận hoàn thành: " : "Đã ghi nhận phần tham gia: ") + title(o, plan)
         }
 
         // G6.T3 grid, every quarter of the plan.
@@ -146,7 +149,7 @@ extension PlanServer {
         let soon = today.adding(days: 30)
         let attention = entry.builder.occurrences.filter { o in
             let state = OccurrenceState.of(o, ledger: ledger, today: today)
-            return state == .overdue && o.last.year >= today.year - 1 || (state == .dueSoon || state == .upcoming) && o.last <= soon
+            return state == .overdue && o.last.year >= today.year - 1 || [.inProgress, .dueSoon, .upcoming].contains(state) && o.first <= soon
         }
         c["hasAttention"] = !attention.isEmpty
         c["attention"] = attention.map { o -> [String: Any] in
@@ -166,9 +169,7 @@ extension PlanServer {
         let fetched = try fetches.log.entries(plan: plan.id)
         c["hasFetches"] = !fetched.isEmpty
         c["fetches"] = fetched.prefix(50).map { e -> [String: Any] in
-            let local = UTCDateTime(secondsSinceEpoch: e.lastAt.secondsSinceEpoch + plan.utcOffsetSeconds)
-            let hm = local.secondsSinceEpoch % 86_400
-            let when = "\(CivilDate(daysSinceEpoch: local.secondsSinceEpoch / 86_400).vietnamese) \(Vietnamese.time(hm / 60))"
+            let when = Vietnamese.dateTime(e.lastAt, utcOffsetSeconds: plan.utcOffsetSeconds)
             return ["feed": e.feed, "userAgent": e.userAgent, "last": when, "count": e.count]
         }
         return views.render("dashboard", c)
@@ -242,7 +243,7 @@ extension PlanServer {
         let state = OccurrenceState.of(o, ledger: entry.builder.ledger, today: today)
         var c = base(plan, s?.session, title: title(o, plan))
         c["summary"] = entry.builder.summary(o)
-        c["description"] = entry.builder.description(o)
+        c["description"] = entry.builder.description(o, withLink: false)
         c["state"] = state.rawValue
         c["stateLabel"] = state.label
         c["occurrenceID"] = o.id

@@ -79,7 +79,7 @@ struct PlanServer: Sendable {
         let file = context.parameters.get("file") ?? ""
         guard PlanServer.matches(planID), file.hasSuffix(".ics"), PlanServer.matches(String(file.dropLast(4))),
               let cached = try await registry.feed(plan: planID, file: file) else {
-            throw HTTPError(.notFound, message: "Không có lịch \"\(file.prefix(80))\" trong kế hoạch \"\(planID.prefix(80))\"")
+            throw APIError(.notFound, "Không có lịch \"\(file.prefix(80))\" trong kế hoạch \"\(planID.prefix(80))\"", field: "file")
         }
         let now = UTCDateTime(Date())
         // Off the response path: a locked database must not hold up a calendar app.
@@ -238,8 +238,11 @@ struct PlanServer: Sendable {
     func report(_ entry: PlanRegistry.Entry, _ request: Request) throws -> ComplianceReport {
         let yearText = request.uri.queryParameters["year"].map(String.init)
         let year = try yearText.map { text -> Int in
-            guard let y = Int(text), (entry.plan.start.year...entry.plan.end.year).contains(y) else {
-                throw APIError(.badRequest, "Năm \"\(text.prefix(10))\" nằm ngoài thời gian của kế hoạch", field: "year")
+            guard let y = Int(text) else {
+                throw APIError(.badRequest, "Năm \"\(text.prefix(10))\" không phải là một số năm (yyyy)", field: "year")
+            }
+            guard (entry.plan.start.year...entry.plan.end.year).contains(y) else {
+                throw APIError(.badRequest, "Năm \(y) nằm ngoài thời gian của kế hoạch (\(entry.plan.start.year)–\(entry.plan.end.year))", field: "year")
             }
             return y
         }

@@ -107,7 +107,39 @@ struct RouteTests {
                     #expect(String(buffer: r.body).contains("Không tìm thấy"))
                 } else {
                     #expect(r.headers[.contentType]?.hasPrefix("application/json") == true)
+                    // Every JSON error has the same shape: status, message, and field (null when none).
+                    let obj = try JSONSerialization.jsonObject(with: Data(r.body.readableBytesView)) as? [String: Any]
+                    let error = obj?["error"] as? [String: Any]
+                    #expect(error?["status"] as? Int == 404, "\(String(buffer: r.body))")
+                    #expect((error?["message"] as? String)?.hasPrefix("Không có") == true, "\(String(buffer: r.body))")
+                    #expect(error?.keys.contains("field") == true, "\(String(buffer: r.body))")
                 }
+            }
+        }
+    }
+
+    @Test("a page that does not exist is a Vietnamese 404 page naming the path, with no empty date line")
+    func unknownPage() async throws {
+        try await Fixture().app().test(.router) { client in
+            try await client.execute(uri: "/khong-co-trang-nay", method: .get) { r in
+                #expect(r.status == .notFound)
+                let page = String(buffer: r.body)
+                #expect(page.contains("Không có trang &quot;/khong-co-trang-nay&quot;"), "\(page)")
+                #expect(!page.contains("Not Found"))
+                #expect(!page.contains("Hôm nay:"))
+            }
+        }
+    }
+
+    @Test("?year= that is not a year, or outside the plan, is a 400 naming the year", arguments: [
+        ("abc", "không phải là một số năm"), ("2031", "nằm ngoài thời gian của kế hoạch (2025–2030)"),
+    ])
+    func badYear(year: String, phrase: String) async throws {
+        try await Fixture().app().test(.router) { client in
+            try await client.execute(uri: "/api/bach-dang/compliance?year=\(year)", method: .get) { r in
+                #expect(r.status == .badRequest)
+                #expect(errorField(r.body) == "year")
+                #expect(String(buffer: r.body).contains(phrase), "\(String(buffer: r.body))")
             }
         }
     }
