@@ -36,6 +36,15 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
         }
     }
 
+    /// A field's name for a person, with the option or JSON name it comes from.
+    static func label(_ field: String) -> String {
+        let names = ["reached": "Số người dân được tiếp cận", "participants": "Số người tham gia",
+                     "evidence": "Đường dẫn minh chứng", "note": "Ghi chú", "reason": "Lý do",
+                     "by": "Người ghi nhận"]
+        guard let name = names[field] else { return field }
+        return "\(name) (\(field))"
+    }
+
     public var description: String {
         switch self {
         case let .unknownOccurrence(id, suggestions):
@@ -52,13 +61,13 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
         case let .invalidURL(u):
             return "Đường dẫn minh chứng \"\(u)\" không hợp lệ: cần một địa chỉ http:// hoặc https:// đầy đủ"
         case let .invalidCount(field, value, max):
-            return "Số \(field) = \(value) không hợp lệ: cần một số từ 0 đến \(Vietnamese.number(max))"
+            return "\(CompletionError.label(field)) = \(value) không hợp lệ: cần một số từ 0 đến \(Vietnamese.number(max))"
         case let .notDone(occurrence, unit):
             return "\"\(occurrence)\" chưa được đơn vị \"\(unit)\" ghi nhận hoàn thành, không có gì để hủy"
         case let .missing(field):
-            return "Thiếu thông tin bắt buộc: \(field)"
+            return "Thiếu thông tin bắt buộc: \(CompletionError.label(field))"
         case let .tooLong(field, max):
-            return "\(field) quá dài (tối đa \(max) ký tự)"
+            return "\(CompletionError.label(field)) quá dài (tối đa \(max) ký tự)"
         case let .unknownOrganisation(id):
             return "\"\(id)\" không phải là tổ chức được tính cho chỉ tiêu G6.T2 trong kế hoạch"
         case let .notAllowed(why):

@@ -33,7 +33,7 @@ struct Agenda: ParsableCommand {
         print("Lịch công việc của \(title), \(start.vietnamese) – \(end.vietnamese): \(items.count) việc")
         for o in items {
             let when = o.first == o.last ? o.last.vietnamese : "\(o.first.vietnamese) – \(o.last.vietnamese)"
-            let done = ledger.done(o).map { " ✓ xong \($0.doneOn.vietnamese)" } ?? ""
+            let done = ledger.done(o).map { " ✓ đã hoàn thành ngày \($0.doneOn.vietnamese)" } ?? ""
             var name = o.minutes == nil ? "\(o.title) — \(o.periodLabel)" : o.title
             if o.perUnit, let u = plan.unit(o.owner) { name += " — \(u.name)" }
             let pad = String(repeating: " ", count: max(0, 23 - when.count))

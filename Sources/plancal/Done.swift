@@ -63,16 +63,27 @@ struct Done: ParsableCommand {
 
     func run() throws {
         let plan = try planOptions.load()
-        let service = try CompletionService(plan: plan, store: try store.open())
-        let outcome = try recording {
-            try service.markDone(occurrence, unit: unit, details: try evidence.details(), recordedBy: evidence.recorder,
-                                 correct: correct, now: UTCDateTime(Date()), today: try todayOption.resolve(plan))
+        let occurrences = try Schedule(plan: plan).occurrences()
+        let details = try evidence.details()
+        let today = try todayOption.resolve(plan)
+        let outcome = try store.write { db in
+            try recording {
+                try CompletionService(plan: plan, occurrences: occurrences, store: db)
+                    .markDone(occurrence, unit: unit, details: details, recordedBy: evidence.recorder,
+                              correct: correct, now: UTCDateTime(Date()), today: today)
+            }
         }
+        // A participating unit records its part; the owner (or its members) completes the item.
+        let owns = occurrences.first { $0.id == occurrence }?.doneBy.contains(unit) ?? true
+        let verb = owns ? "hoàn thành" : "tham gia"
         switch outcome {
         case let .recorded(r):
-            print("Đã ghi nhận: \(occurrence) — \(plan.unit(unit)!.name) hoàn thành ngày \(r.doneOn!.vietnamese) (bản ghi số \(r.id!)).")
+            print("Đã ghi nhận: \(occurrence) — \(plan.unit(unit)!.name) \(verb) ngày \(r.doneOn!.vietnamese) (bản ghi số \(r.id!)).")
+            if !owns {
+                print("Đơn vị phối hợp đã ghi nhận phần việc của mình; việc được tính hoàn thành khi đơn vị chủ trì ghi nhận.")
+            }
         case let .alreadyRecorded(r):
-            print("Đã được ghi nhận trước đó: \(occurrence) — \(plan.unit(unit)!.name) hoàn thành ngày \(r.doneOn!.vietnamese) (bản ghi số \(r.id!)). Không ghi thêm; dùng --correct để sửa.")
+            print("Đã được ghi nhận trước đó: \(occurrence) — \(plan.unit(unit)!.name) \(verb) ngày \(r.doneOn!.vietnamese) (bản ghi số \(r.id!)). Không ghi thêm; dùng --correct để sửa.")
         }
     }
 }
@@ -98,11 +109,14 @@ struct Undo: ParsableCommand {
 
     func run() throws {
         let plan = try planOptions.load()
-        let service = try CompletionService(plan: plan, store: try store.open())
-        let r = try recording {
-            try service.undo(occurrence, unit: unit, reason: reason,
-                             recordedBy: by ?? ProcessInfo.processInfo.environment["USER"] ?? "plancal",
-                             now: UTCDateTime(Date()))
+        let occurrences = try Schedule(plan: plan).occurrences()
+        let r = try store.write { db in
+            try recording {
+                try CompletionService(plan: plan, occurrences: occurrences, store: db)
+                    .undo(occurrence, unit: unit, reason: reason,
+                          recordedBy: by ?? ProcessInfo.processInfo.environment["USER"] ?? "plancal",
+                          now: UTCDateTime(Date()))
+            }
         }
         print("Đã hủy ghi nhận hoàn thành: \(occurrence) — \(plan.unit(unit)!.name) (bản ghi số \(r.id!)).")
     }
@@ -136,13 +150,17 @@ struct Record: ParsableCommand {
 
     func run() throws {
         let plan = try planOptions.load()
-        let service = try CompletionService(plan: plan, store: try store.open())
+        let occurrences = try Schedule(plan: plan).occurrences()
         let action: CompletionRecord.Action = kind == .news ? .news : kind == .meeting ? .meeting : .training
         let orgs = organisations.flatMap { $0.split(separator: ",").map(String.init) }
-        let r = try recording {
-            try service.recordAdHoc(action, unit: unit, details: try evidence.details(organisations: orgs),
-                                    recordedBy: evidence.recorder, now: UTCDateTime(Date()),
-                                    today: try todayOption.resolve(plan))
+        let details = try evidence.details(organisations: orgs)
+        let today = try todayOption.resolve(plan)
+        let r = try store.write { db in
+            try recording {
+                try CompletionService(plan: plan, occurrences: occurrences, store: db)
+                    .recordAdHoc(action, unit: unit, details: details, recordedBy: evidence.recorder,
+                                 now: UTCDateTime(Date()), today: today)
+            }
         }
         print("Đã ghi nhận \(Report.actionLabel(action)) ngày \(r.doneOn!.vietnamese) của \(plan.unit(unit)!.name) (bản ghi số \(r.id!)).")
     }

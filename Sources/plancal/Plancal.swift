@@ -61,6 +61,15 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
+    /// Runs a write against the store. When the database does not exist yet, the write is
+    /// first tried on an empty store in memory, so a refused write leaves no new file behind.
+    func write<T>(_ body: (any CompletionStore) throws -> T) throws -> T {
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = try body(InMemoryCompletionStore())
+        }
+        return try body(try open())
+    }
+
     /// Records of a plan; none when the database does not exist yet (reading never creates it).
     func records(plan: String) throws -> [CompletionRecord] {
         guard FileManager.default.fileExists(atPath: path) else { return [] }

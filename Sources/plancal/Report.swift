@@ -47,7 +47,7 @@ struct Status: ParsableCommand {
         for o in items {
             let state = OccurrenceState.of(o, ledger: ledger, today: today)
             counts[state, default: 0] += 1
-            let done = ledger.done(o).map { " (xong \($0.doneOn.vietnamese))" } ?? ""
+            let done = ledger.done(o).map { " (hoàn thành ngày \($0.doneOn.vietnamese))" } ?? ""
             print("\(o.last.vietnamese)  \(Report.pad(state.label, 19))  \(o.id)\(done)")
         }
         print(OccurrenceState.allCases.map { "\($0.label): \(counts[$0] ?? 0)" }.joined(separator: "; "))
@@ -75,14 +75,14 @@ struct History: ParsableCommand {
         }
         if records.isEmpty { print("Chưa có bản ghi nào.") }
         for r in records {
-            var line = "#\(r.id ?? 0) \(r.recordedAt.iso) \(r.recordedBy): \(Report.actionLabel(r.action))"
+            var line = "#\(r.id ?? 0) \(Vietnamese.dateTime(r.recordedAt, utcOffsetSeconds: plan.utcOffsetSeconds)) \(r.recordedBy): \(Report.actionLabel(r.action))"
             if let occ = r.occurrenceID { line += " \(occ)" }
             line += " — \(plan.unit(r.unit)?.name ?? r.unit)"
             if let d = r.doneOn { line += ", ngày \(d.vietnamese)" }
             if let u = r.evidenceURL { line += ", minh chứng \(u)" }
             if let n = r.reached { line += ", tiếp cận \(Vietnamese.number(n)) người" }
             if let n = r.participants { line += ", \(Vietnamese.number(n)) người tham gia" }
-            if !r.organisations.isEmpty { line += ", tổ chức: \(r.organisations.joined(separator: ", "))" }
+            if !r.organisations.isEmpty { line += ", tổ chức: \(r.organisations.map { plan.unit($0)?.name ?? $0 }.joined(separator: ", "))" }
             if let why = r.reason { line += ", lý do: \(why)" }
             if let note = r.note { line += ", ghi chú: \(note)" }
             print(line)

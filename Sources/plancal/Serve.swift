@@ -35,19 +35,23 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Mức ghi nhật ký (trace, debug, info, notice, warning, error).")
     var logLevel = "info"
 
-    func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port phải từ 0 đến 65535") }
-        guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout phải từ 1 đến 3600 giây") }
+    /// Checks the options; errors are plancal's own (Vietnamese, "Lỗi:", exit 1) like every command's.
+    func check() throws {
+        guard (0...65535).contains(port) else { throw CLIError("--port phải từ 0 đến 65535 (nhận được \(port))") }
+        guard (1...3600).contains(idleTimeout) else { throw CLIError("--idle-timeout phải từ 1 đến 3600 giây (nhận được \(idleTimeout))") }
         if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) || URL(string: baseURL)?.host == nil {
-            throw ValidationError("--base-url phải là địa chỉ http(s) đầy đủ, ví dụ https://lich.example.vn")
+            throw CLIError("--base-url: \"\(baseURL)\" không phải là địa chỉ http(s) đầy đủ, ví dụ https://lich.example.vn")
         }
         if let today, parseDateOrNil(today) == nil {
-            throw ValidationError("--today: \"\(today)\" không phải là ngày hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)")
+            throw CLIError("--today: \"\(today)\" không phải là ngày hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)")
         }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: không có mức \"\(logLevel)\"") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw CLIError("--log-level: không có mức \"\(logLevel)\" (trace, debug, info, notice, warning, error)")
+        }
     }
 
     func run() async throws {
+        try check()
         var logger = Logger(label: "plancal")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let database: AppDatabase
@@ -61,6 +65,18 @@ struct Serve: AsyncParsableCommand {
             throw CLIError("\(error)")
         }
         logger.info("plancal serving", metadata: ["address": "http://\(host):\(port)", "db": "\(store.path)"])
-        try await app.runService()
+        do { try await app.runService() } catch {
+            let text = "\(error)"
+            if text.contains("Address already in use") {
+                throw CLIError("Không thể lắng nghe tại \(host):\(port): cổng đang được một chương trình khác dùng (chọn cổng khác bằng --port)")
+            }
+            if text.contains("Permission denied") {
+                throw CLIError("Không thể lắng nghe tại \(host):\(port): không có quyền (cổng dưới 1024 cần quyền quản trị; chọn cổng khác bằng --port)")
+            }
+            if text.contains("bind") || text.contains("Cannot assign") || text.contains("resolve") {
+                throw CLIError("Không thể lắng nghe tại \(host):\(port): \(text)")
+            }
+            throw CLIError("Máy chủ dừng vì lỗi: \(text)")
+        }
     }
 }

@@ -30,7 +30,7 @@ struct Token: ParsableCommand {
             let (secret, token) = try UnitTokens(try AppDatabase(path: store.path))
                 .create(plan: plan.id, unit: unit, label: label, now: UTCDateTime(Date()))
             print(secret)
-            FileHandle.standardError.write(Data("Mã \(token.id) cho \(plan.unit(unit)!.name) (\(label)). Mã chỉ hiện một lần: hãy lưu lại.\n".utf8))
+            FileHandle.standardError.write(Data("Đã tạo mã truy cập số \(token.id) cho \(plan.unit(unit)!.name), người giữ: \(label). Mã chỉ hiện một lần, ở dòng trên: hãy lưu lại ngay.\n".utf8))
         }
     }
 
@@ -47,8 +47,10 @@ struct Token: ParsableCommand {
                 ? try UnitTokens(try AppDatabase(path: store.path)).list(plan: plan.id) : []
             if tokens.isEmpty { print("Chưa có mã truy cập nào.") }
             for t in tokens {
-                let state = t.revokedAt.map { "đã thu hồi \($0.iso)" } ?? "đang dùng"
-                print("\(t.id)  \(t.unit)  \(t.label)  tạo \(t.createdAt.iso)  \(state)")
+                let offset = plan.utcOffsetSeconds
+                let state = t.revokedAt.map { "đã thu hồi \(Vietnamese.dateTime($0, utcOffsetSeconds: offset))" } ?? "đang dùng"
+                let unit = plan.unit(t.unit).map { "\($0.name) (\(t.unit))" } ?? t.unit
+                print("\(t.id)  \(unit)  người giữ: \(t.label)  tạo \(Vietnamese.dateTime(t.createdAt, utcOffsetSeconds: offset))  \(state)")
             }
         }
     }

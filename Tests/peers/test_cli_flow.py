@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import socket
 import subprocess
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -182,9 +184,11 @@ def test_compliance_csv_has_bom_and_vietnamese(run, recorded):
     text = data[3:].decode("utf-8")  # strict: any broken byte fails here
     assert LEAD in text
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0][:4] == ["chi_tieu", "ky", "doi_tuong", "trang_thai"]
-    q4 = [r for r in rows if r[:2] == ["G6.T3", "2026-Q4"]]
-    assert q4 and q4[0][2] == LEAD and q4[0][3] == "met" and EVIDENCE in q4[0]
+    assert rows[0] == ["chi_tieu", "ky", "doi_tuong", "trang_thai", "ma_trang_thai", "gia_tri", "ngay", "minh_chung"]
+    assert all(len(r) == len(rows[0]) for r in rows), [r for r in rows if len(r) != len(rows[0])]
+    q4 = [r for r in rows if r[:2] == ["G6.T3", "quý IV/2026"]]
+    assert q4 and q4[0][2] == LEAD and q4[0][3] == "Đạt" and q4[0][4] == "met" and EVIDENCE in q4[0], q4
+    assert re.fullmatch(r"\d\d/\d\d/\d{4}", q4[0][6]), q4[0]
 
 
 # ---------------------------------------------------------------------------
@@ -258,6 +262,55 @@ def test_refused_input(run, seeded_db, case):
     assert not missing, f"message lacks {missing}:\n{text}"
     assert history_text(run, seeded_db) == before
     assert history_count(run, seeded_db) == 1
+
+
+@pytest.mark.parametrize("case", ["unknown-unit", "future-date", "non-http-evidence"])
+def test_refused_input_creates_no_database(run, tmp_path, case):
+    """A refused write on a database that does not exist yet leaves no file behind."""
+    args, _ = ERROR_CASES[case]
+    db = tmp_path / "new.sqlite"
+    proc = run("done", *args, "--today", TODAY, "--db", db, check=False)
+    assert proc.returncode == 1, output(proc)
+    assert proc.stderr.startswith("Lỗi: "), proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], "a refused write created files"
+    undo = run("undo", OCC, "--unit", "vhxh", "--reason", "thử", "--db", db, check=False)
+    assert undo.returncode == 1 and "chưa được đơn vị" in undo.stderr, output(undo)
+    assert not db.exists()
+
+
+def test_participant_records_its_part_not_the_completion(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    proc = run("done", "action-month/2026", "--unit", "hoi-lhpn", "--on", "20/11/2026", "--today", TODAY,
+               "--db", db)
+    assert "Hội Liên hiệp Phụ nữ phường tham gia ngày 20/11/2026" in proc.stdout, proc.stdout
+    assert "hoàn thành ngày" not in proc.stdout.splitlines()[0], proc.stdout
+    status = run("status", "--unit", "vhxh", "--year", "2026", "--today", TODAY, "--db", db).stdout
+    line = next(l for l in status.splitlines() if l.endswith("action-month/2026"))
+    assert "Đang diễn ra" in line, status
+    owner = run("done", "action-month/2026", "--unit", "vhxh", "--on", "25/11/2026", "--today", TODAY, "--db", db)
+    assert "Phòng Văn hóa - Xã hội hoàn thành ngày 25/11/2026" in owner.stdout, owner.stdout
+    agenda = run("agenda", "--unit", "vhxh", "--from", "01/11/2026", "--to", "31/12/2026", "--db", db).stdout
+    assert "✓ đã hoàn thành ngày 25/11/2026" in agenda, agenda
+
+
+def test_history_times_are_local_dates(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    run(*DONE_ARGS, "--db", db)
+    text = history_text(run, db)
+    # "#1 29/11/2026 16:05 user: hoàn thành …": recorded when, in the plan's time zone.
+    assert re.match(r"#1 \d\d/\d\d/\d{4} \d\d:\d\d ", text), text
+    assert "T" not in text.split(" ")[1] and "Z " not in text, text
+
+
+def test_token_list_is_vietnamese(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    made = run("token", "create", "--unit", "cong-an", "--label", "Chị Hoa", "--db", db)
+    assert made.stdout.startswith("pc_") and len(made.stdout.strip().splitlines()) == 1, made.stdout
+    assert "Công an phường" in made.stderr and "chỉ hiện một lần" in made.stderr, made.stderr
+    listed = run("token", "list", "--db", db).stdout
+    assert "Công an phường (cong-an)" in listed and "người giữ: Chị Hoa" in listed and "đang dùng" in listed, listed
+    assert re.search(r"tạo \d\d/\d\d/\d{4} \d\d:\d\d", listed), listed
+    assert made.stdout.strip() not in listed
 
 
 def broken_plan(tmp_path: Path) -> Path:
@@ -349,3 +402,29 @@ def test_concurrent_writers_on_new_db(run, tmp_path):
         db = tmp_path / f"new-{round_}.sqlite"
         results = record_concurrently(run, db, f"new{round_}")
         check_all_recorded(run, db, results, f"new{round_}", N_WRITERS)
+
+
+# ---------------------------------------------------------------------------
+# serve: its own option errors and a busy port are plancal errors, not stack traces
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--today", "31/02/2026"], "--today: \"31/02/2026\""),
+    (["--base-url", "ftp://x"], "--base-url"),
+    (["--port", "70000"], "--port"),
+])
+def test_serve_refuses_bad_options(run, tmp_path, args, phrase):
+    proc = run("serve", "--db", tmp_path / "db.sqlite", *args, check=False, timeout=30)
+    assert proc.returncode == 1, output(proc)
+    assert proc.stderr.startswith("Lỗi: ") and phrase in proc.stderr, proc.stderr
+
+
+def test_serve_on_a_busy_port_says_so(run, tmp_path):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        proc = run("serve", "--port", port, "--db", tmp_path / "db.sqlite", check=False, timeout=60)
+    assert proc.returncode == 1, output(proc)
+    assert f"Không thể lắng nghe tại 127.0.0.1:{port}" in proc.stderr, proc.stderr
+    assert "đang được một chương trình khác dùng" in proc.stderr, proc.stderr
