@@ -47,6 +47,14 @@ public struct CompletionLedger: Sendable {
         active[occurrence.id]?.first { occurrence.doneBy.contains($0.unit) }
     }
 
+    /// What makes an occurrence done in one unit's view (nil: the whole plan's): the owner's
+    /// side completing it, or, for a participating unit, that unit having recorded its part.
+    public func done(_ occurrence: Occurrence, for unit: String?) -> Completion? {
+        if let done = done(occurrence) { return done }
+        guard let unit, !occurrence.doneBy.contains(unit) else { return nil }
+        return completion(of: occurrence.id, by: unit)
+    }
+
     /// The standing completion by one unit.
     public func completion(of occurrenceID: String, by unit: String) -> Completion? {
         active[occurrenceID]?.first { $0.unit == unit }

@@ -26,8 +26,10 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
 
     /// The state of an occurrence on `today`: a span (e.g. the action month) is in progress
     /// from its first day to its last; a deadline is due soon from 14 days before it.
-    public static func of(_ o: Occurrence, ledger: CompletionLedger, today: CivilDate) -> OccurrenceState {
-        if let done = ledger.done(o) { return done.doneOn <= o.last ? .doneOnTime : .doneLate }
+    /// With `unit`, in that unit's view: a participant that recorded its part has done it.
+    public static func of(_ o: Occurrence, ledger: CompletionLedger, today: CivilDate,
+                          for unit: String? = nil) -> OccurrenceState {
+        if let done = ledger.done(o, for: unit) { return done.doneOn <= o.last ? .doneOnTime : .doneLate }
         if today > o.last { return .overdue }
         if o.first < o.last && today >= o.first { return .inProgress }
         if today >= o.first || o.last.days(until: today) >= -dueSoonDays { return .dueSoon }

@@ -49,6 +49,16 @@ public struct Occurrence: Sendable, Equatable, Identifiable {
     /// members, and the lead unit (which runs and monitors the plan, V.1, and may record for any
     /// unit). Other participants' completions record their part without completing it.
     public var doneBy: [String] = []
+    /// The obligation's longer explanation, when the plan gives one.
+    public var details: String?
+
+    /// Its name for people: the title, the period (not for a session, whose title says it)
+    /// and, for a per-unit item, the unit.
+    public func name(in plan: Plan) -> String {
+        var s = minutes == nil ? "\(title) — \(periodLabel)" : title
+        if perUnit, let unit = plan.unit(owner) { s += " — \(unit.name)" }
+        return s
+    }
 
     /// Every unit involved: owner first, then participants.
     public var units: [String] { [owner] + participants.filter { $0 != owner } }
@@ -87,6 +97,7 @@ public struct Schedule: Sendable {
                         revision: o.revision, revised: o.revised, perUnit: o.forEach != nil)
                     occurrence.opens = o.kind == .deadline ? Schedule.periodStart(o.key, last: last) : first
                     occurrence.doneBy = doneBy(owner)
+                    occurrence.details = o.details
                     out.append(occurrence)
                 }
             }

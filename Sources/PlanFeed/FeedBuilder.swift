@@ -87,7 +87,7 @@ public struct FeedBuilder: Sendable {
                 abbreviation: FeedBuilder.offsetName(plan.utcOffsetSeconds)))
         }
         for occurrence in items {
-            calendar.add(variant == .events ? try event(occurrence) : try task(occurrence))
+            calendar.add(variant == .events ? try event(occurrence, for: unitID) : try task(occurrence, for: unitID))
         }
         return Feed(fileName: FeedBuilder.fileName(unit: unitID, variant: variant), unitID: unitID,
                     variant: variant, text: calendar.serialize())
@@ -95,9 +95,12 @@ public struct FeedBuilder: Sendable {
 
     // MARK: - Items
 
-    private func event(_ o: Occurrence) throws -> ICalComponent {
+    // `viewer`: the unit whose feed this is (nil: the whole plan's). A participating unit that
+    // recorded its part sees the item done in its own feeds.
+
+    private func event(_ o: Occurrence, for viewer: String?) throws -> ICalComponent {
         let e = try ICalComponent(.event)
-        try e.add(common(o, uid: "\(o.id)@\(plan.id).plancal"))
+        try e.add(common(o, uid: "\(o.id)@\(plan.id).plancal", for: viewer))
         if let minutes = o.minutes {
             try e.add([
                 .start(.local(o.first, hour: minutes.lowerBound / 60, minute: minutes.lowerBound % 60, tzid: plan.timeZone)),
@@ -110,19 +113,19 @@ public struct FeedBuilder: Sendable {
         }
         try e.add(.status(.confirmed))
         // A done item reminds nobody: its alarms go (SEQUENCE has risen, so clients update).
-        if ledger.done(o) == nil {
+        if ledger.done(o, for: viewer) == nil {
             for days in o.reminderDays { e.add(try alarm(o, daysBefore: days)) }
         }
         return e
     }
 
-    private func task(_ o: Occurrence) throws -> ICalComponent {
+    private func task(_ o: Occurrence, for viewer: String?) throws -> ICalComponent {
         let t = try ICalComponent(.todo)
-        try t.add(common(o, uid: "task/\(o.id)@\(plan.id).plancal"))
+        try t.add(common(o, uid: "task/\(o.id)@\(plan.id).plancal", for: viewer))
         // RFC 5545 §3.8.2.3: DUE must be later than DTSTART, so a one-day item has only DUE.
         if o.first < o.last { try t.add(.start(.date(o.first))) }
         try t.add(.due(.date(o.last)))
-        if let done = ledger.done(o) {
+        if let done = ledger.done(o, for: viewer) {
             try t.add([.status(.completed), .completed(completedAt(done.doneOn)), .percentComplete(100)])
         } else {
             try t.add(.status(.needsAction))
@@ -135,17 +138,19 @@ public struct FeedBuilder: Sendable {
         UTCDateTime(secondsSinceEpoch: day.daysSinceEpoch * 86_400 + 12 * 3600 - plan.utcOffsetSeconds)
     }
 
-    private func common(_ o: Occurrence, uid: String) throws -> [ICalProperty] {
+    private func common(_ o: Occurrence, uid: String, for viewer: String?) throws -> [ICalProperty] {
         let stamp = lastModified(o)
         var categories = ["Bình đẳng giới", o.minutes != nil ? "Tập huấn" : (o.isDeadline ? "Hạn chót" : "Chiến dịch")]
         categories += o.targets
-        if ledger.done(o) != nil { categories.append("Đã hoàn thành") }
+        if let done = ledger.done(o, for: viewer) {
+            categories.append(o.doneBy.contains(done.unit) ? "Đã hoàn thành" : "Đã tham gia")
+        }
         var props: [ICalProperty] = [
             .uid(uid),
             .stamp(stamp),
             .lastModified(stamp),
             .sequence(sequence(o)),
-            .summary(summary(o)),
+            .summary(summary(o, for: viewer)),
             .description(description(o)),
             .categories(categories),
         ]
@@ -169,12 +174,11 @@ public struct FeedBuilder: Sendable {
         return "\(trimmed)/plans/\(plan.id)/occurrences/\(o.id)"
     }
 
-    /// The SUMMARY: a check mark when done, "Hạn:" for deadlines, the period and (per unit) the unit.
-    public func summary(_ o: Occurrence) -> String {
-        var s = o.isDeadline ? "Hạn: " : ""
-        s += o.minutes == nil ? "\(o.title) — \(o.periodLabel)" : o.title
-        if o.perUnit, let unit = plan.unit(o.owner) { s += " — \(unit.name)" }
-        if ledger.done(o) != nil { s = "✓ " + s }
+    /// The SUMMARY: a check mark when done (in the viewer's view), "Hạn:" for deadlines, the
+    /// period and (per unit) the unit.
+    public func summary(_ o: Occurrence, for viewer: String? = nil) -> String {
+        var s = (o.isDeadline ? "Hạn: " : "") + o.name(in: plan)
+        if ledger.done(o, for: viewer) != nil { s = "✓ " + s }
         return s
     }
 
@@ -203,6 +207,7 @@ public struct FeedBuilder: Sendable {
             if let t = plan.target(id) { lines.append("Chỉ tiêu \(t.id) (mục \(t.section)): \(t.text)") }
         }
         lines.append("Căn cứ: \(Vietnamese.source(section: o.section, title: plan.title))")
+        if let details = o.details { lines.append(details) }
         if let a = o.assumption { lines.append("Lưu ý về ngày: \(a)") }
         for c in ledger.completions(of: o.id) {
             // The owner's side completes it; a participant's records its part.

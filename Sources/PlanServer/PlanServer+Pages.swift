@@ -68,11 +68,7 @@ extension PlanServer {
         return views.render("message", c, status: status)
     }
 
-    func title(_ o: Occurrence, _ plan: Plan) -> String {
-        var s = o.minutes == nil ? "\(o.title) — \(o.periodLabel)" : o.title
-        if o.perUnit, let u = plan.unit(o.owner) { s += " — \(u.name)" }
-        return s
-    }
+    func title(_ o: Occurrence, _ plan: Plan) -> String { o.name(in: plan) }
 
     func link(_ o: Occurrence, _ plan: Plan) -> String { "/plans/\(plan.id)/occurrences/\(o.id)" }
 
@@ -218,14 +214,14 @@ extension PlanServer {
         c["items"] = entry.builder.occurrences.filter { $0.last.year == year && schedule.involves($0, unit.id) }
             .sorted { ($0.first, $0.last, $0.id) < ($1.first, $1.last, $1.id) }
             .map { o -> [String: Any] in
-            let state = OccurrenceState.of(o, ledger: ledger, today: today)
+            let state = OccurrenceState.of(o, ledger: ledger, today: today, for: unit.id)
             var m: [String: Any] = [
                 "date": o.first == o.last ? o.last.vietnamese : "\(o.first.vietnamese) – \(o.last.vietnamese)",
                 "title": title(o, plan), "link": link(o, plan), "state": state.rawValue, "stateLabel": state.label,
                 "domID": "o-" + o.id.replacingOccurrences(of: "/", with: "-"),
-                "canMark": canWrite && ledger.done(o) == nil && o.opens <= today,
+                "canMark": canWrite && ledger.done(o, for: unit.id) == nil && o.opens <= today,
             ]
-            if let done = ledger.done(o) { m["doneOn"] = done.doneOn.vietnamese }
+            if let done = ledger.done(o, for: unit.id) { m["doneOn"] = done.doneOn.vietnamese }
             return m
         }
         return views.render("unit", c)

@@ -33,9 +33,16 @@ struct Agenda: ParsableCommand {
         print("Lịch công việc của \(title), \(start.vietnamese) – \(end.vietnamese): \(items.count) việc")
         for o in items {
             let when = o.first == o.last ? o.last.vietnamese : "\(o.first.vietnamese) – \(o.last.vietnamese)"
-            let done = ledger.done(o).map { " ✓ đã hoàn thành ngày \($0.doneOn.vietnamese)" } ?? ""
-            var name = o.minutes == nil ? "\(o.title) — \(o.periodLabel)" : o.title
-            if o.perUnit, let u = plan.unit(o.owner) { name += " — \(u.name)" }
+            let viewer = unit == "all" ? nil : unit
+            let done = ledger.done(o, for: viewer).map { c in
+                o.doneBy.contains(c.unit) ? " ✓ đã hoàn thành ngày \(c.doneOn.vietnamese)"
+                    : " ✓ đã tham gia ngày \(c.doneOn.vietnamese)"
+            } ?? ""
+            var name = o.name(in: plan)
+            if let minutes = o.minutes {
+                name += ", \(Vietnamese.time(minutes.lowerBound))–\(Vietnamese.time(minutes.upperBound))"
+                if let place = o.place { name += ", tại \(place)" }
+            }
             let pad = String(repeating: " ", count: max(0, 23 - when.count))
             print("\(when)\(pad) \(o.isDeadline ? "Hạn: " : "")\(name)\(done)")
             print("\(String(repeating: " ", count: 24))[\(o.id)]")

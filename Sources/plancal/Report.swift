@@ -22,7 +22,8 @@ enum Report {
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Tình trạng từng việc: hoàn thành đúng hạn, trễ hạn, quá hạn, sắp đến hạn, chưa đến hạn.")
+        abstract: "Tình trạng từng việc: hoàn thành đúng hạn, trễ hạn, quá hạn, đang diễn ra, sắp đến hạn, chưa đến hạn.",
+        discussion: "Với --unit, một việc mà đơn vị chỉ phối hợp được tính là đã làm khi đơn vị đã ghi nhận phần tham gia của mình (hoặc đơn vị chủ trì đã hoàn thành).")
 
     @Option(name: .long, help: ArgumentHelp("Chỉ các việc của đơn vị này.", valueName: "id"))
     var unit: String?
@@ -45,10 +46,13 @@ struct Status: ParsableCommand {
         print("Tình trạng công việc ngày \(today.vietnamese)\(unit.map { " — \(plan.unit($0)!.name)" } ?? "")")
         var counts: [OccurrenceState: Int] = [:]
         for o in items {
-            let state = OccurrenceState.of(o, ledger: ledger, today: today)
+            let state = OccurrenceState.of(o, ledger: ledger, today: today, for: unit)
             counts[state, default: 0] += 1
-            let done = ledger.done(o).map { " (hoàn thành ngày \($0.doneOn.vietnamese))" } ?? ""
+            let done = ledger.done(o, for: unit).map { c in
+                o.doneBy.contains(c.unit) ? " (hoàn thành ngày \(c.doneOn.vietnamese))" : " (đã tham gia ngày \(c.doneOn.vietnamese))"
+            } ?? ""
             print("\(o.last.vietnamese)  \(Report.pad(state.label, 19))  \(o.id)\(done)")
+            print("\(String(repeating: " ", count: 33))\(o.isDeadline ? "Hạn: " : "")\(o.name(in: plan))")
         }
         print(OccurrenceState.allCases.map { "\($0.label): \(counts[$0] ?? 0)" }.joined(separator: "; "))
     }

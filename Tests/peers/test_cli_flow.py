@@ -287,6 +287,23 @@ def test_participant_records_its_part_not_the_completion(run, tmp_path):
     status = run("status", "--unit", "vhxh", "--year", "2026", "--today", TODAY, "--db", db).stdout
     line = next(l for l in status.splitlines() if l.endswith("action-month/2026"))
     assert "Đang diễn ra" in line, status
+    # In its own view the participant has done its part: status, task feed, no more alarms.
+    mine = run("status", "--unit", "hoi-lhpn", "--year", "2026", "--today", TODAY, "--db", db).stdout
+    assert "action-month/2026 (đã tham gia ngày 20/11/2026)" in mine, mine
+    run("generate", "--out", tmp_path / "feeds", "--db", db)
+
+    def item(feed, kind, uid):
+        cal = load_calendar(tmp_path / "feeds" / feed)
+        return next(c for c in components(cal, kind) if str(c["UID"]) == uid)
+
+    task = item("hoi-lhpn-tasks.ics", "VTODO", "task/action-month/2026@bach-dang.plancal")
+    assert str(task["STATUS"]) == "COMPLETED" and str(task["SUMMARY"]).startswith("✓ "), task.to_ical()
+    event = item("hoi-lhpn.ics", "VEVENT", "action-month/2026@bach-dang.plancal")
+    assert not [c for c in event.subcomponents if c.name == "VALARM"], event.to_ical()
+    assert "Đã tham gia" in str(event.get("CATEGORIES").to_ical(), "utf-8") if event.get("CATEGORIES") else False
+    # The owner's and the ward's views: not done until the owner's side records it.
+    assert str(item("vhxh-tasks.ics", "VTODO", "task/action-month/2026@bach-dang.plancal")["STATUS"]) == "NEEDS-ACTION"
+    assert str(item("all-tasks.ics", "VTODO", "task/action-month/2026@bach-dang.plancal")["STATUS"]) == "NEEDS-ACTION"
     owner = run("done", "action-month/2026", "--unit", "vhxh", "--on", "25/11/2026", "--today", TODAY, "--db", db)
     assert "Phòng Văn hóa - Xã hội hoàn thành ngày 25/11/2026" in owner.stdout, owner.stdout
     agenda = run("agenda", "--unit", "vhxh", "--from", "01/11/2026", "--to", "31/12/2026", "--db", db).stdout
