@@ -66,6 +66,9 @@ public struct CompletionLedger: Sendable {
     /// When the occurrence's records last changed.
     public func lastChange(of occurrenceID: String) -> UTCDateTime? { changes[occurrenceID]?.last }
 
-    /// Ad hoc records (news, meetings, training), oldest first.
-    public var adHoc: [CompletionRecord] { records.filter { $0.occurrenceID == nil } }
+    /// Ad hoc records (news, meetings, training) still standing (not withdrawn), oldest first.
+    public var adHoc: [CompletionRecord] {
+        let withdrawn = Set(records.compactMap { $0.action == .undo ? $0.withdraws : nil })
+        return records.filter { $0.occurrenceID == nil && $0.action != .undo && !withdrawn.contains($0.id ?? -1) }
+    }
 }

@@ -46,12 +46,14 @@ public struct CompletionRecord: Sendable, Equatable {
     public var organisations: [String]
     /// Why, for an undo.
     public var reason: String?
+    /// For an undo of an ad hoc record (news, meeting, training): the id of the record withdrawn.
+    public var withdraws: Int64?
 
     /// A record; ids are assigned by the store.
     public init(id: Int64? = nil, plan: String, action: Action, occurrenceID: String?, unit: String,
                 doneOn: CivilDate?, recordedBy: String, recordedAt: UTCDateTime, evidenceURL: String? = nil,
                 note: String? = nil, reached: Int? = nil, participants: Int? = nil, organisations: [String] = [],
-                reason: String? = nil) {
+                reason: String? = nil, withdraws: Int64? = nil) {
         self.id = id
         self.plan = plan
         self.action = action
@@ -66,6 +68,7 @@ public struct CompletionRecord: Sendable, Equatable {
         self.participants = participants
         self.organisations = organisations
         self.reason = reason
+        self.withdraws = withdraws
     }
 }
 
@@ -76,7 +79,8 @@ public struct CompletionRecord: Sendable, Equatable {
 /// cannot both pass the same check.
 public protocol CompletionStore: Sendable {
     /// Appends a record unless `check` (given the existing records of the same plan and
-    /// occurrence, oldest first) returns false or throws. Returns the stored record, or nil
+    /// occurrence, oldest first; for a record of no occurrence, the same unit's ad hoc records
+    /// of the same day and its ad hoc undos) returns false or throws. Returns the stored record, or nil
     /// when `check` declined.
     func append(_ record: CompletionRecord,
                 check: @Sendable ([CompletionRecord]) throws -> Bool) throws -> CompletionRecord?
@@ -98,7 +102,10 @@ public final class InMemoryCompletionStore: CompletionStore, @unchecked Sendable
                        check: @Sendable ([CompletionRecord]) throws -> Bool) throws -> CompletionRecord? {
         lock.lock()
         defer { lock.unlock() }
-        let existing = rows.filter { $0.plan == record.plan && $0.occurrenceID != nil && $0.occurrenceID == record.occurrenceID }
+        let existing = rows.filter {
+            $0.plan == record.plan && $0.occurrenceID == record.occurrenceID
+                && (record.occurrenceID != nil || $0.unit == record.unit && ($0.doneOn == record.doneOn || $0.doneOn == nil))
+        }
         guard try check(existing) else { return nil }
         var stored = record
         stored.id = Int64(rows.count + 1)

@@ -18,6 +18,11 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
     case notAllowed(String)
     case countNotRecorded(field: String, occurrence: String)
     case beforeOpening(CivilDate, opens: CivilDate, occurrence: String)
+    case unknownRecord(Int64)
+    case notAdHoc(Int64, occurrence: String)
+    case alreadyWithdrawn(Int64)
+    case countNotForKind(field: String, kind: String)
+    case missingEvidence(occurrence: String?)
 
     /// The input field at fault, for API errors.
     public var field: String? {
@@ -33,6 +38,9 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
         case .notAllowed: return nil
         case let .countNotRecorded(field, _): return field
         case .beforeOpening: return "on"
+        case .unknownRecord, .notAdHoc, .alreadyWithdrawn: return "record"
+        case let .countNotForKind(field, _): return field
+        case .missingEvidence: return "evidence"
         }
     }
 
@@ -74,6 +82,17 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
             return why
         case let .beforeOpening(day, opens, occurrence):
             return "Ngày \(day.vietnamese) trước khi việc \"\(occurrence)\" bắt đầu (từ \(opens.vietnamese)): việc làm trước đó không được tính cho kỳ này"
+        case let .unknownRecord(id):
+            return "Không có bản ghi số \(id) trong kế hoạch (xem plancal history)"
+        case let .notAdHoc(id, occurrence):
+            return "Bản ghi số \(id) là ghi nhận của công việc \"\(occurrence)\": hãy hủy bằng mã việc và đơn vị (plancal undo \(occurrence) --unit …)"
+        case let .alreadyWithdrawn(id):
+            return "Bản ghi số \(id) đã được hủy trước đó"
+        case let .countNotForKind(field, kind):
+            return "\(CompletionError.label(field)) không dùng cho \(kind)"
+        case let .missingEvidence(occurrence):
+            let what = occurrence.map { "\"\($0)\"" } ?? "tin, bài"
+            return "Cần minh chứng cho \(what): đường dẫn bài đã đăng (evidence), hoặc ghi chú (note) nơi và ngày đưa tin nếu tin không có đường dẫn (ví dụ phát trên loa truyền thanh)"
         case let .countNotRecorded(field, occurrence):
             let what = field == "reached" ? "số người dân được tiếp cận" : "số người tham gia"
             return "Công việc \"\(occurrence)\" không ghi \(what) (kế hoạch không khai báo counts: [\(field)] cho việc này)"
@@ -115,6 +134,13 @@ public struct CompletionService: Sendable {
         case recorded(CompletionRecord)
         /// The unit had already recorded it; nothing was written.
         case alreadyRecorded(CompletionRecord)
+
+        /// The record written, or the earlier one that made writing unnecessary.
+        public var record: CompletionRecord {
+            switch self {
+            case let .recorded(r), let .alreadyRecorded(r): return r
+            }
+        }
     }
 
     /// The details of a completion.
@@ -195,6 +221,11 @@ public struct CompletionService: Sendable {
         if details.participants != nil, !o.counts.contains(.participants) {
             throw CompletionError.countNotRecorded(field: "participants", occurrence: o.id)
         }
+        // G6.T3 is checked on its evidence: the article's link, or where it has none (a
+        // loudspeaker bulletin) a note saying where and when it ran.
+        if o.targets.contains("G6.T3"), !CompletionService.hasEvidence(details) {
+            throw CompletionError.missingEvidence(occurrence: o.id)
+        }
         let by = try checkRecorder(recordedBy)
         let record = CompletionRecord(
             plan: plan.id, action: .done, occurrenceID: o.id, unit: unit, doneOn: day, recordedBy: by,
@@ -230,20 +261,70 @@ public struct CompletionService: Sendable {
         return stored
     }
 
+    static func hasEvidence(_ d: Details) -> Bool {
+        d.evidenceURL != nil || !(d.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+    }
+
     /// Records an ad hoc event that counts for Goal 6: a news item, a dissemination meeting,
-    /// or a training session actually held.
+    /// or a training session actually held. The same event recorded twice (same kind, unit,
+    /// day and evidence link) is written once and the second time says so.
     public func recordAdHoc(_ action: CompletionRecord.Action, unit: String, details: Details, recordedBy: String,
-                            now: UTCDateTime, today: CivilDate) throws -> CompletionRecord {
+                            now: UTCDateTime, today: CivilDate) throws -> Outcome {
         precondition([.news, .meeting, .training].contains(action))
         guard plan.unit(unit) != nil else { throw CompletionError.unknownUnit(unit, known: plan.allUnits.map(\.id)) }
         let day = try checkDetails(details, today: today)
-        if action == .news, details.evidenceURL == nil { throw CompletionError.missing(field: "evidence") }
+        if action == .news, !CompletionService.hasEvidence(details) { throw CompletionError.missingEvidence(occurrence: nil) }
+        // Organisations informed are what a dissemination meeting reports (G6.T2); residents
+        // reached are not what a training session of officials counts.
+        if action != .meeting, !details.organisations.isEmpty {
+            throw CompletionError.countNotForKind(field: "organisations", kind: action == .news ? "tin, bài" : "buổi tập huấn")
+        }
+        if action == .training, details.reached != nil {
+            throw CompletionError.countNotForKind(field: "reached", kind: "buổi tập huấn (dùng số người tham gia)")
+        }
         let by = try checkRecorder(recordedBy)
         let record = CompletionRecord(
             plan: plan.id, action: action, occurrenceID: nil, unit: unit, doneOn: day, recordedBy: by, recordedAt: now,
             evidenceURL: details.evidenceURL, note: details.note, reached: details.reached,
             participants: details.participants, organisations: details.organisations)
-        return try store.append(record) { _ in true }!
+        let box = ExistingBox()
+        let stored = try store.append(record) { existing in
+            box.value = CompletionLedger(records: existing).adHoc.first {
+                $0.action == action && $0.unit == unit && $0.doneOn == day
+                    && $0.evidenceURL != nil && $0.evidenceURL == details.evidenceURL
+            }
+            return box.value == nil
+        }
+        if let stored { return .recorded(stored) }
+        return .alreadyRecorded(box.value!)
+    }
+
+    /// Withdraws an ad hoc record (a new `undo` record naming it); `authorize` sees the record
+    /// first, so a caller can refuse another unit's.
+    public func withdraw(record id: Int64, reason: String, recordedBy: String, now: UTCDateTime,
+                         authorize: @Sendable (CompletionRecord) throws -> Void = { _ in }) throws -> CompletionRecord {
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw CompletionError.missing(field: "reason") }
+        guard why.count <= CompletionService.maxText else {
+            throw CompletionError.tooLong(field: "reason", max: CompletionService.maxText)
+        }
+        let by = try checkRecorder(recordedBy)
+        // The target is looked up among all records first, to say what it is if not ad hoc.
+        guard let target = try store.records(plan: plan.id).first(where: { $0.id == id }) else {
+            throw CompletionError.unknownRecord(id)
+        }
+        if let occ = target.occurrenceID { throw CompletionError.notAdHoc(id, occurrence: occ) }
+        guard target.action != .undo else { throw CompletionError.unknownRecord(id) }
+        try authorize(target)
+        let record = CompletionRecord(plan: plan.id, action: .undo, occurrenceID: nil, unit: target.unit, doneOn: nil,
+                                      recordedBy: by, recordedAt: now, reason: why, withdraws: id)
+        let stored = try store.append(record) { existing in
+            guard !existing.contains(where: { $0.action == .undo && $0.withdraws == id }) else {
+                throw CompletionError.alreadyWithdrawn(id)
+            }
+            return true
+        }
+        return stored!
     }
 
     private func checkRecorder(_ name: String) throws -> String {

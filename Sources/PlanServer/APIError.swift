@@ -17,9 +17,9 @@ struct APIError: HTTPResponseError {
     /// Maps domain errors to statuses: unknown things are 404, bad input 400.
     init(_ error: CompletionError) {
         switch error {
-        case .unknownOccurrence, .unknownUnit: self.init(.notFound, error.description, field: error.field)
+        case .unknownOccurrence, .unknownUnit, .unknownRecord: self.init(.notFound, error.description, field: error.field)
         case .notInvolved: self.init(.forbidden, error.description, field: error.field)
-        case .notDone: self.init(.conflict, error.description, field: error.field)
+        case .notDone, .alreadyWithdrawn: self.init(.conflict, error.description, field: error.field)
         default: self.init(.badRequest, error.description, field: error.field)
         }
     }

@@ -116,6 +116,8 @@ struct PlanServer: Sendable {
     struct UndoBody: Decodable {
         var occurrence: String?
         var unit: String?
+        /// Instead of occurrence and unit: the id of an ad hoc record to withdraw.
+        var record: Int64?
         var reason: String?
     }
 
@@ -183,12 +185,14 @@ struct PlanServer: Sendable {
         var reached: Int?
         var participants: Int?
         var reason: String?
+        var withdraws: Int64?
         var alreadyRecorded: Bool
 
         init(_ r: CompletionRecord, already: Bool = false) {
             id = r.id; action = r.action.rawValue; occurrence = r.occurrenceID; unit = r.unit; on = r.doneOn?.iso
             recordedBy = r.recordedBy; recordedAt = r.recordedAt.iso; evidence = r.evidenceURL; note = r.note
-            reached = r.reached; participants = r.participants; reason = r.reason; alreadyRecorded = already
+            reached = r.reached; participants = r.participants; reason = r.reason; withdraws = r.withdraws
+            alreadyRecorded = already
         }
     }
 
@@ -224,6 +228,20 @@ struct PlanServer: Sendable {
         let entry = try await entry(context, api: true)
         let token = try bearer(request, plan: entry.plan)
         let body = try decode(UndoBody.self, try await self.body(request, api: true))
+        if let id = body.record {
+            guard body.occurrence == nil else {
+                throw APIError(.badRequest, "Chỉ dùng một trong hai: occurrence hoặc record", field: "record")
+            }
+            let reason = try PlanServer.required(body.reason, "reason")
+            let service = CompletionService(plan: entry.plan, occurrences: entry.builder.occurrences, store: store)
+            let plan = entry.plan
+            do {
+                let r = try service.withdraw(record: id, reason: reason, recordedBy: token.label, now: UTCDateTime(Date())) {
+                    try PlanServer.authorize(token, unit: $0.unit, plan: plan)
+                }
+                return try json(RecordJSON(r), status: .created)
+            } catch let e as CompletionError { throw APIError(e) }
+        }
         let occurrence = try PlanServer.required(body.occurrence, "occurrence")
         let unit = try PlanServer.required(body.unit, "unit")
         let reason = try PlanServer.required(body.reason, "reason")

@@ -93,6 +93,13 @@ public final class AppDatabase: Sendable {
                 t.primaryKey(["plan", "feed", "userAgent"])
             }
         }
+        // An undo of an ad hoc record names the record it withdraws.
+        m.registerMigration("v4-withdraws") { db in
+            try db.alter(table: "record") { t in t.add(column: "withdraws", .integer) }
+            // The check of an ad hoc append reads one unit's records of one day (and its undos).
+            try db.create(index: "record_plan_occurrence_unit_day", on: "record",
+                          columns: ["plan", "occurrenceID", "unit", "doneOn"])
+        }
         return m
     }
 

@@ -20,6 +20,7 @@ struct RecordRow: Codable, FetchableRecord, MutablePersistableRecord {
     var participants: Int?
     var organisations: String
     var reason: String?
+    var withdraws: Int64?
 
     init(_ r: CompletionRecord) {
         id = r.id
@@ -36,6 +37,7 @@ struct RecordRow: Codable, FetchableRecord, MutablePersistableRecord {
         participants = r.participants
         organisations = r.organisations.joined(separator: ",")
         reason = r.reason
+        withdraws = r.withdraws
     }
 
     var domain: CompletionRecord {
@@ -44,7 +46,7 @@ struct RecordRow: Codable, FetchableRecord, MutablePersistableRecord {
             occurrenceID: occurrenceID, unit: unit, doneOn: doneOn.flatMap(CivilDate.init(parsing:)),
             recordedBy: recordedBy, recordedAt: UTCDateTime(secondsSinceEpoch: recordedAt), evidenceURL: evidenceURL,
             note: note, reached: reached, participants: participants,
-            organisations: organisations.split(separator: ",").map(String.init), reason: reason)
+            organisations: organisations.split(separator: ",").map(String.init), reason: reason, withdraws: withdraws)
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -64,15 +66,19 @@ public struct SQLiteCompletionStore: CompletionStore {
         try database.writer.writeWithoutTransaction { db in
             var stored: CompletionRecord?
             try db.inTransaction(.immediate) {
-                let existing: [CompletionRecord]
-                if let occ = record.occurrenceID {
-                    existing = try RecordRow
-                        .filter(Column("plan") == record.plan && Column("occurrenceID") == occ)
-                        .order(Column("id"))
-                        .fetchAll(db).map(\.domain)
+                // The occurrence's records; for an ad hoc record, the unit's ad hoc records of
+                // that day and its ad hoc undos (whose day is NULL). Both use an index.
+                let scope = RecordRow.filter(Column("plan") == record.plan && Column("occurrenceID") == record.occurrenceID)
+                var rows: [RecordRow]
+                if record.occurrenceID == nil {
+                    let unit = scope.filter(Column("unit") == record.unit)
+                    rows = try unit.filter(Column("doneOn") == record.doneOn?.iso).fetchAll(db)
+                    if record.doneOn != nil { rows += try unit.filter(Column("doneOn") == nil).fetchAll(db) }
+                    rows.sort { ($0.id ?? 0) < ($1.id ?? 0) }
                 } else {
-                    existing = []
+                    rows = try scope.order(Column("id")).fetchAll(db)
                 }
+                let existing = rows.map(\.domain)
                 guard try check(existing) else { return .rollback }
                 var row = RecordRow(record)
                 row.id = nil

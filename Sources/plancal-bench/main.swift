@@ -42,12 +42,14 @@ let store = SQLiteCompletionStore(try AppDatabase(path: dbPath))
 let service = try CompletionService(plan: plan, store: store)
 let today = CivilDate(year: 2030, month: 12, day: 31)!
 let units = plan.allUnits.map(\.id)
+let organisations = plan.organisations.map(\.id)
 try measure("record \(count) ad hoc records (one transaction each, FULL sync)") {
     for i in 0..<count {
         let day = plan.start.adding(days: i % 2190)
-        _ = try service.recordAdHoc(i % 3 == 0 ? .news : .meeting, unit: units[i % units.count],
+        let news = i % 3 == 0
+        _ = try service.recordAdHoc(news ? .news : .meeting, unit: units[i % units.count],
                                     details: .init(doneOn: day, evidenceURL: "https://bachdang.example/tin/\(i)", reached: i % 200,
-                                                   organisations: [units[(i + 1) % units.count]]),
+                                                   organisations: news ? [] : [organisations[i % organisations.count]]),
                                     recordedBy: "bench", now: UTCDateTime(secondsSinceEpoch: 1_795_910_400 + i), today: today)
     }
 }

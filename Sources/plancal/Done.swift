@@ -90,13 +90,20 @@ struct Done: ParsableCommand {
 
 struct Undo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Hủy ghi nhận hoàn thành của một đơn vị (được ghi lại, không xóa).")
+        abstract: "Hủy một ghi nhận (việc hủy cũng được ghi lại; không bản ghi nào bị xóa).",
+        discussion: """
+            Hủy ghi nhận hoàn thành một việc: plancal undo <mã việc> --unit <đơn vị> --reason "…"
+            Hủy một hoạt động phát sinh (plancal record) theo số bản ghi trong plancal history: plancal undo --record <số> --reason "…"
+            """)
 
-    @Argument(help: ArgumentHelp("Mã việc.", valueName: "occurrence-id"))
-    var occurrence: String
+    @Argument(help: ArgumentHelp("Mã việc (không dùng cùng --record).", valueName: "occurrence-id"))
+    var occurrence: String?
 
-    @Option(name: .long, help: ArgumentHelp("Đơn vị được hủy ghi nhận.", valueName: "id"))
-    var unit: String
+    @Option(name: .long, help: ArgumentHelp("Đơn vị được hủy ghi nhận (cùng mã việc).", valueName: "id"))
+    var unit: String?
+
+    @Option(name: .long, help: ArgumentHelp("Số bản ghi của hoạt động phát sinh cần hủy (xem plancal history).", valueName: "n"))
+    var record: Int64?
 
     @Option(name: .long, help: ArgumentHelp("Lý do (bắt buộc).", valueName: "text"))
     var reason: String
@@ -110,15 +117,31 @@ struct Undo: ParsableCommand {
     func run() throws {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
-        let r = try store.write { db in
-            try recording {
-                try CompletionService(plan: plan, occurrences: occurrences, store: db)
-                    .undo(occurrence, unit: unit, reason: reason,
-                          recordedBy: by ?? ProcessInfo.processInfo.environment["USER"] ?? "plancal",
-                          now: UTCDateTime(Date()))
+        let recorder = by ?? ProcessInfo.processInfo.environment["USER"] ?? "plancal"
+        switch (occurrence, record) {
+        case let (nil, id?):
+            if unit != nil { throw CLIError("--unit không dùng cùng --record: bản ghi đã cho biết đơn vị") }
+            let r = try store.write { db in
+                try recording {
+                    try CompletionService(plan: plan, occurrences: occurrences, store: db)
+                        .withdraw(record: id, reason: reason, recordedBy: recorder, now: UTCDateTime(Date()))
+                }
             }
+            print("Đã hủy bản ghi số \(id) của \(plan.unit(r.unit)?.name ?? r.unit) (bản ghi hủy số \(r.id!)).")
+        case let (occurrence?, nil):
+            guard let unit else { throw CLIError("Cần --unit: đơn vị được hủy ghi nhận \"\(occurrence)\"") }
+            let r = try store.write { db in
+                try recording {
+                    try CompletionService(plan: plan, occurrences: occurrences, store: db)
+                        .undo(occurrence, unit: unit, reason: reason, recordedBy: recorder, now: UTCDateTime(Date()))
+                }
+            }
+            print("Đã hủy ghi nhận: \(occurrence) — \(plan.unit(unit)!.name) (bản ghi số \(r.id!)).")
+        case (nil, nil):
+            throw CLIError("Cần mã việc (plancal undo <mã việc> --unit …) hoặc --record <số bản ghi>")
+        case (_?, _?):
+            throw CLIError("Chỉ dùng một trong hai: mã việc hoặc --record")
         }
-        print("Đã hủy ghi nhận hoàn thành: \(occurrence) — \(plan.unit(unit)!.name) (bản ghi số \(r.id!)).")
     }
 }
 
@@ -126,9 +149,10 @@ struct Record: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Ghi nhận một hoạt động phát sinh được tính cho Mục tiêu 6.",
         discussion: """
-            news: một tin, bài ngoài tin bắt buộc (tính cho G6.T3 trong quý đăng; bắt buộc có --evidence).
+            news: một tin, bài ngoài tin bắt buộc (tính cho G6.T3 trong quý đăng; cần --evidence, hoặc --note nói nơi và ngày đưa tin nếu tin không có đường dẫn).
             meeting: một buổi tuyên truyền, phổ biến (--reached tính cho G6.T1, --organisations cho G6.T2).
             training: một buổi tập huấn đã tổ chức (--participants).
+            Ghi lại cùng một hoạt động (cùng loại, đơn vị, ngày và đường dẫn) không ghi thêm. Hủy một hoạt động ghi nhầm: plancal undo --record <số> --reason "…".
             """)
 
     enum Kind: String, ExpressibleByArgument, CaseIterable { case news, meeting, training }
@@ -155,13 +179,19 @@ struct Record: ParsableCommand {
         let orgs = organisations.flatMap { $0.split(separator: ",").map(String.init) }
         let details = try evidence.details(organisations: orgs)
         let today = try todayOption.resolve(plan)
-        let r = try store.write { db in
+        let outcome = try store.write { db in
             try recording {
                 try CompletionService(plan: plan, occurrences: occurrences, store: db)
                     .recordAdHoc(action, unit: unit, details: details, recordedBy: evidence.recorder,
                                  now: UTCDateTime(Date()), today: today)
             }
         }
-        print("Đã ghi nhận \(Report.actionLabel(action)) ngày \(r.doneOn!.vietnamese) của \(plan.unit(unit)!.name) (bản ghi số \(r.id!)).")
+        let r = outcome.record
+        let what = "\(Report.actionLabel(action)) ngày \(r.doneOn!.vietnamese) của \(plan.unit(unit)!.name) (bản ghi số \(r.id!))"
+        if case .alreadyRecorded = outcome {
+            print("Đã được ghi nhận trước đó: \(what). Không ghi thêm.")
+        } else {
+            print("Đã ghi nhận \(what).")
+        }
     }
 }

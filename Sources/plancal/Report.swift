@@ -78,8 +78,23 @@ struct History: ParsableCommand {
             records = records.filter { $0.occurrenceID == occurrence }
         }
         if records.isEmpty { print("Chưa có bản ghi nào.") }
+        let occurrences = Dictionary(uniqueKeysWithValues: try Schedule(plan: plan).occurrences().map { ($0.id, $0) })
+        // The record in force per occurrence and unit, to say what a later one replaces.
+        var standing: [String: Int64] = [:]
         for r in records {
-            var line = "#\(r.id ?? 0) \(Vietnamese.dateTime(r.recordedAt, utcOffsetSeconds: plan.utcOffsetSeconds)) \(r.recordedBy): \(Report.actionLabel(r.action))"
+            var what = Report.actionLabel(r.action)
+            if let occ = r.occurrenceID {
+                let key = "\(occ)\u{0}\(r.unit)"
+                if r.action == .done {
+                    if let o = occurrences[occ], !o.doneBy.contains(r.unit) { what = "tham gia" }
+                    if let earlier = standing[key] { what += " (sửa, thay bản ghi #\(earlier))" }
+                    standing[key] = r.id
+                } else if r.action == .undo {
+                    standing[key] = nil
+                }
+            }
+            if let target = r.withdraws { what = "hủy bản ghi #\(target)" }
+            var line = "#\(r.id ?? 0) \(Vietnamese.dateTime(r.recordedAt, utcOffsetSeconds: plan.utcOffsetSeconds)) \(r.recordedBy): \(what)"
             if let occ = r.occurrenceID { line += " \(occ)" }
             line += " — \(plan.unit(r.unit)?.name ?? r.unit)"
             if let d = r.doneOn { line += ", ngày \(d.vietnamese)" }

@@ -11,9 +11,10 @@ import Testing
 
     func markDone(_ id: String, unit: String = "vhxh", doneOn: CivilDate? = day(10, 1, 2026), evidence: String? = nil,
                   reached: Int? = nil, participants: Int? = nil, by: String = "Cán bộ thử", correct: Bool = false,
+                  note: String? = "Phát trên loa truyền thanh của phường",
                   today: CivilDate = CompletionServiceTests.today) throws -> CompletionService.Outcome {
         try h.service.markDone(id, unit: unit,
-                               details: .init(doneOn: doneOn, evidenceURL: evidence, reached: reached,
+                               details: .init(doneOn: doneOn, evidenceURL: evidence, note: note, reached: reached,
                                               participants: participants),
                                recordedBy: by, correct: correct, now: noon(today), today: today)
     }
@@ -112,6 +113,21 @@ import Testing
             _ = try markDone("quarterly-news/2026-Q1", evidence: url)
         }
         #expect(try h.store.records(plan: "bach-dang").isEmpty)
+    }
+
+    /// G6.T3 is judged on evidence: a link, or a note where the item has none.
+    @Test func newsItemNeedsEvidence() throws {
+        for note in [nil, "", "   "] as [String?] {
+            #expect(throws: CompletionError.missingEvidence(occurrence: "quarterly-news/2026-Q1")) {
+                _ = try markDone("quarterly-news/2026-Q1", note: note)
+            }
+        }
+        #expect(try h.store.records(plan: "bach-dang").isEmpty)
+        // Other obligations need none.
+        guard case .recorded = try markDone("action-month/2025", doneOn: day(20, 11, 2025), note: nil) else {
+            Issue.record("action month without evidence refused")
+            return
+        }
     }
 
     @Test func httpEvidenceIsKept() throws {
@@ -225,8 +241,68 @@ import Testing
         }
     }
 
+    /// The same ad hoc event twice is written once; a mistaken one can be withdrawn by its
+    /// record number (an undo naming it), once, and then no longer counts.
+    @Test func adHocDuplicateAndWithdrawal() throws {
+        func news(_ url: String?, note: String? = nil, on d: CivilDate = day(10, 1, 2026)) throws -> CompletionService.Outcome {
+            try h.service.recordAdHoc(.news, unit: "vhxh", details: .init(doneOn: d, evidenceURL: url, note: note),
+                                      recordedBy: "x", now: noon(Self.today), today: Self.today)
+        }
+        guard case let .recorded(first) = try news("https://bachdang.example/tin/a") else {
+            Issue.record("first not recorded")
+            return
+        }
+        #expect(try news("https://bachdang.example/tin/a") == .alreadyRecorded(first))
+        guard case .recorded = try news("https://bachdang.example/tin/b") else { Issue.record("another article refused"); return }
+        guard case .recorded = try news("https://bachdang.example/tin/a", on: day(11, 1, 2026)) else {
+            Issue.record("another day refused")
+            return
+        }
+        // Without a link, two bulletins on one day are two events.
+        guard case .recorded = try news(nil, note: "loa"), case .recorded = try news(nil, note: "loa") else {
+            Issue.record("bulletins without a link refused")
+            return
+        }
+        #expect(try h.ledger.adHoc.count == 5)
+
+        let undo = try h.service.withdraw(record: first.id!, reason: "ghi nhầm", recordedBy: "y", now: noon(Self.today))
+        #expect(undo.action == .undo && undo.withdraws == first.id && undo.unit == "vhxh" && undo.occurrenceID == nil)
+        #expect(try h.ledger.adHoc.count == 4)
+        #expect(try !h.ledger.adHoc.contains { $0.id == first.id })
+        #expect(throws: CompletionError.alreadyWithdrawn(first.id!)) {
+            _ = try h.service.withdraw(record: first.id!, reason: "lần nữa", recordedBy: "y", now: noon(Self.today))
+        }
+        // Withdrawn, the same article can be recorded again.
+        guard case .recorded = try news("https://bachdang.example/tin/a") else { Issue.record("re-record refused"); return }
+        #expect(throws: CompletionError.unknownRecord(999)) {
+            _ = try h.service.withdraw(record: 999, reason: "x", recordedBy: "y", now: noon(Self.today))
+        }
+        #expect(throws: CompletionError.unknownRecord(undo.id!)) {
+            _ = try h.service.withdraw(record: undo.id!, reason: "x", recordedBy: "y", now: noon(Self.today))
+        }
+        guard case let .recorded(done) = try markDone("quarterly-news/2026-Q1") else { Issue.record("done"); return }
+        #expect(throws: CompletionError.notAdHoc(done.id!, occurrence: "quarterly-news/2026-Q1")) {
+            _ = try h.service.withdraw(record: done.id!, reason: "x", recordedBy: "y", now: noon(Self.today))
+        }
+        #expect(throws: CompletionError.missing(field: "reason")) {
+            _ = try h.service.withdraw(record: first.id!, reason: " ", recordedBy: "y", now: noon(Self.today))
+        }
+    }
+
+    @Test func adHocCountsFitTheirKind() {
+        #expect(throws: CompletionError.countNotForKind(field: "organisations", kind: "tin, bài")) {
+            _ = try h.service.recordAdHoc(.news, unit: "vhxh", details: .init(doneOn: day(10, 1, 2026), evidenceURL: "https://a.example/x",
+                                                                             organisations: ["mttq"]),
+                                          recordedBy: "x", now: noon(Self.today), today: Self.today)
+        }
+        #expect(throws: CompletionError.countNotForKind(field: "reached", kind: "buổi tập huấn (dùng số người tham gia)")) {
+            _ = try h.service.recordAdHoc(.training, unit: "vhxh", details: .init(doneOn: day(10, 1, 2026), reached: 30),
+                                          recordedBy: "x", now: noon(Self.today), today: Self.today)
+        }
+    }
+
     @Test func adHocChecks() throws {
-        #expect(throws: CompletionError.missing(field: "evidence")) {
+        #expect(throws: CompletionError.missingEvidence(occurrence: nil)) {
             _ = try h.service.recordAdHoc(.news, unit: "vhxh", details: .init(doneOn: day(10, 1, 2026)),
                                           recordedBy: "x", now: noon(Self.today), today: Self.today)
         }
@@ -242,7 +318,7 @@ import Testing
         let r = try h.service.recordAdHoc(.meeting, unit: "hoi-lhpn",
                                           details: .init(doneOn: day(10, 1, 2026), reached: 120,
                                                          organisations: ["hoi-lhpn"]),
-                                          recordedBy: "x", now: noon(Self.today), today: Self.today)
+                                          recordedBy: "x", now: noon(Self.today), today: Self.today).record
         #expect(r.occurrenceID == nil)
         #expect(r.action == .meeting)
         #expect(try h.ledger.adHoc.count == 1)

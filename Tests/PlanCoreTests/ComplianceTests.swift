@@ -38,7 +38,7 @@ struct Harness {
         try service.recordAdHoc(action, unit: unit,
                                 details: .init(doneOn: date, evidenceURL: evidence, reached: reached,
                                                organisations: organisations),
-                                recordedBy: "Cán bộ thử", now: noon(date), today: date)
+                                recordedBy: "Cán bộ thử", now: noon(date), today: date).record
     }
 
     var ledger: CompletionLedger { get throws { CompletionLedger(records: try store.records(plan: plan.id)) } }

@@ -445,3 +445,48 @@ def test_serve_on_a_busy_port_says_so(run, tmp_path):
     assert proc.returncode == 1, output(proc)
     assert f"Không thể lắng nghe tại 127.0.0.1:{port}" in proc.stderr, proc.stderr
     assert "đang được một chương trình khác dùng" in proc.stderr, proc.stderr
+
+
+# ---------------------------------------------------------------------------
+# Ad hoc records: written once, withdrawn by record number
+# ---------------------------------------------------------------------------
+
+def test_ad_hoc_news_twice_then_withdrawn(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    args = ("record", "news", "--unit", "vhxh", "--on", "05/10/2026", "--evidence", "https://bachdang.example/tin/adhoc",
+            "--today", TODAY, "--db", db)
+    first = run(*args)
+    assert "Đã ghi nhận tin, bài ngày 05/10/2026" in first.stdout and "(bản ghi số 1)" in first.stdout, first.stdout
+    again = run(*args)
+    assert "Đã được ghi nhận trước đó" in again.stdout and "(bản ghi số 1)" in again.stdout, again.stdout
+    assert history_count(run, db) == 1
+    q4 = lambda: next(q for q in compliance_json(run, db)["quarters"] if q["key"] == "2026-Q4")
+    assert q4()["state"] == "met" and len(q4()["items"]) == 1
+
+    gone = run("undo", "--record", "1", "--reason", "ghi nhầm", "--db", db)
+    assert "Đã hủy bản ghi số 1" in gone.stdout, gone.stdout
+    assert q4()["state"] == "open" and q4()["items"] == []
+    assert "hủy bản ghi #1" in history_text(run, db)
+    twice = run("undo", "--record", "1", "--reason", "lần nữa", "--db", db, check=False)
+    assert twice.returncode == 1 and "đã được hủy trước đó" in twice.stderr, output(twice)
+    neither = run("undo", "--reason", "x", "--db", db, check=False)
+    assert neither.returncode == 1 and "--record" in neither.stderr, output(neither)
+
+
+def test_undo_record_of_an_occurrence_points_to_the_occurrence_form(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    run(*DONE_ARGS, "--db", db)
+    proc = run("undo", "--record", "1", "--reason", "x", "--db", db, check=False)
+    assert proc.returncode == 1 and f"plancal undo {OCC} --unit" in proc.stderr, output(proc)
+    assert history_count(run, db) == 1
+
+
+def test_history_says_participation_and_correction(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    run("done", "action-month/2026", "--unit", "mttq", "--on", "20/11/2026", "--today", TODAY, "--db", db)
+    run(*DONE_ARGS, "--db", db)
+    run(*DONE_ARGS[:4], "--on", "21/11/2026", "--evidence", EVIDENCE, "--today", TODAY, "--correct", "--db", db)
+    lines = history_text(run, db).splitlines()
+    assert ": tham gia action-month/2026" in lines[0], lines
+    assert ": hoàn thành quarterly-news/2026-Q4" in lines[1], lines
+    assert ": hoàn thành (sửa, thay bản ghi #2) quarterly-news/2026-Q4" in lines[2], lines
