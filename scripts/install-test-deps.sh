@@ -4,7 +4,8 @@
 # - Debian packages: libical-dev pkg-config tzdata chromium chromium-driver wrk python3-venv
 # - A Python virtualenv at .venv-test/ (repo root, git-ignored) with the real
 #   iCalendar clients and test tools: pytest, icalendar, recurring-ical-events,
-#   PyYAML, vdirsyncer, khal, todoman, selenium, requests.
+#   PyYAML, vdirsyncer, khal, todoman, selenium, requests, at the exact versions
+#   of scripts/test-requirements.txt (their dependencies too).
 #
 # The venv is built with Debian's /usr/bin/python3 (3.11 on bookworm, with the
 # python3-venv package installed above), not a pyenv/other python3 on PATH:
@@ -57,8 +58,10 @@ if [ ! -x "${VENV}/bin/python" ] || ! "${VENV}/bin/python" -c 'import sys' >/dev
 fi
 
 echo "== pip packages: ${PIP_PACKAGES[*]}"
-"${VENV}/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-"${VENV}/bin/python" -m pip install --quiet --disable-pip-version-check "${PIP_PACKAGES[@]}"
+"${VENV}/bin/python" -m pip install --quiet --disable-pip-version-check "pip==26.3"
+# Pinned (scripts/test-requirements.txt): a new upstream release cannot change what CI runs.
+"${VENV}/bin/python" -m pip install --quiet --disable-pip-version-check \
+  -r "${REPO_ROOT}/scripts/test-requirements.txt" "${PIP_PACKAGES[@]}"
 "${VENV}/bin/python" -m pip check
 
 # Selenium must never try to download a driver or browser: tests use
