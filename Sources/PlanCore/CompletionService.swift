@@ -22,6 +22,7 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
     case notAdHoc(Int64, occurrence: String)
     case alreadyWithdrawn(Int64)
     case countNotForKind(field: String, kind: String)
+    case controlCharacters(field: String)
     case missingEvidence(occurrence: String?)
 
     /// The input field at fault, for API errors.
@@ -40,6 +41,7 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
         case .beforeOpening: return "on"
         case .unknownRecord, .notAdHoc, .alreadyWithdrawn: return "record"
         case let .countNotForKind(field, _): return field
+        case let .controlCharacters(field): return field
         case .missingEvidence: return "evidence"
         }
     }
@@ -88,6 +90,8 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
             return "Bản ghi số \(id) là ghi nhận của công việc \"\(occurrence)\": hãy hủy bằng mã việc và đơn vị (plancal undo \(occurrence) --unit …)"
         case let .alreadyWithdrawn(id):
             return "Bản ghi số \(id) đã được hủy trước đó"
+        case let .controlCharacters(field):
+            return "\(CompletionError.label(field)) có ký tự điều khiển (không in được); hãy gõ lại bằng chữ thường"
         case let .countNotForKind(field, kind):
             return "\(CompletionError.label(field)) không dùng cho \(kind)"
         case let .missingEvidence(occurrence):
@@ -167,6 +171,8 @@ public struct CompletionService: Sendable {
     /// The occurrence with an id, or an error suggesting the nearest ids.
     public func occurrence(_ id: String) throws -> Occurrence {
         if let o = occurrences.first(where: { $0.id == id }) { return o }
+        // No id is this long: suggesting (an edit distance per id) would only burn time.
+        guard id.count <= 200 else { throw CompletionError.unknownOccurrence(String(id.prefix(120)) + "…", suggestions: []) }
         throw CompletionError.unknownOccurrence(id, suggestions: Suggest.nearest(id, in: occurrences.map(\.id)))
     }
 
@@ -198,6 +204,7 @@ public struct CompletionService: Sendable {
         if let note = d.note, note.count > CompletionService.maxText {
             throw CompletionError.tooLong(field: "note", max: CompletionService.maxText)
         }
+        if let note = d.note, !Validation.isPrintable(note) { throw CompletionError.controlCharacters(field: "note") }
         // G6.T2 counts organisations; a collective that lists members stands for them.
         for org in d.organisations {
             guard let unit = plan.unit(org), unit.isOrganisation else { throw CompletionError.unknownOrganisation(org) }
@@ -251,6 +258,7 @@ public struct CompletionService: Sendable {
         guard why.count <= CompletionService.maxText else {
             throw CompletionError.tooLong(field: "reason", max: CompletionService.maxText)
         }
+        guard Validation.isPrintable(why) else { throw CompletionError.controlCharacters(field: "reason") }
         let by = try checkRecorder(recordedBy)
         let record = CompletionRecord(plan: plan.id, action: .undo, occurrenceID: o.id, unit: unit, doneOn: nil,
                                       recordedBy: by, recordedAt: now, reason: why)
@@ -308,6 +316,7 @@ public struct CompletionService: Sendable {
         guard why.count <= CompletionService.maxText else {
             throw CompletionError.tooLong(field: "reason", max: CompletionService.maxText)
         }
+        guard Validation.isPrintable(why) else { throw CompletionError.controlCharacters(field: "reason") }
         let by = try checkRecorder(recordedBy)
         // The target is looked up among all records first, to say what it is if not ad hoc.
         guard let target = try store.records(plan: plan.id).first(where: { $0.id == id }) else {
@@ -331,6 +340,9 @@ public struct CompletionService: Sendable {
         let by = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !by.isEmpty else { throw CompletionError.missing(field: "by") }
         guard by.count <= 200 else { throw CompletionError.tooLong(field: "by", max: 200) }
+        guard Validation.isPrintable(by), !by.contains(where: \.isNewline) else {
+            throw CompletionError.controlCharacters(field: "by")
+        }
         return by
     }
 }

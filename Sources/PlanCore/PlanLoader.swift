@@ -299,6 +299,10 @@ struct PlanBuilder {
         guard PlanBuilder.matches(PlanBuilder.idPattern, id), id != "all" else {
             throw m.error("id", "\"\(id)\" không phải là mã đơn vị hợp lệ (chữ thường không dấu, chữ số và '-'; không được là \"all\")")
         }
+        // Feeds are <unit>.ics and <unit>-tasks.ics: "x-tasks" would collide with x's task feed.
+        guard !id.hasSuffix("-tasks") else {
+            throw m.error("id", "mã đơn vị \"\(id)\" không được kết thúc bằng \"-tasks\" (trùng tên với lịch công việc của đơn vị \"\(id.dropLast(6))\")")
+        }
         let name = try m.string("name")
         let roleText = try m.optionalString("role") ?? "member"
         guard let role = PlanUnit.Role(rawValue: roleText), parent == nil || role == .member else {

@@ -11,6 +11,14 @@ public enum Validation {
         return true
     }
 
+    /// True when text has no control characters other than tab and line breaks: they are not
+    /// allowed in iCalendar TEXT (RFC 5545 §3.3.11) and would reach terminals raw.
+    public static func isPrintable(_ text: String) -> Bool {
+        !text.unicodeScalars.contains { s in
+            (s.value < 0x20 && s != "\n" && s != "\t" && s != "\r") || (0x7f...0x9f).contains(s.value)
+        }
+    }
+
     /// Parses `yyyy-mm-dd` (midnight UTC) or `yyyy-mm-ddThh:mm:ssZ`.
     public static func parseTimestamp(_ text: String) -> UTCDateTime? {
         if let d = CivilDate(parsing: text), text.contains("-") { return UTCDateTime(startOf: d) }

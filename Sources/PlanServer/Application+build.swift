@@ -34,14 +34,30 @@ public func buildRouter(_ arguments: ServerArguments, database: AppDatabase,
     return router
 }
 
+/// Runs blocking database work (a write may wait up to the busy timeout for another process's
+/// lock) on a dispatch queue, so it never holds one of Swift's few cooperative threads.
+func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global(qos: .userInitiated).async { continuation.resume(with: Result { try body() }) }
+    }
+}
+
 /// Keeps the feed fetch log without writing the database on every fetch: each
-/// (feed, client) pair is written at most once a minute, off the response path, and the
-/// memory it holds is bounded whatever User-Agents clients send.
+/// (feed, client) pair is written at most once a minute, and the memory it holds is bounded
+/// whatever User-Agents clients send. Noting a fetch only touches memory; the writes run in
+/// order on a serial queue of their own, off the response path and off Swift's cooperative
+/// threads (a write may wait for another process's lock), and `flush` waits for them.
 actor FetchRecorder {
     let log: FeedFetchLog
+    private let writes = DispatchQueue(label: "plancal.fetch-log")
     private var pending: [String: (plan: String, feed: String, ua: String, at: UTCDateTime, count: Int)] = [:]
     private var lastWrite: [String: Int] = [:]
+    /// Plans written to since their last prune, and how many writes that was.
+    private var unpruned: Set<String> = []
+    private var writesSincePrune = 0
     static let maxKeys = 10_000
+    /// Writes between prunes: the table never holds more than `keep` + this many rows per plan.
+    static let pruneEvery = 100
 
     init(log: FeedFetchLog) { self.log = log }
 
@@ -53,22 +69,44 @@ actor FetchRecorder {
         p.count += 1
         pending[key] = p
         if now.secondsSinceEpoch - (lastWrite[key] ?? Int.min / 2) >= 60 {
-            try? log.record(plan: plan, feed: feed, userAgent: ua, at: now, count: p.count)
             pending[key] = nil
             lastWrite[key] = now.secondsSinceEpoch
+            unpruned.insert(plan)
+            writesSincePrune += 1
+            let prune = writesSincePrune >= FetchRecorder.pruneEvery ? takeUnpruned() : []
+            let log = self.log, count = p.count
+            writes.async {
+                try? log.record(plan: plan, feed: feed, userAgent: ua, at: now, count: count)
+                for plan in prune { try? log.prune(plan: plan) }
+            }
         }
-        if pending.count + lastWrite.count > FetchRecorder.maxKeys { flush() }
+        if pending.count + lastWrite.count > FetchRecorder.maxKeys { writePending() }
     }
 
-    /// Writes what is pending (before the dashboard reads the log) and bounds the table.
-    func flush() {
-        var plans: Set<String> = []
-        for (_, p) in pending {
-            try? log.record(plan: p.plan, feed: p.feed, userAgent: p.ua, at: p.at, count: p.count)
-            plans.insert(p.plan)
-        }
+    private func takeUnpruned() -> Set<String> {
+        defer { unpruned = []; writesSincePrune = 0 }
+        return unpruned
+    }
+
+    /// Queues what is pending, then prunes the plans written to.
+    private func writePending() {
+        let rows = Array(pending.values)
+        for p in rows { unpruned.insert(p.plan) }
         pending = [:]
         lastWrite = [:]
-        for plan in plans { try? log.prune(plan: plan) }
+        let prune = takeUnpruned()
+        let log = self.log
+        writes.async {
+            for p in rows { try? log.record(plan: p.plan, feed: p.feed, userAgent: p.ua, at: p.at, count: p.count) }
+            for plan in prune { try? log.prune(plan: plan) }
+        }
+    }
+
+    /// Writes what is pending and waits until every queued write is done (before the
+    /// dashboard reads the log).
+    func flush() async {
+        writePending()
+        let writes = self.writes
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in writes.async { done.resume() } }
     }
 }

@@ -24,6 +24,9 @@ actor PlanRegistry {
     }
 
     private var entries: [String: Entry] = [:]
+    /// The last feed served under each "plan/file", kept across rebuilds so Last-Modified only
+    /// moves forward: a feed that lost an item must not look older than the one a client has.
+    private var served: [String: CachedFeed] = [:]
     private let store: any CompletionStore
     private let logger: Logger
 
@@ -32,11 +35,12 @@ actor PlanRegistry {
         self.logger = logger
         var entries: [String: Entry] = [:]
         for path in paths {
+            let modified = PlanRegistry.modified(path)
             let plan = try PlanLoader.load(path: path)
             guard entries[plan.id] == nil else {
                 throw PlanError(file: path, field: "plan.id", "một kế hoạch khác đang phục vụ đã có mã \"\(plan.id)\"")
             }
-            entries[plan.id] = try PlanRegistry.entry(path: path, plan: plan, store: store)
+            entries[plan.id] = try PlanRegistry.entry(path: path, plan: plan, modified: modified, store: store)
         }
         self.entries = entries
     }
@@ -45,10 +49,12 @@ actor PlanRegistry {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? .distantPast
     }
 
-    private static func entry(path: String, plan: Plan, store: any CompletionStore) throws -> Entry {
+    /// `modified` is the file's time taken before it was read: an edit landing while it loads
+    /// is then seen as a change at the next request.
+    private static func entry(path: String, plan: Plan, modified: Date, store: any CompletionStore) throws -> Entry {
         let version = try store.version(plan: plan.id)
         let builder = try FeedBuilder(plan: plan, records: try store.records(plan: plan.id))
-        return Entry(path: path, plan: plan, modified: modified(path), version: version, builder: builder, feeds: [:])
+        return Entry(path: path, plan: plan, modified: modified, version: version, builder: builder, feeds: [:])
     }
 
     /// Ids of the plans served, sorted.
@@ -63,7 +69,7 @@ actor PlanRegistry {
             do {
                 let plan = try PlanLoader.load(path: entry.path)
                 if plan.id == id {
-                    entry = try PlanRegistry.entry(path: entry.path, plan: plan, store: store)
+                    entry = try PlanRegistry.entry(path: entry.path, plan: plan, modified: modified, store: store)
                 } else {
                     logger.error("plan file changed its id; keeping the last good plan", metadata: ["path": "\(entry.path)"])
                     entry.modified = modified
@@ -100,8 +106,17 @@ actor PlanRegistry {
         let bytes = Array(feed.text.utf8)
         let items = unit.map { u in entry.builder.occurrences.filter { Schedule(plan: entry.plan).involves($0, u) } }
             ?? entry.builder.occurrences
-        let last = items.map { entry.builder.lastModified($0) }.max() ?? entry.plan.revised
-        let cached = CachedFeed(bytes: bytes, etag: "\"\(PlanRegistry.digest(bytes))\"", lastModified: last)
+        var last = max(items.map { entry.builder.lastModified($0) }.max() ?? entry.plan.revised, entry.plan.revised)
+        let etag = "\"\(PlanRegistry.digest(bytes))\""
+        if let before = served["\(id)/\(file)"] {
+            if before.etag == etag {
+                last = before.lastModified
+            } else if last <= before.lastModified {
+                last = UTCDateTime(secondsSinceEpoch: before.lastModified.secondsSinceEpoch + 1)
+            }
+        }
+        let cached = CachedFeed(bytes: bytes, etag: etag, lastModified: last)
+        served["\(id)/\(file)"] = cached
         entry.feeds[file] = cached
         entries[id] = entry
         return cached

@@ -21,11 +21,16 @@ extension PlanServer {
 
     /// Forms are posted from our own pages: a request whose Origin names another host is refused
     /// (this also stops signing a victim in with someone else's token).
+    /// The host and port must match the request's (IPv6 literals included); behind a proxy,
+    /// the public base URL's scheme, host and port.
     func sameOrigin(_ request: Request) -> Bool {
-        guard let origin = request.headers[.origin] else { return true }
-        guard let host = URLComponents(string: origin)?.host, let authority = request.head.authority else { return false }
-        let requestHost = authority.split(separator: ":").first.map(String.init) ?? authority
-        return host == requestHost || (arguments.baseURL.flatMap { URLComponents(string: $0)?.host } == host)
+        guard let origin = request.headers[.origin]?.lowercased() else { return true }
+        guard let split = origin.range(of: "://") else { return false }  // "null" and the like
+        let originAuthority = origin[split.upperBound...]
+        if let authority = request.head.authority?.lowercased(), originAuthority == authority { return true }
+        guard let base = arguments.baseURL?.lowercased(), let baseSplit = base.range(of: "://") else { return false }
+        let baseOrigin = base[..<baseSplit.upperBound] + (base[baseSplit.upperBound...].split(separator: "/").first ?? "")
+        return origin == baseOrigin
     }
 
     func crossOrigin(_ plan: Plan) -> Response {
@@ -171,11 +176,15 @@ extension PlanServer {
         return views.render("dashboard", c)
     }
 
-    /// Coordinates for the G6.T1 chart: x is time over the plan, y the share (0 at the bottom, 80% high up).
+    /// Coordinates for the G6.T1 chart: x is time over the plan (every day of it, so a one-day
+    /// plan draws too), y the share from 0 at the bottom to 100% at the top; a share above 100%
+    /// (reach counts contacts, which can exceed the population) sits on the top edge.
     func svg(plan: Plan, today: CivilDate, share: Double?) -> [String: Any] {
-        let total = Double(plan.start.days(until: plan.end))
-        func x(_ d: CivilDate) -> Int { 40 + Int((Double(plan.start.days(until: d)) / total * 290).rounded()) }
-        func y(_ s: Double) -> Int { 150 - Int((min(max(s, 0), 1) * 140 / 0.9).rounded()) }
+        let total = Double(plan.start.days(until: plan.end) + 1)
+        func x(_ d: CivilDate) -> Int {
+            40 + Int((min(max(Double(plan.start.days(until: d)) / total, 0), 1) * 290).rounded())
+        }
+        func y(_ s: Double) -> Int { 150 - Int((min(max(s, 0), 1) * 140).rounded()) }
         let clamped = min(max(today, plan.start), plan.end)
         var m: [String: Any] = [
             "goalY": y(ComplianceReport.reachGoal), "goalYText": y(ComplianceReport.reachGoal) + 4, "todayX": x(clamped),
@@ -347,7 +356,7 @@ extension PlanServer {
             let details = CompletionService.Details(
                 doneOn: try PlanServer.date(form.on, field: "on"), evidenceURL: evidence?.isEmpty == false ? evidence : nil,
                 note: note?.isEmpty == false ? note : nil, reached: reached, participants: participants)
-            let outcome = try markDone(entry, token: s.session.token, occurrence: form.occurrence, unit: form.unit,
+            let outcome = try await markDone(entry, token: s.session.token, occurrence: form.occurrence, unit: form.unit,
                                        details: details, correct: false)
             var target = form.return ?? back
             // Only ever redirect within this plan's pages.

@@ -82,10 +82,10 @@ struct PlanServer: Sendable {
             throw APIError(.notFound, "Không có lịch \"\(file.prefix(80))\" trong kế hoạch \"\(planID.prefix(80))\"", field: "file")
         }
         let now = UTCDateTime(Date())
-        // Off the response path: a locked database must not hold up a calendar app.
-        let fetches = self.fetches
+        // Noted in memory before answering (so the dashboard's next view has it); the database
+        // write happens later, off the response path: a locked database never holds up a client.
         let agent = String((request.headers[.userAgent] ?? "(không rõ)").prefix(200))
-        Task { await fetches.note(plan: planID, feed: file, userAgent: agent, at: now) }
+        await fetches.note(plan: planID, feed: file, userAgent: agent, at: now)
         var headers = HTTPFields()
         headers[.contentType] = "text/calendar; charset=utf-8"
         headers[.eTag] = cached.etag
@@ -199,14 +199,17 @@ struct PlanServer: Sendable {
     /// Records a completion for a signed-in unit (API or form): the fields present, the token
     /// allowed to write for the unit, then the domain's checks.
     func markDone(_ entry: PlanRegistry.Entry, token: UnitToken, occurrence: String?, unit: String?,
-                  details: CompletionService.Details, correct: Bool) throws -> CompletionService.Outcome {
+                  details: CompletionService.Details, correct: Bool) async throws -> CompletionService.Outcome {
         let occurrence = try PlanServer.required(occurrence, "occurrence")
         let unit = try PlanServer.required(unit, "unit")
         try PlanServer.authorize(token, unit: unit, plan: entry.plan)
         let service = CompletionService(plan: entry.plan, occurrences: entry.builder.occurrences, store: store)
+        let today = today(entry.plan)
         do {
-            return try service.markDone(occurrence, unit: unit, details: details, recordedBy: token.label,
-                                        correct: correct, now: UTCDateTime(Date()), today: today(entry.plan))
+            return try await offload {
+                try service.markDone(occurrence, unit: unit, details: details, recordedBy: token.label,
+                                     correct: correct, now: UTCDateTime(Date()), today: today)
+            }
         } catch let e as CompletionError { throw APIError(e) }
     }
 
@@ -217,7 +220,7 @@ struct PlanServer: Sendable {
         let details = CompletionService.Details(
             doneOn: try PlanServer.date(body.on, field: "on"), evidenceURL: body.evidence, note: body.note,
             reached: body.reached, participants: body.participants)
-        switch try markDone(entry, token: token, occurrence: body.occurrence, unit: body.unit, details: details,
+        switch try await markDone(entry, token: token, occurrence: body.occurrence, unit: body.unit, details: details,
                             correct: body.correct ?? false) {
         case let .recorded(r): return try json(RecordJSON(r), status: .created)
         case let .alreadyRecorded(r): return try json(RecordJSON(r, already: true))
@@ -236,8 +239,10 @@ struct PlanServer: Sendable {
             let service = CompletionService(plan: entry.plan, occurrences: entry.builder.occurrences, store: store)
             let plan = entry.plan
             do {
-                let r = try service.withdraw(record: id, reason: reason, recordedBy: token.label, now: UTCDateTime(Date())) {
-                    try PlanServer.authorize(token, unit: $0.unit, plan: plan)
+                let r = try await offload {
+                    try service.withdraw(record: id, reason: reason, recordedBy: token.label, now: UTCDateTime(Date())) {
+                        try PlanServer.authorize(token, unit: $0.unit, plan: plan)
+                    }
                 }
                 return try json(RecordJSON(r), status: .created)
             } catch let e as CompletionError { throw APIError(e) }
@@ -248,7 +253,9 @@ struct PlanServer: Sendable {
         try PlanServer.authorize(token, unit: unit, plan: entry.plan)
         let service = CompletionService(plan: entry.plan, occurrences: entry.builder.occurrences, store: store)
         do {
-            let r = try service.undo(occurrence, unit: unit, reason: reason, recordedBy: token.label, now: UTCDateTime(Date()))
+            let r = try await offload {
+                try service.undo(occurrence, unit: unit, reason: reason, recordedBy: token.label, now: UTCDateTime(Date()))
+            }
             return try json(RecordJSON(r), status: .created)
         } catch let e as CompletionError { throw APIError(e) }
     }

@@ -100,6 +100,10 @@ public final class AppDatabase: Sendable {
             try db.create(index: "record_plan_occurrence_unit_day", on: "record",
                           columns: ["plan", "occurrenceID", "unit", "doneOn"])
         }
+        // The dashboard's latest fetches and the prune both order a plan's rows by time.
+        m.registerMigration("v5-fetch-time-index") { db in
+            try db.create(index: "feedFetch_plan_lastAt", on: "feedFetch", columns: ["plan", "lastAt"])
+        }
         return m
     }
 

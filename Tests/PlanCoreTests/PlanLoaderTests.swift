@@ -222,6 +222,19 @@ import Testing
         }
     }
 
+    /// `x-tasks` would be written to the same file as unit x's task feed.
+    @Test func unitIDEndingInTasksIsRefused() throws {
+        let text = try String(contentsOfFile: TestSupport.fixture("minimal.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "  - id: cong-an\n", with: "  - id: vhxh-tasks\n")
+        do {
+            _ = try PlanLoader.parse(data: Data(text.utf8), file: "x.yaml")
+            Issue.record("accepted")
+        } catch let error as PlanError {
+            #expect(error.issues.first?.field == "units[1].id", "\(error)")
+            #expect(error.description.contains("-tasks"), "\(error)")
+        }
+    }
+
     @Test func unknownUnitAsOwner() {
         Self.expectSingleIssue(Self.broken("unknown-owner.yaml"), line: 28, field: "obligations[0].owner",
                                phrase: "không có đơn vị \"vhx\"")

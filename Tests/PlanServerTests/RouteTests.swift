@@ -320,3 +320,64 @@ struct RouteTests {
         #expect(try SQLiteCompletionStore(f.database).records(plan: "bach-dang").count == 1)
     }
 }
+
+@Suite("Fetch log bounds")
+struct FetchLogBoundTests {
+    /// Any client can send any User-Agent: the table stays within `keep` rows per plan plus
+    /// the writes between two prunes, even when no dashboard is ever opened.
+    @Test func fetchLogIsPrunedWithoutADashboardView() async throws {
+        let log = FeedFetchLog(try AppDatabase())
+        let recorder = FetchRecorder(log: log)
+        let clients = FeedFetchLog.keep + 3 * FetchRecorder.pruneEvery + 7
+        for i in 0..<clients {
+            await recorder.note(plan: "bach-dang", feed: "vhxh.ics", userAgent: "client-\(i)",
+                                at: UTCDateTime(secondsSinceEpoch: 1_800_000_000 + i))
+        }
+        await recorder.flush()
+        let rows = try log.entries(plan: "bach-dang", limit: 1_000_000).count
+        #expect(rows <= FeedFetchLog.keep + FetchRecorder.pruneEvery, "\(rows) rows")
+        #expect(rows >= FeedFetchLog.keep)
+        // The newest clients are the ones kept.
+        let newest = try log.entries(plan: "bach-dang", limit: 1)
+        #expect(newest.first?.userAgent == "client-\(clients - 1)")
+    }
+}
+
+@Suite("Validators over plan edits")
+struct ValidatorTests {
+    /// Removing an item changes the bytes without any newer item: Last-Modified must still move
+    /// forward, or a client asking If-Modified-Since would keep the deleted event.
+    @Test func lastModifiedOnlyMovesForward() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plancal-lm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("plan.yaml").path
+        let text = try String(contentsOfFile: planPath, encoding: .utf8)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let app = try await buildApplication(ServerArguments(host: "127.0.0.1", port: 0, planPaths: [path], today: today),
+                                             database: try AppDatabase(), logger: logger)
+        try await app.test(.router) { client in
+            var first: (etag: String?, modified: String?)
+            try await client.execute(uri: "/calendars/bach-dang/all.ics", method: .get) { r in
+                first = (r.headers[.eTag], r.headers[.lastModified])
+                #expect(String(buffer: r.body).contains("session/tap-huan-2027"))
+            }
+            // The plan without its sessions (the file's time moved on so the server reloads it).
+            let cut = String(text[..<text.range(of: "\nsessions:")!.lowerBound]) + "\n"
+            try cut.write(toFile: path, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(60)], ofItemAtPath: path)
+            try await client.execute(uri: "/calendars/bach-dang/all.ics", method: .get) { r in
+                #expect(!String(buffer: r.body).contains("session/tap-huan-2027"))
+                #expect(r.headers[.eTag] != first.etag)
+                let before = first.modified.flatMap(HTTPDate.parse), after = r.headers[.lastModified].flatMap(HTTPDate.parse)
+                #expect(before != nil && after != nil && after! > before!, "\(String(describing: first.modified)) → \(String(describing: r.headers[.lastModified]))")
+            }
+            try await client.execute(uri: "/calendars/bach-dang/all.ics", method: .get,
+                                     headers: [.ifModifiedSince: first.modified ?? ""]) { r in
+                #expect(r.status == .ok)
+            }
+        }
+    }
+}

@@ -92,7 +92,7 @@ struct SQLiteCompletionStoreTests {
         let again = SQLiteCompletionStore(try AppDatabase(path: path))
         #expect(try again.records(plan: "bach-dang").count == 50)
         let applied = try again.database.writer.read { try AppDatabase.migrator.appliedMigrations($0) }
-        #expect(applied == ["v1-records", "v2-tokens", "v3-feed-fetches", "v4-withdraws"])
+        #expect(applied == ["v1-records", "v2-tokens", "v3-feed-fetches", "v4-withdraws", "v5-fetch-time-index"])
     }
 
     @Test("a path that cannot be a database is a clear error")

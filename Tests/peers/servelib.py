@@ -227,7 +227,7 @@ def running_server(tmp_path: Path, today: str | None = "2026-11-29", *,
         if proc.poll() is None and _health_ok(HOST, port):
             break
         text = log.read_text(encoding="utf-8", errors="replace")
-        if proc.poll() is not None and "in use" in text.lower():
+        if proc.poll() is not None and ("in use" in text.lower() or "đang được một chương trình khác dùng" in text):
             continue  # port race: try another
         _kill(proc)
         pytest.fail(f"plancal serve did not answer GET /health within {STARTUP_TIMEOUT:.0f}s "

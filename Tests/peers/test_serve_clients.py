@@ -316,6 +316,25 @@ def test_server_survives_abuse(server):
 # Fetch log on the dashboard
 # --------------------------------------------------------------------------
 
+@pytest.mark.parametrize("origin, allowed", [
+    ("SAME", True),
+    ("http://127.0.0.1:1", False),          # same host, another port: another site
+    ("https://SAMEHOSTPORT", True),         # scheme aside (a TLS proxy in front): same authority
+    ("http://evil.example", False),
+    ("null", False),
+])
+def test_login_form_origin_check(server, origin, allowed):
+    authority = f"{server.host}:{server.port}"
+    origin = origin.replace("SAMEHOSTPORT", authority).replace("SAME", f"http://{authority}")
+    body = f"token={server.tokens['cong-an']}".encode()
+    reply = request(server, "POST", f"/plans/{PLAN}/login", body,
+                    {"Content-Type": "application/x-www-form-urlencoded", "Origin": origin})
+    if allowed:
+        assert reply.status == 303 and "plancal_session" in reply.headers.get("Set-Cookie", ""), reply
+    else:
+        assert reply.status == 403 and reply.headers.get("Set-Cookie") is None, reply
+
+
 def test_dashboard_fetch_log_names_the_client(server):
     dash = request(server, "GET", f"/plans/{PLAN}")
     assert dash.status == 200
