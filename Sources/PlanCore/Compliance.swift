@@ -171,11 +171,12 @@ public struct ComplianceReport: Sendable, Encodable {
     public var units: [UnitLine]
 
     /// Builds the report. Without `year`, quarters run from the plan's start to today's
-    /// quarter and the yearly parts are for today's year; with it, both are for that year.
+    /// quarter and the yearly parts are for today's year (the plan's first or last year when
+    /// today is before or after the plan); with it, both are for that year.
     public init(plan: Plan, occurrences: [Occurrence], ledger: CompletionLedger, today: CivilDate, year: Int? = nil) {
         self.plan = plan.id
         self.today = today.iso
-        let y = year ?? today.year
+        let y = year ?? min(max(today.year, plan.start.year), plan.end.year)
         self.year = y
         quarters = ComplianceReport.quarters(plan, occurrences, ledger, today: today, year: year)
         dissemination = ComplianceReport.dissemination(plan, occurrences, ledger, year: y)

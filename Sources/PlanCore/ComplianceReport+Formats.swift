@@ -84,9 +84,11 @@ extension ComplianceReport {
         var rows: [[String]] = [["chi_tieu", "ky", "doi_tuong", "trang_thai", "ma_trang_thai", "gia_tri", "ngay", "minh_chung"]]
         for q in quarters {
             if q.items.isEmpty { rows.append(["G6.T3", q.label, "", q.state.label, q.state.rawValue, "0", "", ""]) }
+            // An item counts (1) only where it meets the quarter: a late quarter lists the item
+            // that came after it with 0, since it counts for the quarter it was published in.
             for item in q.items {
                 rows.append(["G6.T3", q.label, plan.unit(item.unit)?.name ?? item.unit, q.state.label, q.state.rawValue,
-                             "1", day(item.date), item.url ?? ""])
+                             q.state == .met ? "1" : "0", day(item.date), item.url ?? ""])
             }
         }
         for o in dissemination.organisations {
@@ -99,8 +101,10 @@ extension ComplianceReport {
         rows.append(["G6.T1", "đến \(day(today))", "Số lượt người dân được tiếp cận (cộng dồn)", track.0, track.1,
                      String(reach.reached), day(today), ""])
         for u in units {
+            // The rate as a Vietnamese percentage ("14,3%"): a spreadsheet set to Vietnamese reads
+            // it as a number, where "0.143" would be taken for 143.
             rows.append(["annual-report", "năm \(year)", u.name, u.annualReport?.label ?? "", u.annualReport?.rawValue ?? "",
-                         u.onTimeRate.map { String(format: "%.3f", $0) } ?? "", "", ""])
+                         u.onTimeRate.map { Vietnamese.percent($0) } ?? "", "", ""])
         }
         return "\u{FEFF}" + rows.map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }

@@ -82,10 +82,14 @@ extension PlanServer {
     func index(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let ids = await registry.planIDs
         if ids.count == 1 { return Response(status: .seeOther, headers: [.location: "/plans/\(ids[0])"]) }
+        var plans: [[String: Any]] = []
+        for id in ids {
+            guard let plan = try await registry.current(id)?.plan else { continue }
+            plans.append(["name": "\(plan.issuer) — \(plan.title)", "link": "/plans/\(id)"])
+        }
         let c: [String: Any] = [
-            "title": "Các kế hoạch", "heading": "plancal", "issuer": "", "planID": "", "today": "",
-            "heading2": "Các kế hoạch", "message": "Chọn một kế hoạch:",
-            "plans": ids.map { ["id": $0, "link": "/plans/\($0)"] }, "back": "/",
+            "title": "Các kế hoạch", "heading": "plancal",
+            "heading2": "Các kế hoạch", "message": "Chọn một kế hoạch:", "plans": plans, "back": "/",
         ]
         return views.render("message", c)
     }
@@ -249,6 +253,13 @@ extension PlanServer {
         var c = base(plan, s?.session, title: title(o, plan))
         c["summary"] = entry.builder.summary(o)
         c["description"] = entry.builder.description(o, withLink: false)
+        // The evidence again, as links to open (the description above is plain text).
+        let evidence = entry.builder.ledger.completions(of: o.id).compactMap { done -> [String: Any]? in
+            guard let url = done.record.evidenceURL else { return nil }
+            return ["unit": plan.unit(done.unit)?.name ?? done.unit, "on": done.doneOn.vietnamese, "url": url]
+        }
+        c["hasEvidence"] = !evidence.isEmpty
+        c["evidence"] = evidence
         c["state"] = state.rawValue
         c["stateLabel"] = state.label
         c["occurrenceID"] = o.id

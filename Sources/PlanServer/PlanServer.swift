@@ -79,6 +79,9 @@ struct PlanServer: Sendable {
         let file = context.parameters.get("file") ?? ""
         guard PlanServer.matches(planID), file.hasSuffix(".ics"), PlanServer.matches(String(file.dropLast(4))),
               let cached = try await registry.feed(plan: planID, file: file) else {
+            if PlanServer.matches(planID), try await registry.current(planID) == nil {
+                throw APIError(.notFound, "Không có kế hoạch \"\(planID.prefix(80))\"", field: "plan")
+            }
             throw APIError(.notFound, "Không có lịch \"\(file.prefix(80))\" trong kế hoạch \"\(planID.prefix(80))\"", field: "file")
         }
         let now = UTCDateTime(Date())
@@ -126,8 +129,10 @@ struct PlanServer: Sendable {
         guard let header = request.headers[.authorization] else {
             throw APIError(.unauthorized, "Cần mã truy cập của đơn vị (Authorization: Bearer …)")
         }
-        let prefix = "Bearer "
-        guard header.hasPrefix(prefix), let token = try tokens.verify(String(header.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces), plan: plan.id) else {
+        // The scheme name is case-insensitive (RFC 9110 §11.1).
+        let prefix = "bearer "
+        guard header.lowercased().hasPrefix(prefix),
+              let token = try tokens.verify(String(header.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces), plan: plan.id) else {
             throw APIError(.unauthorized, "Mã truy cập không hợp lệ hoặc đã bị thu hồi")
         }
         return token
@@ -140,9 +145,35 @@ struct PlanServer: Sendable {
         }
     }
 
-    func decode<T: Decodable>(_ type: T.Type, _ buffer: ByteBuffer) throws -> T {
-        do { return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView)) } catch let DecodingError.typeMismatch(_, ctx) {
+    /// Decodes a JSON object body; `allowed` are its field names (a mistyped one, say
+    /// "evidance", is an error rather than evidence silently dropped).
+    func decode<T: Decodable>(_ type: T.Type, _ buffer: ByteBuffer, allowed: Set<String>) throws -> T {
+        let data = Data(buffer.readableBytesView)
+        guard let object = try? JSONSerialization.jsonObject(with: data) else {
+            throw APIError(.badRequest, "Nội dung không phải là JSON hợp lệ")
+        }
+        guard let fields = object as? [String: Any] else {
+            throw APIError(.badRequest, "Nội dung phải là một đối tượng JSON {\"trường\": giá trị, …}")
+        }
+        // Counts and record ids are whole numbers within Int (JSONDecoder's own error for 5.7
+        // names no field).
+        for key in ["reached", "participants", "record"] {
+            guard let n = fields[key] as? NSNumber else { continue }
+            let d = n.doubleValue
+            if d.rounded() != d || abs(d) >= 9.2e18 {
+                throw APIError(.badRequest, "Trường \"\(key.prefix(40))\" phải là một số nguyên", field: String(key.prefix(40)))
+            }
+        }
+        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw APIError(.badRequest, "Không có trường \"\(unknown.prefix(40))\"; các trường: \(allowed.sorted().joined(separator: ", "))",
+                           field: String(unknown.prefix(40)))
+        }
+        do { return try JSONDecoder().decode(T.self, from: data) } catch let DecodingError.typeMismatch(_, ctx) {
             throw APIError(.badRequest, "Trường \"\(ctx.codingPath.map(\.stringValue).joined(separator: "."))\" sai kiểu dữ liệu",
+                           field: ctx.codingPath.first?.stringValue)
+        } catch let DecodingError.dataCorrupted(ctx) where !ctx.codingPath.isEmpty {
+            // e.g. 5.7 or 1e30 for a count: a number, but not a whole one that fits.
+            throw APIError(.badRequest, "Trường \"\(ctx.codingPath.map(\.stringValue).joined(separator: "."))\" phải là một số nguyên",
                            field: ctx.codingPath.first?.stringValue)
         } catch {
             throw APIError(.badRequest, "Nội dung không phải là JSON hợp lệ")
@@ -216,7 +247,8 @@ struct PlanServer: Sendable {
     func apiDone(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let entry = try await entry(context, api: true)
         let token = try bearer(request, plan: entry.plan)
-        let body = try decode(DoneBody.self, try await self.body(request, api: true))
+        let body = try decode(DoneBody.self, try await self.body(request, api: true),
+                              allowed: ["occurrence", "unit", "on", "evidence", "note", "reached", "participants", "correct"])
         let details = CompletionService.Details(
             doneOn: try PlanServer.date(body.on, field: "on"), evidenceURL: body.evidence, note: body.note,
             reached: body.reached, participants: body.participants)
@@ -230,7 +262,8 @@ struct PlanServer: Sendable {
     func apiUndo(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let entry = try await entry(context, api: true)
         let token = try bearer(request, plan: entry.plan)
-        let body = try decode(UndoBody.self, try await self.body(request, api: true))
+        let body = try decode(UndoBody.self, try await self.body(request, api: true),
+                              allowed: ["occurrence", "unit", "record", "reason"])
         if let id = body.record {
             guard body.occurrence == nil else {
                 throw APIError(.badRequest, "Chỉ dùng một trong hai: occurrence hoặc record", field: "record")

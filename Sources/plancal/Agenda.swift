@@ -24,7 +24,10 @@ struct Agenda: ParsableCommand {
         guard unit == "all" || plan.unit(unit) != nil else { throw CLIError(unknownUnit(unit, plan)) }
         let start = try from.map { try parseDate($0, option: "--from") } ?? plan.start
         let end = try to.map { try parseDate($0, option: "--to") } ?? plan.end
-        guard start <= end else { throw CLIError("--from (\(start.vietnamese)) sau --to (\(end.vietnamese))") }
+        guard start <= end else {
+            let endName = to == nil ? "ngày kết thúc kế hoạch" : "--to"
+            throw CLIError("--from (\(start.vietnamese)) sau \(endName) (\(end.vietnamese))")
+        }
         let ledger = CompletionLedger(records: try store.records(plan: plan.id))
         let items = try (unit == "all" ? schedule.occurrences() : schedule.occurrences(for: unit))
             .filter { $0.last >= start && $0.first <= end }

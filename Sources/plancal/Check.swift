@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ICal
 import PlanCore
 
@@ -33,6 +34,11 @@ struct Check: ParsableCommand {
         print("Tổng: \(occurrences.count)")
         if plan.population == nil {
             print("Chưa có dân số (plan.population): chưa tính được chỉ tiêu G6.T1.")
+        }
+        // Links in the feeds point at the dashboard there: an example address reaches nobody.
+        if let base = plan.publicBaseURL, let host = URL(string: base)?.host?.lowercased(),
+           ["example", "example.com", "example.org", "example.net", "localhost"].contains(where: { host == $0 || host.hasSuffix("." + $0) }) {
+            print("Lưu ý: public_base_url (\(base)) là địa chỉ ví dụ; hãy ghi địa chỉ thật của trang tổng quan để các liên kết trong lịch mở được.")
         }
     }
 }

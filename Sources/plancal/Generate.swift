@@ -22,6 +22,10 @@ struct Generate: ParsableCommand {
         let feeds = try FeedBuilder(plan: plan, records: records).feeds()
         let dir = out.map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: planOptions.plan).deletingLastPathComponent()
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), !isDir.boolValue {
+            throw CLIError("--out: \(dir.path) là một tệp, không phải thư mục; hãy chỉ một thư mục để ghi các lịch")
+        }
         let changed: [String]
         do { changed = try FeedWriter.write(feeds, to: dir) } catch {
             throw CLIError("Không ghi được lịch vào \(dir.path): \(error.localizedDescription)")

@@ -40,6 +40,9 @@ struct Status: ParsableCommand {
         let today = try todayOption.resolve(plan)
         let schedule = Schedule(plan: plan)
         if let unit, plan.unit(unit) == nil { throw CLIError(unknownUnit(unit, plan)) }
+        if let year, !(plan.start.year...plan.end.year).contains(year) {
+            throw CLIError("--year \(year) nằm ngoài thời gian của kế hoạch (\(plan.start.year)–\(plan.end.year))")
+        }
         let ledger = CompletionLedger(records: try store.records(plan: plan.id))
         let items = try (unit.map { try schedule.occurrences(for: $0) } ?? schedule.occurrences())
             .filter { year == nil || $0.last.year == year }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import PlanCore
 import PlanServer
 import PlanStore
 
@@ -65,6 +66,16 @@ struct Serve: AsyncParsableCommand {
             throw CLIError("\(error)")
         }
         logger.info("plancal serving", metadata: ["address": "http://\(host):\(port)", "db": "\(store.path)"])
+        // Feeds must be the bytes `generate` writes, so their links come from the plan file.
+        if let baseURL {
+            for path in arguments.planPaths {
+                if let plan = try? PlanLoader.load(path: path), let planBase = plan.publicBaseURL,
+                   URL(string: planBase)?.host != URL(string: baseURL)?.host {
+                    logger.warning("--base-url differs from the plan's public_base_url: links inside the feeds still point to the plan's address; set public_base_url in the plan file",
+                                   metadata: ["plan": "\(plan.id)", "public_base_url": "\(planBase)", "base_url": "\(baseURL)"])
+                }
+            }
+        }
         do { try await app.runService() } catch {
             let text = "\(error)"
             if text.contains("Address already in use") {
@@ -72,6 +83,9 @@ struct Serve: AsyncParsableCommand {
             }
             if text.contains("Permission denied") {
                 throw CLIError("Không thể lắng nghe tại \(host):\(port): không có quyền (cổng dưới 1024 cần quyền quản trị; chọn cổng khác bằng --port)")
+            }
+            if text.contains("UnknownHost") || text.contains("Name or service not known") {
+                throw CLIError("Không thể lắng nghe tại \(host):\(port): không có địa chỉ \"\(host)\" trên máy này (--host)")
             }
             if text.contains("bind") || text.contains("Cannot assign") || text.contains("resolve") {
                 throw CLIError("Không thể lắng nghe tại \(host):\(port): \(text)")

@@ -69,7 +69,9 @@ struct Token: ParsableCommand {
 
         func run() throws {
             let plan = try planOptions.load()
-            guard try UnitTokens(try AppDatabase(path: store.path)).revoke(id: id, plan: plan.id, now: UTCDateTime(Date())) else {
+            // A database that does not exist has no token to revoke (and is not created).
+            guard FileManager.default.fileExists(atPath: store.path),
+                  try UnitTokens(try AppDatabase(path: store.path)).revoke(id: id, plan: plan.id, now: UTCDateTime(Date())) else {
                 throw CLIError("Không có mã truy cập \"\(id)\" đang dùng trong kế hoạch \(plan.id)")
             }
             print("Đã thu hồi mã \(id).")

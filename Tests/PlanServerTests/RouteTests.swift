@@ -144,6 +144,37 @@ struct RouteTests {
         }
     }
 
+    @Test("API bodies: the scheme name in any case; non-integers, arrays and unknown fields are 400s naming the field")
+    func apiBodies() async throws {
+        let f = try Fixture()
+        try await f.app().test(.router) { client in
+            let uri = "/api/bach-dang/completions"
+            let good: [String: Any] = ["occurrence": "quarterly-news/2026-Q4", "unit": "vhxh", "on": "2026-11-20",
+                                       "evidence": "https://bachdang.example/tin/1"]
+            let cases: [(String, String?, String)] = [
+                (#"{"occurrence":"quarterly-news/2026-Q4","unit":"vhxh","on":"2026-11-20","reached":5.7}"#, "reached", "số nguyên"),
+                (#"{"occurrence":"quarterly-news/2026-Q4","unit":"vhxh","on":"2026-11-20","reached":1e30}"#, "reached", "số nguyên"),
+                (#"[1,2]"#, nil, "đối tượng JSON"),
+                (#"{"occurrence":"quarterly-news/2026-Q4","unit":"vhxh","evidance":"https://a.example/x"}"#, "evidance", "Không có trường"),
+            ]
+            for (body, field, phrase) in cases {
+                try await client.execute(uri: uri, method: .post, headers: bearer(f.lead), body: ByteBuffer(string: body)) { r in
+                    #expect(r.status == .badRequest, "\(body)")
+                    #expect(errorField(r.body) == field, "\(body): \(String(buffer: r.body))")
+                    #expect(String(buffer: r.body).contains(phrase), "\(body): \(String(buffer: r.body))")
+                }
+            }
+            let lower: HTTPFields = [.authorization: "bearer \(f.lead)", .contentType: "application/json"]
+            try await client.execute(uri: uri, method: .post, headers: lower, body: json(good)) { r in
+                #expect(r.status == .created, "\(String(buffer: r.body))")
+            }
+            try await client.execute(uri: "/calendars/khong-co/vhxh.ics", method: .get) { r in
+                #expect(r.status == .notFound)
+                #expect(errorField(r.body) == "plan")
+            }
+        }
+    }
+
     @Test("writing: 401 without or with a forged token, 403 for another unit, 400 naming the field, 404, 413")
     func writeErrors() async throws {
         let f = try Fixture()

@@ -490,3 +490,35 @@ def test_history_says_participation_and_correction(run, tmp_path):
     assert ": tham gia action-month/2026" in lines[0], lines
     assert ": hoàn thành quarterly-news/2026-Q4" in lines[1], lines
     assert ": hoàn thành (sửa, thay bản ghi #2) quarterly-news/2026-Q4" in lines[2], lines
+
+
+# ---------------------------------------------------------------------------
+# Edges a ward official runs into
+# ---------------------------------------------------------------------------
+
+def test_reports_after_the_plan_use_its_last_year(run, tmp_path):
+    report = json.loads(run("compliance", "--format", "json", "--today", "15/01/2031",
+                            "--db", tmp_path / "db.sqlite").stdout)
+    assert report["year"] == 2030 and report["dissemination"]["year"] == 2030, report["year"]
+    assert report["quarters"][-1]["key"] == "2030-Q4"
+    proc = run("status", "--year", "2031", "--db", tmp_path / "db.sqlite", check=False)
+    assert proc.returncode == 1 and "2025–2030" in proc.stderr, output(proc)
+
+
+def test_refusals_that_create_nothing(run, tmp_path):
+    db = tmp_path / "new.sqlite"
+    revoke = run("token", "revoke", "1234", "--db", db, check=False)
+    assert revoke.returncode == 1 and "1234" in revoke.stderr, output(revoke)
+    assert not db.exists()
+    afile = tmp_path / "a-file"
+    afile.write_text("x")
+    gen = run("generate", "--out", afile, "--db", db, check=False)
+    assert gen.returncode == 1 and "không phải thư mục" in gen.stderr, output(gen)
+    assert afile.read_text() == "x" and not db.exists()
+    agenda = run("agenda", "--unit", "vhxh", "--from", "01/01/2031", "--db", db, check=False)
+    assert agenda.returncode == 1 and "ngày kết thúc kế hoạch (31/12/2030)" in agenda.stderr, output(agenda)
+
+
+def test_check_warns_about_an_example_base_url(run):
+    out = run("check", PLAN_FILE).stdout
+    assert "Lưu ý: public_base_url (https://lich.bachdang.example)" in out, out
