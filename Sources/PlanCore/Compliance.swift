@@ -104,6 +104,9 @@ public struct ComplianceReport: Sendable, Encodable {
         public var total: Int
         public var share: Double
         public var met: Bool
+        /// Units the plan does not count as organisations (e.g. residential groups): named so
+        /// the reader sees what the share is of.
+        public var notCounted: [String]
     }
 
     /// G6.T1 so far.
@@ -248,8 +251,9 @@ public struct ComplianceReport: Sendable, Encodable {
         }
         let count = orgs.filter { $0.informedOn != nil }.count
         let share = orgs.isEmpty ? 0 : Double(count) / Double(orgs.count)
+        let notCounted = plan.units.filter { !$0.isOrganisation }.map(\.name)
         return Dissemination(year: year, organisations: orgs, informed: count, total: orgs.count, share: share,
-                             met: !orgs.isEmpty && count == orgs.count)
+                             met: !orgs.isEmpty && count == orgs.count, notCounted: notCounted)
     }
 
     static func reach(_ plan: Plan, _ ledger: CompletionLedger, today: CivilDate) -> Reach {

@@ -55,6 +55,9 @@ extension ComplianceReport {
             let state = o.informedOn.map { "đã phổ biến ngày \(ComplianceReport.day($0))" } ?? "CHƯA phổ biến"
             out.append("  - \(ComplianceReport.pad(o.name, 42)) \(state)")
         }
+        if !d.notCounted.isEmpty {
+            out.append("  Không tính vào chỉ tiêu này (theo kế hoạch): \(d.notCounted.joined(separator: "; "))")
+        }
         out.append("")
         out.append("Chỉ tiêu 1 (G6.T1): 80% người dân được tiếp cận kiến thức cơ bản về bình đẳng giới vào năm 2030")
         out.append("  Số lượt người dân được tiếp cận (cộng dồn): \(Vietnamese.number(reach.reached))")

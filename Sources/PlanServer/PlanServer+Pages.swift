@@ -138,6 +138,7 @@ extension PlanServer {
         }
         let missing = d.organisations.filter { $0.informedOn == nil }.map(\.name)
         if !missing.isEmpty { c["missingText"] = missing.joined(separator: "; ") }
+        if !d.notCounted.isEmpty { c["notCountedText"] = d.notCounted.joined(separator: "; ") }
 
         let r = report.reach
         var reach: [String: Any] = ["reachedText": Vietnamese.number(r.reached), "pathText": Vietnamese.percent(r.path)]

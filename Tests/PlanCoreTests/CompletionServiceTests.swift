@@ -289,6 +289,22 @@ import Testing
         }
     }
 
+    /// iCalendar TEXT allows no control characters, and terminals would act on escapes.
+    @Test(arguments: ["a\u{1b}[31mb", "x\u{7f}", "\u{0}", "tab\tand\nline are fine\u{85}"])
+    func controlCharactersAreRefused(_ text: String) throws {
+        #expect(throws: CompletionError.controlCharacters(field: "note")) {
+            _ = try markDone("quarterly-news/2026-Q1", evidence: "https://a.example/x", note: text)
+        }
+        #expect(throws: CompletionError.controlCharacters(field: "by")) {
+            _ = try markDone("quarterly-news/2026-Q1", by: "Lan" + text)
+        }
+        #expect(try h.store.records(plan: "bach-dang").isEmpty)
+        guard case .recorded = try markDone("quarterly-news/2026-Q1", note: "Dòng 1\nDòng 2\tcột") else {
+            Issue.record("tab and line break refused in a note")
+            return
+        }
+    }
+
     @Test func adHocCountsFitTheirKind() {
         #expect(throws: CompletionError.countNotForKind(field: "organisations", kind: "tin, bài")) {
             _ = try h.service.recordAdHoc(.news, unit: "vhxh", details: .init(doneOn: day(10, 1, 2026), evidenceURL: "https://a.example/x",
