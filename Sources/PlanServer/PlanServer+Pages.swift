@@ -249,10 +249,31 @@ extension PlanServer {
             throw HTTPError(.notFound, message: "Không có công việc \"\(id.prefix(120))\" trong kế hoạch")
         }
         let s = await session(request, plan: plan)
+        return renderOccurrence(entry, o, session: s?.session)
+    }
+
+    /// The occurrence page; after a refused form, with the error and what was typed kept.
+    func renderOccurrence(_ entry: PlanRegistry.Entry, _ o: Occurrence, session: WebSession?,
+                          error: String? = nil, form: DoneForm? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        let plan = entry.plan
         let today = today(plan)
         let state = OccurrenceState.of(o, ledger: entry.builder.ledger, today: today)
-        var c = base(plan, s?.session, title: title(o, plan))
+        var c = base(plan, session, title: title(o, plan))
+        if let error { c["error"] = error }
+        if let form {
+            c["typed"] = ["on": form.on ?? "", "evidence": form.evidence ?? "", "note": form.note ?? "",
+                          "reached": form.reached ?? "", "participants": form.participants ?? ""]
+        }
         c["summary"] = entry.builder.summary(o)
+        // A quarter's news obligation still open while the quarter already has an item (an ad
+        // hoc one, or recorded against another quarter): say so, so the unit can mark it.
+        if o.targets.contains("G6.T3"), entry.builder.ledger.done(o) == nil,
+           let q = ComplianceReport(plan: plan, occurrences: entry.builder.occurrences, ledger: entry.builder.ledger,
+                                    today: today, year: o.last.year).quarters.first(where: { $0.key == "\(o.last.year)-Q\(o.last.quarter)" }),
+           q.state == .met, let item = q.items.first {
+            let day = CivilDate(parsing: item.date)?.vietnamese ?? item.date
+            c["metBy"] = "\(q.label) đã có tin, bài ngày \(day)\(item.url.map { ": \($0)" } ?? "") (chỉ tiêu G6.T3 đã đạt). Nếu đó là tin của quý, hãy đánh dấu việc này hoàn thành với đường dẫn đó."
+        }
         c["description"] = entry.builder.description(o, withLink: false)
         // The evidence again, as links to open (the description above is plain text).
         let evidence = entry.builder.ledger.completions(of: o.id).compactMap { done -> [String: Any]? in
@@ -265,19 +286,22 @@ extension PlanServer {
         c["stateLabel"] = state.label
         c["occurrenceID"] = o.id
         c["todayISO"] = min(today, plan.end).iso
+        c["maxISO"] = min(today, plan.end).iso
         c["planStart"] = max(o.opens, plan.start).iso
         c["hasReached"] = o.counts.contains(.reached)
         c["hasParticipants"] = o.counts.contains(.participants)
-        if let token = s?.session.token {
+        if let token = session?.token {
             let lead = token.unit == plan.leadUnit?.id
             let schedule = Schedule(plan: plan)
             let choices = plan.allUnits.filter { schedule.involves(o, $0.id) && (lead || $0.id == token.unit) }
             c["canMark"] = !choices.isEmpty && o.opens <= today
+            let chosen = form?.unit ?? (choices.contains { $0.id == token.unit } ? token.unit : o.owner)
             c["unitChoices"] = choices.map { u -> [String: Any] in
-                ["id": u.id, "name": u.name, "selected": u.id == (choices.contains { $0.id == token.unit } ? token.unit : o.owner)]
+                ["id": u.id, "name": u.name, "selected": u.id == chosen]
             }
         }
-        return views.render("occurrence", c)
+        if let on = form?.on, !on.isEmpty { c["todayISO"] = on }  // the day typed, kept
+        return views.render("occurrence", c, status: status)
     }
 
     func loginPage(_ request: Request, _ context: AppRequestContext, error: String?) async throws -> Response {
@@ -381,6 +405,11 @@ extension PlanServer {
             if case .alreadyRecorded = outcome { location += "&da-co=1" }
             return Response(status: .seeOther, headers: [.location: location])
         } catch let e as APIError {
+            // Back on the occurrence's own form, with the message and everything typed.
+            if let id = form.occurrence, let o = entry.builder.occurrences.first(where: { $0.id == id }) {
+                return renderOccurrence(entry, o, session: s.session, error: "Chưa ghi nhận được: \(e.message)",
+                                        form: form, status: e.status)
+            }
             return message(plan, s.session, status: e.status, heading: "Chưa ghi nhận được", message: e.message, back: back)
         }
     }

@@ -144,6 +144,26 @@ struct RouteTests {
         }
     }
 
+    @Test("a quarter met by another news item says so on its open news obligation")
+    func quarterMetByAnotherItem() async throws {
+        let f = try Fixture()
+        let plan = try PlanLoader.load(path: planPath)
+        _ = try CompletionService(plan: plan, store: SQLiteCompletionStore(f.database))
+            .recordAdHoc(.news, unit: "mttq", details: .init(doneOn: CivilDate(year: 2026, month: 8, day: 5)!,
+                                                              evidenceURL: "https://bachdang.example/tin/mttq-8"),
+                         recordedBy: "x", now: UTCDateTime(secondsSinceEpoch: 1), today: today)
+        try await f.app().test(.router) { client in
+            try await client.execute(uri: "/plans/bach-dang/occurrences/quarterly-news/2026-Q3", method: .get) { r in
+                let html = String(buffer: r.body)
+                #expect(html.contains("id=\"met-by\""), "\(html)")
+                #expect(html.contains("quý III/2026 đã có tin, bài ngày 05/08/2026: https://bachdang.example/tin/mttq-8"))
+            }
+            try await client.execute(uri: "/plans/bach-dang/occurrences/quarterly-news/2026-Q2", method: .get) { r in
+                #expect(!String(buffer: r.body).contains("id=\"met-by\""))
+            }
+        }
+    }
+
     @Test("API bodies: the scheme name in any case; non-integers, arrays and unknown fields are 400s naming the field")
     func apiBodies() async throws {
         let f = try Fixture()
@@ -318,6 +338,20 @@ struct RouteTests {
             }
             try await client.execute(uri: "/plans/bach-dang/done", method: .post, headers: form, body: ByteBuffer(string: fields + "&csrf=\(csrf)")) { r in
                 #expect(r.status == .unauthorized)
+            }
+            // A refused form comes back as the occurrence's page: the message, and what was typed.
+            let badFields = fields.replacingOccurrences(of: "https%3A%2F%2Fbachdang.example%2Ftin%2F9", with: "ftp%3A%2F%2Fx")
+                + "&note=ghi+ch%C3%BA+%3Cb%3E"
+            try await client.execute(uri: "/plans/bach-dang/done", method: .post, headers: headers,
+                                     body: ByteBuffer(string: badFields + "&csrf=\(csrf)")) { r in
+                #expect(r.status == .badRequest)
+                let html = String(buffer: r.body)
+                #expect(html.contains("id=\"error\""), "\(html)")
+                #expect(html.contains("Chưa ghi nhận được: Đường dẫn minh chứng"))
+                #expect(html.contains("id=\"submit-done\""))
+                #expect(html.contains("value=\"ftp://x\""))
+                #expect(html.contains("value=\"ghi chú &lt;b&gt;\""))
+                #expect(html.contains("value=\"2026-11-20\""))
             }
             try await client.execute(uri: "/plans/bach-dang/done", method: .post, headers: headers,
                                      body: ByteBuffer(string: fields + "&csrf=\(csrf)")) { r in
