@@ -68,15 +68,19 @@ public struct SQLiteCompletionStore: CompletionStore {
             try db.inTransaction(.immediate) {
                 // The occurrence's records; for an ad hoc record, the unit's ad hoc records of
                 // that day and its ad hoc undos (whose day is NULL). Both use an index.
-                let scope = RecordRow.filter(Column("plan") == record.plan && Column("occurrenceID") == record.occurrenceID)
-                var rows: [RecordRow]
-                if record.occurrenceID == nil {
-                    let unit = scope.filter(Column("unit") == record.unit)
-                    rows = try unit.filter(Column("doneOn") == record.doneOn?.iso).fetchAll(db)
-                    if record.doneOn != nil { rows += try unit.filter(Column("doneOn") == nil).fetchAll(db) }
-                    rows.sort { ($0.id ?? 0) < ($1.id ?? 0) }
+                // Cached statements: this runs once per append.
+                let rows: [RecordRow]
+                if let occurrence = record.occurrenceID {
+                    rows = try RecordRow.fetchAll(db.cachedStatement(sql: """
+                        SELECT * FROM record WHERE plan = ? AND occurrenceID = ? ORDER BY id
+                        """), arguments: [record.plan, occurrence])
                 } else {
-                    rows = try scope.order(Column("id")).fetchAll(db)
+                    rows = try RecordRow.fetchAll(db.cachedStatement(sql: """
+                        SELECT * FROM record WHERE plan = ?1 AND occurrenceID IS NULL AND unit = ?2 AND doneOn = ?3
+                        UNION ALL
+                        SELECT * FROM record WHERE plan = ?1 AND occurrenceID IS NULL AND unit = ?2 AND doneOn IS NULL
+                        ORDER BY id
+                        """), arguments: [record.plan, record.unit, record.doneOn?.iso])
                 }
                 let existing = rows.map(\.domain)
                 guard try check(existing) else { return .rollback }

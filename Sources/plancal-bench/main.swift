@@ -56,7 +56,8 @@ try measure("record \(count) ad hoc records (one transaction each, FULL sync)") 
 var done = 0
 try measure("mark every occurrence done (\(occurrences.count) checked appends)") {
     for o in occurrences {
-        if case .recorded = try service.markDone(o.id, unit: o.owner, details: .init(doneOn: min(o.last, today)), recordedBy: "bench",
+        if case .recorded = try service.markDone(o.id, unit: o.owner, details: .init(doneOn: min(o.last, today), evidenceURL: "https://bachdang.example/minh-chung/\(o.id)"),
+                                                 recordedBy: "bench",
                                                  now: UTCDateTime(secondsSinceEpoch: 1_795_999_999), today: today) { done += 1 }
     }
 }
