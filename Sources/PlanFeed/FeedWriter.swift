@@ -18,4 +18,23 @@ public enum FeedWriter {
         }
         return changed
     }
+
+    /// Removes feeds of this plan that are no longer generated (a unit removed or renamed):
+    /// `.ics` files in the folder, not among `feeds`, whose items carry the plan's UIDs
+    /// (`…@<plan>.plancal`). Anything else in the folder is left alone. Returns the names.
+    @discardableResult
+    public static func removeStale(keeping feeds: [Feed], plan: String, in directory: URL) throws -> [String] {
+        let kept = Set(feeds.map(\.fileName))
+        let marker = Data("@\(plan).plancal".utf8)
+        var removed: [String] = []
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names.sorted() where name.hasSuffix(".ics") && !kept.contains(name) {
+            let url = directory.appendingPathComponent(name)
+            guard let data = try? Data(contentsOf: url), data.starts(with: Data("BEGIN:VCALENDAR".utf8)),
+                  data.range(of: Data("PRODID:\(FeedBuilder.productID)".utf8)) != nil, data.range(of: marker) != nil else { continue }
+            try FileManager.default.removeItem(at: url)
+            removed.append(name)
+        }
+        return removed
+    }
 }

@@ -26,10 +26,17 @@ struct Generate: ParsableCommand {
         if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), !isDir.boolValue {
             throw CLIError("--out: \(dir.path) là một tệp, không phải thư mục; hãy chỉ một thư mục để ghi các lịch")
         }
-        let changed: [String]
-        do { changed = try FeedWriter.write(feeds, to: dir) } catch {
+        let changed: [String], removed: [String]
+        do {
+            changed = try FeedWriter.write(feeds, to: dir)
+            removed = try FeedWriter.removeStale(keeping: feeds, plan: plan.id, in: dir)
+        } catch {
             throw CLIError("Không ghi được lịch vào \(dir.path): \(error.localizedDescription)")
         }
         print("Đã tạo \(feeds.count) lịch trong \(dir.path) (\(changed.count) tệp thay đổi).")
+        if !removed.isEmpty {
+            print("Đã xóa \(removed.count) lịch của đơn vị không còn trong kế hoạch: \(removed.joined(separator: ", ")).")
+        }
+        warnOrphans(plan: plan, records: records)
     }
 }

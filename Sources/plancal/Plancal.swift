@@ -91,6 +91,20 @@ struct TodayOption: ParsableArguments {
     }
 }
 
+/// Warns (on stderr) about records of occurrences the plan no longer has, e.g. after a
+/// collective's members were listed and its own per-unit occurrences went away: they are kept
+/// in the history but count nowhere, and the person should know.
+func warnOrphans(plan: Plan, records: [CompletionRecord]) {
+    guard let ids = try? Set(Schedule(plan: plan).occurrences().map(\.id)) else { return }
+    let orphans = Set(records.compactMap(\.occurrenceID).filter { !ids.contains($0) }).sorted()
+    guard !orphans.isEmpty else { return }
+    let shown = orphans.prefix(5).joined(separator: ", ") + (orphans.count > 5 ? ", …" : "")
+    FileHandle.standardError.write(Data("""
+        Lưu ý: có bản ghi của \(orphans.count) việc không còn trong kế hoạch (\(shown)); các bản ghi này vẫn ở trong lịch sử nhưng không được tính. Xem plancal history.
+
+        """.utf8))
+}
+
 /// An error for the person at the terminal: printed as is, exit code 1.
 struct CLIError: Error, CustomStringConvertible {
     let description: String

@@ -43,7 +43,9 @@ struct Status: ParsableCommand {
         if let year, !(plan.start.year...plan.end.year).contains(year) {
             throw CLIError("--year \(year) nằm ngoài thời gian của kế hoạch (\(plan.start.year)–\(plan.end.year))")
         }
-        let ledger = CompletionLedger(records: try store.records(plan: plan.id))
+        let records = try store.records(plan: plan.id)
+        warnOrphans(plan: plan, records: records)
+        let ledger = CompletionLedger(records: records)
         let items = try (unit.map { try schedule.occurrences(for: $0) } ?? schedule.occurrences())
             .filter { year == nil || $0.last.year == year }
         print("Tình trạng công việc ngày \(today.vietnamese)\(unit.map { " — \(plan.unit($0)!.name)" } ?? "")")

@@ -522,3 +522,39 @@ def test_refusals_that_create_nothing(run, tmp_path):
 def test_check_warns_about_an_example_base_url(run):
     out = run("check", PLAN_FILE).stdout
     assert "Lưu ý: public_base_url (https://lich.bachdang.example)" in out, out
+
+
+# ---------------------------------------------------------------------------
+# Filling in a collective's members: stale feeds go, orphaned records are flagged
+# ---------------------------------------------------------------------------
+
+def plan_with_party_cells(tmp_path: Path) -> Path:
+    text = PLAN_FILE.read_text(encoding="utf-8")
+    old = "    members: []\n"
+    assert text.count(old) >= 1
+    new = ('    members:\n      - { id: cb-1, name: "Chi bộ Tổ dân phố số 1" }\n'
+           '      - { id: cb-2, name: "Chi bộ Tổ dân phố số 2" }\n')
+    path = tmp_path / "plan.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_members_filled_in_flags_orphans_and_generate_cleans_up(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    run("done", "dissemination/2026/chi-bo", "--unit", "chi-bo", "--on", "10/06/2026", "--today", TODAY, "--db", db)
+    cells = plan_with_party_cells(tmp_path)
+    report = run("compliance", "--plan", cells, "--today", TODAY, "--db", db)
+    assert "Lưu ý: có bản ghi của 1 việc không còn trong kế hoạch (dissemination/2026/chi-bo)" in report.stderr, \
+        output(report)
+
+    out = tmp_path / "feeds"
+    out.mkdir()
+    foreign = out / "other.ics"
+    foreign.write_bytes(b"BEGIN:VCALENDAR\r\nPRODID:-//someone//else//EN\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n")
+    run("generate", "--plan", cells, "--out", out, "--db", db)
+    assert (out / "cb-1.ics").exists() and (out / "cb-2-tasks.ics").exists()
+    # Back to the plan without members: their feeds are removed, the foreign file kept.
+    back = run("generate", "--out", out, "--db", db)
+    assert "Đã xóa 4 lịch của đơn vị không còn trong kế hoạch" in back.stdout, back.stdout
+    assert not (out / "cb-1.ics").exists() and foreign.exists()
+    assert len(list(out.glob("*.ics"))) == 18 + 1
