@@ -9,7 +9,12 @@ struct HTMLErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         guard path == "/" || path.hasPrefix("/plans/") || !(path.hasPrefix("/api/") || path.hasPrefix("/calendars/") || path == "/health") else {
-            return try await next(request, context)
+            // Programs get JSON errors, with a message even for a path no route matches.
+            do { return try await next(request, context) } catch let error as HTTPError {
+                let message = error.body ?? (error.status == .notFound
+                    ? "Không có \"\(path.prefix(120))\" trên máy chủ này" : error.status.reasonPhrase)
+                return try APIError(error.status, message).response(from: request, context: context)
+            }
         }
         do {
             return try await next(request, context)

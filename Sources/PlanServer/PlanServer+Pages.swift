@@ -214,10 +214,16 @@ extension PlanServer {
         let yearText = request.uri.queryParameters["year"].map(String.init)
         let year = yearText.flatMap(Int.init).flatMap { (plan.start.year...plan.end.year).contains($0) ? $0 : nil }
             ?? min(max(today.year, plan.start.year), plan.end.year)
+        var yearError: String?
+        if let yearText, Int(yearText) != year {
+            // A year typed into the address that is not one of the plan's: say which is shown.
+            yearError = "Năm \"\(yearText.prefix(10))\" không thuộc kế hoạch (\(plan.start.year)–\(plan.end.year)); đang hiển thị năm \(year)."
+        }
         let schedule = Schedule(plan: plan)
         let ledger = entry.builder.ledger
         let canWrite = s.map { $0.session.token.unit == unit.id || $0.session.token.unit == plan.leadUnit?.id } ?? false
         var c = base(plan, s?.session, title: unit.name)
+        if let yearError { c["error"] = yearError }
         c["unitName"] = unit.name
         c["year"] = year
         c["years"] = Array(plan.start.year...plan.end.year)

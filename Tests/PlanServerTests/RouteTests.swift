@@ -96,7 +96,8 @@ struct RouteTests {
           arguments: ["/calendars/nope/vhxh.ics", "/calendars/bach-dang/nope.ics", "/calendars/bach-dang/vhxh.txt",
                       "/calendars/bach-dang/..%2F..%2Fetc%2Fpasswd", "/calendars/..%2Fbach-dang/vhxh.ics",
                       "/calendars/bach-dang/..%2Fplan.yaml", "/plans/nope", "/plans/bach-dang/units/nope",
-                      "/plans/bach-dang/occurrences/nope/2026", "/api/nope/compliance"])
+                      "/plans/bach-dang/occurrences/nope/2026", "/api/nope/compliance", "/calendars/",
+                      "/calendars/bach-dang/", "/api/bach-dang/khong-co"])
     func notFound(uri: String) async throws {
         try await Fixture().app().test(.router) { client in
             try await client.execute(uri: uri, method: .get) { r in
@@ -127,6 +128,19 @@ struct RouteTests {
                 #expect(page.contains("Không có trang &quot;/khong-co-trang-nay&quot;"), "\(page)")
                 #expect(!page.contains("Not Found"))
                 #expect(!page.contains("Hôm nay:"))
+            }
+        }
+    }
+
+    @Test("a unit page asked for a year outside the plan says which year it shows")
+    func unitPageYear() async throws {
+        try await Fixture().app().test(.router) { client in
+            try await client.execute(uri: "/plans/bach-dang/units/mttq?year=abc", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(String(buffer: r.body).contains("Năm &quot;abc&quot; không thuộc kế hoạch (2025–2030); đang hiển thị năm 2026."))
+            }
+            try await client.execute(uri: "/plans/bach-dang/units/mttq?year=2027", method: .get) { r in
+                #expect(!String(buffer: r.body).contains("id=\"error\""))
             }
         }
     }
