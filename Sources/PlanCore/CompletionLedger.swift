@@ -55,6 +55,9 @@ public struct CompletionLedger: Sendable {
         return completion(of: occurrence.id, by: unit)
     }
 
+    /// Occurrences with a standing completion, sorted.
+    public var occurrencesWithCompletions: [String] { active.keys.sorted() }
+
     /// The standing completion by one unit.
     public func completion(of occurrenceID: String, by unit: String) -> Completion? {
         active[occurrenceID]?.first { $0.unit == unit }

@@ -11,7 +11,7 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
     case dateInFuture(CivilDate, today: CivilDate)
     case invalidURL(String)
     case invalidCount(field: String, value: Int, max: Int)
-    case notDone(occurrence: String, unit: String)
+    case notDone(occurrence: String, unit: String, doneBy: [String] = [])
     case missing(field: String)
     case tooLong(field: String, max: Int)
     case unknownOrganisation(String)
@@ -19,6 +19,7 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
     case countNotRecorded(field: String, occurrence: String)
     case beforeOpening(CivilDate, opens: CivilDate, occurrence: String)
     case unknownRecord(Int64)
+    case isWithdrawal(Int64)
     case notAdHoc(Int64, occurrence: String)
     case alreadyWithdrawn(Int64)
     case countNotForKind(field: String, kind: String)
@@ -39,7 +40,7 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
         case .notAllowed: return nil
         case let .countNotRecorded(field, _): return field
         case .beforeOpening: return "on"
-        case .unknownRecord, .notAdHoc, .alreadyWithdrawn: return "record"
+        case .unknownRecord, .notAdHoc, .alreadyWithdrawn, .isWithdrawal: return "record"
         case let .countNotForKind(field, _): return field
         case let .controlCharacters(field): return field
         case .missingEvidence: return "evidence"
@@ -50,7 +51,7 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
     static func label(_ field: String) -> String {
         let names = ["reached": "Số người dân được tiếp cận", "participants": "Số người tham gia",
                      "evidence": "Đường dẫn minh chứng", "note": "Ghi chú", "reason": "Lý do",
-                     "by": "Người ghi nhận"]
+                     "by": "Người ghi nhận", "organisations": "Các tổ chức được phổ biến"]
         guard let name = names[field] else { return field }
         return "\(name) (\(field))"
     }
@@ -72,7 +73,9 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
             return "Đường dẫn minh chứng \"\(u)\" không hợp lệ: cần một địa chỉ http:// hoặc https:// đầy đủ"
         case let .invalidCount(field, value, max):
             return "\(CompletionError.label(field)) = \(value) không hợp lệ: cần một số từ 0 đến \(Vietnamese.number(max))"
-        case let .notDone(occurrence, unit):
+        case let .notDone(occurrence, unit, doneBy) where !doneBy.isEmpty:
+            return "\"\(occurrence)\" không có ghi nhận nào của đơn vị \"\(unit)\" để hủy; việc này được ghi nhận bởi: \(doneBy.joined(separator: ", ")) (hủy bằng --unit \(doneBy[0]))"
+        case let .notDone(occurrence, unit, _):
             return "\"\(occurrence)\" chưa được đơn vị \"\(unit)\" ghi nhận hoàn thành, không có gì để hủy"
         case let .missing(field):
             return "Thiếu thông tin bắt buộc: \(CompletionError.label(field))"
@@ -85,13 +88,15 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
         case let .beforeOpening(day, opens, occurrence):
             return "Ngày \(day.vietnamese) trước khi việc \"\(occurrence)\" bắt đầu (từ \(opens.vietnamese)): việc làm trước đó không được tính cho kỳ này"
         case let .unknownRecord(id):
-            return "Không có bản ghi số \(id) trong kế hoạch (xem plancal history)"
+            return "Không có bản ghi số \(id) trong kế hoạch (xem lịch sử ghi nhận)"
+        case let .isWithdrawal(id):
+            return "Bản ghi số \(id) là một lần hủy; lần hủy không hủy được (hãy ghi nhận lại nếu cần)"
         case let .notAdHoc(id, occurrence):
             return "Bản ghi số \(id) là ghi nhận của công việc \"\(occurrence)\": hãy hủy bằng mã việc và đơn vị (plancal undo \(occurrence) --unit …)"
         case let .alreadyWithdrawn(id):
             return "Bản ghi số \(id) đã được hủy trước đó"
         case let .controlCharacters(field):
-            return "\(CompletionError.label(field)) có ký tự điều khiển (không in được); hãy gõ lại bằng chữ thường"
+            return "\(CompletionError.label(field)) có ký tự điều khiển (không in được); hãy xóa các ký tự đó rồi gửi lại"
         case let .countNotForKind(field, kind):
             return "\(CompletionError.label(field)) không dùng cho \(kind)"
         case let .missingEvidence(occurrence):
@@ -262,10 +267,13 @@ public struct CompletionService: Sendable {
         let by = try checkRecorder(recordedBy)
         let record = CompletionRecord(plan: plan.id, action: .undo, occurrenceID: o.id, unit: unit, doneOn: nil,
                                       recordedBy: by, recordedAt: now, reason: why)
+        let others = ExistingBox()
         let stored = try store.append(record) { existing in
-            CompletionLedger(records: existing).completion(of: o.id, by: unit) != nil
+            let ledger = CompletionLedger(records: existing)
+            others.units = ledger.completions(of: o.id).map(\.unit)
+            return ledger.completion(of: o.id, by: unit) != nil
         }
-        guard let stored else { throw CompletionError.notDone(occurrence: o.id, unit: unit) }
+        guard let stored else { throw CompletionError.notDone(occurrence: o.id, unit: unit, doneBy: others.units) }
         return stored
     }
 
@@ -297,9 +305,15 @@ public struct CompletionService: Sendable {
             participants: details.participants, organisations: details.organisations)
         let box = ExistingBox()
         let stored = try store.append(record) { existing in
+            // The same command run twice: same kind, unit, day, link, note and counts.
+            func same(_ a: String?, _ b: String?) -> Bool {
+                func norm(_ s: String?) -> String { (s ?? "").lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+                return norm(a) == norm(b)
+            }
             box.value = CompletionLedger(records: existing).adHoc.first {
-                $0.action == action && $0.unit == unit && $0.doneOn == day
-                    && $0.evidenceURL != nil && $0.evidenceURL == details.evidenceURL
+                $0.action == action && $0.unit == unit && $0.doneOn == day && same($0.evidenceURL, details.evidenceURL)
+                    && same($0.note, details.note) && $0.reached == details.reached
+                    && $0.participants == details.participants && Set($0.organisations) == Set(details.organisations)
             }
             return box.value == nil
         }
@@ -322,8 +336,22 @@ public struct CompletionService: Sendable {
         guard let target = try store.records(plan: plan.id).first(where: { $0.id == id }) else {
             throw CompletionError.unknownRecord(id)
         }
-        if let occ = target.occurrenceID { throw CompletionError.notAdHoc(id, occurrence: occ) }
-        guard target.action != .undo else { throw CompletionError.unknownRecord(id) }
+        guard target.action != .undo else { throw CompletionError.isWithdrawal(id) }
+        if let occ = target.occurrenceID {
+            // A completion of an occurrence the plan still has is undone by occurrence and unit;
+            // one whose occurrence is gone (a collective's members listed since) by its number.
+            guard !occurrences.contains(where: { $0.id == occ }) else { throw CompletionError.notAdHoc(id, occurrence: occ) }
+            try authorize(target)
+            let undo = CompletionRecord(plan: plan.id, action: .undo, occurrenceID: occ, unit: target.unit, doneOn: nil,
+                                        recordedBy: by, recordedAt: now, reason: why)
+            let stored = try store.append(undo) { existing in
+                guard CompletionLedger(records: existing).completion(of: occ, by: target.unit)?.record.id == id else {
+                    throw CompletionError.alreadyWithdrawn(id)
+                }
+                return true
+            }
+            return stored!
+        }
         try authorize(target)
         let record = CompletionRecord(plan: plan.id, action: .undo, occurrenceID: nil, unit: target.unit, doneOn: nil,
                                       recordedBy: by, recordedAt: now, reason: why, withdraws: id)
@@ -350,6 +378,7 @@ public struct CompletionService: Sendable {
 /// Carries what the store's check saw out of its closure.
 private final class ExistingBox: @unchecked Sendable {
     var value: CompletionRecord?
+    var units: [String] = []
 }
 
 /// Nearest-id suggestions for a mistyped occurrence id.

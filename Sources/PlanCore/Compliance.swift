@@ -4,6 +4,8 @@ public import ICal
 public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
     case doneOnTime = "done-on-time"
     case doneLate = "done-late"
+    /// In a participating unit's own view: it recorded its part (the owner has not completed it).
+    case participated
     case overdue
     case inProgress = "in-progress"
     case dueSoon = "due-soon"
@@ -14,6 +16,7 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
         switch self {
         case .doneOnTime: return "Hoàn thành đúng hạn"
         case .doneLate: return "Hoàn thành trễ hạn"
+        case .participated: return "Đã tham gia"
         case .overdue: return "Quá hạn"
         case .inProgress: return "Đang diễn ra"
         case .dueSoon: return "Sắp đến hạn"
@@ -29,6 +32,7 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
     /// With `unit`, in that unit's view: a participant that recorded its part has done it.
     public static func of(_ o: Occurrence, ledger: CompletionLedger, today: CivilDate,
                           for unit: String? = nil) -> OccurrenceState {
+        if let done = ledger.done(o, for: unit), !o.doneBy.contains(done.unit) { return .participated }
         if let done = ledger.done(o, for: unit) { return done.doneOn <= o.last ? .doneOnTime : .doneLate }
         if today > o.last { return .overdue }
         if o.first < o.last && today >= o.first { return .inProgress }
@@ -62,17 +66,23 @@ public struct ComplianceReport: Sendable, Encodable {
     public struct NewsItem: Sendable, Encodable {
         public var date: String
         public var url: String?
+        /// The note, the evidence of an item without a link (a loudspeaker bulletin).
+        public var note: String?
         public var unit: String
         /// `occurrence` id or `ad-hoc`.
         public var source: String
 
-        enum CodingKeys: String, CodingKey { case date, url, unit, source }
+        /// The evidence to show: the link, else the note.
+        public var evidence: String? { url ?? note }
+
+        enum CodingKeys: String, CodingKey { case date, url, note, unit, source }
 
         /// Encodes a missing link as null rather than leaving it out.
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(date, forKey: .date)
             try c.encode(url, forKey: .url)
+            try c.encode(note, forKey: .note)
             try c.encode(unit, forKey: .unit)
             try c.encode(source, forKey: .source)
         }
@@ -197,14 +207,14 @@ public struct ComplianceReport: Sendable, Encodable {
         var lateByQuarter: [String: [NewsItem]] = [:]
         for o in newsOccurrences {
             for c in ledger.completions(of: o.id) {
-                let item = NewsItem(date: c.doneOn.iso, url: c.record.evidenceURL, unit: c.unit, source: o.id)
+                let item = NewsItem(date: c.doneOn.iso, url: c.record.evidenceURL, note: c.record.note, unit: c.unit, source: o.id)
                 items.append((c.doneOn, item))
                 if c.doneOn > o.last { lateByQuarter["\(o.last.year)-Q\(o.last.quarter)", default: []].append(item) }
             }
         }
         for r in ledger.adHoc where r.action == .news {
             guard let d = r.doneOn else { continue }
-            items.append((d, NewsItem(date: d.iso, url: r.evidenceURL, unit: r.unit, source: "ad-hoc")))
+            items.append((d, NewsItem(date: d.iso, url: r.evidenceURL, note: r.note, unit: r.unit, source: "ad-hoc")))
         }
         var out: [Quarter] = []
         var (qy, qq) = (plan.start.year, plan.start.quarter)

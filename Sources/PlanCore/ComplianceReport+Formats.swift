@@ -37,7 +37,7 @@ extension ComplianceReport {
         for q in quarters {
             var line = "  \(ComplianceReport.pad(q.label, 12)) \(ComplianceReport.pad(q.state.label, 16))"
             let links = q.items.map { item in
-                (item.url ?? "(không có đường dẫn)") + " (\(ComplianceReport.day(item.date)))"
+                (item.url ?? item.note.map { "“\($0)”" } ?? "(không có đường dẫn)") + " (\(ComplianceReport.day(item.date)))"
             }
             if !links.isEmpty { line += " " + links.joined(separator: "; ") }
             while line.hasSuffix(" ") { line.removeLast() }
@@ -91,7 +91,7 @@ extension ComplianceReport {
             // that came after it with 0, since it counts for the quarter it was published in.
             for item in q.items {
                 rows.append(["G6.T3", q.label, plan.unit(item.unit)?.name ?? item.unit, q.state.label, q.state.rawValue,
-                             q.state == .met ? "1" : "0", day(item.date), item.url ?? ""])
+                             q.state == .met ? "1" : "0", day(item.date), item.evidence ?? ""])
             }
         }
         for o in dissemination.organisations {

@@ -122,9 +122,11 @@ extension PlanServer {
                     return ["key": key, "state": "future", "stateLabel": "Chưa đến", "links": [Any]()]
                 }
                 return ["key": key, "state": quarter.state.rawValue, "stateLabel": quarter.state.label,
-                        "links": quarter.items.compactMap { item -> [String: Any]? in
-                            guard let url = item.url else { return nil }
-                            return ["url": url, "date": CivilDate(parsing: item.date)?.vietnamese ?? item.date]
+                        "links": quarter.items.map { item -> [String: Any] in
+                            // An item without a link (a loudspeaker bulletin) shows its note on hover.
+                            var m: [String: Any] = ["date": CivilDate(parsing: item.date)?.vietnamese ?? item.date]
+                            if let url = item.url { m["url"] = url } else { m["note"] = item.note ?? "" }
+                            return m
                         }]
             }]
         }
@@ -278,7 +280,8 @@ extension PlanServer {
                                     today: today, year: o.last.year).quarters.first(where: { $0.key == "\(o.last.year)-Q\(o.last.quarter)" }),
            q.state == .met, let item = q.items.first {
             let day = CivilDate(parsing: item.date)?.vietnamese ?? item.date
-            c["metBy"] = "\(q.label) đã có tin, bài ngày \(day)\(item.url.map { ": \($0)" } ?? "") (chỉ tiêu G6.T3 đã đạt). Nếu đó là tin của quý, hãy đánh dấu việc này hoàn thành với đường dẫn đó."
+            let quarter = q.label.prefix(1).uppercased() + q.label.dropFirst()
+            c["metBy"] = "\(quarter) đã có tin, bài ngày \(day)\(item.url.map { ": \($0)" } ?? "") (chỉ tiêu G6.T3 đã đạt). Nếu đó là tin của quý, hãy đánh dấu việc này hoàn thành với đường dẫn đó."
         }
         c["description"] = entry.builder.description(o, withLink: false)
         // The evidence again, as links to open (the description above is plain text).
@@ -306,7 +309,8 @@ extension PlanServer {
                 ["id": u.id, "name": u.name, "selected": u.id == chosen]
             }
         }
-        if let on = form?.on, !on.isEmpty { c["todayISO"] = on }  // the day typed, kept
+        // The day typed, kept in the form; a date input only takes yyyy-mm-dd.
+        if let on = form?.on, let day = CivilDate(parsing: on) { c["todayISO"] = day.iso }
         return views.render("occurrence", c, status: status)
     }
 

@@ -141,7 +141,8 @@ struct PlanServer: Sendable {
     /// A unit's token writes only for its unit; the lead unit's for any unit.
     static func authorize(_ token: UnitToken, unit: String, plan: Plan) throws {
         guard token.unit == unit || token.unit == plan.leadUnit?.id else {
-            throw APIError(.forbidden, "Mã truy cập của đơn vị \"\(token.unit)\" không được ghi nhận cho đơn vị \"\(unit)\"", field: "unit")
+            let own = plan.unit(token.unit)?.name ?? token.unit, other = plan.unit(unit)?.name ?? unit
+            throw APIError(.forbidden, "Mã truy cập của \(own) chỉ ghi nhận được cho chính đơn vị mình, không ghi được cho \(other) (chỉ đơn vị chủ trì ghi được cho mọi đơn vị)", field: "unit")
         }
     }
 
@@ -268,13 +269,18 @@ struct PlanServer: Sendable {
             guard body.occurrence == nil else {
                 throw APIError(.badRequest, "Chỉ dùng một trong hai: occurrence hoặc record", field: "record")
             }
+            guard body.unit == nil else {
+                throw APIError(.badRequest, "Không dùng unit cùng record: bản ghi đã cho biết đơn vị", field: "unit")
+            }
             let reason = try PlanServer.required(body.reason, "reason")
             let service = CompletionService(plan: entry.plan, occurrences: entry.builder.occurrences, store: store)
             let plan = entry.plan
             do {
                 let r = try await offload {
                     try service.withdraw(record: id, reason: reason, recordedBy: token.label, now: UTCDateTime(Date())) {
-                        try PlanServer.authorize(token, unit: $0.unit, plan: plan)
+                        do { try PlanServer.authorize(token, unit: $0.unit, plan: plan) } catch let e as APIError {
+                            throw APIError(e.status, e.message, field: "record")
+                        }
                     }
                 }
                 return try json(RecordJSON(r), status: .created)

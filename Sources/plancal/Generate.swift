@@ -35,7 +35,7 @@ struct Generate: ParsableCommand {
         }
         print("Đã tạo \(feeds.count) lịch trong \(dir.path) (\(changed.count) tệp thay đổi).")
         if !removed.isEmpty {
-            print("Đã xóa \(removed.count) lịch của đơn vị không còn trong kế hoạch: \(removed.joined(separator: ", ")).")
+            print("Đã xóa \(removed.count) tệp lịch cũ của kế hoạch này không còn được tạo (đơn vị đã bỏ hoặc đổi mã): \(removed.joined(separator: ", ")).")
         }
         warnOrphans(plan: plan, records: records)
     }

@@ -96,11 +96,12 @@ struct TodayOption: ParsableArguments {
 /// in the history but count nowhere, and the person should know.
 func warnOrphans(plan: Plan, records: [CompletionRecord]) {
     guard let ids = try? Set(Schedule(plan: plan).occurrences().map(\.id)) else { return }
-    let orphans = Set(records.compactMap(\.occurrenceID).filter { !ids.contains($0) }).sorted()
+    // Only completions still standing: an orphan already undone needs no attention.
+    let orphans = CompletionLedger(records: records).occurrencesWithCompletions.filter { !ids.contains($0) }
     guard !orphans.isEmpty else { return }
     let shown = orphans.prefix(5).joined(separator: ", ") + (orphans.count > 5 ? ", …" : "")
     FileHandle.standardError.write(Data("""
-        Lưu ý: có bản ghi của \(orphans.count) việc không còn trong kế hoạch (\(shown)); các bản ghi này vẫn ở trong lịch sử nhưng không được tính. Xem plancal history.
+        Lưu ý: có bản ghi của \(orphans.count) việc không còn trong kế hoạch (\(shown)); các bản ghi này vẫn ở trong lịch sử nhưng không được tính. Xem plancal history; hủy một bản ghi như vậy bằng plancal undo --record <số>.
 
         """.utf8))
 }

@@ -54,7 +54,7 @@ struct Status: ParsableCommand {
             let state = OccurrenceState.of(o, ledger: ledger, today: today, for: unit)
             counts[state, default: 0] += 1
             let done = ledger.done(o, for: unit).map { c in
-                o.doneBy.contains(c.unit) ? " (hoàn thành ngày \(c.doneOn.vietnamese))" : " (đã tham gia ngày \(c.doneOn.vietnamese))"
+                o.doneBy.contains(c.unit) ? " (hoàn thành ngày \(c.doneOn.vietnamese))" : " (ngày \(c.doneOn.vietnamese))"
             } ?? ""
             print("\(o.last.vietnamese)  \(Report.pad(state.label, 19))  \(o.id)\(done)")
             print("\(String(repeating: " ", count: 33))\(o.isDeadline ? "Hạn: " : "")\(o.name(in: plan))")
@@ -84,22 +84,34 @@ struct History: ParsableCommand {
         }
         if records.isEmpty { print("Chưa có bản ghi nào.") }
         let occurrences = Dictionary(uniqueKeysWithValues: try Schedule(plan: plan).occurrences().map { ($0.id, $0) })
-        // The record in force per occurrence and unit, to say what a later one replaces.
+        // First what each record became: replaced by a correction, or withdrawn by an undo.
         var standing: [String: Int64] = [:]
+        var replaces: [Int64: Int64] = [:], laterNote: [Int64: String] = [:]
+        for r in records {
+            guard let id = r.id else { continue }
+            if let target = r.withdraws { laterNote[target] = "đã hủy bởi #\(id)"; continue }
+            guard let occ = r.occurrenceID else { continue }
+            let key = "\(occ)\u{0}\(r.unit)"
+            if r.action == .done {
+                if let earlier = standing[key] { replaces[id] = earlier; laterNote[earlier] = "đã được thay bằng #\(id)" }
+                standing[key] = id
+            } else if r.action == .undo, let earlier = standing[key] {
+                laterNote[earlier] = "đã hủy bởi #\(id)"
+                standing[key] = nil
+            }
+        }
+        // Free text on one line: a line break in a note must not look like another record.
+        func oneLine(_ text: String) -> String {
+            text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: " ⏎ ")
+        }
         for r in records {
             var what = Report.actionLabel(r.action)
-            if let occ = r.occurrenceID {
-                let key = "\(occ)\u{0}\(r.unit)"
-                if r.action == .done {
-                    if let o = occurrences[occ], !o.doneBy.contains(r.unit) { what = "tham gia" }
-                    if let earlier = standing[key] { what += " (sửa, thay bản ghi #\(earlier))" }
-                    standing[key] = r.id
-                } else if r.action == .undo {
-                    standing[key] = nil
-                }
+            if r.action == .done, let occ = r.occurrenceID, let o = occurrences[occ], !o.doneBy.contains(r.unit) {
+                what = "tham gia"
             }
+            if let id = r.id, let earlier = replaces[id] { what += " (sửa, thay bản ghi #\(earlier))" }
             if let target = r.withdraws { what = "hủy bản ghi #\(target)" }
-            var line = "#\(r.id ?? 0) \(Vietnamese.dateTime(r.recordedAt, utcOffsetSeconds: plan.utcOffsetSeconds)) \(r.recordedBy): \(what)"
+            var line = "#\(r.id ?? 0) \(Vietnamese.dateTime(r.recordedAt, utcOffsetSeconds: plan.utcOffsetSeconds)) \(oneLine(r.recordedBy)): \(what)"
             if let occ = r.occurrenceID { line += " \(occ)" }
             line += " — \(plan.unit(r.unit)?.name ?? r.unit)"
             if let d = r.doneOn { line += ", ngày \(d.vietnamese)" }
@@ -107,8 +119,9 @@ struct History: ParsableCommand {
             if let n = r.reached { line += ", tiếp cận \(Vietnamese.number(n)) người" }
             if let n = r.participants { line += ", \(Vietnamese.number(n)) người tham gia" }
             if !r.organisations.isEmpty { line += ", tổ chức: \(r.organisations.map { plan.unit($0)?.name ?? $0 }.joined(separator: ", "))" }
-            if let why = r.reason { line += ", lý do: \(why)" }
-            if let note = r.note { line += ", ghi chú: \(note)" }
+            if let why = r.reason { line += ", lý do: \(oneLine(why))" }
+            if let note = r.note { line += ", ghi chú: \(oneLine(note))" }
+            if let id = r.id, let later = laterNote[id] { line += " [\(later)]" }
             print(line)
         }
     }

@@ -193,7 +193,8 @@ import Testing
 
     @Test func undoByAUnitThatDidNotRecordIt() throws {
         _ = try markDone("action-month/2025", unit: "vhxh", doneOn: day(20, 11, 2025))
-        #expect(throws: CompletionError.notDone(occurrence: "action-month/2025", unit: "cong-an")) {
+        // The message names who did record it, so the undo can be aimed right.
+        #expect(throws: CompletionError.notDone(occurrence: "action-month/2025", unit: "cong-an", doneBy: ["vhxh"])) {
             _ = try h.service.undo("action-month/2025", unit: "cong-an", reason: "nhầm", recordedBy: "Cán bộ thử",
                                    now: noon(Self.today))
         }
@@ -258,11 +259,12 @@ import Testing
             Issue.record("another day refused")
             return
         }
-        // Without a link, two bulletins on one day are two events.
-        guard case .recorded = try news(nil, note: "loa"), case .recorded = try news(nil, note: "loa") else {
+        // Without a link, bulletins are told apart by their notes; the same one twice is one.
+        guard case .recorded = try news(nil, note: "Loa sáng"), case .recorded = try news(nil, note: "Loa chiều") else {
             Issue.record("bulletins without a link refused")
             return
         }
+        guard case .alreadyRecorded = try news(nil, note: "  loa   SÁNG ") else { Issue.record("same bulletin twice written twice"); return }
         #expect(try h.ledger.adHoc.count == 5)
 
         let undo = try h.service.withdraw(record: first.id!, reason: "ghi nhầm", recordedBy: "y", now: noon(Self.today))
@@ -277,7 +279,7 @@ import Testing
         #expect(throws: CompletionError.unknownRecord(999)) {
             _ = try h.service.withdraw(record: 999, reason: "x", recordedBy: "y", now: noon(Self.today))
         }
-        #expect(throws: CompletionError.unknownRecord(undo.id!)) {
+        #expect(throws: CompletionError.isWithdrawal(undo.id!)) {
             _ = try h.service.withdraw(record: undo.id!, reason: "x", recordedBy: "y", now: noon(Self.today))
         }
         guard case let .recorded(done) = try markDone("quarterly-news/2026-Q1") else { Issue.record("done"); return }
@@ -302,6 +304,20 @@ import Testing
         guard case .recorded = try markDone("quarterly-news/2026-Q1", note: "Dòng 1\nDòng 2\tcột") else {
             Issue.record("tab and line break refused in a note")
             return
+        }
+    }
+
+    /// A completion whose occurrence the plan no longer has (a collective's members were
+    /// listed since) is withdrawn by its record number, once.
+    @Test func orphanedCompletionIsWithdrawnByNumber() throws {
+        let orphan = try h.store.append(CompletionRecord(
+            plan: "bach-dang", action: .done, occurrenceID: "dissemination/2026/cb-9", unit: "chi-bo",
+            doneOn: day(10, 6, 2026), recordedBy: "x", recordedAt: noon(Self.today))) { _ in true }!
+        let undo = try h.service.withdraw(record: orphan.id!, reason: "chi bộ đã tách", recordedBy: "y", now: noon(Self.today))
+        #expect(undo.action == .undo && undo.occurrenceID == "dissemination/2026/cb-9" && undo.unit == "chi-bo")
+        #expect(try h.ledger.completion(of: "dissemination/2026/cb-9", by: "chi-bo") == nil)
+        #expect(throws: CompletionError.alreadyWithdrawn(orphan.id!)) {
+            _ = try h.service.withdraw(record: orphan.id!, reason: "lần nữa", recordedBy: "y", now: noon(Self.today))
         }
     }
 

@@ -158,6 +158,37 @@ struct RouteTests {
         }
     }
 
+    @Test("API undo by record: the record's unit decides who may; unit with record is refused")
+    func apiUndoByRecord() async throws {
+        let f = try Fixture()
+        let plan = try PlanLoader.load(path: planPath)
+        let news = try CompletionService(plan: plan, store: SQLiteCompletionStore(f.database))
+            .recordAdHoc(.news, unit: "vhxh", details: .init(doneOn: CivilDate(year: 2026, month: 8, day: 5)!,
+                                                              evidenceURL: "https://bachdang.example/tin/x"),
+                         recordedBy: "x", now: UTCDateTime(secondsSinceEpoch: 1), today: today).record
+        try await f.app().test(.router) { client in
+            let uri = "/api/bach-dang/undo"
+            try await client.execute(uri: uri, method: .post, headers: bearer(f.lead),
+                                     body: json(["record": news.id!, "unit": "vhxh", "reason": "x"])) { r in
+                #expect(r.status == .badRequest)
+                #expect(errorField(r.body) == "unit")
+            }
+            try await client.execute(uri: uri, method: .post, headers: bearer(f.police),
+                                     body: json(["record": news.id!, "reason": "x"])) { r in
+                #expect(r.status == .forbidden)
+                #expect(errorField(r.body) == "record")
+            }
+            try await client.execute(uri: uri, method: .post, headers: bearer(f.lead),
+                                     body: json(["record": news.id!, "reason": "ghi nhầm"])) { r in
+                #expect(r.status == .created, "\(String(buffer: r.body))")
+            }
+            try await client.execute(uri: uri, method: .post, headers: bearer(f.lead),
+                                     body: json(["record": news.id!, "reason": "lần nữa"])) { r in
+                #expect(r.status == .conflict)
+            }
+        }
+    }
+
     @Test("a quarter met by another news item says so on its open news obligation")
     func quarterMetByAnotherItem() async throws {
         let f = try Fixture()
@@ -170,7 +201,7 @@ struct RouteTests {
             try await client.execute(uri: "/plans/bach-dang/occurrences/quarterly-news/2026-Q3", method: .get) { r in
                 let html = String(buffer: r.body)
                 #expect(html.contains("id=\"met-by\""), "\(html)")
-                #expect(html.contains("quý III/2026 đã có tin, bài ngày 05/08/2026: https://bachdang.example/tin/mttq-8"))
+                #expect(html.contains("Quý III/2026 đã có tin, bài ngày 05/08/2026: https://bachdang.example/tin/mttq-8"))
             }
             try await client.execute(uri: "/plans/bach-dang/occurrences/quarterly-news/2026-Q2", method: .get) { r in
                 #expect(!String(buffer: r.body).contains("id=\"met-by\""))

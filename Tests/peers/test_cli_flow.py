@@ -289,7 +289,8 @@ def test_participant_records_its_part_not_the_completion(run, tmp_path):
     assert "Đang diễn ra" in line, status
     # In its own view the participant has done its part: status, task feed, no more alarms.
     mine = run("status", "--unit", "hoi-lhpn", "--year", "2026", "--today", TODAY, "--db", db).stdout
-    assert "action-month/2026 (đã tham gia ngày 20/11/2026)" in mine, mine
+    line = next(l for l in mine.splitlines() if "action-month/2026" in l)
+    assert "Đã tham gia" in line and line.endswith("action-month/2026 (ngày 20/11/2026)"), mine
     run("generate", "--out", tmp_path / "feeds", "--db", db)
 
     def item(feed, kind, uid):
@@ -466,7 +467,8 @@ def test_ad_hoc_news_twice_then_withdrawn(run, tmp_path):
     gone = run("undo", "--record", "1", "--reason", "ghi nhầm", "--db", db)
     assert "Đã hủy bản ghi số 1" in gone.stdout, gone.stdout
     assert q4()["state"] == "open" and q4()["items"] == []
-    assert "hủy bản ghi #1" in history_text(run, db)
+    lines = history_text(run, db).splitlines()
+    assert "hủy bản ghi #1" in lines[1] and lines[0].endswith("[đã hủy bởi #2]"), lines
     twice = run("undo", "--record", "1", "--reason", "lần nữa", "--db", db, check=False)
     assert twice.returncode == 1 and "đã được hủy trước đó" in twice.stderr, output(twice)
     neither = run("undo", "--reason", "x", "--db", db, check=False)
@@ -555,6 +557,20 @@ def test_members_filled_in_flags_orphans_and_generate_cleans_up(run, tmp_path):
     assert (out / "cb-1.ics").exists() and (out / "cb-2-tasks.ics").exists()
     # Back to the plan without members: their feeds are removed, the foreign file kept.
     back = run("generate", "--out", out, "--db", db)
-    assert "Đã xóa 4 lịch của đơn vị không còn trong kế hoạch" in back.stdout, back.stdout
+    assert "Đã xóa 4 tệp lịch cũ của kế hoạch này không còn được tạo" in back.stdout, back.stdout
     assert not (out / "cb-1.ics").exists() and foreign.exists()
     assert len(list(out.glob("*.ics"))) == 18 + 1
+
+
+def test_same_meeting_twice_is_one_and_notes_stay_on_one_line(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    args = ("record", "meeting", "--unit", "mttq", "--on", "21/11/2026", "--reached", "100",
+            "--organisations", "hoi-lhpn", "--note", "Họp tổ 3\n#99 giả mạo", "--today", TODAY, "--db", db)
+    run(*args)
+    again = run(*args)
+    assert "Đã được ghi nhận trước đó" in again.stdout, again.stdout
+    assert compliance_json(run, db)["reach"]["reached"] == 100
+    other = run(*args[:-6], "--note", "Họp tổ 4", "--today", TODAY, "--db", db)
+    assert "(bản ghi số 2)" in other.stdout, other.stdout
+    lines = history_text(run, db).splitlines()
+    assert len(lines) == 2 and "ghi chú: Họp tổ 3 ⏎ #99 giả mạo" in lines[0], lines
