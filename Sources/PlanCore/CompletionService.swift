@@ -258,12 +258,7 @@ public struct CompletionService: Sendable {
                      now: UTCDateTime) throws -> CompletionRecord {
         let o = try occurrence(occurrenceID)
         try checkUnit(unit, for: o)
-        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !why.isEmpty else { throw CompletionError.missing(field: "reason") }
-        guard why.count <= CompletionService.maxText else {
-            throw CompletionError.tooLong(field: "reason", max: CompletionService.maxText)
-        }
-        guard Validation.isPrintable(why) else { throw CompletionError.controlCharacters(field: "reason") }
+        let why = try checkReason(reason)
         let by = try checkRecorder(recordedBy)
         let record = CompletionRecord(plan: plan.id, action: .undo, occurrenceID: o.id, unit: unit, doneOn: nil,
                                       recordedBy: by, recordedAt: now, reason: why)
@@ -325,12 +320,7 @@ public struct CompletionService: Sendable {
     /// first, so a caller can refuse another unit's.
     public func withdraw(record id: Int64, reason: String, recordedBy: String, now: UTCDateTime,
                          authorize: @Sendable (CompletionRecord) throws -> Void = { _ in }) throws -> CompletionRecord {
-        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !why.isEmpty else { throw CompletionError.missing(field: "reason") }
-        guard why.count <= CompletionService.maxText else {
-            throw CompletionError.tooLong(field: "reason", max: CompletionService.maxText)
-        }
-        guard Validation.isPrintable(why) else { throw CompletionError.controlCharacters(field: "reason") }
+        let why = try checkReason(reason)
         let by = try checkRecorder(recordedBy)
         // The target is looked up among all records first, to say what it is if not ad hoc.
         guard let target = try store.records(plan: plan.id).first(where: { $0.id == id }) else {
@@ -364,13 +354,22 @@ public struct CompletionService: Sendable {
         return stored!
     }
 
+    /// The reason an undo or a withdrawal must give: present, not too long, printable.
+    private func checkReason(_ reason: String) throws -> String {
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw CompletionError.missing(field: "reason") }
+        guard why.count <= CompletionService.maxText else {
+            throw CompletionError.tooLong(field: "reason", max: CompletionService.maxText)
+        }
+        guard Validation.isPrintable(why) else { throw CompletionError.controlCharacters(field: "reason") }
+        return why
+    }
+
     private func checkRecorder(_ name: String) throws -> String {
         let by = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !by.isEmpty else { throw CompletionError.missing(field: "by") }
         guard by.count <= 200 else { throw CompletionError.tooLong(field: "by", max: 200) }
-        guard Validation.isPrintable(by), !by.contains(where: \.isNewline) else {
-            throw CompletionError.controlCharacters(field: "by")
-        }
+        guard Validation.isPrintableLine(by) else { throw CompletionError.controlCharacters(field: "by") }
         return by
     }
 }

@@ -32,8 +32,10 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
     /// With `unit`, in that unit's view: a participant that recorded its part has done it.
     public static func of(_ o: Occurrence, ledger: CompletionLedger, today: CivilDate,
                           for unit: String? = nil) -> OccurrenceState {
-        if let done = ledger.done(o, for: unit), !o.doneBy.contains(done.unit) { return .participated }
-        if let done = ledger.done(o, for: unit) { return done.doneOn <= o.last ? .doneOnTime : .doneLate }
+        if let done = ledger.done(o, for: unit) {
+            guard o.doneBy.contains(done.unit) else { return .participated }
+            return done.doneOn <= o.last ? .doneOnTime : .doneLate
+        }
         if today > o.last { return .overdue }
         if o.first < o.last && today >= o.first { return .inProgress }
         if today >= o.first || o.last.days(until: today) >= -dueSoonDays { return .dueSoon }

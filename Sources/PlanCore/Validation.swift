@@ -19,6 +19,11 @@ public enum Validation {
         }
     }
 
+    /// Printable and on one line: for names and labels.
+    public static func isPrintableLine(_ text: String) -> Bool {
+        isPrintable(text) && !text.contains(where: \.isNewline)
+    }
+
     /// Parses `yyyy-mm-dd` (midnight UTC) or `yyyy-mm-ddThh:mm:ssZ`.
     public static func parseTimestamp(_ text: String) -> UTCDateTime? {
         if let d = CivilDate(parsing: text), text.contains("-") { return UTCDateTime(startOf: d) }

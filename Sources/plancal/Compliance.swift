@@ -29,10 +29,10 @@ struct Compliance: ParsableCommand {
             throw CLIError("--year \(year) nằm ngoài thời gian của kế hoạch (\(plan.start.year)–\(plan.end.year))")
         }
         let records = try store.records(plan: plan.id)
-        warnOrphans(plan: plan, records: records)
-        let report = ComplianceReport(
-            plan: plan, occurrences: try Schedule(plan: plan).occurrences(),
-            ledger: CompletionLedger(records: records), today: today, year: year)
+        let occurrences = try Schedule(plan: plan).occurrences()
+        warnOrphans(occurrences: occurrences, records: records)
+        let report = ComplianceReport(plan: plan, occurrences: occurrences, ledger: CompletionLedger(records: records),
+                                      today: today, year: year)
         switch format {
         case .table: print(report.table(plan: plan), terminator: "")
         case .json: print(try report.json())

@@ -29,7 +29,7 @@ struct EvidenceOptions: ParsableArguments {
             reached: reached, participants: participants, organisations: organisations)
     }
 
-    var recorder: String { by ?? ProcessInfo.processInfo.environment["USER"] ?? "plancal" }
+    var recorder: String { recorderName(by) }
 }
 
 /// Runs a store operation, turning domain errors into messages for the terminal.
@@ -69,12 +69,9 @@ struct Done: ParsableCommand {
         let occurrences = try Schedule(plan: plan).occurrences()
         let details = try evidence.details()
         let today = try todayOption.resolve(plan)
-        let outcome = try store.write { db in
-            try recording {
-                try CompletionService(plan: plan, occurrences: occurrences, store: db)
-                    .markDone(occurrence, unit: unit, details: details, recordedBy: evidence.recorder,
-                              correct: correct, now: UTCDateTime(Date()), today: today)
-            }
+        let outcome = try store.write(plan: plan, occurrences: occurrences) { service in
+            try service.markDone(occurrence, unit: unit, details: details, recordedBy: evidence.recorder,
+                                 correct: correct, now: UTCDateTime(Date()), today: today)
         }
         // A participating unit records its part; the owner (or its members) completes the item.
         let owns = occurrences.first { $0.id == occurrence }?.doneBy.contains(unit) ?? true
@@ -120,24 +117,18 @@ struct Undo: ParsableCommand {
     func run() throws {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
-        let recorder = by ?? ProcessInfo.processInfo.environment["USER"] ?? "plancal"
+        let recordedBy = recorderName(by)
         switch (occurrence, record) {
         case let (nil, id?):
             if unit != nil { throw CLIError("--unit không dùng cùng --record: bản ghi đã cho biết đơn vị") }
-            let r = try store.write { db in
-                try recording {
-                    try CompletionService(plan: plan, occurrences: occurrences, store: db)
-                        .withdraw(record: id, reason: reason, recordedBy: recorder, now: UTCDateTime(Date()))
-                }
+            let r = try store.write(plan: plan, occurrences: occurrences) { service in
+                try service.withdraw(record: id, reason: reason, recordedBy: recordedBy, now: UTCDateTime(Date()))
             }
             print("Đã hủy bản ghi số \(id) của \(plan.unit(r.unit)?.name ?? r.unit) (bản ghi hủy số \(r.id!)).")
         case let (occurrence?, nil):
             guard let unit else { throw CLIError("Cần --unit: đơn vị được hủy ghi nhận \"\(occurrence)\"") }
-            let r = try store.write { db in
-                try recording {
-                    try CompletionService(plan: plan, occurrences: occurrences, store: db)
-                        .undo(occurrence, unit: unit, reason: reason, recordedBy: recorder, now: UTCDateTime(Date()))
-                }
+            let r = try store.write(plan: plan, occurrences: occurrences) { service in
+                try service.undo(occurrence, unit: unit, reason: reason, recordedBy: recordedBy, now: UTCDateTime(Date()))
             }
             print("Đã hủy ghi nhận: \(occurrence) — \(plan.unit(unit)!.name) (bản ghi số \(r.id!)).")
         case (nil, nil):
@@ -182,12 +173,9 @@ struct Record: ParsableCommand {
         let orgs = organisations.flatMap { $0.split(separator: ",").map(String.init) }
         let details = try evidence.details(organisations: orgs)
         let today = try todayOption.resolve(plan)
-        let outcome = try store.write { db in
-            try recording {
-                try CompletionService(plan: plan, occurrences: occurrences, store: db)
-                    .recordAdHoc(action, unit: unit, details: details, recordedBy: evidence.recorder,
-                                 now: UTCDateTime(Date()), today: today)
-            }
+        let outcome = try store.write(plan: plan, occurrences: occurrences) { service in
+            try service.recordAdHoc(action, unit: unit, details: details, recordedBy: evidence.recorder,
+                                    now: UTCDateTime(Date()), today: today)
         }
         let r = outcome.record
         let what = "\(Report.actionLabel(action)) ngày \(r.doneOn!.vietnamese) của \(plan.unit(unit)!.name) (bản ghi số \(r.id!))"

@@ -19,7 +19,8 @@ struct Generate: ParsableCommand {
     func run() throws {
         let plan = try planOptions.load()
         let records = try store.records(plan: plan.id)
-        let feeds = try FeedBuilder(plan: plan, records: records).feeds()
+        let builder = try FeedBuilder(plan: plan, records: records)
+        let feeds = try builder.feeds()
         let dir = out.map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: planOptions.plan).deletingLastPathComponent()
         var isDir: ObjCBool = false
@@ -37,6 +38,6 @@ struct Generate: ParsableCommand {
         if !removed.isEmpty {
             print("Đã xóa \(removed.count) tệp lịch cũ của kế hoạch này không còn được tạo (đơn vị đã bỏ hoặc đổi mã): \(removed.joined(separator: ", ")).")
         }
-        warnOrphans(plan: plan, records: records)
+        warnOrphans(occurrences: builder.occurrences, records: records)
     }
 }

@@ -61,13 +61,17 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    /// Runs a write against the store. When the database does not exist yet, the write is
-    /// first tried on an empty store in memory, so a refused write leaves no new file behind.
-    func write<T>(_ body: (any CompletionStore) throws -> T) throws -> T {
-        if !FileManager.default.fileExists(atPath: path) {
-            _ = try body(InMemoryCompletionStore())
+    /// Runs a write through a completion service on the store, its refusals as terminal
+    /// messages. When the database does not exist yet, the write is first tried on an empty
+    /// store in memory, so a refused write leaves no new file behind.
+    func write<T>(plan: Plan, occurrences: [Occurrence], _ body: (CompletionService) throws -> T) throws -> T {
+        func run(_ store: any CompletionStore) throws -> T {
+            try recording { try body(CompletionService(plan: plan, occurrences: occurrences, store: store)) }
         }
-        return try body(try open())
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = try run(InMemoryCompletionStore())
+        }
+        return try run(try open())
     }
 
     /// Records of a plan; none when the database does not exist yet (reading never creates it).
@@ -94,8 +98,8 @@ struct TodayOption: ParsableArguments {
 /// Warns (on stderr) about records of occurrences the plan no longer has, e.g. after a
 /// collective's members were listed and its own per-unit occurrences went away: they are kept
 /// in the history but count nowhere, and the person should know.
-func warnOrphans(plan: Plan, records: [CompletionRecord]) {
-    guard let ids = try? Set(Schedule(plan: plan).occurrences().map(\.id)) else { return }
+func warnOrphans(occurrences: [Occurrence], records: [CompletionRecord]) {
+    let ids = Set(occurrences.map(\.id))
     // Only completions still standing: an orphan already undone needs no attention.
     let orphans = CompletionLedger(records: records).occurrencesWithCompletions.filter { !ids.contains($0) }
     guard !orphans.isEmpty else { return }
@@ -105,6 +109,9 @@ func warnOrphans(plan: Plan, records: [CompletionRecord]) {
 
         """.utf8))
 }
+
+/// Who is recorded as having made a record: `--by`, else the login name.
+func recorderName(_ by: String?) -> String { by ?? ProcessInfo.processInfo.environment["USER"] ?? "plancal" }
 
 /// An error for the person at the terminal: printed as is, exit code 1.
 struct CLIError: Error, CustomStringConvertible {

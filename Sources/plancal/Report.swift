@@ -44,9 +44,10 @@ struct Status: ParsableCommand {
             throw CLIError("--year \(year) nằm ngoài thời gian của kế hoạch (\(plan.start.year)–\(plan.end.year))")
         }
         let records = try store.records(plan: plan.id)
-        warnOrphans(plan: plan, records: records)
+        let all = try schedule.occurrences()
+        warnOrphans(occurrences: all, records: records)
         let ledger = CompletionLedger(records: records)
-        let items = try (unit.map { try schedule.occurrences(for: $0) } ?? schedule.occurrences())
+        let items = (unit.map { u in all.filter { schedule.involves($0, u) } } ?? all)
             .filter { year == nil || $0.last.year == year }
         print("Tình trạng công việc ngày \(today.vietnamese)\(unit.map { " — \(plan.unit($0)!.name)" } ?? "")")
         var counts: [OccurrenceState: Int] = [:]

@@ -27,7 +27,7 @@ struct Token: ParsableCommand {
             guard plan.unit(unit) != nil else { throw CLIError(unknownUnit(unit, plan)) }
             let label = (self.label ?? unit).trimmingCharacters(in: .whitespacesAndNewlines)
             guard !label.isEmpty, label.count <= 200 else { throw CLIError("--label phải có từ 1 đến 200 ký tự") }
-            guard Validation.isPrintable(label), !label.contains(where: \.isNewline) else {
+            guard Validation.isPrintableLine(label) else {
                 throw CLIError("--label có ký tự điều khiển hoặc xuống dòng; hãy gõ lại trên một dòng")
             }
             let (secret, token) = try UnitTokens(try AppDatabase(path: store.path))
