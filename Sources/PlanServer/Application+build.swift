@@ -23,6 +23,15 @@ public func buildRouter(_ arguments: ServerArguments, database: AppDatabase,
                         logger: Logger) async throws -> Router<AppRequestContext> {
     let store = SQLiteCompletionStore(database)
     let registry = try PlanRegistry(paths: arguments.planPaths, store: store, logger: logger)
+    // Feeds must be the bytes `generate` writes, so their links come from the plan file.
+    if let base = arguments.baseURL {
+        for id in await registry.planIDs {
+            guard let plan = try await registry.current(id)?.plan, let planBase = plan.publicBaseURL,
+                  URL(string: planBase)?.host != URL(string: base)?.host else { continue }
+            logger.warning("--base-url differs from the plan's public_base_url: links inside the feeds still point to the plan's address; set public_base_url in the plan file",
+                           metadata: ["plan": "\(plan.id)", "public_base_url": "\(planBase)", "base_url": "\(base)"])
+        }
+    }
     let views = try await Views()
     let server = PlanServer(arguments: arguments, registry: registry, store: store, tokens: UnitTokens(database),
                             fetches: FetchRecorder(log: FeedFetchLog(database)), sessions: SessionStore(),

@@ -8,21 +8,16 @@ struct HTMLErrorMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        guard path == "/" || path.hasPrefix("/plans/") || !(path.hasPrefix("/api/") || path.hasPrefix("/calendars/") || path == "/health") else {
-            // Programs get JSON errors, with a message even for a path no route matches.
-            do { return try await next(request, context) } catch let error as HTTPError {
-                let message = error.body ?? (error.status == .notFound
-                    ? "Không có \"\(path.prefix(120))\" trên máy chủ này" : error.status.reasonPhrase)
-                return try APIError(error.status, message).response(from: request, context: context)
-            }
-        }
+        let forPrograms = path.hasPrefix("/api/") || path.hasPrefix("/calendars/") || path == "/health"
         do {
             return try await next(request, context)
         } catch let error as HTTPError {
-            let fallback = error.status == .notFound
-                ? "Không có trang \"\(path.prefix(120))\" trên máy chủ này" : error.status.reasonPhrase
-            return page(status: error.status, message: error.body ?? fallback)
-        } catch let error as APIError {
+            // A message even for a path no route matches; programs get it as JSON.
+            let message = error.body ?? (error.status == .notFound
+                ? "Không có \(forPrograms ? "" : "trang ")\"\(path.prefix(120))\" trên máy chủ này" : error.status.reasonPhrase)
+            if forPrograms { return try APIError(error.status, message).response(from: request, context: context) }
+            return page(status: error.status, message: message)
+        } catch let error as APIError where !forPrograms {
             return page(status: error.status, message: error.message)
         }
     }

@@ -114,6 +114,9 @@ struct PlanServer: Sendable {
         var reached: Int?
         var participants: Int?
         var correct: Bool?
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case occurrence, unit, on, evidence, note, reached, participants, correct
+        }
     }
 
     struct UndoBody: Decodable {
@@ -122,6 +125,7 @@ struct PlanServer: Sendable {
         /// Instead of occurrence and unit: the id of an ad hoc record to withdraw.
         var record: Int64?
         var reason: String?
+        enum CodingKeys: String, CodingKey, CaseIterable { case occurrence, unit, record, reason }
     }
 
     /// The bearer token's unit, or 401.
@@ -146,9 +150,10 @@ struct PlanServer: Sendable {
         }
     }
 
-    /// Decodes a JSON object body; `allowed` are its field names (a mistyped one, say
-    /// "evidance", is an error rather than evidence silently dropped).
-    func decode<T: Decodable>(_ type: T.Type, _ buffer: ByteBuffer, allowed: Set<String>) throws -> T {
+    /// Decodes a JSON object body; a field it does not have (a mistyped one, say "evidance")
+    /// is an error rather than evidence silently dropped.
+    func decode<T: Decodable, Keys: CodingKey & CaseIterable>(_ type: T.Type, keys: Keys.Type, _ buffer: ByteBuffer) throws -> T {
+        let allowed = Set(Keys.allCases.map(\.stringValue))
         let data = Data(buffer.readableBytesView)
         guard let object = try? JSONSerialization.jsonObject(with: data) else {
             throw APIError(.badRequest, "Nội dung không phải là JSON hợp lệ")
@@ -248,8 +253,7 @@ struct PlanServer: Sendable {
     func apiDone(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let entry = try await entry(context, api: true)
         let token = try bearer(request, plan: entry.plan)
-        let body = try decode(DoneBody.self, try await self.body(request, api: true),
-                              allowed: ["occurrence", "unit", "on", "evidence", "note", "reached", "participants", "correct"])
+        let body = try decode(DoneBody.self, keys: DoneBody.CodingKeys.self, try await self.body(request, api: true))
         let details = CompletionService.Details(
             doneOn: try PlanServer.date(body.on, field: "on"), evidenceURL: body.evidence, note: body.note,
             reached: body.reached, participants: body.participants)
@@ -263,8 +267,7 @@ struct PlanServer: Sendable {
     func apiUndo(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let entry = try await entry(context, api: true)
         let token = try bearer(request, plan: entry.plan)
-        let body = try decode(UndoBody.self, try await self.body(request, api: true),
-                              allowed: ["occurrence", "unit", "record", "reason"])
+        let body = try decode(UndoBody.self, keys: UndoBody.CodingKeys.self, try await self.body(request, api: true))
         if let id = body.record {
             guard body.occurrence == nil else {
                 throw APIError(.badRequest, "Chỉ dùng một trong hai: occurrence hoặc record", field: "record")

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
-import PlanCore
 import PlanServer
 import PlanStore
 
@@ -66,16 +65,6 @@ struct Serve: AsyncParsableCommand {
             throw CLIError("\(error)")
         }
         logger.info("plancal serving", metadata: ["address": "http://\(host):\(port)", "db": "\(store.path)"])
-        // Feeds must be the bytes `generate` writes, so their links come from the plan file.
-        if let baseURL {
-            for path in arguments.planPaths {
-                if let plan = try? PlanLoader.load(path: path), let planBase = plan.publicBaseURL,
-                   URL(string: planBase)?.host != URL(string: baseURL)?.host {
-                    logger.warning("--base-url differs from the plan's public_base_url: links inside the feeds still point to the plan's address; set public_base_url in the plan file",
-                                   metadata: ["plan": "\(plan.id)", "public_base_url": "\(planBase)", "base_url": "\(baseURL)"])
-                }
-            }
-        }
         do { try await app.runService() } catch {
             let text = "\(error)"
             if text.contains("Address already in use") {
