@@ -23,7 +23,7 @@ enum Report {
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tình trạng từng việc: hoàn thành đúng hạn, trễ hạn, quá hạn, đang diễn ra, sắp đến hạn, chưa đến hạn.",
-        discussion: "Với --unit, một việc mà đơn vị chỉ phối hợp được tính là đã làm khi đơn vị đã ghi nhận phần tham gia của mình (hoặc đơn vị chủ trì đã hoàn thành).")
+        discussion: "Với --unit, một việc mà đơn vị chỉ phối hợp hiện \"Đã tham gia\" khi đơn vị đã ghi nhận phần tham gia của mình, và hiện trạng thái hoàn thành khi đơn vị chủ trì đã hoàn thành.")
 
     @Option(name: .long, help: ArgumentHelp("Chỉ các việc của đơn vị này.", valueName: "id"))
     var unit: String?
