@@ -72,56 +72,31 @@ public struct CompletionRecord: Sendable, Equatable {
     }
 }
 
-/// Completion records of a plan, kept where the caller chooses (SQLite by default).
-///
-/// Implementations append atomically: `append` runs `check` on the occurrence's
-/// existing records and the insert in one exclusive transaction, so two writers
-/// cannot both pass the same check.
-public protocol CompletionStore: Sendable {
-    /// Appends a record unless `check` (given the existing records of the same plan and
-    /// occurrence, oldest first; for a record of no occurrence, the same unit's ad hoc records
-    /// of the same day and its ad hoc undos) returns false or throws. Returns the stored record, or nil
-    /// when `check` declined.
-    func append(_ record: CompletionRecord,
-                check: @Sendable ([CompletionRecord]) throws -> Bool) throws -> CompletionRecord?
-    /// Every record of a plan, oldest first.
-    func records(plan: String) throws -> [CompletionRecord]
-    /// A number that changes whenever a record of the plan is added (by any process).
-    func version(plan: String) throws -> Int64
-}
-
-/// A store in memory, for tests and dry runs.
-public final class InMemoryCompletionStore: CompletionStore, @unchecked Sendable {
+/// Completion records in memory: for tests, and for trying a write before a database exists.
+public actor InMemoryCompletionRepository: CompletionRepository {
     private var rows: [CompletionRecord] = []
-    private let lock = NSLock()
 
-    /// An empty store.
+    /// An empty repository.
     public init() {}
 
     public func append(_ record: CompletionRecord,
-                       check: @Sendable ([CompletionRecord]) throws -> Bool) throws -> CompletionRecord? {
-        lock.lock()
-        defer { lock.unlock() }
+                       check: @escaping @Sendable ([CompletionRecord]) throws -> AppendDecision) throws -> RecordOutcome {
         let existing = rows.filter {
             $0.plan == record.plan && $0.occurrenceID == record.occurrenceID
                 && (record.occurrenceID != nil || $0.unit == record.unit && ($0.doneOn == record.doneOn || $0.doneOn == nil))
         }
-        guard try check(existing) else { return nil }
+        if case let .alreadyRecorded(earlier) = try check(existing) { return .alreadyRecorded(earlier) }
         var stored = record
         stored.id = Int64(rows.count + 1)
         rows.append(stored)
-        return stored
+        return .recorded(stored)
     }
 
-    public func records(plan: String) throws -> [CompletionRecord] {
-        lock.lock()
-        defer { lock.unlock() }
-        return rows.filter { $0.plan == plan }
+    public func records(plan: String) -> [CompletionRecord] { rows.filter { $0.plan == plan } }
+
+    public func record(_ id: Int64, plan: String) -> CompletionRecord? {
+        rows.first { $0.id == id && $0.plan == plan }
     }
 
-    public func version(plan: String) throws -> Int64 {
-        lock.lock()
-        defer { lock.unlock() }
-        return Int64(rows.filter { $0.plan == plan }.count)
-    }
+    public func version(plan: String) -> Int64 { Int64(rows.filter { $0.plan == plan }.count) }
 }

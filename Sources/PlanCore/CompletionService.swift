@@ -82,7 +82,7 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
         case let .tooLong(field, max):
             return "\(CompletionError.label(field)) quá dài (tối đa \(max) ký tự)"
         case let .unknownOrganisation(id):
-            return "\"\(id)\" không phải là tổ chức được tính cho chỉ tiêu G6.T2 trong kế hoạch"
+            return "\"\(id)\" không phải là một tổ chức được phổ biến theo kế hoạch (đơn vị có organisation: true)"
         case let .notAllowed(why):
             return why
         case let .beforeOpening(day, opens, occurrence):
@@ -116,7 +116,7 @@ public struct CompletionService: Sendable {
     /// Its occurrences.
     public let occurrences: [Occurrence]
     /// Where records go.
-    public let store: any CompletionStore
+    public let store: any CompletionRepository
     private let schedule: Schedule
 
     /// The most a count may be when the plan gives no population.
@@ -125,32 +125,20 @@ public struct CompletionService: Sendable {
     public static let maxText = 2000
 
     /// A service over a plan and a store.
-    public init(plan: Plan, store: any CompletionStore) throws {
+    public init(plan: Plan, store: any CompletionRepository) throws {
         try self.init(plan: plan, occurrences: Schedule(plan: plan).occurrences(), store: store)
     }
 
     /// A service over a plan whose occurrences are already expanded (the server keeps them).
-    public init(plan: Plan, occurrences: [Occurrence], store: any CompletionStore) {
+    public init(plan: Plan, occurrences: [Occurrence], store: any CompletionRepository) {
         self.plan = plan
         self.store = store
         self.schedule = Schedule(plan: plan)
         self.occurrences = occurrences
     }
 
-    /// What a `done` did.
-    public enum Outcome: Sendable, Equatable {
-        /// A new record was appended.
-        case recorded(CompletionRecord)
-        /// The unit had already recorded it; nothing was written.
-        case alreadyRecorded(CompletionRecord)
-
-        /// The record written, or the earlier one that made writing unnecessary.
-        public var record: CompletionRecord {
-            switch self {
-            case let .recorded(r), let .alreadyRecorded(r): return r
-            }
-        }
-    }
+    /// What a `done` or an ad hoc record did.
+    public typealias Outcome = RecordOutcome
 
     /// The details of a completion.
     public struct Details: Sendable {
@@ -220,7 +208,7 @@ public struct CompletionService: Sendable {
     /// Records that a unit did an occurrence. A second `done` by the same unit changes
     /// nothing and says so, unless `correct` is set: then it supersedes the first.
     public func markDone(_ occurrenceID: String, unit: String, details: Details, recordedBy: String,
-                         correct: Bool = false, now: UTCDateTime, today: CivilDate) throws -> Outcome {
+                         correct: Bool = false, now: UTCDateTime, today: CivilDate) async throws -> Outcome {
         let o = try occurrence(occurrenceID)
         try checkUnit(unit, for: o)
         let day = try checkDetails(details, today: today)
@@ -235,7 +223,7 @@ public struct CompletionService: Sendable {
         }
         // G6.T3 is checked on its evidence: the article's link, or where it has none (a
         // loudspeaker bulletin) a note saying where and when it ran.
-        if o.targets.contains("G6.T3"), !CompletionService.hasEvidence(details) {
+        if o.serves(plan.tracking.newsTarget), !CompletionService.hasEvidence(details) {
             throw CompletionError.missingEvidence(occurrence: o.id)
         }
         let by = try checkRecorder(recordedBy)
@@ -243,33 +231,30 @@ public struct CompletionService: Sendable {
             plan: plan.id, action: .done, occurrenceID: o.id, unit: unit, doneOn: day, recordedBy: by,
             recordedAt: now, evidenceURL: details.evidenceURL, note: details.note, reached: details.reached,
             participants: details.participants, organisations: details.organisations)
-        let box = ExistingBox()
-        let stored = try store.append(record) { existing in
-            let standing = CompletionLedger(records: existing).completion(of: o.id, by: unit)
-            box.value = standing?.record
-            return standing == nil || correct
+        return try await store.append(record) { existing in
+            guard let standing = CompletionLedger(records: existing).completion(of: o.id, by: unit), !correct else {
+                return .append
+            }
+            return .alreadyRecorded(standing.record)
         }
-        if let stored { return .recorded(stored) }
-        return .alreadyRecorded(box.value!)
     }
 
     /// Withdraws a unit's completion of an occurrence (a new `undo` record).
     public func undo(_ occurrenceID: String, unit: String, reason: String, recordedBy: String,
-                     now: UTCDateTime) throws -> CompletionRecord {
+                     now: UTCDateTime) async throws -> CompletionRecord {
         let o = try occurrence(occurrenceID)
         try checkUnit(unit, for: o)
         let why = try checkReason(reason)
         let by = try checkRecorder(recordedBy)
         let record = CompletionRecord(plan: plan.id, action: .undo, occurrenceID: o.id, unit: unit, doneOn: nil,
                                       recordedBy: by, recordedAt: now, reason: why)
-        let others = ExistingBox()
-        let stored = try store.append(record) { existing in
+        return try await store.append(record) { existing in
             let ledger = CompletionLedger(records: existing)
-            others.units = ledger.completions(of: o.id).map(\.unit)
-            return ledger.completion(of: o.id, by: unit) != nil
-        }
-        guard let stored else { throw CompletionError.notDone(occurrence: o.id, unit: unit, doneBy: others.units) }
-        return stored
+            guard ledger.completion(of: o.id, by: unit) != nil else {
+                throw CompletionError.notDone(occurrence: o.id, unit: unit, doneBy: ledger.completions(of: o.id).map(\.unit))
+            }
+            return .append
+        }.record
     }
 
     static func hasEvidence(_ d: Details) -> Bool {
@@ -280,7 +265,7 @@ public struct CompletionService: Sendable {
     /// or a training session actually held. The same event recorded twice (same kind, unit,
     /// day and evidence link) is written once and the second time says so.
     public func recordAdHoc(_ action: CompletionRecord.Action, unit: String, details: Details, recordedBy: String,
-                            now: UTCDateTime, today: CivilDate) throws -> Outcome {
+                            now: UTCDateTime, today: CivilDate) async throws -> Outcome {
         precondition([.news, .meeting, .training].contains(action))
         guard plan.unit(unit) != nil else { throw CompletionError.unknownUnit(unit, known: plan.allUnits.map(\.id)) }
         let day = try checkDetails(details, today: today)
@@ -298,32 +283,29 @@ public struct CompletionService: Sendable {
             plan: plan.id, action: action, occurrenceID: nil, unit: unit, doneOn: day, recordedBy: by, recordedAt: now,
             evidenceURL: details.evidenceURL, note: details.note, reached: details.reached,
             participants: details.participants, organisations: details.organisations)
-        let box = ExistingBox()
-        let stored = try store.append(record) { existing in
+        return try await store.append(record) { existing in
             // The same command run twice: same kind, unit, day, link, note and counts.
             func same(_ a: String?, _ b: String?) -> Bool {
                 func norm(_ s: String?) -> String { (s ?? "").lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ") }
                 return norm(a) == norm(b)
             }
-            box.value = CompletionLedger(records: existing).adHoc.first {
+            let earlier = CompletionLedger(records: existing).adHoc.first {
                 $0.action == action && $0.unit == unit && $0.doneOn == day && same($0.evidenceURL, details.evidenceURL)
                     && same($0.note, details.note) && $0.reached == details.reached
                     && $0.participants == details.participants && Set($0.organisations) == Set(details.organisations)
             }
-            return box.value == nil
+            return earlier.map(AppendDecision.alreadyRecorded) ?? .append
         }
-        if let stored { return .recorded(stored) }
-        return .alreadyRecorded(box.value!)
     }
 
     /// Withdraws an ad hoc record (a new `undo` record naming it); `authorize` sees the record
     /// first, so a caller can refuse another unit's.
     public func withdraw(record id: Int64, reason: String, recordedBy: String, now: UTCDateTime,
-                         authorize: @Sendable (CompletionRecord) throws -> Void = { _ in }) throws -> CompletionRecord {
+                         authorize: @Sendable (CompletionRecord) throws -> Void = { _ in }) async throws -> CompletionRecord {
         let why = try checkReason(reason)
         let by = try checkRecorder(recordedBy)
         // The target is looked up among all records first, to say what it is if not ad hoc.
-        guard let target = try store.records(plan: plan.id).first(where: { $0.id == id }) else {
+        guard let target = try await store.record(id, plan: plan.id) else {
             throw CompletionError.unknownRecord(id)
         }
         guard target.action != .undo else { throw CompletionError.isWithdrawal(id) }
@@ -334,24 +316,22 @@ public struct CompletionService: Sendable {
             try authorize(target)
             let undo = CompletionRecord(plan: plan.id, action: .undo, occurrenceID: occ, unit: target.unit, doneOn: nil,
                                         recordedBy: by, recordedAt: now, reason: why)
-            let stored = try store.append(undo) { existing in
+            return try await store.append(undo) { existing in
                 guard CompletionLedger(records: existing).completion(of: occ, by: target.unit)?.record.id == id else {
                     throw CompletionError.alreadyWithdrawn(id)
                 }
-                return true
-            }
-            return stored!
+                return .append
+            }.record
         }
         try authorize(target)
         let record = CompletionRecord(plan: plan.id, action: .undo, occurrenceID: nil, unit: target.unit, doneOn: nil,
                                       recordedBy: by, recordedAt: now, reason: why, withdraws: id)
-        let stored = try store.append(record) { existing in
+        return try await store.append(record) { existing in
             guard !existing.contains(where: { $0.action == .undo && $0.withdraws == id }) else {
                 throw CompletionError.alreadyWithdrawn(id)
             }
-            return true
-        }
-        return stored!
+            return .append
+        }.record
     }
 
     /// The reason an undo or a withdrawal must give: present, not too long, printable.
@@ -372,12 +352,6 @@ public struct CompletionService: Sendable {
         guard Validation.isPrintableLine(by) else { throw CompletionError.controlCharacters(field: "by") }
         return by
     }
-}
-
-/// Carries what the store's check saw out of its closure.
-private final class ExistingBox: @unchecked Sendable {
-    var value: CompletionRecord?
-    var units: [String] = []
 }
 
 /// Nearest-id suggestions for a mistyped occurrence id.

@@ -43,14 +43,10 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// Goal 6 and per-unit compliance on a given day (II.2.6; closing paragraph for reports).
+/// The tracked targets and per-unit compliance on a given day. Which target is which comes
+/// from the plan's `tracking:` (Bạch Đằng: II.2.6 targets 1–3; the closing paragraph for reports).
 public struct ComplianceReport: Sendable, Encodable {
-    /// The obligation whose per-unit occurrences are the annual reports (closing paragraph).
-    public static let annualReportObligation = "annual-report"
-    /// G6.T1's goal: 80% of residents by the end of the plan.
-    public static let reachGoal = 0.8
-
-    /// G6.T3 in one quarter.
+    /// The news target in one quarter.
     public struct Quarter: Sendable, Encodable {
         public enum State: String, Sendable, Encodable { case met, late, missed, open }
         /// e.g. `2026-Q4`.
@@ -180,9 +176,12 @@ public struct ComplianceReport: Sendable, Encodable {
     public var plan: String
     public var today: String
     public var year: Int
+    /// The news target's quarters; empty when the plan tracks no news target.
     public var quarters: [Quarter]
-    public var dissemination: Dissemination
-    public var reach: Reach
+    /// nil when the plan tracks no dissemination target.
+    public var dissemination: Dissemination?
+    /// nil when the plan tracks no reach target.
+    public var reach: Reach?
     public var units: [UnitLine]
 
     /// Builds the report. Without `year`, quarters run from the plan's start to today's
@@ -193,9 +192,10 @@ public struct ComplianceReport: Sendable, Encodable {
         self.today = today.iso
         let y = year ?? min(max(today.year, plan.start.year), plan.end.year)
         self.year = y
-        quarters = ComplianceReport.quarters(plan, occurrences, ledger, today: today, year: year)
-        dissemination = ComplianceReport.dissemination(plan, occurrences, ledger, year: y)
-        reach = ComplianceReport.reach(plan, ledger, today: today)
+        let t = plan.tracking
+        quarters = t.newsTarget == nil ? [] : ComplianceReport.quarters(plan, occurrences, ledger, today: today, year: year)
+        dissemination = t.disseminationTarget == nil ? nil : ComplianceReport.dissemination(plan, occurrences, ledger, year: y)
+        reach = t.reachTarget == nil ? nil : ComplianceReport.reach(plan, ledger, today: today)
         units = ComplianceReport.unitLines(plan, occurrences, ledger, today: today, year: y)
     }
 
@@ -204,7 +204,7 @@ public struct ComplianceReport: Sendable, Encodable {
         // Every news item counts for the quarter it was published in, whichever quarter's
         // occurrence it was recorded against; a quarter's own occurrence done only after the
         // quarter ended makes it "late" (still not met: II.2.6 target 3 wants one in the quarter).
-        let newsOccurrences = occurrences.filter { $0.targets.contains("G6.T3") }
+        let newsOccurrences = occurrences.filter { $0.serves(plan.tracking.newsTarget) }
         var items: [(day: CivilDate, item: NewsItem)] = []
         var lateByQuarter: [String: [NewsItem]] = [:]
         for o in newsOccurrences {
@@ -245,7 +245,7 @@ public struct ComplianceReport: Sendable, Encodable {
         }
         // II.2.6 target 2: each organisation's own yearly dissemination occurrence (the per-unit
         // ones serving G6.T2), completed during the year by the organisation or the lead unit.
-        for o in occurrences where o.perUnit && o.targets.contains("G6.T2") && o.last.year == year {
+        for o in occurrences where o.perUnit && o.serves(plan.tracking.disseminationTarget) && o.last.year == year {
             for c in ledger.completions(of: o.id) where c.doneOn.year == year && o.doneBy.contains(c.unit) {
                 note(o.owner, c.doneOn)
             }
@@ -281,9 +281,10 @@ public struct ComplianceReport: Sendable, Encodable {
         for r in ledger.adHoc where (r.doneOn ?? today) <= today { reached += r.reached ?? 0 }
         let total = Double(plan.start.days(until: plan.end.adding(days: 1)))
         let elapsed = Double(max(0, min(plan.start.days(until: today.adding(days: 1)), Int(total))))
-        let path = reachGoal * elapsed / total
+        let goal = plan.tracking.reachGoal
+        let path = goal * elapsed / total
         let share = plan.population.map { Double(reached) / Double($0) }
-        return Reach(reached: reached, population: plan.population, share: share, path: path, goal: reachGoal,
+        return Reach(reached: reached, population: plan.population, share: share, path: path, goal: goal,
                      onTrack: share.map { $0 >= path })
     }
 
@@ -294,7 +295,7 @@ public struct ComplianceReport: Sendable, Encodable {
             let due = owned.filter { $0.last < today || ledger.done($0) != nil }
             let states = due.map { OccurrenceState.of($0, ledger: ledger, today: today) }
             let onTime = states.filter { $0 == .doneOnTime }.count
-            let report = owned.first { $0.obligationID == annualReportObligation }
+            let report = owned.first { $0.obligationID == plan.tracking.annualReport }
             return UnitLine(
                 id: unit.id, name: unit.name,
                 annualReport: report.map { OccurrenceState.of($0, ledger: ledger, today: today) },

@@ -30,10 +30,30 @@ extension ComplianceReport {
     /// A table for a terminal, in Vietnamese.
     public func table(plan: Plan) -> String {
         var out: [String] = []
-        out.append("BÁO CÁO TIẾN ĐỘ MỤC TIÊU 6 — \(plan.issuer.uppercased())")
+        let t = plan.tracking
+        out.append("BÁO CÁO TIẾN ĐỘ — \(t.subject.uppercased()) — \(plan.issuer.uppercased())")
         out.append("Ngày báo cáo: \(ComplianceReport.day(today)); năm: \(year)")
         out.append("")
-        out.append("Chỉ tiêu 3 (G6.T3): mỗi quý có 01 tin, bài về bình đẳng giới")
+        if let news = t.newsTarget.flatMap(plan.target) {
+            out += newsLines(heading: news.heading)
+        }
+        if let d = dissemination, let target = t.disseminationTarget.flatMap(plan.target) {
+            out += disseminationLines(d, heading: "\(target.heading) năm \(d.year)")
+        }
+        if let reach, let target = t.reachTarget.flatMap(plan.target) {
+            out += reachLines(reach, heading: target.heading)
+        }
+        out.append("Các đơn vị năm \(year): báo cáo năm và tỷ lệ đúng hạn")
+        for u in units {
+            let report = u.annualReport?.label ?? "—"
+            let rate = u.onTimeRate.map { Vietnamese.percent($0) } ?? "—"
+            out.append("  \(ComplianceReport.pad(u.name, 42)) báo cáo: \(ComplianceReport.pad(report, 20)) đúng hạn: \(u.onTime)/\(u.due) (\(rate)); trễ: \(u.late); quá hạn: \(u.overdue)")
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private func newsLines(heading: String) -> [String] {
+        var out = [heading]
         for q in quarters {
             var line = "  \(ComplianceReport.pad(q.label, 12)) \(ComplianceReport.pad(q.state.label, 16))"
             let links = q.items.map { item in
@@ -48,8 +68,11 @@ extension ComplianceReport {
         let metEnded = ended.filter { $0.state == .met }.count
         out.append("  Đạt \(met)/\(quarters.count) quý; trong các quý đã kết thúc: \(metEnded)/\(ended.count).")
         out.append("")
-        let d = dissemination
-        out.append("Chỉ tiêu 2 (G6.T2): 100% tổ chức được phổ biến, cập nhật thông tin năm \(d.year)")
+        return out
+    }
+
+    private func disseminationLines(_ d: Dissemination, heading: String) -> [String] {
+        var out = [heading]
         out.append("  Đã phổ biến: \(d.informed)/\(d.total) tổ chức (\(Vietnamese.percent(d.share)))\(d.met ? " — Đạt" : " — Chưa đạt")")
         for o in d.organisations {
             let state = o.informedOn.map { "đã phổ biến ngày \(ComplianceReport.day($0))" } ?? "CHƯA phổ biến"
@@ -59,7 +82,11 @@ extension ComplianceReport {
             out.append("  Không tính vào chỉ tiêu này (theo kế hoạch): \(d.notCounted.joined(separator: "; "))")
         }
         out.append("")
-        out.append("Chỉ tiêu 1 (G6.T1): 80% người dân được tiếp cận kiến thức cơ bản về bình đẳng giới vào năm 2030")
+        return out
+    }
+
+    private func reachLines(_ reach: Reach, heading: String) -> [String] {
+        var out = [heading]
         out.append("  Số lượt người dân được tiếp cận (cộng dồn): \(Vietnamese.number(reach.reached))")
         if let pop = reach.population, let share = reach.share {
             out.append("  Dân số: \(Vietnamese.number(pop)); tỷ lệ: \(Vietnamese.percent(share)); lộ trình đến hôm nay: \(Vietnamese.percent(reach.path)); mục tiêu: \(Vietnamese.percent(reach.goal))")
@@ -68,13 +95,7 @@ extension ComplianceReport {
             out.append("  Chưa tính được tỷ lệ: kế hoạch chưa có dân số của phường (plan.population). Lộ trình đến hôm nay: \(Vietnamese.percent(reach.path)).")
         }
         out.append("")
-        out.append("Các đơn vị năm \(year): báo cáo năm (trước 15/12) và tỷ lệ đúng hạn")
-        for u in units {
-            let report = u.annualReport?.label ?? "—"
-            let rate = u.onTimeRate.map { Vietnamese.percent($0) } ?? "—"
-            out.append("  \(ComplianceReport.pad(u.name, 42)) báo cáo: \(ComplianceReport.pad(report, 20)) đúng hạn: \(u.onTime)/\(u.due) (\(rate)); trễ: \(u.late); quá hạn: \(u.overdue)")
-        }
-        return out.joined(separator: "\n") + "\n"
+        return out
     }
 
     /// CSV (UTF-8 with a byte-order mark, so spreadsheets keep the diacritics), one row per fact.
@@ -85,28 +106,32 @@ extension ComplianceReport {
         }
         let day = ComplianceReport.day
         var rows: [[String]] = [["chi_tieu", "ky", "doi_tuong", "trang_thai", "ma_trang_thai", "gia_tri", "ngay", "minh_chung"]]
+        let t = plan.tracking
         for q in quarters {
-            if q.items.isEmpty { rows.append(["G6.T3", q.label, "", q.state.label, q.state.rawValue, "0", "", ""]) }
+            let news = t.newsTarget ?? ""
+            if q.items.isEmpty { rows.append([news, q.label, "", q.state.label, q.state.rawValue, "0", "", ""]) }
             // An item counts (1) only where it meets the quarter: a late quarter lists the item
             // that came after it with 0, since it counts for the quarter it was published in.
             for item in q.items {
-                rows.append(["G6.T3", q.label, plan.unit(item.unit)?.name ?? item.unit, q.state.label, q.state.rawValue,
+                rows.append([news, q.label, plan.unit(item.unit)?.name ?? item.unit, q.state.label, q.state.rawValue,
                              q.state == .met ? "1" : "0", day(item.date), item.evidence ?? ""])
             }
         }
-        for o in dissemination.organisations {
-            rows.append(["G6.T2", "năm \(dissemination.year)", o.name,
+        for o in dissemination?.organisations ?? [] {
+            rows.append([t.disseminationTarget ?? "", "năm \(year)", o.name,
                          o.informedOn == nil ? "Chưa phổ biến" : "Đã phổ biến", o.informedOn == nil ? "missing" : "informed",
                          o.informedOn == nil ? "0" : "1", o.informedOn.map(day) ?? "", ""])
         }
-        let track: (String, String) = reach.onTrack.map { $0 ? ("Đúng lộ trình", "on-track") : ("Chậm so với lộ trình", "behind") }
-            ?? ("Chưa có dân số trong kế hoạch", "no-population")
-        rows.append(["G6.T1", "đến \(day(today))", "Số lượt người dân được tiếp cận (cộng dồn)", track.0, track.1,
-                     String(reach.reached), day(today), ""])
-        for u in units {
+        if let reach, let target = t.reachTarget {
+            let track: (String, String) = reach.onTrack.map { $0 ? ("Đúng lộ trình", "on-track") : ("Chậm so với lộ trình", "behind") }
+                ?? ("Chưa có dân số trong kế hoạch", "no-population")
+            rows.append([target, "đến \(day(today))", "Số lượt người dân được tiếp cận (cộng dồn)", track.0, track.1,
+                         String(reach.reached), day(today), ""])
+        }
+        for u in units where t.annualReport != nil {
             // The rate as a Vietnamese percentage ("14,3%"): a spreadsheet set to Vietnamese reads
             // it as a number, where "0.143" would be taken for 143.
-            rows.append(["annual-report", "năm \(year)", u.name, u.annualReport?.label ?? "", u.annualReport?.rawValue ?? "",
+            rows.append([t.annualReport ?? "", "năm \(year)", u.name, u.annualReport?.label ?? "", u.annualReport?.rawValue ?? "",
                          u.onTimeRate.map { Vietnamese.percent($0) } ?? "", "", ""])
         }
         return "\u{FEFF}" + rows.map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"

@@ -41,6 +41,9 @@ public struct Plan: Sendable {
     public var sessions: [Session]
     /// How often subscribers should refresh, in seconds.
     public var refreshSeconds: Int
+    /// What the plan is about and which of its targets and obligations plancal's compliance
+    /// report tracks (the plan file's `tracking:` section).
+    public var tracking: Tracking
 
     /// Every unit, members after their collective, in document order.
     public var allUnits: [PlanUnit] {
@@ -58,6 +61,39 @@ public struct Plan: Sendable {
 
     /// Units that count as organisations for Goal 6 target 2 (informed every year).
     public var organisations: [PlanUnit] { allUnits.filter { $0.isOrganisation && !$0.hasMembers } }
+}
+
+/// The plan's subject and the roles its targets and obligations play in the compliance
+/// report. Nothing here is fixed in code: a plan of another kind names its own, or none.
+public struct Tracking: Sendable, Equatable {
+    /// The subject in a few words, e.g. `Bình đẳng giới`: calendar names, categories, headings.
+    public var subject: String
+    /// The target met by at least one news item in every quarter (Bạch Đằng: G6.T3).
+    public var newsTarget: String?
+    /// The target met when every organisation is informed each year (Bạch Đằng: G6.T2).
+    public var disseminationTarget: String?
+    /// The target measured by residents reached against the population (Bạch Đằng: G6.T1).
+    public var reachTarget: String?
+    /// The share of residents to reach by the end of the plan (Bạch Đằng: 0.8).
+    public var reachGoal: Double
+    /// The per-unit obligation whose occurrences are the units' annual reports.
+    public var annualReport: String?
+
+    /// Roles; a plan that tracks none of them gives only its dates.
+    public init(subject: String, newsTarget: String? = nil, disseminationTarget: String? = nil,
+                reachTarget: String? = nil, reachGoal: Double = 1, annualReport: String? = nil) {
+        self.subject = subject
+        self.newsTarget = newsTarget
+        self.disseminationTarget = disseminationTarget
+        self.reachTarget = reachTarget
+        self.reachGoal = reachGoal
+        self.annualReport = annualReport
+    }
+}
+
+extension Occurrence {
+    /// True when the occurrence serves the target (nil: no such role in the plan).
+    public func serves(_ target: String?) -> Bool { target.map(targets.contains) ?? false }
 }
 
 /// A unit named by the plan (section V), or a member of a collective unit.
@@ -93,6 +129,14 @@ public struct PlanTarget: Sendable, Equatable {
     public var text: String
     /// Section, e.g. `II.2.6`.
     public var section: String
+    /// A short wording for headings, e.g. `mỗi quý có 01 tin, bài về bình đẳng giới`.
+    public var short: String?
+
+    /// The heading a report gives it: `Chỉ tiêu 3 (G6.T3): <short wording>`.
+    public var heading: String {
+        let number = id.split(separator: "T").last.map(String.init) ?? id
+        return "Chỉ tiêu \(number) (\(id)): \(short ?? text)"
+    }
 }
 
 /// What an occurrence is in a calendar.

@@ -137,7 +137,8 @@ struct PlanBuilder {
         let targetMaps = try top.maps("targets")
         let obligationMaps = try top.maps("obligations")
         let sessionMaps = try top.maps("sessions")
-        try top.rejectUnknown(allowed: ["plan", "units", "targets", "obligations", "sessions"])
+        let trackingMap = top.has("tracking") ? try top.map("tracking") : nil
+        try top.rejectUnknown(allowed: ["plan", "units", "targets", "obligations", "sessions", "tracking"])
         if !top.has("units") || unitMaps.isEmpty { throw top.error("units", "kế hoạch phải có ít nhất một đơn vị") }
 
         // A bad header is reported with the rest; without it the obligations and sessions
@@ -198,6 +199,12 @@ struct PlanBuilder {
                 sessions.append(s)
             }
         }
+        var tracking = Tracking(subject: meta?.title ?? "")
+        if var m = trackingMap {
+            if let t = PlanBuilder.attempt(&issues, { try readTracking(&m, targets: targets, obligations: obligations) }) {
+                tracking = t
+            }
+        }
         guard issues.isEmpty, let meta else { throw PlanError(issues: issues) }
 
         let plan = Plan(
@@ -205,7 +212,7 @@ struct PlanBuilder {
             legalBasis: meta.legalBasis, start: meta.start, end: meta.end, timeZone: meta.timeZone,
             utcOffsetSeconds: meta.offset, publicBaseURL: meta.baseURL, population: meta.population,
             revised: meta.revised, units: units, targets: targets, obligations: obligations,
-            sessions: sessions, refreshSeconds: meta.refreshHours * 3600)
+            sessions: sessions, refreshSeconds: meta.refreshHours * 3600, tracking: tracking)
         return plan
     }
 
@@ -327,9 +334,42 @@ struct PlanBuilder {
         guard PlanBuilder.matches(PlanBuilder.targetPattern, id) else {
             throw m.error("id", "\"\(id)\" không phải là mã chỉ tiêu (cần G<mục tiêu>.T<số>, ví dụ G6.T3)")
         }
-        let t = PlanTarget(id: id, text: try m.string("text"), section: try m.string("section"))
-        try m.rejectUnknown(allowed: ["id", "text", "section", "notes"])
+        let t = PlanTarget(id: id, text: try m.string("text"), section: try m.string("section"),
+                           short: try m.optionalString("short"))
+        try m.rejectUnknown(allowed: ["id", "text", "section", "short", "notes"])
         return t
+    }
+
+    /// The `tracking:` section: the plan's subject and which target or obligation plays
+    /// which role in the compliance report. Every role is optional.
+    private func readTracking(_ m: inout YAMLMap, targets: [PlanTarget], obligations: [Obligation]) throws -> Tracking {
+        func target(_ key: String) throws -> String? {
+            guard let id = try m.optionalString(key) else { return nil }
+            guard targets.contains(where: { $0.id == id }) else {
+                throw m.error(key, "không có chỉ tiêu \"\(id)\" (các chỉ tiêu: \(targets.map(\.id).joined(separator: ", ")))")
+            }
+            return id
+        }
+        let subject = try m.string("subject")
+        let news = try target("news_target")
+        let dissemination = try target("dissemination_target")
+        let reach = try target("reach_target")
+        var goal = 1.0
+        if let text = try m.optionalString("reach_goal") {
+            guard let g = Double(text), g > 0, g <= 1 else {
+                throw m.error("reach_goal", "cần một tỷ lệ lớn hơn 0 và không quá 1 (ví dụ 0.8 cho 80%), nhưng gặp \"\(text)\"")
+            }
+            goal = g
+        }
+        let report = try m.optionalString("annual_report")
+        if let report, !obligations.contains(where: { $0.id == report && $0.forEach != nil }) {
+            let perUnit = obligations.filter { $0.forEach != nil }.map(\.id)
+            throw m.error("annual_report", "không có nghĩa vụ theo từng đơn vị (for_each) có mã \"\(report)\" (các nghĩa vụ như vậy: \(perUnit.joined(separator: ", ")))")
+        }
+        try m.rejectUnknown(allowed: ["subject", "news_target", "dissemination_target", "reach_target", "reach_goal",
+                                      "annual_report", "notes"])
+        return Tracking(subject: subject, newsTarget: news, disseminationTarget: dissemination, reachTarget: reach,
+                        reachGoal: goal, annualReport: report)
     }
 
     private func unitList(_ m: inout YAMLMap, _ key: String, refs: References) throws -> [String]? {

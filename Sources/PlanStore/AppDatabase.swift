@@ -2,14 +2,37 @@ import Foundation
 import GRDB
 public import PlanCore
 
-/// The SQLite database behind plancal: completion records, unit tokens and the feed
-/// fetch log. One `AppDatabase` owns one `DatabaseWriter` (a WAL pool on disk, a
+/// The SQLite database behind plancal: completion records, unit tokens, browser sessions
+/// and the feed fetch log. One `AppDatabase` owns one `DatabaseWriter` (a WAL pool on disk, a
 /// queue in memory for tests).
 public final class AppDatabase: Sendable {
-    let writer: any DatabaseWriter
+    let writer: any DatabaseReader
+    /// False when opened read-only: every write is refused with `StorageError.readOnly`.
+    public let isWritable: Bool
 
-    /// Opens (creating if needed) the database at a path and migrates it.
-    public init(path: String) throws {
+    /// Opens (creating if needed) the database at a path and migrates it. With `readOnly`,
+    /// opens an existing, migrated database for reading only and never writes to it (a
+    /// read-only file or folder can then still be read).
+    public init(path: String, readOnly: Bool = false) throws {
+        if readOnly {
+            var config = Configuration()
+            config.readonly = true
+            config.busyMode = .timeout(15)
+            do {
+                let queue = try DatabaseQueue(path: path, configuration: config)
+                let applied = try queue.read { db in try AppDatabase.migrator.appliedIdentifiers(db) }
+                let missing = AppDatabase.migrator.migrations.filter { !applied.contains($0) }
+                guard missing.isEmpty else {
+                    throw StoreError.cannotOpen(path: path, reason: "cơ sở dữ liệu cần được nâng cấp (\(missing.joined(separator: ", "))) nhưng chỉ mở được để đọc")
+                }
+                writer = queue
+            } catch let e as StoreError { throw e } catch {
+                throw StoreError.cannotOpen(path: path, reason: "\(error)")
+            }
+            isWritable = false
+            return
+        }
+        isWritable = true
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var config = Configuration()
@@ -39,7 +62,22 @@ public final class AppDatabase: Sendable {
     /// An empty database in memory.
     public init() throws {
         writer = try DatabaseQueue()
+        isWritable = true
         try migrate()
+    }
+
+    /// The writer, or `StorageError.readOnly` when the database was opened read-only.
+    func writable() throws -> any DatabaseWriter {
+        guard let w = writer as? any DatabaseWriter, isWritable else {
+            throw StorageError.readOnly("cơ sở dữ liệu được mở ở chế độ chỉ đọc")
+        }
+        return w
+    }
+
+    /// The repositories on this database.
+    public var repositories: Repositories {
+        Repositories(completions: SQLiteCompletionRepository(self), tokens: SQLiteTokenRepository(self),
+                     sessions: SQLiteSessionRepository(self), fetches: SQLiteFetchLogRepository(self))
     }
 
     /// Ordered migrations; never edit one once released, add a new one.
@@ -104,6 +142,31 @@ public final class AppDatabase: Sendable {
         m.registerMigration("v5-fetch-time-index") { db in
             try db.create(index: "feedFetch_plan_lastAt", on: "feedFetch", columns: ["plan", "lastAt"])
         }
+        // A plan's version is a key lookup, not a scan of its records: a trigger counts every
+        // insert (the server asks for it on every feed request).
+        m.registerMigration("v6-plan-version") { db in
+            try db.create(table: "planVersion") { t in
+                t.primaryKey("plan", .text)
+                t.column("version", .integer).notNull()
+            }
+            try db.execute(sql: """
+                INSERT INTO planVersion (plan, version) SELECT plan, MAX(id) FROM record GROUP BY plan;
+                CREATE TRIGGER record_version AFTER INSERT ON record BEGIN
+                  INSERT INTO planVersion (plan, version) VALUES (NEW.plan, NEW.id)
+                  ON CONFLICT(plan) DO UPDATE SET version = NEW.id;
+                END;
+                """)
+        }
+        // Browser sessions in the database, so any process serves any signed-in request.
+        // Only a digest of the cookie is kept.
+        m.registerMigration("v7-sessions") { db in
+            try db.create(table: "session") { t in
+                t.primaryKey("idHash", .text)
+                t.column("tokenID", .text).notNull().indexed()
+                t.column("csrf", .text).notNull()
+                t.column("expiresAt", .integer).notNull().indexed()
+            }
+        }
         return m
     }
 
@@ -112,6 +175,7 @@ public final class AppDatabase: Sendable {
     /// already exists", rolls back, and on retry finds the migration applied by the winner.
     private func migrate() throws {
         var attempt = 0
+        let writer = try writable()
         while true {
             do {
                 try AppDatabase.migrator.migrate(writer)

@@ -1,0 +1,315 @@
+import Foundation
+import GRDB
+import ICal
+public import PlanCore
+
+/// The row shape of `record`.
+struct RecordRow: Codable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "record"
+    var id: Int64?
+    var plan: String
+    var action: String
+    var occurrenceID: String?
+    var unit: String
+    var doneOn: String?
+    var recordedBy: String
+    var recordedAt: Int
+    var evidenceURL: String?
+    var note: String?
+    var reached: Int?
+    var participants: Int?
+    var organisations: String
+    var reason: String?
+    var withdraws: Int64?
+
+    init(_ r: CompletionRecord) {
+        id = r.id
+        plan = r.plan
+        action = r.action.rawValue
+        occurrenceID = r.occurrenceID
+        unit = r.unit
+        doneOn = r.doneOn?.iso
+        recordedBy = r.recordedBy
+        recordedAt = r.recordedAt.secondsSinceEpoch
+        evidenceURL = r.evidenceURL
+        note = r.note
+        reached = r.reached
+        participants = r.participants
+        organisations = r.organisations.joined(separator: ",")
+        reason = r.reason
+        withdraws = r.withdraws
+    }
+
+    var domain: CompletionRecord {
+        CompletionRecord(
+            id: id, plan: plan, action: CompletionRecord.Action(rawValue: action) ?? .done,
+            occurrenceID: occurrenceID, unit: unit, doneOn: doneOn.flatMap(CivilDate.init(parsing:)),
+            recordedBy: recordedBy, recordedAt: UTCDateTime(secondsSinceEpoch: recordedAt), evidenceURL: evidenceURL,
+            note: note, reached: reached, participants: participants,
+            organisations: organisations.split(separator: ",").map(String.init), reason: reason, withdraws: withdraws)
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// Completion records in SQLite (WAL), the embedded default store. Every access goes through
+/// GRDB's async `read`/`write`, which run on GRDB's own queues: a write waiting for another
+/// process's lock never holds one of Swift's cooperative threads.
+public struct SQLiteCompletionRepository: CompletionRepository {
+    let database: AppDatabase
+
+    /// Records on an opened database.
+    public init(_ database: AppDatabase) { self.database = database }
+
+    public func append(_ record: CompletionRecord,
+                       check: @escaping @Sendable ([CompletionRecord]) throws -> AppendDecision) async throws -> RecordOutcome {
+        try await storage {
+            let writer = try database.writable()
+            // IMMEDIATE takes the write lock before reading, so the check and the insert are
+            // one step even with other processes writing.
+            return try await writer.writeWithoutTransaction { db in
+                var outcome: RecordOutcome?
+                try db.inTransaction(.immediate) {
+                    // The occurrence's records; for an ad hoc record, the unit's ad hoc records of
+                    // that day and its ad hoc undos (whose day is NULL). Both use an index.
+                    // Cached statements: this runs once per append.
+                    let rows: [RecordRow]
+                    if let occurrence = record.occurrenceID {
+                        rows = try RecordRow.fetchAll(db.cachedStatement(sql: """
+                            SELECT * FROM record WHERE plan = ? AND occurrenceID = ? ORDER BY id
+                            """), arguments: [record.plan, occurrence])
+                    } else {
+                        rows = try RecordRow.fetchAll(db.cachedStatement(sql: """
+                            SELECT * FROM record WHERE plan = ?1 AND occurrenceID IS NULL AND unit = ?2 AND doneOn = ?3
+                            UNION ALL
+                            SELECT * FROM record WHERE plan = ?1 AND occurrenceID IS NULL AND unit = ?2 AND doneOn IS NULL
+                            ORDER BY id
+                            """), arguments: [record.plan, record.unit, record.doneOn?.iso])
+                    }
+                    if case let .alreadyRecorded(earlier) = try check(rows.map(\.domain)) {
+                        outcome = .alreadyRecorded(earlier)
+                        return .rollback
+                    }
+                    var row = RecordRow(record)
+                    row.id = nil
+                    try row.insert(db)
+                    outcome = .recorded(row.domain)
+                    return .commit
+                }
+                return outcome!
+            }
+        }
+    }
+
+    public func records(plan: String) async throws -> [CompletionRecord] {
+        try await storage {
+            try await database.writer.read { db in
+                try RecordRow.filter(Column("plan") == plan).order(Column("id")).fetchAll(db).map(\.domain)
+            }
+        }
+    }
+
+    public func record(_ id: Int64, plan: String) async throws -> CompletionRecord? {
+        try await storage {
+            try await database.writer.read { db in
+                try RecordRow.filter(Column("plan") == plan && Column("id") == id).fetchOne(db)?.domain
+            }
+        }
+    }
+
+    public func version(plan: String) async throws -> Int64 {
+        try await storage {
+            try await database.writer.read { db in
+                try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM planVersion WHERE plan = ?"),
+                                   arguments: [plan]) ?? 0
+            }
+        }
+    }
+}
+
+/// Unit tokens in SQLite.
+public struct SQLiteTokenRepository: TokenRepository {
+    let database: AppDatabase
+
+    /// Tokens on an opened database.
+    public init(_ database: AppDatabase) { self.database = database }
+
+    struct Row: Codable, FetchableRecord, PersistableRecord {
+        static let databaseTableName = "token"
+        var id: String
+        var plan: String
+        var unit: String
+        var label: String
+        var secretHash: String
+        var createdAt: Int
+        var revokedAt: Int?
+
+        var token: UnitToken {
+            UnitToken(id: id, plan: plan, unit: unit, label: label,
+                      createdAt: UTCDateTime(secondsSinceEpoch: createdAt),
+                      revokedAt: revokedAt.map(UTCDateTime.init(secondsSinceEpoch:)))
+        }
+    }
+
+    public func create(plan: String, unit: String, label: String, now: UTCDateTime) async throws -> (secret: String, token: UnitToken) {
+        let fresh = TokenSecret.make()
+        let row = Row(id: fresh.id, plan: plan, unit: unit, label: label, secretHash: fresh.hash,
+                      createdAt: now.secondsSinceEpoch, revokedAt: nil)
+        try await storage {
+            try await database.writable().write { db in try row.insert(db) }
+        }
+        return (fresh.text, row.token)
+    }
+
+    public func list(plan: String) async throws -> [UnitToken] {
+        try await storage {
+            try await database.writer.read { db in
+                try Row.filter(Column("plan") == plan).order(Column("createdAt"), Column("id")).fetchAll(db).map(\.token)
+            }
+        }
+    }
+
+    public func revoke(id: String, plan: String, now: UTCDateTime) async throws -> Bool {
+        try await storage {
+            try await database.writable().write { db in
+                try db.execute(sql: "UPDATE token SET revokedAt = ? WHERE id = ? AND plan = ? AND revokedAt IS NULL",
+                               arguments: [now.secondsSinceEpoch, id, plan])
+                return db.changesCount > 0
+            }
+        }
+    }
+
+    public func verify(_ presented: String, plan: String) async throws -> UnitToken? {
+        guard let parsed = TokenSecret.parse(presented) else { return nil }
+        let row = try await storage {
+            try await database.writer.read { db in try Row.fetchOne(db, key: parsed.id) }
+        }
+        guard let row, row.plan == plan, row.revokedAt == nil, TokenSecret.matches(parsed.secret, hash: row.secretHash) else {
+            return nil
+        }
+        return row.token
+    }
+}
+
+/// Browser sessions in SQLite: every process on the database sees every session.
+public struct SQLiteSessionRepository: SessionRepository {
+    let database: AppDatabase
+
+    /// Sessions on an opened database.
+    public init(_ database: AppDatabase) { self.database = database }
+
+    public func create(for token: UnitToken, now: UTCDateTime, lifetime: Int) async throws -> WebSession {
+        let session = WebSession(id: TokenSecret.random(bytes: 32), token: token, csrf: TokenSecret.random(bytes: 16),
+                                 expires: UTCDateTime(secondsSinceEpoch: now.secondsSinceEpoch + lifetime))
+        let keep = Self.maxPerToken
+        try await storage {
+            try await database.writable().write { db in
+                try db.execute(sql: "DELETE FROM session WHERE expiresAt <= ?", arguments: [now.secondsSinceEpoch])
+                // A token keeps its newest sessions only.
+                try db.execute(sql: """
+                    DELETE FROM session WHERE tokenID = ?1 AND idHash NOT IN
+                      (SELECT idHash FROM session WHERE tokenID = ?1 ORDER BY expiresAt DESC LIMIT ?2)
+                    """, arguments: [token.id, keep - 1])
+                try db.execute(sql: "INSERT INTO session (idHash, tokenID, csrf, expiresAt) VALUES (?, ?, ?, ?)",
+                               arguments: [TokenSecret.hash(session.id), token.id, session.csrf,
+                                           session.expires.secondsSinceEpoch])
+            }
+        }
+        return session
+    }
+
+    public func session(_ id: String, now: UTCDateTime) async throws -> WebSession? {
+        guard id.count == 64, id.allSatisfy(\.isHexDigit) else { return nil }
+        let found = try await storage {
+            try await database.writer.read { db -> (SQLiteTokenRepository.Row, String, Int)? in
+                guard let row = try Row.fetchOne(db, sql: """
+                    SELECT token.*, session.csrf AS csrf, session.expiresAt AS expiresAt FROM session
+                    JOIN token ON token.id = session.tokenID
+                    WHERE session.idHash = ? AND session.expiresAt > ? AND token.revokedAt IS NULL
+                    """, arguments: [TokenSecret.hash(id), now.secondsSinceEpoch]) else { return nil }
+                return (try SQLiteTokenRepository.Row(row: row), row["csrf"], row["expiresAt"])
+            }
+        }
+        guard let (token, csrf, expires) = found else { return nil }
+        return WebSession(id: id, token: token.token, csrf: csrf, expires: UTCDateTime(secondsSinceEpoch: expires))
+    }
+
+    public func remove(_ id: String) async throws {
+        try await storage {
+            try await database.writable().write { db in
+                try db.execute(sql: "DELETE FROM session WHERE idHash = ?", arguments: [TokenSecret.hash(id)])
+            }
+        }
+    }
+}
+
+/// The feed fetch log in SQLite.
+public struct SQLiteFetchLogRepository: FetchLogRepository {
+    let database: AppDatabase
+
+    /// The log on an opened database.
+    public init(_ database: AppDatabase) { self.database = database }
+
+    public func record(_ fetches: [FeedFetch]) async throws {
+        guard !fetches.isEmpty else { return }
+        try await storage {
+            try await database.writable().write { db in
+                for f in fetches {
+                    try db.execute(sql: """
+                        INSERT INTO feedFetch (plan, feed, userAgent, lastAt, count) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT(plan, feed, userAgent) DO UPDATE SET lastAt = MAX(lastAt, excluded.lastAt), count = count + excluded.count
+                        """, arguments: [f.plan, f.feed, f.userAgent, f.lastAt.secondsSinceEpoch, f.count])
+                }
+            }
+        }
+    }
+
+    public func prune(plan: String, keep: Int) async throws {
+        try await storage {
+            try await database.writable().write { db in
+                try db.execute(sql: """
+                    DELETE FROM feedFetch WHERE plan = ? AND rowid NOT IN
+                      (SELECT rowid FROM feedFetch WHERE plan = ? ORDER BY lastAt DESC LIMIT ?)
+                    """, arguments: [plan, plan, keep])
+            }
+        }
+    }
+
+    public func entries(plan: String, limit: Int) async throws -> [FeedFetch] {
+        try await storage {
+            try await database.writer.read { db in
+                try Row.fetchAll(db, sql: "SELECT feed, userAgent, lastAt, count FROM feedFetch WHERE plan = ? ORDER BY lastAt DESC, feed, userAgent LIMIT ?",
+                                 arguments: [plan, limit]).map {
+                    FeedFetch(plan: plan, feed: $0["feed"], userAgent: $0["userAgent"],
+                              lastAt: UTCDateTime(secondsSinceEpoch: $0["lastAt"]), count: $0["count"])
+                }
+            }
+        }
+    }
+
+    public func lastFetches() async throws -> [String: UTCDateTime] {
+        try await storage {
+            try await database.writer.read { db in
+                var out: [String: UTCDateTime] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT plan, MAX(lastAt) AS last FROM feedFetch GROUP BY plan") {
+                    out[row["plan"]] = UTCDateTime(secondsSinceEpoch: row["last"])
+                }
+                return out
+            }
+        }
+    }
+}
+
+/// Runs a storage call, turning SQLite's failures a person can act on (a full disk, a
+/// read-only file, a database that cannot be opened or stays locked) into `StorageError`.
+func storage<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch let error as DatabaseError {
+        switch error.resultCode {
+        case .SQLITE_FULL: throw StorageError.full("SQLite: \(error.message ?? "database or disk is full")")
+        case .SQLITE_READONLY: throw StorageError.readOnly("SQLite: \(error.message ?? "readonly database")")
+        case .SQLITE_CANTOPEN, .SQLITE_IOERR, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            throw StorageError.unavailable("SQLite: \(error.message ?? "\(error.resultCode)")")
+        default: throw error
+        }
+    }
+}
