@@ -166,6 +166,7 @@ struct PlanBuilder {
         }
 
         var targets: [PlanTarget] = []
+        let issuesBeforeTargets = issues.count
         for var m in targetMaps {
             if let t = PlanBuilder.attempt(&issues, { try readTarget(&m) }) {
                 if targets.contains(where: { $0.id == t.id }) {
@@ -201,7 +202,10 @@ struct PlanBuilder {
         }
         var tracking = Tracking(subject: meta?.title ?? "")
         if var m = trackingMap {
-            if let t = PlanBuilder.attempt(&issues, { try readTracking(&m, targets: targets, obligations: obligations) }) {
+            // A target or obligation that failed to load is reported already: no cascade here.
+            let complete = issues.count == issuesBeforeTargets
+            if let t = PlanBuilder.attempt(&issues, { try readTracking(&m, targets: targets, obligations: obligations,
+                                                                        checkReferences: complete) }) {
                 tracking = t
             }
         }
@@ -342,10 +346,11 @@ struct PlanBuilder {
 
     /// The `tracking:` section: the plan's subject and which target or obligation plays
     /// which role in the compliance report. Every role is optional.
-    private func readTracking(_ m: inout YAMLMap, targets: [PlanTarget], obligations: [Obligation]) throws -> Tracking {
+    private func readTracking(_ m: inout YAMLMap, targets: [PlanTarget], obligations: [Obligation],
+                              checkReferences: Bool) throws -> Tracking {
         func target(_ key: String) throws -> String? {
             guard let id = try m.optionalString(key) else { return nil }
-            guard targets.contains(where: { $0.id == id }) else {
+            guard targets.contains(where: { $0.id == id }) || !checkReferences else {
                 throw m.error(key, "không có chỉ tiêu \"\(id)\" (các chỉ tiêu: \(targets.map(\.id).joined(separator: ", ")))")
             }
             return id
@@ -362,7 +367,7 @@ struct PlanBuilder {
             goal = g
         }
         let report = try m.optionalString("annual_report")
-        if let report, !obligations.contains(where: { $0.id == report && $0.forEach != nil }) {
+        if let report, checkReferences, !obligations.contains(where: { $0.id == report && $0.forEach != nil }) {
             let perUnit = obligations.filter { $0.forEach != nil }.map(\.id)
             throw m.error("annual_report", "không có nghĩa vụ theo từng đơn vị (for_each) có mã \"\(report)\" (các nghĩa vụ như vậy: \(perUnit.joined(separator: ", ")))")
         }

@@ -68,7 +68,7 @@ public struct FeedBuilder: Sendable {
 
         let calendar = try ICalComponent(.calendar)
         let calName = (unit?.name ?? "Toàn \(plan.issuer.replacingOccurrences(of: "Ủy ban nhân dân ", with: ""))")
-            + (variant == .tasks ? " — Công việc" : "") + " — Bình đẳng giới \(plan.start.year)-\(plan.end.year)"
+            + (variant == .tasks ? " — Công việc" : "") + " — \(plan.tracking.subject) \(plan.start.year)-\(plan.end.year)"
         try calendar.add([
             .productID(FeedBuilder.productID),
             .version("2.0"),
@@ -140,7 +140,7 @@ public struct FeedBuilder: Sendable {
 
     private func common(_ o: Occurrence, uid: String, for viewer: String?) throws -> [ICalProperty] {
         let stamp = lastModified(o)
-        var categories = ["Bình đẳng giới", o.minutes != nil ? "Tập huấn" : (o.isDeadline ? "Hạn chót" : "Chiến dịch")]
+        var categories = [plan.tracking.subject, o.minutes != nil ? "Tập huấn" : (o.isDeadline ? "Hạn chót" : "Chiến dịch")]
         categories += o.targets
         if let done = ledger.done(o, for: viewer) {
             categories.append(o.doneBy.contains(done.unit) ? "Đã hoàn thành" : "Đã tham gia")

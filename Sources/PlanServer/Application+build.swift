@@ -2,120 +2,94 @@ import Foundation
 public import Hummingbird
 import ICal
 public import Logging
-import PlanCore
+public import PlanCore
 import PlanFeed
-public import PlanStore
 
-/// Builds the whole server from its arguments and a database: `plancal serve` and the
-/// tests both call this.
-public func buildApplication(_ arguments: ServerArguments, database: AppDatabase,
+/// Builds the whole server from its arguments and repositories: `plancal serve` and the tests
+/// both call this (tests with repositories in memory).
+public func buildApplication(_ arguments: ServerArguments, repositories: Repositories,
                              logger: Logger) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(arguments, database: database, logger: logger)
+    let router = try await buildRouter(arguments, repositories: repositories, logger: logger)
     return Application(
-        router: router,
+        responder: HeadResponder(inner: router.buildResponder()),
         server: .http1(configuration: .init(idleTimeout: .seconds(Int64(arguments.idleTimeoutSeconds)))),
         configuration: .init(address: .hostname(arguments.host, port: arguments.port), serverName: "plancal"),
         logger: logger)
 }
 
-/// The router with every route; separate so route tests can use it directly.
-public func buildRouter(_ arguments: ServerArguments, database: AppDatabase,
+/// The router with every controller's routes; separate so route tests can use it directly.
+public func buildRouter(_ arguments: ServerArguments, repositories: Repositories,
                         logger: Logger) async throws -> Router<AppRequestContext> {
-    let store = SQLiteCompletionStore(database)
-    let registry = try PlanRegistry(paths: arguments.planPaths, store: store, logger: logger)
-    // Feeds must be the bytes `generate` writes, so their links come from the plan file.
-    if let base = arguments.baseURL {
-        for id in await registry.planIDs {
-            guard let plan = try await registry.current(id)?.plan, let planBase = plan.publicBaseURL,
-                  URL(string: planBase)?.host != URL(string: base)?.host else { continue }
-            logger.warning("--base-url differs from the plan's public_base_url: links inside the feeds still point to the plan's address; set public_base_url in the plan file",
-                           metadata: ["plan": "\(plan.id)", "public_base_url": "\(planBase)", "base_url": "\(base)"])
-        }
-    }
+    let registry = try await PlanRegistry(paths: arguments.planPaths, plansDir: arguments.plansDir,
+                                          completions: repositories.completions, logger: logger)
     let views = try await Views()
-    let server = PlanServer(arguments: arguments, registry: registry, store: store, tokens: UnitTokens(database),
-                            fetches: FetchRecorder(log: FeedFetchLog(database)), sessions: SessionStore(),
-                            views: views, logger: logger)
+    let services = ServerServices(arguments: arguments, registry: registry, repositories: repositories,
+                                  fetches: FetchRecorder(log: repositories.fetches, logger: logger),
+                                  views: views, logger: logger)
+    try await warnAboutLinks(services)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
-    router.add(middleware: HTMLErrorMiddleware(views: views))
-    server.addRoutes(to: router)
+    router.add(middleware: ErrorMiddleware(views: views, logger: logger))
+    router.get("/health") { _, _ in "ok" }
+    FeedController(services: services).addRoutes(to: router.group("calendars"))
+    APIController(services: services).addRoutes(to: router.group("api"))
+    DashboardController(services: services).addRoutes(to: router)
     return router
 }
 
-/// Runs blocking database work (a write may wait up to the busy timeout for another process's
-/// lock) on a dispatch queue, so it never holds one of Swift's few cooperative threads.
-func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global(qos: .userInitiated).async { continuation.resume(with: Result { try body() }) }
+/// Feeds carry the plan's own `public_base_url` (so `generate` and `serve` give the same
+/// bytes): say once when that is not where people will reach them.
+private func warnAboutLinks(_ services: ServerServices) async throws {
+    for id in try await services.registry.planIDs() {
+        guard let plan = try await services.registry.current(id)?.plan else { continue }
+        if let base = services.arguments.baseURL, let planBase = plan.publicBaseURL,
+           URL(string: planBase)?.host != URL(string: base)?.host {
+            services.logger.warning("--base-url differs from the plan's public_base_url: links inside the feeds still point to the plan's address; set public_base_url in the plan file",
+                                    metadata: ["plan": "\(plan.id)", "public_base_url": "\(planBase)", "base_url": "\(base)"])
+        } else if let planBase = plan.publicBaseURL, URL(string: planBase)?.host?.hasSuffix(".example") == true {
+            services.logger.warning("the plan's public_base_url is an example address: links inside the feeds and the subscribe buttons point to it; set the real address in the plan file",
+                                    metadata: ["plan": "\(plan.id)", "public_base_url": "\(planBase)"])
+        }
     }
 }
 
-/// Keeps the feed fetch log without writing the database on every fetch: each
-/// (feed, client) pair is written at most once a minute, and the memory it holds is bounded
-/// whatever User-Agents clients send. Noting a fetch only touches memory; the writes run in
-/// order on a serial queue of their own, off the response path and off Swift's cooperative
-/// threads (a write may wait for another process's lock), and `flush` waits for them.
-actor FetchRecorder {
-    let log: FeedFetchLog
-    private let writes = DispatchQueue(label: "plancal.fetch-log")
-    private var pending: [String: (plan: String, feed: String, ua: String, at: UTCDateTime, count: Int)] = [:]
-    private var lastWrite: [String: Int] = [:]
-    /// Plans written to since their last prune, and how many writes that was.
-    private var unpruned: Set<String> = []
-    private var writesSincePrune = 0
-    static let maxKeys = 10_000
-    /// Writes between prunes: the table never holds more than `keep` + this many rows per plan.
-    static let pruneEvery = 100
+/// Every error becomes an answer in one place: domain and storage errors get their HTTP
+/// status; programs (the API, the feeds) get JSON, people get a Vietnamese page.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let views: Views
+    let logger: Logger
 
-    init(log: FeedFetchLog) { self.log = log }
-
-    func note(plan: String, feed: String, userAgent: String, at now: UTCDateTime) {
-        let ua = String(userAgent.prefix(200))
-        let key = "\(plan)\u{1}\(feed)\u{1}\(ua)"
-        var p = pending[key] ?? (plan, feed, ua, now, 0)
-        p.at = now
-        p.count += 1
-        pending[key] = p
-        if now.secondsSinceEpoch - (lastWrite[key] ?? Int.min / 2) >= 60 {
-            pending[key] = nil
-            lastWrite[key] = now.secondsSinceEpoch
-            unpruned.insert(plan)
-            writesSincePrune += 1
-            let prune = writesSincePrune >= FetchRecorder.pruneEvery ? takeUnpruned() : []
-            let log = self.log, count = p.count
-            writes.async {
-                try? log.record(plan: plan, feed: feed, userAgent: ua, at: now, count: count)
-                for plan in prune { try? log.prune(plan: plan) }
-            }
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        let forPrograms = path.hasPrefix("/api/") || path.hasPrefix("/calendars/") || path == "/health"
+        let error: APIError
+        do {
+            return try await next(request, context)
+        } catch let e as APIError {
+            error = e
+        } catch let e as CompletionError {
+            error = APIError(e)
+        } catch let e as StorageError {
+            // The operator must see this whatever the log level; the client a clear 503/507.
+            logger.error("storage failure", metadata: ["error": "\(e)", "path": "\(path)"])
+            error = APIError(e)
+        } catch let e as HTTPError {
+            // A message even for a path no route matches.
+            error = APIError(e.status, e.body ?? (e.status == .notFound
+                ? "Không có \(forPrograms ? "" : "trang ")\"\(path.prefix(120))\" trên máy chủ này" : e.status.reasonPhrase))
         }
-        if pending.count + lastWrite.count > FetchRecorder.maxKeys { writePending() }
+        if forPrograms { return try error.response(from: request, context: context) }
+        return views.render(MessagePage.error(status: error.status, message: error.message), status: error.status)
     }
+}
 
-    private func takeUnpruned() -> Set<String> {
-        defer { unpruned = []; writesSincePrune = 0 }
-        return unpruned
-    }
-
-    /// Queues what is pending, then prunes the plans written to.
-    private func writePending() {
-        let rows = Array(pending.values)
-        for p in rows { unpruned.insert(p.plan) }
-        pending = [:]
-        lastWrite = [:]
-        let prune = takeUnpruned()
-        let log = self.log
-        writes.async {
-            for p in rows { try? log.record(plan: p.plan, feed: p.feed, userAgent: p.ua, at: p.at, count: p.count) }
-            for plan in prune { try? log.prune(plan: plan) }
+extension APIError {
+    /// A storage failure: 507 for a full disk, 503 for a database that cannot take writes now.
+    init(_ error: StorageError) {
+        switch error {
+        case .full: self.init(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), error.description)
+        case .readOnly, .unavailable: self.init(.serviceUnavailable, error.description)
         }
-    }
-
-    /// Writes what is pending and waits until every queued write is done (before the
-    /// dashboard reads the log).
-    func flush() async {
-        writePending()
-        let writes = self.writes
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in writes.async { done.resume() } }
     }
 }

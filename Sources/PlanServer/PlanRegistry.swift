@@ -11,10 +11,12 @@ struct CachedFeed: Sendable {
     var lastModified: UTCDateTime
 }
 
-/// The plans a server serves, each reloaded when its file changes, with its feeds
-/// built once per change of the plan or of its completion records.
+/// The plans a server serves — files named on the command line and every plan file below the
+/// plans folder — each reloaded when its file changes, with its feeds built once per change of
+/// the plan or of its completion records.
 actor PlanRegistry {
-    struct Entry {
+    /// One plan as currently served.
+    struct Entry: Sendable {
         var path: String
         var plan: Plan
         var modified: Date
@@ -23,26 +25,42 @@ actor PlanRegistry {
         var feeds: [String: CachedFeed]
     }
 
+    /// A plan file below the plans folder that could not be loaded.
+    struct Problem: Sendable {
+        var path: String
+        var message: String
+        /// The file's time when it failed: it is tried again once it changes.
+        var modified: Date
+    }
+
     private var entries: [String: Entry] = [:]
     /// The last feed served under each "plan/file", kept across rebuilds so Last-Modified only
     /// moves forward: a feed that lost an item must not look older than the one a client has.
     private var served: [String: CachedFeed] = [:]
-    private let store: any CompletionStore
+    private let completions: any CompletionRepository
     private let logger: Logger
+    private let plansDir: String?
+    private var problems: [String: Problem] = [:]
+    private var lastScan: Date = .distantPast
+    /// Seconds between two scans of the plans folder (a new plan appears within this).
+    static let rescanSeconds: TimeInterval = 2
 
-    init(paths: [String], store: any CompletionStore, logger: Logger) throws {
-        self.store = store
+    /// Loads the plan files and every plan below `plansDir`; a named file that does not load
+    /// stops the server (its owner asked for it), a bad file below the folder is skipped and
+    /// reported.
+    init(paths: [String], plansDir: String?, completions: any CompletionRepository, logger: Logger) async throws {
+        self.completions = completions
         self.logger = logger
-        var entries: [String: Entry] = [:]
+        self.plansDir = plansDir
         for path in paths {
             let modified = PlanRegistry.modified(path)
             let plan = try PlanLoader.load(path: path)
             guard entries[plan.id] == nil else {
                 throw PlanError(file: path, field: "plan.id", "một kế hoạch khác đang phục vụ đã có mã \"\(plan.id)\"")
             }
-            entries[plan.id] = try PlanRegistry.entry(path: path, plan: plan, modified: modified, store: store)
+            entries[plan.id] = try await entry(path: path, plan: plan, modified: modified)
         }
-        self.entries = entries
+        try await scan()
     }
 
     private static func modified(_ path: String) -> Date {
@@ -51,47 +69,85 @@ actor PlanRegistry {
 
     /// `modified` is the file's time taken before it was read: an edit landing while it loads
     /// is then seen as a change at the next request.
-    private static func entry(path: String, plan: Plan, modified: Date, store: any CompletionStore) throws -> Entry {
-        let version = try store.version(plan: plan.id)
-        let builder = try FeedBuilder(plan: plan, records: try store.records(plan: plan.id))
+    private func entry(path: String, plan: Plan, modified: Date) async throws -> Entry {
+        let version = try await completions.version(plan: plan.id)
+        let builder = try FeedBuilder(plan: plan, records: try await completions.records(plan: plan.id))
         return Entry(path: path, plan: plan, modified: modified, version: version, builder: builder, feeds: [:])
     }
 
-    /// Ids of the plans served, sorted.
-    var planIDs: [String] { entries.keys.sorted() }
+    /// Picks up plan files added below the plans folder since the last scan.
+    private func scan() async throws {
+        guard let plansDir else { return }
+        lastScan = Date()
+        let known = Set(entries.values.map(\.path))
+        for path in PlanFiles.below(plansDir) where !known.contains(path) {
+            let modified = PlanRegistry.modified(path)
+            if let p = problems[path], p.modified == modified { continue }
+            do {
+                let plan = try PlanLoader.load(path: path)
+                if let other = entries[plan.id] {
+                    problems[path] = Problem(path: path, message: "mã kế hoạch \"\(plan.id)\" trùng với \(other.path)",
+                                             modified: modified)
+                    continue
+                }
+                entries[plan.id] = try await entry(path: path, plan: plan, modified: modified)
+                problems[path] = nil
+            } catch let e as PlanError {
+                problems[path] = Problem(path: path, message: e.description, modified: modified)
+                logger.error("plan file below the plans folder is invalid; skipped", metadata: ["path": "\(path)"])
+            }
+        }
+    }
+
+    private func rescanIfDue() async throws {
+        if plansDir != nil, Date().timeIntervalSince(lastScan) >= PlanRegistry.rescanSeconds { try await scan() }
+    }
+
+    /// Ids of the plans served, sorted (a new file below the plans folder included).
+    func planIDs() async throws -> [String] {
+        try await rescanIfDue()
+        return entries.keys.sorted()
+    }
+
+    /// Plan files below the plans folder that could not be loaded, by path.
+    func loadProblems() -> [Problem] { problems.values.sorted { $0.path < $1.path } }
 
     /// The current state of a plan: reloaded when the file or the records changed.
     /// A plan file that became invalid keeps the last good plan served (and is logged).
-    func current(_ id: String) throws -> Entry? {
+    func current(_ id: String) async throws -> Entry? {
+        if entries[id] == nil { try await rescanIfDue() }
         guard var entry = entries[id] else { return nil }
         let modified = PlanRegistry.modified(entry.path)
         if modified != entry.modified {
             do {
                 let plan = try PlanLoader.load(path: entry.path)
                 if plan.id == id {
-                    entry = try PlanRegistry.entry(path: entry.path, plan: plan, modified: modified, store: store)
+                    entry = try await self.entry(path: entry.path, plan: plan, modified: modified)
                 } else {
                     logger.error("plan file changed its id; keeping the last good plan", metadata: ["path": "\(entry.path)"])
                     entry.modified = modified
                 }
-            } catch {
+            } catch let error as PlanError {
                 logger.error("plan file is invalid; keeping the last good plan", metadata: ["error": "\(error)"])
                 entry.modified = modified
             }
         }
-        let version = try store.version(plan: id)
+        let version = try await completions.version(plan: id)
         if version != entry.version {
-            entry.builder = try FeedBuilder(plan: entry.plan, records: try store.records(plan: id))
+            let records = try await completions.records(plan: id)
+            entry.builder = try FeedBuilder(plan: entry.plan, records: records)
             entry.version = version
             entry.feeds = [:]
         }
+        // Another request may have moved the plan on while this one waited: keep the newer.
+        if let now = entries[id], now.version > entry.version || now.modified > entry.modified { return now }
         entries[id] = entry
         return entry
     }
 
     /// A feed by file name (`vhxh.ics`, `vhxh-tasks.ics`, `all.ics`), built on first use.
-    func feed(plan id: String, file: String) throws -> CachedFeed? {
-        guard var entry = try current(id) else { return nil }
+    func feed(plan id: String, file: String) async throws -> CachedFeed? {
+        guard var entry = try await current(id) else { return nil }
         if let cached = entry.feeds[file] { return cached }
         guard file.hasSuffix(".ics") else { return nil }
         var name = String(file.dropLast(4))
@@ -104,8 +160,8 @@ actor PlanRegistry {
         if let unit, entry.plan.unit(unit) == nil { return nil }
         let feed = try entry.builder.feed(unit: unit, variant: variant)
         let bytes = Array(feed.text.utf8)
-        let items = unit.map { u in entry.builder.occurrences.filter { Schedule(plan: entry.plan).involves($0, u) } }
-            ?? entry.builder.occurrences
+        let schedule = Schedule(plan: entry.plan)
+        let items = unit.map { u in entry.builder.occurrences.filter { schedule.involves($0, u) } } ?? entry.builder.occurrences
         var last = max(items.map { entry.builder.lastModified($0) }.max() ?? entry.plan.revised, entry.plan.revised)
         let etag = "\"\(PlanRegistry.digest(bytes))\""
         if let before = served["\(id)/\(file)"] {
@@ -117,8 +173,12 @@ actor PlanRegistry {
         }
         let cached = CachedFeed(bytes: bytes, etag: etag, lastModified: last)
         served["\(id)/\(file)"] = cached
-        entry.feeds[file] = cached
-        entries[id] = entry
+        // Only cache into the entry still current (the records may have moved on meanwhile).
+        if let now = entries[id], now.version == entry.version, now.modified == entry.modified {
+            entry = now
+            entry.feeds[file] = cached
+            entries[id] = entry
+        }
         return cached
     }
 

@@ -8,6 +8,9 @@ public struct ServerArguments: Sendable {
     public var port: Int
     /// Plan files to serve; each is served under its plan id.
     public var planPaths: [String]
+    /// A folder every plan file below which is served too (a city's wards); new files are
+    /// picked up without a restart.
+    public var plansDir: String?
     /// Overrides the plans' public base URL in pages (feeds keep the plan's own, so
     /// that `generate` and `serve` give the same bytes).
     public var baseURL: String?
@@ -22,12 +25,13 @@ public struct ServerArguments: Sendable {
     public var idleTimeoutSeconds: Int
 
     /// Arguments with defaults for everything but the plans.
-    public init(host: String = "127.0.0.1", port: Int = 8080, planPaths: [String], baseURL: String? = nil,
+    public init(host: String = "127.0.0.1", port: Int = 8080, planPaths: [String], plansDir: String? = nil, baseURL: String? = nil,
                 maxBodyBytes: Int = 16 * 1024, today: CivilDate? = nil, secureCookies: Bool = false,
                 idleTimeoutSeconds: Int = 30) {
         self.host = host
         self.port = port
         self.planPaths = planPaths
+        self.plansDir = plansDir
         self.baseURL = baseURL
         self.maxBodyBytes = maxBodyBytes
         self.today = today

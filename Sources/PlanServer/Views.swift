@@ -14,8 +14,9 @@ struct Views: Sendable {
         library = try await MustacheLibrary(directory: dir.path)
     }
 
-    func render(_ name: String, _ context: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        let html = library.render(context, withTemplate: name) ?? "<!doctype html><p>template \(name) missing</p>"
+    /// A typed page as HTML.
+    func render<P: Page>(_ page: P, status: HTTPResponse.Status = .ok) -> Response {
+        let html = library.render(page, withTemplate: P.template) ?? "<!doctype html><p>template \(P.template) missing</p>"
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"

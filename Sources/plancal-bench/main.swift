@@ -7,12 +7,12 @@ import PlanCore
 import PlanFeed
 import PlanStore
 
-func measure<T>(_ label: String, repeat times: Int = 1, _ body: () throws -> T) rethrows -> T {
+func measure<T>(_ label: String, repeat times: Int = 1, _ body: () async throws -> T) async rethrows -> T {
     var result: T?
     var samples: [Double] = []
     for _ in 0..<times {
         let start = DispatchTime.now().uptimeNanoseconds
-        result = try body()
+        result = try await body()
         samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
     }
     samples.sort()
@@ -34,37 +34,37 @@ while let a = args.popFirst() {
 }
 
 let planPath = "calendars/bach-dang/plan.yaml"
-let plan = try measure("load and validate the plan (YAML + libical)", repeat: 20) { try PlanLoader.load(path: planPath) }
-let occurrences = try measure("expand all occurrences 2025–2030 with libical", repeat: 20) { try Schedule(plan: plan).occurrences() }
-_ = try measure("build all 18 feeds (no records)", repeat: 10) { try FeedBuilder(plan: plan, records: []).feeds() }
+let plan = try await measure("load and validate the plan (YAML + libical)", repeat: 20) { try PlanLoader.load(path: planPath) }
+let occurrences = try await measure("expand all occurrences 2025–2030 with libical", repeat: 20) { try Schedule(plan: plan).occurrences() }
+_ = try await measure("build all 18 feeds (no records)", repeat: 10) { try FeedBuilder(plan: plan, records: []).feeds() }
 
-let store = SQLiteCompletionStore(try AppDatabase(path: dbPath))
+let store = try AppDatabase(path: dbPath).repositories.completions
 let service = try CompletionService(plan: plan, store: store)
 let today = CivilDate(year: 2030, month: 12, day: 31)!
 let units = plan.allUnits.map(\.id)
 let organisations = plan.organisations.map(\.id)
-try measure("record \(count) ad hoc records (one transaction each, FULL sync)") {
+try await measure("record \(count) ad hoc records (one transaction each, FULL sync)") {
     for i in 0..<count {
         let day = plan.start.adding(days: i % 2190)
         let news = i % 3 == 0
-        _ = try service.recordAdHoc(news ? .news : .meeting, unit: units[i % units.count],
+        _ = try await service.recordAdHoc(news ? .news : .meeting, unit: units[i % units.count],
                                     details: .init(doneOn: day, evidenceURL: "https://bachdang.example/tin/\(i)", reached: i % 200,
                                                    organisations: news ? [] : [organisations[i % organisations.count]]),
                                     recordedBy: "bench", now: UTCDateTime(secondsSinceEpoch: 1_795_910_400 + i), today: today)
     }
 }
 var done = 0
-try measure("mark every occurrence done (\(occurrences.count) checked appends)") {
+try await measure("mark every occurrence done (\(occurrences.count) checked appends)") {
     for o in occurrences {
-        if case .recorded = try service.markDone(o.id, unit: o.owner, details: .init(doneOn: min(o.last, today), evidenceURL: "https://bachdang.example/minh-chung/\(o.id)"),
+        if case .recorded = try await service.markDone(o.id, unit: o.owner, details: .init(doneOn: min(o.last, today), evidenceURL: "https://bachdang.example/minh-chung/\(o.id)"),
                                                  recordedBy: "bench",
                                                  now: UTCDateTime(secondsSinceEpoch: 1_795_999_999), today: today) { done += 1 }
     }
 }
-let records = try measure("read all \(count + done) records back", repeat: 5) { try store.records(plan: plan.id) }
-let ledger = measure("fold the ledger", repeat: 5) { CompletionLedger(records: records) }
-_ = measure("compliance report over six years (all quarters)", repeat: 10) {
+let records = try await measure("read all \(count + done) records back", repeat: 5) { try await store.records(plan: plan.id) }
+let ledger = await measure("fold the ledger", repeat: 5) { CompletionLedger(records: records) }
+_ = await measure("compliance report over six years (all quarters)", repeat: 10) {
     ComplianceReport(plan: plan, occurrences: occurrences, ledger: ledger, today: today)
 }
-_ = try measure("build all 18 feeds with every occurrence done", repeat: 5) { try FeedBuilder(plan: plan, records: records).feeds() }
+_ = try await measure("build all 18 feeds with every occurrence done", repeat: 5) { try FeedBuilder(plan: plan, records: records).feeds() }
 try? FileManager.default.removeItem(atPath: dbPath)

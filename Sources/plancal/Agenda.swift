@@ -2,7 +2,7 @@ import ArgumentParser
 import ICal
 import PlanCore
 
-struct Agenda: ParsableCommand {
+struct Agenda: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Liệt kê các việc của một đơn vị, ngày dạng dd/mm/yyyy.")
 
@@ -18,7 +18,7 @@ struct Agenda: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Đến ngày (mặc định: ngày kết thúc kế hoạch).", valueName: "date"))
     var to: String?
 
-    func run() throws {
+    func run() async throws {
         let plan = try planOptions.load()
         let schedule = Schedule(plan: plan)
         guard unit == "all" || plan.unit(unit) != nil else { throw CLIError(unknownUnit(unit, plan)) }
@@ -28,7 +28,7 @@ struct Agenda: ParsableCommand {
             let endName = to == nil ? "ngày kết thúc kế hoạch" : "--to"
             throw CLIError("--from (\(start.vietnamese)) sau \(endName) (\(end.vietnamese))")
         }
-        let ledger = CompletionLedger(records: try store.records(plan: plan.id))
+        let ledger = CompletionLedger(records: try await store.records(plan: plan.id))
         let items = try (unit == "all" ? schedule.occurrences() : schedule.occurrences(for: unit))
             .filter { $0.last >= start && $0.first <= end }
             .sorted { ($0.first, $0.last, $0.id) < ($1.first, $1.last, $1.id) }

@@ -3,7 +3,7 @@ import Foundation
 import ICal
 import PlanCore
 
-struct Compliance: ParsableCommand {
+struct Compliance: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Báo cáo tiến độ Mục tiêu 6 và tỷ lệ đúng hạn của từng đơn vị.",
         discussion: """
@@ -18,17 +18,27 @@ struct Compliance: ParsableCommand {
     @Option(name: .long, help: "Định dạng: table (bảng), json hoặc csv.")
     var format: Format = .table
 
+    @Option(name: .long, help: ArgumentHelp("Thư mục chứa kế hoạch của nhiều phường, xã: in bảng tổng hợp, mỗi kế hoạch một dòng (thay cho --plan).", valueName: "dir"))
+    var plansDir: String?
+
+    @Option(name: .long, help: ArgumentHelp("Với --plans-dir: sắp xếp theo plan, quarters, informed, reach, reports, overdue hoặc fetch.", valueName: "column"))
+    var sort: String = "plan"
+
     @OptionGroup var planOptions: PlanOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var todayOption: TodayOption
 
-    func run() throws {
+    func run() async throws {
+        if let plansDir {
+            guard planOptions.plan.isEmpty else { throw CLIError("Dùng --plan hoặc --plans-dir, không dùng cả hai") }
+            return try await city(plansDir)
+        }
         let plan = try planOptions.load()
         let today = try todayOption.resolve(plan)
         if let year, !(plan.start.year...plan.end.year).contains(year) {
             throw CLIError("--year \(year) nằm ngoài thời gian của kế hoạch (\(plan.start.year)–\(plan.end.year))")
         }
-        let records = try store.records(plan: plan.id)
+        let records = try await store.records(plan: plan.id)
         let occurrences = try Schedule(plan: plan).occurrences()
         warnOrphans(occurrences: occurrences, records: records)
         let report = ComplianceReport(plan: plan, occurrences: occurrences, ledger: CompletionLedger(records: records),
@@ -37,6 +47,45 @@ struct Compliance: ParsableCommand {
         case .table: print(report.table(plan: plan), terminator: "")
         case .json: print(try report.json())
         case .csv: FileHandle.standardOutput.write(Data(report.csv(plan: plan).utf8))
+        }
+    }
+
+    /// One row per plan below a folder, as the server's city page.
+    func city(_ dir: String) async throws {
+        guard let key = CityReport.SortKey(rawValue: sort) else {
+            throw CLIError("--sort: không có cột \"\(sort)\" (\(CityReport.SortKey.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw CLIError("--plans-dir: không có thư mục \(dir)")
+        }
+        let repositories = try store.openForReading()
+        let lastFetches = try await repositories?.fetches.lastFetches() ?? [:]
+        var plans: [(plan: Plan, occurrences: [Occurrence], ledger: CompletionLedger, lastFetch: UTCDateTime?)] = []
+        var failed: [String] = []
+        var seen: [String: String] = [:]
+        for path in PlanFiles.below(dir) {
+            let plan: Plan
+            do { plan = try PlanLoader.load(path: path) } catch let e as PlanError {
+                failed.append(e.description)
+                continue
+            }
+            if let other = seen[plan.id] { throw CLIError("\(path): mã kế hoạch \"\(plan.id)\" trùng với \(other)") }
+            seen[plan.id] = path
+            let records = try await repositories?.completions.records(plan: plan.id) ?? []
+            plans.append((plan, try Schedule(plan: plan).occurrences(), CompletionLedger(records: records), lastFetches[plan.id]))
+        }
+        guard let first = plans.first?.plan else { throw CLIError("--plans-dir: không có tệp kế hoạch đọc được trong \(dir)") }
+        if let year, !plans.contains(where: { ($0.plan.start.year...$0.plan.end.year).contains(year) }) {
+            throw CLIError("--year \(year) nằm ngoài thời gian của mọi kế hoạch")
+        }
+        var report = CityReport(plans: plans, today: try todayOption.resolve(first), year: year)
+        report.sort(by: key, descending: key == .overdue)
+        for message in failed { FileHandle.standardError.write(Data("Bỏ qua: \(message)\n".utf8)) }
+        switch format {
+        case .table: print(report.table(), terminator: "")
+        case .json: print(try report.json())
+        case .csv: FileHandle.standardOutput.write(Data(report.csv().utf8))
         }
     }
 }

@@ -33,11 +33,11 @@ struct EvidenceOptions: ParsableArguments {
 }
 
 /// Runs a store operation, turning domain errors into messages for the terminal.
-func recording<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let e as CompletionError { throw CLIError(e.description) }
+func recording<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch let e as CompletionError { throw CLIError(e.description) }
 }
 
-struct Done: ParsableCommand {
+struct Done: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Đánh dấu một việc đã hoàn thành, kèm minh chứng.",
         discussion: """
@@ -64,13 +64,13 @@ struct Done: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var todayOption: TodayOption
 
-    func run() throws {
+    func run() async throws {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
         let details = try evidence.details()
         let today = try todayOption.resolve(plan)
-        let outcome = try store.write(plan: plan, occurrences: occurrences) { service in
-            try service.markDone(occurrence, unit: unit, details: details, recordedBy: evidence.recorder,
+        let outcome = try await store.write(plan: plan, occurrences: occurrences) { service in
+            try await service.markDone(occurrence, unit: unit, details: details, recordedBy: evidence.recorder,
                                  correct: correct, now: UTCDateTime(Date()), today: today)
         }
         // A participating unit records its part; the owner (or its members) completes the item.
@@ -88,7 +88,7 @@ struct Done: ParsableCommand {
     }
 }
 
-struct Undo: ParsableCommand {
+struct Undo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Hủy một ghi nhận (việc hủy cũng được ghi lại; không bản ghi nào bị xóa).",
         discussion: """
@@ -114,21 +114,21 @@ struct Undo: ParsableCommand {
     @OptionGroup var planOptions: PlanOptions
     @OptionGroup var store: StoreOptions
 
-    func run() throws {
+    func run() async throws {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
         let recordedBy = recorderName(by)
         switch (occurrence, record) {
         case let (nil, id?):
             if unit != nil { throw CLIError("--unit không dùng cùng --record: bản ghi đã cho biết đơn vị") }
-            let r = try store.write(plan: plan, occurrences: occurrences) { service in
-                try service.withdraw(record: id, reason: reason, recordedBy: recordedBy, now: UTCDateTime(Date()))
+            let r = try await store.write(plan: plan, occurrences: occurrences) { service in
+                try await service.withdraw(record: id, reason: reason, recordedBy: recordedBy, now: UTCDateTime(Date()))
             }
             print("Đã hủy bản ghi số \(id) của \(plan.unit(r.unit)?.name ?? r.unit) (bản ghi hủy số \(r.id!)).")
         case let (occurrence?, nil):
             guard let unit else { throw CLIError("Cần --unit: đơn vị được hủy ghi nhận \"\(occurrence)\"") }
-            let r = try store.write(plan: plan, occurrences: occurrences) { service in
-                try service.undo(occurrence, unit: unit, reason: reason, recordedBy: recordedBy, now: UTCDateTime(Date()))
+            let r = try await store.write(plan: plan, occurrences: occurrences) { service in
+                try await service.undo(occurrence, unit: unit, reason: reason, recordedBy: recordedBy, now: UTCDateTime(Date()))
             }
             print("Đã hủy ghi nhận: \(occurrence) — \(plan.unit(unit)!.name) (bản ghi số \(r.id!)).")
         case (nil, nil):
@@ -139,7 +139,7 @@ struct Undo: ParsableCommand {
     }
 }
 
-struct Record: ParsableCommand {
+struct Record: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Ghi nhận một hoạt động phát sinh được tính cho Mục tiêu 6.",
         discussion: """
@@ -166,15 +166,15 @@ struct Record: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var todayOption: TodayOption
 
-    func run() throws {
+    func run() async throws {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
         let action: CompletionRecord.Action = kind == .news ? .news : kind == .meeting ? .meeting : .training
         let orgs = organisations.flatMap { $0.split(separator: ",").map(String.init) }
         let details = try evidence.details(organisations: orgs)
         let today = try todayOption.resolve(plan)
-        let outcome = try store.write(plan: plan, occurrences: occurrences) { service in
-            try service.recordAdHoc(action, unit: unit, details: details, recordedBy: evidence.recorder,
+        let outcome = try await store.write(plan: plan, occurrences: occurrences) { service in
+            try await service.recordAdHoc(action, unit: unit, details: details, recordedBy: evidence.recorder,
                                     now: UTCDateTime(Date()), today: today)
         }
         let r = outcome.record

@@ -3,7 +3,7 @@ import Foundation
 import PlanCore
 import PlanFeed
 
-struct Generate: ParsableCommand {
+struct Generate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tạo các tệp lịch iCalendar của kế hoạch.",
         discussion: """
@@ -16,13 +16,13 @@ struct Generate: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Thư mục ghi lịch (mặc định: thư mục của tệp kế hoạch).", valueName: "dir"))
     var out: String?
 
-    func run() throws {
+    func run() async throws {
         let plan = try planOptions.load()
-        let records = try store.records(plan: plan.id)
+        let records = try await store.records(plan: plan.id)
         let builder = try FeedBuilder(plan: plan, records: records)
         let feeds = try builder.feeds()
-        let dir = out.map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: planOptions.plan).deletingLastPathComponent()
+        let planPath = try planOptions.path
+        let dir = out.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: planPath).deletingLastPathComponent()
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), !isDir.boolValue {
             throw CLIError("--out: \(dir.path) là một tệp, không phải thư mục; hãy chỉ một thư mục để ghi các lịch")

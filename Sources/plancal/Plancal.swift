@@ -29,6 +29,10 @@ struct Plancal: AsyncParsableCommand {
         } catch let error as CLIError {
             FileHandle.standardError.write(Data("Lỗi: \(error.description)\n".utf8))
             Foundation.exit(1)
+        } catch let error as StorageError {
+            // A full disk, a read-only or unreachable database: nothing was written.
+            FileHandle.standardError.write(Data("Lỗi: \(error.description)\n".utf8))
+            Foundation.exit(1)
         } catch {
             exit(withError: error)
         }
@@ -37,11 +41,22 @@ struct Plancal: AsyncParsableCommand {
 
 /// `--plan`, shared by every command that reads a plan.
 struct PlanOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Tệp kế hoạch.", valueName: "path"))
-    var plan: String = "calendars/bach-dang/plan.yaml"
+    @Option(name: .long, help: ArgumentHelp("Tệp kế hoạch (mặc định: calendars/bach-dang/plan.yaml).", valueName: "path"))
+    var plan: [String] = []
+
+    /// The one plan file named (several are an error, not a silent choice).
+    var path: String {
+        get throws {
+            guard plan.count <= 1 else {
+                throw CLIError("Lệnh này chỉ nhận một --plan (nhận được \(plan.count): \(plan.joined(separator: ", "))); với nhiều kế hoạch, dùng --plans-dir nếu lệnh có")
+            }
+            return plan.first ?? "calendars/bach-dang/plan.yaml"
+        }
+    }
 
     func load() throws -> Plan {
-        do { return try PlanLoader.load(path: plan) } catch let e as PlanError {
+        let path = try path
+        do { return try PlanLoader.load(path: path) } catch let e as PlanError {
             throw CLIError(e.description)
         }
     }
@@ -54,9 +69,24 @@ struct StoreOptions: ParsableArguments {
 
     var path: String { db ?? ProcessInfo.processInfo.environment["PLANCAL_DB"] ?? "data/plancal.sqlite" }
 
-    /// Opens the store, creating it when missing.
-    func open() throws -> SQLiteCompletionStore {
-        do { return SQLiteCompletionStore(try AppDatabase(path: path)) } catch {
+    /// True when the database file exists.
+    var exists: Bool { FileManager.default.fileExists(atPath: path) }
+
+    /// Opens the database for writing, creating it when missing.
+    func open() throws -> Repositories {
+        do { return try AppDatabase(path: path).repositories } catch {
+            throw CLIError("\(error)")
+        }
+    }
+
+    /// Opens an existing database for reading (nil when there is none: reading never creates
+    /// it). A file this process may not write (a read-only copy, a folder without write
+    /// permission) is opened read-only.
+    func openForReading() throws -> Repositories? {
+        guard exists else { return nil }
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let writable = FileManager.default.isWritableFile(atPath: path) && FileManager.default.isWritableFile(atPath: dir)
+        do { return try AppDatabase(path: path, readOnly: !writable).repositories } catch {
             throw CLIError("\(error)")
         }
     }
@@ -64,20 +94,20 @@ struct StoreOptions: ParsableArguments {
     /// Runs a write through a completion service on the store, its refusals as terminal
     /// messages. When the database does not exist yet, the write is first tried on an empty
     /// store in memory, so a refused write leaves no new file behind.
-    func write<T>(plan: Plan, occurrences: [Occurrence], _ body: (CompletionService) throws -> T) throws -> T {
-        func run(_ store: any CompletionStore) throws -> T {
-            try recording { try body(CompletionService(plan: plan, occurrences: occurrences, store: store)) }
+    func write<T>(plan: Plan, occurrences: [Occurrence],
+                  _ body: (CompletionService) async throws -> T) async throws -> T {
+        func run(_ store: any CompletionRepository) async throws -> T {
+            try await recording { try await body(CompletionService(plan: plan, occurrences: occurrences, store: store)) }
         }
-        if !FileManager.default.fileExists(atPath: path) {
-            _ = try run(InMemoryCompletionStore())
+        if !exists {
+            _ = try await run(InMemoryCompletionRepository())
         }
-        return try run(try open())
+        return try await run(try open().completions)
     }
 
     /// Records of a plan; none when the database does not exist yet (reading never creates it).
-    func records(plan: String) throws -> [CompletionRecord] {
-        guard FileManager.default.fileExists(atPath: path) else { return [] }
-        return try open().records(plan: plan)
+    func records(plan: String) async throws -> [CompletionRecord] {
+        try await openForReading()?.completions.records(plan: plan) ?? []
     }
 }
 

@@ -20,7 +20,7 @@ enum Report {
     }
 }
 
-struct Status: ParsableCommand {
+struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tình trạng từng việc: hoàn thành đúng hạn, trễ hạn, quá hạn, đang diễn ra, sắp đến hạn, chưa đến hạn.",
         discussion: "Với --unit, một việc mà đơn vị chỉ phối hợp hiện \"Đã tham gia\" khi đơn vị đã ghi nhận phần tham gia của mình, và hiện trạng thái hoàn thành khi đơn vị chủ trì đã hoàn thành.")
@@ -35,7 +35,7 @@ struct Status: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var todayOption: TodayOption
 
-    func run() throws {
+    func run() async throws {
         let plan = try planOptions.load()
         let today = try todayOption.resolve(plan)
         let schedule = Schedule(plan: plan)
@@ -43,7 +43,7 @@ struct Status: ParsableCommand {
         if let year, !(plan.start.year...plan.end.year).contains(year) {
             throw CLIError("--year \(year) nằm ngoài thời gian của kế hoạch (\(plan.start.year)–\(plan.end.year))")
         }
-        let records = try store.records(plan: plan.id)
+        let records = try await store.records(plan: plan.id)
         let all = try schedule.occurrences()
         warnOrphans(occurrences: all, records: records)
         let ledger = CompletionLedger(records: records)
@@ -64,7 +64,7 @@ struct Status: ParsableCommand {
     }
 }
 
-struct History: ParsableCommand {
+struct History: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Lịch sử ghi nhận: mọi bản ghi, cũ nhất trước (không bản ghi nào bị xóa).")
 
@@ -74,13 +74,13 @@ struct History: ParsableCommand {
     @OptionGroup var planOptions: PlanOptions
     @OptionGroup var store: StoreOptions
 
-    func run() throws {
+    func run() async throws {
         let plan = try planOptions.load()
-        var records = try store.records(plan: plan.id)
+        var records = try await store.records(plan: plan.id)
         if let occurrence {
             // Only the id is checked here: reading the history never creates the database.
-            let service = try CompletionService(plan: plan, store: InMemoryCompletionStore())
-            _ = try recording { try service.occurrence(occurrence) }
+            let service = try CompletionService(plan: plan, store: InMemoryCompletionRepository())
+            _ = try await recording { try service.occurrence(occurrence) }
             records = records.filter { $0.occurrenceID == occurrence }
         }
         if records.isEmpty { print("Chưa có bản ghi nào.") }

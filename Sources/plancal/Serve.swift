@@ -9,7 +9,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Phục vụ lịch, trang tổng quan và API qua HTTP.",
         discussion: """
-            Lịch: /calendars/<kế hoạch>/<đơn vị>.ics (và -tasks.ics, all.ics). Trang tổng quan: /plans/<kế hoạch>. API: GET /api/<kế hoạch>/compliance (JSON; .csv cho CSV), POST /api/<kế hoạch>/completions và /api/<kế hoạch>/undo với Authorization: Bearer <mã> (xem plancal token). Lặp lại --plan để phục vụ nhiều kế hoạch. Dừng gọn gàng khi nhận SIGINT hoặc SIGTERM.
+            Lịch: /calendars/<kế hoạch>/<đơn vị>.ics (và -tasks.ics, all.ics). Trang tổng quan: /plans/<kế hoạch>. API: GET /api/<kế hoạch>/compliance (JSON; .csv cho CSV), POST /api/<kế hoạch>/completions và /api/<kế hoạch>/undo với Authorization: Bearer <mã> (xem plancal token). Lặp lại --plan để phục vụ nhiều kế hoạch, hoặc --plans-dir cho cả thành phố (trang / tổng hợp các phường; GET /api/city.json, /api/city.csv). Dừng gọn gàng khi nhận SIGINT hoặc SIGTERM.
             """)
 
     @Option(name: .long, help: "Địa chỉ lắng nghe.")
@@ -20,6 +20,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Tệp kế hoạch (có thể lặp lại để phục vụ nhiều kế hoạch; mặc định: kế hoạch kèm theo).", valueName: "path"))
     var plan: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Thư mục chứa kế hoạch của nhiều phường, xã: phục vụ mọi tệp .yaml bên dưới, nhận kế hoạch mới không cần khởi động lại; trang / là trang tổng hợp.", valueName: "dir"))
+    var plansDir: String?
 
     @OptionGroup var store: StoreOptions
 
@@ -54,14 +57,29 @@ struct Serve: AsyncParsableCommand {
         try check()
         var logger = Logger(label: "plancal")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        if let plansDir {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: plansDir, isDirectory: &isDir), isDir.boolValue else {
+                throw CLIError("--plans-dir: không có thư mục \(plansDir)")
+            }
+        }
         let database: AppDatabase
-        do { database = try AppDatabase(path: store.path) } catch { throw CLIError("\(error)") }
+        // A database this process may not write is served read-only: feeds and pages work,
+        // writes answer 503.
+        let dir = URL(fileURLWithPath: store.path).deletingLastPathComponent().path
+        let readOnly = store.exists && !(FileManager.default.isWritableFile(atPath: store.path)
+                                         && FileManager.default.isWritableFile(atPath: dir))
+        do { database = try AppDatabase(path: store.path, readOnly: readOnly) } catch { throw CLIError("\(error)") }
+        if readOnly {
+            logger.warning("the database is read-only: serving feeds and pages, writes are off", metadata: ["db": "\(store.path)"])
+        }
         let arguments = ServerArguments(
-            host: host, port: port, planPaths: plan.isEmpty ? ["calendars/bach-dang/plan.yaml"] : plan,
+            host: host, port: port,
+            planPaths: plan.isEmpty && plansDir == nil ? ["calendars/bach-dang/plan.yaml"] : plan, plansDir: plansDir,
             baseURL: baseURL, today: today.flatMap(parseDateOrNil), secureCookies: baseURL?.hasPrefix("https://") ?? false,
             idleTimeoutSeconds: idleTimeout)
         let app: any ApplicationProtocol
-        do { app = try await buildApplication(arguments, database: database, logger: logger) } catch {
+        do { app = try await buildApplication(arguments, repositories: database.repositories, logger: logger) } catch {
             throw CLIError("\(error)")
         }
         logger.info("plancal serving", metadata: ["address": "http://\(host):\(port)", "db": "\(store.path)"])

@@ -4,13 +4,13 @@ import ICal
 import PlanCore
 import PlanStore
 
-struct Token: ParsableCommand {
+struct Token: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Quản lý mã truy cập của các đơn vị (dùng cho API và đăng nhập trang tổng quan).",
         discussion: "Chỉ lưu SHA-256 của mã: mã chỉ hiện một lần, khi tạo.",
         subcommands: [Create.self, List.self, Revoke.self])
 
-    struct Create: ParsableCommand {
+    struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Tạo mã cho một đơn vị và in ra một lần.")
 
         @Option(name: .long, help: ArgumentHelp("Đơn vị được ghi nhận bằng mã này (mã của đơn vị chủ trì ghi được cho mọi đơn vị).", valueName: "id"))
@@ -22,7 +22,7 @@ struct Token: ParsableCommand {
         @OptionGroup var planOptions: PlanOptions
         @OptionGroup var store: StoreOptions
 
-        func run() throws {
+        func run() async throws {
             let plan = try planOptions.load()
             guard plan.unit(unit) != nil else { throw CLIError(unknownUnit(unit, plan)) }
             let label = (self.label ?? unit).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -30,24 +30,23 @@ struct Token: ParsableCommand {
             guard Validation.isPrintableLine(label) else {
                 throw CLIError("--label có ký tự điều khiển hoặc xuống dòng; hãy gõ lại trên một dòng")
             }
-            let (secret, token) = try UnitTokens(try AppDatabase(path: store.path))
+            let (secret, token) = try await store.open().tokens
                 .create(plan: plan.id, unit: unit, label: label, now: UTCDateTime(Date()))
             print(secret)
             FileHandle.standardError.write(Data("Đã tạo mã truy cập số \(token.id) cho \(plan.unit(unit)!.name), người giữ: \(label). Mã chỉ hiện một lần, ở dòng trên: hãy lưu lại ngay.\n".utf8))
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Liệt kê các mã (không hiện phần bí mật).")
 
         @OptionGroup var planOptions: PlanOptions
         @OptionGroup var store: StoreOptions
 
-        func run() throws {
+        func run() async throws {
             let plan = try planOptions.load()
             // Listing never creates the database.
-            let tokens = FileManager.default.fileExists(atPath: store.path)
-                ? try UnitTokens(try AppDatabase(path: store.path)).list(plan: plan.id) : []
+            let tokens = try await store.openForReading()?.tokens.list(plan: plan.id) ?? []
             if tokens.isEmpty { print("Chưa có mã truy cập nào.") }
             for t in tokens {
                 let offset = plan.utcOffsetSeconds
@@ -58,7 +57,7 @@ struct Token: ParsableCommand {
         }
     }
 
-    struct Revoke: ParsableCommand {
+    struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Thu hồi một mã theo mã số.")
 
         @Argument(help: ArgumentHelp("Mã số của mã truy cập (xem plancal token list).", valueName: "id"))
@@ -67,11 +66,10 @@ struct Token: ParsableCommand {
         @OptionGroup var planOptions: PlanOptions
         @OptionGroup var store: StoreOptions
 
-        func run() throws {
+        func run() async throws {
             let plan = try planOptions.load()
             // A database that does not exist has no token to revoke (and is not created).
-            guard FileManager.default.fileExists(atPath: store.path),
-                  try UnitTokens(try AppDatabase(path: store.path)).revoke(id: id, plan: plan.id, now: UTCDateTime(Date())) else {
+            guard store.exists, try await store.open().tokens.revoke(id: id, plan: plan.id, now: UTCDateTime(Date())) else {
                 throw CLIError("Không có mã truy cập \"\(id)\" đang dùng trong kế hoạch \(plan.id)")
             }
             print("Đã thu hồi mã \(id).")

@@ -9,18 +9,18 @@ import Testing
 @Suite struct ComplianceGoldenTests {
     /// A history touching every part of the report: met, late and missed quarters, an ad hoc
     /// news item, a partial G6.T2 year, reach, an on-time and a late annual report.
-    static func history() throws -> Harness {
+    static func history() async throws -> Harness {
         let h = try Harness.shipped()
-        try h.done("quarterly-news/2025-Q1", by: "vhxh", on: day(10, 2, 2025), evidence: "https://bachdang.example/tin/2025-q1")
-        try h.done("quarterly-news/2025-Q3", by: "vhxh", on: day(5, 10, 2025), evidence: "https://bachdang.example/tin/2025-q3-tre")
-        try h.adHoc(.news, on: day(12, 11, 2025), evidence: "https://bachdang.example/tin/thang-hanh-dong-2025")
-        try h.done("quarterly-news/2026-Q4", by: "vhxh", on: day(20, 11, 2026), evidence: "https://bachdang.example/tin/2026-q4", reached: 350)
-        try h.done("dissemination/2026/mttq", by: "mttq", on: day(8, 3, 2026))
-        try h.done("dissemination/2026/cong-an", by: "vhxh", on: day(15, 4, 2026))
-        try h.adHoc(.meeting, by: "to-dan-pho", on: day(2, 6, 2026), reached: 1200, organisations: ["hoi-lhpn"])
-        try h.done("annual-report/2025/cong-an", by: "cong-an", on: day(10, 12, 2025))
-        try h.done("annual-report/2025/mttq", by: "mttq", on: day(18, 12, 2025))
-        try h.done("annual-report/2026/kthtdt", by: "kthtdt", on: day(1, 12, 2026), today: day(1, 12, 2026))
+        try await h.done("quarterly-news/2025-Q1", by: "vhxh", on: day(10, 2, 2025), evidence: "https://bachdang.example/tin/2025-q1")
+        try await h.done("quarterly-news/2025-Q3", by: "vhxh", on: day(5, 10, 2025), evidence: "https://bachdang.example/tin/2025-q3-tre")
+        try await h.adHoc(.news, on: day(12, 11, 2025), evidence: "https://bachdang.example/tin/thang-hanh-dong-2025")
+        try await h.done("quarterly-news/2026-Q4", by: "vhxh", on: day(20, 11, 2026), evidence: "https://bachdang.example/tin/2026-q4", reached: 350)
+        try await h.done("dissemination/2026/mttq", by: "mttq", on: day(8, 3, 2026))
+        try await h.done("dissemination/2026/cong-an", by: "vhxh", on: day(15, 4, 2026))
+        try await h.adHoc(.meeting, by: "to-dan-pho", on: day(2, 6, 2026), reached: 1200, organisations: ["hoi-lhpn"])
+        try await h.done("annual-report/2025/cong-an", by: "cong-an", on: day(10, 12, 2025))
+        try await h.done("annual-report/2025/mttq", by: "mttq", on: day(18, 12, 2025))
+        try await h.done("annual-report/2026/kthtdt", by: "kthtdt", on: day(1, 12, 2026), today: day(1, 12, 2026))
         return h
     }
 
@@ -35,21 +35,21 @@ import Testing
         #expect(actual == expected, "\(name) differs from its golden file", sourceLocation: sourceLocation)
     }
 
-    @Test func table() throws {
-        let h = try Self.history()
-        try Self.golden("compliance-2026-12-02.txt", try h.report(today: day(2, 12, 2026)).table(plan: h.plan))
-        try Self.golden("compliance-2025-year.txt", try h.report(today: day(2, 12, 2026), year: 2025).table(plan: h.plan))
+    @Test func table() async throws {
+        let h = try await Self.history()
+        try Self.golden("compliance-2026-12-02.txt", try await h.report(today: day(2, 12, 2026)).table(plan: h.plan))
+        try Self.golden("compliance-2025-year.txt", try await h.report(today: day(2, 12, 2026), year: 2025).table(plan: h.plan))
     }
 
-    @Test func csv() throws {
-        let h = try Self.history()
-        let csv = try h.report(today: day(2, 12, 2026)).csv(plan: h.plan)
+    @Test func csv() async throws {
+        let h = try await Self.history()
+        let csv = try await h.report(today: day(2, 12, 2026)).csv(plan: h.plan)
         #expect(csv.hasPrefix("\u{FEFF}chi_tieu,"))
         try Self.golden("compliance-2026-12-02.csv", csv)
     }
 
-    @Test func json() throws {
-        let h = try Self.history()
-        try Self.golden("compliance-2026-12-02.json", try h.report(today: day(2, 12, 2026)).json())
+    @Test func json() async throws {
+        let h = try await Self.history()
+        try Self.golden("compliance-2026-12-02.json", try await h.report(today: day(2, 12, 2026)).json())
     }
 }

@@ -55,7 +55,7 @@ import Testing
 
     // MARK: - The valid base
 
-    @Test func minimalFixtureLoads() throws {
+    @Test func minimalFixtureLoads() async throws {
         let plan = try PlanLoader.load(path: TestSupport.fixture("minimal.yaml"))
         #expect(plan.id == "test-ward")
         #expect(plan.start == day(1, 1, 2025))
@@ -79,7 +79,7 @@ import Testing
         #expect(plan.sessions.first?.endMinutes == 690)
     }
 
-    @Test func shippedPlanLoads() throws {
+    @Test func shippedPlanLoads() async throws {
         let plan = try TestSupport.shippedPlan()
         #expect(plan.id == "bach-dang")
         #expect(plan.units.count == 8)
@@ -92,7 +92,7 @@ import Testing
 
     // MARK: - One problem per file
 
-    @Test func invalidYAMLSyntaxGivesItsLine() {
+    @Test func invalidYAMLSyntaxGivesItsLine() async {
         Self.expectSingleIssue(Self.broken("yaml-syntax.yaml"), line: 4, field: nil, phrase: "lỗi cú pháp YAML")
     }
 
@@ -117,17 +117,17 @@ import Testing
         }
     }
 
-    @Test func missingRequiredField() {
+    @Test func missingRequiredField() async {
         Self.expectSingleIssue(Self.broken("missing-field.yaml"), line: 22, field: "obligations[0].title",
                                phrase: "thiếu trường bắt buộc")
     }
 
-    @Test func missingRevisedInHeader() {
+    @Test func missingRevisedInHeader() async {
         Self.expectSingleIssue(Self.broken("missing-revised.yaml"), line: 3, field: "plan.revised",
                                phrase: "thiếu trường bắt buộc")
     }
 
-    @Test func mistypedFieldNameIsAnUnknownField() {
+    @Test func mistypedFieldNameIsAnUnknownField() async {
         Self.expectSingleIssue(Self.broken("unknown-field.yaml"), line: 38, field: "obligations[1].participant",
                                phrase: "trường không xác định")
     }
@@ -135,7 +135,7 @@ import Testing
     /// `title` twice under `plan` (lines 4 and 6). Yams itself refuses duplicate keys, with the
     /// line of the first one; the issue must give a line, name the key, and stay short (not
     /// repeat the file).
-    @Test func duplicateKeyInAMapping() throws {
+    @Test func duplicateKeyInAMapping() async throws {
         let path = Self.broken("duplicate-key.yaml")
         let error = try #require(Self.failure(path))
         #expect(error.issues.count == 1, "\(error)")
@@ -151,7 +151,7 @@ import Testing
     }
 
     /// The duplicate `title` of obligations[0] is on line 25 (the first is on line 23).
-    @Test func duplicateKeyInAnObligationPointsAtTheSecondOne() throws {
+    @Test func duplicateKeyInAnObligationPointsAtTheSecondOne() async throws {
         let path = Self.broken("duplicate-key-obligation.yaml")
         let error = try #require(Self.failure(path))
         #expect(error.issues.count == 1, "\(error)")
@@ -162,14 +162,14 @@ import Testing
         #expect(issue.message.count < 300)
     }
 
-    @Test func ruleGivingNoDateInThePeriod() {
+    @Test func ruleGivingNoDateInThePeriod() async {
         Self.expectSingleIssue(Self.broken("rule-without-dates.yaml"), line: 36, field: "obligations[1].dtstart",
                                phrase: "quy tắc không cho ngày nào")
     }
 
     /// The period may span 50 years; a daily rule then has 18 263 dates. Either the loader
     /// refuses the rule, or every date is expanded — never a silent cut at some limit.
-    @Test func longDailyRuleIsNotSilentlyTruncated() throws {
+    @Test func longDailyRuleIsNotSilentlyTruncated() async throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { TestSupport.cleanUp(dir) }
         let path = dir.appendingPathComponent("daily.yaml").path
@@ -191,7 +191,7 @@ import Testing
     }
 
     /// 50 calendar years are the most a period may cover: 2001–2050 loads, 2000–2050 does not.
-    @Test func periodOfFiftyYearsAtMost() throws {
+    @Test func periodOfFiftyYearsAtMost() async throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { TestSupport.cleanUp(dir) }
         let text = try String(contentsOfFile: TestSupport.fixture("minimal.yaml"), encoding: .utf8)
@@ -208,7 +208,7 @@ import Testing
 
     /// A broken header does not hide the problems of the units and targets below it, and a
     /// unit with a problem is still known by its id (no cascade of "unknown unit").
-    @Test func headerProblemDoesNotHideLaterOnes() throws {
+    @Test func headerProblemDoesNotHideLaterOnes() async throws {
         let text = try String(contentsOfFile: TestSupport.fixture("minimal.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "time_zone: Asia/Ho_Chi_Minh", with: "time_zone: Mars/Olympus")
             .replacingOccurrences(of: "    name: \"Công an phường\"\n", with: "")
@@ -223,7 +223,7 @@ import Testing
     }
 
     /// `x-tasks` would be written to the same file as unit x's task feed.
-    @Test func unitIDEndingInTasksIsRefused() throws {
+    @Test func unitIDEndingInTasksIsRefused() async throws {
         let text = try String(contentsOfFile: TestSupport.fixture("minimal.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "  - id: cong-an\n", with: "  - id: vhxh-tasks\n")
         do {
@@ -235,87 +235,87 @@ import Testing
         }
     }
 
-    @Test func unknownUnitAsOwner() {
+    @Test func unknownUnitAsOwner() async {
         Self.expectSingleIssue(Self.broken("unknown-owner.yaml"), line: 28, field: "obligations[0].owner",
                                phrase: "không có đơn vị \"vhx\"")
     }
 
-    @Test func unknownUnitAsParticipant() {
+    @Test func unknownUnitAsParticipant() async {
         Self.expectSingleIssue(Self.broken("unknown-participant.yaml"), line: 38, field: "obligations[1].participants",
                                phrase: "không có đơn vị \"police\"")
     }
 
-    @Test func unknownTarget() {
+    @Test func unknownTarget() async {
         Self.expectSingleIssue(Self.broken("unknown-target.yaml"), line: 29, field: "obligations[0].targets",
                                phrase: "không có chỉ tiêu \"G6.T9\"")
     }
 
-    @Test func badRRule() {
+    @Test func badRRule() async {
         Self.expectSingleIssue(Self.broken("bad-rrule.yaml"), line: 25, field: "obligations[0].rrule",
                                phrase: "không hợp lệ: libical không đọc được")
     }
 
-    @Test func dtstartNotMatchingItsRule() {
+    @Test func dtstartNotMatchingItsRule() async {
         Self.expectSingleIssue(Self.broken("dtstart-mismatch.yaml"), line: 26, field: "obligations[0].dtstart",
                                phrase: "2025-03-30 không khớp với quy tắc")
     }
 
-    @Test func impossibleDate() {
+    @Test func impossibleDate() async {
         Self.expectSingleIssue(Self.broken("impossible-date.yaml"), line: 26, field: "obligations[0].dtstart",
                                phrase: "\"2026-02-30\" không phải là ngày hợp lệ")
     }
 
-    @Test func dtstartOutsideThePeriod() {
+    @Test func dtstartOutsideThePeriod() async {
         Self.expectSingleIssue(Self.broken("dtstart-outside-period.yaml"), line: 26, field: "obligations[0].dtstart",
                                phrase: "nằm ngoài thời gian của kế hoạch")
     }
 
-    @Test func periodEndingBeforeItStarts() {
+    @Test func periodEndingBeforeItStarts() async {
         Self.expectSingleIssue(Self.broken("period-reversed.yaml"), line: 6, field: "plan.period.end",
                                phrase: "trước khi bắt đầu")
     }
 
-    @Test func duplicateObligationId() {
+    @Test func duplicateObligationId() async {
         Self.expectSingleIssue(Self.broken("duplicate-obligation.yaml"), line: 31, field: "obligations[1].id",
                                phrase: "mã nghĩa vụ \"quarterly-news\" bị trùng")
     }
 
     /// The second `cong-an` is units[2], on line 17 — as for a duplicate obligation id, the
     /// loader knows where it is.
-    @Test func duplicateUnitId() {
+    @Test func duplicateUnitId() async {
         Self.expectSingleIssue(Self.broken("duplicate-unit.yaml"), line: 17, field: "units[2].id",
                                phrase: "mã đơn vị \"cong-an\" bị trùng")
     }
 
-    @Test func spanWithoutDays() {
+    @Test func spanWithoutDays() async {
         Self.expectSingleIssue(Self.broken("span-without-days.yaml"), line: 31, field: "obligations[1].days",
                                phrase: "thiếu trường bắt buộc")
     }
 
-    @Test func deadlineWithDays() {
+    @Test func deadlineWithDays() async {
         Self.expectSingleIssue(Self.broken("deadline-with-days.yaml"), line: 25, field: "obligations[0].days",
                                phrase: "không có độ dài")
     }
 
-    @Test func wrongKind() {
+    @Test func wrongKind() async {
         Self.expectSingleIssue(Self.broken("wrong-kind.yaml"), line: 24, field: "obligations[0].kind",
                                phrase: "cần deadline hoặc span, nhưng gặp \"event\"")
     }
 
-    @Test func ownerAndForEachTogether() {
+    @Test func ownerAndForEachTogether() async {
         Self.expectSingleIssue(Self.broken("owner-and-for-each.yaml"), line: 28, field: "obligations[0].owner",
                                phrase: "chỉ ghi owner hoặc for_each")
     }
 
-    @Test func emptyFile() {
+    @Test func emptyFile() async {
         Self.expectSingleIssue(Self.broken("empty.yaml"), line: nil, field: nil, phrase: "tệp rỗng")
     }
 
-    @Test func fileWithOnlyAComment() {
+    @Test func fileWithOnlyAComment() async {
         Self.expectSingleIssue(Self.broken("comments-only.yaml"), line: nil, field: nil, phrase: "không có nội dung YAML")
     }
 
-    @Test func binaryFile() throws {
+    @Test func binaryFile() async throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { TestSupport.cleanUp(dir) }
         let path = dir.appendingPathComponent("binary.yaml").path
@@ -325,7 +325,7 @@ import Testing
         Self.expectSingleIssue(path, line: nil, field: nil, phrase: "không phải tệp văn bản")
     }
 
-    @Test func invalidUTF8File() throws {
+    @Test func invalidUTF8File() async throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { TestSupport.cleanUp(dir) }
         let path = dir.appendingPathComponent("latin1.yaml").path
@@ -333,7 +333,7 @@ import Testing
         Self.expectSingleIssue(path, line: nil, field: nil, phrase: "UTF-8 không hợp lệ")
     }
 
-    @Test func fileOverOneMebibyte() throws {
+    @Test func fileOverOneMebibyte() async throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { TestSupport.cleanUp(dir) }
         let path = dir.appendingPathComponent("huge.yaml").path
@@ -344,10 +344,10 @@ import Testing
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         Self.expectSingleIssue(path, line: nil, field: nil, phrase: "tệp kế hoạch tối đa 1048576 byte")
         // parse(data:) refuses it too.
-        #expect(throws: PlanError.self) { try PlanLoader.parse(data: Data(text.utf8), file: "huge.yaml") }
+        await #expect(throws: PlanError.self) { try await PlanLoader.parse(data: Data(text.utf8), file: "huge.yaml") }
     }
 
-    @Test func fileOfExactlyOneMebibyteLoads() throws {
+    @Test func fileOfExactlyOneMebibyteLoads() async throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { TestSupport.cleanUp(dir) }
         let path = dir.appendingPathComponent("limit.yaml").path
@@ -361,39 +361,39 @@ import Testing
         #expect(try PlanLoader.load(path: path).id == "test-ward")
     }
 
-    @Test func nonHTTPPublicBaseURL() {
+    @Test func nonHTTPPublicBaseURL() async {
         Self.expectSingleIssue(Self.broken("non-http-url.yaml"), line: 8, field: "plan.public_base_url",
                                phrase: "không phải là địa chỉ http(s)")
     }
 
-    @Test func unknownTimeZone() {
+    @Test func unknownTimeZone() async {
         Self.expectSingleIssue(Self.broken("unknown-time-zone.yaml"), line: 7, field: "plan.time_zone",
                                phrase: "\"Asia/Hai_Phong\" không phải là múi giờ IANA")
     }
 
-    @Test func timeZoneWithDaylightSaving() {
+    @Test func timeZoneWithDaylightSaving() async {
         Self.expectSingleIssue(Self.broken("dst-time-zone.yaml"), line: 7, field: "plan.time_zone",
                                phrase: "đổi độ lệch so với UTC")
     }
 
     /// A monthly rule with `key: year` gives twelve occurrences a year with one id. The issue
     /// should point at the key like every other issue does: `obligations[0].key`, line 27.
-    @Test func keyGivingDuplicateOccurrenceIds() {
+    @Test func keyGivingDuplicateOccurrenceIds() async {
         Self.expectSingleIssue(Self.broken("duplicate-occurrence-id.yaml"), line: 27, field: "obligations[0].key",
                                phrase: "cùng mã \"quarterly-news/2025\"")
     }
 
-    @Test func badSessionTime() {
+    @Test func badSessionTime() async {
         Self.expectSingleIssue(Self.broken("bad-session-time.yaml"), line: 44, field: "sessions[0].start",
                                phrase: "\"25:00\" không phải là giờ trong ngày")
     }
 
-    @Test func sessionEndingBeforeItStarts() {
+    @Test func sessionEndingBeforeItStarts() async {
         Self.expectSingleIssue(Self.broken("session-ends-before-start.yaml"), line: 45, field: "sessions[0].end",
                                phrase: "kết thúc trước khi bắt đầu")
     }
 
-    @Test func missingFileAndDirectory() {
+    @Test func missingFileAndDirectory() async {
         let missing = TestSupport.fixture("broken/does-not-exist.yaml")
         Self.expectSingleIssue(missing, line: nil, field: nil, phrase: "không có tệp này")
         let dir = TestSupport.fixture("broken")
@@ -402,7 +402,7 @@ import Testing
 
     // MARK: - Several problems in one file
 
-    @Test func independentProblemsAreAllReported() throws {
+    @Test func independentProblemsAreAllReported() async throws {
         let path = Self.broken("two-bad-obligations.yaml")
         let error = try #require(Self.failure(path))
         #expect(error.issues.count == 2, "\(error)")
@@ -415,7 +415,7 @@ import Testing
         #expect(error.description.split(separator: "\n").count == 2)
     }
 
-    @Test func everyBrokenFixtureFails() throws {
+    @Test func everyBrokenFixtureFails() async throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: TestSupport.fixture("broken"))
             .filter { $0.hasSuffix(".yaml") }
         #expect(names.count >= 25)

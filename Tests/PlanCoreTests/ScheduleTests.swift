@@ -19,7 +19,7 @@ import Testing
 
     static let years = [2025, 2026, 2027, 2028, 2029, 2030]
 
-    @Test func quarterlyNewsHasTwentyFourQuarterEnds() {
+    @Test func quarterlyNewsHasTwentyFourQuarterEnds() async {
         let expected: [(String, CivilDate)] = [
             ("quarterly-news/2025-Q1", day(31, 3, 2025)), ("quarterly-news/2025-Q2", day(30, 6, 2025)),
             ("quarterly-news/2025-Q3", day(30, 9, 2025)), ("quarterly-news/2025-Q4", day(31, 12, 2025)),
@@ -53,7 +53,7 @@ import Testing
         #expect(occurrence("quarterly-news/2025-Q1")?.periodLabel == "quý I/2025")
     }
 
-    @Test func actionMonthRunsFifteenNovemberToFifteenDecemberInclusive() {
+    @Test func actionMonthRunsFifteenNovemberToFifteenDecemberInclusive() async {
         let expected: [(String, CivilDate, CivilDate)] = [
             ("action-month/2025", day(15, 11, 2025), day(15, 12, 2025)),
             ("action-month/2026", day(15, 11, 2026), day(15, 12, 2026)),
@@ -83,7 +83,7 @@ import Testing
 
     static let reportingUnits = ["kthtdt", "cong-an", "chi-bo", "to-dan-pho", "mttq", "hoi-lhpn", "hoi-nong-dan"]
 
-    @Test func annualReportIsDueFourteenDecemberForTheSevenReportingUnits() {
+    @Test func annualReportIsDueFourteenDecemberForTheSevenReportingUnits() async {
         var expected: [String: CivilDate] = [:]
         for y in ScheduleTests.years {
             for unit in ScheduleTests.reportingUnits { expected["annual-report/\(y)/\(unit)"] = day(14, 12, y) }
@@ -105,7 +105,7 @@ import Testing
         #expect(occurrence("annual-report/2030/hoi-nong-dan")?.last == day(14, 12, 2030))
     }
 
-    @Test func disseminationIsPerOrganisationEveryYear() {
+    @Test func disseminationIsPerOrganisationEveryYear() async {
         let orgs = ["vhxh", "kthtdt", "cong-an", "chi-bo", "mttq", "hoi-lhpn", "hoi-nong-dan"]
         var expected: [String: CivilDate] = [:]
         for y in ScheduleTests.years {
@@ -124,7 +124,7 @@ import Testing
         #expect(occurrence("dissemination/2026/mttq")?.participants == ["vhxh"])
     }
 
-    @Test func reviewsFinalOnlyIn2030AnnualOnly2025To2029() {
+    @Test func reviewsFinalOnlyIn2030AnnualOnly2025To2029() async {
         #expect(of("final-review").map(\.id) == ["final-review/2030"])
         #expect(occurrence("final-review/2030")?.last == day(25, 12, 2030))
         #expect(of("annual-review").map(\.id)
@@ -134,7 +134,7 @@ import Testing
         #expect(occurrence("annual-review/2030") == nil)
     }
 
-    @Test func otherYearlyDeadlines() {
+    @Test func otherYearlyDeadlines() async {
         let expected: [(String, Int, Int)] = [
             ("action-month-planning", 31, 10), ("ward-report", 20, 12), ("budget-estimate", 15, 7),
             ("data-report-violence", 14, 12), ("data-report-enterprise", 14, 12), ("data-report-support", 14, 12),
@@ -148,7 +148,7 @@ import Testing
         #expect(occurrence("data-report-violence/2026")?.owner == "cong-an")
     }
 
-    @Test func trainingSessionIsOnEighteenMarch2027Morning() throws {
+    @Test func trainingSessionIsOnEighteenMarch2027Morning() async throws {
         let s = try #require(occurrence("session/tap-huan-2027"))
         #expect(s.obligationID == "session")
         #expect(s.first == day(18, 3, 2027))
@@ -162,7 +162,7 @@ import Testing
         #expect(all.filter { $0.obligationID == "session" }.count == 1)
     }
 
-    @Test func everyIdIsUniqueAndTheTotalIsKnown() {
+    @Test func everyIdIsUniqueAndTheTotalIsKnown() async {
         let ids = all.map(\.id)
         #expect(Set(ids).count == ids.count)
         // 24 news + 6 action months + 6 plannings + 42 disseminations + 42 annual reports + 6 ward
@@ -174,13 +174,13 @@ import Testing
         }
     }
 
-    @Test func occurrencesAreOrderedByLastDayThenFirstThenId() {
+    @Test func occurrencesAreOrderedByLastDayThenFirstThenId() async {
         for (a, b) in zip(all, all.dropFirst()) {
             #expect((a.last, a.first, a.id) < (b.last, b.first, b.id), "\(a.id) before \(b.id)")
         }
     }
 
-    @Test func congAnSeesActionMonthAndItsOwnReportOnly() throws {
+    @Test func congAnSeesActionMonthAndItsOwnReportOnly() async throws {
         let schedule = Schedule(plan: plan)
         let ids = Set(try schedule.occurrences(for: "cong-an").map(\.id))
         for y in ScheduleTests.years {
@@ -204,7 +204,7 @@ import Testing
 
     // MARK: - A collective that lists its members
 
-    @Test func collectiveMembersEachOweTheirOwnReport() throws {
+    @Test func collectiveMembersEachOweTheirOwnReport() async throws {
         let plan = try PlanLoader.load(path: TestSupport.fixture("members.yaml"))
         let chiBo = try #require(plan.unit("chi-bo"))
         #expect(chiBo.members.map(\.id) == ["chi-bo-1", "chi-bo-2"])

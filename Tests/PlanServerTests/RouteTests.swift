@@ -15,17 +15,17 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 let planPath = packageRoot.appendingPathComponent("calendars/bach-dang/plan.yaml").path
 let today = CivilDate(year: 2026, month: 11, day: 29)!
 
-/// A server on an in-memory database with tokens for vhxh (lead) and cong-an.
+/// A server on an in-memory SQLite database with tokens for vhxh (lead) and cong-an.
 struct Fixture {
-    let database: AppDatabase
+    let repositories: Repositories
     let lead: String
     let police: String
 
-    init() throws {
-        database = try AppDatabase()
-        let tokens = UnitTokens(database)
-        lead = try tokens.create(plan: "bach-dang", unit: "vhxh", label: "Chị Lan", now: UTCDateTime(secondsSinceEpoch: 1)).secret
-        police = try tokens.create(plan: "bach-dang", unit: "cong-an", label: "Anh Hùng", now: UTCDateTime(secondsSinceEpoch: 1)).secret
+    init() async throws {
+        repositories = try AppDatabase().repositories
+        let tokens = repositories.tokens
+        lead = try await tokens.create(plan: "bach-dang", unit: "vhxh", label: "Chị Lan", now: UTCDateTime(secondsSinceEpoch: 1)).secret
+        police = try await tokens.create(plan: "bach-dang", unit: "cong-an", label: "Anh Hùng", now: UTCDateTime(secondsSinceEpoch: 1)).secret
     }
 
     func app(maxBody: Int = 16 * 1024) async throws -> some ApplicationProtocol {
@@ -33,7 +33,7 @@ struct Fixture {
         logger.logLevel = .warning
         return try await buildApplication(
             ServerArguments(host: "127.0.0.1", port: 0, planPaths: [planPath], maxBodyBytes: maxBody, today: today),
-            database: database, logger: logger)
+            repositories: repositories, logger: logger)
     }
 }
 
@@ -52,7 +52,7 @@ func errorField(_ body: ByteBuffer) -> String? {
 struct RouteTests {
     @Test("a served feed is byte-identical to the generated file, with validators; no Accept header needed")
     func feedBytes() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let committed = try Data(contentsOf: packageRoot.appendingPathComponent("calendars/bach-dang/vhxh.ics"))
         try await f.app().test(.router) { client in
             let etag = try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .get) { r in
@@ -160,9 +160,9 @@ struct RouteTests {
 
     @Test("API undo by record: the record's unit decides who may; unit with record is refused")
     func apiUndoByRecord() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let plan = try PlanLoader.load(path: planPath)
-        let news = try CompletionService(plan: plan, store: SQLiteCompletionStore(f.database))
+        let news = try await CompletionService(plan: plan, store: f.repositories.completions)
             .recordAdHoc(.news, unit: "vhxh", details: .init(doneOn: CivilDate(year: 2026, month: 8, day: 5)!,
                                                               evidenceURL: "https://bachdang.example/tin/x"),
                          recordedBy: "x", now: UTCDateTime(secondsSinceEpoch: 1), today: today).record
@@ -191,9 +191,9 @@ struct RouteTests {
 
     @Test("a quarter met by another news item says so on its open news obligation")
     func quarterMetByAnotherItem() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let plan = try PlanLoader.load(path: planPath)
-        _ = try CompletionService(plan: plan, store: SQLiteCompletionStore(f.database))
+        _ = try await CompletionService(plan: plan, store: f.repositories.completions)
             .recordAdHoc(.news, unit: "mttq", details: .init(doneOn: CivilDate(year: 2026, month: 8, day: 5)!,
                                                               evidenceURL: "https://bachdang.example/tin/mttq-8"),
                          recordedBy: "x", now: UTCDateTime(secondsSinceEpoch: 1), today: today)
@@ -211,7 +211,7 @@ struct RouteTests {
 
     @Test("API bodies: the scheme name in any case; non-integers, arrays and unknown fields are 400s naming the field")
     func apiBodies() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         try await f.app().test(.router) { client in
             let uri = "/api/bach-dang/completions"
             let good: [String: Any] = ["occurrence": "quarterly-news/2026-Q4", "unit": "vhxh", "on": "2026-11-20",
@@ -242,7 +242,7 @@ struct RouteTests {
 
     @Test("writing: 401 without or with a forged token, 403 for another unit, 400 naming the field, 404, 413")
     func writeErrors() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         try await f.app(maxBody: 2048).test(.router) { client in
             let uri = "/api/bach-dang/completions"
             let good: [String: Any] = ["occurrence": "quarterly-news/2026-Q4", "unit": "vhxh", "on": "2026-11-20",
@@ -286,14 +286,14 @@ struct RouteTests {
                 #expect(r.status == .contentTooLarge)
             }
             // Nothing was written by any of these, and the server still answers.
-            #expect(try SQLiteCompletionStore(f.database).records(plan: "bach-dang").isEmpty)
+            #expect(try await f.repositories.completions.records(plan: "bach-dang").isEmpty)
             try await client.execute(uri: "/health", method: .get) { r in #expect(r.status == .ok) }
         }
     }
 
     @Test("a completion through the API shows in the next fetch of the feed and in compliance; a second is idempotent; undo works once")
     func completionFlow() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         try await f.app().test(.router) { client in
             let before = try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .get) { $0.headers[.eTag] }
             let body = json(["occurrence": "quarterly-news/2026-Q4", "unit": "vhxh", "on": "20/11/2026",
@@ -341,12 +341,12 @@ struct RouteTests {
                 #expect(errorField(r.body) == "reason")
             }
         }
-        #expect(try SQLiteCompletionStore(f.database).records(plan: "bach-dang").count == 3)
+        #expect(try await f.repositories.completions.records(plan: "bach-dang").count == 3)
     }
 
     @Test("the dashboard signs in with a token into an HttpOnly SameSite=Strict session, and forms need the CSRF token")
     func dashboardFlow() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         try await f.app().test(.router) { client in
             try await client.execute(uri: "/plans/bach-dang", method: .get) { r in
                 #expect(r.status == .ok)
@@ -421,13 +421,13 @@ struct RouteTests {
             }
             // Revoking the token signs its browser sessions out at once.
             let id = String(f.lead.split(separator: "_")[1])
-            #expect(try UnitTokens(f.database).revoke(id: id, plan: "bach-dang", now: UTCDateTime(secondsSinceEpoch: 5)))
+            #expect(try await f.repositories.tokens.revoke(id: id, plan: "bach-dang", now: UTCDateTime(secondsSinceEpoch: 5)))
             try await client.execute(uri: "/plans/bach-dang/done", method: .post, headers: headers,
                                      body: ByteBuffer(string: fields.replacingOccurrences(of: "2026-Q4", with: "2026-Q3") + "&csrf=\(csrf)")) { r in
                 #expect(r.status == .unauthorized)
             }
         }
-        #expect(try SQLiteCompletionStore(f.database).records(plan: "bach-dang").count == 1)
+        #expect(try await f.repositories.completions.records(plan: "bach-dang").count == 1)
     }
 }
 
@@ -436,19 +436,19 @@ struct FetchLogBoundTests {
     /// Any client can send any User-Agent: the table stays within `keep` rows per plan plus
     /// the writes between two prunes, even when no dashboard is ever opened.
     @Test func fetchLogIsPrunedWithoutADashboardView() async throws {
-        let log = FeedFetchLog(try AppDatabase())
-        let recorder = FetchRecorder(log: log)
-        let clients = FeedFetchLog.keep + 3 * FetchRecorder.pruneEvery + 7
+        let log = try AppDatabase().repositories.fetches
+        let recorder = FetchRecorder(log: log, logger: Logger(label: "test"))
+        let clients = FetchRecorder.keep + 3 * FetchRecorder.pruneEvery + 7
         for i in 0..<clients {
             await recorder.note(plan: "bach-dang", feed: "vhxh.ics", userAgent: "client-\(i)",
                                 at: UTCDateTime(secondsSinceEpoch: 1_800_000_000 + i))
         }
         await recorder.flush()
-        let rows = try log.entries(plan: "bach-dang", limit: 1_000_000).count
-        #expect(rows <= FeedFetchLog.keep + FetchRecorder.pruneEvery, "\(rows) rows")
-        #expect(rows >= FeedFetchLog.keep)
+        let rows = try await log.entries(plan: "bach-dang", limit: 1_000_000).count
+        #expect(rows <= FetchRecorder.keep + FetchRecorder.pruneEvery, "\(rows) rows")
+        #expect(rows >= FetchRecorder.keep)
         // The newest clients are the ones kept.
-        let newest = try log.entries(plan: "bach-dang", limit: 1)
+        let newest = try await log.entries(plan: "bach-dang", limit: 1)
         #expect(newest.first?.userAgent == "client-\(clients - 1)")
     }
 }
@@ -467,7 +467,7 @@ struct ValidatorTests {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let app = try await buildApplication(ServerArguments(host: "127.0.0.1", port: 0, planPaths: [path], today: today),
-                                             database: try AppDatabase(), logger: logger)
+                                             repositories: try AppDatabase().repositories, logger: logger)
         try await app.test(.router) { client in
             var first: (etag: String?, modified: String?)
             try await client.execute(uri: "/calendars/bach-dang/all.ics", method: .get) { r in

@@ -1,0 +1,159 @@
+import Foundation
+import Hummingbird
+import ICal
+import Logging
+import PlanCore
+
+/// Who may act: browser sessions (cookie + CSRF + Origin) and API bearer tokens.
+struct Auth: Sendable {
+    let services: ServerServices
+
+    static let sessionCookie = "plancal_session"
+    /// How long a browser stays signed in, in seconds.
+    static let sessionLifetime = 8 * 3600
+
+    /// The signed-in session for this plan, if its token is still live.
+    func session(_ request: Request, plan: Plan) async throws -> WebSession? {
+        guard let id = request.cookies[Auth.sessionCookie]?.value,
+              let s = try await services.repositories.sessions.session(id, now: UTCDateTime(Date())),
+              s.token.plan == plan.id else { return nil }
+        return s
+    }
+
+    /// Opens a session and sets its cookie on the response.
+    func signIn(_ token: UnitToken, response: inout Response) async throws {
+        let s = try await services.repositories.sessions.create(for: token, now: UTCDateTime(Date()), lifetime: Auth.sessionLifetime)
+        response.setCookie(cookie(s.id, maxAge: Auth.sessionLifetime))
+    }
+
+    /// Ends the session and clears its cookie.
+    func signOut(_ session: WebSession?, response: inout Response) async throws {
+        if let session { try await services.repositories.sessions.remove(session.id) }
+        response.setCookie(cookie("", maxAge: 0))
+    }
+
+    private func cookie(_ value: String, maxAge: Int) -> Cookie {
+        Cookie(name: Auth.sessionCookie, value: value, maxAge: maxAge, path: "/",
+               secure: services.arguments.secureCookies, httpOnly: true, sameSite: .strict)
+    }
+
+    /// Forms are posted from our own pages: a request whose Origin is not this server's —
+    /// scheme, host and port — is refused (this also stops signing a victim in with someone
+    /// else's token). This server speaks plain HTTP; behind a proxy, the public base URL's
+    /// origin is ours too.
+    func sameOrigin(_ request: Request) -> Bool {
+        guard let origin = request.headers[.origin]?.lowercased() else { return true }
+        var ours: [String] = []
+        if let authority = request.head.authority?.lowercased() { ours.append("http://\(authority)") }
+        if let base = services.arguments.baseURL?.lowercased(), let split = base.range(of: "://") {
+            ours.append(String(base[..<split.upperBound]) + String(base[split.upperBound...].split(separator: "/").first ?? ""))
+        }
+        return ours.contains(origin)
+    }
+
+    /// The bearer token's unit, or 401.
+    func bearer(_ request: Request, plan: Plan) async throws -> UnitToken {
+        guard let header = request.headers[.authorization] else {
+            throw APIError(.unauthorized, "Cần mã truy cập của đơn vị (Authorization: Bearer …)")
+        }
+        // The scheme name is case-insensitive (RFC 9110 §11.1).
+        let prefix = "bearer "
+        guard header.lowercased().hasPrefix(prefix),
+              let token = try await services.repositories.tokens.verify(
+                String(header.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces), plan: plan.id) else {
+            throw APIError(.unauthorized, "Mã truy cập không hợp lệ hoặc đã bị thu hồi")
+        }
+        return token
+    }
+
+    /// A unit's token writes only for its unit; the lead unit's for any unit.
+    static func authorize(_ token: UnitToken, unit: String, plan: Plan) throws {
+        guard token.unit == unit || token.unit == plan.leadUnit?.id else {
+            let own = plan.unit(token.unit)?.name ?? token.unit, other = plan.unit(unit)?.name ?? unit
+            throw APIError(.forbidden, "Mã truy cập của \(own) chỉ ghi nhận được cho chính đơn vị mình, không ghi được cho \(other) (chỉ đơn vị chủ trì ghi được cho mọi đơn vị)", field: "unit")
+        }
+    }
+}
+
+/// Keeps the feed fetch log without writing the database on every fetch: each (feed, client)
+/// pair is written at most once a minute, and the memory it holds is bounded whatever
+/// User-Agents clients send. Noting a fetch only touches memory; writes happen in order in one
+/// task of their own, off the response path, and `flush` waits for them.
+actor FetchRecorder {
+    let log: any FetchLogRepository
+    private let logger: Logger
+    private var pending: [String: FeedFetch] = [:]
+    private var lastWrite: [String: Int] = [:]
+    private var queued: [FeedFetch] = []
+    private var pruneQueued: Set<String> = []
+    private var writer: Task<Void, Never>?
+    private var writesSincePrune = 0
+    static let maxKeys = 10_000
+    /// Rows kept per plan.
+    static let keep = 1000
+    /// Writes between prunes: the table never holds more than `keep` + this many rows per plan.
+    static let pruneEvery = 100
+
+    init(log: any FetchLogRepository, logger: Logger) {
+        self.log = log
+        self.logger = logger
+    }
+
+    func note(plan: String, feed: String, userAgent: String, at now: UTCDateTime) {
+        let fetch = FeedFetch(plan: plan, feed: feed, userAgent: userAgent, lastAt: now, count: 1)
+        let key = "\(plan)\u{1}\(feed)\u{1}\(fetch.userAgent)"
+        var p = pending[key] ?? FeedFetch(plan: plan, feed: feed, userAgent: userAgent, lastAt: now, count: 0)
+        p.lastAt = now
+        p.count += 1
+        pending[key] = p
+        if now.secondsSinceEpoch - (lastWrite[key] ?? Int.min / 2) >= 60 {
+            pending[key] = nil
+            lastWrite[key] = now.secondsSinceEpoch
+            enqueue([p])
+        }
+        if pending.count + lastWrite.count > FetchRecorder.maxKeys {
+            enqueue(Array(pending.values))
+            pending = [:]
+            lastWrite = [:]
+        }
+    }
+
+    private func enqueue(_ fetches: [FeedFetch]) {
+        queued += fetches
+        writesSincePrune += fetches.count
+        for f in fetches { pruneQueued.insert(f.plan) }
+        if writer == nil { writer = Task { await drain() } }
+    }
+
+    /// Writes what is queued, one batch at a time, then prunes every `pruneEvery` writes.
+    private func drain() async {
+        while !queued.isEmpty {
+            let batch = queued
+            queued = []
+            var prune: Set<String> = []
+            if writesSincePrune >= FetchRecorder.pruneEvery {
+                prune = pruneQueued
+                pruneQueued = []
+                writesSincePrune = 0
+            }
+            do {
+                try await log.record(batch)
+                for plan in prune.sorted() { try await log.prune(plan: plan, keep: FetchRecorder.keep) }
+            } catch {
+                logger.error("feed fetch log not written", metadata: ["error": "\(error)"])
+            }
+        }
+        writer = nil
+    }
+
+    /// Writes what is pending and waits until every queued write is done (before the
+    /// dashboard reads the log).
+    func flush() async {
+        if !pending.isEmpty {
+            enqueue(Array(pending.values))
+            pending = [:]
+            lastWrite = [:]
+        }
+        while let w = writer { await w.value }
+    }
+}

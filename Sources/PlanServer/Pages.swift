@@ -1,0 +1,455 @@
+import Foundation
+import Hummingbird
+import ICal
+import PlanCore
+import PlanFeed
+
+// Typed page models: each page is a struct built by a pure function from domain values and
+// rendered by the Mustache template named by `template`. Tests build them without HTTP.
+
+/// A page rendered by a template.
+protocol Page: Sendable {
+    /// The template's name (in `Templates/`).
+    static var template: String { get }
+}
+
+/// The header every page shares (the `head` partial reads it as `{{#chrome}}`).
+struct PageChrome: Sendable {
+    var title: String
+    var heading: String
+    var issuer: String?
+    var planID: String?
+    var today: String?
+    var signedIn: String?
+    var csrf: String?
+    var flash: String?
+    var error: String?
+
+    /// A plan page's header: its subject and years, the issuer, today, who is signed in.
+    static func plan(_ plan: Plan, today: CivilDate, session: WebSession?, title: String) -> PageChrome {
+        PageChrome(
+            title: title, heading: "\(plan.tracking.subject) \(plan.start.year)-\(plan.end.year) — \(plan.issuer)",
+            issuer: plan.title, planID: plan.id, today: today.vietnamese,
+            signedIn: session.map { "\(plan.unit($0.token.unit)?.name ?? $0.token.unit) (\($0.token.label))" },
+            csrf: session?.csrf)
+    }
+
+    /// A header with no plan (the city page, errors).
+    static func plain(title: String, heading: String = "plancal") -> PageChrome {
+        PageChrome(title: title, heading: heading)
+    }
+}
+
+/// A short message (errors, refusals, the list of plans).
+struct MessagePage: Page {
+    static let template = "message"
+    struct PlanLink: Sendable {
+        var name: String
+        var link: String
+    }
+    var chrome: PageChrome
+    var heading2: String
+    var message: String
+    var back: String
+    var plans: [PlanLink] = []
+
+    /// A page for an error status.
+    static func error(status: HTTPResponse.Status, message: String) -> MessagePage {
+        let heading: String
+        switch status.code {
+        case 404: heading = "Không tìm thấy"
+        case 413: heading = "Nội dung quá lớn"
+        case 503, 507: heading = "Máy chủ tạm thời không ghi được"
+        case 400..<500: heading = "Yêu cầu không hợp lệ"
+        default: heading = "Lỗi máy chủ"
+        }
+        return MessagePage(chrome: .plain(title: heading), heading2: heading, message: message, back: "/")
+    }
+}
+
+/// The sign-in page.
+struct LoginPage: Page {
+    static let template = "login"
+    var chrome: PageChrome
+    /// Who issues tokens, for the hint.
+    var leadName: String
+}
+
+/// A plan's dashboard: the tracked targets, what needs attention, the feeds.
+struct DashboardPage: Page {
+    static let template = "dashboard"
+
+    struct NewsLink: Sendable {
+        var date: String
+        var url: String?
+        var note: String?
+    }
+    struct Cell: Sendable {
+        var key: String
+        var state: String
+        var stateLabel: String
+        var links: [NewsLink]
+    }
+    struct GridYear: Sendable {
+        var year: Int
+        var quarters: [Cell]
+    }
+    struct News: Sendable {
+        var heading: String
+        var grid: [GridYear]
+    }
+    struct Organisation: Sendable {
+        var name: String
+        var informedOn: String?
+    }
+    struct Dissemination: Sendable {
+        var heading: String
+        var informed: Int
+        var total: Int
+        var percent: String
+        var met: Bool
+        var missingText: String?
+        var organisations: [Organisation]
+        var notCountedText: String?
+    }
+    struct Chart: Sendable {
+        struct YearMark: Sendable {
+            var year: Int
+            var x: Int
+        }
+        var goalY: Int
+        var goalYText: Int
+        var goalText: String
+        var todayX: Int
+        var years: [YearMark]
+        var shareY: Int?
+    }
+    struct Population: Sendable {
+        var populationText: String
+        var shareText: String
+        var trackText: String
+    }
+    struct Reach: Sendable {
+        var heading: String
+        var reachedText: String
+        var pathText: String
+        var goalText: String
+        var population: Population?
+        var svg: Chart
+    }
+    struct AttentionRow: Sendable {
+        var date: String
+        var title: String
+        var unit: String
+        var link: String
+        var state: String
+        var stateLabel: String
+    }
+    struct UnitFeeds: Sendable {
+        var name: String
+        var link: String
+        var https: String
+        var webcal: String
+        var tasksHttps: String
+        var tasksWebcal: String
+    }
+    struct Fetch: Sendable {
+        var feed: String
+        var userAgent: String
+        var last: String
+        var count: Int
+    }
+
+    var chrome: PageChrome
+    var news: News?
+    var dissemination: Dissemination?
+    var reach: Reach?
+    var attention: [AttentionRow]
+    var hasAttention: Bool
+    var units: [UnitFeeds]
+    var fetches: [Fetch]
+    var hasFetches: Bool
+
+    /// Days ahead the attention list looks.
+    static let lookAheadDays = 30
+
+    static func build(plan: Plan, occurrences: [Occurrence], ledger: CompletionLedger, today: CivilDate,
+                      chrome: PageChrome, feeds: (String) -> FeedLinks, fetches: [FeedFetch]) -> DashboardPage {
+        let report = ComplianceReport(plan: plan, occurrences: occurrences, ledger: ledger, today: today)
+        var news: News?
+        if let target = plan.tracking.newsTarget.flatMap(plan.target) {
+            let byKey = Dictionary(uniqueKeysWithValues: report.quarters.map { ($0.key, $0) })
+            news = News(heading: target.heading, grid: (plan.start.year...plan.end.year).map { year in
+                GridYear(year: year, quarters: (1...4).map { q in
+                    let key = "\(year)-Q\(q)"
+                    guard let quarter = byKey[key] else { return Cell(key: key, state: "future", stateLabel: "Chưa đến", links: []) }
+                    return Cell(key: key, state: quarter.state.rawValue, stateLabel: quarter.state.label, links: quarter.items.map {
+                        // An item without a link (a loudspeaker bulletin) shows its note on hover.
+                        NewsLink(date: CivilDate(parsing: $0.date)?.vietnamese ?? $0.date, url: $0.url,
+                                 note: $0.url == nil ? ($0.note ?? "") : nil)
+                    })
+                })
+            })
+        }
+        var dissemination: Dissemination?
+        if let d = report.dissemination, let target = plan.tracking.disseminationTarget.flatMap(plan.target) {
+            let missing = d.organisations.filter { $0.informedOn == nil }.map(\.name)
+            dissemination = Dissemination(
+                heading: "\(target.heading) năm \(d.year)", informed: d.informed, total: d.total,
+                percent: Vietnamese.percent(d.share), met: d.met,
+                missingText: missing.isEmpty ? nil : missing.joined(separator: "; "),
+                organisations: d.organisations.map {
+                    Organisation(name: $0.name, informedOn: $0.informedOn.map { CivilDate(parsing: $0)?.vietnamese ?? $0 })
+                },
+                notCountedText: d.notCounted.isEmpty ? nil : d.notCounted.joined(separator: "; "))
+        }
+        var reach: Reach?
+        if let r = report.reach, let target = plan.tracking.reachTarget.flatMap(plan.target) {
+            var population: Population?
+            if let pop = r.population, let share = r.share {
+                population = Population(populationText: Vietnamese.number(pop), shareText: Vietnamese.percent(share),
+                                        trackText: r.onTrack == true ? "đúng lộ trình" : "chậm so với lộ trình")
+            }
+            reach = Reach(heading: target.heading, reachedText: Vietnamese.number(r.reached), pathText: Vietnamese.percent(r.path),
+                          goalText: Vietnamese.percent(r.goal), population: population,
+                          svg: chart(plan: plan, today: today, share: r.share, goal: r.goal))
+        }
+        let soon = today.adding(days: lookAheadDays)
+        let attention = occurrences.filter { o in
+            let state = OccurrenceState.of(o, ledger: ledger, today: today)
+            return state == .overdue && o.last.year >= today.year - 1 || [.inProgress, .dueSoon, .upcoming].contains(state) && o.first <= soon
+        }.map { o in
+            let state = OccurrenceState.of(o, ledger: ledger, today: today)
+            return AttentionRow(date: o.last.vietnamese, title: o.name(in: plan), unit: plan.unit(o.owner)?.name ?? o.owner,
+                                link: "/plans/\(plan.id)/occurrences/\(o.id)", state: state.rawValue, stateLabel: state.label)
+        }
+        let units = ([nil] + plan.allUnits.map { Optional($0) }).map { unit -> UnitFeeds in
+            let id = unit?.id ?? "all"
+            let events = feeds("\(id).ics"), tasks = feeds("\(id)-tasks.ics")
+            return UnitFeeds(name: unit?.name ?? "Toàn phường (tất cả đơn vị)",
+                             link: unit.map { "/plans/\(plan.id)/units/\($0.id)" } ?? "/plans/\(plan.id)",
+                             https: events.https, webcal: events.webcal, tasksHttps: tasks.https, tasksWebcal: tasks.webcal)
+        }
+        let fetchRows = fetches.prefix(50).map {
+            Fetch(feed: $0.feed, userAgent: $0.userAgent,
+                  last: Vietnamese.dateTime($0.lastAt, utcOffsetSeconds: plan.utcOffsetSeconds), count: $0.count)
+        }
+        return DashboardPage(chrome: chrome, news: news, dissemination: dissemination, reach: reach, attention: attention,
+                             hasAttention: !attention.isEmpty, units: units, fetches: fetchRows, hasFetches: !fetchRows.isEmpty)
+    }
+
+    /// Coordinates for the reach chart: x is time over the plan (every day of it, so a one-day
+    /// plan draws too), y the share from 0 at the bottom to 100% at the top; a share above 100%
+    /// (reach counts contacts, which can exceed the population) sits on the top edge.
+    static func chart(plan: Plan, today: CivilDate, share: Double?, goal: Double) -> Chart {
+        let total = Double(plan.start.days(until: plan.end) + 1)
+        func x(_ d: CivilDate) -> Int {
+            40 + Int((min(max(Double(plan.start.days(until: d)) / total, 0), 1) * 290).rounded())
+        }
+        func y(_ s: Double) -> Int { 150 - Int((min(max(s, 0), 1) * 140).rounded()) }
+        let clamped = min(max(today, plan.start), plan.end)
+        return Chart(goalY: y(goal), goalYText: y(goal) + 4, goalText: Vietnamese.percent(goal), todayX: x(clamped),
+                     years: (plan.start.year...plan.end.year).map { .init(year: $0, x: x(CivilDate(year: $0, month: 7, day: 1)!)) },
+                     shareY: share.map(y))
+    }
+}
+
+/// A unit's page: its items of a year with their states.
+struct UnitPage: Page {
+    static let template = "unit"
+    struct Item: Sendable {
+        var date: String
+        var title: String
+        var link: String
+        var state: String
+        var stateLabel: String
+        var domID: String
+        var canMark: Bool
+        var doneOn: String?
+    }
+    var chrome: PageChrome
+    var unitName: String
+    var year: Int
+    var years: [Int]
+    var canWrite: Bool
+    var https: String
+    var webcal: String
+    var tasksHttps: String
+    var tasksWebcal: String
+    var items: [Item]
+
+    static func build(plan: Plan, unit: PlanUnit, year: Int, occurrences: [Occurrence], ledger: CompletionLedger,
+                      today: CivilDate, chrome: PageChrome, canWrite: Bool, feeds: (String) -> FeedLinks) -> UnitPage {
+        let schedule = Schedule(plan: plan)
+        let events = feeds("\(unit.id).ics"), tasks = feeds("\(unit.id)-tasks.ics")
+        let items = occurrences.filter { $0.last.year == year && schedule.involves($0, unit.id) }
+            .sorted { ($0.first, $0.last, $0.id) < ($1.first, $1.last, $1.id) }
+            .map { o -> Item in
+                let state = OccurrenceState.of(o, ledger: ledger, today: today, for: unit.id)
+                let done = ledger.done(o, for: unit.id)
+                return Item(date: o.first == o.last ? o.last.vietnamese : "\(o.first.vietnamese) – \(o.last.vietnamese)",
+                            title: o.name(in: plan), link: "/plans/\(plan.id)/occurrences/\(o.id)", state: state.rawValue,
+                            stateLabel: state.label, domID: "o-" + o.id.replacingOccurrences(of: "/", with: "-"),
+                            canMark: canWrite && done == nil && o.opens <= today, doneOn: done?.doneOn.vietnamese)
+            }
+        return UnitPage(chrome: chrome, unitName: unit.name, year: year, years: Array(plan.start.year...plan.end.year),
+                        canWrite: canWrite, https: events.https, webcal: events.webcal, tasksHttps: tasks.https,
+                        tasksWebcal: tasks.webcal, items: items)
+    }
+}
+
+/// One occurrence: what it is, its state and evidence, and the form to mark it done.
+struct OccurrencePage: Page {
+    static let template = "occurrence"
+    struct Evidence: Sendable {
+        var unit: String
+        var on: String
+        var url: String
+    }
+    struct Choice: Sendable {
+        var id: String
+        var name: String
+        var selected: Bool
+    }
+    /// What was typed into a refused form, given back.
+    struct Typed: Sendable {
+        var on = ""
+        var evidence = ""
+        var note = ""
+        var reached = ""
+        var participants = ""
+    }
+    var chrome: PageChrome
+    var summary: String
+    var state: String
+    var stateLabel: String
+    var metBy: String?
+    var description: String
+    var evidence: [Evidence]
+    var hasEvidence: Bool
+    var canMark: Bool
+    var occurrenceID: String
+    var todayISO: String
+    var maxISO: String
+    var planStart: String
+    var hasReached: Bool
+    var hasParticipants: Bool
+    var unitChoices: [Choice]
+    var typed: Typed
+
+    static func build(plan: Plan, occurrence o: Occurrence, builder: FeedBuilder, today: CivilDate, chrome: PageChrome,
+                      token: UnitToken?, typed: Typed?, typedUnit: String?) -> OccurrencePage {
+        let ledger = builder.ledger
+        let state = OccurrenceState.of(o, ledger: ledger, today: today)
+        var metBy: String?
+        // A quarter's news item still open while the quarter already has one (an ad hoc item, or
+        // one recorded against another quarter): say so, so the unit can mark it.
+        if o.serves(plan.tracking.newsTarget), ledger.done(o) == nil,
+           let q = ComplianceReport(plan: plan, occurrences: builder.occurrences, ledger: ledger, today: today,
+                                    year: o.last.year).quarters.first(where: { $0.key == "\(o.last.year)-Q\(o.last.quarter)" }),
+           q.state == .met, let item = q.items.first {
+            let day = CivilDate(parsing: item.date)?.vietnamese ?? item.date
+            let quarter = q.label.prefix(1).uppercased() + q.label.dropFirst()
+            metBy = "\(quarter) đã có tin, bài ngày \(day)\(item.url.map { ": \($0)" } ?? "") (chỉ tiêu \(plan.tracking.newsTarget ?? "") đã đạt). Nếu đó là tin của quý, hãy đánh dấu việc này hoàn thành với đường dẫn đó."
+        }
+        let evidence = ledger.completions(of: o.id).compactMap { done -> Evidence? in
+            guard let url = done.record.evidenceURL else { return nil }
+            return Evidence(unit: plan.unit(done.unit)?.name ?? done.unit, on: done.doneOn.vietnamese, url: url)
+        }
+        var choices: [Choice] = []
+        if let token {
+            let lead = token.unit == plan.leadUnit?.id
+            let schedule = Schedule(plan: plan)
+            let allowed = plan.allUnits.filter { schedule.involves(o, $0.id) && (lead || $0.id == token.unit) }
+            let chosen = typedUnit ?? (allowed.contains { $0.id == token.unit } ? token.unit : o.owner)
+            choices = allowed.map { Choice(id: $0.id, name: $0.name, selected: $0.id == chosen) }
+        }
+        let last = min(today, plan.end)
+        // The day typed, kept in the form; a date input only takes yyyy-mm-dd.
+        let shown = typed.flatMap { CivilDate(parsing: $0.on) } ?? last
+        return OccurrencePage(
+            chrome: chrome, summary: builder.summary(o), state: state.rawValue, stateLabel: state.label, metBy: metBy,
+            description: builder.description(o, withLink: false), evidence: evidence, hasEvidence: !evidence.isEmpty,
+            canMark: !choices.isEmpty && o.opens <= today, occurrenceID: o.id, todayISO: shown.iso, maxISO: last.iso,
+            planStart: max(o.opens, plan.start).iso, hasReached: o.counts.contains(.reached),
+            hasParticipants: o.counts.contains(.participants), unitChoices: choices, typed: typed ?? Typed())
+    }
+}
+
+/// The city page: one row per plan served.
+struct CityPage: Page {
+    static let template = "city"
+    struct Column: Sendable {
+        var label: String
+        var link: String
+        var sorted: Bool
+    }
+    struct Row: Sendable {
+        var name: String
+        var link: String
+        var quarters: String
+        var quartersClass: String
+        var informed: String
+        var informedClass: String
+        var reach: String
+        var reachClass: String
+        var reports: String
+        var reportsClass: String
+        var overdue: Int
+        var overdueClass: String
+        var lastFetch: String
+    }
+    struct Problem: Sendable {
+        var path: String
+        var message: String
+    }
+    var chrome: PageChrome
+    var year: Int
+    var count: Int
+    var columns: [Column]
+    var rows: [Row]
+    var problems: [Problem]
+    var hasProblems: Bool
+    var jsonLink: String
+    var csvLink: String
+
+    static func build(report: CityReport, sort: CityReport.SortKey, descending: Bool, problems: [Problem]) -> CityPage {
+        let labels: [(CityReport.SortKey, String)] = [
+            (.plan, "Phường, xã"), (.quarters, "Quý có tin, bài"), (.informed, "Tổ chức được phổ biến"),
+            (.reach, "Tiếp cận / lộ trình"), (.reports, "Báo cáo năm đã nhận (đúng hạn)"), (.overdue, "Quá hạn"),
+            (.fetch, "Lần tải lịch gần nhất"),
+        ]
+        let columns = labels.map { key, label in
+            // A second click on the sorted column turns the order round.
+            let order = key == sort && !descending ? "&order=desc" : ""
+            return Column(label: label + (key == sort ? (descending ? " ▼" : " ▲") : ""),
+                          link: "/?sort=\(key.rawValue)\(order)&year=\(report.year)", sorted: key == sort)
+        }
+        func cls(_ ok: Bool?) -> String { ok.map { $0 ? "met" : "missed" } ?? "future" }
+        let rows = report.rows.map { r in
+            let reach: String
+            if let share = r.reachShare, let path = r.reachPath {
+                reach = "\(Vietnamese.percent(share)) / \(Vietnamese.percent(path))"
+            } else if let n = r.reached {
+                reach = "\(Vietnamese.number(n)) lượt (chưa có dân số)"
+            } else {
+                reach = "—"
+            }
+            return Row(
+                name: r.issuer, link: "/plans/\(r.plan)",
+                quarters: CityReport.fraction(r.quartersMet, r.quarters),
+                quartersClass: cls(r.quarters.map { _ in r.quartersMet == r.quarters }),
+                informed: CityReport.fraction(r.informed, r.organisations),
+                informedClass: cls(r.organisations.map { _ in r.informed == r.organisations }),
+                reach: reach, reachClass: cls(r.onTrack),
+                reports: "\(r.reportsReceived)/\(r.reportsOwed) (\(r.reportsOnTime))",
+                reportsClass: cls(r.reportsOwed == 0 ? nil : r.reportsReceived == r.reportsOwed),
+                overdue: r.overdue, overdueClass: r.overdue == 0 ? "met" : "missed",
+                lastFetch: r.lastFetchAt.map { Vietnamese.dateTime($0, utcOffsetSeconds: r.utcOffsetSeconds) } ?? "chưa có")
+        }
+        return CityPage(chrome: .plain(title: "Tổng hợp các phường, xã", heading: "plancal — tổng hợp các phường, xã"),
+                        year: report.year, count: rows.count, columns: columns, rows: rows, problems: problems,
+                        hasProblems: !problems.isEmpty, jsonLink: "/api/city.json?year=\(report.year)",
+                        csvLink: "/api/city.csv?year=\(report.year)")
+    }
+}

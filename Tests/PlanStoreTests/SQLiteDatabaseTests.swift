@@ -1,0 +1,100 @@
+import Foundation
+import GRDB
+import ICal
+import PlanCore
+import Testing
+
+@testable import PlanStore
+
+/// What only the SQLite engine has: its file, its pragmas and its triggers.
+@Suite("SQLite database")
+struct SQLiteDatabaseTests {
+    static func record(_ n: Int, note: String? = nil) -> CompletionRecord {
+        CompletionRecord(plan: "p", action: .news, occurrenceID: nil, unit: "vhxh",
+                         doneOn: CivilDate(year: 2026, month: 1, day: 1)!.adding(days: n), recordedBy: "t",
+                         recordedAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000 + n), evidenceURL: "https://x.example/\(n)",
+                         note: note)
+    }
+
+    static func tempPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("plancal-\(UUID().uuidString)/db.sqlite").path
+    }
+
+    @Test("the history is append-only in the database itself: UPDATE and DELETE are refused")
+    func appendOnly() async throws {
+        let db = try AppDatabase()
+        _ = try await db.repositories.completions.append(Self.record(1)) { _ in .append }
+        let writer = try db.writable()
+        await #expect(throws: DatabaseError.self) { try await writer.write { try $0.execute(sql: "UPDATE record SET unit = 'x'") } }
+        await #expect(throws: DatabaseError.self) { try await writer.write { try $0.execute(sql: "DELETE FROM record") } }
+        #expect(try await db.repositories.completions.records(plan: "p").count == 1)
+    }
+
+    @Test("a plan's version is a primary-key lookup kept by a trigger, per plan")
+    func versionByTrigger() async throws {
+        let db = try AppDatabase()
+        let store = db.repositories.completions
+        #expect(try await store.version(plan: "p") == 0)
+        let a = try await store.append(Self.record(1)) { _ in .append }.record
+        #expect(try await store.version(plan: "p") == a.id)
+        var other = Self.record(2)
+        other.plan = "q"
+        _ = try await store.append(other) { _ in .append }
+        #expect(try await store.version(plan: "p") == a.id, "another plan's record does not move this plan's version")
+        let detail = try await db.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT version FROM planVersion WHERE plan = 'p'").map { $0["detail"] as String }
+        }
+        #expect(detail.contains { $0.contains("INDEX") || $0.contains("PRIMARY KEY") }, "\(detail)")
+    }
+
+    @Test("opened read-only, a database is read and every write is refused as read-only, nothing written")
+    func readOnly() async throws {
+        let path = Self.tempPath()
+        let rw = try AppDatabase(path: path)
+        _ = try await rw.repositories.completions.append(Self.record(1)) { _ in .append }
+        let ro = try AppDatabase(path: path, readOnly: true)
+        #expect(try await ro.repositories.completions.records(plan: "p").count == 1)
+        #expect(try await ro.repositories.tokens.list(plan: "p").isEmpty)
+        await #expect(throws: StorageError.self) {
+            _ = try await ro.repositories.completions.append(Self.record(2)) { _ in .append }
+        }
+        await #expect(throws: StorageError.self) {
+            _ = try await ro.repositories.tokens.create(plan: "p", unit: "vhxh", label: "x", now: UTCDateTime(secondsSinceEpoch: 1))
+        }
+        #expect(try await rw.repositories.completions.records(plan: "p").count == 1)
+    }
+
+    @Test("read-only, a database that still needs a migration says so instead of writing")
+    func readOnlyNeedsMigration() throws {
+        let path = Self.tempPath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        _ = try DatabaseQueue(path: path)  // an empty file, no migrations
+        #expect {
+            _ = try AppDatabase(path: path, readOnly: true)
+        } throws: { error in
+            "\(error)".contains("nâng cấp")
+        }
+    }
+
+    @Test("a full database is StorageError.full with a Vietnamese message, and nothing is half-written")
+    func full() async throws {
+        let path = Self.tempPath()
+        let db = try AppDatabase(path: path)
+        let store = db.repositories.completions
+        _ = try await store.append(Self.record(1)) { _ in .append }
+        // Cap the file at its current size: the next page needed is "disk full" (SQLITE_FULL).
+        try await db.writable().writeWithoutTransaction { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count")!
+            _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)")
+        }
+        let big = String(repeating: "x", count: 200_000)
+        do {
+            _ = try await store.append(Self.record(2, note: big)) { _ in .append }
+            Issue.record("a write past the size cap succeeded")
+        } catch let e as StorageError {
+            guard case .full = e else { Issue.record("expected .full, got \(e)"); return }
+            #expect(e.description.contains("đầy"))
+        }
+        #expect(try await store.records(plan: "p").count == 1)
+    }
+}
