@@ -44,6 +44,7 @@ struct Auth: Sendable {
     func sameOrigin(_ request: Request) -> Bool {
         guard let origin = request.headers[.origin]?.lowercased() else { return true }
         var ours: [String] = []
+        // HTTP/1's Host header is the request's authority.
         if let authority = request.head.authority?.lowercased() { ours.append("http://\(authority)") }
         if let base = services.arguments.baseURL?.lowercased(), let split = base.range(of: "://") {
             ours.append(String(base[..<split.upperBound]) + String(base[split.upperBound...].split(separator: "/").first ?? ""))

@@ -64,8 +64,8 @@ def request(srv: Server, method: str, path: str, body: bytes | None = None,
     no Accept-Encoding, no User-Agent)."""
     conn = srv.connection()
     try:
-        conn.putrequest(method, path, skip_accept_encoding=True)
         hdrs = dict(headers or {})
+        conn.putrequest(method, path, skip_accept_encoding=True, skip_host="Host" in hdrs)
         if body is not None:
             hdrs.setdefault("Content-Length", str(len(body)))
         if not bare:
@@ -319,7 +319,9 @@ def test_server_survives_abuse(server):
 @pytest.mark.parametrize("origin, allowed", [
     ("SAME", True),
     ("http://127.0.0.1:1", False),          # same host, another port: another site
-    ("https://SAMEHOSTPORT", True),         # scheme aside (a TLS proxy in front): same authority
+    # Another scheme is another origin (RFC 6454): the server speaks plain HTTP here; behind a
+    # TLS proxy, --base-url https://… names the https origin (tested in RouteTests).
+    ("https://SAMEHOSTPORT", False),
     ("http://evil.example", False),
     ("null", False),
 ])
@@ -367,3 +369,14 @@ def test_graceful_shutdown_with_idle_keepalive_connection(tmp_path):
         assert conn.sock is not None
         # Leaving the `with` sends SIGTERM while this connection is idle and open.
     conn.close()
+
+
+def test_host_header_does_not_choose_subscribe_links(server):
+    """A client chooses its Host header: the subscribe links on the pages never come from it
+    (they come from --base-url, else the plan's public_base_url, else the listen address)."""
+    for path in (f"/plans/{PLAN}", f"/plans/{PLAN}/units/vhxh"):
+        reply = request(server, "GET", path, headers={"Host": "evil.example"})
+        assert reply.status == 200, reply
+        html = reply.body.decode("utf-8")
+        assert "evil.example" not in html
+        assert "webcal://" in html

@@ -1,0 +1,227 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ICal
+import Logging
+import PlanCore
+import PlanStore
+import Testing
+
+@testable import PlanServer
+
+let secondPlanPath = packageRoot.appendingPathComponent("Tests/PlanServerTests/Plans/hai-phong-pcbl.yaml").path
+
+/// A folder holding Bạch Đằng's plan and the second, different plan.
+func cityFolder() throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plancal-city-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("bach-dang"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("xa-thu-nghiem"), withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: planPath, toPath: dir.appendingPathComponent("bach-dang/plan.yaml").path)
+    try FileManager.default.copyItem(atPath: secondPlanPath, toPath: dir.appendingPathComponent("xa-thu-nghiem/plan.yaml").path)
+    return dir
+}
+
+func quietLogger() -> Logger {
+    var logger = Logger(label: "test")
+    logger.logLevel = .critical
+    return logger
+}
+
+func jsonObject(_ body: ByteBuffer) -> [String: Any] {
+    (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]) ?? [:]
+}
+
+@Suite("City and plans of any kind")
+struct CityTests {
+    @Test("a second kind of plan loads, names its own subject and targets, and reports by its own roles")
+    func secondPlanReportsByItsRoles() async throws {
+        let plan = try PlanLoader.load(path: secondPlanPath)
+        #expect(plan.tracking.subject == "Phòng, chống bạo lực gia đình")
+        let repositories = Repositories.inMemory()
+        let service = try CompletionService(plan: plan, store: repositories.completions)
+        _ = try await service.markDone("tin-quy/2026-Q2", unit: "van-hoa",
+                                       details: .init(doneOn: CivilDate(year: 2026, month: 5, day: 4)!, note: "Loa xã sáng 04/05"),
+                                       recordedBy: "t", now: UTCDateTime(secondsSinceEpoch: 1), today: today)
+        // Its news target needs evidence too: the role, not the id G6.T3, decides.
+        await #expect(throws: CompletionError.missingEvidence(occurrence: "tin-quy/2026-Q3")) {
+            _ = try await service.markDone("tin-quy/2026-Q3", unit: "van-hoa", details: .init(doneOn: CivilDate(year: 2026, month: 8, day: 1)!),
+                                           recordedBy: "t", now: UTCDateTime(secondsSinceEpoch: 1), today: today)
+        }
+        _ = try await service.markDone("bao-cao-nam/2026/cong-an-xa", unit: "cong-an-xa",
+                                       details: .init(doneOn: CivilDate(year: 2026, month: 11, day: 20)!),
+                                       recordedBy: "t", now: UTCDateTime(secondsSinceEpoch: 1), today: today)
+        let report = ComplianceReport(plan: plan, occurrences: service.occurrences,
+                                      ledger: CompletionLedger(records: try await repositories.completions.records(plan: plan.id)),
+                                      today: today)
+        #expect(report.quarters.map(\.key) == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"])
+        #expect(report.quarters.map(\.state) == [.missed, .met, .missed, .open])
+        #expect(report.dissemination?.total == 3)
+        #expect(report.reach == nil, "the plan tracks no reach target")
+        #expect(report.units.first { $0.id == "cong-an-xa" }?.annualReport == .doneOnTime)
+        let table = report.table(plan: plan)
+        #expect(table.contains("Chỉ tiêu 1 (G1.T1): mỗi quý có 01 tin, bài về phòng, chống bạo lực gia đình"))
+        #expect(table.contains("PHÒNG, CHỐNG BẠO LỰC GIA ĐÌNH"))
+        #expect(!table.contains("G6") && !table.contains("bình đẳng giới"))
+        let csv = report.csv(plan: plan)
+        #expect(csv.contains("G1.T1,quý II/2026"))
+        #expect(csv.contains("bao-cao-nam,năm 2026,Công an xã,Hoàn thành đúng hạn"))
+        #expect(!csv.contains("G6"))
+    }
+
+    @Test("serve --plans-dir: / is the city page with a row per plan, sortable, with CSV and JSON equal to each plan's compliance")
+    func cityPage() async throws {
+        let dir = try cityFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let repositories = try AppDatabase().repositories
+        let app = try await buildApplication(
+            ServerArguments(host: "127.0.0.1", port: 0, planPaths: [], plansDir: dir.path, today: today),
+            repositories: repositories, logger: quietLogger())
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/", method: .get) { r in
+                #expect(r.status == .ok)
+                let html = String(buffer: r.body)
+                #expect(html.contains("Tổng hợp 2 phường, xã"))
+                #expect(html.contains("/plans/bach-dang") && html.contains("/plans/hai-phong-pcbl"))
+                #expect(html.contains("Ủy ban nhân dân xã Thử Nghiệm"))
+            }
+            try await client.execute(uri: "/", method: .head) { r in
+                #expect(r.status == .ok, "HEAD / answers like GET /")
+                #expect(r.body.readableBytes == 0)
+                #expect(Int(r.headers[.contentLength] ?? "") ?? 0 > 1000)
+            }
+            try await client.execute(uri: "/?sort=nonsense", method: .get) { r in #expect(r.status == .badRequest) }
+            // Each row equals the plan's own compliance JSON for the same year.
+            let city = try await client.execute(uri: "/api/city.json", method: .get) { r in jsonObject(r.body) }
+            let rows = try #require(city["rows"] as? [[String: Any]])
+            #expect(rows.count == 2)
+            for row in rows {
+                let id = try #require(row["plan"] as? String)
+                let ward = try await client.execute(uri: "/api/\(id)/compliance", method: .get) { r in jsonObject(r.body) }
+                let quarters = try #require(ward["quarters"] as? [[String: Any]])
+                let thisYear = quarters.filter { ($0["key"] as? String)?.hasPrefix("2026") == true }
+                #expect(row["quarters"] as? Int == thisYear.count, "\(id)")
+                #expect(row["quartersMet"] as? Int == thisYear.filter { $0["state"] as? String == "met" }.count, "\(id)")
+                let d = try #require(ward["dissemination"] as? [String: Any])
+                #expect(row["informed"] as? Int == d["informed"] as? Int && row["organisations"] as? Int == d["total"] as? Int, "\(id)")
+                let units = try #require(ward["units"] as? [[String: Any]])
+                #expect(row["overdue"] as? Int == units.map { $0["overdue"] as? Int ?? 0 }.reduce(0, +), "\(id)")
+                #expect(row["reportsOwed"] as? Int == units.filter { $0["annualReport"] is String }.count, "\(id)")
+            }
+            try await client.execute(uri: "/api/city.csv", method: .get) { r in
+                let text = String(buffer: r.body)
+                #expect(r.headers[.contentType] == "text/csv; charset=utf-8")
+                #expect(text.split(separator: "\r\n").count == 3, "header and two rows")
+            }
+            try await client.execute(uri: "/plans/hai-phong-pcbl", method: .get) { r in
+                let html = String(buffer: r.body)
+                #expect(html.contains("Phòng, chống bạo lực gia đình 2026-2027"))
+                #expect(html.contains("Chỉ tiêu 1 (G1.T1)") && !html.contains("G6.T3"))
+                #expect(!html.contains("id=\"reach\""), "no reach target, no reach section")
+            }
+        }
+    }
+
+    @Test("a plan file added below the plans folder is served without a restart; a broken one is reported, not served")
+    func newPlanPickedUp() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plancal-city-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(atPath: planPath, toPath: dir.appendingPathComponent("bach-dang.yaml").path)
+        let app = try await buildApplication(
+            ServerArguments(host: "127.0.0.1", port: 0, planPaths: [], plansDir: dir.path, today: today),
+            repositories: Repositories.inMemory(), logger: quietLogger())
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/hai-phong-pcbl/compliance", method: .get) { r in #expect(r.status == .notFound) }
+            try FileManager.default.copyItem(atPath: secondPlanPath, toPath: dir.appendingPathComponent("xa.yaml").path)
+            try "plan: [".write(to: dir.appendingPathComponent("hong.yaml"), atomically: true, encoding: .utf8)
+            try await Task.sleep(for: .milliseconds(Int(PlanRegistry.rescanSeconds * 1000) + 100))
+            try await client.execute(uri: "/api/hai-phong-pcbl/compliance", method: .get) { r in #expect(r.status == .ok) }
+            try await client.execute(uri: "/", method: .get) { r in
+                let html = String(buffer: r.body)
+                #expect(html.contains("Tổng hợp 2 phường, xã"))
+                #expect(html.contains("hong.yaml"), "the broken file is named on the city page")
+            }
+        }
+    }
+}
+
+/// A completion repository whose writes fail as a full or read-only disk would.
+struct FailingCompletions: CompletionRepository {
+    let error: StorageError
+    func append(_ record: CompletionRecord, check: @escaping @Sendable ([CompletionRecord]) throws -> AppendDecision) async throws -> RecordOutcome {
+        throw error
+    }
+    func records(plan: String) async throws -> [CompletionRecord] { [] }
+    func record(_ id: Int64, plan: String) async throws -> CompletionRecord? { nil }
+    func version(plan: String) async throws -> Int64 { 0 }
+}
+
+@Suite("Hardening")
+struct HardeningRouteTests {
+    @Test("a full disk is a JSON 507 with a Vietnamese message, read-only a 503", arguments: [
+        (StorageError.full("SQLite: database or disk is full"), 507),
+        (StorageError.readOnly("SQLite: attempt to write a readonly database"), 503),
+    ])
+    func storageFailures(error: StorageError, status: Int) async throws {
+        var repositories = Repositories.inMemory()
+        let token = try await repositories.tokens.create(plan: "bach-dang", unit: "vhxh", label: "t", now: UTCDateTime(secondsSinceEpoch: 1)).secret
+        repositories.completions = FailingCompletions(error: error)
+        let app = try await buildApplication(ServerArguments(host: "127.0.0.1", port: 0, planPaths: [planPath], today: today),
+                                             repositories: repositories, logger: quietLogger())
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/bach-dang/completions", method: .post, headers: bearer(token),
+                                     body: json(["occurrence": "quarterly-news/2026-Q4", "unit": "vhxh",
+                                                 "on": "20/11/2026", "evidence": "https://x.example/a"])) { r in
+                #expect(Int(r.status.code) == status)
+                let e = try #require(jsonObject(r.body)["error"] as? [String: Any])
+                #expect(e["status"] as? Int == status)
+                #expect(e["message"] as? String == error.description, "\(e)")
+            }
+        }
+    }
+
+    @Test("subscribe links come from --base-url or else the plan's public_base_url")
+    func subscribeLinks() async throws {
+        let app = try await buildApplication(ServerArguments(host: "127.0.0.1", port: 0, planPaths: [planPath], today: today),
+                                             repositories: Repositories.inMemory(), logger: quietLogger())
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/plans/bach-dang", method: .get) { r in
+                #expect(String(buffer: r.body).contains("webcal://lich.bachdang.example/calendars/bach-dang/vhxh.ics"))
+            }
+        }
+        let other = try await buildApplication(
+            ServerArguments(host: "127.0.0.1", port: 0, planPaths: [planPath], baseURL: "https://lich.bachdang.gov.vn", today: today),
+            repositories: Repositories.inMemory(), logger: quietLogger())
+        try await other.test(.router) { client in
+            try await client.execute(uri: "/plans/bach-dang/units/vhxh", method: .get) { r in
+                let html = String(buffer: r.body)
+                #expect(html.contains("webcal://lich.bachdang.gov.vn/calendars/bach-dang/vhxh.ics"))
+                #expect(html.contains("webcal://lich.bachdang.gov.vn/calendars/bach-dang/vhxh-tasks.ics"), "the task feed too")
+            }
+        }
+    }
+
+    @Test("the Origin check compares scheme, host and port; behind a proxy the base URL's origin is ours")
+    func originScheme() async throws {
+        let repositories = Repositories.inMemory()
+        let token = try await repositories.tokens.create(plan: "bach-dang", unit: "vhxh", label: "t", now: UTCDateTime(secondsSinceEpoch: 1)).secret
+        for (base, origin, allowed) in [
+            ("https://lich.bachdang.gov.vn", "https://lich.bachdang.gov.vn", true),
+            ("https://lich.bachdang.gov.vn", "http://lich.bachdang.gov.vn", false),
+            ("https://lich.bachdang.gov.vn", "https://lich.bachdang.gov.vn:8443", false),
+            ("https://lich.bachdang.gov.vn", "https://evil.example", false),
+        ] {
+            let app = try await buildApplication(
+                ServerArguments(host: "127.0.0.1", port: 0, planPaths: [planPath], baseURL: base, today: today),
+                repositories: repositories, logger: quietLogger())
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/plans/bach-dang/login", method: .post,
+                                         headers: [.contentType: "application/x-www-form-urlencoded", .origin: origin],
+                                         body: ByteBuffer(string: "token=\(token)")) { r in
+                    #expect((r.status == .seeOther) == allowed, "\(origin) with base \(base): \(r.status)")
+                }
+            }
+        }
+    }
+}
