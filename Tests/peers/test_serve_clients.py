@@ -21,7 +21,7 @@ import pytest
 
 import clients
 from peerlib import PLAN_DIR
-from servelib import Server, running_server
+from servelib import Server, request, running_server
 
 PLAN = "bach-dang"
 FEED = f"/calendars/{PLAN}/vhxh.ics"
@@ -46,39 +46,6 @@ def server(tmp_path):
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
-
-class Reply:
-    def __init__(self, status: int, headers: http.client.HTTPMessage, body: bytes):
-        self.status, self.headers, self.body = status, headers, body
-
-    def json(self):
-        return json.loads(self.body.decode("utf-8"))
-
-    def __repr__(self):
-        return f"<{self.status} {dict(self.headers)} {self.body[:300]!r}>"
-
-
-def request(srv: Server, method: str, path: str, body: bytes | None = None,
-            headers: dict[str, str] | None = None, *, bare: bool = False) -> Reply:
-    """One request on a fresh connection. ``bare``: send no header but Host (no Accept,
-    no Accept-Encoding, no User-Agent)."""
-    conn = srv.connection()
-    try:
-        hdrs = dict(headers or {})
-        conn.putrequest(method, path, skip_accept_encoding=True, skip_host="Host" in hdrs)
-        if body is not None:
-            hdrs.setdefault("Content-Length", str(len(body)))
-        if not bare:
-            hdrs.setdefault("User-Agent", "plancal-peer-tests")
-        for k, v in hdrs.items():
-            conn.putheader(k, v)
-        conn.endheaders()
-        if body is not None:
-            conn.send(body)
-        resp = conn.getresponse()
-        return Reply(resp.status, resp.headers, resp.read())
-    finally:
-        conn.close()
 
 
 def post_json(srv: Server, obj, token: str | None, raw: bytes | None = None) -> Reply:
