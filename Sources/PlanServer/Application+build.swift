@@ -1,5 +1,6 @@
 import Foundation
 public import Hummingbird
+import HummingbirdCore
 import ICal
 public import Logging
 public import PlanCore
@@ -13,7 +14,8 @@ public func buildApplication(_ arguments: ServerArguments, repositories: Reposit
     return Application(
         responder: HeadResponder(inner: router.buildResponder()),
         server: .http1(configuration: .init(idleTimeout: .seconds(Int64(arguments.idleTimeoutSeconds)))),
-        configuration: .init(address: .hostname(arguments.host, port: arguments.port), serverName: "plancal"),
+        configuration: .init(address: .hostname(arguments.host, port: arguments.port), serverName: "plancal",
+                             availableConnectionsDelegate: MaximumAvailableConnections(arguments.maxConnections, logger: logger)),
         logger: logger)
 }
 

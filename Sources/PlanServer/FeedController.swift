@@ -35,8 +35,8 @@ struct FeedController: Sendable {
         if HTTPDate.notModified(request.headers, etag: cached.etag, lastModified: cached.lastModified) {
             return Response(status: .notModified, headers: headers)
         }
-        headers[.contentLength] = String(cached.bytes.count)
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: cached.bytes)))
+        headers[.contentLength] = String(cached.body.readableBytes)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: cached.body))
     }
 }
 

@@ -1,12 +1,15 @@
 import Foundation
 import ICal
 import Logging
+import NIOCore
 import PlanCore
 import PlanFeed
 
-/// A feed ready to serve: bytes and validators.
+/// A feed ready to serve: its bytes and validators. The buffer is made once per change and
+/// shared by every response (a ByteBuffer is copy-on-write): a thousand clients that never
+/// read their answers hold one copy of the feed between them, not a thousand.
 struct CachedFeed: Sendable {
-    var bytes: [UInt8]
+    var body: ByteBuffer
     var etag: String
     var lastModified: UTCDateTime
 }
@@ -171,7 +174,7 @@ actor PlanRegistry {
                 last = UTCDateTime(secondsSinceEpoch: before.lastModified.secondsSinceEpoch + 1)
             }
         }
-        let cached = CachedFeed(bytes: bytes, etag: etag, lastModified: last)
+        let cached = CachedFeed(body: ByteBuffer(bytes: bytes), etag: etag, lastModified: last)
         served["\(id)/\(file)"] = cached
         // Only cache into the entry still current (the records may have moved on meanwhile).
         if let now = entries[id], now.version == entry.version, now.modified == entry.modified {

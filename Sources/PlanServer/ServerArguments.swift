@@ -20,6 +20,8 @@ public struct ServerArguments: Sendable {
     public var today: CivilDate?
     /// Marks the session cookie Secure (behind HTTPS).
     public var secureCookies: Bool
+    /// The most connections open at once; past it, new ones wait in the listen queue.
+    public var maxConnections: Int
     /// Seconds before an idle connection is closed. Hummingbird keeps an HTTP/1.0 connection
     /// open after its response; this bounds how long such a client (or an idle one) holds it.
     public var idleTimeoutSeconds: Int
@@ -27,7 +29,7 @@ public struct ServerArguments: Sendable {
     /// Arguments with defaults for everything but the plans.
     public init(host: String = "127.0.0.1", port: Int = 8080, planPaths: [String], plansDir: String? = nil, baseURL: String? = nil,
                 maxBodyBytes: Int = 16 * 1024, today: CivilDate? = nil, secureCookies: Bool = false,
-                idleTimeoutSeconds: Int = 30) {
+                idleTimeoutSeconds: Int = 30, maxConnections: Int = 4096) {
         self.host = host
         self.port = port
         self.planPaths = planPaths
@@ -37,5 +39,6 @@ public struct ServerArguments: Sendable {
         self.today = today
         self.secureCookies = secureCookies
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.maxConnections = maxConnections
     }
 }

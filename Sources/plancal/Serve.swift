@@ -35,12 +35,16 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Số giây trước khi đóng một kết nối không hoạt động.", valueName: "seconds"))
     var idleTimeout = 30
 
+    @Option(name: .long, help: ArgumentHelp("Số kết nối mở cùng lúc tối đa; kết nối mới chờ trong hàng đợi khi đã đủ.", valueName: "n"))
+    var maxConnections = 4096
+
     @Option(name: .long, help: "Mức ghi nhật ký (trace, debug, info, notice, warning, error).")
     var logLevel = "info"
 
     /// Checks the options; errors are plancal's own (Vietnamese, "Lỗi:", exit 1) like every command's.
     func check() throws {
         guard (0...65535).contains(port) else { throw CLIError("--port phải từ 0 đến 65535 (nhận được \(port))") }
+        guard (16...1_000_000).contains(maxConnections) else { throw CLIError("--max-connections phải từ 16 đến 1000000 (nhận được \(maxConnections))") }
         guard (1...3600).contains(idleTimeout) else { throw CLIError("--idle-timeout phải từ 1 đến 3600 giây (nhận được \(idleTimeout))") }
         if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) || URL(string: baseURL)?.host == nil {
             throw CLIError("--base-url: \"\(baseURL)\" không phải là địa chỉ http(s) đầy đủ, ví dụ https://lich.example.vn")
@@ -77,7 +81,7 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port,
             planPaths: plan.isEmpty && plansDir == nil ? ["calendars/bach-dang/plan.yaml"] : plan, plansDir: plansDir,
             baseURL: baseURL, today: today.flatMap(parseDateOrNil), secureCookies: baseURL?.hasPrefix("https://") ?? false,
-            idleTimeoutSeconds: idleTimeout)
+            idleTimeoutSeconds: idleTimeout, maxConnections: maxConnections)
         let app: any ApplicationProtocol
         do { app = try await buildApplication(arguments, repositories: database.repositories, logger: logger) } catch {
             throw CLIError("\(error)")
