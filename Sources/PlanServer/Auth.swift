@@ -89,6 +89,8 @@ actor FetchRecorder {
     private var pruneQueued: Set<String> = []
     private var writer: Task<Void, Never>?
     private var writesSincePrune = 0
+    /// Set once the database refused a write as read-only: the log is not kept from then on.
+    private var readOnly = false
     static let maxKeys = 10_000
     /// Rows kept per plan.
     static let keep = 1000
@@ -120,6 +122,7 @@ actor FetchRecorder {
     }
 
     private func enqueue(_ fetches: [FeedFetch]) {
+        guard !readOnly else { return }
         queued += fetches
         writesSincePrune += fetches.count
         for f in fetches { pruneQueued.insert(f.plan) }
@@ -140,6 +143,10 @@ actor FetchRecorder {
             do {
                 try await log.record(batch)
                 for plan in prune.sorted() { try await log.prune(plan: plan, keep: FetchRecorder.keep) }
+            } catch StorageError.readOnly(let detail) {
+                logger.warning("the database is read-only: the feed fetch log is not kept", metadata: ["error": "\(detail)"])
+                readOnly = true
+                queued = []
             } catch {
                 logger.error("feed fetch log not written", metadata: ["error": "\(error)"])
             }

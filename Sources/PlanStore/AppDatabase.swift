@@ -9,17 +9,27 @@ public final class AppDatabase: Sendable {
     let writer: any DatabaseReader
     /// False when opened read-only: every write is refused with `StorageError.readOnly`.
     public let isWritable: Bool
+    /// The file, nil in memory.
+    public let path: String?
 
     /// Opens (creating if needed) the database at a path and migrates it. With `readOnly`,
     /// opens an existing, migrated database for reading only and never writes to it (a
     /// read-only file or folder can then still be read).
     public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
         if readOnly {
             var config = Configuration()
             config.readonly = true
             config.busyMode = .timeout(15)
             do {
-                let queue = try DatabaseQueue(path: path, configuration: config)
+                let queue: DatabaseQueue
+                do {
+                    queue = try DatabaseQueue(path: path, configuration: config)
+                } catch let error as DatabaseError where [.SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode) {
+                    // A WAL database whose -shm file is gone and cannot be made (a read-only
+                    // folder or copy): SQLite opens it only as immutable, without locking.
+                    queue = try DatabaseQueue(path: AppDatabase.immutableURI(path), configuration: config)
+                }
                 let applied = try queue.read { db in try AppDatabase.migrator.appliedIdentifiers(db) }
                 let missing = AppDatabase.migrator.migrations.filter { !applied.contains($0) }
                 guard missing.isEmpty else {
@@ -52,6 +62,8 @@ public final class AppDatabase: Sendable {
             } catch let error as DatabaseError where attempt < 20 && (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) {
                 attempt += 1
                 Thread.sleep(forTimeInterval: 0.02 * Double(attempt))
+            } catch let error as DatabaseError where [.SQLITE_READONLY, .SQLITE_FULL, .SQLITE_IOERR].contains(error.resultCode) {
+                throw AppDatabase.openError(path: path, error)
             } catch {
                 throw StoreError.cannotOpen(path: path, reason: "\(error)")
             }
@@ -59,8 +71,25 @@ public final class AppDatabase: Sendable {
         try migrate()
     }
 
+    /// An SQLite URI opening a file as immutable (Debian's SQLite accepts URI filenames).
+    static func immutableURI(_ path: String) -> String {
+        URL(fileURLWithPath: path).absoluteString + "?immutable=1"
+    }
+
+    /// A failure to open or migrate a file, for the person who has to fix it.
+    static func openError(path: String?, _ error: DatabaseError) -> any Error {
+        let detail = "\(path ?? ":memory:"): \(error.message ?? "\(error.resultCode)")"
+        switch error.resultCode {
+        case .SQLITE_READONLY: return StorageError.readOnly(detail)
+        case .SQLITE_FULL: return StorageError.full(detail)
+        case .SQLITE_IOERR where isFull(path): return StorageError.full(detail)
+        default: return StoreError.cannotOpen(path: path ?? ":memory:", reason: "\(error)")
+        }
+    }
+
     /// An empty database in memory.
     public init() throws {
+        path = nil
         writer = try DatabaseQueue()
         isWritable = true
         try migrate()
@@ -183,6 +212,8 @@ public final class AppDatabase: Sendable {
             } catch let error as DatabaseError where attempt < 10 && (error.resultCode == .SQLITE_ERROR || error.resultCode == .SQLITE_BUSY) {
                 attempt += 1
                 Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            } catch let error as DatabaseError where [.SQLITE_READONLY, .SQLITE_FULL, .SQLITE_IOERR].contains(error.resultCode) {
+                throw AppDatabase.openError(path: path, error)
             }
         }
     }

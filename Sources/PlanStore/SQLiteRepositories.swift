@@ -63,7 +63,7 @@ public struct SQLiteCompletionRepository: CompletionRepository {
 
     public func append(_ record: CompletionRecord,
                        check: @escaping @Sendable ([CompletionRecord]) throws -> AppendDecision) async throws -> RecordOutcome {
-        try await storage {
+        try await storage(database) {
             let writer = try database.writable()
             // IMMEDIATE takes the write lock before reading, so the check and the insert are
             // one step even with other processes writing.
@@ -102,7 +102,7 @@ public struct SQLiteCompletionRepository: CompletionRepository {
     }
 
     public func records(plan: String) async throws -> [CompletionRecord] {
-        try await storage {
+        try await storage(database) {
             try await database.writer.read { db in
                 try RecordRow.filter(Column("plan") == plan).order(Column("id")).fetchAll(db).map(\.domain)
             }
@@ -110,7 +110,7 @@ public struct SQLiteCompletionRepository: CompletionRepository {
     }
 
     public func record(_ id: Int64, plan: String) async throws -> CompletionRecord? {
-        try await storage {
+        try await storage(database) {
             try await database.writer.read { db in
                 try RecordRow.filter(Column("plan") == plan && Column("id") == id).fetchOne(db)?.domain
             }
@@ -118,7 +118,7 @@ public struct SQLiteCompletionRepository: CompletionRepository {
     }
 
     public func version(plan: String) async throws -> Int64 {
-        try await storage {
+        try await storage(database) {
             try await database.writer.read { db in
                 try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM planVersion WHERE plan = ?"),
                                    arguments: [plan]) ?? 0
@@ -155,14 +155,14 @@ public struct SQLiteTokenRepository: TokenRepository {
         let fresh = TokenSecret.make()
         let row = Row(id: fresh.id, plan: plan, unit: unit, label: label, secretHash: fresh.hash,
                       createdAt: now.secondsSinceEpoch, revokedAt: nil)
-        try await storage {
+        try await storage(database) {
             try await database.writable().write { db in try row.insert(db) }
         }
         return (fresh.text, row.token)
     }
 
     public func list(plan: String) async throws -> [UnitToken] {
-        try await storage {
+        try await storage(database) {
             try await database.writer.read { db in
                 try Row.filter(Column("plan") == plan).order(Column("createdAt"), Column("id")).fetchAll(db).map(\.token)
             }
@@ -170,7 +170,7 @@ public struct SQLiteTokenRepository: TokenRepository {
     }
 
     public func revoke(id: String, plan: String, now: UTCDateTime) async throws -> Bool {
-        try await storage {
+        try await storage(database) {
             try await database.writable().write { db in
                 try db.execute(sql: "UPDATE token SET revokedAt = ? WHERE id = ? AND plan = ? AND revokedAt IS NULL",
                                arguments: [now.secondsSinceEpoch, id, plan])
@@ -181,7 +181,7 @@ public struct SQLiteTokenRepository: TokenRepository {
 
     public func verify(_ presented: String, plan: String) async throws -> UnitToken? {
         guard let parsed = TokenSecret.parse(presented) else { return nil }
-        let row = try await storage {
+        let row = try await storage(database) {
             try await database.writer.read { db in try Row.fetchOne(db, key: parsed.id) }
         }
         guard let row, row.plan == plan, row.revokedAt == nil, TokenSecret.matches(parsed.secret, hash: row.secretHash) else {
@@ -202,7 +202,7 @@ public struct SQLiteSessionRepository: SessionRepository {
         let session = WebSession(id: TokenSecret.random(bytes: 32), token: token, csrf: TokenSecret.random(bytes: 16),
                                  expires: UTCDateTime(secondsSinceEpoch: now.secondsSinceEpoch + lifetime))
         let keep = Self.maxPerToken
-        try await storage {
+        try await storage(database) {
             try await database.writable().write { db in
                 try db.execute(sql: "DELETE FROM session WHERE expiresAt <= ?", arguments: [now.secondsSinceEpoch])
                 // A token keeps its newest sessions only.
@@ -220,7 +220,7 @@ public struct SQLiteSessionRepository: SessionRepository {
 
     public func session(_ id: String, now: UTCDateTime) async throws -> WebSession? {
         guard id.count == 64, id.allSatisfy(\.isHexDigit) else { return nil }
-        let found = try await storage {
+        let found = try await storage(database) {
             try await database.writer.read { db -> (SQLiteTokenRepository.Row, String, Int)? in
                 guard let row = try Row.fetchOne(db, sql: """
                     SELECT token.*, session.csrf AS csrf, session.expiresAt AS expiresAt FROM session
@@ -235,7 +235,7 @@ public struct SQLiteSessionRepository: SessionRepository {
     }
 
     public func remove(_ id: String) async throws {
-        try await storage {
+        try await storage(database) {
             try await database.writable().write { db in
                 try db.execute(sql: "DELETE FROM session WHERE idHash = ?", arguments: [TokenSecret.hash(id)])
             }
@@ -252,7 +252,7 @@ public struct SQLiteFetchLogRepository: FetchLogRepository {
 
     public func record(_ fetches: [FeedFetch]) async throws {
         guard !fetches.isEmpty else { return }
-        try await storage {
+        try await storage(database) {
             try await database.writable().write { db in
                 for f in fetches {
                     try db.execute(sql: """
@@ -265,7 +265,7 @@ public struct SQLiteFetchLogRepository: FetchLogRepository {
     }
 
     public func prune(plan: String, keep: Int) async throws {
-        try await storage {
+        try await storage(database) {
             try await database.writable().write { db in
                 try db.execute(sql: """
                     DELETE FROM feedFetch WHERE plan = ? AND rowid NOT IN
@@ -276,7 +276,7 @@ public struct SQLiteFetchLogRepository: FetchLogRepository {
     }
 
     public func entries(plan: String, limit: Int) async throws -> [FeedFetch] {
-        try await storage {
+        try await storage(database) {
             try await database.writer.read { db in
                 try Row.fetchAll(db, sql: "SELECT feed, userAgent, lastAt, count FROM feedFetch WHERE plan = ? ORDER BY lastAt DESC, feed, userAgent LIMIT ?",
                                  arguments: [plan, limit]).map {
@@ -288,7 +288,7 @@ public struct SQLiteFetchLogRepository: FetchLogRepository {
     }
 
     public func lastFetches() async throws -> [String: UTCDateTime] {
-        try await storage {
+        try await storage(database) {
             try await database.writer.read { db in
                 var out: [String: UTCDateTime] = [:]
                 for row in try Row.fetchAll(db, sql: "SELECT plan, MAX(lastAt) AS last FROM feedFetch GROUP BY plan") {
@@ -302,14 +302,36 @@ public struct SQLiteFetchLogRepository: FetchLogRepository {
 
 /// Runs a storage call, turning SQLite's failures a person can act on (a full disk, a
 /// read-only file, a database that cannot be opened or stays locked) into `StorageError`.
-func storage<T>(_ body: () async throws -> T) async throws -> T {
+func storage<T>(_ database: AppDatabase, _ body: () async throws -> T) async throws -> T {
     do { return try await body() } catch let error as DatabaseError {
+        if let mapped = database.storageError(error) { throw mapped }
+        throw error
+    }
+}
+
+extension AppDatabase {
+    /// The `StorageError` a person can act on for an SQLite failure, if it is one. An I/O
+    /// error on a filesystem with no space left is a full disk (SQLite reports a WAL or
+    /// journal file it could not create as an I/O error).
+    func storageError(_ error: DatabaseError) -> StorageError? {
+        let detail = "SQLite: \(error.message ?? "\(error.resultCode)")"
         switch error.resultCode {
-        case .SQLITE_FULL: throw StorageError.full("SQLite: \(error.message ?? "database or disk is full")")
-        case .SQLITE_READONLY: throw StorageError.readOnly("SQLite: \(error.message ?? "readonly database")")
-        case .SQLITE_CANTOPEN, .SQLITE_IOERR, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_CORRUPT, .SQLITE_NOTADB:
-            throw StorageError.unavailable("SQLite: \(error.message ?? "\(error.resultCode)")")
-        default: throw error
+        case .SQLITE_FULL: return .full(detail)
+        case .SQLITE_READONLY: return .readOnly(detail)
+        case .SQLITE_IOERR, .SQLITE_CANTOPEN:
+            return AppDatabase.isFull(path) ? .full(detail) : .unavailable(detail)
+        case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_CORRUPT, .SQLITE_NOTADB: return .unavailable(detail)
+        default: return nil
         }
+    }
+
+    /// True when the filesystem holding `path` has (almost) no space left.
+    static func isFull(_ path: String?) -> Bool {
+        guard let path else { return false }
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard let free = (try? FileManager.default.attributesOfFileSystem(forPath: dir))?[.systemFreeSize] as? NSNumber else {
+            return false
+        }
+        return free.int64Value < 64 * 1024
     }
 }

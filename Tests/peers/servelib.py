@@ -149,10 +149,12 @@ def _health_ok(host: str, port: int) -> bool:
         return False
 
 
-def _start(cmd_args: list[str], log_path: Path) -> subprocess.Popen:
+def _start(cmd_args: list[str], log_path: Path, run_as: str | None = None) -> subprocess.Popen:
     deadline = time.monotonic() + BIN_WAIT_SECONDS
     while True:
         cmd = [str(plancal_binary()), *cmd_args]
+        if run_as:
+            cmd = ["runuser", "-u", run_as, "--", *cmd]
         log = open(log_path, "ab")
         try:
             return subprocess.Popen(cmd, cwd=REPO_ROOT, env=plancal_env(), stdin=subprocess.DEVNULL,
@@ -179,7 +181,15 @@ def stop(server: Server) -> str | None:
     proc = server.proc
     if proc.poll() is not None:
         return f"plancal serve had already exited with code {proc.returncode} before shutdown"
-    proc.send_signal(signal.SIGTERM)
+    # Started through runuser: signal the server itself (runuser then exits with its code).
+    target = proc.pid
+    if isinstance(proc.args, list) and proc.args and proc.args[0] == "runuser":
+        try:
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            target = int(children[0]) if children else proc.pid
+        except OSError:
+            pass
+    os.kill(target, signal.SIGTERM)
     try:
         code = proc.wait(timeout=SHUTDOWN_TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -192,15 +202,18 @@ def stop(server: Server) -> str | None:
 
 @contextmanager
 def running_server(tmp_path: Path, today: str | None = "2026-11-29", *,
-                   extra_args: tuple[str, ...] = ()) -> Iterator[Server]:
+                   extra_args: tuple[str, ...] = (), db: Path | None = None,
+                   run_as: str | None = None, prepare=None) -> Iterator[Server]:
     """Start ``plancal serve`` on a fresh database in tmp_path; stop it gracefully on exit.
 
     ``today=None`` omits ``--today`` (the real date). ``extra_args`` are appended to
-    the serve command (e.g. ``("--base-url", "https://x.example")``).
+    the serve command (e.g. ``("--base-url", "https://x.example")``). ``db`` names the
+    database (tokens are made in it first), ``prepare(db)`` runs after that and before the
+    server starts, and ``run_as`` starts the server as another user (``runuser``).
     """
     tmp_path = Path(tmp_path)
     tmp_path.mkdir(parents=True, exist_ok=True)
-    db = tmp_path / "plancal.sqlite"
+    db = Path(db) if db is not None else tmp_path / "plancal.sqlite"
     log = tmp_path / "serve.log"
 
     tokens: dict[str, str] = {}
@@ -209,6 +222,8 @@ def running_server(tmp_path: Path, today: str | None = "2026-11-29", *,
         assert out and len(out.splitlines()) == 1 and " " not in out, \
             f"token create --unit {unit} should print only the token on stdout, got {out!r}"
         tokens[unit] = out
+    if prepare is not None:
+        prepare(db)
 
     proc = None
     for _attempt in range(3):  # the free port may be taken between probe and bind
@@ -219,7 +234,7 @@ def running_server(tmp_path: Path, today: str | None = "2026-11-29", *,
         args += list(extra_args)
         with open(log, "ab") as f:
             f.write(f"$ plancal {' '.join(args)}\n".encode())
-        proc = _start(args, log)
+        proc = _start(args, log, run_as)
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline and proc.poll() is None:
             if _health_ok(HOST, port):
