@@ -35,6 +35,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "PlanFeed", dependencies: ["PlanCore", "ICal"], swiftSettings: strict),
+        // The API's request bodies, read by pure functions (no HTTP): the server and the fuzzer use them.
+        .target(name: "PlanAPI", dependencies: ["PlanCore", "ICal"], swiftSettings: strict),
         .target(
             name: "PlanStore",
             dependencies: [
@@ -47,7 +49,7 @@ let package = Package(
         .target(
             name: "PlanServer",
             dependencies: [
-                "PlanCore", "PlanFeed", "PlanStore",
+                "PlanCore", "PlanFeed", "PlanStore", "PlanAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),

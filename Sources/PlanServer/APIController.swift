@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ICal
+import PlanAPI
 import PlanCore
 import PlanFeed
 
@@ -17,80 +18,6 @@ struct APIController: Sendable {
         group.get(":plan/compliance.csv") { request, context in try await complianceCSV(request, context) }
         group.post(":plan/completions") { request, context in try await done(request, context) }
         group.post(":plan/undo") { request, context in try await undo(request, context) }
-    }
-
-    struct DoneBody: Decodable {
-        var occurrence: String?
-        var unit: String?
-        var on: String?
-        var evidence: String?
-        var note: String?
-        var reached: Int?
-        var participants: Int?
-        var correct: Bool?
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case occurrence, unit, on, evidence, note, reached, participants, correct
-        }
-    }
-
-    struct UndoBody: Decodable {
-        var occurrence: String?
-        var unit: String?
-        /// Instead of occurrence and unit: the id of an ad hoc record to withdraw.
-        var record: Int64?
-        var reason: String?
-        enum CodingKeys: String, CodingKey, CaseIterable { case occurrence, unit, record, reason }
-    }
-
-    /// Decodes a JSON object body; a field it does not have (a mistyped one, say "evidance")
-    /// is an error rather than evidence silently dropped.
-    func decode<T: Decodable, Keys: CodingKey & CaseIterable>(_ type: T.Type, keys: Keys.Type, _ buffer: ByteBuffer) throws -> T {
-        let allowed = Set(Keys.allCases.map(\.stringValue))
-        let data = Data(buffer.readableBytesView)
-        guard let object = try? JSONSerialization.jsonObject(with: data) else {
-            throw APIError(.badRequest, "Nội dung không phải là JSON hợp lệ")
-        }
-        guard let fields = object as? [String: Any] else {
-            throw APIError(.badRequest, "Nội dung phải là một đối tượng JSON {\"trường\": giá trị, …}")
-        }
-        // Counts and record ids are whole numbers within Int (JSONDecoder's own error for 5.7
-        // names no field).
-        for key in ["reached", "participants", "record"] {
-            guard let n = fields[key] as? NSNumber else { continue }
-            let d = n.doubleValue
-            if d.rounded() != d || abs(d) >= 9.2e18 {
-                throw APIError(.badRequest, "Trường \"\(key.prefix(40))\" phải là một số nguyên", field: String(key.prefix(40)))
-            }
-        }
-        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw APIError(.badRequest, "Không có trường \"\(unknown.prefix(40))\"; các trường: \(allowed.sorted().joined(separator: ", "))",
-                           field: String(unknown.prefix(40)))
-        }
-        do { return try JSONDecoder().decode(T.self, from: data) } catch let DecodingError.typeMismatch(_, ctx) {
-            throw APIError(.badRequest, "Trường \"\(ctx.codingPath.map(\.stringValue).joined(separator: "."))\" sai kiểu dữ liệu",
-                           field: ctx.codingPath.first?.stringValue)
-        } catch let DecodingError.dataCorrupted(ctx) where !ctx.codingPath.isEmpty {
-            // e.g. 5.7 or 1e30 for a count: a number, but not a whole one that fits.
-            throw APIError(.badRequest, "Trường \"\(ctx.codingPath.map(\.stringValue).joined(separator: "."))\" phải là một số nguyên",
-                           field: ctx.codingPath.first?.stringValue)
-        } catch {
-            throw APIError(.badRequest, "Nội dung không phải là JSON hợp lệ")
-        }
-    }
-
-    static func required(_ value: String?, _ field: String) throws -> String {
-        guard let v = value?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else {
-            throw APIError(.badRequest, "Thiếu trường bắt buộc \"\(field)\"", field: field)
-        }
-        return v
-    }
-
-    static func date(_ text: String?, field: String) throws -> CivilDate? {
-        guard let text, !text.isEmpty else { return nil }
-        guard let d = CivilDate(parsing: text) else {
-            throw APIError(.badRequest, "\"\(text.prefix(40))\" không phải là ngày hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)", field: field)
-        }
-        return d
     }
 
     func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
@@ -128,11 +55,8 @@ struct APIController: Sendable {
     func done(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let entry = try await services.entry(context, api: true)
         let token = try await auth.bearer(request, plan: entry.plan)
-        let body = try decode(DoneBody.self, keys: DoneBody.CodingKeys.self, try await services.body(request))
-        let details = CompletionService.Details(
-            doneOn: try APIController.date(body.on, field: "on"), evidenceURL: body.evidence, note: body.note,
-            reached: body.reached, participants: body.participants)
-        switch try await services.markDone(entry, token: token, occurrence: body.occurrence, unit: body.unit, details: details,
+        let body = try APIBody.decode(DoneBody.self, keys: DoneBody.CodingKeys.self, Data(try await services.body(request).readableBytesView))
+        switch try await services.markDone(entry, token: token, occurrence: body.occurrence, unit: body.unit, details: try body.details(),
                                            correct: body.correct ?? false) {
         case let .recorded(r): return try json(RecordJSON(r), status: .created)
         case let .alreadyRecorded(r): return try json(RecordJSON(r, already: true))
@@ -142,7 +66,7 @@ struct APIController: Sendable {
     func undo(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let entry = try await services.entry(context, api: true)
         let token = try await auth.bearer(request, plan: entry.plan)
-        let body = try decode(UndoBody.self, keys: UndoBody.CodingKeys.self, try await services.body(request))
+        let body = try APIBody.decode(UndoBody.self, keys: UndoBody.CodingKeys.self, Data(try await services.body(request).readableBytesView))
         let service = services.completionService(entry)
         if let id = body.record {
             guard body.occurrence == nil else {
@@ -151,7 +75,7 @@ struct APIController: Sendable {
             guard body.unit == nil else {
                 throw APIError(.badRequest, "Không dùng unit cùng record: bản ghi đã cho biết đơn vị", field: "unit")
             }
-            let reason = try APIController.required(body.reason, "reason")
+            let reason = try APIBody.required(body.reason, "reason")
             let plan = entry.plan
             let r = try await service.withdraw(record: id, reason: reason, recordedBy: token.label, now: UTCDateTime(Date())) {
                 do { try Auth.authorize(token, unit: $0.unit, plan: plan) } catch let e as APIError {
@@ -160,9 +84,9 @@ struct APIController: Sendable {
             }
             return try json(RecordJSON(r), status: .created)
         }
-        let occurrence = try APIController.required(body.occurrence, "occurrence")
-        let unit = try APIController.required(body.unit, "unit")
-        let reason = try APIController.required(body.reason, "reason")
+        let occurrence = try APIBody.required(body.occurrence, "occurrence")
+        let unit = try APIBody.required(body.unit, "unit")
+        let reason = try APIBody.required(body.reason, "reason")
         try Auth.authorize(token, unit: unit, plan: entry.plan)
         let r = try await service.undo(occurrence, unit: unit, reason: reason, recordedBy: token.label, now: UTCDateTime(Date()))
         return try json(RecordJSON(r), status: .created)
@@ -222,8 +146,8 @@ extension ServerServices {
     /// allowed to write for the unit, then the domain's checks.
     func markDone(_ entry: PlanRegistry.Entry, token: UnitToken, occurrence: String?, unit: String?,
                   details: CompletionService.Details, correct: Bool) async throws -> CompletionService.Outcome {
-        let occurrence = try APIController.required(occurrence, "occurrence")
-        let unit = try APIController.required(unit, "unit")
+        let occurrence = try APIBody.required(occurrence, "occurrence")
+        let unit = try APIBody.required(unit, "unit")
         try Auth.authorize(token, unit: unit, plan: entry.plan)
         return try await completionService(entry).markDone(
             occurrence, unit: unit, details: details, recordedBy: token.label, correct: correct,

@@ -4,6 +4,7 @@ import HummingbirdCore
 import ICal
 public import Logging
 public import PlanCore
+import PlanAPI
 import PlanFeed
 
 /// Builds the whole server from its arguments and repositories: `plancal serve` and the tests
@@ -72,6 +73,8 @@ struct ErrorMiddleware: RouterMiddleware {
             error = e
         } catch let e as CompletionError {
             error = APIError(e)
+        } catch let e as APIBodyError {
+            error = APIError(.badRequest, e.message, field: e.field)
         } catch let e as StorageError {
             // The operator must see this whatever the log level; the client a clear 503/507.
             logger.error("storage failure", metadata: ["error": "\(e)", "path": "\(path)"])

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ICal
+import PlanAPI
 import PlanCore
 import PlanFeed
 
@@ -214,7 +215,7 @@ struct DashboardController: Sendable {
             let evidence = form.evidence?.trimmingCharacters(in: .whitespaces)
             let note = form.note?.trimmingCharacters(in: .whitespacesAndNewlines)
             let details = CompletionService.Details(
-                doneOn: try APIController.date(form.on, field: "on"), evidenceURL: evidence?.isEmpty == false ? evidence : nil,
+                doneOn: try APIBody.date(form.on, field: "on"), evidenceURL: evidence?.isEmpty == false ? evidence : nil,
                 note: note?.isEmpty == false ? note : nil, reached: reached, participants: participants)
             let outcome = try await services.markDone(entry, token: session.token, occurrence: form.occurrence, unit: form.unit,
                                                       details: details, correct: false)
@@ -232,6 +233,7 @@ struct DashboardController: Sendable {
             let refusal: APIError
             switch error {
             case let e as APIError: refusal = e
+            case let e as APIBodyError: refusal = APIError(.badRequest, e.message, field: e.field)
             case let e as CompletionError: refusal = APIError(e)
             default: throw error
             }
