@@ -1,7 +1,11 @@
 public import ICal
 
 /// The state of every occurrence, folded from the append-only history.
-public struct CompletionLedger: Sendable {
+///
+/// A ledger can be folded further as new records arrive (`fold`): the server folds only the
+/// records after the last one it saw, so a write costs the new records, not the whole history.
+/// Folding in pieces gives the same ledger as one fold of everything (a test checks it).
+public struct CompletionLedger: Sendable, Equatable {
     /// A unit's standing completion of an occurrence.
     public struct Completion: Sendable, Equatable {
         /// The `done` record in force.
@@ -12,33 +16,93 @@ public struct CompletionLedger: Sendable {
         public var doneOn: CivilDate { record.doneOn! }
     }
 
-    /// Every record, oldest first.
-    public let records: [CompletionRecord]
+    /// How many records changed an occurrence, and when last.
+    struct Change: Sendable, Equatable {
+        var count: Int
+        var last: UTCDateTime
+    }
+
+    /// The `done` record in force per occurrence and unit.
+    private var state: [String: [String: CompletionRecord]] = [:]
     private var active: [String: [Completion]] = [:]
-    private var changes: [String: (count: Int, last: UTCDateTime)] = [:]
+    private var changes: [String: Change] = [:]
+    /// Ad hoc records not withdrawn, oldest first (kept in chunks, so that folding a few new
+    /// records into a ledger someone else still holds copies a chunk, not the whole history).
+    private var adHocChunks: [[CompletionRecord]] = []
+    /// Ids named by ad hoc withdrawals.
+    private var withdrawn: Set<Int64> = []
+    /// The highest record id folded so far (0 before any).
+    public private(set) var lastID: Int64 = 0
+    /// How many records were folded.
+    public private(set) var count = 0
+
+    private static let chunkSize = 512
 
     /// Folds records (oldest first).
     public init(records: [CompletionRecord]) {
-        self.records = records
-        var state: [String: [String: CompletionRecord]] = [:]
+        fold(records)
+    }
+
+    /// Folds records that came after the ones already folded (oldest first). Records whose id
+    /// is not above `lastID` were folded before and are skipped, so folding an overlapping
+    /// batch twice changes nothing.
+    public mutating func fold(_ records: some Collection<CompletionRecord>) {
+        var touched: Set<String> = []
         for r in records {
-            guard let occ = r.occurrenceID else { continue }
+            if let id = r.id {
+                guard id > lastID else { continue }
+                lastID = id
+            }
+            count += 1
+            guard let occ = r.occurrenceID else {
+                foldAdHoc(r)
+                continue
+            }
+            if r.action == .undo, let w = r.withdraws { withdraw(w) }
             switch r.action {
             case .done: state[occ, default: [:]][r.unit] = r
             case .undo: state[occ]?[r.unit] = nil
             default: continue
             }
             let c = changes[occ]
-            changes[occ] = ((c?.count ?? 0) + 1, max(c?.last ?? r.recordedAt, r.recordedAt))
+            changes[occ] = Change(count: (c?.count ?? 0) + 1, last: max(c?.last ?? r.recordedAt, r.recordedAt))
+            touched.insert(occ)
         }
-        for (occ, byUnit) in state {
-            let list = byUnit.values.sorted { ($0.doneOn!, $0.unit) < ($1.doneOn!, $1.unit) }.map { Completion(record: $0) }
-            if !list.isEmpty { active[occ] = list }
+        for occ in touched {
+            let list = (state[occ] ?? [:]).values.sorted { ($0.doneOn!, $0.unit) < ($1.doneOn!, $1.unit) }
+                .map { Completion(record: $0) }
+            active[occ] = list.isEmpty ? nil : list
+        }
+    }
+
+    private mutating func foldAdHoc(_ r: CompletionRecord) {
+        if r.action == .undo {
+            if let w = r.withdraws { withdraw(w) }
+            return
+        }
+        if let id = r.id, withdrawn.contains(id) { return }
+        if adHocChunks.isEmpty || adHocChunks[adHocChunks.count - 1].count >= CompletionLedger.chunkSize {
+            adHocChunks.append([])
+        }
+        adHocChunks[adHocChunks.count - 1].append(r)
+    }
+
+    /// A withdrawal takes its record out of the ad hoc list (rare: a linear search is fine).
+    private mutating func withdraw(_ id: Int64) {
+        guard withdrawn.insert(id).inserted else { return }
+        for c in adHocChunks.indices.reversed() {
+            if let i = adHocChunks[c].firstIndex(where: { $0.id == id }) {
+                adHocChunks[c].remove(at: i)
+                return
+            }
         }
     }
 
     /// Standing completions of an occurrence, earliest first.
     public func completions(of occurrenceID: String) -> [Completion] { active[occurrenceID] ?? [] }
+
+    /// Every standing completion, by occurrence id.
+    public var standing: [String: [Completion]] { active }
 
     /// The earliest standing completion by a unit responsible for the occurrence (its owner,
     /// the owner's collective or members): what makes it done, on time or late. A participant's
@@ -70,8 +134,5 @@ public struct CompletionLedger: Sendable {
     public func lastChange(of occurrenceID: String) -> UTCDateTime? { changes[occurrenceID]?.last }
 
     /// Ad hoc records (news, meetings, training) still standing (not withdrawn), oldest first.
-    public var adHoc: [CompletionRecord] {
-        let withdrawn = Set(records.compactMap { $0.action == .undo ? $0.withdraws : nil })
-        return records.filter { $0.occurrenceID == nil && $0.action != .undo && !withdrawn.contains($0.id ?? -1) }
-    }
+    public var adHoc: [CompletionRecord] { Array(adHocChunks.joined()) }
 }

@@ -270,13 +270,9 @@ public struct ComplianceReport: Sendable, Encodable {
 
     static func reach(_ plan: Plan, _ ledger: CompletionLedger, today: CivilDate) -> Reach {
         var reached = 0
-        var seenDone: Set<Int64> = []
-        for r in ledger.records where r.action == .done {
-            // Only completions still standing count (an undone or corrected one does not).
-            if let occ = r.occurrenceID, ledger.completion(of: occ, by: r.unit)?.record.id == r.id,
-               let id = r.id, seenDone.insert(id).inserted, (r.doneOn ?? today) <= today {
-                reached += r.reached ?? 0
-            }
+        // Only completions still standing count (an undone or corrected one does not).
+        for (_, list) in ledger.standing {
+            for c in list where c.doneOn <= today { reached += c.record.reached ?? 0 }
         }
         for r in ledger.adHoc where (r.doneOn ?? today) <= today { reached += r.reached ?? 0 }
         let total = Double(plan.start.days(until: plan.end.adding(days: 1)))

@@ -51,7 +51,14 @@ public struct Plan: Sendable {
     }
 
     /// The unit with an id, member or not.
-    public func unit(_ id: String) -> PlanUnit? { allUnits.first { $0.id == id } }
+    public func unit(_ id: String) -> PlanUnit? {
+        // allUnits' order, without building it (this is asked per item of every feed).
+        for u in units {
+            if u.id == id { return u }
+            for m in u.members where m.id == id { return m }
+        }
+        return nil
+    }
 
     /// The target with an id.
     public func target(_ id: String) -> PlanTarget? { targets.first { $0.id == id } }

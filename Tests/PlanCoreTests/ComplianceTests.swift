@@ -307,7 +307,7 @@ struct Harness {
         #expect(records.count == 2)
         #expect(records.map(\.action) == [.done, .undo])
         let ledger = try await h.ledger
-        #expect(ledger.records.count == 2)
+        #expect(ledger.count == 2)
         #expect(ledger.completions(of: "quarterly-news/2025-Q1").isEmpty)
         #expect(ledger.changeCount(of: "quarterly-news/2025-Q1") == 2)
     }
