@@ -11,6 +11,10 @@ public final class AppDatabase: Sendable {
     public let isWritable: Bool
     /// The file, nil in memory.
     public let path: String?
+    /// This process's committed appends (see `changeHint`).
+    let writes = WriteCounter()
+    /// Concurrent appends, committed together (group commit).
+    let appends = AppendQueue()
 
     /// Opens (creating if needed) the database at a path and migrates it. With `readOnly`,
     /// opens an existing, migrated database for reading only and never writes to it (a
@@ -93,6 +97,19 @@ public final class AppDatabase: Sendable {
         writer = try DatabaseQueue()
         isWritable = true
         try migrate()
+    }
+
+    /// A hint that changes whenever a record may have been committed, by this process or any
+    /// other (see `CompletionRepository.changeHint`): this process's own appends are counted
+    /// after their commit; another process's commit writes the WAL file (the database file
+    /// itself when there is no WAL), whose identity, size and time then change. The kernel
+    /// stamps times from a coarse clock, so a file written within the last few milliseconds
+    /// proves nothing: then the hint is nil and the caller asks the database.
+    func changeHint() -> ChangeHint? {
+        guard let path else { return ChangeHint(writes.value) }
+        let own = writes.value
+        guard let stamp = FileStamp(path: path + "-wal") ?? FileStamp(path: path), stamp.isSettled() else { return nil }
+        return ChangeHint(own, Int64(bitPattern: stamp.inode), stamp.size, stamp.modifiedNanoseconds)
     }
 
     /// The writer, or `StorageError.readOnly` when the database was opened read-only.
@@ -195,6 +212,10 @@ public final class AppDatabase: Sendable {
                 t.column("csrf", .text).notNull()
                 t.column("expiresAt", .integer).notNull().indexed()
             }
+        }
+        // The server folds only the records after the last one it saw (records(plan:after:)).
+        m.registerMigration("v8-record-plan-id") { db in
+            try db.create(index: "record_plan_id", on: "record", columns: ["plan", "id"])
         }
         return m
     }

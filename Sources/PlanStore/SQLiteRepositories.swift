@@ -63,42 +63,8 @@ public struct SQLiteCompletionRepository: CompletionRepository {
 
     public func append(_ record: CompletionRecord,
                        check: @escaping @Sendable ([CompletionRecord]) throws -> AppendDecision) async throws -> RecordOutcome {
-        try await storage(database) {
-            let writer = try database.writable()
-            // IMMEDIATE takes the write lock before reading, so the check and the insert are
-            // one step even with other processes writing.
-            return try await writer.writeWithoutTransaction { db in
-                var outcome: RecordOutcome?
-                try db.inTransaction(.immediate) {
-                    // The occurrence's records; for an ad hoc record, the unit's ad hoc records of
-                    // that day and its ad hoc undos (whose day is NULL). Both use an index.
-                    // Cached statements: this runs once per append.
-                    let rows: [RecordRow]
-                    if let occurrence = record.occurrenceID {
-                        rows = try RecordRow.fetchAll(db.cachedStatement(sql: """
-                            SELECT * FROM record WHERE plan = ? AND occurrenceID = ? ORDER BY id
-                            """), arguments: [record.plan, occurrence])
-                    } else {
-                        rows = try RecordRow.fetchAll(db.cachedStatement(sql: """
-                            SELECT * FROM record WHERE plan = ?1 AND occurrenceID IS NULL AND unit = ?2 AND doneOn = ?3
-                            UNION ALL
-                            SELECT * FROM record WHERE plan = ?1 AND occurrenceID IS NULL AND unit = ?2 AND doneOn IS NULL
-                            ORDER BY id
-                            """), arguments: [record.plan, record.unit, record.doneOn?.iso])
-                    }
-                    if case let .alreadyRecorded(earlier) = try check(rows.map(\.domain)) {
-                        outcome = .alreadyRecorded(earlier)
-                        return .rollback
-                    }
-                    var row = RecordRow(record)
-                    row.id = nil
-                    try row.insert(db)
-                    outcome = .recorded(row.domain)
-                    return .commit
-                }
-                return outcome!
-            }
-        }
+        _ = try database.writable()
+        return try await database.appends.append(record, check: check, database: database)
     }
 
     public func records(plan: String) async throws -> [CompletionRecord] {
@@ -116,6 +82,17 @@ public struct SQLiteCompletionRepository: CompletionRepository {
             }
         }
     }
+
+    public func records(plan: String, after: Int64) async throws -> [CompletionRecord] {
+        try await storage(database) {
+            try await database.writer.read { db in
+                try RecordRow.fetchAll(db.cachedStatement(sql: "SELECT * FROM record WHERE plan = ? AND id > ? ORDER BY id"),
+                                       arguments: [plan, after]).map(\.domain)
+            }
+        }
+    }
+
+    public func changeHint() -> ChangeHint? { database.changeHint() }
 
     public func version(plan: String) async throws -> Int64 {
         try await storage(database) {

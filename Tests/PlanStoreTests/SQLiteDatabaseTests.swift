@@ -98,3 +98,99 @@ struct SQLiteDatabaseTests {
         #expect(try await store.records(plan: "p").count == 1)
     }
 }
+
+/// Group commit: appends that arrive together are written in one transaction, each with its own
+/// check and outcome.
+@Suite("SQLite group commit")
+struct GroupCommitTests {
+    static func done(_ n: Int, occurrence: String) -> CompletionRecord {
+        CompletionRecord(plan: "p", action: .done, occurrenceID: occurrence, unit: "u\(n)",
+                         doneOn: CivilDate(year: 2026, month: 1, day: 1)!, recordedBy: "t",
+                         recordedAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000 + n))
+    }
+
+    @Test("concurrent appends are all stored, each exactly once, with distinct ids", arguments: [false, true])
+    func concurrentAppends(onDisk: Bool) async throws {
+        let path = SQLiteDatabaseTests.tempPath()
+        let db = onDisk ? try AppDatabase(path: path) : try AppDatabase()
+        defer { if onDisk { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) } }
+        let store = db.repositories.completions
+        let n = 300
+        let outcomes = try await withThrowingTaskGroup(of: RecordOutcome.self) { group in
+            for i in 0..<n {
+                group.addTask { try await store.append(GroupCommitTests.done(i, occurrence: "o\(i % 7)")) { _ in .append } }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let ids = outcomes.compactMap { if case let .recorded(r) = $0 { return r.id } else { return nil } }
+        #expect(ids.count == n)
+        #expect(Set(ids).count == n)
+        let stored = try await store.records(plan: "p")
+        #expect(stored.count == n)
+        #expect(Set(stored.map(\.unit)) == Set((0..<n).map { "u\($0)" }))
+    }
+
+    /// Each check sees the inserts made before it in the same batch: of many identical appends
+    /// whose check declines when the unit already has a record, exactly one is stored.
+    @Test("each check sees the earlier appends of its batch")
+    func checksSeeEarlierAppends() async throws {
+        let db = try AppDatabase(path: SQLiteDatabaseTests.tempPath())
+        let store = db.repositories.completions
+        let outcomes = try await withThrowingTaskGroup(of: RecordOutcome.self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    try await store.append(GroupCommitTests.done(1, occurrence: "same")) { existing in
+                        existing.first.map(AppendDecision.alreadyRecorded) ?? .append
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.filter { if case .recorded = $0 { return true } else { return false } }.count == 1)
+        #expect(try await store.records(plan: "p").count == 1)
+    }
+
+    /// A check that throws fails its own append only: the others of the same batch are stored.
+    @Test("a throwing check in a batch leaves the other appends stored")
+    func throwingCheckAffectsOnlyItsAppend() async throws {
+        struct Refused: Error {}
+        let db = try AppDatabase(path: SQLiteDatabaseTests.tempPath())
+        let store = db.repositories.completions
+        let results = await withTaskGroup(of: (Int, Bool).self) { group in
+            for i in 0..<200 {
+                group.addTask {
+                    do {
+                        _ = try await store.append(GroupCommitTests.done(i, occurrence: "o")) { _ in
+                            if i % 3 == 0 { throw Refused() }
+                            return .append
+                        }
+                        return (i, true)
+                    } catch is Refused {
+                        return (i, false)
+                    } catch {
+                        Issue.record("unexpected \(error)")
+                        return (i, false)
+                    }
+                }
+            }
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        for (i, stored) in results { #expect(stored == (i % 3 != 0), "append \(i)") }
+        let units = Set(try await store.records(plan: "p").map(\.unit))
+        #expect(units == Set((0..<200).filter { $0 % 3 != 0 }.map { "u\($0)" }))
+    }
+
+    @Test("records after an id are the newer ones, oldest first; the change hint moves with each write")
+    func recordsAfterAndHint() async throws {
+        let db = try AppDatabase(path: SQLiteDatabaseTests.tempPath())
+        let store = db.repositories.completions
+        var ids: [Int64] = []
+        for i in 0..<5 { ids.append(try await store.append(GroupCommitTests.done(i, occurrence: "o")) { _ in .append }.record.id!) }
+        #expect(try await store.records(plan: "p", after: ids[1]).map(\.id) == Array(ids[2...]).map(Optional.some))
+        #expect(try await store.records(plan: "p", after: ids[4]).isEmpty)
+        // This process's own writes are counted: the hint differs even within the clock's tick.
+        let before = db.writes.value
+        _ = try await store.append(GroupCommitTests.done(9, occurrence: "o")) { _ in .append }
+        #expect(db.writes.value == before + 1)
+    }
+}
