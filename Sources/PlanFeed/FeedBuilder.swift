@@ -40,16 +40,39 @@ public struct FeedBuilder: Sendable {
         self.ledger = CompletionLedger(records: records)
     }
 
+    /// A builder over occurrences already expanded and a ledger already folded (the server
+    /// keeps both and folds new records in as they come).
+    public init(plan: Plan, occurrences: [Occurrence], ledger: CompletionLedger) {
+        self.plan = plan
+        self.schedule = Schedule(plan: plan)
+        self.occurrences = occurrences
+        self.ledger = ledger
+    }
+
     /// Every feed of the plan: per unit (members included) events and tasks, then the whole plan's.
+    /// An item reads the same in every feed whose viewer sees it in the same state, so each
+    /// distinct item is built and serialised by libical once and its text shared by the feeds.
     public func feeds() throws -> [Feed] {
+        let texts = ItemTexts()
         var out: [Feed] = []
         for unit in plan.allUnits {
-            out.append(try feed(unit: unit.id, variant: .events))
-            out.append(try feed(unit: unit.id, variant: .tasks))
+            out.append(try feed(unit: unit.id, variant: .events, texts: texts))
+            out.append(try feed(unit: unit.id, variant: .tasks, texts: texts))
         }
-        out.append(try feed(unit: nil, variant: .events))
-        out.append(try feed(unit: nil, variant: .tasks))
+        out.append(try feed(unit: nil, variant: .events, texts: texts))
+        out.append(try feed(unit: nil, variant: .tasks, texts: texts))
         return out
+    }
+
+    /// Serialised items shared between the feeds of one plan, by occurrence, variant and the
+    /// completion that makes the item done in the viewer's view (the only thing a viewer changes).
+    final class ItemTexts {
+        struct Key: Hashable {
+            var occurrence: Int
+            var variant: Feed.Variant
+            var done: Int64?
+        }
+        var texts: [Key: String] = [:]
     }
 
     /// The file name of a feed.
@@ -59,13 +82,82 @@ public struct FeedBuilder: Sendable {
 
     /// One feed: a unit's (nil for the whole plan) events or tasks.
     public func feed(unit unitID: String?, variant: Feed.Variant) throws -> Feed {
+        try feed(unit: unitID, variant: variant, texts: nil)
+    }
+
+    func feed(unit unitID: String?, variant: Feed.Variant, texts: ItemTexts?) throws -> Feed {
+        let unit = try unitID.map { id -> PlanUnit in
+            guard let u = plan.unit(id) else { throw FeedError.unknownUnit(id) }
+            return u
+        }
+        var items: [(index: Int, occurrence: Occurrence)] = []
+        for (i, o) in occurrences.enumerated() {
+            if let unitID, !schedule.involves(o, unitID) { continue }
+            if variant == .tasks, o.minutes != nil { continue }
+            items.append((i, o))
+        }
+
+        let calendar = try header(unit: unit, variant: variant)
+        if items.contains(where: { $0.occurrence.minutes != nil }) {
+            calendar.add(try ICalComponent.fixedOffsetTimeZone(
+                tzid: plan.timeZone, offsetSeconds: plan.utcOffsetSeconds,
+                abbreviation: FeedBuilder.offsetName(plan.utcOffsetSeconds)))
+        }
+        // libical writes a calendar as its BEGIN line and properties, each child component's own
+        // text in turn, then its END line: the items are serialised one by one (and shared
+        // between feeds) and put between the calendar's head and its END line, byte for byte
+        // what serialising the whole tree at once gives (a test compares both).
+        let end = "END:VCALENDAR\r\n"
+        var text = calendar.serialize()
+        guard text.hasSuffix(end) else { throw FeedError.unexpectedSerialisation }
+        text.removeLast(end.count)
+        var itemTexts: [String] = []
+        itemTexts.reserveCapacity(items.count)
+        var length = text.utf8.count + end.utf8.count
+        for (index, o) in items {
+            let done = ledger.done(o, for: unitID)
+            let key = ItemTexts.Key(occurrence: index, variant: variant, done: done?.record.id)
+            let item: String
+            if let texts, done?.record.id != nil || done == nil, let shared = texts.texts[key] {
+                item = shared
+            } else {
+                item = (variant == .events ? try event(o, for: unitID) : try task(o, for: unitID)).serialize()
+                if let texts, done?.record.id != nil || done == nil { texts.texts[key] = item }
+            }
+            length += item.utf8.count
+            itemTexts.append(item)
+        }
+        text.reserveCapacity(length)
+        for item in itemTexts { text += item }
+        text += end
+        return Feed(fileName: FeedBuilder.fileName(unit: unitID, variant: variant), unitID: unitID,
+                    variant: variant, text: text)
+    }
+
+    /// One feed, whole-tree serialised by libical in one call (what `feed` gives, the slow way:
+    /// kept for the test that compares both).
+    public func feedSerialisedWhole(unit unitID: String?, variant: Feed.Variant) throws -> Feed {
         let unit = try unitID.map { id -> PlanUnit in
             guard let u = plan.unit(id) else { throw FeedError.unknownUnit(id) }
             return u
         }
         var items = unitID.map { id in occurrences.filter { schedule.involves($0, id) } } ?? occurrences
         if variant == .tasks { items = items.filter { $0.minutes == nil } }
+        let calendar = try header(unit: unit, variant: variant)
+        if items.contains(where: { $0.minutes != nil }) {
+            calendar.add(try ICalComponent.fixedOffsetTimeZone(
+                tzid: plan.timeZone, offsetSeconds: plan.utcOffsetSeconds,
+                abbreviation: FeedBuilder.offsetName(plan.utcOffsetSeconds)))
+        }
+        for occurrence in items {
+            calendar.add(variant == .events ? try event(occurrence, for: unitID) : try task(occurrence, for: unitID))
+        }
+        return Feed(fileName: FeedBuilder.fileName(unit: unitID, variant: variant), unitID: unitID,
+                    variant: variant, text: calendar.serialize())
+    }
 
+    /// The VCALENDAR with its properties and no items.
+    private func header(unit: PlanUnit?, variant: Feed.Variant) throws -> ICalComponent {
         let calendar = try ICalComponent(.calendar)
         let calName = (unit?.name ?? "Toàn \(plan.issuer.replacingOccurrences(of: "Ủy ban nhân dân ", with: ""))")
             + (variant == .tasks ? " — Công việc" : "") + " — \(plan.tracking.subject) \(plan.start.year)-\(plan.end.year)"
@@ -81,16 +173,7 @@ public struct FeedBuilder: Sendable {
             .refreshInterval(seconds: plan.refreshSeconds),
             .extended(name: "X-PUBLISHED-TTL", text: FeedBuilder.duration(seconds: plan.refreshSeconds)),
         ])
-        if items.contains(where: { $0.minutes != nil }) {
-            calendar.add(try ICalComponent.fixedOffsetTimeZone(
-                tzid: plan.timeZone, offsetSeconds: plan.utcOffsetSeconds,
-                abbreviation: FeedBuilder.offsetName(plan.utcOffsetSeconds)))
-        }
-        for occurrence in items {
-            calendar.add(variant == .events ? try event(occurrence, for: unitID) : try task(occurrence, for: unitID))
-        }
-        return Feed(fileName: FeedBuilder.fileName(unit: unitID, variant: variant), unitID: unitID,
-                    variant: variant, text: calendar.serialize())
+        return calendar
     }
 
     // MARK: - Items
@@ -255,10 +338,13 @@ public struct FeedBuilder: Sendable {
 public enum FeedError: Error, Equatable, CustomStringConvertible {
     /// No unit with that id in the plan.
     case unknownUnit(String)
+    /// libical's text of a calendar did not end as RFC 5545 says it must.
+    case unexpectedSerialisation
 
     public var description: String {
         switch self {
         case let .unknownUnit(id): return "Không có đơn vị \"\(id)\" trong kế hoạch"
+        case .unexpectedSerialisation: return "libical trả về lịch không kết thúc bằng END:VCALENDAR"
         }
     }
 }

@@ -160,3 +160,30 @@ struct FeedBuilderTests {
         #expect(leftovers.isEmpty)
     }
 }
+
+@Suite("Feeds built from shared item texts")
+struct SharedItemTextTests {
+    /// `feeds()` serialises each distinct item once and puts the texts between the calendar's
+    /// head and END line; libical serialising each whole tree must give the same bytes, for every
+    /// feed, with completions that make items read differently per viewer.
+    @Test func sameBytesAsWholeTreeSerialisation() throws {
+        let plan = try shippedPlan()
+        let occurrences = try Schedule(plan: plan).occurrences()
+        var records: [CompletionRecord] = []
+        for (i, o) in occurrences.enumerated() where i % 3 == 0 {
+            // The owner's completion on some, a participant's part on others.
+            let unit = i % 2 == 0 ? o.owner : (o.participants.first ?? o.owner)
+            records.append(CompletionRecord(id: Int64(i + 1), plan: plan.id, action: .done, occurrenceID: o.id, unit: unit,
+                                            doneOn: o.last, recordedBy: "Lan", recordedAt: UTCDateTime(secondsSinceEpoch: 1_795_910_400 + i),
+                                            evidenceURL: "https://bachdang.example/tin/\(i)"))
+        }
+        let builder = try FeedBuilder(plan: plan, records: records)
+        let feeds = try builder.feeds()
+        #expect(feeds.count == 18)
+        for feed in feeds {
+            let whole = try builder.feedSerialisedWhole(unit: feed.unitID, variant: feed.variant)
+            #expect(feed == whole, "\(feed.fileName)")
+            #expect(try builder.feed(unit: feed.unitID, variant: feed.variant) == whole, "\(feed.fileName) alone")
+        }
+    }
+}
