@@ -53,7 +53,7 @@ struct APIController: Sendable {
     }
 
     func done(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let entry = try await services.entry(context, api: true)
+        let entry = try await services.entry(context, api: true, forWrite: true)
         let token = try await auth.bearer(request, plan: entry.plan)
         let body = try APIBody.decode(DoneBody.self, keys: DoneBody.CodingKeys.self, Data(try await services.body(request).readableBytesView))
         switch try await services.markDone(entry, token: token, occurrence: body.occurrence, unit: body.unit, details: try body.details(),
@@ -64,7 +64,7 @@ struct APIController: Sendable {
     }
 
     func undo(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let entry = try await services.entry(context, api: true)
+        let entry = try await services.entry(context, api: true, forWrite: true)
         let token = try await auth.bearer(request, plan: entry.plan)
         let body = try APIBody.decode(UndoBody.self, keys: UndoBody.CodingKeys.self, Data(try await services.body(request).readableBytesView))
         let service = services.completionService(entry)
@@ -139,7 +139,7 @@ struct APIController: Sendable {
 extension ServerServices {
     /// The completion service of a plan as served.
     func completionService(_ entry: PlanRegistry.Entry) -> CompletionService {
-        CompletionService(plan: entry.plan, occurrences: entry.builder.occurrences, store: repositories.completions)
+        CompletionService(plan: entry.plan, occurrences: entry.occurrences, store: repositories.completions)
     }
 
     /// Records a completion for a signed-in unit (API or form): the fields present, the token

@@ -24,7 +24,8 @@ public func buildApplication(_ arguments: ServerArguments, repositories: Reposit
 public func buildRouter(_ arguments: ServerArguments, repositories: Repositories,
                         logger: Logger) async throws -> Router<AppRequestContext> {
     let registry = try await PlanRegistry(paths: arguments.planPaths, plansDir: arguments.plansDir,
-                                          completions: repositories.completions, logger: logger)
+                                          completions: repositories.completions, logger: logger,
+                                          cacheBytes: arguments.feedCacheBytes)
     let views = try await Views()
     let services = ServerServices(arguments: arguments, registry: registry, repositories: repositories,
                                   fetches: FetchRecorder(log: repositories.fetches, logger: logger),

@@ -78,11 +78,13 @@ struct Auth: Sendable {
 
 /// Keeps the feed fetch log without writing the database on every fetch: each (feed, client)
 /// pair is written at most once a minute, and the memory it holds is bounded whatever
-/// User-Agents clients send. Noting a fetch only touches memory; writes happen in order in one
-/// task of their own, off the response path, and `flush` waits for them.
-actor FetchRecorder {
+/// User-Agents clients send. Noting a fetch only touches memory, under a short lock (no actor
+/// hop on the feed path); writes happen in order in one task of their own, off the response
+/// path, and `flush` waits for them.
+final class FetchRecorder: @unchecked Sendable {
     let log: any FetchLogRepository
     private let logger: Logger
+    private let lock = NSLock()
     private var pending: [String: FeedFetch] = [:]
     private var lastWrite: [String: Int] = [:]
     private var queued: [FeedFetch] = []
@@ -103,65 +105,90 @@ actor FetchRecorder {
     }
 
     func note(plan: String, feed: String, userAgent: String, at now: UTCDateTime) {
-        let fetch = FeedFetch(plan: plan, feed: feed, userAgent: userAgent, lastAt: now, count: 1)
-        let key = "\(plan)\u{1}\(feed)\u{1}\(fetch.userAgent)"
-        var p = pending[key] ?? FeedFetch(plan: plan, feed: feed, userAgent: userAgent, lastAt: now, count: 0)
-        p.lastAt = now
-        p.count += 1
-        pending[key] = p
-        if now.secondsSinceEpoch - (lastWrite[key] ?? Int.min / 2) >= 60 {
-            pending[key] = nil
-            lastWrite[key] = now.secondsSinceEpoch
-            enqueue([p])
+        let agent = userAgent.utf8.count > 200 ? String(userAgent.prefix(200)) : userAgent
+        let key = plan + "\u{1}" + feed + "\u{1}" + agent
+        let start: Bool = lock.withLock {
+            var p = pending[key] ?? FeedFetch(plan: plan, feed: feed, userAgent: agent, lastAt: now, count: 0)
+            p.lastAt = now
+            p.count += 1
+            pending[key] = p
+            var start = false
+            if now.secondsSinceEpoch - (lastWrite[key] ?? Int.min / 2) >= 60 {
+                pending[key] = nil
+                lastWrite[key] = now.secondsSinceEpoch
+                start = enqueueLocked([p]) || start
+            }
+            if pending.count + lastWrite.count > FetchRecorder.maxKeys {
+                start = enqueueLocked(Array(pending.values)) || start
+                pending = [:]
+                lastWrite = [:]
+            }
+            return start
         }
-        if pending.count + lastWrite.count > FetchRecorder.maxKeys {
-            enqueue(Array(pending.values))
-            pending = [:]
-            lastWrite = [:]
-        }
+        if start { startWriter() }
     }
 
-    private func enqueue(_ fetches: [FeedFetch]) {
-        guard !readOnly else { return }
+    /// Queues writes; true when the writer must be started.
+    private func enqueueLocked(_ fetches: [FeedFetch]) -> Bool {
+        guard !readOnly else { return false }
         queued += fetches
         writesSincePrune += fetches.count
         for f in fetches { pruneQueued.insert(f.plan) }
-        if writer == nil { writer = Task { await drain() } }
+        return writer == nil
+    }
+
+    private func startWriter() {
+        lock.withLock {
+            guard writer == nil, !queued.isEmpty else { return }
+            writer = Task { await self.drain() }
+        }
     }
 
     /// Writes what is queued, one batch at a time, then prunes every `pruneEvery` writes.
     private func drain() async {
-        while !queued.isEmpty {
-            let batch = queued
-            queued = []
-            var prune: Set<String> = []
-            if writesSincePrune >= FetchRecorder.pruneEvery {
-                prune = pruneQueued
-                pruneQueued = []
-                writesSincePrune = 0
+        while true {
+            let next: (batch: [FeedFetch], prune: Set<String>)? = lock.withLock {
+                guard !queued.isEmpty else {
+                    writer = nil
+                    return nil
+                }
+                let batch = queued
+                queued = []
+                var prune: Set<String> = []
+                if writesSincePrune >= FetchRecorder.pruneEvery {
+                    prune = pruneQueued
+                    pruneQueued = []
+                    writesSincePrune = 0
+                }
+                return (batch, prune)
             }
+            guard let (batch, prune) = next else { return }
             do {
                 try await log.record(batch)
                 for plan in prune.sorted() { try await log.prune(plan: plan, keep: FetchRecorder.keep) }
             } catch StorageError.readOnly(let detail) {
                 logger.warning("the database is read-only: the feed fetch log is not kept", metadata: ["error": "\(detail)"])
-                readOnly = true
-                queued = []
+                lock.withLock {
+                    readOnly = true
+                    queued = []
+                }
             } catch {
                 logger.error("feed fetch log not written", metadata: ["error": "\(error)"])
             }
         }
-        writer = nil
     }
 
     /// Writes what is pending and waits until every queued write is done (before the
     /// dashboard reads the log).
     func flush() async {
-        if !pending.isEmpty {
-            enqueue(Array(pending.values))
+        let start: Bool = lock.withLock {
+            guard !pending.isEmpty else { return false }
+            let start = enqueueLocked(Array(pending.values))
             pending = [:]
             lastWrite = [:]
+            return start
         }
-        while let w = writer { await w.value }
+        if start { startWriter() }
+        while let w = lock.withLock({ writer }) { await w.value }
     }
 }

@@ -15,28 +15,57 @@ struct FeedController: Sendable {
     func feed(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let planID = context.parameters.get("plan") ?? ""
         let file = context.parameters.get("file") ?? ""
-        guard ServerServices.matches(planID), file.hasSuffix(".ics"), ServerServices.matches(String(file.dropLast(4))),
-              let cached = try await services.registry.feed(plan: planID, file: file) else {
-            if ServerServices.matches(planID), try await services.registry.current(planID) == nil {
+        let registry = services.registry
+        // The hot path: the plan file and the store unchanged since last confirmed, the feed
+        // built since; no actor hop, no query. Otherwise the registry brings the plan up to date.
+        let found: CachedFeed?
+        if let cached = registry.cachedFeed(plan: planID, file: file) {
+            found = cached
+        } else if ServerServices.matches(planID), file.hasSuffix(".ics"), ServerServices.matches(String(file.dropLast(4))) {
+            found = try await registry.feed(plan: planID, file: file)
+        } else {
+            found = nil
+        }
+        guard let cached = found else {
+            if ServerServices.matches(planID), try await registry.current(planID) == nil {
                 throw APIError(.notFound, "Không có kế hoạch \"\(planID.prefix(80))\"", field: "plan")
             }
             throw APIError(.notFound, "Không có lịch \"\(file.prefix(80))\" trong kế hoạch \"\(planID.prefix(80))\"", field: "file")
         }
         // Noted in memory before answering (so the dashboard's next view has it); the database
         // write happens later, off the response path: a locked database never holds up a client.
-        let agent = request.headers[.userAgent] ?? "(không rõ)"
-        await services.fetches.note(plan: planID, feed: file, userAgent: agent, at: UTCDateTime(Date()))
-        var headers = HTTPFields()
-        headers[.contentType] = "text/calendar; charset=utf-8"
-        headers[.eTag] = cached.etag
-        headers[.lastModified] = HTTPDate.format(cached.lastModified)
-        headers[.cacheControl] = "public, max-age=300"
-        headers[.contentDisposition] = "inline; filename=\"\(file)\""
-        if HTTPDate.notModified(request.headers, etag: cached.etag, lastModified: cached.lastModified) {
-            return Response(status: .notModified, headers: headers)
+        services.fetches.note(plan: planID, feed: file, userAgent: request.headers[.userAgent] ?? "(không rõ)",
+                              at: UTCDateTime(secondsSinceEpoch: Int(time(nil))))
+        if FeedController.acceptsGzip(request.headers) {
+            let gzip = try registry.gzip(cached, plan: planID, file: file)
+            if HTTPDate.notModified(request.headers, etag: gzip.etag, lastModified: cached.lastModified) {
+                return Response(status: .notModified, headers: gzip.notModifiedHeaders)
+            }
+            return Response(status: .ok, headers: gzip.headers, body: .init(byteBuffer: gzip.body))
         }
-        headers[.contentLength] = String(cached.body.readableBytes)
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: cached.body))
+        if HTTPDate.notModified(request.headers, etag: cached.etag, lastModified: cached.lastModified) {
+            return Response(status: .notModified, headers: cached.notModifiedHeaders)
+        }
+        return Response(status: .ok, headers: cached.headers, body: .init(byteBuffer: cached.body))
+    }
+
+    /// True when the client takes gzip (RFC 9110 §12.5.3): `gzip` (or `x-gzip`, or `*`) listed
+    /// without `q=0`.
+    static func acceptsGzip(_ headers: HTTPFields) -> Bool {
+        guard let value = headers[.acceptEncoding] else { return false }
+        var star = false
+        for part in value.split(separator: ",") {
+            let pieces = part.split(separator: ";")
+            guard let name = pieces.first?.trimmingCharacters(in: .whitespaces).lowercased() else { continue }
+            var q = 1.0
+            for p in pieces.dropFirst() {
+                let kv = p.trimmingCharacters(in: .whitespaces)
+                if kv.lowercased().hasPrefix("q="), let v = Double(kv.dropFirst(2)) { q = v }
+            }
+            if name == "gzip" || name == "x-gzip" { return q > 0 }
+            if name == "*" { star = q > 0 }
+        }
+        return star
     }
 }
 

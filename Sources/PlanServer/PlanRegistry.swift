@@ -5,77 +5,123 @@ import NIOCore
 import PlanCore
 import PlanFeed
 
-/// A feed ready to serve: its bytes and validators. The buffer is made once per change and
-/// shared by every response (a ByteBuffer is copy-on-write): a thousand clients that never
-/// read their answers hold one copy of the feed between them, not a thousand.
-struct CachedFeed: Sendable {
-    var body: ByteBuffer
-    var etag: String
-    var lastModified: UTCDateTime
-}
-
 /// The plans a server serves — files named on the command line and every plan file below the
-/// plans folder — each reloaded when its file changes, with its feeds built once per change of
-/// the plan or of its completion records.
+/// plans folder — each reloaded when its file changes; its records folded in as they come (only
+/// the new ones), and its feeds built on request once per change.
+///
+/// A feed request whose plan file and store are unchanged since they were last confirmed is
+/// answered from `store` without entering the actor (`cachedFeed`): one `stat` of the plan file
+/// and the store's change hint (a counter and a `stat` of SQLite's WAL), no query. Only when
+/// either moved does the actor ask the store for the plan's version and fold the new records.
 actor PlanRegistry {
     /// One plan as currently served.
     struct Entry: Sendable {
         var path: String
         var plan: Plan
-        var modified: Date
+        var occurrences: [Occurrence]
+        var ledger: CompletionLedger
+        /// The plan file as it was when read (taken before reading: an edit landing while it
+        /// loads is seen as a change at the next request).
+        var file: FileStamp?
         var version: Int64
-        var builder: FeedBuilder
-        var feeds: [String: CachedFeed]
+        /// The store's change hint taken before `version` was asked.
+        var hint: ChangeHint?
+        /// Moves with every change of the plan or of its records.
+        var generation: Int
+
+        /// A feed builder over the plan as served (cheap: nothing is expanded again).
+        var builder: FeedBuilder { FeedBuilder(plan: plan, occurrences: occurrences, ledger: ledger) }
     }
 
     /// A plan file below the plans folder that could not be loaded.
     struct Problem: Sendable {
         var path: String
         var message: String
-        /// The file's time when it failed: it is tried again once it changes.
-        var modified: Date
+        /// The file's stamp when it failed: it is tried again once it changes.
+        var file: FileStamp?
     }
 
     private var entries: [String: Entry] = [:]
-    /// The last feed served under each "plan/file", kept across rebuilds so Last-Modified only
-    /// moves forward: a feed that lost an item must not look older than the one a client has.
-    private var served: [String: CachedFeed] = [:]
     private let completions: any CompletionRepository
     private let logger: Logger
     private let plansDir: String?
     private var problems: [String: Problem] = [:]
     private var lastScan: Date = .distantPast
+    private var refreshing: [String: (serial: Int, task: Task<Void, any Error>)] = [:]
+    private var refreshSerial = 0
+    private var nextGeneration = 1
+    /// Feeds and the plans' confirmed state, read by feed requests without entering the actor.
+    nonisolated let store: FeedStore
     /// Seconds between two scans of the plans folder (a new plan appears within this).
     static let rescanSeconds: TimeInterval = 2
 
-    /// Loads the plan files and every plan below `plansDir`; a named file that does not load
-    /// stops the server (its owner asked for it), a bad file below the folder is skipped and
-    /// reported.
-    init(paths: [String], plansDir: String?, completions: any CompletionRepository, logger: Logger) async throws {
+    /// Loads the plan files and every plan below `plansDir` (several at once); a named file
+    /// that does not load stops the server (its owner asked for it), a bad file below the folder
+    /// is skipped and reported.
+    init(paths: [String], plansDir: String?, completions: any CompletionRepository, logger: Logger,
+         cacheBytes: Int = 96 << 20) async throws {
         self.completions = completions
         self.logger = logger
         self.plansDir = plansDir
-        for path in paths {
-            let modified = PlanRegistry.modified(path)
-            let plan = try PlanLoader.load(path: path)
-            guard entries[plan.id] == nil else {
-                throw PlanError(file: path, field: "plan.id", "một kế hoạch khác đang phục vụ đã có mã \"\(plan.id)\"")
+        self.store = FeedStore(maxBytes: cacheBytes)
+        for (path, result) in await PlanRegistry.load(paths, completions: completions) {
+            let entry = try result.get()
+            guard entries[entry.plan.id] == nil else {
+                throw PlanError(file: path, field: "plan.id", "một kế hoạch khác đang phục vụ đã có mã \"\(entry.plan.id)\"")
             }
-            entries[plan.id] = try await entry(path: path, plan: plan, modified: modified)
+            add(entry)
         }
         try await scan()
     }
 
-    private static func modified(_ path: String) -> Date {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? .distantPast
+    /// Loads plan files in parallel, one task per core: parsing, validation and expansion are
+    /// CPU work, and a country has thousands of plans.
+    private static func load(_ paths: [String], completions: any CompletionRepository) async -> [(String, Result<Entry, any Error>)] {
+        let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        return await withTaskGroup(of: (Int, Result<Entry, any Error>).self) { group in
+            var results = [(String, Result<Entry, any Error>)?](repeating: nil, count: paths.count)
+            var next = 0
+            func start() {
+                let i = next, path = paths[i]
+                next += 1
+                group.addTask {
+                    do { return (i, .success(try await PlanRegistry.loadEntry(path: path, completions: completions))) } catch {
+                        return (i, .failure(error))
+                    }
+                }
+            }
+            while next < min(width, paths.count) { start() }
+            while let (i, result) = await group.next() {
+                results[i] = (paths[i], result)
+                if next < paths.count { start() }
+            }
+            return results.compactMap { $0 }
+        }
     }
 
-    /// `modified` is the file's time taken before it was read: an edit landing while it loads
-    /// is then seen as a change at the next request.
-    private func entry(path: String, plan: Plan, modified: Date) async throws -> Entry {
+    private static func loadEntry(path: String, completions: any CompletionRepository) async throws -> Entry {
+        let file = FileStamp(path: path)
+        let plan = try PlanLoader.load(path: path)
+        let occurrences = try Schedule(plan: plan).occurrences()
+        let hint = completions.changeHint()
         let version = try await completions.version(plan: plan.id)
-        let builder = try FeedBuilder(plan: plan, records: try await completions.records(plan: plan.id))
-        return Entry(path: path, plan: plan, modified: modified, version: version, builder: builder, feeds: [:])
+        let ledger = CompletionLedger(records: try await completions.records(plan: plan.id))
+        return Entry(path: path, plan: plan, occurrences: occurrences, ledger: ledger, file: file, version: version,
+                     hint: hint, generation: 0)
+    }
+
+    /// Puts an entry in place with a new generation and publishes it to the feed requests.
+    private func add(_ entry: Entry) {
+        var entry = entry
+        entry.generation = nextGeneration
+        nextGeneration += 1
+        entries[entry.plan.id] = entry
+        publish(entry)
+    }
+
+    private func publish(_ entry: Entry) {
+        store.publish(entry.plan.id, FeedStore.PlanState(path: entry.path, file: entry.file, hint: entry.hint,
+                                                          generation: entry.generation))
     }
 
     /// Picks up plan files added below the plans folder since the last scan.
@@ -83,20 +129,26 @@ actor PlanRegistry {
         guard let plansDir else { return }
         lastScan = Date()
         let known = Set(entries.values.map(\.path))
+        var fresh: [String] = []
         for path in PlanFiles.below(plansDir) where !known.contains(path) {
-            let modified = PlanRegistry.modified(path)
-            if let p = problems[path], p.modified == modified { continue }
+            if let p = problems[path], p.file == FileStamp(path: path) { continue }
+            fresh.append(path)
+        }
+        guard !fresh.isEmpty else { return }
+        for (path, result) in await PlanRegistry.load(fresh, completions: completions) {
             do {
-                let plan = try PlanLoader.load(path: path)
-                if let other = entries[plan.id] {
-                    problems[path] = Problem(path: path, message: "mã kế hoạch \"\(plan.id)\" trùng với \(other.path)",
-                                             modified: modified)
+                let entry = try result.get()
+                // Loaded while another scan ran (the actor was free during the load).
+                if entries[entry.plan.id]?.path == path { continue }
+                if let other = entries[entry.plan.id] {
+                    problems[path] = Problem(path: path, message: "mã kế hoạch \"\(entry.plan.id)\" trùng với \(other.path)",
+                                             file: entry.file)
                     continue
                 }
-                entries[plan.id] = try await entry(path: path, plan: plan, modified: modified)
+                add(entry)
                 problems[path] = nil
             } catch let e as PlanError {
-                problems[path] = Problem(path: path, message: e.description, modified: modified)
+                problems[path] = Problem(path: path, message: e.description, file: FileStamp(path: path))
                 logger.error("plan file below the plans folder is invalid; skipped", metadata: ["path": "\(path)"])
             }
         }
@@ -115,43 +167,113 @@ actor PlanRegistry {
     /// Plan files below the plans folder that could not be loaded, by path.
     func loadProblems() -> [Problem] { problems.values.sorted { $0.path < $1.path } }
 
-    /// The current state of a plan: reloaded when the file or the records changed.
-    /// A plan file that became invalid keeps the last good plan served (and is logged).
+    /// The current state of a plan: reloaded when the file changed, new records folded in when
+    /// the store says the plan's version moved. A plan file that became invalid keeps the last
+    /// good plan served (and is logged).
     func current(_ id: String) async throws -> Entry? {
         if entries[id] == nil { try await rescanIfDue() }
-        guard var entry = entries[id] else { return nil }
-        let modified = PlanRegistry.modified(entry.path)
-        if modified != entry.modified {
+        guard entries[id] != nil else { return nil }
+        try await refresh(id)
+        return entries[id]
+    }
+
+    /// The plan and its occurrences for a write: a write needs neither the records nor the
+    /// feeds (its checks read the store), only the plan as its file says now.
+    func planForWrite(_ id: String) async throws -> Entry? {
+        if entries[id] == nil { try await rescanIfDue() }
+        guard let entry = entries[id] else { return nil }
+        if FileStamp(path: entry.path) == entry.file { return entry }
+        try await refresh(id)
+        return entries[id]
+    }
+
+    /// True when nothing may have changed since the plan was last confirmed.
+    private func confirmed(_ id: String) -> Bool {
+        guard let entry = entries[id], let hint = completions.changeHint() else { return false }
+        return hint == entry.hint && FileStamp(path: entry.path) == entry.file
+    }
+
+    /// Brings a plan up to date. Requests that arrive together share one refresh: a request
+    /// joins one under way, and when that one may have started before the request (so before a
+    /// write the request must see), it joins or starts the next one.
+    private func refresh(_ id: String) async throws {
+        if confirmed(id) { return }
+        if let running = refreshing[id] {
+            _ = await running.task.result
+            if confirmed(id) { return }
+        }
+        if let running = refreshing[id] {
+            // Started after the one above ended (a refresh leaves the table as it ends), so
+            // after this request arrived.
+            try await running.task.value
+            return
+        }
+        refreshSerial += 1
+        let serial = refreshSerial
+        let task = Task {
+            defer { if self.refreshing[id]?.serial == serial { self.refreshing[id] = nil } }
+            try await self.refreshNow(id)
+        }
+        refreshing[id] = (serial, task)
+        try await task.value
+    }
+
+    private func refreshNow(_ id: String) async throws {
+        guard var entry = entries[id] else { return }
+        let file = FileStamp(path: entry.path)
+        if file != entry.file {
             do {
                 let plan = try PlanLoader.load(path: entry.path)
                 if plan.id == id {
-                    entry = try await self.entry(path: entry.path, plan: plan, modified: modified)
-                } else {
-                    logger.error("plan file changed its id; keeping the last good plan", metadata: ["path": "\(entry.path)"])
-                    entry.modified = modified
+                    var fresh = try await PlanRegistry.loadEntry(path: entry.path, completions: completions)
+                    // The stamp taken before this read (loadEntry takes its own, later).
+                    fresh.file = file
+                    add(fresh)
+                    return
                 }
+                logger.error("plan file changed its id; keeping the last good plan", metadata: ["path": "\(entry.path)"])
             } catch let error as PlanError {
                 logger.error("plan file is invalid; keeping the last good plan", metadata: ["error": "\(error)"])
-                entry.modified = modified
+            }
+            entry.file = file
+            entries[id] = entry
+            publish(entry)
+        }
+        // The hint before the version: a write landing after this read moves the hint again.
+        let hint = completions.changeHint()
+        let version = try await completions.version(plan: id)
+        guard var now = entries[id] else { return }
+        if version != now.version {
+            let new = try await completions.records(plan: id, after: now.ledger.lastID)
+            // Re-read: another refresh may have folded some of these meanwhile (folding skips them).
+            guard let latest = entries[id] else { return }
+            now = latest
+            let before = now.ledger.count
+            now.ledger.fold(new)
+            now.version = version
+            if now.ledger.count != before {
+                now.generation = nextGeneration
+                nextGeneration += 1
             }
         }
-        let version = try await completions.version(plan: id)
-        if version != entry.version {
-            let records = try await completions.records(plan: id)
-            entry.builder = try FeedBuilder(plan: entry.plan, records: records)
-            entry.version = version
-            entry.feeds = [:]
-        }
-        // Another request may have moved the plan on while this one waited: keep the newer.
-        if let now = entries[id], now.version > entry.version || now.modified > entry.modified { return now }
-        entries[id] = entry
-        return entry
+        now.hint = hint
+        entries[id] = now
+        publish(now)
     }
 
-    /// A feed by file name (`vhxh.ics`, `vhxh-tasks.ics`, `all.ics`), built on first use.
-    func feed(plan id: String, file: String) async throws -> CachedFeed? {
-        guard var entry = try await current(id) else { return nil }
-        if let cached = entry.feeds[file] { return cached }
+    // MARK: - Feeds
+
+    /// The feed if it can be served as cached: the plan file and the store unchanged since the
+    /// plan was confirmed, the feed built since. No actor hop, no query.
+    nonisolated func cachedFeed(plan id: String, file: String) -> CachedFeed? {
+        store.fresh(id, file, stamp: { FileStamp(path: $0) }, hint: completions.changeHint())
+    }
+
+    /// A feed by file name (`vhxh.ics`, `vhxh-tasks.ics`, `all.ics`), built on first use. The
+    /// build runs in the caller's task, not in the actor: plans build in parallel.
+    nonisolated func feed(plan id: String, file: String) async throws -> CachedFeed? {
+        guard let entry = try await current(id) else { return nil }
+        if let cached = store.lookup(id, file, generation: entry.generation) { return cached }
         guard file.hasSuffix(".ics") else { return nil }
         var name = String(file.dropLast(4))
         var variant = Feed.Variant.events
@@ -161,37 +283,35 @@ actor PlanRegistry {
         }
         let unit: String? = name == "all" ? nil : name
         if let unit, entry.plan.unit(unit) == nil { return nil }
-        let feed = try entry.builder.feed(unit: unit, variant: variant)
-        let bytes = Array(feed.text.utf8)
+        let builder = entry.builder
+        let feed = try builder.feed(unit: unit, variant: variant)
+        let body = ByteBuffer(string: feed.text)
         let schedule = Schedule(plan: entry.plan)
-        let items = unit.map { u in entry.builder.occurrences.filter { schedule.involves($0, u) } } ?? entry.builder.occurrences
-        var last = max(items.map { entry.builder.lastModified($0) }.max() ?? entry.plan.revised, entry.plan.revised)
-        let etag = "\"\(PlanRegistry.digest(bytes))\""
-        if let before = served["\(id)/\(file)"] {
-            if before.etag == etag {
-                last = before.lastModified
-            } else if last <= before.lastModified {
-                last = UTCDateTime(secondsSinceEpoch: before.lastModified.secondsSinceEpoch + 1)
-            }
+        var last = entry.plan.revised
+        for o in entry.occurrences where unit.map({ schedule.involves(o, $0) }) ?? true {
+            last = max(last, builder.lastModified(o))
         }
-        let cached = CachedFeed(body: ByteBuffer(bytes: bytes), etag: etag, lastModified: last)
-        served["\(id)/\(file)"] = cached
-        // Only cache into the entry still current (the records may have moved on meanwhile).
-        if let now = entries[id], now.version == entry.version, now.modified == entry.modified {
-            entry = now
-            entry.feeds[file] = cached
-            entries[id] = entry
-        }
-        return cached
+        let etag = body.withUnsafeReadableBytes { "\"\(PlanRegistry.digest($0))\"" }
+        return store.insert(plan: id, file: file, generation: entry.generation, bytes: body, etag: etag, lastModified: last)
+    }
+
+    /// The gzip body of a feed, compressed once and kept with it.
+    nonisolated func gzip(_ feed: CachedFeed, plan id: String, file: String) throws -> CachedFeed.Gzipped {
+        if let done = feed.gzip { return done }
+        let gzip = try feed.compressed()
+        store.attach(gzip, plan: id, file: file, etag: feed.etag)
+        return gzip
     }
 
     /// FNV-1a 64 of the bytes: the ETag only has to change when the bytes do.
-    static func digest(_ bytes: [UInt8]) -> String {
+    static func digest(_ bytes: some Sequence<UInt8>) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var count = 0
         for b in bytes {
             h ^= UInt64(b)
             h = h &* 0x100_0000_01b3
+            count += 1
         }
-        return String(h, radix: 16) + "-" + String(bytes.count, radix: 16)
+        return String(h, radix: 16) + "-" + String(count, radix: 16)
     }
 }

@@ -25,11 +25,14 @@ public struct ServerArguments: Sendable {
     /// Seconds before an idle connection is closed. Hummingbird keeps an HTTP/1.0 connection
     /// open after its response; this bounds how long such a client (or an idle one) holds it.
     public var idleTimeoutSeconds: Int
+    /// The most bytes of built feed bodies (identity and gzip) kept in memory; the least
+    /// recently fetched are built again on their next request.
+    public var feedCacheBytes: Int
 
     /// Arguments with defaults for everything but the plans.
     public init(host: String = "127.0.0.1", port: Int = 8080, planPaths: [String], plansDir: String? = nil, baseURL: String? = nil,
                 maxBodyBytes: Int = 16 * 1024, today: CivilDate? = nil, secureCookies: Bool = false,
-                idleTimeoutSeconds: Int = 30, maxConnections: Int = 4096) {
+                idleTimeoutSeconds: Int = 30, maxConnections: Int = 4096, feedCacheBytes: Int = 64 << 20) {
         self.host = host
         self.port = port
         self.planPaths = planPaths
@@ -40,5 +43,6 @@ public struct ServerArguments: Sendable {
         self.secureCookies = secureCookies
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.maxConnections = maxConnections
+        self.feedCacheBytes = feedCacheBytes
     }
 }

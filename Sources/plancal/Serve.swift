@@ -38,6 +38,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Số kết nối mở cùng lúc tối đa; kết nối mới chờ trong hàng đợi khi đã đủ.", valueName: "n"))
     var maxConnections = 4096
 
+    @Option(name: .long, help: ArgumentHelp("Dung lượng bộ nhớ tối đa (MB) giữ các lịch đã tạo; lịch ít được tải nhất được tạo lại khi cần.", valueName: "MB"))
+    var feedCacheMb = 64
+
     @Option(name: .long, help: "Mức ghi nhật ký (trace, debug, info, notice, warning, error).")
     var logLevel = "info"
 
@@ -45,6 +48,7 @@ struct Serve: AsyncParsableCommand {
     func check() throws {
         guard (0...65535).contains(port) else { throw CLIError("--port phải từ 0 đến 65535 (nhận được \(port))") }
         guard (16...1_000_000).contains(maxConnections) else { throw CLIError("--max-connections phải từ 16 đến 1000000 (nhận được \(maxConnections))") }
+        guard (1...65536).contains(feedCacheMb) else { throw CLIError("--feed-cache-mb phải từ 1 đến 65536 (nhận được \(feedCacheMb))") }
         guard (1...3600).contains(idleTimeout) else { throw CLIError("--idle-timeout phải từ 1 đến 3600 giây (nhận được \(idleTimeout))") }
         if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) || URL(string: baseURL)?.host == nil {
             throw CLIError("--base-url: \"\(baseURL)\" không phải là địa chỉ http(s) đầy đủ, ví dụ https://lich.example.vn")
@@ -81,7 +85,7 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port,
             planPaths: plan.isEmpty && plansDir == nil ? ["calendars/bach-dang/plan.yaml"] : plan, plansDir: plansDir,
             baseURL: baseURL, today: today.flatMap(parseDateOrNil), secureCookies: baseURL?.hasPrefix("https://") ?? false,
-            idleTimeoutSeconds: idleTimeout, maxConnections: maxConnections)
+            idleTimeoutSeconds: idleTimeout, maxConnections: maxConnections, feedCacheBytes: feedCacheMb << 20)
         let app: any ApplicationProtocol
         do { app = try await buildApplication(arguments, repositories: database.repositories, logger: logger) } catch {
             throw CLIError("\(error)")

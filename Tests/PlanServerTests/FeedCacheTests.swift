@@ -1,0 +1,134 @@
+import CompressNIO
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ICal
+import Logging
+import PlanCore
+import PlanStore
+import Testing
+
+@testable import PlanServer
+
+@Suite("Feed cache and gzip")
+struct FeedCacheTests {
+    static func app(cacheBytes: Int = 64 << 20) async throws -> some ApplicationProtocol {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return try await buildApplication(
+            ServerArguments(host: "127.0.0.1", port: 0, planPaths: [planPath], today: today, feedCacheBytes: cacheBytes),
+            repositories: try AppDatabase().repositories, logger: logger)
+    }
+
+    static func committed(_ file: String) throws -> Data {
+        try Data(contentsOf: packageRoot.appendingPathComponent("calendars/bach-dang/\(file)"))
+    }
+
+    @Test("gzip: the body decompresses to the identical bytes, has its own ETag, says Vary, and is compressed once")
+    func gzipBody() async throws {
+        let plain = try Self.committed("vhxh.ics")
+        try await Self.app().test(.router) { client in
+            let identityTag = try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .get) { r in
+                #expect(r.headers[.contentEncoding] == nil)
+                #expect(r.headers[.vary] == "Accept-Encoding")
+                return try #require(r.headers[.eTag])
+            }
+            var first: ByteBuffer?
+            let gzipTag = try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .get,
+                                                   headers: [.acceptEncoding: "gzip, deflate, br"]) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[.contentEncoding] == "gzip")
+                #expect(r.headers[.vary] == "Accept-Encoding")
+                #expect(r.headers[.contentLength] == String(r.body.readableBytes))
+                #expect(r.body.readableBytes < plain.count / 4)
+                var body = r.body
+                let inflated = try body.decompress(with: .gzip())
+                #expect(Data(inflated.readableBytesView) == plain)
+                first = r.body
+                return try #require(r.headers[.eTag])
+            }
+            #expect(gzipTag != identityTag)
+            // Compressed once per change: the same bytes again.
+            try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .get, headers: [.acceptEncoding: "gzip"]) { r in
+                #expect(r.body == first)
+                #expect(r.headers[.eTag] == gzipTag)
+            }
+            try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .get,
+                                     headers: [.acceptEncoding: "gzip", .ifNoneMatch: gzipTag]) { r in
+                #expect(r.status == .notModified)
+                #expect(r.headers[.eTag] == gzipTag)
+                #expect(r.headers[.contentEncoding] == "gzip")
+            }
+            // Each representation is validated against its own tag.
+            try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .get,
+                                     headers: [.acceptEncoding: "gzip", .ifNoneMatch: identityTag]) { r in
+                #expect(r.status == .ok)
+            }
+            try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .get, headers: [.ifNoneMatch: gzipTag]) { r in
+                #expect(r.status == .ok)
+                #expect(Data(r.body.readableBytesView) == plain)
+            }
+            // q=0 refuses gzip.
+            try await client.execute(uri: "/calendars/bach-dang/vhxh.ics", method: .get,
+                                     headers: [.acceptEncoding: "gzip;q=0, identity"]) { r in
+                #expect(r.headers[.contentEncoding] == nil)
+                #expect(Data(r.body.readableBytesView) == plain)
+            }
+        }
+    }
+
+    @Test("Accept-Encoding is read as RFC 9110 says", arguments: [
+        ("gzip", true), ("GZIP", true), ("x-gzip", true), ("deflate, gzip;q=0.5", true), ("*", true),
+        ("gzip;q=0", false), ("*;q=0", false), ("identity", false), ("br", false), ("*, gzip;q=0", false), ("", false),
+    ])
+    func acceptEncoding(value: String, gzip: Bool) {
+        #expect(FeedController.acceptsGzip([.acceptEncoding: value]) == gzip)
+    }
+
+    /// A cache far smaller than the plan's feeds evicts on every build: every fetch still gets
+    /// the committed bytes, and the validators stay the same across rebuilds.
+    @Test("a feed evicted from the bounded cache is served again with identical bytes and validators")
+    func evictionKeepsBytes() async throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("calendars/bach-dang").path)
+            .filter { $0.hasSuffix(".ics") }.sorted()
+        #expect(files.count == 18)
+        try await Self.app(cacheBytes: 400_000).test(.router) { client in
+            var seen: [String: (String?, String?)] = [:]
+            for round in 0..<3 {
+                for file in files {
+                    let plain = try Self.committed(file)
+                    try await client.execute(uri: "/calendars/bach-dang/\(file)", method: .get,
+                                             headers: round == 2 ? [.acceptEncoding: "gzip"] : [:]) { r in
+                        #expect(r.status == .ok)
+                        if round == 2 {
+                            var body = r.body
+                            let inflated = try body.decompress(with: .gzip())
+                            #expect(Data(inflated.readableBytesView) == plain, "\(file)")
+                        } else {
+                            #expect(Data(r.body.readableBytesView) == plain, "\(file) round \(round)")
+                            let v = (r.headers[.eTag], r.headers[.lastModified])
+                            if let before = seen[file] { #expect(before == v, "\(file)") }
+                            seen[file] = v
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("the store keeps what fits: least recently used go first")
+    func lruBound() {
+        let store = FeedStore(maxBytes: 1000)
+        store.publish("p", .init(path: "/nonexistent", file: nil, hint: ChangeHint(0), generation: 1))
+        for i in 0..<10 {
+            _ = store.insert(plan: "p", file: "f\(i).ics", generation: 1, bytes: ByteBuffer(repeating: 1, count: 300),
+                             etag: "\"e\(i)\"", lastModified: UTCDateTime(secondsSinceEpoch: 0))
+            #expect(store.bytesHeld <= 1000)
+        }
+        #expect(store.lookup("p", "f9.ics", generation: 1) != nil)
+        #expect(store.lookup("p", "f0.ics", generation: 1) == nil)
+        // A feed of an older generation is not served from the cache.
+        #expect(store.lookup("p", "f9.ics", generation: 2) == nil)
+    }
+}
