@@ -1,6 +1,7 @@
 import Foundation
 public import Hummingbird
 import HummingbirdCore
+import NIOCore
 import ICal
 public import Logging
 public import PlanCore
@@ -11,10 +12,17 @@ import PlanFeed
 /// both call this (tests with repositories in memory).
 public func buildApplication(_ arguments: ServerArguments, repositories: Repositories,
                              logger: Logger) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(arguments, repositories: repositories, logger: logger)
+    let services = try await buildServices(arguments, repositories: repositories, logger: logger)
+    let router = buildRouter(services)
+    let registry = services.registry, fetches = services.fetches
+    let idle = TimeAmount.seconds(Int64(arguments.idleTimeoutSeconds))
     return Application(
         responder: HeadResponder(inner: router.buildResponder()),
-        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(arguments.idleTimeoutSeconds)))),
+        // Cached feeds are answered in the pipeline, before any task is made.
+        server: HTTPServerBuilder { responder in
+            PlanHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idle)),
+                             fastPath: { FeedFastPath(registry: registry, fetches: fetches) })
+        },
         configuration: .init(address: .hostname(arguments.host, port: arguments.port), serverName: "plancal",
                              availableConnectionsDelegate: MaximumAvailableConnections(arguments.maxConnections, logger: logger)),
         logger: logger)
@@ -23,6 +31,11 @@ public func buildApplication(_ arguments: ServerArguments, repositories: Reposit
 /// The router with every controller's routes; separate so route tests can use it directly.
 public func buildRouter(_ arguments: ServerArguments, repositories: Repositories,
                         logger: Logger) async throws -> Router<AppRequestContext> {
+    buildRouter(try await buildServices(arguments, repositories: repositories, logger: logger))
+}
+
+/// The plans, repositories and views every controller shares.
+func buildServices(_ arguments: ServerArguments, repositories: Repositories, logger: Logger) async throws -> ServerServices {
     let registry = try await PlanRegistry(paths: arguments.planPaths, plansDir: arguments.plansDir,
                                           completions: repositories.completions, logger: logger,
                                           cacheBytes: arguments.feedCacheBytes)
@@ -31,9 +44,13 @@ public func buildRouter(_ arguments: ServerArguments, repositories: Repositories
                                   fetches: FetchRecorder(log: repositories.fetches, logger: logger),
                                   views: views, logger: logger)
     try await warnAboutLinks(services)
+    return services
+}
+
+func buildRouter(_ services: ServerServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
-    router.add(middleware: ErrorMiddleware(views: views, logger: logger))
+    router.add(middleware: ErrorMiddleware(views: services.views, logger: services.logger))
     router.get("/health") { _, _ in "ok" }
     FeedController(services: services).addRoutes(to: router.group("calendars"))
     APIController(services: services).addRoutes(to: router.group("api"))

@@ -85,8 +85,13 @@ final class FetchRecorder: @unchecked Sendable {
     let log: any FetchLogRepository
     private let logger: Logger
     private let lock = NSLock()
-    private var pending: [String: FeedFetch] = [:]
-    private var lastWrite: [String: Int] = [:]
+    private struct Key: Hashable {
+        var plan: String
+        var feed: String
+        var agent: String
+    }
+    private var pending: [Key: FeedFetch] = [:]
+    private var lastWrite: [Key: Int] = [:]
     private var queued: [FeedFetch] = []
     private var pruneQueued: Set<String> = []
     private var writer: Task<Void, Never>?
@@ -106,7 +111,7 @@ final class FetchRecorder: @unchecked Sendable {
 
     func note(plan: String, feed: String, userAgent: String, at now: UTCDateTime) {
         let agent = userAgent.utf8.count > 200 ? String(userAgent.prefix(200)) : userAgent
-        let key = plan + "\u{1}" + feed + "\u{1}" + agent
+        let key = Key(plan: plan, feed: feed, agent: agent)
         let start: Bool = lock.withLock {
             var p = pending[key] ?? FeedFetch(plan: plan, feed: feed, userAgent: agent, lastAt: now, count: 0)
             p.lastAt = now

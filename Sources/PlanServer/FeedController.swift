@@ -52,7 +52,12 @@ struct FeedController: Sendable {
     /// True when the client takes gzip (RFC 9110 §12.5.3): `gzip` (or `x-gzip`, or `*`) listed
     /// without `q=0`.
     static func acceptsGzip(_ headers: HTTPFields) -> Bool {
-        guard let value = headers[.acceptEncoding] else { return false }
+        acceptsGzip(headers[.acceptEncoding])
+    }
+
+    /// The same from the header's value.
+    static func acceptsGzip(_ value: String?) -> Bool {
+        guard let value else { return false }
         var star = false
         for part in value.split(separator: ",") {
             let pieces = part.split(separator: ";")

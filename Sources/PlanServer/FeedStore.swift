@@ -3,7 +3,19 @@ import Foundation
 import Hummingbird
 import ICal
 import NIOCore
+import NIOHTTP1
 import PlanCore
+
+/// Response headers as the HTTP/1 encoder takes them (for the pipeline's fast path).
+struct WireHeaders: Sendable {
+    var ok: HTTPHeaders
+    var notModified: HTTPHeaders
+
+    init(ok: HTTPFields, notModified: HTTPFields) {
+        self.ok = HTTPHeaders(ok.map { ($0.name.canonicalName, $0.value) })
+        self.notModified = HTTPHeaders(notModified.map { ($0.name.canonicalName, $0.value) })
+    }
+}
 
 /// A feed ready to serve: its bytes, validators and response headers, made once per change
 /// and shared by every response (a ByteBuffer and HTTPFields are copy-on-write: a thousand
@@ -16,6 +28,7 @@ struct CachedFeed: Sendable {
     /// Headers of a 200 and of a 304, identity encoding.
     var headers: HTTPFields
     var notModifiedHeaders: HTTPFields
+    var wire: WireHeaders
     var gzip: Gzipped?
 
     /// The gzip encoding of the same bytes, with its own ETag (RFC 9110 §8.8.3: another
@@ -25,6 +38,7 @@ struct CachedFeed: Sendable {
         var etag: String
         var headers: HTTPFields
         var notModifiedHeaders: HTTPFields
+        var wire: WireHeaders
     }
 
     init(body: ByteBuffer, etag: String, lastModified: UTCDateTime, file: String) {
@@ -42,6 +56,7 @@ struct CachedFeed: Sendable {
         notModifiedHeaders = h
         h[.contentLength] = String(body.readableBytes)
         headers = h
+        wire = WireHeaders(ok: headers, notModified: notModifiedHeaders)
     }
 
     /// The gzip representation of this feed (compressed here, once).
@@ -55,7 +70,8 @@ struct CachedFeed: Sendable {
         h[.contentEncoding] = "gzip"
         let notModified = h
         h[.contentLength] = String(out.readableBytes)
-        return Gzipped(body: out, etag: tag, headers: h, notModifiedHeaders: notModified)
+        return Gzipped(body: out, etag: tag, headers: h, notModifiedHeaders: notModified,
+                       wire: WireHeaders(ok: h, notModified: notModified))
     }
 
     /// Bytes held.
@@ -83,11 +99,11 @@ final class FeedStore: @unchecked Sendable {
 
     private let lock = NSLock()
     private var plans: [String: PlanState] = [:]
-    private var slots: [String: Slot] = [:]
+    private var slots: [Key: Slot] = [:]
     /// The last validators served per feed, kept when a body is evicted or rebuilt, so that
     /// Last-Modified only moves forward: a feed that lost an item must not look older than the
     /// one a client has.
-    private var served: [String: (etag: String, lastModified: UTCDateTime)] = [:]
+    private var served: [Key: (etag: String, lastModified: UTCDateTime)] = [:]
     private var tick: UInt64 = 0
     private var heldBytes = 0
     /// The most bytes of feed bodies (identity and gzip) kept; least recently used go first.
@@ -97,7 +113,12 @@ final class FeedStore: @unchecked Sendable {
         self.maxBytes = maxBytes
     }
 
-    static func key(_ plan: String, _ file: String) -> String { plan + "/" + file }
+    struct Key: Hashable {
+        var plan: String
+        var file: String
+    }
+
+    static func key(_ plan: String, _ file: String) -> Key { Key(plan: plan, file: file) }
 
     /// Records a plan's confirmed state.
     func publish(_ plan: String, _ state: PlanState) {
@@ -113,16 +134,17 @@ final class FeedStore: @unchecked Sendable {
     var planCount: Int { lock.withLock { plans.count } }
 
     /// The cached feed if the plan is still as confirmed (same file stamp, same hint) and the
-    /// feed was built for its current generation. `stamp` and `hint` are read by the caller
-    /// before the lock (a system call has no place under it).
+    /// feed was built for its current generation. One lock, taken once; `stamp` (a system call)
+    /// runs after it is released.
     func fresh(_ plan: String, _ file: String, stamp: (String) -> FileStamp?, hint: ChangeHint?) -> CachedFeed? {
-        guard let hint, let state = lock.withLock({ plans[plan] }) else { return nil }
-        let now = stamp(state.path)
-        return lock.withLock {
-            guard let current = plans[plan], current.hint == hint, current.file == now,
-                  current.generation == state.generation else { return nil }
-            return lookupLocked(FeedStore.key(plan, file), generation: current.generation)
+        guard let hint else { return nil }
+        let found: (state: PlanState, feed: CachedFeed)? = lock.withLock {
+            guard let state = plans[plan], state.hint == hint,
+                  let feed = lookupLocked(FeedStore.key(plan, file), generation: state.generation) else { return nil }
+            return (state, feed)
         }
+        guard let found, stamp(found.state.path) == found.state.file else { return nil }
+        return found.feed
     }
 
     /// The cached feed for a generation, if any.
@@ -130,7 +152,7 @@ final class FeedStore: @unchecked Sendable {
         lock.withLock { lookupLocked(FeedStore.key(plan, file), generation: generation) }
     }
 
-    private func lookupLocked(_ key: String, generation: Int) -> CachedFeed? {
+    private func lookupLocked(_ key: Key, generation: Int) -> CachedFeed? {
         guard var slot = slots[key], slot.generation == generation else { return nil }
         tick &+= 1
         slot.lastUse = tick

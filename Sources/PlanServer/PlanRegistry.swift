@@ -78,23 +78,22 @@ actor PlanRegistry {
     /// CPU work, and a country has thousands of plans.
     private static func load(_ paths: [String], completions: any CompletionRepository) async -> [(String, Result<Entry, any Error>)] {
         let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        return await withTaskGroup(of: (Int, Result<Entry, any Error>).self) { group in
+        struct Loaded: Sendable {
+            var index: Int
+            var result: Result<Entry, any Error>
+        }
+        return await withTaskGroup(of: Loaded.self) { group in
             var results = [(String, Result<Entry, any Error>)?](repeating: nil, count: paths.count)
-            var next = 0
-            func start() {
-                let i = next, path = paths[i]
-                next += 1
+            for (i, path) in paths.enumerated() {
+                // At most `width` loads at once: wait for one before starting the next.
+                if i >= width, let done = await group.next() { results[done.index] = (paths[done.index], done.result) }
                 group.addTask {
-                    do { return (i, .success(try await PlanRegistry.loadEntry(path: path, completions: completions))) } catch {
-                        return (i, .failure(error))
+                    do { return Loaded(index: i, result: .success(try await PlanRegistry.loadEntry(path: path, completions: completions))) } catch {
+                        return Loaded(index: i, result: .failure(error))
                     }
                 }
             }
-            while next < min(width, paths.count) { start() }
-            while let (i, result) = await group.next() {
-                results[i] = (paths[i], result)
-                if next < paths.count { start() }
-            }
+            while let done = await group.next() { results[done.index] = (paths[done.index], done.result) }
             return results.compactMap { $0 }
         }
     }

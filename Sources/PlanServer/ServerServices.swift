@@ -115,11 +115,19 @@ enum HTTPDate {
 
     /// If-None-Match wins over If-Modified-Since when both are sent.
     static func notModified(_ headers: HTTPFields, etag: String, lastModified: UTCDateTime) -> Bool {
-        if let inm = headers[.ifNoneMatch] {
+        notModified(ifNoneMatch: headers[.ifNoneMatch], ifModifiedSince: headers[.ifModifiedSince],
+                    etag: etag, lastModified: lastModified)
+    }
+
+    /// The same from the two headers' values.
+    static func notModified(ifNoneMatch: String?, ifModifiedSince: String?, etag: String, lastModified: UTCDateTime) -> Bool {
+        if let inm = ifNoneMatch {
+            // The usual case, one tag sent back as it was received: no splitting.
+            if inm == etag { return true }
             let tags = inm.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             return tags.contains("*") || tags.contains(etag) || tags.contains("W/" + etag)
         }
-        if let ims = headers[.ifModifiedSince], let since = parse(ims) {
+        if let ims = ifModifiedSince, let since = parse(ims) {
             return lastModified <= since
         }
         return false

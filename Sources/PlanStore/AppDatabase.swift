@@ -105,11 +105,38 @@ public final class AppDatabase: Sendable {
     /// itself when there is no WAL), whose identity, size and time then change. The kernel
     /// stamps times from a coarse clock, so a file written within the last few milliseconds
     /// proves nothing: then the hint is nil and the caller asks the database.
+    ///
+    /// Where SQLite's wal-index (the `-shm` file) can be mapped, the hint is its header instead:
+    /// exact (every commit changes it), and read from shared memory without a system call.
     func changeHint() -> ChangeHint? {
         guard let path else { return ChangeHint(writes.value) }
         let own = writes.value
+        if let index = walIndex.index(path) {
+            guard let h = index.read() else { return nil }
+            return ChangeHint(own, Int64(h.change), Int64(h.maxFrame), Int64(bitPattern: h.salt))
+        }
         guard let stamp = FileStamp(path: path + "-wal") ?? FileStamp(path: path), stamp.isSettled() else { return nil }
         return ChangeHint(own, Int64(bitPattern: stamp.inode), stamp.size, stamp.modifiedNanoseconds)
+    }
+
+    /// The wal-index, mapped on first use (the `-shm` file exists once a connection has used
+    /// the WAL); not for a database opened immutable, which has none.
+    private let walIndex = WALIndexHolder()
+
+    final class WALIndexHolder: @unchecked Sendable {
+        private let lock = NSLock()
+        private var mapped: WALIndex?
+        private var tries = 0
+
+        func index(_ path: String) -> WALIndex? {
+            lock.withLock {
+                if mapped == nil, tries < 1000 {
+                    tries += 1
+                    mapped = WALIndex(databasePath: path)
+                }
+                return mapped
+            }
+        }
     }
 
     /// The writer, or `StorageError.readOnly` when the database was opened read-only.

@@ -85,11 +85,10 @@ struct Generate: AsyncParsableCommand {
         }
         let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let results: [Done] = try await withThrowingTaskGroup(of: Done.self) { group in
-            var next = 0
             var out: [Done] = []
-            func start() {
-                let path = paths[next]
-                next += 1
+            for (i, path) in paths.enumerated() {
+                // At most `width` plans at once: wait for one before starting the next.
+                if i >= width, let done = try await group.next() { out.append(done) }
                 group.addTask {
                     let plan: Plan
                     do { plan = try PlanLoader.load(path: path) } catch let e as PlanError {
@@ -102,11 +101,7 @@ struct Generate: AsyncParsableCommand {
                                 orphans: records.isEmpty ? nil : (w.occurrences, records))
                 }
             }
-            while next < min(width, paths.count) { start() }
-            while let done = try await group.next() {
-                out.append(done)
-                if next < paths.count { start() }
-            }
+            while let done = try await group.next() { out.append(done) }
             return out.sorted { $0.path < $1.path }
         }
         var seen: [String: String] = [:]

@@ -131,4 +131,53 @@ struct FeedCacheTests {
         // A feed of an older generation is not served from the cache.
         #expect(store.lookup("p", "f9.ics", generation: 2) == nil)
     }
+
+    /// Over a real connection, repeated fetches are answered by the pipeline's fast path: the
+    /// same bytes and validators as the application's answer, 304s, gzip, and a write through
+    /// the API showing in the very next fetch.
+    @Test("the pipeline's fast path answers like the application, and a write shows in the next fetch")
+    func fastPathOverTheWire() async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let repositories = try AppDatabase().repositories
+        let token = try await repositories.tokens.create(plan: "bach-dang", unit: "vhxh", label: "Lan",
+                                                         now: UTCDateTime(secondsSinceEpoch: 1)).secret
+        let app = try await buildApplication(ServerArguments(host: "127.0.0.1", port: 0, planPaths: [planPath], today: today),
+                                             repositories: repositories, logger: logger)
+        let plain = try Self.committed("chi-bo.ics")
+        try await app.test(.live) { client in
+            var tags: [String] = []
+            for _ in 0..<3 {
+                try await client.execute(uri: "/calendars/bach-dang/chi-bo.ics", method: .get) { r in
+                    #expect(r.status == .ok)
+                    #expect(Data(r.body.readableBytesView) == plain)
+                    #expect(r.headers[.date] != nil)
+                    tags.append(r.headers[.eTag] ?? "")
+                }
+            }
+            #expect(Set(tags).count == 1)
+            try await client.execute(uri: "/calendars/bach-dang/chi-bo.ics", method: .get, headers: [.ifNoneMatch: tags[0]]) { r in
+                #expect(r.status == .notModified)
+                #expect(r.body.readableBytes == 0)
+            }
+            for _ in 0..<2 {
+                try await client.execute(uri: "/calendars/bach-dang/chi-bo.ics", method: .get, headers: [.acceptEncoding: "gzip"]) { r in
+                    #expect(r.headers[.contentEncoding] == "gzip")
+                    var body = r.body
+                    let inflated = try body.decompress(with: .gzip())
+                    #expect(Data(inflated.readableBytesView) == plain)
+                }
+            }
+            let body = ByteBuffer(string: #"{"occurrence": "dissemination/2025/chi-bo", "unit": "chi-bo", "on": "2025-05-01"}"#)
+            try await client.execute(uri: "/api/bach-dang/completions", method: .post,
+                                     headers: [.authorization: "Bearer \(token)", .contentType: "application/json"], body: body) { r in
+                #expect(r.status == .created)
+            }
+            try await client.execute(uri: "/calendars/bach-dang/chi-bo.ics", method: .get, headers: [.ifNoneMatch: tags[0]]) { r in
+                #expect(r.status == .ok, "the write shows in the next fetch")
+                #expect(r.headers[.eTag] != tags[0])
+                #expect(String(buffer: r.body).contains("Đã hoàn thành"))
+            }
+        }
+    }
 }

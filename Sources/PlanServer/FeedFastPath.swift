@@ -1,0 +1,167 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import ICal
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
+import PlanCore
+
+/// Answers a `GET /calendars/<plan>/<file>.ics` whose feed is cached and current right in the
+/// channel pipeline, on the connection's event loop: no task, no hop to Swift's cooperative
+/// pool and back, no router, no request context, no conversion of the request to HTTP types.
+/// Those cost more than everything a cached feed needs (a lookup under a lock, one `stat` of
+/// the plan file, the change hint read from shared memory, headers made once per feed).
+///
+/// Anything else — another path or method, a connection that is to close, a feed not cached or
+/// whose plan or records may have changed, a request while an earlier one on the connection is
+/// still being answered by the application — goes on to Hummingbird untouched, so responses
+/// stay in request order and every rule (404s, rebuilds, gzip on first use, errors) stays in
+/// one place: `FeedController`.
+final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let registry: PlanRegistry
+    private let fetches: FetchRecorder
+    /// Requests handed to the application whose response has not ended yet.
+    private var outstanding = 0
+    /// The request being read was answered here: drop its body and end.
+    private var answered = false
+    private var needsFlush = false
+    /// The last head sent, reused while the same answer is given within the same second.
+    private var last: (etag: String, status: HTTPResponseStatus, second: Int, head: HTTPResponseHead)?
+
+    init(registry: PlanRegistry, fetches: FetchRecorder) {
+        self.registry = registry
+        self.fetches = fetches
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case let .head(request):
+            if outstanding == 0, let (head, body) = answer(request) {
+                answered = true
+                context.write(wrapOutboundOut(.head(head)), promise: nil)
+                if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+                context.write(wrapOutboundOut(.end(nil)), promise: nil)
+                needsFlush = true
+                return
+            }
+            answered = false
+            outstanding += 1
+            context.fireChannelRead(data)
+        case .body, .end:
+            if answered { return }
+            context.fireChannelRead(data)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { outstanding -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    /// The response to a request for a cached, current feed; nil for anything else.
+    private func answer(_ request: HTTPRequestHead) -> (HTTPResponseHead, ByteBuffer?)? {
+        guard request.method == .GET, request.isKeepAlive else { return nil }
+        let uri = request.uri.utf8
+        let prefix = "/calendars/".utf8
+        guard uri.starts(with: prefix) else { return nil }
+        let rest = uri.dropFirst(prefix.count)
+        guard let slash = rest.firstIndex(of: UInt8(ascii: "/")) else { return nil }
+        let fileBytes = rest[rest.index(after: slash)...]
+        guard !fileBytes.contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "%") }),
+              let plan = String(rest[..<slash]), let file = String(fileBytes),
+              let feed = registry.cachedFeed(plan: plan, file: file) else { return nil }
+        let headers = request.headers
+        let ifNoneMatch = headers.first(name: "if-none-match"), ifModifiedSince = headers.first(name: "if-modified-since")
+        let etag: String, status: HTTPResponseStatus, fields: HTTPHeaders, body: ByteBuffer?
+        if FeedController.acceptsGzip(headers.first(name: "accept-encoding")) {
+            // Not compressed yet: the application compresses it (once) and answers.
+            guard let gzip = feed.gzip else { return nil }
+            etag = gzip.etag
+            if HTTPDate.notModified(ifNoneMatch: ifNoneMatch, ifModifiedSince: ifModifiedSince, etag: gzip.etag,
+                                    lastModified: feed.lastModified) {
+                (status, fields, body) = (.notModified, gzip.wire.notModified, nil)
+            } else {
+                (status, fields, body) = (.ok, gzip.wire.ok, gzip.body)
+            }
+        } else {
+            etag = feed.etag
+            if HTTPDate.notModified(ifNoneMatch: ifNoneMatch, ifModifiedSince: ifModifiedSince, etag: feed.etag,
+                                    lastModified: feed.lastModified) {
+                (status, fields, body) = (.notModified, feed.wire.notModified, nil)
+            } else {
+                (status, fields, body) = (.ok, feed.wire.ok, feed.body)
+            }
+        }
+        let second = Int(time(nil))
+        fetches.note(plan: plan, feed: file, userAgent: headers.first(name: "user-agent") ?? "(không rõ)",
+                     at: UTCDateTime(secondsSinceEpoch: second))
+        if let last, last.second == second, last.status == status, last.etag == etag, last.head.version == request.version {
+            return (last.head, body)
+        }
+        var h = fields
+        // What Hummingbird adds to every response.
+        h.add(name: "Date", value: DateHeader.text(second))
+        h.add(name: "Server", value: "plancal")
+        let head = HTTPResponseHead(version: request.version, status: status, headers: h)
+        last = (etag, status, second, head)
+        return (head, body)
+    }
+}
+
+/// The HTTP/1 channel of plancal: Hummingbird's, with `FeedFastPath` placed right after the
+/// HTTP/1 decoder, before the conversion to HTTP types that only the application needs.
+struct PlanHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
+    typealias Value = HTTP1Channel.Value
+    let inner: HTTP1Channel
+    let fastPath: @Sendable () -> FeedFastPath
+
+    var responder: HTTPChannelHandler.Responder { inner.responder }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let codec = try channel.pipeline.syncOperations.context(handlerType: HTTP1ToHTTPServerCodec.self)
+            try channel.pipeline.syncOperations.addHandler(fastPath(), position: .before(codec.handler))
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await inner.handle(value: value, logger: logger)
+    }
+}
+
+/// The Date header's value (IMF-fixdate), formatted once a second.
+enum DateHeader {
+    private final class Cache: @unchecked Sendable {
+        let lock = NSLock()
+        var second = 0
+        var text = ""
+    }
+    private static let cache = Cache()
+
+    static func text(_ second: Int) -> String {
+        let c = cache
+        return c.lock.withLock {
+            if c.second != second {
+                c.second = second
+                c.text = HTTPDate.format(UTCDateTime(secondsSinceEpoch: second))
+            }
+            return c.text
+        }
+    }
+}
