@@ -21,6 +21,11 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses `yyyy-mm-dd` (ISO 8601) or `dd/mm/yyyy` (the Vietnamese way).
     public init?(parsing text: String) {
+        // The stored form, yyyy-mm-dd, read without allocating (records are read by the thousand).
+        if text.utf8.count == 10, let iso = CivilDate.iso(text) {
+            self = iso
+            return
+        }
         let t = text.trimmingCharacters(in: .whitespaces)
         if let (y, m, d) = CivilDate.split(t, separator: "-", order: (0, 1, 2), widths: (4, 2, 2)) {
             self.init(year: y, month: m, day: d)
@@ -29,6 +34,22 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         } else {
             return nil
         }
+    }
+
+    /// `yyyy-mm-dd` exactly (ten ASCII bytes), else nil.
+    private static func iso(_ text: String) -> CivilDate? {
+        var y = 0, m = 0, d = 0, i = 0
+        for b in text.utf8 {
+            if i == 4 || i == 7 {
+                guard b == UInt8(ascii: "-") else { return nil }
+            } else {
+                guard b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") else { return nil }
+                let v = Int(b - UInt8(ascii: "0"))
+                if i < 4 { y = y * 10 + v } else if i < 7 { m = m * 10 + v } else { d = d * 10 + v }
+            }
+            i += 1
+        }
+        return CivilDate(year: y, month: m, day: d)
     }
 
     private static func split(_ text: String, separator: Character, order: (Int, Int, Int),

@@ -81,9 +81,15 @@ public actor InMemoryCompletionRepository: CompletionRepository {
 
     public func append(_ record: CompletionRecord,
                        check: @escaping @Sendable ([CompletionRecord]) throws -> AppendDecision) throws -> RecordOutcome {
-        let existing = rows.filter {
+        var existing = rows.filter {
             $0.plan == record.plan && $0.occurrenceID == record.occurrenceID
                 && (record.occurrenceID != nil || $0.unit == record.unit && ($0.doneOn == record.doneOn || $0.doneOn == nil))
+        }
+        if record.occurrenceID != nil {
+            // Each unit's latest record of the occurrence only (the protocol's contract).
+            var latest: [String: CompletionRecord] = [:]
+            for r in existing { latest[r.unit] = r }
+            existing = existing.filter { latest[$0.unit]?.id == $0.id }
         }
         if case let .alreadyRecorded(earlier) = try check(existing) { return .alreadyRecorded(earlier) }
         var stored = record

@@ -32,9 +32,12 @@ public enum RecordOutcome: Sendable, Equatable {
 /// `append` runs `check` on the records it competes with and the insert as one atomic step
 /// across processes and server instances: two writers can never both pass the same check.
 public protocol CompletionRepository: Sendable {
-    /// Appends `record` unless `check` declines or throws. `check` sees, oldest first, the
-    /// existing records of the same plan and occurrence; for a record of no occurrence (an ad
-    /// hoc one), the same unit's ad hoc records of the same day and that unit's ad hoc undos.
+    /// Appends `record` unless `check` declines or throws. `check` sees, oldest first, for a
+    /// record of an occurrence, each unit's latest record of the same plan and occurrence (what
+    /// decides the occurrence's state: a `done` in force or an `undo`; the earlier ones change
+    /// nothing a check can ask, and reading them would make a write cost the history's length);
+    /// for a record of no occurrence (an ad hoc one), the same unit's ad hoc records of the same
+    /// day and that unit's ad hoc undos.
     func append(_ record: CompletionRecord,
                 check: @escaping @Sendable ([CompletionRecord]) throws -> AppendDecision) async throws -> RecordOutcome
     /// Every record of a plan, oldest first.

@@ -54,25 +54,19 @@ public struct FeedBuilder: Sendable {
     /// distinct item is built and serialised by libical once and its text shared by the feeds.
     public func feeds() throws -> [Feed] {
         let texts = ItemTexts()
-        var out: [Feed] = []
-        for unit in plan.allUnits {
-            out.append(try feed(unit: unit.id, variant: .events, texts: texts))
-            out.append(try feed(unit: unit.id, variant: .tasks, texts: texts))
-        }
-        out.append(try feed(unit: nil, variant: .events, texts: texts))
-        out.append(try feed(unit: nil, variant: .tasks, texts: texts))
-        return out
+        return try allParts(texts: texts).map { $0.feed(texts) }
     }
 
-    /// Serialised items shared between the feeds of one plan, by occurrence, variant and the
-    /// completion that makes the item done in the viewer's view (the only thing a viewer changes).
-    final class ItemTexts {
-        struct Key: Hashable {
-            var occurrence: Int
-            var variant: Feed.Variant
-            var done: Int64?
+    /// The pieces of every feed of the plan, in `feeds()`'s order, their items in `texts`.
+    public func allParts(texts: ItemTexts) throws -> [FeedParts] {
+        var out: [FeedParts] = []
+        for unit in plan.allUnits {
+            out.append(try parts(unit: unit.id, variant: .events, texts: texts))
+            out.append(try parts(unit: unit.id, variant: .tasks, texts: texts))
         }
-        var texts: [Key: String] = [:]
+        out.append(try parts(unit: nil, variant: .events, texts: texts))
+        out.append(try parts(unit: nil, variant: .tasks, texts: texts))
+        return out
     }
 
     /// The file name of a feed.
@@ -86,52 +80,57 @@ public struct FeedBuilder: Sendable {
     }
 
     func feed(unit unitID: String?, variant: Feed.Variant, texts: ItemTexts?) throws -> Feed {
+        let texts = texts ?? ItemTexts()
+        return try parts(unit: unitID, variant: variant, texts: texts).feed(texts)
+    }
+
+    /// One feed as its pieces: the calendar's head, its items (serialised once per plan into
+    /// `texts`, shared with the plan's other feeds) and the END line.
+    ///
+    /// libical writes a calendar as its BEGIN line and properties, each child component's own
+    /// text in turn, then its END line: the items are serialised one by one and put between
+    /// the calendar's head and its END line, byte for byte what serialising the whole tree at
+    /// once gives (a test compares both).
+    public func parts(unit unitID: String?, variant: Feed.Variant, texts: ItemTexts) throws -> FeedParts {
         let unit = try unitID.map { id -> PlanUnit in
             guard let u = plan.unit(id) else { throw FeedError.unknownUnit(id) }
             return u
         }
         var items: [(index: Int, occurrence: Occurrence)] = []
+        var last = plan.revised
         for (i, o) in occurrences.enumerated() {
             if let unitID, !schedule.involves(o, unitID) { continue }
+            last = max(last, lastModified(o))
             if variant == .tasks, o.minutes != nil { continue }
             items.append((i, o))
         }
-
         let calendar = try header(unit: unit, variant: variant)
         if items.contains(where: { $0.occurrence.minutes != nil }) {
             calendar.add(try ICalComponent.fixedOffsetTimeZone(
                 tzid: plan.timeZone, offsetSeconds: plan.utcOffsetSeconds,
                 abbreviation: FeedBuilder.offsetName(plan.utcOffsetSeconds)))
         }
-        // libical writes a calendar as its BEGIN line and properties, each child component's own
-        // text in turn, then its END line: the items are serialised one by one (and shared
-        // between feeds) and put between the calendar's head and its END line, byte for byte
-        // what serialising the whole tree at once gives (a test compares both).
-        let end = "END:VCALENDAR\r\n"
-        var text = calendar.serialize()
-        guard text.hasSuffix(end) else { throw FeedError.unexpectedSerialisation }
-        text.removeLast(end.count)
-        var itemTexts: [String] = []
-        itemTexts.reserveCapacity(items.count)
-        var length = text.utf8.count + end.utf8.count
+        var head = calendar.serialize()
+        guard head.hasSuffix(FeedParts.end) else { throw FeedError.unexpectedSerialisation }
+        head.removeLast(FeedParts.end.count)
+        var indices: [Int] = []
+        indices.reserveCapacity(items.count)
         for (index, o) in items {
             let done = ledger.done(o, for: unitID)
-            let key = ItemTexts.Key(occurrence: index, variant: variant, done: done?.record.id)
-            let item: String
-            if let texts, done?.record.id != nil || done == nil, let shared = texts.texts[key] {
-                item = shared
-            } else {
-                item = (variant == .events ? try event(o, for: unitID) : try task(o, for: unitID)).serialize()
-                if let texts, done?.record.id != nil || done == nil { texts.texts[key] = item }
+            // A completion without an id (never stored) cannot be told apart: not shared.
+            let key = done == nil || done?.record.id != nil
+                ? ItemTexts.Key(occurrence: index, variant: variant, done: done?.record.id) : nil
+            if let key, let shared = texts.index[key] {
+                indices.append(shared)
+                continue
             }
-            length += item.utf8.count
-            itemTexts.append(item)
+            let text = (variant == .events ? try event(o, for: unitID) : try task(o, for: unitID)).serialize()
+            texts.list.append(text)
+            if let key { texts.index[key] = texts.list.count - 1 }
+            indices.append(texts.list.count - 1)
         }
-        text.reserveCapacity(length)
-        for item in itemTexts { text += item }
-        text += end
-        return Feed(fileName: FeedBuilder.fileName(unit: unitID, variant: variant), unitID: unitID,
-                    variant: variant, text: text)
+        return FeedParts(fileName: FeedBuilder.fileName(unit: unitID, variant: variant), unitID: unitID, variant: variant,
+                         head: head, items: indices, lastModified: last)
     }
 
     /// One feed, whole-tree serialised by libical in one call (what `feed` gives, the slow way:

@@ -5,6 +5,7 @@ import ICal
 import NIOCore
 import NIOHTTP1
 import PlanCore
+import PlanFeed
 
 /// Response headers as the HTTP/1 encoder takes them (for the pipeline's fast path).
 struct WireHeaders: Sendable {
@@ -17,19 +18,49 @@ struct WireHeaders: Sendable {
     }
 }
 
-/// A feed ready to serve: its bytes, validators and response headers, made once per change
-/// and shared by every response (a ByteBuffer and HTTPFields are copy-on-write: a thousand
-/// clients that never read their answers hold one copy of the feed between them). The gzip
-/// body is made once too, on the first request that accepts it.
-struct CachedFeed: Sendable {
-    var body: ByteBuffer
+/// A feed's validators and response headers, made once per change.
+struct FeedMeta: Sendable {
     var etag: String
     var lastModified: UTCDateTime
+    var length: Int
     /// Headers of a 200 and of a 304, identity encoding.
     var headers: HTTPFields
     var notModifiedHeaders: HTTPFields
     var wire: WireHeaders
+
+    init(etag: String, lastModified: UTCDateTime, length: Int, file: String) {
+        self.etag = etag
+        self.lastModified = lastModified
+        self.length = length
+        var h = HTTPFields()
+        h[.contentType] = "text/calendar; charset=utf-8"
+        h[.eTag] = etag
+        h[.lastModified] = HTTPDate.format(lastModified)
+        h[.cacheControl] = "public, max-age=300"
+        h[.contentDisposition] = "inline; filename=\"\(file)\""
+        // The body depends on Accept-Encoding: caches must keep the encodings apart.
+        h[.vary] = "Accept-Encoding"
+        notModifiedHeaders = h
+        h[.contentLength] = String(length)
+        headers = h
+        wire = WireHeaders(ok: headers, notModified: notModifiedHeaders)
+    }
+}
+
+/// A feed ready to serve: its bytes, validators and headers, shared by every response (a
+/// ByteBuffer and HTTPFields are copy-on-write: a thousand clients that never read their answers
+/// hold one copy of the feed between them). The gzip body is made once per change, on the first
+/// request that accepts it.
+struct CachedFeed: Sendable {
+    var meta: FeedMeta
+    var body: ByteBuffer
     var gzip: Gzipped?
+
+    var etag: String { meta.etag }
+    var lastModified: UTCDateTime { meta.lastModified }
+    var headers: HTTPFields { meta.headers }
+    var notModifiedHeaders: HTTPFields { meta.notModifiedHeaders }
+    var wire: WireHeaders { meta.wire }
 
     /// The gzip encoding of the same bytes, with its own ETag (RFC 9110 §8.8.3: another
     /// representation, another tag).
@@ -41,31 +72,16 @@ struct CachedFeed: Sendable {
         var wire: WireHeaders
     }
 
-    init(body: ByteBuffer, etag: String, lastModified: UTCDateTime, file: String) {
-        self.body = body
-        self.etag = etag
-        self.lastModified = lastModified
-        var h = HTTPFields()
-        h[.contentType] = "text/calendar; charset=utf-8"
-        h[.eTag] = etag
-        h[.lastModified] = HTTPDate.format(lastModified)
-        h[.cacheControl] = "public, max-age=300"
-        h[.contentDisposition] = "inline; filename=\"\(file)\""
-        // The body depends on Accept-Encoding: caches must keep the encodings apart.
-        h[.vary] = "Accept-Encoding"
-        notModifiedHeaders = h
-        h[.contentLength] = String(body.readableBytes)
-        headers = h
-        wire = WireHeaders(ok: headers, notModified: notModifiedHeaders)
-    }
-
-    /// The gzip representation of this feed (compressed here, once).
+    /// The gzip representation of this feed (compressed here).
     func compressed() throws -> Gzipped {
         var input = body
-        let out = try input.compress(with: .gzip())
+        let compressed = try input.compress(with: .gzip())
+        // compress-nio allocates zlib's bound (about the input's size): keep only the bytes.
+        var out = ByteBufferAllocator().buffer(capacity: compressed.readableBytes)
+        out.writeImmutableBuffer(compressed)
         // The identity tag is `"<digest>-<length>"`: the gzip one says what it is.
-        let tag = String(etag.dropLast()) + "-gzip\""
-        var h = notModifiedHeaders
+        let tag = String(meta.etag.dropLast()) + "-gzip\""
+        var h = meta.notModifiedHeaders
         h[.eTag] = tag
         h[.contentEncoding] = "gzip"
         let notModified = h
@@ -73,15 +89,55 @@ struct CachedFeed: Sendable {
         return Gzipped(body: out, etag: tag, headers: h, notModifiedHeaders: notModified,
                        wire: WireHeaders(ok: h, notModified: notModified))
     }
+}
 
-    /// Bytes held.
-    var bytes: Int { body.readableBytes + (gzip?.body.readableBytes ?? 0) }
+/// Every feed of one plan as pieces, for one generation of the plan: each distinct item's text
+/// once (a plan's 18 feeds hold its items about 3.4 times over), each feed a list of those
+/// buffers with its validators. A feed's body is put together from its pieces with one copy;
+/// the gzip bodies, once made, are kept here.
+final class PlanRender: @unchecked Sendable {
+    struct Rendered: Sendable {
+        var meta: FeedMeta
+        var parts: [ByteBuffer]
+    }
+
+    let generation: Int
+    let feeds: [String: Rendered]
+    /// Bytes held by the pieces (gzip bodies are counted as they come).
+    let bytes: Int
+    private let lock = NSLock()
+    private var gzips: [String: CachedFeed.Gzipped] = [:]
+
+    init(generation: Int, feeds: [String: Rendered], bytes: Int) {
+        self.generation = generation
+        self.feeds = feeds
+        self.bytes = bytes
+    }
+
+    func gzip(_ file: String) -> CachedFeed.Gzipped? { lock.withLock { gzips[file] } }
+
+    /// Keeps a gzip body; returns the bytes added (0 if one was kept already).
+    func keep(_ gzip: CachedFeed.Gzipped, for file: String) -> Int {
+        lock.withLock {
+            guard gzips[file] == nil else { return 0 }
+            gzips[file] = gzip
+            return gzip.body.readableBytes
+        }
+    }
+
+    /// The feed's body: its pieces copied into one buffer.
+    static func assemble(_ rendered: Rendered) -> ByteBuffer {
+        var body = ByteBufferAllocator().buffer(capacity: rendered.meta.length)
+        for part in rendered.parts { body.writeImmutableBuffer(part) }
+        return body
+    }
 }
 
 /// The part of the plans' state the feed requests read without an actor hop: per plan, the
 /// file stamp and change hint at which its records were last confirmed and a generation that
-/// moves with every change; and the feeds built, in an LRU bounded in bytes. Everything behind
-/// one short lock; nothing here does I/O.
+/// moves with every change; each plan's rendered pieces (an LRU bounded in bytes); and the
+/// bodies of the feeds fetched most recently (another, smaller LRU). Everything behind one
+/// short lock; nothing here does I/O.
 final class FeedStore: @unchecked Sendable {
     /// What the hot path compares: the plan file and the store's change hint as last confirmed.
     struct PlanState: Sendable {
@@ -91,34 +147,46 @@ final class FeedStore: @unchecked Sendable {
         var generation: Int
     }
 
-    private struct Slot {
-        var feed: CachedFeed
-        var generation: Int
-        var lastUse: UInt64
-    }
-
-    private let lock = NSLock()
-    private var plans: [String: PlanState] = [:]
-    private var slots: [Key: Slot] = [:]
-    /// The last validators served per feed, kept when a body is evicted or rebuilt, so that
-    /// Last-Modified only moves forward: a feed that lost an item must not look older than the
-    /// one a client has.
-    private var served: [Key: (etag: String, lastModified: UTCDateTime)] = [:]
-    private var tick: UInt64 = 0
-    private var heldBytes = 0
-    /// The most bytes of feed bodies (identity and gzip) kept; least recently used go first.
-    let maxBytes: Int
-
-    init(maxBytes: Int) {
-        self.maxBytes = maxBytes
-    }
-
     struct Key: Hashable {
         var plan: String
         var file: String
     }
 
-    static func key(_ plan: String, _ file: String) -> Key { Key(plan: plan, file: file) }
+    private struct Body {
+        var meta: FeedMeta
+        var body: ByteBuffer
+        var generation: Int
+        var lastUse: UInt64
+    }
+
+    private struct RenderSlot {
+        var render: PlanRender
+        var bytes: Int
+        var lastUse: UInt64
+    }
+
+    private let lock = NSLock()
+    private var plans: [String: PlanState] = [:]
+    private var renders: [String: RenderSlot] = [:]
+    private var bodies: [Key: Body] = [:]
+    private var building: [String: (generation: Int, task: Task<PlanRender, any Error>)] = [:]
+    /// The last validators served per feed, kept when a feed is evicted or rebuilt, so that
+    /// Last-Modified only moves forward: a feed that lost an item must not look older than the
+    /// one a client has.
+    private var served: [Key: (etag: String, lastModified: UTCDateTime)] = [:]
+    private var tick: UInt64 = 0
+    private var renderBytes = 0
+    private var bodyBytes = 0
+    /// The most bytes of rendered pieces (with gzip bodies) kept.
+    let maxRenderBytes: Int
+    /// The most bytes of whole feed bodies kept.
+    let maxBodyBytes: Int
+
+    /// A store within `maxBytes`: a quarter for whole bodies, the rest for pieces.
+    init(maxBytes: Int) {
+        maxBodyBytes = maxBytes / 4
+        maxRenderBytes = maxBytes - maxBytes / 4
+    }
 
     /// Records a plan's confirmed state.
     func publish(_ plan: String, _ state: PlanState) {
@@ -130,91 +198,152 @@ final class FeedStore: @unchecked Sendable {
         lock.withLock { plans[plan] }
     }
 
-    /// Ids of the plans known.
-    var planCount: Int { lock.withLock { plans.count } }
-
-    /// The cached feed if the plan is still as confirmed (same file stamp, same hint) and the
-    /// feed was built for its current generation. One lock, taken once; `stamp` (a system call)
-    /// runs after it is released.
+    /// The feed if the plan is still as confirmed (same file stamp, same hint) and rendered for
+    /// its current generation: its body from the LRU, or put together from its pieces. One lock
+    /// for the lookup; `stamp` (a system call) and the copy run after it is released.
     func fresh(_ plan: String, _ file: String, stamp: (String) -> FileStamp?, hint: ChangeHint?) -> CachedFeed? {
         guard let hint else { return nil }
-        let found: (state: PlanState, feed: CachedFeed)? = lock.withLock {
-            guard let state = plans[plan], state.hint == hint,
-                  let feed = lookupLocked(FeedStore.key(plan, file), generation: state.generation) else { return nil }
-            return (state, feed)
+        let key = Key(plan: plan, file: file)
+        let found: (state: PlanState, body: Body?, rendered: (PlanRender, PlanRender.Rendered)?)? = lock.withLock {
+            guard let state = plans[plan], state.hint == hint else { return nil }
+            if let body = bodyLocked(key, generation: state.generation) {
+                let render = renders[plan].flatMap { slot in
+                    slot.render.generation == state.generation ? slot.render.feeds[file].map { (slot.render, $0) } : nil
+                }
+                return (state, body, render)
+            }
+            guard let rendered = renderedLocked(plan, file, generation: state.generation) else { return nil }
+            return (state, nil, rendered)
         }
         guard let found, stamp(found.state.path) == found.state.file else { return nil }
-        return found.feed
+        if let body = found.body { return CachedFeed(meta: body.meta, body: body.body, gzip: found.rendered?.0.gzip(file)) }
+        guard let (render, rendered) = found.rendered else { return nil }
+        return assemble(plan, file, rendered, render, generation: found.state.generation)
     }
 
-    /// The cached feed for a generation, if any.
-    func lookup(_ plan: String, _ file: String, generation: Int) -> CachedFeed? {
-        lock.withLock { lookupLocked(FeedStore.key(plan, file), generation: generation) }
+    /// The feed of a generation, if the plan's pieces for it are kept; `.some(nil)` when the
+    /// plan has no such feed, nil when the pieces must be rendered first.
+    func feed(_ plan: String, _ file: String, generation: Int) -> CachedFeed?? {
+        let key = Key(plan: plan, file: file)
+        let found: (body: Body?, render: PlanRender)? = lock.withLock {
+            guard let slot = renders[plan], slot.render.generation == generation else { return nil }
+            return (bodyLocked(key, generation: generation), slot.render)
+        }
+        guard let (body, render) = found else { return nil }
+        guard let rendered = render.feeds[file] else { return .some(nil) }
+        if let body { return CachedFeed(meta: body.meta, body: body.body, gzip: render.gzip(file)) }
+        return .some(assemble(plan, file, rendered, render, generation: generation))
     }
 
-    private func lookupLocked(_ key: Key, generation: Int) -> CachedFeed? {
-        guard var slot = slots[key], slot.generation == generation else { return nil }
+    /// Puts a feed's body together from its pieces and keeps it among the recent bodies.
+    func assemble(_ plan: String, _ file: String, _ rendered: PlanRender.Rendered, _ render: PlanRender,
+                  generation: Int) -> CachedFeed {
+        let made = PlanRender.assemble(rendered)
+        lock.withLock {
+            guard plans[plan]?.generation == generation else { return }
+            tick &+= 1
+            let key = Key(plan: plan, file: file)
+            if let old = bodies[key] { bodyBytes -= old.body.readableBytes }
+            bodies[key] = Body(meta: rendered.meta, body: made, generation: generation, lastUse: tick)
+            bodyBytes += made.readableBytes
+            evictBodiesLocked()
+        }
+        return CachedFeed(meta: rendered.meta, body: made, gzip: render.gzip(file))
+    }
+
+    private func renderedLocked(_ plan: String, _ file: String, generation: Int) -> (PlanRender, PlanRender.Rendered)? {
+        guard var slot = renders[plan], slot.render.generation == generation, let rendered = slot.render.feeds[file] else {
+            return nil
+        }
         tick &+= 1
         slot.lastUse = tick
-        slots[key] = slot
-        return slot.feed
+        renders[plan] = slot
+        return (slot.render, rendered)
     }
 
-    /// Stores a feed just built for `generation` and returns it as it must be served: its
-    /// Last-Modified moved past the one served before when the bytes changed without a newer
-    /// item. Only a feed of the plan's current generation is kept.
-    func insert(plan: String, file: String, generation: Int, bytes: ByteBuffer, etag: String,
-                lastModified: UTCDateTime) -> CachedFeed {
-        let key = FeedStore.key(plan, file)
-        return lock.withLock {
-            if let slot = slots[key], slot.generation == generation { return slot.feed }
-            var last = lastModified
-            if let before = served[key] {
-                if before.etag == etag {
-                    last = before.lastModified
-                } else if last <= before.lastModified {
-                    last = UTCDateTime(secondsSinceEpoch: before.lastModified.secondsSinceEpoch + 1)
-                }
-            }
-            let feed = CachedFeed(body: bytes, etag: etag, lastModified: last, file: file)
-            guard plans[plan]?.generation == generation else { return feed }
-            served[key] = (etag, last)
-            tick &+= 1
-            if let old = slots[key] { heldBytes -= old.feed.bytes }
-            slots[key] = Slot(feed: feed, generation: generation, lastUse: tick)
-            heldBytes += feed.bytes
-            evictLocked()
-            return feed
-        }
+    private func bodyLocked(_ key: Key, generation: Int) -> Body? {
+        guard var b = bodies[key], b.generation == generation else { return nil }
+        tick &+= 1
+        b.lastUse = tick
+        bodies[key] = b
+        return b
     }
 
-    /// Attaches the gzip body to a cached feed (if it is still the one cached).
-    func attach(_ gzip: CachedFeed.Gzipped, plan: String, file: String, etag: String) {
-        let key = FeedStore.key(plan, file)
+    /// The render of a plan's generation: the one being made if there is one (requests that
+    /// arrive together share it), else one started with `make`.
+    func rendering(_ plan: String, generation: Int, make: @escaping @Sendable () async throws -> PlanRender) -> Task<PlanRender, any Error> {
         lock.withLock {
-            guard var slot = slots[key], slot.feed.etag == etag, slot.feed.gzip == nil else { return }
-            slot.feed.gzip = gzip
-            slots[key] = slot
-            heldBytes += gzip.body.readableBytes
-            evictLocked()
+            if let b = building[plan], b.generation == generation { return b.task }
+            let task = Task { try await make() }
+            building[plan] = (generation, task)
+            return task
         }
     }
 
-    /// Bytes of bodies held now.
-    var bytesHeld: Int { lock.withLock { heldBytes } }
+    /// The served validators of a plan's feeds (to move Last-Modified forward).
+    func served(_ plan: String, files: [String]) -> [String: (etag: String, lastModified: UTCDateTime)] {
+        lock.withLock {
+            var out: [String: (etag: String, lastModified: UTCDateTime)] = [:]
+            for f in files { out[f] = served[Key(plan: plan, file: f)] }
+            return out
+        }
+    }
 
-    /// Feeds held now.
-    var feedsHeld: Int { lock.withLock { slots.count } }
+    /// Keeps a plan's render if its generation is still current, and its feeds' validators.
+    func keep(_ render: PlanRender, plan: String) {
+        lock.withLock {
+            if building[plan]?.generation == render.generation { building[plan] = nil }
+            guard plans[plan]?.generation == render.generation else { return }
+            for (file, r) in render.feeds { served[Key(plan: plan, file: file)] = (r.meta.etag, r.meta.lastModified) }
+            tick &+= 1
+            if let old = renders[plan] { renderBytes -= old.bytes }
+            renders[plan] = RenderSlot(render: render, bytes: render.bytes, lastUse: tick)
+            renderBytes += render.bytes
+            evictRendersLocked()
+        }
+    }
 
-    /// Drops the least recently used feeds until the bodies fit in three quarters of the
-    /// budget (in one pass, so that a stream of misses does not sort on every insert).
-    private func evictLocked() {
-        guard heldBytes > maxBytes else { return }
-        let target = maxBytes / 4 * 3
-        for (key, slot) in slots.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
-            guard heldBytes > target else { break }
-            slots[key] = nil
-            heldBytes -= slot.feed.bytes
+    /// The plan's render kept now, of whatever generation.
+    func render(_ plan: String) -> PlanRender? { lock.withLock { renders[plan]?.render } }
+
+    /// Counts a gzip body kept by a render.
+    func grew(_ plan: String, by bytes: Int) {
+        guard bytes > 0 else { return }
+        lock.withLock {
+            guard var slot = renders[plan] else { return }
+            slot.bytes += bytes
+            renders[plan] = slot
+            renderBytes += bytes
+            evictRendersLocked()
+        }
+    }
+
+    /// Bytes held now: pieces (with gzip bodies) and whole bodies.
+    var bytesHeld: Int { lock.withLock { renderBytes + bodyBytes } }
+
+    /// Plans rendered and bodies held now.
+    var held: (renders: Int, bodies: Int) { lock.withLock { (renders.count, bodies.count) } }
+
+    // Eviction drops the least recently used until a quarter of the budget is free, in one
+    // pass, so that a stream of misses does not sort on every insert.
+
+    private func evictBodiesLocked() {
+        guard bodyBytes > maxBodyBytes else { return }
+        let target = maxBodyBytes / 4 * 3
+        for (key, b) in bodies.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
+            guard bodyBytes > target else { break }
+            bodies[key] = nil
+            bodyBytes -= b.body.readableBytes
+        }
+    }
+
+    private func evictRendersLocked() {
+        guard renderBytes > maxRenderBytes else { return }
+        let target = maxRenderBytes / 4 * 3
+        for (plan, slot) in renders.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
+            guard renderBytes > target else { break }
+            renders[plan] = nil
+            renderBytes -= slot.bytes
         }
     }
 }

@@ -59,7 +59,7 @@ actor PlanRegistry {
     /// that does not load stops the server (its owner asked for it), a bad file below the folder
     /// is skipped and reported.
     init(paths: [String], plansDir: String?, completions: any CompletionRepository, logger: Logger,
-         cacheBytes: Int = 96 << 20) async throws {
+         cacheBytes: Int = 160 << 20) async throws {
         self.completions = completions
         self.logger = logger
         self.plansDir = plansDir
@@ -268,38 +268,105 @@ actor PlanRegistry {
         store.fresh(id, file, stamp: { FileStamp(path: $0) }, hint: completions.changeHint())
     }
 
-    /// A feed by file name (`vhxh.ics`, `vhxh-tasks.ics`, `all.ics`), built on first use. The
-    /// build runs in the caller's task, not in the actor: plans build in parallel.
+    /// A feed by file name (`vhxh.ics`, `vhxh-tasks.ics`, `all.ics`), rendered on first use.
+    /// Rendering runs in a task of its own, not in the actor (plans render in parallel), and
+    /// makes every feed of the plan at once: the feeds share most of their items, so all 18
+    /// cost little more than the largest.
     nonisolated func feed(plan id: String, file: String) async throws -> CachedFeed? {
         guard let entry = try await current(id) else { return nil }
-        if let cached = store.lookup(id, file, generation: entry.generation) { return cached }
-        guard file.hasSuffix(".ics") else { return nil }
-        var name = String(file.dropLast(4))
-        var variant = Feed.Variant.events
-        if name.hasSuffix("-tasks") {
-            name = String(name.dropLast(6))
-            variant = .tasks
-        }
-        let unit: String? = name == "all" ? nil : name
-        if let unit, entry.plan.unit(unit) == nil { return nil }
-        let builder = entry.builder
-        let feed = try builder.feed(unit: unit, variant: variant)
-        let body = ByteBuffer(string: feed.text)
-        let schedule = Schedule(plan: entry.plan)
-        var last = entry.plan.revised
-        for o in entry.occurrences where unit.map({ schedule.involves(o, $0) }) ?? true {
-            last = max(last, builder.lastModified(o))
-        }
-        let etag = body.withUnsafeReadableBytes { "\"\(PlanRegistry.digest($0))\"" }
-        return store.insert(plan: id, file: file, generation: entry.generation, bytes: body, etag: etag, lastModified: last)
+        if let found = store.feed(id, file, generation: entry.generation) { return found }
+        let store = self.store
+        let render = try await store.rendering(id, generation: entry.generation) {
+            let render = try PlanRegistry.render(entry, store: store)
+            store.keep(render, plan: id)
+            return render
+        }.value
+        guard let rendered = render.feeds[file] else { return nil }
+        return store.assemble(id, file, rendered, render, generation: entry.generation)
     }
 
-    /// The gzip body of a feed, compressed once and kept with it.
+    /// Every feed of a plan as pieces: items serialised once, each a buffer shared by the feeds
+    /// that show it; validators from the pieces' digests; Last-Modified moved past the one served
+    /// before when a feed's bytes changed without a newer item.
+    static func render(_ entry: Entry, store: FeedStore) throws -> PlanRender {
+        let texts = ItemTexts()
+        let all = try entry.builder.allParts(texts: texts)
+        var bytes = 0
+        let items: [(buffer: ByteBuffer, digest: UInt64)] = texts.list.map { text in
+            let buffer = ByteBuffer(string: text)
+            bytes += buffer.readableBytes
+            return (buffer, buffer.withUnsafeReadableBytes { PlanRegistry.fnv($0) })
+        }
+        let end = ByteBuffer(string: FeedParts.end)
+        let endDigest = end.withUnsafeReadableBytes { PlanRegistry.fnv($0) }
+        let before = store.served(entry.plan.id, files: all.map(\.fileName))
+        var feeds: [String: PlanRender.Rendered] = [:]
+        for p in all {
+            let head = ByteBuffer(string: p.head)
+            bytes += head.readableBytes + 16 * (p.items.count + 2)
+            var parts: [ByteBuffer] = [head]
+            parts.reserveCapacity(p.items.count + 2)
+            var length = head.readableBytes + end.readableBytes
+            // The tag: FNV-1a over the pieces' own digests and lengths (the same bytes in the
+            // same pieces always give the same tag; different bytes a different one).
+            var h = PlanRegistry.fnvStart
+            func mix(_ digest: UInt64, _ count: Int) {
+                h = PlanRegistry.fnv(h, digest)
+                h = PlanRegistry.fnv(h, UInt64(count))
+            }
+            mix(head.withUnsafeReadableBytes { PlanRegistry.fnv($0) }, head.readableBytes)
+            for i in p.items {
+                parts.append(items[i].buffer)
+                length += items[i].buffer.readableBytes
+                mix(items[i].digest, items[i].buffer.readableBytes)
+            }
+            parts.append(end)
+            mix(endDigest, end.readableBytes)
+            let etag = "\"\(String(h, radix: 16))-\(String(length, radix: 16))\""
+            var last = p.lastModified
+            if let served = before[p.fileName] {
+                if served.etag == etag {
+                    last = served.lastModified
+                } else if last <= served.lastModified {
+                    last = UTCDateTime(secondsSinceEpoch: served.lastModified.secondsSinceEpoch + 1)
+                }
+            }
+            feeds[p.fileName] = .init(meta: FeedMeta(etag: etag, lastModified: last, length: length, file: p.fileName),
+                                      parts: parts)
+        }
+        return PlanRender(generation: entry.generation, feeds: feeds, bytes: bytes)
+    }
+
+    /// The gzip body of a feed, compressed once per change and kept with the plan's pieces.
     nonisolated func gzip(_ feed: CachedFeed, plan id: String, file: String) throws -> CachedFeed.Gzipped {
         if let done = feed.gzip { return done }
         let gzip = try feed.compressed()
-        store.attach(gzip, plan: id, file: file, etag: feed.etag)
+        if let render = store.render(id), render.feeds[file]?.meta.etag == feed.etag {
+            store.grew(id, by: render.keep(gzip, for: file))
+        }
         return gzip
+    }
+
+    static let fnvStart: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    /// FNV-1a 64 continued over a word's eight bytes.
+    static func fnv(_ h: UInt64, _ v: UInt64) -> UInt64 {
+        var h = h
+        for shift in stride(from: 0, to: 64, by: 8) {
+            h ^= (v >> UInt64(shift)) & 0xff
+            h = h &* 0x100_0000_01b3
+        }
+        return h
+    }
+
+    /// FNV-1a 64 of the bytes.
+    static func fnv(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h = fnvStart
+        for b in bytes {
+            h ^= UInt64(b)
+            h = h &* 0x100_0000_01b3
+        }
+        return h
     }
 
     /// FNV-1a 64 of the bytes: the ETag only has to change when the bytes do.

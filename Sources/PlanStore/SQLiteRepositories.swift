@@ -46,10 +46,31 @@ struct RecordRow: Codable, FetchableRecord, MutablePersistableRecord {
             occurrenceID: occurrenceID, unit: unit, doneOn: doneOn.flatMap(CivilDate.init(parsing:)),
             recordedBy: recordedBy, recordedAt: UTCDateTime(secondsSinceEpoch: recordedAt), evidenceURL: evidenceURL,
             note: note, reached: reached, participants: participants,
-            organisations: organisations.split(separator: ",").map(String.init), reason: reason, withdraws: withdraws)
+            organisations: organisations.isEmpty ? [] : organisations.split(separator: ",").map(String.init),
+            reason: reason, withdraws: withdraws)
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// Decoded by column name, not through Codable's keyed containers: a check or a fold reads
+    /// records by the thousand.
+    init(row: Row) {
+        id = row["id"]
+        plan = row["plan"]
+        action = row["action"]
+        occurrenceID = row["occurrenceID"]
+        unit = row["unit"]
+        doneOn = row["doneOn"]
+        recordedBy = row["recordedBy"]
+        recordedAt = row["recordedAt"]
+        evidenceURL = row["evidenceURL"]
+        note = row["note"]
+        reached = row["reached"]
+        participants = row["participants"]
+        organisations = row["organisations"]
+        reason = row["reason"]
+        withdraws = row["withdraws"]
+    }
 }
 
 /// Completion records in SQLite (WAL), the embedded default store. Every access goes through

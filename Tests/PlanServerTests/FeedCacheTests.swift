@@ -119,17 +119,23 @@ struct FeedCacheTests {
 
     @Test("the store keeps what fits: least recently used go first")
     func lruBound() {
-        let store = FeedStore(maxBytes: 1000)
-        store.publish("p", .init(path: "/nonexistent", file: nil, hint: ChangeHint(0), generation: 1))
-        for i in 0..<10 {
-            _ = store.insert(plan: "p", file: "f\(i).ics", generation: 1, bytes: ByteBuffer(repeating: 1, count: 300),
-                             etag: "\"e\(i)\"", lastModified: UTCDateTime(secondsSinceEpoch: 0))
-            #expect(store.bytesHeld <= 1000)
+        // 4,000 bytes: 1,000 for whole bodies, 3,000 for pieces.
+        let store = FeedStore(maxBytes: 4000)
+        for p in 0..<10 {
+            store.publish("p\(p)", .init(path: "/nonexistent", file: nil, hint: ChangeHint(0), generation: 1))
+            let part = ByteBuffer(repeating: UInt8(p), count: 300)
+            let meta = FeedMeta(etag: "\"e\(p)\"", lastModified: UTCDateTime(secondsSinceEpoch: 0), length: 300, file: "f.ics")
+            store.keep(PlanRender(generation: 1, feeds: ["f.ics": .init(meta: meta, parts: [part])], bytes: 700), plan: "p\(p)")
+            #expect(store.bytesHeld <= 4000)
+            let feed = store.feed("p\(p)", "f.ics", generation: 1)
+            #expect(feed??.body == part, "a body is its pieces put together")
+            #expect(store.bytesHeld <= 4000)
         }
-        #expect(store.lookup("p", "f9.ics", generation: 1) != nil)
-        #expect(store.lookup("p", "f0.ics", generation: 1) == nil)
-        // A feed of an older generation is not served from the cache.
-        #expect(store.lookup("p", "f9.ics", generation: 2) == nil)
+        #expect(store.feed("p9", "f.ics", generation: 1) != nil)
+        #expect(store.feed("p0", "f.ics", generation: 1) == nil, "the least recently used plan's pieces went first")
+        // A plan's feeds of an older generation are not served.
+        #expect(store.feed("p9", "f.ics", generation: 2) == nil)
+        #expect(store.feed("p9", "other.ics", generation: 1).map { $0 == nil } == true, "no such feed")
     }
 
     /// Over a real connection, repeated fetches are answered by the pipeline's fast path: the

@@ -193,4 +193,35 @@ struct GroupCommitTests {
         _ = try await store.append(GroupCommitTests.done(9, occurrence: "o")) { _ in .append }
         #expect(db.writes.value == before + 1)
     }
+
+    /// A check of an occurrence's record sees each unit's latest record of it, oldest first:
+    /// the same in SQLite and in memory, whatever the history's length.
+    @Test("a check sees each unit's latest record of the occurrence", arguments: [false, true])
+    func checkSeesLatestPerUnit(inMemory: Bool) async throws {
+        let store: any CompletionRepository = inMemory ? InMemoryCompletionRepository()
+            : try AppDatabase(path: SQLiteDatabaseTests.tempPath()).repositories.completions
+        func rec(_ unit: String, _ action: CompletionRecord.Action, _ n: Int) -> CompletionRecord {
+            CompletionRecord(plan: "p", action: action, occurrenceID: "o", unit: unit,
+                             doneOn: action == .done ? CivilDate(year: 2026, month: 1, day: 1)! : nil, recordedBy: "t",
+                             recordedAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000 + n), note: "\(n)")
+        }
+        var n = 0
+        for (unit, action) in [("a", CompletionRecord.Action.done), ("b", .done), ("a", .done), ("b", .undo), ("c", .done), ("a", .done)] {
+            n += 1
+            _ = try await store.append(rec(unit, action, n)) { _ in .append }
+        }
+        let seen = SeenBox()
+        _ = try await store.append(rec("d", .done, 99)) { existing in
+            seen.set(existing.map { "\($0.unit):\($0.note ?? "")" })
+            return .append
+        }
+        #expect(seen.value == ["b:4", "c:5", "a:6"])
+    }
+}
+
+final class SeenBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func set(_ v: [String]) { lock.withLock { stored = v } }
+    var value: [String] { lock.withLock { stored } }
 }
