@@ -114,13 +114,20 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     public var quarter: Int { (month - 1) / 3 + 1 }
 
     /// `yyyy-mm-dd`.
-    public var iso: String { String(format: "%04d-%02d-%02d", year, month, day) }
+    public var iso: String { CivilDate.pad(year, 4) + "-" + CivilDate.pad(month, 2) + "-" + CivilDate.pad(day, 2) }
 
     /// `dd/mm/yyyy`, the form Vietnamese readers expect.
-    public var vietnamese: String { String(format: "%02d/%02d/%04d", day, month, year) }
+    public var vietnamese: String { CivilDate.pad(day, 2) + "/" + CivilDate.pad(month, 2) + "/" + CivilDate.pad(year, 4) }
 
     /// `yyyymmdd`, as in iCalendar DATE values.
-    public var basic: String { String(format: "%04d%02d%02d", year, month, day) }
+    public var basic: String { CivilDate.pad(year, 4) + CivilDate.pad(month, 2) + CivilDate.pad(day, 2) }
+
+    /// A non-negative number with leading zeros to `width` digits (what `%0Nd` gives, without
+    /// Foundation's formatter: feeds and pages format days by the thousand).
+    static func pad(_ n: Int, _ width: Int) -> String {
+        let digits = String(n)
+        return digits.utf8.count >= width ? digits : String(repeating: "0", count: width - digits.utf8.count) + digits
+    }
 
     public var description: String { iso }
 

@@ -115,7 +115,8 @@ public enum ICalProperty: Sendable {
         case let .location(v): made = icalproperty_new_location(v)
         case let .url(v): made = icalproperty_new_url(v)
         case let .categories(values):
-            let joined = values.map { $0.replacingOccurrences(of: ",", with: " ") }.joined(separator: ",")
+            let joined = values.map { $0.utf8.contains(UInt8(ascii: ",")) ? $0.replacingOccurrences(of: ",", with: " ") : $0 }
+                .joined(separator: ",")
             made = icalproperty_new_categories(joined)
         case let .stamp(t): made = icalproperty_new_dtstamp(ICalTime.utc(t).raw)
         case let .lastModified(t): made = icalproperty_new_lastmodified(ICalTime.utc(t).raw)
@@ -156,9 +157,10 @@ public enum ICalProperty: Sendable {
         case let .categories(vs): texts = vs.isEmpty ? [""] : vs
         default: return
         }
-        for t in texts {
+        for var t in texts {
             if t.isEmpty { throw ICalError.invalidValue(property: label, reason: "empty value") }
-            if t.utf8.contains(0) { throw ICalError.invalidValue(property: label, reason: "NUL byte") }
+            let nul = t.withUTF8 { memchr($0.baseAddress!, 0, $0.count) != nil }
+            if nul { throw ICalError.invalidValue(property: label, reason: "NUL byte") }
         }
     }
 

@@ -159,17 +159,18 @@ public struct Schedule: Sendable {
     /// True when a unit is involved in an occurrence (see `occurrences(for:)`).
     public func involves(_ occurrence: Occurrence, _ unitID: String) -> Bool {
         guard let unit = plan.unit(unitID) else { return false }
-        let ids = Set(occurrence.units)
-        if ids.contains(unit.id) { return true }
-        if let parent = unit.parentID, ids.contains(parent) { return true }
-        return unit.members.contains { ids.contains($0.id) }
+        // An occurrence names a handful of units: a linear look is cheaper than a Set.
+        func named(_ id: String) -> Bool { occurrence.owner == id || occurrence.participants.contains(id) }
+        if named(unit.id) { return true }
+        if let parent = unit.parentID, named(parent) { return true }
+        return unit.members.contains { named($0.id) }
     }
 
     static func key(_ key: OccurrenceKey, first: CivilDate, last: CivilDate) -> String {
         switch key {
         case .year: return String(last.year)
         case .quarter: return "\(last.year)-Q\(last.quarter)"
-        case .month: return String(format: "%04d-%02d", last.year, last.month)
+        case .month: return String(last.iso.prefix(7))
         case .date: return first.iso
         }
     }

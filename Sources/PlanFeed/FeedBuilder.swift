@@ -266,7 +266,11 @@ public struct FeedBuilder: Sendable {
 
     /// Participants by name, or "all other units" when the owner and they cover the plan.
     private func participantNames(_ o: Occurrence) -> String {
-        if Set(o.units).isSuperset(of: plan.allUnits.map(\.id)) { return "tất cả các đơn vị khác" }
+        // Every unit of the plan is the owner or a participant (allUnits has no duplicates).
+        let all = plan.allUnits
+        if o.units.count >= all.count, all.allSatisfy({ o.owner == $0.id || o.participants.contains($0.id) }) {
+            return "tất cả các đơn vị khác"
+        }
         return o.participants.compactMap { plan.unit($0)?.name }.joined(separator: "; ")
     }
 

@@ -54,11 +54,13 @@ struct Generate: AsyncParsableCommand {
     /// Builds every feed of a plan and writes the changed ones into `dir`.
     static func write(plan: Plan, records: [CompletionRecord], to dir: URL) throws -> Written {
         let builder = try FeedBuilder(plan: plan, records: records)
-        let feeds = try builder.feeds()
+        // Each distinct item serialised once; each feed put together from the pieces as it is written.
+        let texts = ItemTexts()
+        let parts = try builder.allParts(texts: texts)
         do {
-            let changed = try FeedWriter.write(feeds, to: dir)
-            let removed = try FeedWriter.removeStale(keeping: feeds, plan: plan.id, in: dir)
-            return Written(feeds: feeds.count, changed: changed, removed: removed, occurrences: builder.occurrences)
+            let (changed, fresh) = try FeedWriter.write(parts, texts, to: dir)
+            let removed = fresh ? [] : try FeedWriter.removeStale(keeping: parts.map(\.fileName), plan: plan.id, in: dir)
+            return Written(feeds: parts.count, changed: changed, removed: removed, occurrences: builder.occurrences)
         } catch {
             throw CLIError("Không ghi được lịch vào \(dir.path): \(error.localizedDescription)")
         }
