@@ -244,6 +244,22 @@ public final class AppDatabase: Sendable {
         m.registerMigration("v8-record-plan-id") { db in
             try db.create(index: "record_plan_id", on: "record", columns: ["plan", "id"])
         }
+        // Each unit's latest record of each occurrence, kept by a trigger: what an append's
+        // check reads (a few rows by key) instead of scanning the occurrence's whole history.
+        m.registerMigration("v9-record-latest") { db in
+            try db.execute(sql: """
+                CREATE TABLE recordLatest (
+                  plan TEXT NOT NULL, occurrenceID TEXT NOT NULL, unit TEXT NOT NULL, id INTEGER NOT NULL,
+                  PRIMARY KEY (plan, occurrenceID, unit)) WITHOUT ROWID;
+                INSERT INTO recordLatest (plan, occurrenceID, unit, id)
+                  SELECT plan, occurrenceID, unit, MAX(id) FROM record WHERE occurrenceID IS NOT NULL
+                  GROUP BY plan, occurrenceID, unit;
+                CREATE TRIGGER record_latest AFTER INSERT ON record WHEN NEW.occurrenceID IS NOT NULL BEGIN
+                  INSERT INTO recordLatest (plan, occurrenceID, unit, id) VALUES (NEW.plan, NEW.occurrenceID, NEW.unit, NEW.id)
+                  ON CONFLICT(plan, occurrenceID, unit) DO UPDATE SET id = NEW.id;
+                END;
+                """)
+        }
         return m
     }
 

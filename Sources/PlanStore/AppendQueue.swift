@@ -119,9 +119,8 @@ final class AppendQueue: @unchecked Sendable {
         let rows: [RecordRow]
         if let occurrence = record.occurrenceID {
             rows = try RecordRow.fetchAll(db.cachedStatement(sql: """
-                SELECT * FROM record WHERE id IN
-                  (SELECT MAX(id) FROM record WHERE plan = ? AND occurrenceID = ? GROUP BY unit)
-                ORDER BY id
+                SELECT record.* FROM recordLatest JOIN record ON record.id = recordLatest.id
+                WHERE recordLatest.plan = ? AND recordLatest.occurrenceID = ? ORDER BY record.id
                 """), arguments: [record.plan, occurrence])
         } else {
             rows = try RecordRow.fetchAll(db.cachedStatement(sql: """

@@ -1,0 +1,639 @@
+"""The benchmarks of issue 10, run by scripts/bench.sh (which installs and builds first).
+
+Every figure is a ratio against a peer measured in the same run, on the same machine, one
+after the other (the machine's 2 cores are shared with other work, so absolute numbers
+drift; ratios much less):
+
+  feeds         plancal serve vs nginx serving the same bytes from files (gzip_static on, with
+                pre-gzipped copies), wrk -t2 -c32 -d10s, several runs alternating, medians
+  generation    plancal generate vs Python icalendar's to_ical on the same events (bytes/s);
+                generate --plans-dir for a city vs cp -r of its feeds
+  completions   POST /api/<plan>/completions from 64 wrk connections vs SQLite alone (one
+                durable transaction per row, synchronous=FULL, WAL), at 0 and 100,000 records;
+                201s counted against the rows stored
+  memory        RSS of plancal serve with every feed of a 114-ward city fetched; a 3,321-ward
+                country: time to serve and RSS with every feed fetched
+
+Loopback only; every load is bounded in time.
+"""
+import argparse
+import gzip
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAN = ROOT / "calendars" / "bach-dang" / "plan.yaml"
+FEEDS = ROOT / "calendars" / "bach-dang"
+TODAY = "2030-12-31"
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait_http(port, path="/health", timeout=120):
+    start = time.time()
+    while time.time() - start < timeout:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            c.request("GET", path)
+            r = c.getresponse()
+            r.read()
+            c.close()
+            if r.status == 200:
+                return time.time() - start
+        except OSError:
+            pass
+        time.sleep(0.02)
+    raise RuntimeError(f"nothing answered 200 on {port}{path} within {timeout}s")
+
+
+def get(port, path, headers=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    c.request("GET", path, headers=headers or {})
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, dict(r.getheaders()), body
+
+
+# ---------------------------------------------------------------- plans
+
+
+def make_wards(root: Path, count: int, prefix: str) -> Path:
+    """`count` plans, copies of Bạch Đằng's with their own ids and issuers, one folder each."""
+    text = PLAN.read_text(encoding="utf-8")
+    assert "  id: bach-dang\n" in text
+    root.mkdir(parents=True)
+    width = len(str(count))
+    for n in range(1, count + 1):
+        ward = root / f"{prefix}-{n:0{width}d}"
+        ward.mkdir()
+        (ward / "plan.yaml").write_text(
+            text.replace("  id: bach-dang\n", f"  id: {prefix}-{n:0{width}d}\n")
+                .replace('issuer: "Ủy ban nhân dân phường Bạch Đằng"',
+                         f'issuer: "Ủy ban nhân dân {prefix} {n:0{width}d}"'),
+            encoding="utf-8")
+    return root
+
+
+def pregzip(folder: Path):
+    """gzip -6 copies beside the feeds, for nginx's gzip_static (the level plancal uses)."""
+    for f in folder.rglob("*.ics"):
+        Path(str(f) + ".gz").write_bytes(gzip.compress(f.read_bytes(), compresslevel=6, mtime=0))
+
+
+# ---------------------------------------------------------------- servers
+
+
+class Server:
+    def __init__(self, args, port, cwd=ROOT, env=None, log_path=None):
+        self.port = port
+        self.log = open(log_path or os.devnull, "wb")
+        self.started = time.time()
+        self.proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=self.log, stderr=self.log)
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def start_plancal(binary, work, port, db, plan=None, plans_dir=None, extra=()):
+    args = [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db),
+            "--today", TODAY, "--log-level", "warning", *extra]
+    if plans_dir:
+        args += ["--plans-dir", str(plans_dir)]
+    else:
+        args += ["--plan", str(plan or PLAN)]
+    return Server(args, port, log_path=work / f"serve-{port}.log")
+
+
+def start_nginx(work: Path, root: Path, port: int):
+    conf = work / "nginx" / "nginx.conf"
+    conf.parent.mkdir(exist_ok=True)
+    for d in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (conf.parent / d).mkdir(exist_ok=True)
+    # A static-file server as one would deploy it for feeds: sendfile, open_file_cache, no
+    # access log (plancal logs no requests at its default level either), gzip_static.
+    conf.write_text(f"""
+user root;
+worker_processes 2;
+pid {conf.parent}/nginx.pid;
+error_log {conf.parent}/error.log warn;
+daemon off;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  keepalive_timeout 65;
+  open_file_cache max=20000 inactive=120s;
+  client_body_temp_path {conf.parent}/body;
+  proxy_temp_path {conf.parent}/proxy;
+  fastcgi_temp_path {conf.parent}/fastcgi;
+  uwsgi_temp_path {conf.parent}/uwsgi;
+  scgi_temp_path {conf.parent}/scgi;
+  types {{ text/calendar ics; }}
+  default_type application/octet-stream;
+  charset utf-8;
+  charset_types text/calendar;
+  server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    location /calendars/ {{
+      gzip_static on;
+      gzip_vary on;
+      add_header Cache-Control "public, max-age=300";
+    }}
+    location = /health {{ return 200 "ok"; }}
+  }}
+}}
+""")
+    server = Server(["nginx", "-c", str(conf), "-p", str(conf.parent)], port, log_path=work / "nginx.log")
+    wait_http(port)
+    return server
+
+
+# ---------------------------------------------------------------- wrk
+
+
+def wrk(port, path, headers=(), script=None, connections=32, duration=10, threads=2):
+    args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "30s"]
+    for h in headers:
+        args += ["-H", h]
+    if script:
+        args += ["-s", str(script)]
+    args.append(f"http://127.0.0.1:{port}{path}")
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    rps = float(m.group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise RuntimeError(f"wrk saw errors on {path}: {out}")
+    return rps, out
+
+
+def paired(label, runs, a, b):
+    """Runs a() and b() alternately `runs` times; medians and their ratio b/a."""
+    xs, ys = [], []
+    for i in range(runs):
+        xs.append(a())
+        ys.append(b())
+        log(f"  {label} run {i + 1}: nginx {xs[-1]:,.0f}  plancal {ys[-1]:,.0f}  ({ys[-1] / xs[-1]:.2f}×)")
+    mx, my = statistics.median(xs), statistics.median(ys)
+    return mx, my, my / mx
+
+
+MIX_LUA = """
+local paths = {}
+for line in io.lines("%s") do paths[#paths + 1] = line end
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+"""
+
+WRITER_LUA = """
+local pairs_ = {}
+for line in io.lines("%s") do
+  local occ, unit = line:match("([^ ]+) ([^ ]+)")
+  pairs_[#pairs_ + 1] = {occ, unit}
+end
+local token = "%s"
+local headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
+local n = 0
+statuses = {}
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+request = function()
+  local p = pairs_[math.random(#pairs_)]
+  n = n + 1
+  local body = '{"occurrence":"' .. p[1] .. '","unit":"' .. p[2] .. '","evidence":"https://bench.example/' .. n .. '","correct":true}'
+  return wrk.format("POST", "/api/bach-dang/completions", headers, body)
+end
+response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+local threads = {}
+setup = function(thread) threads[#threads + 1] = thread end
+done = function(summary, latency, requests)
+  local total = {}
+  for _, t in ipairs(threads) do
+    for k, v in pairs(t:get("statuses")) do total[k] = (total[k] or 0) + v end
+  end
+  for k, v in pairs(total) do io.write(string.format("STATUS %%d %%d\\n", k, v)) end
+end
+"""
+
+
+# ---------------------------------------------------------------- the benchmarks
+
+
+def feed_benchmarks(a, work, results):
+    runs = a.runs
+    www = work / "www"
+    (www / "calendars" / "bach-dang").mkdir(parents=True)
+    for f in FEEDS.glob("*.ics"):
+        shutil.copy(f, www / "calendars" / "bach-dang" / f.name)
+    pregzip(www / "calendars" / "bach-dang")
+
+    city = make_wards(work / "city", 114, "phuong")
+    subprocess.run([a.bin, "generate", "--plans-dir", str(city), "--out", str(www / "calendars"),
+                    "--db", str(work / "none.sqlite")], check=True, capture_output=True)
+    pregzip(www / "calendars")
+    mix = sorted("/calendars/" + str(p.relative_to(www / "calendars")) for p in (www / "calendars").glob("phuong-*/*.ics"))
+    (work / "mix.txt").write_text("\n".join(mix) + "\n")
+    (work / "mix.lua").write_text(MIX_LUA % (work / "mix.txt"))
+    log(f"city: 114 wards, {len(mix)} feeds")
+
+    nport, pport, cport = free_port(), free_port(), free_port()
+    nginx = start_nginx(work, www, nport)
+    one = start_plancal(a.bin, work, pport, work / "one.sqlite")
+    city_srv = start_plancal(a.bin, work, cport, work / "city.sqlite", plans_dir=city)
+    try:
+        wait_http(pport)
+        wait_http(cport)
+        # Same bytes from both, and the validators of each.
+        for name in ("vhxh.ics", "chi-bo.ics"):
+            s1, h1, b1 = get(nport, f"/calendars/bach-dang/{name}")
+            s2, h2, b2 = get(pport, f"/calendars/bach-dang/{name}")
+            assert s1 == s2 == 200 and b1 == b2 == (FEEDS / name).read_bytes(), name
+        _, hn, _ = get(nport, "/calendars/bach-dang/vhxh.ics")
+        _, hp, _ = get(pport, "/calendars/bach-dang/vhxh.ics")
+        _, hng, bng = get(nport, "/calendars/bach-dang/vhxh.ics", {"Accept-Encoding": "gzip"})
+        _, hpg, bpg = get(pport, "/calendars/bach-dang/vhxh.ics", {"Accept-Encoding": "gzip"})
+        assert hng.get("Content-Encoding") == hpg.get("Content-Encoding") == "gzip"
+        assert gzip.decompress(bng) == gzip.decompress(bpg) == (FEEDS / "vhxh.ics").read_bytes()
+        results["gzip_bytes"] = (len(bng), len(bpg))
+        for path in mix[:: max(1, len(mix) // 50)]:
+            assert get(nport, path)[2] == get(cport, path)[2], path
+        # Warm both (plancal builds each feed once).
+        for path in mix:
+            get(cport, path)
+
+        def pair(label, path, hn_=(), hp_=(), script=None, pp=pport):
+            return paired(label, runs,
+                          lambda: wrk(nport, path, hn_, script, duration=a.duration)[0],
+                          lambda: wrk(pp, path, hp_, script, duration=a.duration)[0])
+
+        log("feeds: cached GET vhxh.ics (303 KB)")
+        results["get_vhxh"] = pair("vhxh.ics", "/calendars/bach-dang/vhxh.ics")
+        log("feeds: cached GET chi-bo.ics (58 KB)")
+        results["get_chibo"] = pair("chi-bo.ics", "/calendars/bach-dang/chi-bo.ics")
+        log("feeds: 304 (If-None-Match)")
+        results["304"] = pair("304", "/calendars/bach-dang/vhxh.ics",
+                              [f"If-None-Match: {hn['ETag']}"], [f"If-None-Match: {hp['ETag']}"])
+        log("feeds: gzip GET vhxh.ics")
+        results["gzip_vhxh"] = pair("gzip vhxh.ics", "/calendars/bach-dang/vhxh.ics",
+                                    ["Accept-Encoding: gzip"], ["Accept-Encoding: gzip"])
+        log("feeds: 114-ward random mix")
+        results["mix"] = pair("mix", "/", script=work / "mix.lua", pp=cport)
+        results["mix_rss_mb"] = rss_mb(city_srv.pid)
+    finally:
+        nginx.stop()
+        one.stop()
+        city_srv.stop()
+    return city, www
+
+
+def memory_city(a, work, city, results):
+    """Every feed of the 114 wards fetched, then every gzip feed: the server's RSS."""
+    port = free_port()
+    srv = start_plancal(a.bin, work, port, work / "city-mem.sqlite", plans_dir=city)
+    try:
+        wait_http(port)
+        results["city_rss_start_mb"] = rss_mb(srv.pid)
+        paths = (work / "mix.txt").read_text().split()
+        fetch_all(port, paths, {})
+        results["city_rss_all_mb"] = rss_mb(srv.pid)
+        fetch_all(port, paths, {"Accept-Encoding": "gzip"})
+        results["city_rss_all_gzip_mb"] = rss_mb(srv.pid)
+    finally:
+        srv.stop()
+
+
+def fetch_all(port, paths, headers, workers=4):
+    """GETs every path once over keep-alive connections; returns bytes received."""
+    chunks = [paths[i::workers] for i in range(workers)]
+    received = [0] * workers
+
+    def run(i):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for p in chunks[i]:
+            c.request("GET", p, headers=headers)
+            r = c.getresponse()
+            received[i] += len(r.read())
+            assert r.status == 200, (p, r.status)
+        c.close()
+
+    ts = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return sum(received)
+
+
+def python_peer_bytes_per_second(seconds=5.0):
+    """Python icalendar serialising the same 18 feeds' events (parsed once, untimed)."""
+    import icalendar
+    cals = [icalendar.Calendar.from_ical(f.read_bytes()) for f in sorted(FEEDS.glob("*.ics"))]
+    total, start, n = 0, time.perf_counter(), 0
+    while time.perf_counter() - start < seconds or n < 2:
+        for c in cals:
+            total += len(c.to_ical())
+        n += 1
+    return total / (time.perf_counter() - start)
+
+
+def hyperfine(commands, runs, prepare=None):
+    out = Path(tempfile.mkstemp(suffix=".json")[1])
+    args = ["hyperfine", "-N" if not prepare else "--shell=bash", "-w", "1", "-r", str(runs), "--export-json", str(out)]
+    if prepare:
+        args += ["--prepare", prepare]
+    subprocess.run(args + commands, check=True, capture_output=True)
+    data = json.loads(out.read_text())
+    out.unlink()
+    return [r["median"] for r in data["results"]]
+
+
+def generation(a, work, city, results):
+    feed_bytes = sum(f.stat().st_size for f in FEEDS.glob("*.ics"))
+    out = work / "gen-one"
+    [t] = hyperfine([f"{a.bin} generate --plan {PLAN} --db {work / 'none.sqlite'} --out {out}"], 15, prepare=f"rm -rf {out}")
+    py = python_peer_bytes_per_second()
+    results["gen_one"] = (py, feed_bytes / t, feed_bytes / t / py, t)
+    log(f"generation: plancal {feed_bytes / t / 1e6:.1f} MB/s, Python icalendar {py / 1e6:.2f} MB/s")
+
+    gen, cp = work / "gen-city", work / "cp-city"
+    ref = work / "www" / "calendars"
+    t_gen, t_cp = hyperfine([f"{a.bin} generate --plans-dir {city} --out {gen} --db {work / 'none.sqlite'}",
+                             f"cp -r {ref} {cp}"], 3, prepare=f"rm -rf {gen} {cp}; sync")
+    city_bytes = sum(f.stat().st_size for f in ref.rglob("*.ics"))
+    results["gen_city"] = (t_cp, t_gen, t_gen / t_cp, city_bytes / t_gen)
+    log(f"city: generate {t_gen:.2f} s, cp -r {t_cp:.2f} s")
+    shutil.rmtree(gen, ignore_errors=True)
+    shutil.rmtree(cp, ignore_errors=True)
+
+
+def country(a, work, results):
+    wards = make_wards(work / "country", a.country, "xa")
+    gen = work / "gen-country"
+    subprocess.run(["sync"])
+    t0 = time.time()
+    subprocess.run([a.bin, "generate", "--plans-dir", str(wards), "--out", str(gen), "--db", str(work / "none.sqlite")],
+                   check=True, capture_output=True)
+    t_gen = time.time() - t0
+    subprocess.run(["sync"])
+    t0 = time.time()
+    subprocess.run(["cp", "-r", str(gen), str(work / "cp-country")], check=True)
+    t_cp = time.time() - t0
+    size = sum(f.stat().st_size for f in gen.rglob("*.ics"))
+    results["gen_country"] = (t_cp, t_gen, size)
+    log(f"country: generate {t_gen:.1f} s ({size / 1e9:.2f} GB), cp -r {t_cp:.1f} s")
+    paths = sorted("/calendars/" + str(p.relative_to(gen)) for p in gen.glob("*/*.ics"))
+    shutil.rmtree(work / "cp-country", ignore_errors=True)
+    shutil.rmtree(gen, ignore_errors=True)
+
+    port = free_port()
+    srv = start_plancal(a.bin, work, port, work / "country.sqlite", plans_dir=wards)
+    try:
+        last = paths[-1]
+        start = srv.started
+        while True:
+            try:
+                if get(port, last)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.time() - start > 300:
+                raise RuntimeError("the country did not start within 300 s")
+            time.sleep(0.05)
+        t_start = time.time() - start
+        rss_start = rss_mb(srv.pid)
+        t0 = time.time()
+        received = fetch_all(port, paths, {}, workers=4)
+        t_fetch = time.time() - t0
+        results["country_serve"] = (t_start, rss_start, t_fetch, rss_mb(srv.pid), len(paths), received)
+        log(f"country: serving after {t_start:.1f} s at {rss_start:.0f} MB; every feed ({len(paths)}) in {t_fetch:.0f} s, RSS {results['country_serve'][3]:.0f} MB")
+    finally:
+        srv.stop()
+
+
+def sqlite_alone(work, seconds=5.0):
+    """Rows per second of one connection inserting one row per durable transaction."""
+    path = work / "alone.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE record (id INTEGER PRIMARY KEY, plan TEXT, occurrenceID TEXT, unit TEXT, note TEXT)")
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO record (plan, occurrenceID, unit, note) VALUES ('p', 'o', 'u', ?)", (str(n),))
+        db.execute("COMMIT")
+        n += 1
+    rate = n / (time.perf_counter() - start)
+    db.close()
+    return rate
+
+
+def prefill(db_path, pairs, n):
+    """n completion records (corrections of random items), as the API would have stored them."""
+    db = sqlite3.connect(db_path, isolation_level=None)
+    db.execute("BEGIN")
+    rnd = random.Random(1)
+    for i in range(n):
+        occ, unit = pairs[rnd.randrange(len(pairs))]
+        db.execute("""INSERT INTO record (plan, action, occurrenceID, unit, doneOn, recordedBy, recordedAt, evidenceURL, organisations)
+                      VALUES ('bach-dang', 'done', ?, ?, '2030-12-31', 'bench', ?, ?, '')""",
+                   (occ, unit, 1_900_000_000 + i, f"https://bench.example/p{i}"))
+    db.execute("COMMIT")
+    db.close()
+
+
+def count_rows(db_path):
+    db = sqlite3.connect(db_path)
+    n = db.execute("SELECT COUNT(*) FROM record").fetchone()[0]
+    db.close()
+    return n
+
+
+def completions(a, work, results):
+    """Writes through the API at 0 and at 100,000 records, alternating (each run on a fresh copy
+    of its database), so both see the same machine; and SQLite alone on the same disk."""
+    pairs = []
+    for f in sorted(FEEDS.glob("*.ics")):
+        if f.name.startswith("all") or f.name.endswith("-tasks.ics"):
+            continue
+        unit = f.stem
+        for uid in re.findall(r"^UID:(.+)@bach-dang\.plancal\r?$", f.read_text(), re.M):
+            pairs.append((uid, unit))
+    (work / "pairs.txt").write_text("".join(f"{o} {u}\n" for o, u in pairs))
+    empty = work / "writes-0.sqlite"
+    token = subprocess.run([a.bin, "token", "create", "--unit", "vhxh", "--plan", str(PLAN), "--db", str(empty)],
+                           check=True, capture_output=True, text=True).stdout.strip()
+    full = work / "writes-100000.sqlite"
+    shutil.copy(empty, full)
+    prefill(full, pairs, 100_000)
+    (work / "writer.lua").write_text(WRITER_LUA % (work / "pairs.txt", token))
+    alone, runs = [], {0: [], 100_000: []}
+    for i in range(a.runs):
+        alone.append(sqlite_alone(work))
+        for records, template in ((0, empty), (100_000, full)):
+            db = work / "writes-run.sqlite"
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(db) + suffix).unlink(missing_ok=True)
+            shutil.copy(template, db)
+            port = free_port()
+            srv = start_plancal(a.bin, work, port, db)
+            try:
+                wait_http(port)
+                _, h, _ = get(port, "/calendars/bach-dang/vhxh.ics")
+                r304 = wrk(port, "/calendars/bach-dang/vhxh.ics", [f"If-None-Match: {h['ETag']}"], duration=5)[0]
+                before = count_rows(db)
+                rps, out = wrk(port, "/", script=work / "writer.lua", connections=64, duration=a.duration)
+                time.sleep(0.5)
+                after = count_rows(db)
+            finally:
+                srv.stop()
+            statuses = {int(k): int(v) for k, v in re.findall(r"STATUS (\d+) (\d+)", out)}
+            created = statuses.get(201, 0)
+            runs[records].append((created / a.duration, created, after - before, statuses, r304))
+            log(f"  completions at {records:,} records, run {i + 1}: {created / a.duration:,.0f} 201/s, {created} 201s, "
+                f"{after - before} rows, statuses {statuses}; 304 {r304:,.0f}/s; SQLite alone {alone[-1]:,.0f} rows/s")
+    results["sqlite_alone"] = statistics.median(alone)
+    for records, rs in runs.items():
+        med = sorted(rs, key=lambda r: r[0])[len(rs) // 2]
+        lost = sum(max(0, r[1] - r[2]) for r in rs)
+        results[f"writes_{records}"] = (med[0], med[0], sum(r[1] for r in rs), sum(r[2] for r in rs),
+                                        {"lost": lost}, statistics.median(r[4] for r in rs))
+
+
+def table(r, a):
+    rows = []
+
+    def ratio_row(what, key, goal, unit="req/s"):  # (peer, plancal, ratio)
+        if key not in r:
+            return
+        n, p, q = r[key]
+        rows.append((what, f"{n:,.0f} {unit}", f"{p:,.0f} {unit}", f"**{q:.2f}×**", goal))
+
+    ratio_row("cached GET `vhxh.ics` (303 KB)", "get_vhxh", "≥ 0.8×")
+    ratio_row("cached GET `chi-bo.ics` (58 KB)", "get_chibo", "≥ 0.8×")
+    ratio_row("304 (`If-None-Match`)", "304", "≥ 0.5×")
+    ratio_row("gzip GET `vhxh.ics` (`Accept-Encoding: gzip`)", "gzip_vhxh", "—")
+    ratio_row("114-ward random mix (2,052 feeds)", "mix", "≥ 0.5×")
+    if "gen_one" in r:
+        py, ours, q, t = r["gen_one"]
+        rows.append(("`generate` one plan (18 feeds, 1.76 MB), bytes/s", f"Python icalendar {py / 1e6:.2f} MB/s",
+                     f"{ours / 1e6:.1f} MB/s ({t * 1000:.0f} ms)", f"**{q:.1f}×**", "≥ 20×"))
+    if "gen_city" in r:
+        t_cp, t_gen, q, bps = r["gen_city"]
+        rows.append(("114-ward city, `generate --plans-dir` vs `cp -r` of its feeds", f"cp -r {t_cp:.2f} s",
+                     f"{t_gen:.2f} s ({bps / 1e6:.0f} MB/s)", f"**{q:.1f}×** the time", "≤ 5×"))
+    if "gen_country" in r:
+        t_cp, t_gen, size = r["gen_country"]
+        rows.append((f"{a.country:,}-ward country, `generate --plans-dir` ({size / 1e9:.1f} GB)", f"cp -r {t_cp:.1f} s",
+                     f"{t_gen:.1f} s", f"**{t_gen / t_cp:.1f}×** the time", "< 60 s"))
+    for n in (0, 100_000):
+        k = f"writes_{n}"
+        if k in r:
+            rps, per_s, created, rows_added, statuses, r304 = r[k]
+            rows.append((f"API completions, 64 clients, {n:,} records before", f"SQLite alone {r['sqlite_alone']:,.0f} rows/s",
+                         f"{per_s:,.0f} 201/s (all runs: {created:,} 201s, {rows_added:,} rows stored, {statuses['lost']} lost)",
+                         f"**{per_s / r['sqlite_alone']:.2f}×**", "≥ 1,000/s, flat, 0 lost"))
+    if "writes_0" in r and "writes_100000" in r:
+        a0, b0 = r["writes_0"][1], r["writes_100000"][1]
+        c0, d0 = r["writes_0"][5], r["writes_100000"][5]
+        rows.append(("flatness 0 → 100,000 records", f"304: {c0:,.0f} → {d0:,.0f} req/s", f"writes: {a0:,.0f} → {b0:,.0f} /s",
+                     f"**{d0 / c0:.2f}× / {b0 / a0:.2f}×**", "flat"))
+    if "city_rss_all_mb" in r:
+        rows.append(("RSS, 114 wards, every feed fetched (then every gzip feed)", f"at start {r['city_rss_start_mb']:.0f} MB",
+                     f"{r['city_rss_all_mb']:.0f} MB ({r['city_rss_all_gzip_mb']:.0f} MB)", "", "< 200 MB"))
+    if "country_serve" in r:
+        t_start, rss0, t_fetch, rss1, n, got = r["country_serve"]
+        rows.append((f"{a.country:,}-ward country served", f"serving after {t_start:.1f} s, {rss0:.0f} MB",
+                     f"every feed ({n:,}, {got / 1e9:.1f} GB) in {t_fetch:.0f} s: {rss1:.0f} MB", "", "< 10 s, < 1 GiB"))
+    out = ["| what | peer | plancal | ratio | goal |", "|---|---|---|---|---|"]
+    out += [f"| {w} | {p} | {q} | {x} | {g} |" for w, p, q, x, g in rows]
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--country", type=int, default=3321)
+    ap.add_argument("--only", default="feeds,memory,generation,completions,country")
+    a = ap.parse_args()
+    if os.environ.get("BENCH_QUICK"):
+        a.runs, a.only = 1, a.only.replace(",country", "")
+    only = set(a.only.split(","))
+    work = Path(tempfile.mkdtemp(prefix="plancal-bench-"))
+    os.chmod(work, 0o755)
+    results = {}
+    log(f"work folder {work}; plancal {a.bin}")
+    try:
+        city = None
+        if "feeds" in only:
+            city, _ = feed_benchmarks(a, work, results)
+        if "memory" in only and city:
+            memory_city(a, work, city, results)
+        if "generation" in only and city:
+            generation(a, work, city, results)
+        if "completions" in only:
+            completions(a, work, results)
+        if "country" in only:
+            country(a, work, results)
+    finally:
+        (work / "results.json").write_text(json.dumps(results, indent=1, default=str))
+        print(table(results, a))
+        print(f"\n(raw: {work / 'results.json'})")
+        if not os.environ.get("BENCH_KEEP"):
+            for d in ("country", "city", "www", "gen-country", "cp-country"):
+                shutil.rmtree(work / d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
