@@ -43,7 +43,35 @@ public struct RecurrenceRule: Sendable, Equatable {
         try iterate(from: start, through: end, stopAfter: 1).first
     }
 
+    /// Expansions already made, by rule, start, end and limit: a pure function of them. Wards of
+    /// one city copy one plan's rules, and libical (built with ICU) opens ICU calendars for every
+    /// iterator, so a country's plans expand the same rules thousands of times otherwise.
+    private final class Memo: @unchecked Sendable {
+        struct Key: Hashable {
+            var text: String
+            var start: CivilDate
+            var end: CivilDate
+            var limit: Int
+        }
+        let lock = NSLock()
+        var dates: [Key: [CivilDate]] = [:]
+        static let capacity = 4096
+    }
+    private static let memo = Memo()
+
     private func iterate(from start: CivilDate, through end: CivilDate, stopAfter limit: Int) throws -> [CivilDate] {
+        let key = Memo.Key(text: text, start: start, end: end, limit: limit)
+        let memo = RecurrenceRule.memo
+        if let known = memo.lock.withLock({ memo.dates[key] }) { return known }
+        let out = try expand(from: start, through: end, stopAfter: limit)
+        memo.lock.withLock {
+            if memo.dates.count >= Memo.capacity { memo.dates.removeAll(keepingCapacity: true) }
+            memo.dates[key] = out
+        }
+        return out
+    }
+
+    private func expand(from start: CivilDate, through end: CivilDate, stopAfter limit: Int) throws -> [CivilDate] {
         let rule = icalrecurrencetype_from_string(text)
         guard let iterator = icalrecur_iterator_new(rule, ICalTime.date(start).raw) else {
             throw ICalError.unusableRecurrenceRule(rule: text, start: start.iso)

@@ -113,7 +113,10 @@ public struct Schedule: Sendable {
             occurrence.doneBy = doneBy(s.owner)
             out.append(occurrence)
         }
-        return out.sorted { ($0.last, $0.first, $0.id) < ($1.last, $1.first, $1.id) }
+        // Sort the keys, then move each occurrence once (sorting the large structs themselves
+        // moved them about log n times each).
+        let order = out.indices.sorted { (out[$0].last, out[$0].first, out[$0].id) < (out[$1].last, out[$1].first, out[$1].id) }
+        return order.map { out[$0] }
     }
 
     /// The owner, its collective (if a member), its members (if a collective) and the lead unit.

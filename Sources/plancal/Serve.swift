@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import Logging
 import PlanServer
@@ -63,6 +66,17 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         try check()
+        #if canImport(Glibc)
+        // Feed bodies are a few hundred kilobytes each, made and dropped as the cache turns
+        // over: always map them on their own (glibc would otherwise raise its threshold after the
+        // first free and carve them from arenas it never gives back), and keep the arenas few.
+        // mallopt is not in Swift's Glibc module; M_MMAP_THRESHOLD is -3, M_ARENA_MAX -8.
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+            let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
+            _ = mallopt(-3, 128 * 1024)
+            _ = mallopt(-8, 2)
+        }
+        #endif
         var logger = Logger(label: "plancal")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         if let plansDir {
