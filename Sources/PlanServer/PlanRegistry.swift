@@ -59,7 +59,7 @@ actor PlanRegistry {
     /// that does not load stops the server (its owner asked for it), a bad file below the folder
     /// is skipped and reported.
     init(paths: [String], plansDir: String?, completions: any CompletionRepository, logger: Logger,
-         cacheBytes: Int = 160 << 20) async throws {
+         cacheBytes: Int = 128 << 20) async throws {
         self.completions = completions
         self.logger = logger
         self.plansDir = plansDir

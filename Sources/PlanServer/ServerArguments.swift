@@ -32,7 +32,7 @@ public struct ServerArguments: Sendable {
     /// Arguments with defaults for everything but the plans.
     public init(host: String = "127.0.0.1", port: Int = 8080, planPaths: [String], plansDir: String? = nil, baseURL: String? = nil,
                 maxBodyBytes: Int = 16 * 1024, today: CivilDate? = nil, secureCookies: Bool = false,
-                idleTimeoutSeconds: Int = 30, maxConnections: Int = 4096, feedCacheBytes: Int = 160 << 20) {
+                idleTimeoutSeconds: Int = 30, maxConnections: Int = 4096, feedCacheBytes: Int = 128 << 20) {
         self.host = host
         self.port = port
         self.planPaths = planPaths

@@ -42,7 +42,7 @@ struct Serve: AsyncParsableCommand {
     var maxConnections = 4096
 
     @Option(name: .long, help: ArgumentHelp("Dung lượng bộ nhớ tối đa (MB) giữ các lịch đã tạo; lịch ít được tải nhất được tạo lại khi cần.", valueName: "MB"))
-    var feedCacheMb = 160
+    var feedCacheMb = 128
 
     @Option(name: .long, help: "Mức ghi nhật ký (trace, debug, info, notice, warning, error).")
     var logLevel = "info"
