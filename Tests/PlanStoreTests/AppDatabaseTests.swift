@@ -6,138 +6,88 @@ import Testing
 
 @testable import PlanStore
 
-func tempDatabasePath() -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("plancal-\(UUID().uuidString)/plancal.sqlite").path
-}
-
-func record(_ n: Int, occurrence: String? = nil, action: CompletionRecord.Action = .news, unit: String = "vhxh") -> CompletionRecord {
-    CompletionRecord(plan: "bach-dang", action: action, occurrenceID: occurrence, unit: unit,
-                     doneOn: CivilDate(year: 2026, month: 11, day: 1 + n % 28), recordedBy: "test \(n)",
-                     recordedAt: UTCDateTime(secondsSinceEpoch: 1_795_910_400 + n), evidenceURL: "https://x.example/\(n)",
-                     reached: n, organisations: n % 2 == 0 ? ["mttq", "cong-an"] : [])
-}
-
-@Suite("SQLite completion store")
-struct SQLiteCompletionStoreTests {
-    @Test("records round-trip with every field, ids in insertion order")
-    func roundTrip() throws {
-        let store = SQLiteCompletionStore(try AppDatabase(path: tempDatabasePath()))
-        let a = try #require(try store.append(record(2)) { _ in true })
-        let b = try #require(try store.append(record(3, occurrence: "quarterly-news/2026-Q4", action: .done)) { _ in true })
-        #expect(a.id == 1 && b.id == 2)
-        let all = try store.records(plan: "bach-dang")
-        #expect(all.count == 2)
-        var expected = record(2)
-        expected.id = 1
-        #expect(all[0] == expected)
-        #expect(all[1].occurrenceID == "quarterly-news/2026-Q4")
-        #expect(try store.records(plan: "other").isEmpty)
-        #expect(try store.version(plan: "bach-dang") == 2)
-    }
-
-    @Test("a declined check writes nothing")
-    func declined() throws {
-        let store = SQLiteCompletionStore(try AppDatabase(path: tempDatabasePath()))
-        #expect(try store.append(record(1)) { _ in false } == nil)
-        struct Boom: Error {}
-        #expect(throws: Boom.self) { try store.append(record(1)) { _ in throw Boom() } }
-        #expect(try store.records(plan: "bach-dang").isEmpty)
-    }
-
+/// What only the SQLite store has to show: its own schema rules, upgrades of existing files,
+/// read-only opening. The behaviour all engines share is in `RepositoryContractTests`.
+@Suite("SQLite database")
+struct AppDatabaseTests {
     @Test("history is append-only: the database refuses updates and deletes")
-    func appendOnly() throws {
+    func appendOnly() async throws {
         let db = try AppDatabase(path: tempDatabasePath())
-        let store = SQLiteCompletionStore(db)
-        _ = try store.append(record(1)) { _ in true }
-        #expect(throws: (any Error).self) { try db.writer.write { try $0.execute(sql: "DELETE FROM record") } }
-        #expect(throws: (any Error).self) { try db.writer.write { try $0.execute(sql: "UPDATE record SET unit = 'x'") } }
-        #expect(try store.records(plan: "bach-dang").count == 1)
+        _ = try await db.repositories.completions.append(record(1), check: appendOnce)
+        let writer = try db.writable()
+        #expect(throws: DatabaseError.self) { try writer.write { try $0.execute(sql: "DELETE FROM record") } }
+        #expect(throws: DatabaseError.self) { try writer.write { try $0.execute(sql: "UPDATE record SET unit = 'x'") } }
+        #expect(try await db.repositories.completions.records(plan: "bach-dang").count == 1)
     }
 
-    @Test("concurrent writers on separate connections lose nothing, and the check is atomic")
-    func concurrentWriters() async throws {
+    @Test("a database of migration v5 keeps its rows when upgraded, and each plan's version starts at its records")
+    func upgradeFromV5() async throws {
         let path = tempDatabasePath()
-        _ = try AppDatabase(path: path)
-        let writers = 8, each = 25
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for w in 0..<writers {
-                group.addTask {
-                    // Each writer has its own pool, as separate processes would.
-                    let store = SQLiteCompletionStore(try AppDatabase(path: path))
-                    for i in 0..<each {
-                        _ = try store.append(record(w * 1000 + i)) { _ in true }
-                        // All writers race to complete the same occurrence: exactly one may win.
-                        _ = try store.append(record(w, occurrence: "quarterly-news/2026-Q4", action: .done)) { existing in
-                            existing.isEmpty
-                        }
-                    }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do {
+            let old = try DatabaseQueue(path: path)
+            try AppDatabase.migrator.migrate(old, upTo: "v5-fetch-time-index")
+            try await old.write { db in
+                for (plan, unit) in [("a", "vhxh"), ("a", "mttq"), ("b", "vhxh"), ("a", "vhxh")] {
+                    try db.execute(sql: """
+                        INSERT INTO record (plan, action, occurrenceID, unit, doneOn, recordedBy, recordedAt, organisations)
+                        VALUES (?, 'news', NULL, ?, '2026-11-02', 'Chị Lan', 1795910400, 'mttq,cong-an')
+                        """, arguments: [plan, unit])
                 }
             }
-            try await group.waitForAll()
         }
-        let store = SQLiteCompletionStore(try AppDatabase(path: path))
-        let all = try store.records(plan: "bach-dang")
-        #expect(all.filter { $0.action == .news }.count == writers * each)
-        #expect(all.filter { $0.action == .done }.count == 1)
-        #expect(Set(all.compactMap(\.id)).count == all.count)
+        let db = try AppDatabase(path: path)
+        let store = db.repositories.completions
+        let a = try await store.records(plan: "a")
+        #expect(a.map(\.id) == [1, 2, 4])
+        #expect(a.first?.organisations == ["mttq", "cong-an"] && a.first?.doneOn == CivilDate(year: 2026, month: 11, day: 2))
+        #expect(try await store.version(plan: "a") == 4)
+        #expect(try await store.version(plan: "b") == 3)
+        _ = try await store.append(record(9, plan: "b"), check: appendOnce)
+        #expect(try await store.version(plan: "b") == 5)
+        let applied = try await db.writer.read { try AppDatabase.migrator.appliedIdentifiers($0) }
+        #expect(applied == Set(AppDatabase.migrator.migrations))
     }
 
-    @Test("reopening finds everything that was acknowledged; migrations are idempotent")
-    func reopen() throws {
+    @Test("reopening finds everything that was acknowledged")
+    func reopen() async throws {
         let path = tempDatabasePath()
         do {
-            let store = SQLiteCompletionStore(try AppDatabase(path: path))
-            for i in 0..<50 { _ = try store.append(record(i)) { _ in true } }
+            let store = try AppDatabase(path: path).repositories.completions
+            for i in 0..<30 { _ = try await store.append(record(i, unit: "u\(i)"), check: appendOnce) }
         }
-        let again = SQLiteCompletionStore(try AppDatabase(path: path))
-        #expect(try again.records(plan: "bach-dang").count == 50)
-        let applied = try again.database.writer.read { try AppDatabase.migrator.appliedMigrations($0) }
-        #expect(applied == ["v1-records", "v2-tokens", "v3-feed-fetches", "v4-withdraws", "v5-fetch-time-index"])
+        #expect(try await AppDatabase(path: path).repositories.completions.records(plan: "bach-dang").count == 30)
     }
 
-    @Test("a path that cannot be a database is a clear error")
-    func badPath() throws {
+    @Test("opened read-only, it reads and refuses every write with a storage error")
+    func readOnly() async throws {
+        let path = tempDatabasePath()
+        _ = try await AppDatabase(path: path).repositories.completions.append(record(1), check: appendOnce)
+        let db = try AppDatabase(path: path, readOnly: true)
+        #expect(try await db.repositories.completions.records(plan: "bach-dang").count == 1)
+        await #expect(throws: StorageError.self) {
+            try await db.repositories.completions.append(record(2, unit: "x"), check: appendOnce)
+        }
+        await #expect(throws: StorageError.self) {
+            try await db.repositories.tokens.create(plan: "p", unit: "u", label: "l", now: at(1))
+        }
+    }
+
+    @Test("a file that is not a database is a clear error")
+    func notADatabase() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plancal-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let notADatabase = dir.appendingPathComponent("x.sqlite")
-        try Data("this is not sqlite, just text that is long enough to have a header".utf8).write(to: notADatabase)
-        #expect(throws: (any Error).self) { try AppDatabase(path: notADatabase.path) }
+        let file = dir.appendingPathComponent("x.sqlite")
+        try Data("this is not sqlite, just text that is long enough to have a header".utf8).write(to: file)
+        let error = #expect(throws: StoreError.self) { try AppDatabase(path: file.path) }
+        #expect(error?.description.hasPrefix("Không mở được cơ sở dữ liệu \(file.path)") == true)
     }
-}
 
-@Suite("Unit tokens")
-struct UnitTokensTests {
-    @Test("a token verifies; forged, malformed, other-plan and revoked ones do not; only the hash is stored")
-    func lifecycle() throws {
+    @Test("only a digest of a token's secret is stored")
+    func tokenDigest() async throws {
         let db = try AppDatabase(path: tempDatabasePath())
-        let tokens = UnitTokens(db)
-        let (secret, token) = try tokens.create(plan: "bach-dang", unit: "cong-an", label: "Anh Hùng", now: UTCDateTime(secondsSinceEpoch: 1))
-        #expect(secret.hasPrefix("pc_\(token.id)_"))
-        #expect(try tokens.verify(secret, plan: "bach-dang") == token)
-        #expect(try tokens.verify(secret, plan: "other") == nil)
-        var forged = Array(secret)
-        forged[forged.count - 1] = forged.last == "0" ? "1" : "0"
-        #expect(try tokens.verify(String(forged), plan: "bach-dang") == nil)
-        for bad in ["", "pc_", "Bearer x", "pc_\(token.id)_", secret + "0", "pc_zzzzzzzz_" + String(repeating: "a", count: 48)] {
-            #expect(try tokens.verify(bad, plan: "bach-dang") == nil)
-        }
-        let stored = try db.writer.read { try String.fetchAll($0, sql: "SELECT secretHash FROM token") }
+        let (secret, _) = try await db.repositories.tokens.create(plan: "p", unit: "u", label: "l", now: at(1))
+        let stored = try await db.writer.read { try String.fetchAll($0, sql: "SELECT secretHash FROM token") }
         #expect(stored.count == 1 && !stored[0].contains(String(secret.suffix(48))))
-        #expect(try tokens.list(plan: "bach-dang").map(\.id) == [token.id])
-        #expect(try tokens.revoke(id: token.id, plan: "bach-dang", now: UTCDateTime(secondsSinceEpoch: 2)))
-        #expect(try !tokens.revoke(id: token.id, plan: "bach-dang", now: UTCDateTime(secondsSinceEpoch: 3)))
-        #expect(try tokens.verify(secret, plan: "bach-dang") == nil)
-        #expect(try tokens.list(plan: "bach-dang").first?.revokedAt == UTCDateTime(secondsSinceEpoch: 2))
-    }
-
-    @Test("the fetch log keeps the latest fetch per feed and client, with counts")
-    func fetchLog() throws {
-        let log = FeedFetchLog(try AppDatabase(path: tempDatabasePath()))
-        try log.record(plan: "p", feed: "vhxh.ics", userAgent: "Google-Calendar-Importer", at: UTCDateTime(secondsSinceEpoch: 10))
-        try log.record(plan: "p", feed: "vhxh.ics", userAgent: "Google-Calendar-Importer", at: UTCDateTime(secondsSinceEpoch: 20), count: 2)
-        try log.record(plan: "p", feed: "vhxh.ics", userAgent: "ICSx5/2.2", at: UTCDateTime(secondsSinceEpoch: 15))
-        let entries = try log.entries(plan: "p")
-        #expect(entries.count == 2)
-        #expect(entries[0].userAgent == "Google-Calendar-Importer" && entries[0].count == 3 && entries[0].lastAt.secondsSinceEpoch == 20)
     }
 }
