@@ -40,7 +40,7 @@ public final class PostgresDatabase: Sendable {
     }
 
     /// Connects to the database at `url` (`postgres://user[:password]@host[:port]/db`, also
-    /// `postgresql://`, optionally `?sslmode=disable|prefer|require`) and brings its schema
+    /// `postgresql://`, optionally `?sslmode=disable|prefer|require|verify-full` as in libpq) and brings its schema
     /// up to date.
     ///
     /// - Parameters:

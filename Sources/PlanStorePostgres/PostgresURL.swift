@@ -19,7 +19,21 @@ public struct PostgresURLError: Error, Equatable, CustomStringConvertible {
 /// Where and how to connect, read from `postgres://user[:password]@host[:port]/db[?sslmode=…]`
 /// (or `postgresql://`). User, password and database may be percent-encoded.
 struct PostgresURL: Equatable {
-    enum TLSMode: String, CaseIterable { case disable, prefer, require }
+    /// libpq's `sslmode` values, with libpq's meaning: `prefer` (the default) and `require`
+    /// encrypt without checking the certificate (a stock Debian server has a self-signed one),
+    /// `verify-full` checks it and the host name against the system's trusted roots.
+    enum TLSMode: String, CaseIterable {
+        case disable, prefer, require
+        case verifyFull = "verify-full"
+
+        /// The TLS settings for the mode; nil for `disable`.
+        var configuration: TLSConfiguration? {
+            guard self != .disable else { return nil }
+            var config = TLSConfiguration.makeClientConfiguration()
+            if self != .verifyFull { config.certificateVerification = .none }
+            return config
+        }
+    }
 
     var user: String
     var password: String?
@@ -116,10 +130,10 @@ struct PostgresURL: Equatable {
     /// The pool's configuration.
     func clientConfiguration(poolSize: Int, connectTimeout: Duration) -> PostgresClient.Configuration {
         let mode: PostgresClient.Configuration.TLS
-        switch tls {
-        case .disable: mode = .disable
-        case .prefer: mode = .prefer(.makeClientConfiguration())
-        case .require: mode = .require(.makeClientConfiguration())
+        switch (tls, tls.configuration) {
+        case let (.prefer, config?): mode = .prefer(config)
+        case let (_, config?): mode = .require(config)
+        case (_, nil): mode = .disable
         }
         var config = PostgresClient.Configuration(host: host, port: port, username: user, password: password,
                                                   database: database, tls: mode)
@@ -132,10 +146,10 @@ struct PostgresURL: Equatable {
     /// A single connection's configuration (listening for changes, test set-up).
     func connectionConfiguration(connectTimeout: Duration) throws -> PostgresConnection.Configuration {
         let mode: PostgresConnection.Configuration.TLS
-        switch tls {
-        case .disable: mode = .disable
-        case .prefer: mode = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        case .require: mode = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        switch (tls, tls.configuration) {
+        case let (.prefer, config?): mode = .prefer(try NIOSSLContext(configuration: config))
+        case let (_, config?): mode = .require(try NIOSSLContext(configuration: config))
+        case (_, nil): mode = .disable
         }
         var config = PostgresConnection.Configuration(host: host, port: port, username: user, password: password,
                                                       database: database, tls: mode)

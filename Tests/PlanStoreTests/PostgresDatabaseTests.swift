@@ -22,6 +22,7 @@ struct PostgresURLTests {
         #expect(short.database == "plancal" && short.tls == .prefer)
         let v6 = try PostgresURL("postgres://me@[::1]:5433/p?sslmode=disable")
         #expect(v6.host == "::1" && v6.port == 5433 && v6.tls == .disable)
+        #expect(try PostgresURL("postgres://me@h/p?sslmode=verify-full").tls == .verifyFull)
     }
 
     @Test("a bad address names the part that is wrong", arguments: [
