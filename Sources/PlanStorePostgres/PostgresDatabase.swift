@@ -40,11 +40,11 @@ public final class PostgresDatabase: Sendable {
     }
 
     /// Connects to the database at `url` (`postgres://user[:password]@host[:port]/db`, also
-    /// `postgresql://`, optionally `?sslmode=disable|prefer|require|verify-full` as in libpq) and brings its schema
-    /// up to date.
+    /// `postgresql://`, optionally `?sslmode=disable|prefer|require|verify-full` as in libpq)
+    /// and brings its schema up to date.
     ///
     /// - Parameters:
-    ///   - poolSize: the most connections this process keeps open at once (at least 1).
+    ///   - poolSize: the most connections this process keeps open at once (below 1 counts as 1).
     ///   - connectTimeout: how long an operation waits for a connection before it fails with
     ///     `StorageError.unavailable` (also the limit of one connection attempt).
     ///   - logger: where the pool logs; plancal's own logger.
@@ -53,13 +53,11 @@ public final class PostgresDatabase: Sendable {
     public static func open(url: String, poolSize: Int = 10, connectTimeout: Duration = .seconds(10),
                             logger: Logger) async throws -> PostgresDatabase {
         let address = try PostgresURL(url)
-        guard poolSize >= 1 else {
-            throw PostgresURLError(part: "số kết nối tối đa \(poolSize)", problem: "phải từ 1 trở lên")
-        }
         // One direct attempt first: the pool would only retry in silence, while a wrong
         // password or database name deserves its own message now.
         try await probe(address, connectTimeout: connectTimeout, logger: logger)
-        let database = PostgresDatabase(address: address, poolSize: poolSize, connectTimeout: connectTimeout, logger: logger)
+        let database = PostgresDatabase(address: address, poolSize: max(1, poolSize), connectTimeout: connectTimeout,
+                                        logger: logger)
         do {
             try await database.migrate()
         } catch {

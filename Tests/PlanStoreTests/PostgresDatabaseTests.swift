@@ -53,14 +53,6 @@ struct PostgresURLTests {
         #expect(error.map { "\($0)".contains("topsecret") } == false)
         #expect(error.map { "\($0)".contains("postgres://u:***@127.0.0.1:1/db") } == true)
     }
-
-    @Test("a pool size below 1 is refused")
-    func poolSize() async throws {
-        let error = await #expect(throws: PostgresURLError.self) {
-            try await Database.open(url: "postgres://u@127.0.0.1:1/db", poolSize: 0, logger: testLogger)
-        }
-        #expect(error?.part.hasPrefix("số kết nối tối đa") == true)
-    }
 }
 
 /// What only the PostgreSQL store has to show: its schema rules, migrations, notifications and
