@@ -9,8 +9,17 @@ import Testing
 // PostgresNIO has a `PostgresDatabase` of its own.
 typealias Database = PlanStorePostgres.PostgresDatabase
 
+/// What needs no PostgreSQL server: reading addresses, failing to reach one.
 @Suite("PostgreSQL address")
 struct PostgresURLTests {
+    @Test("a server that cannot be reached is StorageError.unavailable, not a hang")
+    func unreachable() async throws {
+        let error = await #expect(throws: StorageError.self) {
+            try await Database.open(url: "postgres://u@127.0.0.1:1/db", connectTimeout: .seconds(2), logger: testLogger)
+        }
+        guard case .unavailable = error else { Issue.record("expected unavailable, got \(String(describing: error))"); return }
+    }
+
     @Test("postgres:// and postgresql:// addresses, with or without password and port")
     func valid() throws {
         let full = try PostgresURL("postgresql://plancal:s%40cret:x@db.example:6543/ward_7?sslmode=require")
@@ -57,7 +66,7 @@ struct PostgresURLTests {
 
 /// What only the PostgreSQL store has to show: its schema rules, migrations, notifications and
 /// failure handling. Needs `PLANCAL_TEST_POSTGRES_URL`; each test has a database of its own.
-@Suite("PostgreSQL database")
+@Suite("PostgreSQL database", .enabled(if: postgresConfigured, postgresSkipReason))
 struct PostgresDatabaseTests {
     /// A fresh, migrated database for `body`, shut down afterwards.
     func withDatabase(poolSize: Int = 4, _ body: (Database, String) async throws -> Void) async throws {
@@ -116,14 +125,6 @@ struct PostgresDatabaseTests {
             var late = other.changes().makeAsyncIterator()
             #expect(await late.next() == nil)
         }
-    }
-
-    @Test("a server that cannot be reached is StorageError.unavailable, not a hang")
-    func unreachable() async throws {
-        let error = await #expect(throws: StorageError.self) {
-            try await Database.open(url: "postgres://u@127.0.0.1:1/db", connectTimeout: .seconds(2), logger: testLogger)
-        }
-        guard case .unavailable = error else { Issue.record("expected unavailable, got \(String(describing: error))"); return }
     }
 
     @Test("a database that does not exist is named in the error")

@@ -8,9 +8,14 @@ import Testing
 /// SQLite (in memory and on disk) and PostgreSQL (when `PLANCAL_TEST_POSTGRES_URL` is set).
 @Suite("Repository contract")
 struct RepositoryContractTests {
+    @Test("PostgreSQL is among the engines under contract", .enabled(if: postgresConfigured, postgresSkipReason))
+    func postgresIncluded() {
+        #expect(StorageEngine.available == StorageEngine.allCases)
+    }
+
     // MARK: Completions
 
-    @Test("append stores every field and assigns an id; a declining check writes nothing", arguments: StorageEngine.allCases)
+    @Test("append stores every field and assigns an id; a declining check writes nothing", arguments: StorageEngine.available)
     func appendAndDecline(engine: StorageEngine) async throws {
         try await engine.with { repos, _ in
             let store = repos.completions
@@ -29,7 +34,7 @@ struct RepositoryContractTests {
         }
     }
 
-    @Test("a check that throws writes nothing and its error comes back as it was", arguments: StorageEngine.allCases)
+    @Test("a check that throws writes nothing and its error comes back as it was", arguments: StorageEngine.available)
     func checkThrows(engine: StorageEngine) async throws {
         try await engine.with { repos, _ in
             let store = repos.completions
@@ -42,7 +47,7 @@ struct RepositoryContractTests {
     }
 
     @Test("the check sees the occurrence's records, or one unit's ad hoc records of the day and its undos",
-          arguments: StorageEngine.allCases)
+          arguments: StorageEngine.available)
     func candidates(engine: StorageEngine) async throws {
         try await engine.with { repos, _ in
             let store = repos.completions
@@ -79,7 +84,7 @@ struct RepositoryContractTests {
     }
 
     @Test("the version changes on every append, for that plan only, and not when nothing is written",
-          arguments: StorageEngine.allCases)
+          arguments: StorageEngine.available)
     func version(engine: StorageEngine) async throws {
         try await engine.with { repos, another in
             let store = repos.completions
@@ -100,7 +105,7 @@ struct RepositoryContractTests {
         }
     }
 
-    @Test("record(id:plan:) finds a record of its own plan only", arguments: StorageEngine.allCases)
+    @Test("record(id:plan:) finds a record of its own plan only", arguments: StorageEngine.available)
     func recordByID(engine: StorageEngine) async throws {
         try await engine.with { repos, _ in
             let store = repos.completions
@@ -115,7 +120,7 @@ struct RepositoryContractTests {
         }
     }
 
-    @Test("20 concurrent appends of one occurrence, over several handles, store exactly one", arguments: StorageEngine.allCases)
+    @Test("20 concurrent appends of one occurrence, over several handles, store exactly one", arguments: StorageEngine.available)
     func concurrentAppends(engine: StorageEngine) async throws {
         try await engine.with { repos, another in
             var handles = [repos.completions]
@@ -143,7 +148,7 @@ struct RepositoryContractTests {
     // MARK: Tokens
 
     @Test("a token verifies; a wrong secret, a malformed text, another plan and a revoked token do not",
-          arguments: StorageEngine.allCases)
+          arguments: StorageEngine.available)
     func tokens(engine: StorageEngine) async throws {
         try await engine.with { repos, another in
             let tokens = repos.tokens
@@ -175,7 +180,7 @@ struct RepositoryContractTests {
     // MARK: Sessions
 
     @Test("a session is found until it expires or is removed, and only while its token is live",
-          arguments: StorageEngine.allCases)
+          arguments: StorageEngine.available)
     func sessions(engine: StorageEngine) async throws {
         try await engine.with { repos, another in
             let (_, token) = try await repos.tokens.create(plan: "bach-dang", unit: "vhxh", label: "Chị Lan", now: at(0))
@@ -199,7 +204,7 @@ struct RepositoryContractTests {
         }
     }
 
-    @Test("a token keeps its newest sessions only", arguments: StorageEngine.allCases)
+    @Test("a token keeps its newest sessions only", arguments: StorageEngine.available)
     func sessionLimit(engine: StorageEngine) async throws {
         try await engine.with { repos, _ in
             let (_, token) = try await repos.tokens.create(plan: "bach-dang", unit: "vhxh", label: "Chị Lan", now: at(0))
@@ -221,7 +226,7 @@ struct RepositoryContractTests {
 
     // MARK: Fetch log
 
-    @Test("fetches add up per plan, feed and client, and time only moves forward", arguments: StorageEngine.allCases)
+    @Test("fetches add up per plan, feed and client, and time only moves forward", arguments: StorageEngine.available)
     func fetchLog(engine: StorageEngine) async throws {
         try await engine.with { repos, another in
             let log = repos.fetches
@@ -248,7 +253,7 @@ struct RepositoryContractTests {
         }
     }
 
-    @Test("prune keeps a plan's most recent rows, latest first, and leaves other plans alone", arguments: StorageEngine.allCases)
+    @Test("prune keeps a plan's most recent rows, latest first, and leaves other plans alone", arguments: StorageEngine.available)
     func prune(engine: StorageEngine) async throws {
         try await engine.with { repos, _ in
             let log = repos.fetches

@@ -17,10 +17,12 @@ enum StorageEngine: String, CaseIterable, Sendable, CustomTestStringConvertible 
 
     var testDescription: String { rawValue }
 
+    /// The engines this run tests: PostgreSQL only when there is a server to test on.
+    static var available: [StorageEngine] { postgresConfigured ? allCases : allCases.filter { $0 != .postgres } }
+
     /// Fresh, empty repositories of this engine for `body`. `another()` opens the same storage
     /// again, as a second process would (its own SQLite pool, its own PostgreSQL pool); for
-    /// storage only one handle can see (memory), the same repositories. The PostgreSQL case
-    /// is cancelled, with the reason shown, when `PLANCAL_TEST_POSTGRES_URL` is not set.
+    /// storage only one handle can see (memory), the same repositories.
     func with(_ body: (_ repositories: Repositories, _ another: () async throws -> Repositories) async throws -> Void) async throws {
         switch self {
         case .memory:
@@ -58,10 +60,16 @@ func tempDatabasePath() -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("plancal-\(UUID().uuidString)/plancal.sqlite").path
 }
 
-/// The test server's address, or the test case cancelled with the reason when there is none.
+/// Whether `PLANCAL_TEST_POSTGRES_URL` names a server to test on.
+let postgresConfigured = !(ProcessInfo.processInfo.environment["PLANCAL_TEST_POSTGRES_URL"] ?? "").isEmpty
+
+/// Why the PostgreSQL tests are skipped.
+let postgresSkipReason: Comment = "PostgreSQL not tested: PLANCAL_TEST_POSTGRES_URL is not set (scripts/test.sh starts a server and sets it)"
+
+/// The test server's address, or the test cancelled with the reason when there is none.
 func postgresTestURL() throws -> String {
     guard let url = ProcessInfo.processInfo.environment["PLANCAL_TEST_POSTGRES_URL"], !url.isEmpty else {
-        try Test.cancel("PostgreSQL not tested: PLANCAL_TEST_POSTGRES_URL is not set (scripts/test.sh starts a server and sets it)")
+        try Test.cancel(postgresSkipReason)
     }
     return url
 }
