@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The only target that sees libical's C API.
@@ -43,6 +44,18 @@ let package = Package(
                 "PlanCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        // PostgreSQL, for more than one machine: the same repositories on postgres-nio.
+        .target(
+            name: "PlanStorePostgres",
+            dependencies: [
+                "PlanCore", "PlanStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                // Only for its error type: a lease fails with it while the server is away.
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -81,7 +94,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PlanFeedTests", dependencies: ["PlanFeed", "PlanCore", "ICal"], swiftSettings: strict),
-        .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanCore"], swiftSettings: strict),
+        .testTarget(
+            name: "PlanStoreTests",
+            dependencies: [
+                "PlanStore", "PlanStorePostgres", "PlanCore", "ICal",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PlanServerTests",
             dependencies: [

@@ -12,6 +12,12 @@ bash scripts/install-test-deps.sh
 echo "== swift build"
 swift build --build-tests
 
+# PostgreSQL for the store tests: a throwaway cluster on loopback, stopped however we exit.
+echo "== postgres"
+export PLANCAL_TEST_POSTGRES_URL="$(bash scripts/postgres.sh start)"
+trap 'bash scripts/postgres.sh stop' EXIT
+echo "$PLANCAL_TEST_POSTGRES_URL"
+
 echo "== swift test"
 swift test --skip-build
 
