@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "plancal",
             dependencies: [
-                "PlanCore", "PlanFeed", "PlanStore", "PlanServer",
+                "PlanCore", "PlanFeed", "PlanStore", "PlanStorePostgres", "PlanServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the dependencies of the "real clients" test harness (Tests/peers/).
 #
-# - Debian packages: libical-dev pkg-config tzdata chromium chromium-driver wrk python3-venv,
+# - Debian packages: libical-dev pkg-config tzdata chromium chromium-driver wrk python3-venv nginx
+#   (nginx: the load balancer in front of two instances in Tests/peers/test_instances.py),
 #   and postgresql (the store tests' server, started by scripts/postgres.sh)
 # - A Python virtualenv at .venv-test/ (repo root, git-ignored) with the real
 #   iCalendar clients and test tools: pytest, icalendar, recurring-ical-events,
@@ -20,7 +21,7 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${REPO_ROOT}/.venv-test"
 PY=/usr/bin/python3
 
-APT_PACKAGES=(libical-dev pkg-config tzdata chromium chromium-driver wrk python3-venv)
+APT_PACKAGES=(libical-dev pkg-config tzdata chromium chromium-driver wrk python3-venv nginx)
 # PostgreSQL server for the store tests (scripts/postgres.sh runs a throwaway cluster).
 APT_PACKAGES+=(postgresql)
 PIP_PACKAGES=(

@@ -135,7 +135,12 @@ actor PlanRegistry {
                 entry.modified = modified
             }
         }
-        let version = try await completions.version(plan: id)
+        let version: Int64
+        do { version = try await completions.version(plan: id) } catch StorageError.unavailable(let detail) {
+            // The database is away: keep serving what was last read; writes answer 503 meanwhile.
+            logger.warning("database unavailable; serving the last state read", metadata: ["plan": "\(id)", "error": "\(detail)"])
+            return entry
+        }
         if version != entry.version {
             let records = try await completions.records(plan: id)
             entry.builder = try FeedBuilder(plan: entry.plan, records: records)

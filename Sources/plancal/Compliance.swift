@@ -59,7 +59,7 @@ struct Compliance: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
             throw CLIError("--plans-dir: không có thư mục \(dir)")
         }
-        let repositories = try store.openForReading()
+        let repositories = try await store.openForReading()
         let lastFetches = try await repositories?.fetches.lastFetches() ?? [:]
         var plans: [(plan: Plan, occurrences: [Occurrence], ledger: CompletionLedger, lastFetch: UTCDateTime?)] = []
         var failed: [String] = []

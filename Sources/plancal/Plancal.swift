@@ -4,6 +4,8 @@ import ICal
 import PlanCore
 import PlanFeed
 import PlanStore
+import PlanStorePostgres
+import Logging
 
 @main
 struct Plancal: AsyncParsableCommand {
@@ -62,37 +64,55 @@ struct PlanOptions: ParsableArguments {
     }
 }
 
-/// `--db`, shared by every command that reads or writes completions.
+/// `--db`, shared by every command that reads or writes completions: an SQLite file (the
+/// embedded default) or a PostgreSQL address.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Cơ sở dữ liệu SQLite lưu các ghi nhận (mặc định: $PLANCAL_DB hoặc data/plancal.sqlite).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Cơ sở dữ liệu: tệp SQLite, hoặc địa chỉ PostgreSQL postgres://người-dùng@máy:cổng/tên (mặc định: $PLANCAL_DB hoặc data/plancal.sqlite).", valueName: "path|url"))
     var db: String?
 
     var path: String { db ?? ProcessInfo.processInfo.environment["PLANCAL_DB"] ?? "data/plancal.sqlite" }
 
-    /// True when the database file exists.
-    var exists: Bool { FileManager.default.fileExists(atPath: path) }
+    /// True for a PostgreSQL address.
+    var isPostgres: Bool { path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") }
 
-    /// Opens the database for writing, creating it when missing.
-    func open() throws -> Repositories {
+    /// True when the database exists (a PostgreSQL database always does).
+    var exists: Bool { isPostgres || FileManager.default.fileExists(atPath: path) }
+
+    /// Opens the database for writing, creating an SQLite file when missing.
+    func open(poolSize: Int = 2) async throws -> Repositories {
+        if isPostgres { return try await postgres(poolSize: poolSize).repositories }
         do { return try AppDatabase(path: path).repositories } catch {
             throw CLIError("\(error)")
         }
     }
 
     /// Opens an existing database for reading (nil when there is none: reading never creates
-    /// it). A file this process may not write (a read-only copy, a folder without write
-    /// permission) is opened read-only.
-    func openForReading() throws -> Repositories? {
+    /// it). An SQLite file is opened read-only.
+    func openForReading() async throws -> Repositories? {
         guard exists else { return nil }
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let writable = FileManager.default.isWritableFile(atPath: path) && FileManager.default.isWritableFile(atPath: dir)
-        do { return try AppDatabase(path: path, readOnly: !writable).repositories } catch {
+        if isPostgres { return try await postgres(poolSize: 2).repositories }
+        do { return try AppDatabase(path: path, readOnly: true).repositories } catch let e as StoreError {
+            // An older file this process may write still needs its migrations: open it for writing.
+            guard FileManager.default.isWritableFile(atPath: path) else { throw CLIError("\(e)") }
+            return try await open()
+        } catch {
             throw CLIError("\(error)")
         }
     }
 
+    /// The PostgreSQL database at `path`; its connections close when the process ends.
+    func postgres(poolSize: Int) async throws -> PlanStorePostgres.PostgresDatabase {
+        var logger = Logger(label: "plancal.postgres")
+        logger.logLevel = .error
+        do {
+            return try await PlanStorePostgres.PostgresDatabase.open(url: path, poolSize: poolSize, logger: logger)
+        } catch let e as PostgresURLError {
+            throw CLIError("--db: \(e.description)")
+        }
+    }
+
     /// Runs a write through a completion service on the store, its refusals as terminal
-    /// messages. When the database does not exist yet, the write is first tried on an empty
+    /// messages. When an SQLite file does not exist yet, the write is first tried on an empty
     /// store in memory, so a refused write leaves no new file behind.
     func write<T>(plan: Plan, occurrences: [Occurrence],
                   _ body: (CompletionService) async throws -> T) async throws -> T {
@@ -102,7 +122,7 @@ struct StoreOptions: ParsableArguments {
         if !exists {
             _ = try await run(InMemoryCompletionRepository())
         }
-        return try await run(try open().completions)
+        return try await run(try await open().completions)
     }
 
     /// Records of a plan; none when the database does not exist yet (reading never creates it).

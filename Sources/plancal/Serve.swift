@@ -3,7 +3,9 @@ import Foundation
 import Hummingbird
 import Logging
 import PlanServer
+import PlanCore
 import PlanStore
+import PlanStorePostgres
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,6 +28,9 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
+    @Option(name: .long, help: ArgumentHelp("Với PostgreSQL: số kết nối tối đa của tiến trình này tới cơ sở dữ liệu.", valueName: "n"))
+    var dbPool = 10
+
     @Option(name: .long, help: ArgumentHelp("Địa chỉ công khai cho các liên kết đăng ký lịch (mặc định: địa chỉ máy chủ trong yêu cầu).", valueName: "url"))
     var baseURL: String?
 
@@ -44,6 +49,7 @@ struct Serve: AsyncParsableCommand {
     /// Checks the options; errors are plancal's own (Vietnamese, "Lỗi:", exit 1) like every command's.
     func check() throws {
         guard (0...65535).contains(port) else { throw CLIError("--port phải từ 0 đến 65535 (nhận được \(port))") }
+        guard (1...1000).contains(dbPool) else { throw CLIError("--db-pool phải từ 1 đến 1000 (nhận được \(dbPool))") }
         guard (16...1_000_000).contains(maxConnections) else { throw CLIError("--max-connections phải từ 16 đến 1000000 (nhận được \(maxConnections))") }
         guard (1...3600).contains(idleTimeout) else { throw CLIError("--idle-timeout phải từ 1 đến 3600 giây (nhận được \(idleTimeout))") }
         if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) || URL(string: baseURL)?.host == nil {
@@ -67,15 +73,33 @@ struct Serve: AsyncParsableCommand {
                 throw CLIError("--plans-dir: không có thư mục \(plansDir)")
             }
         }
-        let database: AppDatabase
-        // A database this process may not write is served read-only: feeds and pages work,
-        // writes answer 503.
-        let dir = URL(fileURLWithPath: store.path).deletingLastPathComponent().path
-        let readOnly = store.exists && !(FileManager.default.isWritableFile(atPath: store.path)
-                                         && FileManager.default.isWritableFile(atPath: dir))
-        do { database = try AppDatabase(path: store.path, readOnly: readOnly) } catch { throw CLIError("\(error)") }
-        if readOnly {
-            logger.warning("the database is read-only: serving feeds and pages, writes are off", metadata: ["db": "\(store.path)"])
+        let repositories: Repositories
+        var postgres: PlanStorePostgres.PostgresDatabase?
+        if store.isPostgres {
+            // Several instances on one PostgreSQL: records, tokens, sessions and the fetch log
+            // are shared, so any instance serves any request.
+            var pgLogger = logger
+            pgLogger.logLevel = max(logger.logLevel, .warning)
+            do {
+                postgres = try await PlanStorePostgres.PostgresDatabase.open(url: store.path, poolSize: dbPool, logger: pgLogger)
+            } catch let e as PostgresURLError {
+                throw CLIError("--db: \(e.description)")
+            } catch let e as StorageError {
+                throw CLIError(e.description)
+            }
+            repositories = postgres!.repositories
+        } else {
+            // A database this process may not write is served read-only: feeds and pages work,
+            // writes answer 503.
+            let dir = URL(fileURLWithPath: store.path).deletingLastPathComponent().path
+            let readOnly = store.exists && !(FileManager.default.isWritableFile(atPath: store.path)
+                                             && FileManager.default.isWritableFile(atPath: dir))
+            do { repositories = try AppDatabase(path: store.path, readOnly: readOnly).repositories } catch {
+                throw CLIError("\(error)")
+            }
+            if readOnly {
+                logger.warning("the database is read-only: serving feeds and pages, writes are off", metadata: ["db": "\(store.path)"])
+            }
         }
         let arguments = ServerArguments(
             host: host, port: port,
@@ -83,11 +107,16 @@ struct Serve: AsyncParsableCommand {
             baseURL: baseURL, today: today.flatMap(parseDateOrNil), secureCookies: baseURL?.hasPrefix("https://") ?? false,
             idleTimeoutSeconds: idleTimeout, maxConnections: maxConnections)
         let app: any ApplicationProtocol
-        do { app = try await buildApplication(arguments, repositories: database.repositories, logger: logger) } catch {
+        do { app = try await buildApplication(arguments, repositories: repositories, logger: logger) } catch {
             throw CLIError("\(error)")
         }
-        logger.info("plancal serving", metadata: ["address": "http://\(host):\(port)", "db": "\(store.path)"])
-        do { try await app.runService() } catch {
+        logger.info("plancal serving", metadata: ["address": "http://\(host):\(port)",
+                                                  "db": "\(store.isPostgres ? "PostgreSQL" : store.path)"])
+        do {
+            try await app.runService()
+            await postgres?.shutdown()
+        } catch {
+            await postgres?.shutdown()
             let text = "\(error)"
             if text.contains("Address already in use") {
                 throw CLIError("Không thể lắng nghe tại \(host):\(port): cổng đang được một chương trình khác dùng (chọn cổng khác bằng --port)")
