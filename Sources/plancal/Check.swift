@@ -33,7 +33,7 @@ struct Check: ParsableCommand {
         }
         print("Tổng: \(occurrences.count)")
         if plan.population == nil {
-            print("Chưa có dân số (plan.population): chưa tính được chỉ tiêu G6.T1.")
+            print("Chưa có dân số (plan.population): chưa tính được chỉ tiêu \(plan.tracking.reachTarget ?? "tiếp cận") (tỷ lệ người dân được tiếp cận).")
         }
         // Links in the feeds point at the dashboard there: an example address reaches nobody.
         if let base = plan.publicBaseURL, let host = URL(string: base)?.host?.lowercased(),

@@ -14,7 +14,7 @@ struct EvidenceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Ghi chú.", valueName: "text"))
     var note: String?
 
-    @Option(name: .long, help: ArgumentHelp("Số người dân được tiếp cận (G6.T1).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Số người dân được tiếp cận (chỉ tiêu tiếp cận của kế hoạch; kế hoạch kèm theo: G6.T1).", valueName: "n"))
     var reached: Int?
 
     @Option(name: .long, help: ArgumentHelp("Số người tham gia.", valueName: "n"))
@@ -43,7 +43,7 @@ struct Done: AsyncParsableCommand {
         discussion: """
             Ghi nhận lại cùng một việc cho cùng đơn vị không ghi thêm gì (và báo như vậy); dùng --correct để thay bản ghi trước. Không bản ghi nào bị xóa.
 
-            Việc đăng tin, bài (chỉ tiêu G6.T3) cần --evidence (đường dẫn bài), hoặc --note nói nơi và ngày đưa tin nếu tin không có đường dẫn (ví dụ phát trên loa truyền thanh). Đơn vị phối hợp ghi nhận phần tham gia của mình; việc được tính hoàn thành khi đơn vị chủ trì ghi nhận.
+            Việc đăng tin, bài (chỉ tiêu tin, bài hằng quý của kế hoạch, tracking.news_target; kế hoạch kèm theo: G6.T3) cần --evidence (đường dẫn bài), hoặc --note nói nơi và ngày đưa tin nếu tin không có đường dẫn (ví dụ phát trên loa truyền thanh). Đơn vị phối hợp ghi nhận phần tham gia của mình; việc được tính hoàn thành khi đơn vị chủ trì ghi nhận.
 
             Ví dụ:
               plancal done quarterly-news/2026-Q4 --unit vhxh --on 20/11/2026 \\
@@ -143,8 +143,8 @@ struct Record: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Ghi nhận một hoạt động phát sinh được tính cho Mục tiêu 6.",
         discussion: """
-            news: một tin, bài ngoài tin bắt buộc (tính cho G6.T3 trong quý đăng; cần --evidence, hoặc --note nói nơi và ngày đưa tin nếu tin không có đường dẫn).
-            meeting: một buổi tuyên truyền, phổ biến (--reached tính cho G6.T1, --organisations cho G6.T2).
+            news: một tin, bài ngoài tin bắt buộc (tính cho chỉ tiêu tin, bài của kế hoạch trong quý đăng; cần --evidence, hoặc --note nói nơi và ngày đưa tin nếu tin không có đường dẫn).
+            meeting: một buổi tuyên truyền, phổ biến (--reached tính cho chỉ tiêu tiếp cận, --organisations cho chỉ tiêu phổ biến của kế hoạch; kế hoạch kèm theo: G6.T1, G6.T2).
             training: một buổi tập huấn đã tổ chức (--participants).
             Ghi lại cùng một hoạt động (cùng loại, đơn vị, ngày và đường dẫn) không ghi thêm. Hủy một hoạt động ghi nhầm: plancal undo --record <số> --reason "…".
             """)
@@ -158,7 +158,7 @@ struct Record: AsyncParsableCommand {
     var unit: String
 
     @Option(name: .long, parsing: .upToNextOption,
-            help: ArgumentHelp("Các tổ chức được phổ biến (mã đơn vị), cho G6.T2.", valueName: "id"))
+            help: ArgumentHelp("Các tổ chức được phổ biến (mã đơn vị), cho chỉ tiêu phổ biến của kế hoạch.", valueName: "id"))
     var organisations: [String] = []
 
     @OptionGroup var evidence: EvidenceOptions
