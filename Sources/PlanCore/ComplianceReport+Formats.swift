@@ -98,7 +98,8 @@ extension ComplianceReport {
         let met = judged.filter { $0.state == .met }.count
         let ended = judged.filter { $0.ends < today }
         let metEnded = ended.filter { $0.state == .met }.count
-        var summary = "  Đạt \(met)/\(judged.count) quý; trong các quý đã kết thúc: \(metEnded)/\(ended.count)."
+        var summary = judged.isEmpty ? "  Chưa có quý nào để tính."
+            : "  Đạt \(met)/\(judged.count) quý; trong các quý đã kết thúc: \(metEnded)/\(ended.count)."
         let untracked = quarters.filter { $0.state == .beforeTracking }.count
         if untracked > 0 { summary += " \(untracked) quý trước khi theo dõi không tính." }
         out.append(summary)
