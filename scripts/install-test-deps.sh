@@ -4,7 +4,8 @@
 # - Debian packages: libical-dev pkg-config tzdata chromium chromium-driver wrk python3-venv
 # - A Python virtualenv at .venv-test/ (repo root, git-ignored) with the real
 #   iCalendar clients and test tools: pytest, icalendar, recurring-ical-events,
-#   PyYAML, vdirsyncer, khal, todoman, selenium, requests, at the exact versions
+#   PyYAML, vdirsyncer, khal, todoman, selenium, requests and axe-selenium-python
+#   (which ships axe-core's axe.min.js: accessibility checks with no network), at the exact versions
 #   of scripts/test-requirements.txt (their dependencies too).
 #
 # The venv is built with Debian's /usr/bin/python3 (3.11 on bookworm, with the
@@ -30,6 +31,7 @@ PIP_PACKAGES=(
   todoman
   selenium
   requests
+  axe-selenium-python
 )
 
 SUDO=""
@@ -73,7 +75,7 @@ echo "== versions"
 "${VENV}/bin/todo" --version
 "${VENV}/bin/python" - <<'PYEOF'
 from importlib.metadata import version
-for name in ("pytest", "icalendar", "recurring-ical-events", "PyYAML", "selenium", "requests"):
+for name in ("pytest", "icalendar", "recurring-ical-events", "PyYAML", "selenium", "requests", "axe-selenium-python"):
     print(name, version(name))
 PYEOF
 # (the Debian launcher /usr/bin/chromium may print a harmless

@@ -211,7 +211,8 @@ public final class AppDatabase: Sendable {
 
     /// Several processes may open a new database at once (the CLI while the server starts):
     /// each migration is one transaction, so a process that loses the race sees "table
-    /// already exists", rolls back, and on retry finds the migration applied by the winner.
+    /// already exists" (or, for a migration whose statements all succeed again, the winner's
+    /// row in the migrations table), rolls back, and on retry finds the migration applied.
     private func migrate() throws {
         var attempt = 0
         let writer = try writable()
@@ -219,7 +220,8 @@ public final class AppDatabase: Sendable {
             do {
                 try AppDatabase.migrator.migrate(writer)
                 return
-            } catch let error as DatabaseError where attempt < 10 && (error.resultCode == .SQLITE_ERROR || error.resultCode == .SQLITE_BUSY) {
+            } catch let error as DatabaseError where attempt < 10
+                && [.SQLITE_ERROR, .SQLITE_BUSY, .SQLITE_CONSTRAINT].contains(error.resultCode) {
                 attempt += 1
                 Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
             }
