@@ -45,3 +45,14 @@ enum FormInput {
         return target
     }
 }
+
+/// What was typed into a form, given back with the page when the form is refused.
+struct TypedForm: Sendable {
+    var on = ""
+    var evidence = ""
+    var note = ""
+    var reached = ""
+    var participants = ""
+    var reason = ""
+    var organisations: [String] = []
+}

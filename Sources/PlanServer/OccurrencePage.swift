@@ -18,14 +18,7 @@ struct OccurrencePage: Page {
         var selected: Bool
     }
     /// What was typed into a refused form, given back.
-    struct Typed: Sendable {
-        var on = ""
-        var evidence = ""
-        var note = ""
-        var reached = ""
-        var participants = ""
-        var reason = ""
-    }
+    typealias Typed = TypedForm
     /// A standing waiver ("không áp dụng").
     struct Waiver: Sendable {
         var waiverReason: String

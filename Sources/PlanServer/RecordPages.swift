@@ -104,15 +104,7 @@ struct HistoryPage: Page {
 /// record (then with the reason for the correction).
 struct RecordFormPage: Page {
     static let template = "record-form"
-    struct Typed: Sendable {
-        var on = ""
-        var evidence = ""
-        var note = ""
-        var reached = ""
-        var participants = ""
-        var reason = ""
-        var organisations: [String] = []
-    }
+    typealias Typed = TypedForm
     struct Organisation: Sendable {
         var orgID: String
         var orgName: String

@@ -17,6 +17,8 @@ struct TodoList: Sendable {
         var ownerName: String?
         var domID: String
         var markAction: MarkAction?
+        /// The day it was done, in the viewing unit's view (the year's list shows it).
+        var doneOn: String?
         /// On the whole plan's list, one line stands for an item owed by several units (each
         /// unit's annual report): the units, each with its own page.
         var members: [Member] = []

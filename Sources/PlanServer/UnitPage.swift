@@ -6,16 +6,6 @@ import PlanCore
 /// a year with its state, and its calendars.
 struct UnitPage: Page {
     static let template = "unit"
-    struct Item: Sendable {
-        var when: String
-        var title: String
-        var link: String
-        var state: String
-        var stateLabel: String
-        var domID: String
-        var itemAction: TodoList.MarkAction?
-        var doneOn: String?
-    }
     struct YearLink: Sendable {
         var yearNumber: Int
         var yearHref: String
@@ -39,7 +29,7 @@ struct UnitPage: Page {
     var tasksHttps: String
     var tasksWebcal: String
     var todo: TodoList
-    var items: [Item]
+    var items: [TodoList.Item]
     var legend: StateLegend
 
     static func build(plan: Plan, unit: PlanUnit, year: Int, occurrences: [Occurrence], ledger: CompletionLedger,
@@ -49,12 +39,12 @@ struct UnitPage: Page {
         let canMark: (Occurrence) -> Bool = { o in canWrite && ledger.done(o, for: unit.id) == nil && ledger.waiver(of: o.id) == nil }
         let items = occurrences.filter { $0.last.year == year && schedule.involves($0, unit.id) }
             .sorted { ($0.first, $0.last, $0.id) < ($1.first, $1.last, $1.id) }
-            .map { o -> Item in
+            .map { o -> TodoList.Item in
                 let state = OccurrenceState.of(o, ledger: ledger, today: today, for: unit.id)
-                let todo = TodoList.item(o, state: state, plan: plan, unit: unit, today: today, canMark: canMark)
-                return Item(when: todo.when, title: todo.title, link: todo.link, state: todo.state, stateLabel: todo.stateLabel,
-                            domID: "o-" + o.id.replacingOccurrences(of: "/", with: "-"), itemAction: todo.markAction,
-                            doneOn: ledger.done(o, for: unit.id)?.doneOn.vietnamese)
+                var item = TodoList.item(o, state: state, plan: plan, unit: unit, today: today, canMark: canMark)
+                item.domID = "o-" + o.id.replacingOccurrences(of: "/", with: "-")
+                item.doneOn = ledger.done(o, for: unit.id)?.doneOn.vietnamese
+                return item
             }
         let base = "/plans/\(plan.id)/units/\(unit.id)"
         let kinds: [(CompletionRecord.Action, String)] = [

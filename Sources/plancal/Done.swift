@@ -32,6 +32,17 @@ struct EvidenceOptions: ParsableArguments {
     var recorder: String { recorderName(by) }
 }
 
+/// Why a record is withdrawn or an item waived, and who says so.
+struct ReasonOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Lý do (bắt buộc).", valueName: "text"))
+    var reason: String
+
+    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: tên đăng nhập của máy).", valueName: "name"))
+    var by: String?
+
+    var recorder: String { recorderName(by) }
+}
+
 /// Runs a store operation, turning domain errors into messages for the terminal (naming the
 /// option at fault, which the domain's Vietnamese message names in words).
 func recording<T>(_ body: () async throws -> T) async throws -> T {
@@ -112,19 +123,14 @@ struct Undo: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Số bản ghi của hoạt động phát sinh hoặc của lần xác định không áp dụng cần hủy (xem plancal history).", valueName: "n"))
     var record: Int64?
 
-    @Option(name: .long, help: ArgumentHelp("Lý do (bắt buộc).", valueName: "text"))
-    var reason: String
-
-    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: tên đăng nhập của máy).", valueName: "name"))
-    var by: String?
-
+    @OptionGroup var why: ReasonOptions
     @OptionGroup var planOptions: PlanOptions
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
-        let recordedBy = recorderName(by)
+        let (reason, recordedBy) = (why.reason, why.recorder)
         switch (occurrence, record) {
         case let (nil, id?):
             if unit != nil { throw CLIError("--unit không dùng cùng --record: bản ghi đã cho biết đơn vị") }
@@ -207,12 +213,7 @@ struct Waive: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Mã việc (xem plancal agenda).", valueName: "occurrence-id"))
     var occurrence: String
 
-    @Option(name: .long, help: ArgumentHelp("Lý do (bắt buộc).", valueName: "text"))
-    var reason: String
-
-    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: tên đăng nhập của máy).", valueName: "name"))
-    var by: String?
-
+    @OptionGroup var why: ReasonOptions
     @OptionGroup var planOptions: PlanOptions
     @OptionGroup var store: StoreOptions
 
@@ -220,7 +221,7 @@ struct Waive: AsyncParsableCommand {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
         let r = try await store.write(plan: plan, occurrences: occurrences) { service in
-            try await service.waive(occurrence, reason: reason, recordedBy: recorderName(by), now: UTCDateTime(Date()))
+            try await service.waive(occurrence, reason: why.reason, recordedBy: why.recorder, now: UTCDateTime(Date()))
         }
         let name = occurrences.first { $0.id == occurrence }?.name(in: plan) ?? occurrence
         print("Đã xác định không áp dụng: \(name) (bản ghi số \(r.id!)).")
