@@ -7,7 +7,7 @@ struct Compliance: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Báo cáo tiến độ Mục tiêu 6 và tỷ lệ đúng hạn của từng đơn vị.",
         discussion: """
-            G6.T3: từng quý từ đầu kế hoạch đến quý hiện tại: đạt (kèm đường dẫn bài), trễ, không đạt, hoặc đang trong quý. G6.T2: các tổ chức đã được phổ biến trong năm. G6.T1: số người dân được tiếp cận so với dân số trong kế hoạch, bên cạnh lộ trình thẳng đến 80% vào cuối kế hoạch. Các đơn vị: báo cáo năm và tỷ lệ đúng hạn. CSV mã hóa UTF-8 có BOM; cấu trúc JSON xem README.
+            G6.T3: từng quý từ đầu kế hoạch đến quý hiện tại (với --year: bốn quý của năm đó): đạt (kèm đường dẫn bài), trễ, không đạt, đang trong quý, chưa đến, hoặc trước khi theo dõi. G6.T2: các tổ chức đã được phổ biến trong năm. G6.T1: số người dân được tiếp cận so với dân số trong kế hoạch, bên cạnh lộ trình thẳng đến 80% vào cuối kế hoạch; với một năm đã qua, tính đến hết năm đó. Các đơn vị: báo cáo năm (tình trạng, ngày nộp) và tỷ lệ đúng hạn, không tính việc trước khi theo dõi và việc không áp dụng (được liệt kê kèm lý do). CSV mã hóa UTF-8 có BOM; cấu trúc JSON xem README.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }

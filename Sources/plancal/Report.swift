@@ -12,8 +12,8 @@ enum Report {
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Tình trạng từng việc: hoàn thành đúng hạn, trễ hạn, quá hạn, đang diễn ra, sắp đến hạn, chưa đến hạn.",
-        discussion: "Với --unit, một việc mà đơn vị chỉ phối hợp hiện \"Đã tham gia\" khi đơn vị đã ghi nhận phần tham gia của mình, và hiện trạng thái hoàn thành khi đơn vị chủ trì đã hoàn thành.")
+        abstract: "Tình trạng từng việc: hoàn thành đúng hạn, trễ hạn, quá hạn, đang diễn ra, sắp đến hạn, chưa đến hạn, không áp dụng, trước khi theo dõi.",
+        discussion: "Với --unit, một việc của đơn vị khác mà đơn vị chỉ phối hợp hiện \"Phối hợp\" (không bao giờ là quá hạn của đơn vị), \"Đã tham gia\" khi đơn vị đã ghi nhận phần tham gia của mình, và trạng thái hoàn thành khi đơn vị chủ trì đã hoàn thành. Việc có hạn trước ngày bắt đầu theo dõi (plan.tracking_from) hiện \"Trước khi theo dõi\"; việc đơn vị chủ trì xác định không áp dụng (plancal waive) hiện \"Không áp dụng\".")
 
     @Option(name: .long, help: ArgumentHelp("Chỉ các việc của đơn vị này.", valueName: "id"))
     var unit: String?
