@@ -6,7 +6,8 @@
 #   and postgresql (the store tests' server, started by scripts/postgres.sh)
 # - A Python virtualenv at .venv-test/ (repo root, git-ignored) with the real
 #   iCalendar clients and test tools: pytest, icalendar, recurring-ical-events,
-#   PyYAML, vdirsyncer, khal, todoman, selenium, requests, at the exact versions
+#   PyYAML, vdirsyncer, khal, todoman, selenium, requests and axe-selenium-python
+#   (which ships axe-core's axe.min.js: accessibility checks with no network), at the exact versions
 #   of scripts/test-requirements.txt (their dependencies too).
 #
 # The venv is built with Debian's /usr/bin/python3 (3.11 on bookworm, with the
@@ -34,6 +35,7 @@ PIP_PACKAGES=(
   todoman
   selenium
   requests
+  axe-selenium-python
 )
 
 SUDO=""
@@ -77,7 +79,7 @@ echo "== versions"
 "${VENV}/bin/todo" --version
 "${VENV}/bin/python" - <<'PYEOF'
 from importlib.metadata import version
-for name in ("pytest", "icalendar", "recurring-ical-events", "PyYAML", "selenium", "requests"):
+for name in ("pytest", "icalendar", "recurring-ical-events", "PyYAML", "selenium", "requests", "axe-selenium-python"):
     print(name, version(name))
 PYEOF
 # (the Debian launcher /usr/bin/chromium may print a harmless

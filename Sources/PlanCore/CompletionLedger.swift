@@ -16,6 +16,7 @@ public struct CompletionLedger: Sendable {
     public let records: [CompletionRecord]
     private var active: [String: [Completion]] = [:]
     private var changes: [String: (count: Int, last: UTCDateTime)] = [:]
+    private var waivers: [String: CompletionRecord] = [:]
 
     /// Folds records (oldest first).
     public init(records: [CompletionRecord]) {
@@ -25,6 +26,10 @@ public struct CompletionLedger: Sendable {
             guard let occ = r.occurrenceID else { continue }
             switch r.action {
             case .done: state[occ, default: [:]][r.unit] = r
+            case .waive: waivers[occ] = r
+            // An undo naming a record withdraws that waiver; otherwise the unit's completion.
+            case .undo where r.withdraws != nil:
+                if waivers[occ]?.id == r.withdraws { waivers[occ] = nil }
             case .undo: state[occ]?[r.unit] = nil
             default: continue
             }
@@ -36,6 +41,9 @@ public struct CompletionLedger: Sendable {
             if !list.isEmpty { active[occ] = list }
         }
     }
+
+    /// The standing waiver of an occurrence ("không áp dụng"), if the lead unit made one.
+    public func waiver(of occurrenceID: String) -> CompletionRecord? { waivers[occurrenceID] }
 
     /// Standing completions of an occurrence, earliest first.
     public func completions(of occurrenceID: String) -> [Completion] { active[occurrenceID] ?? [] }
@@ -69,7 +77,7 @@ public struct CompletionLedger: Sendable {
     /// When the occurrence's records last changed.
     public func lastChange(of occurrenceID: String) -> UTCDateTime? { changes[occurrenceID]?.last }
 
-    /// Ad hoc records (news, meetings, training) still standing (not withdrawn), oldest first.
+    /// Ad hoc records (news, meetings, training, obstacles) still standing (not withdrawn), oldest first.
     public var adHoc: [CompletionRecord] {
         let withdrawn = Set(records.compactMap { $0.action == .undo ? $0.withdraws : nil })
         return records.filter { $0.occurrenceID == nil && $0.action != .undo && !withdrawn.contains($0.id ?? -1) }

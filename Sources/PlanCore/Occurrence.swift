@@ -51,6 +51,15 @@ public struct Occurrence: Sendable, Equatable, Identifiable {
     public var doneBy: [String] = []
     /// The obligation's longer explanation, when the plan gives one.
     public var details: String?
+    /// The units whose own duty it is: the owner, its collective and its members (the lead unit
+    /// only when it is the owner). Anyone else involved takes part.
+    public var responsible: [String] = []
+    /// False when it fell due before the plan's `tracking_from`: history, never overdue, out of
+    /// the rates.
+    public var tracked = true
+
+    /// True when the occurrence is a unit's own duty (see `responsible`), not participation.
+    public func isDuty(of unit: String) -> Bool { responsible.contains(unit) }
 
     /// Its name for people: the title, the period (not for a session, whose title says it)
     /// and, for a per-unit item, the unit.
@@ -97,6 +106,8 @@ public struct Schedule: Sendable {
                         revision: o.revision, revised: o.revised, perUnit: o.forEach != nil)
                     occurrence.opens = o.kind == .deadline ? Schedule.periodStart(o.key, last: last) : first
                     occurrence.doneBy = doneBy(owner)
+                    occurrence.responsible = responsible(owner)
+                    occurrence.tracked = last >= plan.trackedFrom
                     occurrence.details = o.details
                     out.append(occurrence)
                 }
@@ -111,6 +122,8 @@ public struct Schedule: Sendable {
                 revision: s.revision, revised: s.revised, perUnit: false)
             occurrence.opens = s.date
             occurrence.doneBy = doneBy(s.owner)
+            occurrence.responsible = responsible(s.owner)
+            occurrence.tracked = s.date >= plan.trackedFrom
             out.append(occurrence)
         }
         return out.sorted { ($0.last, $0.first, $0.id) < ($1.last, $1.first, $1.id) }
@@ -118,10 +131,15 @@ public struct Schedule: Sendable {
 
     /// The owner, its collective (if a member), its members (if a collective) and the lead unit.
     private func doneBy(_ owner: String) -> [String] {
-        guard let unit = plan.unit(owner) else { return [owner] }
-        var ids = [owner] + (unit.parentID.map { [$0] } ?? []) + unit.members.map(\.id)
+        var ids = responsible(owner)
         if let lead = plan.leadUnit?.id, !ids.contains(lead) { ids.append(lead) }
         return ids
+    }
+
+    /// The owner, its collective (if a member) and its members (if a collective).
+    private func responsible(_ owner: String) -> [String] {
+        guard let unit = plan.unit(owner) else { return [owner] }
+        return [owner] + (unit.parentID.map { [$0] } ?? []) + unit.members.map(\.id)
     }
 
     /// The first day of the period a deadline's key names (a deadline of key `date` opens a
@@ -163,6 +181,11 @@ public struct Schedule: Sendable {
         if ids.contains(unit.id) { return true }
         if let parent = unit.parentID, ids.contains(parent) { return true }
         return unit.members.contains { ids.contains($0.id) }
+    }
+
+    /// The period part of an occurrence's id, e.g. `2026` or `2026-Q4`.
+    public static func key(_ o: Occurrence) -> String {
+        o.id.split(separator: "/").dropFirst().first.map(String.init) ?? o.id
     }
 
     static func key(_ key: OccurrenceKey, first: CivilDate, last: CivilDate) -> String {

@@ -1,4 +1,5 @@
 public import ICal
+import Foundation
 
 /// A government action plan held as data: who must do what, when, towards which targets.
 ///
@@ -44,6 +45,20 @@ public struct Plan: Sendable {
     /// What the plan is about and which of its targets and obligations plancal's compliance
     /// report tracks (the plan file's `tracking:` section).
     public var tracking: Tracking
+    /// The day the ward starts tracking the plan (`plan.tracking_from`): items due before it are
+    /// history ("trước khi theo dõi"), never overdue, and stay out of the rates. Nil: the plan's start.
+    public var trackingFrom: CivilDate? = nil
+
+    /// The first day tracked: `trackingFrom`, else the plan's start.
+    public var trackedFrom: CivilDate { max(trackingFrom ?? start, start) }
+
+    /// True when the public base URL is an example or local address that reaches nobody
+    /// (links inside the feeds and the subscribe buttons point at it).
+    public var publicBaseIsExample: Bool {
+        guard let base = publicBaseURL, let host = URL(string: base)?.host?.lowercased() else { return false }
+        return ["example", "example.com", "example.org", "example.net", "localhost", "invalid", "test"]
+            .contains { host == $0 || host.hasSuffix("." + $0) }
+    }
 
     /// Every unit, members after their collective, in document order.
     public var allUnits: [PlanUnit] {

@@ -185,7 +185,7 @@ struct PlanBuilder {
             guard let meta else { break }
             guard let o = PlanBuilder.attempt(&issues, { try readObligation(&m, refs: refs, meta: meta) }) else { continue }
             if obligations.contains(where: { $0.id == o.id }) {
-                issues.append(PlanIssue(file: file, line: m.line, field: "\(m.path).id", message: "mã nghĩa vụ \"\(o.id)\" bị trùng"))
+                issues.append(PlanIssue(file: file, line: m.line, field: "\(m.path).id", message: "mã nhiệm vụ \"\(o.id)\" bị trùng"))
             } else {
                 obligations.append(o)
             }
@@ -216,7 +216,8 @@ struct PlanBuilder {
             legalBasis: meta.legalBasis, start: meta.start, end: meta.end, timeZone: meta.timeZone,
             utcOffsetSeconds: meta.offset, publicBaseURL: meta.baseURL, population: meta.population,
             revised: meta.revised, units: units, targets: targets, obligations: obligations,
-            sessions: sessions, refreshSeconds: meta.refreshHours * 3600, tracking: tracking)
+            sessions: sessions, refreshSeconds: meta.refreshHours * 3600, tracking: tracking,
+            trackingFrom: meta.trackingFrom)
         return plan
     }
 
@@ -246,6 +247,7 @@ struct PlanBuilder {
         var population: Int?
         var revised: UTCDateTime
         var refreshHours: Int
+        var trackingFrom: CivilDate?
     }
 
     /// Where a unit was read, for duplicate-id errors.
@@ -296,12 +298,17 @@ struct PlanBuilder {
             throw m.error("revised", "\"\(revisedText)\" không phải là ngày (yyyy-mm-dd) hoặc giờ UTC (yyyy-mm-ddThh:mm:ssZ)")
         }
         let refresh = try m.optionalInt("refresh_hours", range: 1...168) ?? 12
+        let trackingFrom = try m.optionalDate("tracking_from")
+        if let trackingFrom, !(start...end).contains(trackingFrom) {
+            throw m.error("tracking_from", "ngày bắt đầu theo dõi \(trackingFrom.vietnamese) nằm ngoài thời gian của kế hoạch (\(start.vietnamese) – \(end.vietnamese))")
+        }
         try m.rejectUnknown(allowed: ["id", "title", "issuer", "number", "signed_by", "legal_basis", "period",
-                                      "time_zone", "public_base_url", "population", "revised", "refresh_hours", "notes"])
+                                      "time_zone", "public_base_url", "population", "revised", "refresh_hours",
+                                      "tracking_from", "notes"])
         return Header(id: id, title: title, issuer: issuer, number: number, signedBy: signedBy, baseURL: baseURL,
                       legalBasis: legalBasis, start: start, end: end, timeZone: tzName,
                       offset: tz.secondsFromGMT(for: probe), population: population, revised: revised,
-                      refreshHours: refresh)
+                      refreshHours: refresh, trackingFrom: trackingFrom)
     }
 
     private func readUnit(_ m: inout YAMLMap, parent: PlanUnit?, places: inout [UnitPlace]) throws -> PlanUnit {
@@ -369,7 +376,7 @@ struct PlanBuilder {
         let report = try m.optionalString("annual_report")
         if let report, checkReferences, !obligations.contains(where: { $0.id == report && $0.forEach != nil }) {
             let perUnit = obligations.filter { $0.forEach != nil }.map(\.id)
-            throw m.error("annual_report", "không có nghĩa vụ theo từng đơn vị (for_each) có mã \"\(report)\" (các nghĩa vụ như vậy: \(perUnit.joined(separator: ", ")))")
+            throw m.error("annual_report", "không có nhiệm vụ theo từng đơn vị (for_each) có mã \"\(report)\" (các nhiệm vụ như vậy: \(perUnit.joined(separator: ", ")))")
         }
         try m.rejectUnknown(allowed: ["subject", "news_target", "dissemination_target", "reach_target", "reach_goal",
                                       "annual_report", "notes"])
@@ -407,7 +414,7 @@ struct PlanBuilder {
     private func readObligation(_ m: inout YAMLMap, refs: References, meta: Header) throws -> Obligation {
         let id = try m.string("id")
         guard PlanBuilder.matches(PlanBuilder.idPattern, id), id != "session" else {
-            throw m.error("id", "\"\(id)\" không phải là mã nghĩa vụ hợp lệ (chữ thường không dấu, chữ số và '-')")
+            throw m.error("id", "\"\(id)\" không phải là mã nhiệm vụ hợp lệ (chữ thường không dấu, chữ số và '-')")
         }
         let title = try m.string("title")
         let details = try m.optionalString("details")

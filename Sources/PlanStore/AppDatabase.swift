@@ -196,12 +196,52 @@ public final class AppDatabase: Sendable {
                 t.column("expiresAt", .integer).notNull().indexed()
             }
         }
+        // Two new actions: an obstacle a unit raises and the lead unit's waiver ("không áp dụng").
+        // SQLite cannot change a CHECK constraint: the table is rebuilt with the same rows, ids
+        // and AUTOINCREMENT sequence, its indexes and its append-only and version triggers.
+        m.registerMigration("v8-obstacle-waive") { db in
+            try db.execute(sql: """
+                CREATE TABLE record_v8 (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  plan TEXT NOT NULL,
+                  action TEXT NOT NULL CHECK (action IN ('done','undo','news','meeting','training','obstacle','waive')),
+                  occurrenceID TEXT,
+                  unit TEXT NOT NULL,
+                  doneOn TEXT,
+                  recordedBy TEXT NOT NULL,
+                  recordedAt INTEGER NOT NULL,
+                  evidenceURL TEXT,
+                  note TEXT,
+                  reached INTEGER,
+                  participants INTEGER,
+                  organisations TEXT NOT NULL DEFAULT '',
+                  reason TEXT,
+                  withdraws INTEGER);
+                INSERT INTO record_v8 (id, plan, action, occurrenceID, unit, doneOn, recordedBy, recordedAt, evidenceURL, note,
+                                       reached, participants, organisations, reason, withdraws)
+                  SELECT id, plan, action, occurrenceID, unit, doneOn, recordedBy, recordedAt, evidenceURL, note,
+                         reached, participants, organisations, reason, withdraws FROM record ORDER BY id;
+                DROP TABLE record;
+                ALTER TABLE record_v8 RENAME TO record;
+                CREATE INDEX record_plan_occurrence ON record (plan, occurrenceID);
+                CREATE INDEX record_plan_occurrence_unit_day ON record (plan, occurrenceID, unit, doneOn);
+                CREATE TRIGGER record_no_update BEFORE UPDATE ON record
+                BEGIN SELECT RAISE(ABORT, 'completion history is append-only'); END;
+                CREATE TRIGGER record_no_delete BEFORE DELETE ON record
+                BEGIN SELECT RAISE(ABORT, 'completion history is append-only'); END;
+                CREATE TRIGGER record_version AFTER INSERT ON record BEGIN
+                  INSERT INTO planVersion (plan, version) VALUES (NEW.plan, NEW.id)
+                  ON CONFLICT(plan) DO UPDATE SET version = NEW.id;
+                END;
+                """)
+        }
         return m
     }
 
     /// Several processes may open a new database at once (the CLI while the server starts):
     /// each migration is one transaction, so a process that loses the race sees "table
-    /// already exists", rolls back, and on retry finds the migration applied by the winner.
+    /// already exists" (or, for a migration whose statements all succeed again, the winner's
+    /// row in the migrations table), rolls back, and on retry finds the migration applied.
     private func migrate() throws {
         var attempt = 0
         let writer = try writable()
@@ -209,7 +249,8 @@ public final class AppDatabase: Sendable {
             do {
                 try AppDatabase.migrator.migrate(writer)
                 return
-            } catch let error as DatabaseError where attempt < 10 && (error.resultCode == .SQLITE_ERROR || error.resultCode == .SQLITE_BUSY) {
+            } catch let error as DatabaseError where attempt < 10
+                && [.SQLITE_ERROR, .SQLITE_BUSY, .SQLITE_CONSTRAINT].contains(error.resultCode) {
                 attempt += 1
                 Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
             } catch let error as DatabaseError where [.SQLITE_READONLY, .SQLITE_FULL, .SQLITE_IOERR].contains(error.resultCode) {

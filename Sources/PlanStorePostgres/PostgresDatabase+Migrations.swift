@@ -111,6 +111,14 @@ extension PostgresDatabase {
             // The dashboard's latest fetches and the prune both order a plan's rows by time.
             "CREATE INDEX feed_fetch_plan_last_at ON feed_fetch (plan, last_at)",
         ]),
+        // Obstacles a unit raises ("vướng mắc") and waivers by the lead unit ("không áp dụng").
+        Migration(id: "v6-obstacle-waive", statements: [
+            "ALTER TABLE record DROP CONSTRAINT record_action_check",
+            """
+            ALTER TABLE record ADD CONSTRAINT record_action_check
+              CHECK (action IN ('done', 'undo', 'news', 'meeting', 'training', 'obstacle', 'waive'))
+            """,
+        ]),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction. Several processes

@@ -20,7 +20,7 @@ struct EvidenceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Số người tham gia.", valueName: "n"))
     var participants: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: $USER).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: tên đăng nhập của máy).", valueName: "name"))
     var by: String?
 
     func details(organisations: [String] = []) throws -> CompletionService.Details {
@@ -32,9 +32,27 @@ struct EvidenceOptions: ParsableArguments {
     var recorder: String { recorderName(by) }
 }
 
-/// Runs a store operation, turning domain errors into messages for the terminal.
+/// Why a record is withdrawn or an item waived, and who says so.
+struct ReasonOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Lý do (bắt buộc).", valueName: "text"))
+    var reason: String
+
+    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: tên đăng nhập của máy).", valueName: "name"))
+    var by: String?
+
+    var recorder: String { recorderName(by) }
+}
+
+/// Runs a store operation, turning domain errors into messages for the terminal (naming the
+/// option at fault, which the domain's Vietnamese message names in words).
 func recording<T>(_ body: () async throws -> T) async throws -> T {
-    do { return try await body() } catch let e as CompletionError { throw CLIError(e.description) }
+    do { return try await body() } catch let e as CompletionError {
+        let options = ["evidence", "note", "reached", "participants", "reason", "by", "organisations", "on", "unit", "record"]
+        if let field = e.field, options.contains(field), !e.description.contains("--") {
+            throw CLIError("\(e.description) [--\(field)]")
+        }
+        throw CLIError(e.description)
+    }
 }
 
 struct Done: AsyncParsableCommand {
@@ -93,7 +111,7 @@ struct Undo: AsyncParsableCommand {
         abstract: "Hủy một ghi nhận (việc hủy cũng được ghi lại; không bản ghi nào bị xóa).",
         discussion: """
             Hủy ghi nhận hoàn thành một việc: plancal undo <mã việc> --unit <đơn vị> --reason "…"
-            Hủy một hoạt động phát sinh (plancal record) theo số bản ghi trong plancal history: plancal undo --record <số> --reason "…"
+            Hủy một hoạt động phát sinh (plancal record) hoặc một lần xác định không áp dụng (plancal waive) theo số bản ghi trong plancal history: plancal undo --record <số> --reason "…"
             """)
 
     @Argument(help: ArgumentHelp("Mã việc (không dùng cùng --record).", valueName: "occurrence-id"))
@@ -102,22 +120,17 @@ struct Undo: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Đơn vị được hủy ghi nhận (cùng mã việc).", valueName: "id"))
     var unit: String?
 
-    @Option(name: .long, help: ArgumentHelp("Số bản ghi của hoạt động phát sinh cần hủy (xem plancal history).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Số bản ghi của hoạt động phát sinh hoặc của lần xác định không áp dụng cần hủy (xem plancal history).", valueName: "n"))
     var record: Int64?
 
-    @Option(name: .long, help: ArgumentHelp("Lý do (bắt buộc).", valueName: "text"))
-    var reason: String
-
-    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: $USER).", valueName: "name"))
-    var by: String?
-
+    @OptionGroup var why: ReasonOptions
     @OptionGroup var planOptions: PlanOptions
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
-        let recordedBy = recorderName(by)
+        let (reason, recordedBy) = (why.reason, why.recorder)
         switch (occurrence, record) {
         case let (nil, id?):
             if unit != nil { throw CLIError("--unit không dùng cùng --record: bản ghi đã cho biết đơn vị") }
@@ -141,17 +154,18 @@ struct Undo: AsyncParsableCommand {
 
 struct Record: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Ghi nhận một hoạt động phát sinh được tính cho Mục tiêu 6.",
+        abstract: "Ghi nhận một hoạt động phát sinh (tin, bài; buổi tuyên truyền; buổi tập huấn) hoặc một vướng mắc.",
         discussion: """
             news: một tin, bài ngoài tin bắt buộc (tính cho chỉ tiêu tin, bài của kế hoạch trong quý đăng; cần --evidence, hoặc --note nói nơi và ngày đưa tin nếu tin không có đường dẫn).
             meeting: một buổi tuyên truyền, phổ biến (--reached tính cho chỉ tiêu tiếp cận, --organisations cho chỉ tiêu phổ biến của kế hoạch; kế hoạch kèm theo: G6.T1, G6.T2).
             training: một buổi tập huấn đã tổ chức (--participants).
-            Ghi lại cùng một hoạt động (cùng loại, đơn vị, ngày và đường dẫn) không ghi thêm. Hủy một hoạt động ghi nhầm: plancal undo --record <số> --reason "…".
+            obstacle: một vướng mắc đơn vị nêu với đơn vị chủ trì (--note mô tả vướng mắc; không tính vào chỉ tiêu nào).
+            Ghi lại cùng một hoạt động (cùng loại, đơn vị, ngày, đường dẫn, ghi chú và số liệu) không ghi thêm. Hủy một hoạt động ghi nhầm: plancal undo --record <số> --reason "…".
             """)
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable { case news, meeting, training }
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case news, meeting, training, obstacle }
 
-    @Argument(help: ArgumentHelp("news, meeting hoặc training.", valueName: "kind"))
+    @Argument(help: ArgumentHelp("news, meeting, training hoặc obstacle.", valueName: "kind"))
     var kind: Kind
 
     @Option(name: .long, help: ArgumentHelp("Đơn vị tổ chức.", valueName: "id"))
@@ -169,7 +183,7 @@ struct Record: AsyncParsableCommand {
     func run() async throws {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
-        let action: CompletionRecord.Action = kind == .news ? .news : kind == .meeting ? .meeting : .training
+        let action = CompletionRecord.Action(rawValue: kind.rawValue)!
         let orgs = organisations.flatMap { $0.split(separator: ",").map(String.init) }
         let details = try evidence.details(organisations: orgs)
         let today = try todayOption.resolve(plan)
@@ -178,11 +192,38 @@ struct Record: AsyncParsableCommand {
                                     now: UTCDateTime(Date()), today: today)
         }
         let r = outcome.record
-        let what = "\(Report.actionLabel(action)) ngày \(r.doneOn!.vietnamese) của \(plan.unit(unit)!.name) (bản ghi số \(r.id!))"
+        let what = "\(action.label) ngày \(r.doneOn!.vietnamese) của \(plan.unit(unit)!.name) (bản ghi số \(r.id!))"
         if case .alreadyRecorded = outcome {
             print("Đã được ghi nhận trước đó: \(what). Không ghi thêm.")
         } else {
             print("Đã ghi nhận \(what).")
         }
+    }
+}
+
+struct Waive: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Xác định một việc không áp dụng (đơn vị chủ trì quyết định), kèm lý do.",
+        discussion: """
+            Việc không áp dụng không còn là việc phải làm hay quá hạn, không tính vào tỷ lệ đúng hạn, và hiện trong báo cáo cùng lý do. Việc đã ghi nhận hoàn thành không xác định không áp dụng được. Hủy: plancal undo --record <số> --reason "…" (số bản ghi trong plancal history).
+
+            Ví dụ: plancal waive budget-estimate/2026 --reason "Năm 2026 kinh phí đã bố trí trong dự toán chung" --by "Chị Lan"
+            """)
+
+    @Argument(help: ArgumentHelp("Mã việc (xem plancal agenda).", valueName: "occurrence-id"))
+    var occurrence: String
+
+    @OptionGroup var why: ReasonOptions
+    @OptionGroup var planOptions: PlanOptions
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let plan = try planOptions.load()
+        let occurrences = try Schedule(plan: plan).occurrences()
+        let r = try await store.write(plan: plan, occurrences: occurrences) { service in
+            try await service.waive(occurrence, reason: why.reason, recordedBy: why.recorder, now: UTCDateTime(Date()))
+        }
+        let name = occurrences.first { $0.id == occurrence }?.name(in: plan) ?? occurrence
+        print("Đã xác định không áp dụng: \(name) (bản ghi số \(r.id!)).")
     }
 }

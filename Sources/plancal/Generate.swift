@@ -39,5 +39,6 @@ struct Generate: AsyncParsableCommand {
             print("Đã xóa \(removed.count) tệp lịch cũ của kế hoạch này không còn được tạo (đơn vị đã bỏ hoặc đổi mã): \(removed.joined(separator: ", ")).")
         }
         warnOrphans(occurrences: builder.occurrences, records: records)
+        if let warning = exampleBaseWarning(plan) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
     }
 }

@@ -15,7 +15,7 @@ struct Plancal: AsyncParsableCommand {
         discussion: """
             Kế hoạch là một tệp YAML (định dạng trong README.md); kế hoạch kèm theo là calendars/bach-dang/plan.yaml. Các ghi nhận hoàn thành được lưu trong SQLite (mặc định data/plancal.sqlite, hoặc $PLANCAL_DB). Ngày viết dạng dd/mm/yyyy hoặc yyyy-mm-dd.
             """,
-        subcommands: [Check.self, Generate.self, Agenda.self, Done.self, Undo.self, Record.self,
+        subcommands: [Check.self, Generate.self, Agenda.self, Done.self, Undo.self, Record.self, Waive.self,
                       Status.self, History.self, Compliance.self, Serve.self, Token.self])
 
     /// Runs the command; plancal's own errors are printed as they are (in Vietnamese, for the
@@ -160,8 +160,15 @@ func warnOrphans(occurrences: [Occurrence], records: [CompletionRecord]) {
         """.utf8))
 }
 
-/// Who is recorded as having made a record: `--by`, else the login name.
-func recorderName(_ by: String?) -> String { by ?? ProcessInfo.processInfo.environment["USER"] ?? "plancal" }
+/// Who is recorded as having made a record: `--by`, else the login name of the person running
+/// the command (never the program's name).
+func recorderName(_ by: String?) -> String {
+    if let by { return by }
+    let env = ProcessInfo.processInfo.environment
+    for key in ["USER", "LOGNAME"] { if let name = env[key], !name.isEmpty { return name } }
+    if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+    return NSUserName()
+}
 
 /// An error for the person at the terminal: printed as is, exit code 1.
 struct CLIError: Error, CustomStringConvertible {
@@ -172,8 +179,14 @@ struct CLIError: Error, CustomStringConvertible {
 func parseDateOrNil(_ text: String) -> CivilDate? { CivilDate(parsing: text) }
 
 func parseDate(_ text: String, option: String) throws -> CivilDate {
-    guard let d = CivilDate(parsing: text) else {
-        throw CLIError("\(option): \"\(text)\" không phải là ngày hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)")
+    do { return try DayText.parse(text) } catch {
+        throw CLIError("\(option): \(error.description) (dd/mm/yyyy hoặc yyyy-mm-dd)")
     }
-    return d
+}
+
+/// Links in the feeds point at the dashboard at the plan's public base URL: an example
+/// address reaches nobody (`check` and `generate` say so; `serve` logs it).
+func exampleBaseWarning(_ plan: Plan) -> String? {
+    guard plan.publicBaseIsExample, let base = plan.publicBaseURL else { return nil }
+    return "Lưu ý: public_base_url (\(base)) là địa chỉ ví dụ; hãy ghi địa chỉ thật của trang tổng quan vào tệp kế hoạch để các liên kết trong lịch mở được."
 }

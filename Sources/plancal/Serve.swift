@@ -11,7 +11,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Phục vụ lịch, trang tổng quan và API qua HTTP.",
         discussion: """
-            Lịch: /calendars/<kế hoạch>/<đơn vị>.ics (và -tasks.ics, all.ics). Trang tổng quan: /plans/<kế hoạch>. API: GET /api/<kế hoạch>/compliance (JSON; .csv cho CSV), POST /api/<kế hoạch>/completions và /api/<kế hoạch>/undo với Authorization: Bearer <mã> (xem plancal token). Lặp lại --plan để phục vụ nhiều kế hoạch, hoặc --plans-dir cho cả thành phố (trang / tổng hợp các phường; GET /api/city.json, /api/city.csv). Dừng gọn gàng khi nhận SIGINT hoặc SIGTERM.
+            Lịch: /calendars/<kế hoạch>/<đơn vị>.ics (và -tasks.ics, all.ics). Trang tổng quan: /plans/<kế hoạch> (việc cần làm, chỉ tiêu Mục tiêu 6); trang đơn vị /plans/<kế hoạch>/units/<đơn vị> (việc cần làm, ghi nhận tin, bài, buổi tuyên truyền, tập huấn, vướng mắc; lịch sử và CSV); báo cáo /plans/<kế hoạch>/report (in được); trang Quản trị /plans/<kế hoạch>/admin cho đơn vị chủ trì (cấp, thu hồi mã truy cập). Mọi thao tác ghi trên trình duyệt cần đăng nhập bằng mã của đơn vị. API: GET /api/<kế hoạch>/compliance (JSON; .csv cho CSV), POST /api/<kế hoạch>/completions và /api/<kế hoạch>/undo với Authorization: Bearer <mã> (xem plancal token). Lặp lại --plan để phục vụ nhiều kế hoạch, hoặc --plans-dir cho cả thành phố (trang / tổng hợp các phường; GET /api/city.json, /api/city.csv). Dừng gọn gàng khi nhận SIGINT hoặc SIGTERM.
             """)
 
     @Option(name: .long, help: "Địa chỉ lắng nghe.")
@@ -31,7 +31,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Với PostgreSQL: số kết nối tối đa của tiến trình này tới cơ sở dữ liệu.", valueName: "n"))
     var dbPool = 10
 
-    @Option(name: .long, help: ArgumentHelp("Địa chỉ công khai cho các liên kết đăng ký lịch (mặc định: địa chỉ máy chủ trong yêu cầu).", valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp("Địa chỉ công khai cho các liên kết đăng ký lịch và đường dẫn đăng nhập (mặc định: public_base_url của kế hoạch, nếu không có thì địa chỉ lắng nghe).", valueName: "url"))
     var baseURL: String?
 
     @Option(name: .long, help: ArgumentHelp("Coi ngày này là hôm nay (để trình diễn và kiểm thử).", valueName: "date"))

@@ -34,6 +34,20 @@ struct RepositoryContractTests {
         }
     }
 
+    @Test("every kind of record is stored and read back as it was", arguments: StorageEngine.available)
+    func everyKind(engine: StorageEngine) async throws {
+        try await engine.with { repos, _ in
+            var written: [CompletionRecord] = []
+            for (n, action) in CompletionRecord.Action.allCases.enumerated() {
+                let occurrence: String? = [.done, .undo, .waive].contains(action) ? "kind/\(action.rawValue)" : nil
+                let outcome = try await repos.completions.append(record(n, occurrence: occurrence, action: action),
+                                                                  check: { _ in .append })
+                written.append(outcome.record)
+            }
+            #expect(try await repos.completions.records(plan: "bach-dang") == written)
+        }
+    }
+
     @Test("a check that throws writes nothing and its error comes back as it was", arguments: StorageEngine.available)
     func checkThrows(engine: StorageEngine) async throws {
         try await engine.with { repos, _ in

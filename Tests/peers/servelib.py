@@ -8,7 +8,7 @@ Helpers only, no tests and no fixtures. Use it as a context manager::
         srv.plancal("history")      # the CLI on the same database
 
 On entry it creates ``tmp_path/plancal.sqlite`` with ``plancal token create``
-(tokens for vhxh and cong-an, read from stdout), picks a free port on
+(tokens for vhxh, cong-an and mttq, read from stdout), picks a free port on
 127.0.0.1, starts ``plancal serve --db ... --port ... --today ...`` with the
 repository root as cwd (so the default plan path works), stdout and stderr
 going to ``tmp_path/serve.log``, and waits until ``GET /health`` answers
@@ -44,7 +44,7 @@ from peerlib import REPO_ROOT
 
 HOST = "127.0.0.1"
 PLAN_ID = "bach-dang"
-TOKEN_UNITS = ("vhxh", "cong-an")
+TOKEN_UNITS = ("vhxh", "cong-an", "mttq")
 STARTUP_TIMEOUT = 30.0
 SHUTDOWN_TIMEOUT = 10.0
 BIN_WAIT_SECONDS = float(os.environ.get("PLANCAL_BIN_WAIT", "300"))
