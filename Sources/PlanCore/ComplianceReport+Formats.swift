@@ -78,37 +78,43 @@ extension ComplianceReport {
     }
 
     /// CSV (UTF-8 with a byte-order mark, so spreadsheets keep the diacritics), one row per fact.
+    /// Text cells are neutralised against formula injection (see `CSV`): notes come from anyone
+    /// holding a unit's token.
     public func csv(plan: Plan) -> String {
-        func field(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-        }
+        let text = CSV.text
         let day = ComplianceReport.day
-        var rows: [[String]] = [["chi_tieu", "ky", "doi_tuong", "trang_thai", "ma_trang_thai", "gia_tri", "ngay", "minh_chung"]]
+        var rows: [[CSV.Cell]] = []
         for q in quarters {
-            if q.items.isEmpty { rows.append(["G6.T3", q.label, "", q.state.label, q.state.rawValue, "0", "", ""]) }
+            if q.items.isEmpty {
+                rows.append([text("G6.T3"), text(q.label), text(""), text(q.state.label), text(q.state.rawValue),
+                             CSV.number(0), text(""), text("")])
+            }
             // An item counts (1) only where it meets the quarter: a late quarter lists the item
             // that came after it with 0, since it counts for the quarter it was published in.
             for item in q.items {
-                rows.append(["G6.T3", q.label, plan.unit(item.unit)?.name ?? item.unit, q.state.label, q.state.rawValue,
-                             q.state == .met ? "1" : "0", day(item.date), item.evidence ?? ""])
+                rows.append([text("G6.T3"), text(q.label), text(plan.unit(item.unit)?.name ?? item.unit),
+                             text(q.state.label), text(q.state.rawValue), CSV.number(q.state == .met ? 1 : 0),
+                             text(day(item.date)), text(item.evidence ?? "")])
             }
         }
         for o in dissemination.organisations {
-            rows.append(["G6.T2", "năm \(dissemination.year)", o.name,
-                         o.informedOn == nil ? "Chưa phổ biến" : "Đã phổ biến", o.informedOn == nil ? "missing" : "informed",
-                         o.informedOn == nil ? "0" : "1", o.informedOn.map(day) ?? "", ""])
+            rows.append([text("G6.T2"), text("năm \(dissemination.year)"), text(o.name),
+                         text(o.informedOn == nil ? "Chưa phổ biến" : "Đã phổ biến"),
+                         text(o.informedOn == nil ? "missing" : "informed"), CSV.number(o.informedOn == nil ? 0 : 1),
+                         text(o.informedOn.map(day) ?? ""), text("")])
         }
         let track: (String, String) = reach.onTrack.map { $0 ? ("Đúng lộ trình", "on-track") : ("Chậm so với lộ trình", "behind") }
             ?? ("Chưa có dân số trong kế hoạch", "no-population")
-        rows.append(["G6.T1", "đến \(day(today))", "Số lượt người dân được tiếp cận (cộng dồn)", track.0, track.1,
-                     String(reach.reached), day(today), ""])
+        rows.append([text("G6.T1"), text("đến \(day(today))"), text("Số lượt người dân được tiếp cận (cộng dồn)"),
+                     text(track.0), text(track.1), CSV.number(reach.reached), text(day(today)), text("")])
         for u in units {
             // The rate as a Vietnamese percentage ("14,3%"): a spreadsheet set to Vietnamese reads
             // it as a number, where "0.143" would be taken for 143.
-            rows.append(["annual-report", "năm \(year)", u.name, u.annualReport?.label ?? "", u.annualReport?.rawValue ?? "",
-                         u.onTimeRate.map { Vietnamese.percent($0) } ?? "", "", ""])
+            rows.append([text("annual-report"), text("năm \(year)"), text(u.name), text(u.annualReport?.label ?? ""),
+                         text(u.annualReport?.rawValue ?? ""), CSV.number(u.onTimeRate.map { Vietnamese.percent($0) } ?? ""),
+                         text(""), text("")])
         }
-        return "\u{FEFF}" + rows.map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+        return CSV.document(header: ["chi_tieu", "ky", "doi_tuong", "trang_thai", "ma_trang_thai", "gia_tri", "ngay", "minh_chung"],
+                            rows: rows)
     }
 }
