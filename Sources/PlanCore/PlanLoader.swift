@@ -310,13 +310,9 @@ struct PlanBuilder {
         guard start <= end else { throw period.error("end", "thời gian kết thúc (\(end.iso)) trước khi bắt đầu (\(start.iso))") }
         guard end.year - start.year < 50 else { throw period.error("end", "thời gian của kế hoạch tối đa 50 năm (từ \(start.year) đến \(end.year) là \(end.year - start.year + 1) năm)") }
         let tzName = try m.string("time_zone")
-        guard let tz = TimeZone(identifier: tzName) else {
-            throw m.error("time_zone", "\"\(tzName)\" không phải là múi giờ IANA đã biết (ví dụ Asia/Ho_Chi_Minh)")
-        }
-        let probe = Date(timeIntervalSince1970: TimeInterval(UTCDateTime(startOf: start).secondsSinceEpoch))
-        if let next = tz.nextDaylightSavingTimeTransition(after: probe),
-           next.timeIntervalSince1970 < TimeInterval(UTCDateTime(startOf: end).secondsSinceEpoch) {
-            throw m.error("time_zone", "múi giờ \(tzName) đổi độ lệch so với UTC trong thời gian của kế hoạch; plancal chỉ hỗ trợ múi giờ có độ lệch cố định")
+        let offset: Int
+        do { offset = try PlanTimeZone.fixedOffset(tzName, from: start, through: end) } catch let refusal as PlanTimeZone.Refusal {
+            throw m.error("time_zone", refusal.message)
         }
         let baseURL = try m.optionalString("public_base_url")
         if let baseURL, !Validation.isHTTPURL(baseURL) {
@@ -332,7 +328,7 @@ struct PlanBuilder {
                                       "time_zone", "public_base_url", "population", "revised", "refresh_hours", "notes"])
         return Header(id: id, title: title, issuer: issuer, number: number, signedBy: signedBy, baseURL: baseURL,
                       legalBasis: legalBasis, start: start, end: end, timeZone: tzName,
-                      offset: tz.secondsFromGMT(for: probe), population: population, revised: revised,
+                      offset: offset, population: population, revised: revised,
                       refreshHours: refresh)
     }
 
