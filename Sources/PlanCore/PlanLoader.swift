@@ -425,6 +425,15 @@ struct PlanBuilder {
         do { rule = try RecurrenceRule(ruleText) } catch let e as ICalError {
             throw m.error("rrule", PlanBuilder.explain(e))
         }
+        // Occurrences are whole days. A rule by the hour, minute or second would give the same
+        // day many times, and libical searching by the second for a date that never comes (30
+        // February) runs for hours.
+        guard ["DAILY", "WEEKLY", "MONTHLY", "YEARLY"].contains(rule.frequency) else {
+            throw m.error("rrule", "RRULE \"\(rule.text)\": plancal lập lịch theo ngày, nên FREQ phải là DAILY, WEEKLY, MONTHLY hoặc YEARLY, không phải \(rule.frequency)")
+        }
+        if let part = ["BYHOUR", "BYMINUTE", "BYSECOND"].first(where: rule.partNames.contains) {
+            throw m.error("rrule", "RRULE \"\(rule.text)\": plancal lập lịch theo ngày, không dùng \(part)")
+        }
         let dtstart = try m.date("dtstart")
         guard dtstart >= meta.start, dtstart <= meta.end else {
             throw m.error("dtstart", "\(dtstart.iso) nằm ngoài thời gian của kế hoạch \(meta.start.iso)…\(meta.end.iso)")

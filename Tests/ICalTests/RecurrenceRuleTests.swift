@@ -98,6 +98,17 @@ struct RecurrenceRuleTests {
         #expect(try rule.firstDate(from: d(2025, 1, 1), through: d(2030, 12, 31)) != nil)
     }
 
+    /// libical searches up to the year 2582 for a date that never comes; the search stops at
+    /// the end asked for (an UNTIL there), with the same dates.
+    @Test("a rule that never matches gives no date; its own UNTIL still counts")
+    func neverMatches() throws {
+        let never = try RecurrenceRule("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30")
+        #expect(try never.firstDate(from: d(2025, 1, 1), through: d(2074, 12, 31)) == nil)
+        let until = try RecurrenceRule("FREQ=DAILY;UNTIL=20250105")
+        #expect(try until.dates(from: d(2025, 1, 1), through: d(2025, 1, 3)) == [d(2025, 1, 1), d(2025, 1, 2), d(2025, 1, 3)])
+        #expect(try until.dates(from: d(2025, 1, 1), through: d(2025, 12, 31)).last == d(2025, 1, 5))
+    }
+
     @Test("a COUNT that fits is honoured, where libical would have wrapped a larger one")
     func countIsHonoured() throws {
         let rule = try RecurrenceRule("FREQ=DAILY;COUNT=40")

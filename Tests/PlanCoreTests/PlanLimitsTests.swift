@@ -95,7 +95,7 @@ import Testing
         #expect(issue.message.contains("ít nhất 20.016 lần thực hiện"), "\(issue.message)")
     }
 
-    // MARK: - Rule numbers libical would wrap
+    // MARK: - Rule numbers libical would wrap, and rules by the hour
 
     @Test(arguments: [
         ("FREQ=YEARLY;BYMONTH=11;BYMONTHDAY=15;COUNT=4294967297", "COUNT: 4294967297 nằm ngoài khoảng cho phép 1…2147483647"),
@@ -103,8 +103,12 @@ import Testing
         ("FREQ=YEARLY;BYMONTH=11;BYMONTHDAY=32", "BYMONTHDAY: 32 nằm ngoài khoảng cho phép 1…31 (hoặc -31…-1)"),
         ("FREQ=YEARLY;BYMONTH=11;BYMONTHDAY=15;BYSETPOS=400", "BYSETPOS: 400 nằm ngoài khoảng cho phép 1…366"),
         ("FREQ=YEARLY;BYMONTH=11;BYMONTHDAY=15;COUNT=2;UNTIL=20301231", "không được dùng COUNT cùng với UNTIL"),
+        // Occurrences are whole days: libical searching by the second for 30 February ran for hours.
+        ("FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30", "FREQ phải là DAILY, WEEKLY, MONTHLY hoặc YEARLY, không phải SECONDLY"),
+        ("FREQ=HOURLY", "không phải HOURLY"),
+        ("FREQ=YEARLY;BYMONTH=11;BYMONTHDAY=15;BYHOUR=8", "plancal lập lịch theo ngày, không dùng BYHOUR"),
     ])
-    func ruleNumbersThatDoNotFitAreRefused(rule: String, phrase: String) throws {
+    func rulesPlancalCannotUseAreRefused(rule: String, phrase: String) throws {
         let text = Self.minimal("FREQ=YEARLY;BYMONTH=11;BYMONTHDAY=15", rule)
         let issue = try #require(Self.issue(text))
         #expect(issue.field == "obligations[1].rrule", "\(issue)")
