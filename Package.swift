@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -118,3 +119,18 @@ let package = Package(
         ),
     ]
 )
+
+// The libFuzzer target for the plan loader exists only when scripts/fuzz.sh builds it with
+// PLANCAL_FUZZ=1 and -sanitize=fuzzer, which links libFuzzer's driver: an ordinary build could
+// not link it.
+if ProcessInfo.processInfo.environment["PLANCAL_FUZZ"] == "1" {
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .executableTarget(
+            name: "plancal-fuzz",
+            dependencies: ["PlanCore", "CLibFuzzer"],
+            path: "Fuzz/PlanLoaderFuzz",
+            swiftSettings: strict
+        ),
+    ]
+}

@@ -86,7 +86,7 @@ public struct Schedule: Sendable {
         var out: [Occurrence] = []
         for o in plan.obligations {
             let dates = try o.rule.dates(from: o.dtstart, through: plan.end)
-            let owners: [String] = o.forEach.map(expandCollectives) ?? [o.owner]
+            let owners: [String] = o.forEach.map { Schedule.owners(forEach: $0, unit: plan.unit) } ?? [o.owner]
             for date in dates {
                 let first = date
                 let last: CivilDate
@@ -153,19 +153,17 @@ public struct Schedule: Sendable {
         }
     }
 
-    /// A collective that lists members stands for its members.
-    private func expandCollectives(_ ids: [String]) -> [String] {
-        var out: [String] = []
-        for id in ids {
-            if let u = plan.unit(id), u.hasMembers {
-                out += u.members.map(\.id)
-            } else if !out.contains(id) {
-                out.append(id)
-            }
-        }
+    /// The units a `for_each` list gives one occurrence each: a collective that lists members
+    /// stands for its members; each unit once. The loader counts occurrences with it too.
+    static func owners(forEach ids: [String], unit: (String) -> PlanUnit?) -> [String] {
         // "all" lists collectives and their members: keep each member once.
         var seen: Set<String> = []
-        return out.filter { seen.insert($0).inserted }
+        var out: [String] = []
+        for id in ids {
+            let owners = unit(id).flatMap { $0.hasMembers ? $0.members.map(\.id) : nil } ?? [id]
+            for owner in owners where seen.insert(owner).inserted { out.append(owner) }
+        }
+        return out
     }
 
     /// The occurrences a unit sees: those it owns or takes part in, directly, through
