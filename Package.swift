@@ -120,9 +120,9 @@ let package = Package(
     ]
 )
 
-// The libFuzzer target for the plan loader exists only when scripts/fuzz.sh builds it with
-// PLANCAL_FUZZ=1 and -sanitize=fuzzer, which links libFuzzer's driver: an ordinary build could
-// not link it.
+// The libFuzzer targets (the plan loader; the API's JSON bodies) exist only when scripts/fuzz.sh
+// builds them with PLANCAL_FUZZ=1 and -sanitize=fuzzer, which links libFuzzer's driver: an
+// ordinary build could not link them.
 if ProcessInfo.processInfo.environment["PLANCAL_FUZZ"] == "1" {
     package.targets += [
         .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
@@ -130,6 +130,12 @@ if ProcessInfo.processInfo.environment["PLANCAL_FUZZ"] == "1" {
             name: "plancal-fuzz",
             dependencies: ["PlanCore", "CLibFuzzer"],
             path: "Fuzz/PlanLoaderFuzz",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "plancal-fuzz-api",
+            dependencies: ["PlanAPI", "PlanCore", "ICal", "CLibFuzzer"],
+            path: "Fuzz/APIBodyFuzz",
             swiftSettings: strict
         ),
     ]

@@ -21,6 +21,12 @@ echo "$PLANCAL_TEST_POSTGRES_URL"
 echo "== swift test"
 swift test --skip-build
 
+# Coverage-guided fuzzing (libFuzzer + AddressSanitizer), bounded: the plan loader and the API's
+# JSON bodies, 30 s each; longer runs by hand (scripts/fuzz.sh SECONDS plan|api).
+echo "== fuzz"
+bash scripts/fuzz.sh 30 plan
+bash scripts/fuzz.sh 30 api
+
 echo "== peer tests"
 export PLANCAL_BIN="$(swift build --show-bin-path)/plancal"
 # Screenshots and other artefacts of the browser tests land here.
