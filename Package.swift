@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(
             name: "PlanServerTests",
             dependencies: [
-                "PlanServer", "PlanCore", "PlanStore", "PlanFeed", "ICal",
+                "PlanServer", "PlanCore", "PlanStore", "PlanStorePostgres", "PlanFeed", "ICal",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

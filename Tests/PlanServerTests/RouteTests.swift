@@ -22,7 +22,7 @@ struct Fixture {
     let police: String
 
     init() async throws {
-        repositories = try AppDatabase().repositories
+        repositories = try await TestEngine.repositories()
         let tokens = repositories.tokens
         lead = try await tokens.create(plan: "bach-dang", unit: "vhxh", label: "Chị Lan", now: UTCDateTime(secondsSinceEpoch: 1)).secret
         police = try await tokens.create(plan: "bach-dang", unit: "cong-an", label: "Anh Hùng", now: UTCDateTime(secondsSinceEpoch: 1)).secret
@@ -438,7 +438,7 @@ struct FetchLogBoundTests {
     /// Any client can send any User-Agent: the table stays within `keep` rows per plan plus
     /// the writes between two prunes, even when no dashboard is ever opened.
     @Test func fetchLogIsPrunedWithoutADashboardView() async throws {
-        let log = try AppDatabase().repositories.fetches
+        let log = try await TestEngine.repositories().fetches
         let recorder = FetchRecorder(log: log, logger: Logger(label: "test"))
         let clients = FetchRecorder.keep + 3 * FetchRecorder.pruneEvery + 7
         for i in 0..<clients {
@@ -469,7 +469,7 @@ struct ValidatorTests {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let app = try await buildApplication(ServerArguments(host: "127.0.0.1", port: 0, planPaths: [path], today: today),
-                                             repositories: try AppDatabase().repositories, logger: logger)
+                                             repositories: try await TestEngine.repositories(), logger: logger)
         try await app.test(.router) { client in
             var first: (etag: String?, modified: String?)
             try await client.execute(uri: "/calendars/bach-dang/all.ics", method: .get) { r in

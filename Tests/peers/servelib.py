@@ -33,6 +33,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,7 +107,7 @@ class Server:
     host: str
     port: int
     tokens: dict[str, str]
-    db: Path
+    db: Path | str
     log: Path
     today: str
     proc: subprocess.Popen = field(repr=False)
@@ -200,6 +201,17 @@ def stop(server: Server) -> str | None:
     return None
 
 
+def fresh_postgres_database() -> str | None:
+    """With PLANCAL_PEER_ENGINE=postgres (scripts/test.sh's second pass), a new, empty database
+    on the test cluster for one server: its URL. Otherwise None (SQLite)."""
+    admin = os.environ.get("PLANCAL_TEST_POSTGRES_URL", "")
+    if os.environ.get("PLANCAL_PEER_ENGINE") != "postgres" or not admin:
+        return None
+    name = f"plancal_peer_{uuid.uuid4().hex[:12]}"
+    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
 @contextmanager
 def running_server(tmp_path: Path, today: str | None = "2026-11-29", *,
                    extra_args: tuple[str, ...] = (), db: Path | None = None,
@@ -213,7 +225,7 @@ def running_server(tmp_path: Path, today: str | None = "2026-11-29", *,
     """
     tmp_path = Path(tmp_path)
     tmp_path.mkdir(parents=True, exist_ok=True)
-    db = Path(db) if db is not None else tmp_path / "plancal.sqlite"
+    db = Path(db) if db is not None else (fresh_postgres_database() or tmp_path / "plancal.sqlite")
     log = tmp_path / "serve.log"
 
     tokens: dict[str, str] = {}
