@@ -146,6 +146,10 @@ public struct PlanTarget: Sendable, Equatable {
     public var section: String
     /// A short wording for headings, e.g. `mỗi quý có 01 tin, bài về bình đẳng giới`.
     public var short: String?
+    /// The figures the units supply each year for it (empty when it is measured from records or not at all).
+    public var figures: [TargetFigure] = []
+    /// How it is measured; empty when the plan file does not say.
+    public var indicators: [Indicator] = []
 
     /// The heading a report gives it: `Chỉ tiêu 3 (G6.T3): <short wording>`.
     public var heading: String {

@@ -166,13 +166,16 @@ struct PlanBuilder {
         }
 
         var targets: [PlanTarget] = []
+        var targetPlaces: [String: (line: Int?, path: String)] = [:]
         let issuesBeforeTargets = issues.count
         for var m in targetMaps {
-            if let t = PlanBuilder.attempt(&issues, { try readTarget(&m) }) {
+            let period = meta.map { $0.start.year...$0.end.year }
+            if let t = PlanBuilder.attempt(&issues, { try readTarget(&m, units: Set(places.map(\.id)), period: period) }) {
                 if targets.contains(where: { $0.id == t.id }) {
                     issues.append(PlanIssue(file: file, line: m.line, field: m.path, message: "mã chỉ tiêu \"\(t.id)\" bị trùng"))
                 } else {
                     targets.append(t)
+                    targetPlaces[t.id] = (m.line, m.path)
                 }
             }
         }
@@ -207,6 +210,16 @@ struct PlanBuilder {
             if let t = PlanBuilder.attempt(&issues, { try readTracking(&m, targets: targets, obligations: obligations,
                                                                         checkReferences: complete) }) {
                 tracking = t
+            }
+        }
+        // An indicator computed from records needs the target's role in `tracking:` (II.2.6).
+        let roles = [tracking.newsTarget, tracking.disseminationTarget, tracking.reachTarget].compactMap { $0 }
+        for target in targets where !roles.contains(target.id) {
+            for (j, indicator) in target.indicators.enumerated() where indicator.source == .records {
+                let place = targetPlaces[target.id]
+                issues.append(PlanIssue(file: file, line: place?.line,
+                                        field: "\(place?.path ?? "targets").indicators[\(j)].source",
+                                        message: "chỉ tiêu \(target.id) không có vai trò nào trong tracking: (news_target, dissemination_target, reach_target), nên không tính được từ hồ sơ hoàn thành (source: records)"))
             }
         }
         guard issues.isEmpty, let meta else { throw PlanError(issues: issues) }
@@ -340,14 +353,16 @@ struct PlanBuilder {
         return unit
     }
 
-    private func readTarget(_ m: inout YAMLMap) throws -> PlanTarget {
+    private func readTarget(_ m: inout YAMLMap, units: Set<String>, period: ClosedRange<Int>?) throws -> PlanTarget {
         let id = try m.string("id")
         guard PlanBuilder.matches(PlanBuilder.targetPattern, id) else {
             throw m.error("id", "\"\(id)\" không phải là mã chỉ tiêu (cần G<mục tiêu>.T<số>, ví dụ G6.T3)")
         }
-        let t = PlanTarget(id: id, text: try m.string("text"), section: try m.string("section"),
+        var t = PlanTarget(id: id, text: try m.string("text"), section: try m.string("section"),
                            short: try m.optionalString("short"))
-        try m.rejectUnknown(allowed: ["id", "text", "section", "short", "notes"])
+        t.figures = try readFigures(&m, units: units)
+        t.indicators = try readIndicators(&m, figures: t.figures, period: period)
+        try m.rejectUnknown(allowed: ["id", "text", "section", "short", "notes", "figures", "indicators"])
         return t
     }
 
