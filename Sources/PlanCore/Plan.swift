@@ -207,6 +207,19 @@ public struct Obligation: Sendable {
     public var revision: Int
     /// When the obligation was last edited (defaults to the plan's `revised`).
     public var revised: UTCDateTime
+    /// Figures a completion of it may carry (a data report: `plancal done … --figure`).
+    public var figures: [FigureRef] = []
+}
+
+/// A figure of a target, as an obligation names it: `G3.T2/victims-detected`.
+public struct FigureRef: Sendable, Equatable, CustomStringConvertible {
+    public var target: String
+    public var figure: String
+    public init(target: String, figure: String) {
+        self.target = target
+        self.figure = figure
+    }
+    public var description: String { "\(target)/\(figure)" }
 }
 
 /// A count recorded with a completion or an ad hoc record.

@@ -182,7 +182,11 @@ struct PlanBuilder {
 
         let refs = References(units: Set(seenUnits.keys), targets: Set(targets.map(\.id)),
                               // Every id written, even of a unit with another problem: no cascade of "unknown unit".
-                              allUnitIDs: places.map(\.id))
+                              allUnitIDs: places.map(\.id),
+                              figures: Dictionary(uniqueKeysWithValues: targets.map { t in
+                                  (t.id, Dictionary(uniqueKeysWithValues: t.figures.map { ($0.id, $0.unit) }))
+                              }),
+                              targetsComplete: issues.count == issuesBeforeTargets)
         var obligations: [Obligation] = []
         for var m in obligationMaps {
             guard let meta else { break }
@@ -274,6 +278,10 @@ struct PlanBuilder {
         var units: Set<String>
         var targets: Set<String>
         var allUnitIDs: [String]
+        /// Each target's figures and the unit supplying each.
+        var figures: [String: [String: String]] = [:]
+        /// False when a target failed to load: its figures are then not checked (no cascade).
+        var targetsComplete = true
     }
 
     private func readHeader(_ m: inout YAMLMap) throws -> Header {
@@ -519,14 +527,37 @@ struct PlanBuilder {
             return c
         }
         let rev = try revision(&m, meta: meta)
+        let figures = try figureList(&m, refs: refs, owner: forEach == nil ? owner : nil)
         try m.rejectUnknown(allowed: ["id", "title", "details", "kind", "days", "rrule", "dtstart", "key", "owner",
                                       "for_each", "participants", "targets", "section", "assumption", "reminders",
-                                      "counts", "revision", "revised", "notes"])
+                                      "counts", "revision", "revised", "notes", "figures"])
         return Obligation(id: id, title: title, details: details, kind: kind, rule: rule, dtstart: dtstart, key: key,
                           owner: owner, forEach: forEach, participants: participants, targets: targets,
                           section: section, assumption: assumption,
                           reminderDays: m.has("reminders") ? Array(Set(reminders)).sorted(by: >) : defaultReminders(kind),
-                          counts: counts, revision: rev.0, revised: rev.1)
+                          counts: counts, revision: rev.0, revised: rev.1, figures: figures)
+    }
+
+    /// An obligation's `figures:` (`G3.T2/victims-detected`): figures its completion collects,
+    /// each declared by its target and supplied by the obligation's owner.
+    private func figureList(_ m: inout YAMLMap, refs: References, owner: String?) throws -> [FigureRef] {
+        try m.strings("figures").map { text in
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2 else {
+                throw m.error("figures", "\"\(text)\" không hợp lệ (cần <chỉ tiêu>/<mã số liệu>, ví dụ G3.T2/victims-detected)")
+            }
+            guard let declared = refs.figures[parts[0]] else {
+                if !refs.targetsComplete { return FigureRef(target: parts[0], figure: parts[1]) }
+                throw m.error("figures", "không có chỉ tiêu \"\(parts[0])\"")
+            }
+            guard let unit = declared[parts[1]] else {
+                throw m.error("figures", "chỉ tiêu \(parts[0]) không có số liệu \"\(parts[1])\" (các số liệu: \(declared.keys.sorted().joined(separator: ", ")))")
+            }
+            if let owner, unit != owner {
+                throw m.error("figures", "số liệu \(text) do đơn vị \(unit) cung cấp, không phải đơn vị chủ trì \(owner)")
+            }
+            return FigureRef(target: parts[0], figure: parts[1])
+        }
     }
 
     private func defaultReminders(_ kind: ObligationKind) -> [Int] {

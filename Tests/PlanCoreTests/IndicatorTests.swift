@@ -57,7 +57,15 @@ import Testing
     tracking:
       subject: "Bình đẳng giới"
       news_target: G6.T3
-    obligations: []
+    obligations:
+      - id: data-report
+        title: "Báo cáo số liệu"
+        kind: deadline
+        rrule: "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=14"
+        dtstart: 2025-12-14
+        owner: cong-an
+        section: "V.3"
+        figures: [G3.T2/victims-detected]
     """
 
     /// Loads `text` from a temporary `plan.yaml`; returns the plan or the error.
@@ -158,6 +166,19 @@ import Testing
         }
     }
 
+    @Test func dataReportsDeclareTheirFigures() throws {
+        let plan = try TestSupport.shippedPlan()
+        func refs(_ id: String) -> [String] { plan.obligations.first { $0.id == id }?.figures.map(\.description) ?? [] }
+        #expect(refs("data-report-violence") == ["G3.T2/victims-detected", "G3.T2/perpetrators-detected",
+                                                 "G3.T3/trafficking-victims-in-need"])
+        #expect(refs("data-report-enterprise") == ["G2.T3/women-directors", "G2.T3/directors"])
+        #expect(refs("data-report-support") == ["G3.T2/victims-supported", "G3.T2/perpetrators-counselled"])
+        // Each collects only what its owner supplies.
+        for o in plan.obligations where !o.figures.isEmpty {
+            for ref in o.figures { #expect(plan.target(ref.target)?.figure(ref.figure)?.unit == o.owner, "\(o.id): \(ref)") }
+        }
+    }
+
     @Test func shippedGoalsAndDirections() throws {
         let plan = try TestSupport.shippedPlan()
         func only(_ id: String) throws -> Indicator { try #require(plan.target(id)?.indicators.first) }
@@ -236,6 +257,12 @@ import Testing
         Refusal("duplicateFigure", replacing: "id: victims-supported", with: "id: victims-detected", lineOf: nil, field: "targets[0].figures[1].id", phrase: "bị trùng"),
         Refusal("recordsNeedATrackingRole", replacing: "  news_target: G6.T3\n", with: "", lineOf: "- id: G6.T3", field: "targets[1].indicators[0].source", phrase: "tracking:"),
         Refusal("recordsHaveNoNumerator", replacing: "source: records\n", with: "source: records\n        numerator: x\n", lineOf: "numerator: x", field: "targets[1].indicators[0].numerator", phrase: "không có tử số"),
+        Refusal("obligationFigureOfAnotherUnit", replacing: "figures: [G3.T2/victims-detected]",
+                with: "figures: [G3.T2/victims-supported]", lineOf: "figures: [G3.T2/victims-supported]",
+                field: "obligations[0].figures", phrase: "do đơn vị vhxh cung cấp"),
+        Refusal("obligationFigureUndeclared", replacing: "figures: [G3.T2/victims-detected]",
+                with: "figures: [G3.T2/victims]", lineOf: "figures: [G3.T2/victims]",
+                field: "obligations[0].figures", phrase: "không có số liệu \"victims\""),
         Refusal("unknownIndicatorField", replacing: "by: 2030", with: "by: 2030\n        target_value: 3", lineOf: "target_value", field: "targets[0].indicators[0].target_value", phrase: "trường không xác định"),
     ]
 

@@ -67,3 +67,20 @@ def test_refused_figures_write_nothing(run, tmp_path):
         assert option in proc.stderr and phrase in proc.stderr, proc.stderr
     assert indicators(run, db) == before
     assert line(before, "G3.T2", "victims")["denominator"] == 5
+
+
+def test_data_report_carries_its_figures(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    occ = ("done", "data-report-violence/2026", "--unit", "cong-an", "--on", "10/12/2026", "--today", "2026-12-12")
+    refused = run(*occ, "--figure", "victims-supported=3", "--note", "x", "--db", db, check=False)
+    assert refused.returncode == 1 and "không thu số liệu \"victims-supported\"" in refused.stderr
+    negative = run(*occ, "--figure", "victims-detected=-2", "--db", db, check=False)
+    assert negative.returncode == 1 and "[--figure victims-detected]" in negative.stderr
+    # Nothing written by the refusals: neither the completion nor a figure.
+    assert line(indicators(run, db), "G3.T2", "victims")["denominator"] is None
+    assert "data-report-violence/2026" not in run("history", "--db", db, check=False).stdout
+    run(*occ, "--figure", "victims-detected=12", "--figure", "trafficking-victims-in-need=2", "--note", "Báo cáo số 7",
+        "--db", db)
+    report = indicators(run, db)
+    assert line(report, "G3.T2", "victims")["denominator"] == 12
+    assert line(report, "G3.T3")["denominator"] == 2
