@@ -133,7 +133,12 @@ struct Done: AsyncParsableCommand {
         if !figures.isEmpty {
             let repository = try await store.open().figures
             for r in figures { _ = try await repository.append(r) }
-            print("Đã ghi \(figures.map { $0.values.count }.reduce(0, +)) số liệu năm \(figures[0].year) kèm báo cáo.")
+        }
+        defer {
+            // After the completion's own line: the figures it carried.
+            if let year = figures.first?.year {
+                print("Đã ghi \(figures.map { $0.values.count }.reduce(0, +)) số liệu năm \(year) kèm báo cáo.")
+            }
         }
         // A participating unit records its part; the owner (or its members) completes the item.
         let owns = occurrences.first { $0.id == occurrence }?.doneBy.contains(unit) ?? true
