@@ -146,6 +146,10 @@ public struct PlanTarget: Sendable, Equatable {
     public var section: String
     /// A short wording for headings, e.g. `mỗi quý có 01 tin, bài về bình đẳng giới`.
     public var short: String?
+    /// The figures the units supply each year for it (empty when it is measured from records or not at all).
+    public var figures: [TargetFigure] = []
+    /// How it is measured; empty when the plan file does not say.
+    public var indicators: [Indicator] = []
 
     /// The heading a report gives it: `Chỉ tiêu 3 (G6.T3): <short wording>`.
     public var heading: String {
@@ -203,6 +207,19 @@ public struct Obligation: Sendable {
     public var revision: Int
     /// When the obligation was last edited (defaults to the plan's `revised`).
     public var revised: UTCDateTime
+    /// Figures a completion of it may carry (a data report: `plancal done … --figure`).
+    public var figures: [FigureRef] = []
+}
+
+/// A figure of a target, as an obligation names it: `G3.T2/victims-detected`.
+public struct FigureRef: Sendable, Equatable, CustomStringConvertible {
+    public var target: String
+    public var figure: String
+    public init(target: String, figure: String) {
+        self.target = target
+        self.figure = figure
+    }
+    public var description: String { "\(target)/\(figure)" }
 }
 
 /// A count recorded with a completion or an ad hoc record.

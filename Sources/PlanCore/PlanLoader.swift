@@ -174,13 +174,16 @@ struct PlanBuilder {
         }
 
         var targets: [PlanTarget] = []
+        var targetPlaces: [String: (line: Int?, path: String)] = [:]
         let issuesBeforeTargets = issues.count
         for var m in targetMaps {
-            if let t = PlanBuilder.attempt(&issues, { try readTarget(&m) }) {
+            let period = meta.map { $0.start.year...$0.end.year }
+            if let t = PlanBuilder.attempt(&issues, { try readTarget(&m, units: Set(places.map(\.id)), period: period) }) {
                 if targets.contains(where: { $0.id == t.id }) {
                     issues.append(PlanIssue(file: file, line: m.line, field: m.path, message: "mã chỉ tiêu \"\(t.id)\" bị trùng"))
                 } else {
                     targets.append(t)
+                    targetPlaces[t.id] = (m.line, m.path)
                 }
             }
         }
@@ -189,7 +192,11 @@ struct PlanBuilder {
                               // Every id written, even of a unit with another problem: no cascade of "unknown unit".
                               allUnitIDs: places.map(\.id),
                               byID: Dictionary(units.flatMap { [$0] + $0.members }.map { ($0.id, $0) },
-                                               uniquingKeysWith: { first, _ in first }))
+                                               uniquingKeysWith: { first, _ in first }),
+                              figures: Dictionary(uniqueKeysWithValues: targets.map { t in
+                                  (t.id, Dictionary(uniqueKeysWithValues: t.figures.map { ($0.id, $0.unit) }))
+                              }),
+                              targetsComplete: issues.count == issuesBeforeTargets)
         // Sessions are one occurrence each; obligations count theirs as they are read.
         var count = OccurrenceCount(counted: sessionMaps.count)
         var obligations: [Obligation] = []
@@ -227,6 +234,16 @@ struct PlanBuilder {
             issues.append(PlanIssue(
                 file: file, line: at.line, field: at.field,
                 message: "kế hoạch cho ít nhất \(Vietnamese.number(count.counted)) lần thực hiện, vượt quá giới hạn \(Vietnamese.number(PlanLoader.maxOccurrences)) \(count.firstOver == nil ? "khi cộng các buổi" : "từ nhiệm vụ này") (mỗi ngày của quy tắc tính một lần cho mỗi đơn vị trong for_each, mỗi buổi một lần); hãy thưa quy tắc, rút ngắn thời gian của kế hoạch hoặc bớt đơn vị trong for_each"))
+        }
+        // An indicator computed from records needs the target's role in `tracking:` (II.2.6).
+        let roles = [tracking.newsTarget, tracking.disseminationTarget, tracking.reachTarget].compactMap { $0 }
+        for target in targets where !roles.contains(target.id) {
+            for (j, indicator) in target.indicators.enumerated() where indicator.source == .records {
+                let place = targetPlaces[target.id]
+                issues.append(PlanIssue(file: file, line: place?.line,
+                                        field: "\(place?.path ?? "targets").indicators[\(j)].source",
+                                        message: "chỉ tiêu \(target.id) không có vai trò nào trong tracking: (news_target, dissemination_target, reach_target), nên không tính được từ hồ sơ hoàn thành (source: records)"))
+            }
         }
         guard issues.isEmpty, let meta else { throw PlanError(issues: issues) }
 
@@ -294,6 +311,10 @@ struct PlanBuilder {
         var allUnitIDs: [String]
         /// Units read without problems, members included, by id.
         var byID: [String: PlanUnit] = [:]
+        /// Each target's figures and the unit supplying each.
+        var figures: [String: [String: String]] = [:]
+        /// False when a target failed to load: its figures are then not checked (no cascade).
+        var targetsComplete = true
     }
 
     /// Occurrences counted so far, so that a runaway plan is refused after expanding at most
@@ -379,14 +400,16 @@ struct PlanBuilder {
         return unit
     }
 
-    private func readTarget(_ m: inout YAMLMap) throws -> PlanTarget {
+    private func readTarget(_ m: inout YAMLMap, units: Set<String>, period: ClosedRange<Int>?) throws -> PlanTarget {
         let id = try m.string("id")
         guard PlanBuilder.matches(PlanBuilder.targetPattern, id) else {
             throw m.error("id", "\"\(id)\" không phải là mã chỉ tiêu (cần G<mục tiêu>.T<số>, ví dụ G6.T3)")
         }
-        let t = PlanTarget(id: id, text: try m.string("text"), section: try m.string("section"),
+        var t = PlanTarget(id: id, text: try m.string("text"), section: try m.string("section"),
                            short: try m.optionalString("short"))
-        try m.rejectUnknown(allowed: ["id", "text", "section", "short", "notes"])
+        t.figures = try readFigures(&m, units: units)
+        t.indicators = try readIndicators(&m, figures: t.figures, period: period)
+        try m.rejectUnknown(allowed: ["id", "text", "section", "short", "notes", "figures", "indicators"])
         return t
     }
 
@@ -566,14 +589,37 @@ struct PlanBuilder {
             return c
         }
         let rev = try revision(&m, meta: meta)
+        let figures = try figureList(&m, refs: refs, owner: forEach == nil ? owner : nil)
         try m.rejectUnknown(allowed: ["id", "title", "details", "kind", "days", "rrule", "dtstart", "key", "owner",
                                       "for_each", "participants", "targets", "section", "assumption", "reminders",
-                                      "counts", "revision", "revised", "notes"])
+                                      "counts", "revision", "revised", "notes", "figures"])
         return Obligation(id: id, title: title, details: details, kind: kind, rule: rule, dtstart: dtstart, key: key,
                           owner: owner, forEach: forEach, participants: participants, targets: targets,
                           section: section, assumption: assumption,
                           reminderDays: m.has("reminders") ? Array(Set(reminders)).sorted(by: >) : defaultReminders(kind),
-                          counts: counts, revision: rev.0, revised: rev.1)
+                          counts: counts, revision: rev.0, revised: rev.1, figures: figures)
+    }
+
+    /// An obligation's `figures:` (`G3.T2/victims-detected`): figures its completion collects,
+    /// each declared by its target and supplied by the obligation's owner.
+    private func figureList(_ m: inout YAMLMap, refs: References, owner: String?) throws -> [FigureRef] {
+        try m.strings("figures").map { text in
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2 else {
+                throw m.error("figures", "\"\(text)\" không hợp lệ (cần <chỉ tiêu>/<mã số liệu>, ví dụ G3.T2/victims-detected)")
+            }
+            guard let declared = refs.figures[parts[0]] else {
+                if !refs.targetsComplete { return FigureRef(target: parts[0], figure: parts[1]) }
+                throw m.error("figures", "không có chỉ tiêu \"\(parts[0])\"")
+            }
+            guard let unit = declared[parts[1]] else {
+                throw m.error("figures", "chỉ tiêu \(parts[0]) không có số liệu \"\(parts[1])\" (các số liệu: \(declared.keys.sorted().joined(separator: ", ")))")
+            }
+            if let owner, unit != owner {
+                throw m.error("figures", "số liệu \(text) do đơn vị \(unit) cung cấp, không phải đơn vị chủ trì \(owner)")
+            }
+            return FigureRef(target: parts[0], figure: parts[1])
+        }
     }
 
     private func defaultReminders(_ kind: ObligationKind) -> [Int] {

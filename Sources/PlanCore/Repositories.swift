@@ -165,10 +165,12 @@ public struct Repositories: Sendable {
     public var tokens: any TokenRepository
     public var sessions: any SessionRepository
     public var fetches: any FetchLogRepository
+    public var figures: any FigureRepository
 
     /// Repositories of one engine.
     public init(completions: any CompletionRepository, tokens: any TokenRepository,
-                sessions: any SessionRepository, fetches: any FetchLogRepository) {
+                sessions: any SessionRepository, fetches: any FetchLogRepository, figures: any FigureRepository) {
+        self.figures = figures
         self.completions = completions
         self.tokens = tokens
         self.sessions = sessions

@@ -75,6 +75,8 @@ struct ErrorMiddleware: RouterMiddleware {
             error = e
         } catch let e as CompletionError {
             error = APIError(e)
+        } catch let e as FigureError {
+            error = APIError(e)
         } catch let e as APIBodyError {
             error = APIError(.badRequest, e.message, field: e.field)
         } catch let e as StorageError {

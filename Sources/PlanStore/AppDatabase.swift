@@ -106,7 +106,8 @@ public final class AppDatabase: Sendable {
     /// The repositories on this database.
     public var repositories: Repositories {
         Repositories(completions: SQLiteCompletionRepository(self), tokens: SQLiteTokenRepository(self),
-                     sessions: SQLiteSessionRepository(self), fetches: SQLiteFetchLogRepository(self))
+                     sessions: SQLiteSessionRepository(self), fetches: SQLiteFetchLogRepository(self),
+                     figures: SQLiteFigureRepository(self))
     }
 
     /// Ordered migrations; never edit one once released, add a new one.
@@ -233,6 +234,26 @@ public final class AppDatabase: Sendable {
                   INSERT INTO planVersion (plan, version) VALUES (NEW.plan, NEW.id)
                   ON CONFLICT(plan) DO UPDATE SET version = NEW.id;
                 END;
+                """)
+        }
+        // Yearly figures the supplying units record for the targets (issue 7); append-only.
+        m.registerMigration("v9-figures") { db in
+            try db.create(table: "figure") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("plan", .text).notNull()
+                t.column("target", .text).notNull()
+                t.column("year", .integer).notNull()
+                t.column("unit", .text).notNull()
+                t.column("valuesJSON", .text).notNull()
+                t.column("evidenceURL", .text)
+                t.column("note", .text)
+                t.column("recordedBy", .text).notNull()
+                t.column("recordedAt", .integer).notNull()
+            }
+            try db.create(index: "figure_plan_id", on: "figure", columns: ["plan", "id"])
+            try db.execute(sql: """
+                CREATE TRIGGER figure_no_update BEFORE UPDATE ON figure BEGIN SELECT RAISE(ABORT, 'figures are append-only'); END;
+                CREATE TRIGGER figure_no_delete BEFORE DELETE ON figure BEGIN SELECT RAISE(ABORT, 'figures are append-only'); END;
                 """)
         }
         return m

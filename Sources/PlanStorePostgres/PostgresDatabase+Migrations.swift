@@ -119,6 +119,26 @@ extension PostgresDatabase {
               CHECK (action IN ('done', 'undo', 'news', 'meeting', 'training', 'obstacle', 'waive'))
             """,
         ]),
+        // Yearly figures the supplying units record for the targets (issue 7); append-only.
+        Migration(id: "v7-figures", statements: [
+            """
+            CREATE TABLE figure (
+              id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+              plan TEXT NOT NULL,
+              target TEXT NOT NULL,
+              year INTEGER NOT NULL,
+              unit TEXT NOT NULL,
+              values_json TEXT NOT NULL,
+              evidence_url TEXT,
+              note TEXT,
+              recorded_by TEXT NOT NULL,
+              recorded_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            "CREATE INDEX figure_plan_id ON figure (plan, id)",
+            "CREATE TRIGGER figure_no_update_delete BEFORE UPDATE OR DELETE ON figure FOR EACH ROW EXECUTE FUNCTION record_append_only()",
+            "CREATE TRIGGER figure_no_truncate BEFORE TRUNCATE ON figure FOR EACH STATEMENT EXECUTE FUNCTION record_append_only()",
+        ]),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction. Several processes

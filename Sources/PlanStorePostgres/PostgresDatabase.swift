@@ -71,7 +71,8 @@ public final class PostgresDatabase: Sendable {
     public var repositories: Repositories {
         let completions = PostgresCompletionRepository(self), tokens = PostgresTokenRepository(self)
         return Repositories(completions: completions, tokens: tokens,
-                            sessions: PostgresSessionRepository(self), fetches: PostgresFetchLogRepository(self))
+                            sessions: PostgresSessionRepository(self), fetches: PostgresFetchLogRepository(self),
+                            figures: PostgresFigureRepository(self))
     }
 
     /// Closes every connection and stops listening. Operations started afterwards fail with

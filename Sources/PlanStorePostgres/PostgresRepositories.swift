@@ -302,3 +302,42 @@ public struct PostgresFetchLogRepository: FetchLogRepository {
         }
     }
 }
+
+/// Figure records on PostgreSQL, append-only (the database refuses edits and deletes).
+public struct PostgresFigureRepository: FigureRepository {
+    let database: PostgresDatabase
+
+    /// Figures on an opened database.
+    public init(_ database: PostgresDatabase) { self.database = database }
+
+    public func append(_ record: FigureRecord) async throws -> FigureRecord {
+        try await database.withConnection { [logger = database.logger] connection in
+            for try await id in try await connection.query("""
+                INSERT INTO figure (plan, target, year, unit, values_json, evidence_url, note, recorded_by, recorded_at)
+                VALUES (\(record.plan), \(record.target), \(record.year), \(record.unit), \(record.valuesJSON),
+                        \(record.evidenceURL), \(record.note), \(record.recordedBy), to_timestamp(\(record.recordedAt.secondsSinceEpoch)))
+                RETURNING id
+                """, logger: logger).decode(Int64.self) {
+                var stored = record
+                stored.id = id
+                return stored
+            }
+            throw StorageError.unavailable("PostgreSQL: INSERT INTO figure returned no id")
+        }
+    }
+
+    public func figures(plan: String) async throws -> [FigureRecord] {
+        try await database.withConnection { [logger = database.logger] connection in
+            var out: [FigureRecord] = []
+            for try await (id, target, year, unit, values, evidence, note, by, at) in try await connection.query("""
+                SELECT id, target, year, unit, values_json, evidence_url, note, recorded_by, extract(epoch FROM recorded_at)::bigint
+                FROM figure WHERE plan = \(plan) ORDER BY id
+                """, logger: logger).decode((Int64, String, Int, String, String, String?, String?, String, Int).self) {
+                out.append(FigureRecord(id: id, plan: plan, target: target, year: year, unit: unit,
+                                        values: FigureRecord.values(fromJSON: values) ?? [:], evidenceURL: evidence,
+                                        note: note, recordedBy: by, recordedAt: UTCDateTime(secondsSinceEpoch: at)))
+            }
+            return out
+        }
+    }
+}

@@ -77,19 +77,68 @@ struct Done: AsyncParsableCommand {
     @Flag(name: .long, help: "Thay bản ghi hoàn thành trước của đơn vị (sửa sai; bản ghi cũ vẫn còn trong lịch sử).")
     var correct = false
 
+    @Option(name: .customLong("figure"), help: ArgumentHelp("Với một việc báo cáo số liệu (figures: trong kế hoạch): một số liệu của năm, <mã>=<giá trị>, ví dụ --figure victims-detected=12; lặp lại cho từng số liệu.", valueName: "name=value"))
+    var figure: [String] = []
+
     @OptionGroup var evidence: EvidenceOptions
     @OptionGroup var planOptions: PlanOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var todayOption: TodayOption
+
+    /// The figure records a data report carries, checked before anything is written.
+    func figureRecords(plan: Plan, occurrences: [Occurrence]) async throws -> [FigureRecord] {
+        guard !figure.isEmpty else { return [] }
+        guard let occ = occurrences.first(where: { $0.id == occurrence }),
+              let obligation = plan.obligations.first(where: { $0.id == occ.obligationID }) else {
+            throw CLIError("--figure: việc \"\(occurrence)\" không thu số liệu nào")
+        }
+        let declared = obligation.figures.map(\.figure).joined(separator: ", ")
+        var byTarget: [String: [String: Double]] = [:]
+        for text in figure {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let value = Double(parts[1].replacingOccurrences(of: ",", with: ".")), value.isFinite else {
+                throw CLIError("--figure \"\(text)\": cần <mã số liệu>=<giá trị>, ví dụ victims-detected=12")
+            }
+            guard let ref = obligation.figures.first(where: { $0.figure == parts[0] || $0.description == parts[0] }) else {
+                throw CLIError("--figure: việc \"\(obligation.id)\" không thu số liệu \"\(parts[0])\"" +
+                               (declared.isEmpty ? "" : " (các số liệu của việc này: \(declared))"))
+            }
+            byTarget[ref.target, default: [:]][ref.figure] = value
+        }
+        let existing = try await store.openForReading()?.figures.figures(plan: plan.id) ?? []
+        var accepted: [FigureRecord] = []
+        for target in byTarget.keys.sorted() {
+            let record = FigureRecord(plan: plan.id, target: target, year: occ.last.year, unit: unit, values: byTarget[target]!,
+                                      evidenceURL: evidence.evidence, note: evidence.note ?? "Kèm báo cáo \(occurrence)",
+                                      recordedBy: evidence.recorder, recordedAt: UTCDateTime(Date()))
+            do {
+                accepted.append(try FigureValidator.validate(record, actor: unit, plan: plan, existing: existing + accepted))
+            } catch let e as FigureError {
+                throw CLIError("\(e.description) [--figure \(e.field)]")
+            }
+        }
+        return accepted
+    }
 
     func run() async throws {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
         let details = try evidence.details()
         let today = try todayOption.resolve(plan)
+        let figures = try await figureRecords(plan: plan, occurrences: occurrences)
         let outcome = try await store.write(plan: plan, occurrences: occurrences) { service in
             try await service.markDone(occurrence, unit: unit, details: details, recordedBy: evidence.recorder,
                                  correct: correct, now: UTCDateTime(Date()), today: today)
+        }
+        if !figures.isEmpty {
+            let repository = try await store.open().figures
+            for r in figures { _ = try await repository.append(r) }
+        }
+        defer {
+            // After the completion's own line: the figures it carried.
+            if let year = figures.first?.year {
+                print("Đã ghi \(figures.map { $0.values.count }.reduce(0, +)) số liệu năm \(year) kèm báo cáo.")
+            }
         }
         // A participating unit records its part; the owner (or its members) completes the item.
         let owns = occurrences.first { $0.id == occurrence }?.doneBy.contains(unit) ?? true

@@ -13,6 +13,40 @@ struct RepositoryContractTests {
         #expect(StorageEngine.available == StorageEngine.allCases)
     }
 
+    // MARK: Figures
+
+    @Test("figure records are stored append-only, every field read back, a correction kept as a new record",
+          arguments: StorageEngine.available)
+    func figures(engine: StorageEngine) async throws {
+        try await engine.with { repos, another in
+            let at = UTCDateTime(secondsSinceEpoch: 1_796_000_000)
+            let first = FigureRecord(plan: "bach-dang", target: "G3.T2", year: 2026, unit: "cong-an",
+                                     values: ["victims-detected": 12, "perpetrators-detected": 4],
+                                     evidenceURL: "https://example.org/bao-cao", note: nil, recordedBy: "Trần Văn A",
+                                     recordedAt: at)
+            let stored = try await repos.figures.append(first)
+            let id = try #require(stored.id)
+            var expected = first
+            expected.id = id
+            #expect(stored == expected)
+            var fix = first
+            fix.values = ["victims-detected": 13]
+            fix.evidenceURL = nil
+            fix.note = "Sửa số liệu theo báo cáo chính thức"
+            fix.recordedAt = UTCDateTime(secondsSinceEpoch: at.secondsSinceEpoch + 60)
+            let corrected = try await repos.figures.append(fix)
+            #expect(try #require(corrected.id) > id)
+            _ = try await repos.figures.append(FigureRecord(plan: "other", target: "G2.T3", year: 2026, unit: "kthtdt",
+                                                            values: ["directors": 2.5], note: "x", recordedBy: "B",
+                                                            recordedAt: at))
+            let read = try await another().figures.figures(plan: "bach-dang")
+            #expect(read == [expected, corrected])
+            #expect(FigureLedger(read).value("G3.T2", year: 2026, figure: "victims-detected") == 13)
+            #expect(FigureLedger(read).value("G3.T2", year: 2026, figure: "perpetrators-detected") == 4)
+            #expect(try await repos.figures.figures(plan: "other").first?.values == ["directors": 2.5])
+        }
+    }
+
     // MARK: Completions
 
     @Test("append stores every field and assigns an id; a declining check writes nothing", arguments: StorageEngine.available)
