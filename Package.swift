@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.26.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The only target that sees libical's C API.
@@ -49,6 +51,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // PostgreSQL, for more than one machine: the same repositories on postgres-nio.
+        .target(
+            name: "PlanStorePostgres",
+            dependencies: [
+                "PlanCore", "PlanStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                // Only for its error type: a lease fails with it while the server is away.
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "PlanServer",
             dependencies: [
@@ -69,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "plancal",
             dependencies: [
-                "PlanCore", "PlanFeed", "PlanStore", "PlanServer",
+                "PlanCore", "PlanFeed", "PlanStore", "PlanStorePostgres", "PlanServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -88,11 +102,20 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PlanFeedTests", dependencies: ["PlanFeed", "PlanCore", "ICal"], swiftSettings: strict),
-        .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanCore"], swiftSettings: strict),
+        .testTarget(
+            name: "PlanStoreTests",
+            dependencies: [
+                "PlanStore", "PlanStorePostgres", "PlanCore", "ICal",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PlanServerTests",
             dependencies: [
-                "PlanServer", "PlanCore", "PlanStore", "PlanFeed", "ICal",
+                "PlanServer", "PlanCore", "PlanStore", "PlanStorePostgres", "PlanFeed", "ICal",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -104,3 +127,24 @@ let package = Package(
         ),
     ]
 )
+
+// The libFuzzer targets (the plan loader; the API's JSON bodies) exist only when scripts/fuzz.sh
+// builds them with PLANCAL_FUZZ=1 and -sanitize=fuzzer, which links libFuzzer's driver: an
+// ordinary build could not link them.
+if ProcessInfo.processInfo.environment["PLANCAL_FUZZ"] == "1" {
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .executableTarget(
+            name: "plancal-fuzz",
+            dependencies: ["PlanCore", "CLibFuzzer"],
+            path: "Fuzz/PlanLoaderFuzz",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "plancal-fuzz-api",
+            dependencies: ["PlanAPI", "PlanCore", "ICal", "CLibFuzzer"],
+            path: "Fuzz/APIBodyFuzz",
+            swiftSettings: strict
+        ),
+    ]
+}

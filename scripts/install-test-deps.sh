@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Install the dependencies of the "real clients" test harness (Tests/peers/).
 #
-# - Debian packages: libical-dev pkg-config tzdata chromium chromium-driver wrk python3-venv
+# - Debian packages: libical-dev pkg-config tzdata chromium chromium-driver wrk python3-venv nginx
+#   (nginx: the load balancer in front of two instances in Tests/peers/test_instances.py),
+#   and postgresql (the store tests' server, started by scripts/postgres.sh)
 # - A Python virtualenv at .venv-test/ (repo root, git-ignored) with the real
 #   iCalendar clients and test tools: pytest, icalendar, recurring-ical-events,
-#   PyYAML, vdirsyncer, khal, todoman, selenium, requests, at the exact versions
+#   PyYAML, vdirsyncer, khal, todoman, selenium, requests and axe-selenium-python
+#   (which ships axe-core's axe.min.js: accessibility checks with no network), at the exact versions
 #   of scripts/test-requirements.txt (their dependencies too).
 #
 # The venv is built with Debian's /usr/bin/python3 (3.11 on bookworm, with the
@@ -19,7 +22,9 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${REPO_ROOT}/.venv-test"
 PY=/usr/bin/python3
 
-APT_PACKAGES=(libical-dev pkg-config tzdata chromium chromium-driver wrk python3-venv)
+APT_PACKAGES=(libical-dev pkg-config tzdata chromium chromium-driver wrk python3-venv nginx)
+# PostgreSQL server for the store tests (scripts/postgres.sh runs a throwaway cluster).
+APT_PACKAGES+=(postgresql)
 PIP_PACKAGES=(
   pytest
   icalendar
@@ -30,6 +35,7 @@ PIP_PACKAGES=(
   todoman
   selenium
   requests
+  axe-selenium-python
 )
 
 SUDO=""
@@ -73,7 +79,7 @@ echo "== versions"
 "${VENV}/bin/todo" --version
 "${VENV}/bin/python" - <<'PYEOF'
 from importlib.metadata import version
-for name in ("pytest", "icalendar", "recurring-ical-events", "PyYAML", "selenium", "requests"):
+for name in ("pytest", "icalendar", "recurring-ical-events", "PyYAML", "selenium", "requests", "axe-selenium-python"):
     print(name, version(name))
 PYEOF
 # (the Debian launcher /usr/bin/chromium may print a harmless

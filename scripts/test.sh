@@ -12,12 +12,34 @@ bash scripts/install-test-deps.sh
 echo "== swift build"
 swift build --build-tests
 
+# PostgreSQL for the store tests: a throwaway cluster on loopback, stopped however we exit.
+echo "== postgres"
+export PLANCAL_TEST_POSTGRES_URL="$(bash scripts/postgres.sh start)"
+trap 'bash scripts/postgres.sh stop' EXIT
+echo "$PLANCAL_TEST_POSTGRES_URL"
+
 echo "== swift test"
 swift test --skip-build
+
+# The route tests again, each server on a new PostgreSQL database (the contract suite already
+# runs every engine).
+echo "== swift test: routes on PostgreSQL"
+PLANCAL_ROUTE_ENGINE=postgres swift test --skip-build --filter PlanServerTests
+
+# Coverage-guided fuzzing (libFuzzer + AddressSanitizer), bounded: the plan loader and the API's
+# JSON bodies, 30 s each; longer runs by hand (scripts/fuzz.sh SECONDS plan|api).
+echo "== fuzz"
+bash scripts/fuzz.sh 30 plan
+bash scripts/fuzz.sh 30 api
 
 echo "== peer tests"
 export PLANCAL_BIN="$(swift build --show-bin-path)/plancal"
 # Screenshots and other artefacts of the browser tests land here.
 export PLANCAL_ARTIFACTS="${PLANCAL_ARTIFACTS:-$PWD/.build/test-artifacts}"
 mkdir -p "$PLANCAL_ARTIFACTS"
+# The server's flows (real clients, the browser) once more with each server on a new
+# PostgreSQL database; then everything on SQLite, the embedded default.
+echo "== peer tests: the server on PostgreSQL"
+PLANCAL_PEER_ENGINE=postgres .venv-test/bin/pytest -q -p no:cacheprovider Tests/peers/test_serve_clients.py Tests/peers/test_browser.py
+echo "== peer tests"
 .venv-test/bin/pytest -q -p no:cacheprovider Tests/peers

@@ -38,6 +38,18 @@ public struct DoneBody: Decodable, Sendable {
     }
 }
 
+/// `POST /api/<plan>/figures`: a target's figures for a year, by their ids in the plan file.
+public struct FigureBody: Decodable, Sendable {
+    public var target: String?
+    public var unit: String?
+    public var year: Int?
+    public var values: [String: Double]?
+    public var evidence: String?
+    public var note: String?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable { case target, unit, year, values, evidence, note }
+}
+
 /// `POST /api/<plan>/undo`.
 public struct UndoBody: Decodable, Sendable {
     public var occurrence: String?

@@ -67,8 +67,10 @@ public struct CityReport: Sendable, Encodable {
             issuer = plan.issuer
             title = plan.title
             if plan.tracking.newsTarget != nil {
-                quartersMet = report.quarters.filter { $0.state == .met }.count
-                quarters = report.quarters.count
+                // Quarters judged so far: begun, and ended after tracking started.
+                let judged = report.quarters.filter(\.isJudged)
+                quartersMet = judged.filter { $0.state == .met }.count
+                quarters = judged.count
             }
             informed = report.dissemination?.informed
             organisations = report.dissemination?.total
@@ -76,7 +78,7 @@ public struct CityReport: Sendable, Encodable {
             reachShare = report.reach?.share
             reachPath = report.reach?.path
             onTrack = report.reach?.onTrack
-            let reports = report.units.compactMap(\.annualReport)
+            let reports = report.units.compactMap(\.annualReport).filter { $0 != .waived }
             reportsOwed = reports.count
             reportsOnTime = reports.filter { $0 == .doneOnTime }.count
             reportsReceived = reports.filter { $0 == .doneOnTime || $0 == .doneLate }.count

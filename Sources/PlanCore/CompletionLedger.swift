@@ -26,6 +26,10 @@ public struct CompletionLedger: Sendable, Equatable {
     private var state: [String: [String: CompletionRecord]] = [:]
     private var active: [String: [Completion]] = [:]
     private var changes: [String: Change] = [:]
+    /// The standing waiver ("không áp dụng") per occurrence.
+    private var waivers: [String: CompletionRecord] = [:]
+    /// Every record folded, oldest first, in chunks (see `adHocChunks`).
+    private var recordChunks: [[CompletionRecord]] = []
     /// Ad hoc records not withdrawn, oldest first (kept in chunks, so that folding a few new
     /// records into a ledger someone else still holds copies a chunk, not the whole history).
     private var adHocChunks: [[CompletionRecord]] = []
@@ -54,6 +58,7 @@ public struct CompletionLedger: Sendable, Equatable {
                 lastID = id
             }
             count += 1
+            CompletionLedger.append(r, to: &recordChunks)
             guard let occ = r.occurrenceID else {
                 foldAdHoc(r)
                 continue
@@ -61,6 +66,10 @@ public struct CompletionLedger: Sendable, Equatable {
             if r.action == .undo, let w = r.withdraws { withdraw(w) }
             switch r.action {
             case .done: state[occ, default: [:]][r.unit] = r
+            case .waive: waivers[occ] = r
+            // An undo naming a record withdraws that waiver; otherwise the unit's completion.
+            case .undo where r.withdraws != nil:
+                if waivers[occ]?.id == r.withdraws { waivers[occ] = nil }
             case .undo: state[occ]?[r.unit] = nil
             default: continue
             }
@@ -81,10 +90,12 @@ public struct CompletionLedger: Sendable, Equatable {
             return
         }
         if let id = r.id, withdrawn.contains(id) { return }
-        if adHocChunks.isEmpty || adHocChunks[adHocChunks.count - 1].count >= CompletionLedger.chunkSize {
-            adHocChunks.append([])
-        }
-        adHocChunks[adHocChunks.count - 1].append(r)
+        CompletionLedger.append(r, to: &adHocChunks)
+    }
+
+    private static func append(_ r: CompletionRecord, to chunks: inout [[CompletionRecord]]) {
+        if chunks.isEmpty || chunks[chunks.count - 1].count >= chunkSize { chunks.append([]) }
+        chunks[chunks.count - 1].append(r)
     }
 
     /// A withdrawal takes its record out of the ad hoc list (rare: a linear search is fine).
@@ -97,6 +108,12 @@ public struct CompletionLedger: Sendable, Equatable {
             }
         }
     }
+
+    /// Every record folded, oldest first.
+    public var records: [CompletionRecord] { Array(recordChunks.joined()) }
+
+    /// The standing waiver of an occurrence ("không áp dụng"), if the lead unit made one.
+    public func waiver(of occurrenceID: String) -> CompletionRecord? { waivers[occurrenceID] }
 
     /// Standing completions of an occurrence, earliest first.
     public func completions(of occurrenceID: String) -> [Completion] { active[occurrenceID] ?? [] }
@@ -133,6 +150,6 @@ public struct CompletionLedger: Sendable, Equatable {
     /// When the occurrence's records last changed.
     public func lastChange(of occurrenceID: String) -> UTCDateTime? { changes[occurrenceID]?.last }
 
-    /// Ad hoc records (news, meetings, training) still standing (not withdrawn), oldest first.
+    /// Ad hoc records (news, meetings, training, obstacles) still standing (not withdrawn), oldest first.
     public var adHoc: [CompletionRecord] { Array(adHocChunks.joined()) }
 }

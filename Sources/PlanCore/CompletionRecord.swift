@@ -16,6 +16,28 @@ public struct CompletionRecord: Sendable, Equatable {
         case meeting
         /// A training session actually held.
         case training
+        /// An obstacle ("vướng mắc") a unit raises with the lead unit: ad hoc, counts for nothing.
+        case obstacle
+        /// The lead unit declares an occurrence not applicable ("không áp dụng"), with a reason:
+        /// it is neither due nor overdue and stays out of the rates. Withdrawn by an `undo`
+        /// naming it (`withdraws`).
+        case waive
+
+        /// The ad hoc kinds (records of no occurrence).
+        public static let adHocKinds: [Action] = [.news, .meeting, .training, .obstacle]
+
+        /// What a person calls it.
+        public var label: String {
+            switch self {
+            case .done: return "hoàn thành"
+            case .undo: return "hủy"
+            case .news: return "tin, bài"
+            case .meeting: return "buổi tuyên truyền, phổ biến"
+            case .training: return "buổi tập huấn"
+            case .obstacle: return "vướng mắc"
+            case .waive: return "không áp dụng"
+            }
+        }
     }
 
     /// Row id in the store; nil before it is stored.
@@ -44,9 +66,9 @@ public struct CompletionRecord: Sendable, Equatable {
     public var participants: Int?
     /// Organisations (unit ids) informed, for meetings.
     public var organisations: [String]
-    /// Why, for an undo.
+    /// Why: for an undo, a waiver, or a `done` that corrects an earlier one.
     public var reason: String?
-    /// For an undo of an ad hoc record (news, meeting, training): the id of the record withdrawn.
+    /// For an undo of an ad hoc record or of a waiver: the id of the record withdrawn.
     public var withdraws: Int64?
 
     /// A record; ids are assigned by the store.
@@ -72,6 +94,13 @@ public struct CompletionRecord: Sendable, Equatable {
     }
 }
 
+extension CompletionRecord {
+    /// Which of a unit's records of an occurrence an append's check must see the latest of
+    /// (`CompletionRepository.append`): 0 for its completions (done, undo), 1 for a waiver
+    /// (waive, and the undo withdrawing it by id), so that neither hides the other.
+    public var lane: Int { action == .waive || withdraws != nil ? 1 : 0 }
+}
+
 /// Completion records in memory: for tests, and for trying a write before a database exists.
 public actor InMemoryCompletionRepository: CompletionRepository {
     private var rows: [CompletionRecord] = []
@@ -88,8 +117,8 @@ public actor InMemoryCompletionRepository: CompletionRepository {
         if record.occurrenceID != nil {
             // Each unit's latest record of the occurrence only (the protocol's contract).
             var latest: [String: CompletionRecord] = [:]
-            for r in existing { latest[r.unit] = r }
-            existing = existing.filter { latest[$0.unit]?.id == $0.id }
+            for r in existing { latest["\(r.lane)|\(r.unit)"] = r }
+            existing = existing.filter { latest["\($0.lane)|\($0.unit)"]?.id == $0.id }
         }
         if case let .alreadyRecorded(earlier) = try check(existing) { return .alreadyRecorded(earlier) }
         var stored = record

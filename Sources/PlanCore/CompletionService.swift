@@ -25,6 +25,9 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
     case countNotForKind(field: String, kind: String)
     case controlCharacters(field: String)
     case missingEvidence(occurrence: String?)
+    case alreadyWaived(occurrence: String)
+    case waiveDone(occurrence: String)
+    case nothingChanged(Int64)
 
     /// The input field at fault, for API errors.
     public var field: String? {
@@ -44,16 +47,18 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
         case let .countNotForKind(field, _): return field
         case let .controlCharacters(field): return field
         case .missingEvidence: return "evidence"
+        case .alreadyWaived, .waiveDone: return "occurrence"
+        case .nothingChanged: return "record"
         }
     }
 
-    /// A field's name for a person, with the option or JSON name it comes from.
-    static func label(_ field: String) -> String {
+    /// A field's name for a person, in Vietnamese (the API names the field itself in `field`).
+    public static func label(_ field: String) -> String {
         let names = ["reached": "Số người dân được tiếp cận", "participants": "Số người tham gia",
                      "evidence": "Đường dẫn minh chứng", "note": "Ghi chú", "reason": "Lý do",
-                     "by": "Người ghi nhận", "organisations": "Các tổ chức được phổ biến"]
-        guard let name = names[field] else { return field }
-        return "\(name) (\(field))"
+                     "by": "Người ghi nhận", "organisations": "Các tổ chức được phổ biến", "on": "Ngày",
+                     "occurrence": "Công việc", "unit": "Đơn vị", "record": "Bản ghi"]
+        return names[field] ?? field
     }
 
     public var description: String {
@@ -82,7 +87,7 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
         case let .tooLong(field, max):
             return "\(CompletionError.label(field)) quá dài (tối đa \(max) ký tự)"
         case let .unknownOrganisation(id):
-            return "\"\(id)\" không phải là một tổ chức được phổ biến theo kế hoạch (đơn vị có organisation: true)"
+            return "\"\(id)\" không phải là một tổ chức được tính cho chỉ tiêu phổ biến thông tin theo kế hoạch"
         case let .notAllowed(why):
             return why
         case let .beforeOpening(day, opens, occurrence):
@@ -101,10 +106,16 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
             return "\(CompletionError.label(field)) không dùng cho \(kind)"
         case let .missingEvidence(occurrence):
             let what = occurrence.map { "\"\($0)\"" } ?? "tin, bài"
-            return "Cần minh chứng cho \(what): đường dẫn bài đã đăng (evidence), hoặc ghi chú (note) nơi và ngày đưa tin nếu tin không có đường dẫn (ví dụ phát trên loa truyền thanh)"
+            return "Cần minh chứng cho \(what): đường dẫn bài đã đăng, hoặc ghi chú nơi và ngày đưa tin nếu tin không có đường dẫn (ví dụ phát trên loa truyền thanh)"
         case let .countNotRecorded(field, occurrence):
             let what = field == "reached" ? "số người dân được tiếp cận" : "số người tham gia"
-            return "Công việc \"\(occurrence)\" không ghi \(what) (kế hoạch không khai báo counts: [\(field)] cho việc này)"
+            return "Công việc \"\(occurrence)\" không ghi \(what) (kế hoạch không khai báo số này cho việc này)"
+        case let .alreadyWaived(occurrence):
+            return "\"\(occurrence)\" đã được xác định là không áp dụng"
+        case let .waiveDone(occurrence):
+            return "\"\(occurrence)\" đã được ghi nhận hoàn thành; hãy hủy ghi nhận trước nếu việc này không áp dụng"
+        case let .nothingChanged(id):
+            return "Bản sửa giống hệt bản ghi số \(id): không có gì thay đổi"
         }
     }
 }
@@ -176,9 +187,13 @@ public struct CompletionService: Sendable {
             throw CompletionError.unknownUnit(unit, known: plan.allUnits.map(\.id))
         }
         guard schedule.involves(occurrence, unit) else {
-            throw CompletionError.notInvolved(unit: unit, occurrence: occurrence.id, allowed: occurrence.units)
+            throw CompletionError.notInvolved(unit: name(unit), occurrence: occurrence.name(in: plan),
+                                              allowed: occurrence.units.map(name))
         }
     }
+
+    /// A unit's name for messages (its id when the plan has no such unit).
+    private func name(_ unit: String) -> String { plan.unit(unit)?.name ?? unit }
 
     private func checkDetails(_ d: Details, today: CivilDate) throws -> CivilDate {
         let day = d.doneOn ?? today
@@ -207,30 +222,33 @@ public struct CompletionService: Sendable {
 
     /// Records that a unit did an occurrence. A second `done` by the same unit changes
     /// nothing and says so, unless `correct` is set: then it supersedes the first.
+    /// With `correct`, `reason` says why (kept with the record).
     public func markDone(_ occurrenceID: String, unit: String, details: Details, recordedBy: String,
-                         correct: Bool = false, now: UTCDateTime, today: CivilDate) async throws -> Outcome {
+                         correct: Bool = false, reason: String? = nil, now: UTCDateTime,
+                         today: CivilDate) async throws -> Outcome {
         let o = try occurrence(occurrenceID)
         try checkUnit(unit, for: o)
         let day = try checkDetails(details, today: today)
-        guard day >= o.opens else { throw CompletionError.beforeOpening(day, opens: o.opens, occurrence: o.id) }
+        guard day >= o.opens else { throw CompletionError.beforeOpening(day, opens: o.opens, occurrence: o.name(in: plan)) }
         // A count only makes sense where the plan says the obligation has it (its `counts`):
         // a resident count on an annual report would inflate G6.T1.
         if details.reached != nil, !o.counts.contains(.reached) {
-            throw CompletionError.countNotRecorded(field: "reached", occurrence: o.id)
+            throw CompletionError.countNotRecorded(field: "reached", occurrence: o.name(in: plan))
         }
         if details.participants != nil, !o.counts.contains(.participants) {
-            throw CompletionError.countNotRecorded(field: "participants", occurrence: o.id)
+            throw CompletionError.countNotRecorded(field: "participants", occurrence: o.name(in: plan))
         }
         // G6.T3 is checked on its evidence: the article's link, or where it has none (a
         // loudspeaker bulletin) a note saying where and when it ran.
         if o.serves(plan.tracking.newsTarget), !CompletionService.hasEvidence(details) {
-            throw CompletionError.missingEvidence(occurrence: o.id)
+            throw CompletionError.missingEvidence(occurrence: o.name(in: plan))
         }
         let by = try checkRecorder(recordedBy)
+        let why = try reason.map(checkReason)
         let record = CompletionRecord(
             plan: plan.id, action: .done, occurrenceID: o.id, unit: unit, doneOn: day, recordedBy: by,
             recordedAt: now, evidenceURL: details.evidenceURL, note: details.note, reached: details.reached,
-            participants: details.participants, organisations: details.organisations)
+            participants: details.participants, organisations: details.organisations, reason: why)
         return try await store.append(record) { existing in
             guard let standing = CompletionLedger(records: existing).completion(of: o.id, by: unit), !correct else {
                 return .append
@@ -261,19 +279,29 @@ public struct CompletionService: Sendable {
         d.evidenceURL != nil || !(d.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
     }
 
-    /// Records an ad hoc event that counts for Goal 6: a news item, a dissemination meeting,
-    /// or a training session actually held. The same event recorded twice (same kind, unit,
-    /// day and evidence link) is written once and the second time says so.
+    /// Records an ad hoc event: a news item, a dissemination meeting or a training session
+    /// actually held (they count for Goal 6), or an obstacle a unit raises (it counts for
+    /// nothing; the lead unit reads it). The same event recorded twice (same kind, unit, day,
+    /// link, note and counts) is written once and the second time says so.
     public func recordAdHoc(_ action: CompletionRecord.Action, unit: String, details: Details, recordedBy: String,
                             now: UTCDateTime, today: CivilDate) async throws -> Outcome {
-        precondition([.news, .meeting, .training].contains(action))
+        precondition(CompletionRecord.Action.adHocKinds.contains(action))
         guard plan.unit(unit) != nil else { throw CompletionError.unknownUnit(unit, known: plan.allUnits.map(\.id)) }
         let day = try checkDetails(details, today: today)
         if action == .news, !CompletionService.hasEvidence(details) { throw CompletionError.missingEvidence(occurrence: nil) }
+        // An obstacle is its description; it reaches nobody and informs no organisation.
+        if action == .obstacle {
+            guard !(details.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw CompletionError.missing(field: "note")
+            }
+            for (field, given) in [("reached", details.reached != nil), ("participants", details.participants != nil)] where given {
+                throw CompletionError.countNotForKind(field: field, kind: "vướng mắc")
+            }
+        }
         // Organisations informed are what a dissemination meeting reports (G6.T2); residents
         // reached are not what a training session of officials counts.
         if action != .meeting, !details.organisations.isEmpty {
-            throw CompletionError.countNotForKind(field: "organisations", kind: action == .news ? "tin, bài" : "buổi tập huấn")
+            throw CompletionError.countNotForKind(field: "organisations", kind: action.label)
         }
         if action == .training, details.reached != nil {
             throw CompletionError.countNotForKind(field: "reached", kind: "buổi tập huấn (dùng số người tham gia)")
@@ -309,6 +337,17 @@ public struct CompletionService: Sendable {
             throw CompletionError.unknownRecord(id)
         }
         guard target.action != .undo else { throw CompletionError.isWithdrawal(id) }
+        if target.action == .waive, let occ = target.occurrenceID {
+            try authorize(target)
+            let undo = CompletionRecord(plan: plan.id, action: .undo, occurrenceID: occ, unit: target.unit, doneOn: nil,
+                                        recordedBy: by, recordedAt: now, reason: why, withdraws: id)
+            return try await store.append(undo) { existing in
+                guard CompletionLedger(records: existing).waiver(of: occ)?.id == id else {
+                    throw CompletionError.alreadyWithdrawn(id)
+                }
+                return .append
+            }.record
+        }
         if let occ = target.occurrenceID {
             // A completion of an occurrence the plan still has is undone by occurrence and unit;
             // one whose occurrence is gone (a collective's members listed since) by its number.
@@ -334,8 +373,47 @@ public struct CompletionService: Sendable {
         }.record
     }
 
+    /// Corrects an ad hoc record: records the corrected one, then withdraws the old one with
+    /// the reason (both stay in the history). `authorize` sees the old record first.
+    public func correctAdHoc(record id: Int64, details: Details, reason: String, recordedBy: String, now: UTCDateTime,
+                             today: CivilDate, authorize: @Sendable (CompletionRecord) throws -> Void = { _ in })
+        async throws -> CompletionRecord {
+        guard let target = try await store.record(id, plan: plan.id) else { throw CompletionError.unknownRecord(id) }
+        guard target.action != .undo else { throw CompletionError.isWithdrawal(id) }
+        if let occ = target.occurrenceID { throw CompletionError.notAdHoc(id, occurrence: occ) }
+        try authorize(target)
+        let why = try checkReason(reason)
+        if try await store.records(plan: plan.id).contains(where: { $0.action == .undo && $0.withdraws == id }) {
+            throw CompletionError.alreadyWithdrawn(id)
+        }
+        let outcome = try await recordAdHoc(target.action, unit: target.unit, details: details, recordedBy: recordedBy,
+                                            now: now, today: today)
+        if case let .alreadyRecorded(same) = outcome, same.id == id { throw CompletionError.nothingChanged(id) }
+        _ = try await withdraw(record: id, reason: "Sửa thành bản ghi số \(outcome.record.id ?? 0): \(why)",
+                               recordedBy: recordedBy, now: now)
+        return outcome.record
+    }
+
+    /// Declares an occurrence not applicable ("không áp dụng"), with a reason: it is then
+    /// neither due nor overdue and stays out of the rates. Only the lead unit decides this (the
+    /// caller checks who asks); an occurrence already done, or already waived, is refused.
+    public func waive(_ occurrenceID: String, reason: String, recordedBy: String, now: UTCDateTime) async throws -> CompletionRecord {
+        let o = try occurrence(occurrenceID)
+        let why = try checkReason(reason)
+        let by = try checkRecorder(recordedBy)
+        let record = CompletionRecord(plan: plan.id, action: .waive, occurrenceID: o.id, unit: o.owner, doneOn: nil,
+                                      recordedBy: by, recordedAt: now, reason: why)
+        let name = o.name(in: plan)
+        return try await store.append(record) { existing in
+            let ledger = CompletionLedger(records: existing)
+            guard ledger.done(o) == nil else { throw CompletionError.waiveDone(occurrence: name) }
+            guard ledger.waiver(of: o.id) == nil else { throw CompletionError.alreadyWaived(occurrence: name) }
+            return .append
+        }.record
+    }
+
     /// The reason an undo or a withdrawal must give: present, not too long, printable.
-    private func checkReason(_ reason: String) throws -> String {
+    func checkReason(_ reason: String) throws -> String {
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw CompletionError.missing(field: "reason") }
         guard why.count <= CompletionService.maxText else {

@@ -6,6 +6,12 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
     case doneLate = "done-late"
     /// In a participating unit's own view: it recorded its part (the owner has not completed it).
     case participated
+    /// In a participating unit's own view: another unit's duty it takes part in, not done yet.
+    case takingPart = "taking-part"
+    /// The lead unit declared it not applicable, with a reason: neither due nor overdue.
+    case waived
+    /// Due before the plan's `tracking_from`: history, not judged.
+    case beforeTracking = "before-tracking"
     case overdue
     case inProgress = "in-progress"
     case dueSoon = "due-soon"
@@ -17,6 +23,9 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
         case .doneOnTime: return "Hoàn thành đúng hạn"
         case .doneLate: return "Hoàn thành trễ hạn"
         case .participated: return "Đã tham gia"
+        case .takingPart: return "Phối hợp"
+        case .waived: return "Không áp dụng"
+        case .beforeTracking: return "Trước khi theo dõi"
         case .overdue: return "Quá hạn"
         case .inProgress: return "Đang diễn ra"
         case .dueSoon: return "Sắp đến hạn"
@@ -24,18 +33,41 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// What the state means, for a legend.
+    public var meaning: String {
+        switch self {
+        case .doneOnTime: return "đã ghi nhận hoàn thành, không muộn hơn hạn"
+        case .doneLate: return "đã ghi nhận hoàn thành sau hạn"
+        case .participated: return "đơn vị đã ghi nhận phần tham gia của mình"
+        case .takingPart: return "nhiệm vụ của đơn vị khác mà đơn vị tham gia, chưa hoàn thành"
+        case .waived: return "đơn vị chủ trì xác định không áp dụng, có lý do; không tính vào tỷ lệ"
+        case .beforeTracking: return "hạn trước ngày phường bắt đầu theo dõi; không tính vào tỷ lệ"
+        case .overdue: return "đã qua hạn, chưa ghi nhận hoàn thành"
+        case .inProgress: return "đang trong thời gian thực hiện"
+        case .dueSoon: return "hạn trong \(OccurrenceState.dueSoonDays) ngày tới"
+        case .upcoming: return "chưa đến thời gian thực hiện"
+        }
+    }
+
+    /// True for the states that count as done.
+    public var isDone: Bool { self == .doneOnTime || self == .doneLate || self == .participated }
+
     /// Days before the last day from which an open occurrence is "due soon".
     public static let dueSoonDays = 14
 
     /// The state of an occurrence on `today`: a span (e.g. the action month) is in progress
     /// from its first day to its last; a deadline is due soon from 14 days before it.
-    /// With `unit`, in that unit's view: a participant that recorded its part has done it.
+    /// With `unit`, in that unit's view: a participant that recorded its part has done it, and
+    /// another unit's duty it takes part in is participation, never its own overdue item.
     public static func of(_ o: Occurrence, ledger: CompletionLedger, today: CivilDate,
                           for unit: String? = nil) -> OccurrenceState {
         if let done = ledger.done(o, for: unit) {
             guard o.doneBy.contains(done.unit) else { return .participated }
             return done.doneOn <= o.last ? .doneOnTime : .doneLate
         }
+        if ledger.waiver(of: o.id) != nil { return .waived }
+        if let unit, !o.isDuty(of: unit) { return .takingPart }
+        if !o.tracked { return .beforeTracking }
         if today > o.last { return .overdue }
         if o.first < o.last && today >= o.first { return .inProgress }
         if today >= o.first || o.last.days(until: today) >= -dueSoonDays { return .dueSoon }
@@ -48,7 +80,13 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
 public struct ComplianceReport: Sendable, Encodable {
     /// The news target in one quarter.
     public struct Quarter: Sendable, Encodable {
-        public enum State: String, Sendable, Encodable { case met, late, missed, open }
+        public enum State: String, Sendable, Encodable {
+            case met, late, missed, open
+            /// The quarter has not begun.
+            case future
+            /// It ended before the plan's `tracking_from` with no item: not judged.
+            case beforeTracking = "before-tracking"
+        }
         /// e.g. `2026-Q4`.
         public var key: String
         /// e.g. `quý IV/2026`.
@@ -106,7 +144,21 @@ public struct ComplianceReport: Sendable, Encodable {
 
     /// G6.T2 for the year.
     public struct Dissemination: Sendable, Encodable {
+        /// Where the year stands.
+        public enum State: String, Sendable, Encodable {
+            /// Every organisation informed.
+            case met
+            /// The year is under way and not every organisation is informed yet.
+            case open
+            /// The year ended without every organisation informed.
+            case missed
+            /// The year has not begun.
+            case future
+            /// The year ended before the plan's `tracking_from`: not judged.
+            case beforeTracking = "before-tracking"
+        }
         public var year: Int
+        public var state: State
         public var organisations: [Organisation]
         public var informed: Int
         public var total: Int
@@ -119,6 +171,8 @@ public struct ComplianceReport: Sendable, Encodable {
 
     /// G6.T1 so far.
     public struct Reach: Sendable, Encodable {
+        /// The day reach is counted to (ISO): today, or the end of a past year asked for.
+        public var asOf: String
         public var reached: Int
         public var population: Int?
         /// reached / population, when the population is known.
@@ -129,11 +183,12 @@ public struct ComplianceReport: Sendable, Encodable {
         /// share ≥ path; nil without a population.
         public var onTrack: Bool?
 
-        enum CodingKeys: String, CodingKey { case reached, population, share, path, goal, onTrack }
+        enum CodingKeys: String, CodingKey { case asOf, reached, population, share, path, goal, onTrack }
 
         /// Encodes unknowns as null rather than leaving them out: the JSON shape is fixed.
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(asOf, forKey: .asOf)
             try c.encode(reached, forKey: .reached)
             try c.encode(population, forKey: .population)
             try c.encode(share, forKey: .share)
@@ -149,15 +204,26 @@ public struct ComplianceReport: Sendable, Encodable {
         public var name: String
         /// State of its annual report for the year, if it owes one.
         public var annualReport: OccurrenceState?
-        /// Occurrences it owns that fell due in the year up to today.
+        /// Its annual report's due day (ISO), if it owes one.
+        public var annualReportDue: String?
+        /// The day its annual report was done (ISO), or waived: the waiver's reason.
+        public var annualReportOn: String?
+        public var annualReportWaiver: String?
+        /// Tracked occurrences it owns that fell due in the year up to today (or were done),
+        /// not waived.
         public var due: Int
         public var onTime: Int
         public var late: Int
         public var overdue: Int
+        /// Its occurrences of the year the lead unit declared not applicable.
+        public var waived: Int
         /// onTime / due; nil when nothing fell due.
         public var onTimeRate: Double?
 
-        enum CodingKeys: String, CodingKey { case id, name, annualReport, due, onTime, late, overdue, onTimeRate }
+        enum CodingKeys: String, CodingKey {
+            case id, name, annualReport, annualReportDue, annualReportOn, annualReportWaiver, due, onTime, late,
+                 overdue, waived, onTimeRate
+        }
 
         /// Encodes unknowns as null rather than leaving them out: the JSON shape is fixed.
         public func encode(to encoder: any Encoder) throws {
@@ -165,10 +231,14 @@ public struct ComplianceReport: Sendable, Encodable {
             try c.encode(id, forKey: .id)
             try c.encode(name, forKey: .name)
             try c.encode(annualReport, forKey: .annualReport)
+            try c.encode(annualReportDue, forKey: .annualReportDue)
+            try c.encode(annualReportOn, forKey: .annualReportOn)
+            try c.encode(annualReportWaiver, forKey: .annualReportWaiver)
             try c.encode(due, forKey: .due)
             try c.encode(onTime, forKey: .onTime)
             try c.encode(late, forKey: .late)
             try c.encode(overdue, forKey: .overdue)
+            try c.encode(waived, forKey: .waived)
             try c.encode(onTimeRate, forKey: .onTimeRate)
         }
     }
@@ -183,6 +253,21 @@ public struct ComplianceReport: Sendable, Encodable {
     /// nil when the plan tracks no reach target.
     public var reach: Reach?
     public var units: [UnitLine]
+    /// Occurrences of the year the lead unit declared not applicable, with the reasons.
+    public var waived: [Waived]
+    /// The first day tracked (ISO): the plan's `tracking_from`, else its start.
+    public var trackedFrom: String
+
+    /// An occurrence declared not applicable.
+    public struct Waived: Sendable, Encodable {
+        public var occurrence: String
+        public var title: String
+        public var unit: String
+        public var due: String
+        public var reason: String
+        public var on: String
+        public var by: String
+    }
 
     /// Builds the report. Without `year`, quarters run from the plan's start to today's
     /// quarter and the yearly parts are for today's year (the plan's first or last year when
@@ -194,9 +279,19 @@ public struct ComplianceReport: Sendable, Encodable {
         self.year = y
         let t = plan.tracking
         quarters = t.newsTarget == nil ? [] : ComplianceReport.quarters(plan, occurrences, ledger, today: today, year: year)
-        dissemination = t.disseminationTarget == nil ? nil : ComplianceReport.dissemination(plan, occurrences, ledger, year: y)
-        reach = t.reachTarget == nil ? nil : ComplianceReport.reach(plan, ledger, today: today)
+        dissemination = t.disseminationTarget == nil ? nil
+            : ComplianceReport.dissemination(plan, occurrences, ledger, year: y, today: today)
+        // A past year's reach is counted to its last day; this year's and a later one's to today.
+        let asOf = min(today, CivilDate(year: y, month: 12, day: 31)!)
+        reach = t.reachTarget == nil ? nil : ComplianceReport.reach(plan, ledger, today: asOf)
         units = ComplianceReport.unitLines(plan, occurrences, ledger, today: today, year: y)
+        trackedFrom = plan.trackedFrom.iso
+        waived = occurrences.filter { $0.last.year == y }.compactMap { o in
+            guard ledger.done(o) == nil, let w = ledger.waiver(of: o.id) else { return nil }
+            return Waived(occurrence: o.id, title: o.name(in: plan), unit: o.owner, due: o.last.iso,
+                          reason: w.reason ?? "", on: Vietnamese.localDay(w.recordedAt, utcOffsetSeconds: plan.utcOffsetSeconds).iso,
+                          by: w.recordedBy)
+        }
     }
 
     static func quarters(_ plan: Plan, _ occurrences: [Occurrence], _ ledger: CompletionLedger,
@@ -219,18 +314,23 @@ public struct ComplianceReport: Sendable, Encodable {
             items.append((d, NewsItem(date: d.iso, url: r.evidenceURL, note: r.note, unit: r.unit, source: "ad-hoc")))
         }
         var out: [Quarter] = []
+        // Without a year: from the plan's start to today's quarter. With one: that year's
+        // quarters within the plan, the ones not begun yet included ("chưa đến").
         var (qy, qq) = (plan.start.year, plan.start.quarter)
-        let lastQ = min(today, plan.end)
+        let lastQ = year.map { min(CivilDate(year: $0, month: 12, day: 31)!, plan.end) } ?? min(today, plan.end)
         while (qy, qq) <= (lastQ.year, lastQ.quarter) {
             defer { (qy, qq) = qq == 4 ? (qy + 1, 1) : (qy, qq + 1) }
             if let year, qy != year { continue }
             let key = "\(qy)-Q\(qq)"
+            let first = CivilDate(year: qy, month: qq * 3 - 2, day: 1)!
             let last = CivilDate(year: qy, month: qq * 3, day: CivilDate.daysIn(month: qq * 3, year: qy))!
             let inQuarter = items.filter { $0.day.year == qy && $0.day.quarter == qq }
                 .sorted { ($0.day, $0.item.source) < ($1.day, $1.item.source) }.map(\.item)
             let late = lateByQuarter[key] ?? []
             let state: Quarter.State
-            if !inQuarter.isEmpty { state = .met } else if today <= last { state = .open } else if !late.isEmpty { state = .late } else { state = .missed }
+            if !inQuarter.isEmpty { state = .met } else if today < first { state = .future }
+            else if today <= last { state = .open } else if last < plan.trackedFrom { state = .beforeTracking }
+            else if !late.isEmpty { state = .late } else { state = .missed }
             out.append(Quarter(key: key, label: "quý \(Vietnamese.roman(qq))/\(qy)", ends: last.iso, state: state,
                                items: inQuarter.isEmpty ? late : inQuarter))
         }
@@ -238,7 +338,7 @@ public struct ComplianceReport: Sendable, Encodable {
     }
 
     static func dissemination(_ plan: Plan, _ occurrences: [Occurrence], _ ledger: CompletionLedger,
-                              year: Int) -> Dissemination {
+                              year: Int, today: CivilDate) -> Dissemination {
         var informed: [String: CivilDate] = [:]
         func note(_ unit: String, _ day: CivilDate) {
             if informed[unit].map({ day < $0 }) ?? true { informed[unit] = day }
@@ -264,8 +364,12 @@ public struct ComplianceReport: Sendable, Encodable {
         let count = orgs.filter { $0.informedOn != nil }.count
         let share = orgs.isEmpty ? 0 : Double(count) / Double(orgs.count)
         let notCounted = plan.units.filter { !$0.isOrganisation }.map(\.name)
-        return Dissemination(year: year, organisations: orgs, informed: count, total: orgs.count, share: share,
-                             met: !orgs.isEmpty && count == orgs.count, notCounted: notCounted)
+        let met = !orgs.isEmpty && count == orgs.count
+        let state: Dissemination.State
+        if met { state = .met } else if year > today.year { state = .future } else if year == today.year { state = .open }
+        else if CivilDate(year: year, month: 12, day: 31)! < plan.trackedFrom { state = .beforeTracking } else { state = .missed }
+        return Dissemination(year: year, state: state, organisations: orgs, informed: count, total: orgs.count, share: share,
+                             met: met, notCounted: notCounted)
     }
 
     static func reach(_ plan: Plan, _ ledger: CompletionLedger, today: CivilDate) -> Reach {
@@ -280,7 +384,7 @@ public struct ComplianceReport: Sendable, Encodable {
         let goal = plan.tracking.reachGoal
         let path = goal * elapsed / total
         let share = plan.population.map { Double(reached) / Double($0) }
-        return Reach(reached: reached, population: plan.population, share: share, path: path, goal: goal,
+        return Reach(asOf: today.iso, reached: reached, population: plan.population, share: share, path: path, goal: goal,
                      onTrack: share.map { $0 >= path })
     }
 
@@ -288,15 +392,20 @@ public struct ComplianceReport: Sendable, Encodable {
                           today: CivilDate, year: Int) -> [UnitLine] {
         plan.allUnits.filter { !$0.hasMembers }.map { unit in
             let owned = occurrences.filter { $0.owner == unit.id && $0.last.year == year }
-            let due = owned.filter { $0.last < today || ledger.done($0) != nil }
+            // Rates count what is judged: tracked items, not waived, that fell due (or were done).
+            let judged = owned.filter { $0.tracked && (ledger.done($0) != nil || ledger.waiver(of: $0.id) == nil) }
+            let due = judged.filter { $0.last < today || ledger.done($0) != nil }
             let states = due.map { OccurrenceState.of($0, ledger: ledger, today: today) }
             let onTime = states.filter { $0 == .doneOnTime }.count
             let report = owned.first { $0.obligationID == plan.tracking.annualReport }
+            let reportState = report.map { OccurrenceState.of($0, ledger: ledger, today: today) }
             return UnitLine(
-                id: unit.id, name: unit.name,
-                annualReport: report.map { OccurrenceState.of($0, ledger: ledger, today: today) },
+                id: unit.id, name: unit.name, annualReport: reportState, annualReportDue: report?.last.iso,
+                annualReportOn: report.flatMap { ledger.done($0)?.doneOn.iso },
+                annualReportWaiver: reportState == .waived ? report.flatMap { ledger.waiver(of: $0.id)?.reason } : nil,
                 due: due.count, onTime: onTime, late: states.filter { $0 == .doneLate }.count,
                 overdue: states.filter { $0 == .overdue }.count,
+                waived: owned.filter { ledger.done($0) == nil && ledger.waiver(of: $0.id) != nil }.count,
                 onTimeRate: due.isEmpty ? nil : Double(onTime) / Double(due.count))
         }
     }

@@ -9,8 +9,28 @@ extension ComplianceReport.Quarter.State {
         case .late: return "Trễ (đăng sau khi hết quý)"
         case .missed: return "Không đạt"
         case .open: return "Đang trong quý"
+        case .future: return "Chưa đến"
+        case .beforeTracking: return "Trước khi theo dõi"
         }
     }
+}
+
+extension ComplianceReport.Dissemination.State {
+    /// Vietnamese label.
+    public var label: String {
+        switch self {
+        case .met: return "Đạt"
+        case .open: return "Chưa đạt"
+        case .missed: return "Không đạt"
+        case .future: return "Chưa đến"
+        case .beforeTracking: return "Trước khi theo dõi"
+        }
+    }
+}
+
+extension ComplianceReport.Quarter {
+    /// True when the quarter is judged: it has begun and ended after tracking started.
+    public var isJudged: Bool { state != .future && state != .beforeTracking }
 }
 
 extension ComplianceReport {
@@ -33,6 +53,9 @@ extension ComplianceReport {
         let t = plan.tracking
         out.append("BÁO CÁO TIẾN ĐỘ — \(t.subject.uppercased()) — \(plan.issuer.uppercased())")
         out.append("Ngày báo cáo: \(ComplianceReport.day(today)); năm: \(year)")
+        if let from = plan.trackingFrom {
+            out.append("Theo dõi từ ngày \(from.vietnamese): việc có hạn trước ngày này không tính vào tỷ lệ.")
+        }
         out.append("")
         if let news = t.newsTarget.flatMap(plan.target) {
             out += newsLines(heading: news.heading)
@@ -47,7 +70,15 @@ extension ComplianceReport {
         for u in units {
             let report = u.annualReport?.label ?? "—"
             let rate = u.onTimeRate.map { Vietnamese.percent($0) } ?? "—"
-            out.append("  \(ComplianceReport.pad(u.name, 42)) báo cáo: \(ComplianceReport.pad(report, 20)) đúng hạn: \(u.onTime)/\(u.due) (\(rate)); trễ: \(u.late); quá hạn: \(u.overdue)")
+            let waived = u.waived > 0 ? "; không áp dụng: \(u.waived)" : ""
+            out.append("  \(ComplianceReport.pad(u.name, 42)) báo cáo: \(ComplianceReport.pad(report, 20)) đúng hạn: \(u.onTime)/\(u.due) (\(rate)); trễ: \(u.late); quá hạn: \(u.overdue)\(waived)")
+        }
+        if !waived.isEmpty {
+            out.append("")
+            out.append("Không áp dụng năm \(year) (do đơn vị chủ trì xác định):")
+            for w in waived {
+                out.append("  - \(w.title): \(w.reason) (\(ComplianceReport.day(w.on)), \(w.by))")
+            }
         }
         return out.joined(separator: "\n") + "\n"
     }
@@ -63,17 +94,22 @@ extension ComplianceReport {
             while line.hasSuffix(" ") { line.removeLast() }
             out.append(line)
         }
-        let met = quarters.filter { $0.state == .met }.count
-        let ended = quarters.filter { $0.ends < today }
+        let judged = quarters.filter(\.isJudged)
+        let met = judged.filter { $0.state == .met }.count
+        let ended = judged.filter { $0.ends < today }
         let metEnded = ended.filter { $0.state == .met }.count
-        out.append("  Đạt \(met)/\(quarters.count) quý; trong các quý đã kết thúc: \(metEnded)/\(ended.count).")
+        var summary = judged.isEmpty ? "  Chưa có quý nào để tính."
+            : "  Đạt \(met)/\(judged.count) quý; trong các quý đã kết thúc: \(metEnded)/\(ended.count)."
+        let untracked = quarters.filter { $0.state == .beforeTracking }.count
+        if untracked > 0 { summary += " \(untracked) quý trước khi theo dõi không tính." }
+        out.append(summary)
         out.append("")
         return out
     }
 
     private func disseminationLines(_ d: Dissemination, heading: String) -> [String] {
         var out = [heading]
-        out.append("  Đã phổ biến: \(d.informed)/\(d.total) tổ chức (\(Vietnamese.percent(d.share)))\(d.met ? " — Đạt" : " — Chưa đạt")")
+        out.append("  Đã phổ biến: \(d.informed)/\(d.total) tổ chức (\(Vietnamese.percent(d.share))) — \(d.state.label)")
         for o in d.organisations {
             let state = o.informedOn.map { "đã phổ biến ngày \(ComplianceReport.day($0))" } ?? "CHƯA phổ biến"
             out.append("  - \(ComplianceReport.pad(o.name, 42)) \(state)")
@@ -87,12 +123,13 @@ extension ComplianceReport {
 
     private func reachLines(_ reach: Reach, heading: String) -> [String] {
         var out = [heading]
-        out.append("  Số lượt người dân được tiếp cận (cộng dồn): \(Vietnamese.number(reach.reached))")
+        let to = reach.asOf == today ? "" : " đến \(ComplianceReport.day(reach.asOf))"
+        out.append("  Số lượt người dân được tiếp cận (cộng dồn\(to)): \(Vietnamese.number(reach.reached))")
         if let pop = reach.population, let share = reach.share {
-            out.append("  Dân số: \(Vietnamese.number(pop)); tỷ lệ: \(Vietnamese.percent(share)); lộ trình đến hôm nay: \(Vietnamese.percent(reach.path)); mục tiêu: \(Vietnamese.percent(reach.goal))")
+            out.append("  Dân số: \(Vietnamese.number(pop)); tỷ lệ: \(Vietnamese.percent(share)); lộ trình\(to.isEmpty ? " đến hôm nay" : to): \(Vietnamese.percent(reach.path)); mục tiêu: \(Vietnamese.percent(reach.goal))")
             out.append("  \(reach.onTrack == true ? "Đúng lộ trình" : "Chậm so với lộ trình")")
         } else {
-            out.append("  Chưa tính được tỷ lệ: kế hoạch chưa có dân số của phường (plan.population). Lộ trình đến hôm nay: \(Vietnamese.percent(reach.path)).")
+            out.append("  Chưa tính được tỷ lệ: kế hoạch chưa có dân số của phường (plan.population). Lộ trình\(to.isEmpty ? " đến hôm nay" : to): \(Vietnamese.percent(reach.path)).")
         }
         out.append("")
         return out
@@ -102,38 +139,59 @@ extension ComplianceReport {
     /// Text cells that a spreadsheet would run as formulas are neutralised (`CSVCell`).
     public func csv(plan: Plan) -> String {
         let day = ComplianceReport.day
-        var rows: [[CSVCell]] = [["chi_tieu", "ky", "doi_tuong", "trang_thai", "ma_trang_thai", "gia_tri", "ngay", "minh_chung"].map(CSVCell.text)]
+        var rows: [[CSVCell]] = [["chi_tieu", "ky", "doi_tuong", "trang_thai", "ma_trang_thai", "gia_tri", "ngay", "minh_chung",
+                                  "ghi_chu"].map(CSVCell.text)]
+        func row(_ cells: [CSVCell]) { rows.append(cells) }
         let t = plan.tracking
         for q in quarters {
             let news = t.newsTarget ?? ""
             if q.items.isEmpty {
-                rows.append([.text(news), .text(q.label), .text(""), .text(q.state.label), .text(q.state.rawValue), .number("0"), .text(""), .text("")])
+                row([.text(news), .text(q.label), .text(""), .text(q.state.label), .text(q.state.rawValue), .number("0"), .text(""), .text(""), .text("")])
             }
             // An item counts (1) only where it meets the quarter: a late quarter lists the item
             // that came after it with 0, since it counts for the quarter it was published in.
             for item in q.items {
-                rows.append([.text(news), .text(q.label), .text(plan.unit(item.unit)?.name ?? item.unit), .text(q.state.label),
-                             .text(q.state.rawValue), .number(q.state == .met ? "1" : "0"), .text(day(item.date)),
-                             .text(item.evidence ?? "")])
+                row([.text(news), .text(q.label), .text(plan.unit(item.unit)?.name ?? item.unit), .text(q.state.label),
+                     .text(q.state.rawValue), .number(q.state == .met ? "1" : "0"), .text(day(item.date)),
+                     .text(item.url ?? ""), .text(item.url == nil ? item.note ?? "" : "")])
             }
         }
-        for o in dissemination?.organisations ?? [] {
-            rows.append([.text(t.disseminationTarget ?? ""), .text("năm \(year)"), .text(o.name),
-                         .text(o.informedOn == nil ? "Chưa phổ biến" : "Đã phổ biến"), .text(o.informedOn == nil ? "missing" : "informed"),
-                         .number(o.informedOn == nil ? "0" : "1"), .text(o.informedOn.map(day) ?? ""), .text("")])
+        if let d = dissemination {
+            for o in d.organisations {
+                row([.text(t.disseminationTarget ?? ""), .text("năm \(year)"), .text(o.name),
+                     .text(o.informedOn == nil ? "Chưa phổ biến" : "Đã phổ biến"), .text(o.informedOn == nil ? "missing" : "informed"),
+                     .number(o.informedOn == nil ? "0" : "1"), .text(o.informedOn.map(day) ?? ""), .text(""), .text("")])
+            }
+            row([.text(t.disseminationTarget ?? ""), .text("năm \(year)"), .text("Tổng số tổ chức được phổ biến"),
+                 .text(d.state.label), .text(d.state.rawValue), .number(Vietnamese.percent(d.share)), .text(""), .text(""),
+                 .text("\(d.informed)/\(d.total) tổ chức")])
         }
         if let reach, let target = t.reachTarget {
             let track: (String, String) = reach.onTrack.map { $0 ? ("Đúng lộ trình", "on-track") : ("Chậm so với lộ trình", "behind") }
                 ?? ("Chưa có dân số trong kế hoạch", "no-population")
-            rows.append([.text(target), .text("đến \(day(today))"), .text("Số lượt người dân được tiếp cận (cộng dồn)"), .text(track.0),
-                         .text(track.1), .number(String(reach.reached)), .text(day(today)), .text("")])
+            row([.text(target), .text("đến \(day(reach.asOf))"), .text("Số lượt người dân được tiếp cận (cộng dồn)"), .text(track.0),
+                 .text(track.1), .number(String(reach.reached)), .text(day(reach.asOf)), .text(""), .text("")])
         }
+        // Each annual report: its own state, the day it was done, its due day (and a waiver's reason).
         for u in units where t.annualReport != nil {
-            // The rate as a Vietnamese percentage ("14,3%"): a spreadsheet set to Vietnamese reads
-            // it as a number, where "0.143" would be taken for 143.
-            rows.append([.text(t.annualReport ?? ""), .text("năm \(year)"), .text(u.name), .text(u.annualReport?.label ?? ""),
-                         .text(u.annualReport?.rawValue ?? ""), u.onTimeRate.map { .number(Vietnamese.percent($0)) } ?? .text(""),
-                         .text(""), .text("")])
+            guard let state = u.annualReport else { continue }
+            var note = u.annualReportDue.map { "hạn \(day($0))" } ?? ""
+            if let why = u.annualReportWaiver { note += "; không áp dụng: \(why)" }
+            row([.text(t.annualReport ?? ""), .text("năm \(year)"), .text(u.name), .text(state.label), .text(state.rawValue),
+                 .number(state.isDone ? "1" : "0"), .text(u.annualReportOn.map(day) ?? ""), .text(""), .text(note)])
+        }
+        // The rate as a Vietnamese percentage ("14,3%"): a spreadsheet set to Vietnamese reads
+        // it as a number, where "0.143" would be taken for 143.
+        for u in units {
+            let counts = "đúng hạn \(u.onTime)/\(u.due); trễ \(u.late); quá hạn \(u.overdue)"
+                + (u.waived > 0 ? "; không áp dụng \(u.waived)" : "")
+            row([.text("ty-le-dung-han"), .text("năm \(year)"), .text(u.name), .text(u.onTimeRate == nil ? "Chưa có việc đến hạn" : "Tỷ lệ đúng hạn"),
+                 .text(u.onTimeRate == nil ? "none-due" : "on-time-rate"), u.onTimeRate.map { .number(Vietnamese.percent($0)) } ?? .text(""),
+                 .text(""), .text(""), .text(counts)])
+        }
+        for w in waived {
+            row([.text("khong-ap-dung"), .text("năm \(year)"), .text(plan.unit(w.unit)?.name ?? w.unit), .text("Không áp dụng"),
+                 .text("waived"), .text(""), .text(day(w.on)), .text(""), .text("\(w.title): \(w.reason) (\(w.by))")])
         }
         return CSVCell.document(rows)
     }

@@ -51,6 +51,15 @@ public struct Occurrence: Sendable, Equatable, Identifiable {
     public var doneBy: [String] = []
     /// The obligation's longer explanation, when the plan gives one.
     public var details: String?
+    /// The units whose own duty it is: the owner, its collective and its members (the lead unit
+    /// only when it is the owner). Anyone else involved takes part.
+    public var responsible: [String] = []
+    /// False when it fell due before the plan's `tracking_from`: history, never overdue, out of
+    /// the rates.
+    public var tracked = true
+
+    /// True when the occurrence is a unit's own duty (see `responsible`), not participation.
+    public func isDuty(of unit: String) -> Bool { responsible.contains(unit) }
 
     /// Its name for people: the title, the period (not for a session, whose title says it)
     /// and, for a per-unit item, the unit.
@@ -77,7 +86,7 @@ public struct Schedule: Sendable {
         var out: [Occurrence] = []
         for o in plan.obligations {
             let dates = try o.rule.dates(from: o.dtstart, through: plan.end)
-            let owners: [String] = o.forEach.map(expandCollectives) ?? [o.owner]
+            let owners: [String] = o.forEach.map { Schedule.owners(forEach: $0, unit: plan.unit) } ?? [o.owner]
             for date in dates {
                 let first = date
                 let last: CivilDate
@@ -97,6 +106,8 @@ public struct Schedule: Sendable {
                         revision: o.revision, revised: o.revised, perUnit: o.forEach != nil)
                     occurrence.opens = o.kind == .deadline ? Schedule.periodStart(o.key, last: last) : first
                     occurrence.doneBy = doneBy(owner)
+                    occurrence.responsible = responsible(owner)
+                    occurrence.tracked = last >= plan.trackedFrom
                     occurrence.details = o.details
                     out.append(occurrence)
                 }
@@ -111,6 +122,8 @@ public struct Schedule: Sendable {
                 revision: s.revision, revised: s.revised, perUnit: false)
             occurrence.opens = s.date
             occurrence.doneBy = doneBy(s.owner)
+            occurrence.responsible = responsible(s.owner)
+            occurrence.tracked = s.date >= plan.trackedFrom
             out.append(occurrence)
         }
         // Sort the keys, then move each occurrence once (sorting the large structs themselves
@@ -121,10 +134,15 @@ public struct Schedule: Sendable {
 
     /// The owner, its collective (if a member), its members (if a collective) and the lead unit.
     private func doneBy(_ owner: String) -> [String] {
-        guard let unit = plan.unit(owner) else { return [owner] }
-        var ids = [owner] + (unit.parentID.map { [$0] } ?? []) + unit.members.map(\.id)
+        var ids = responsible(owner)
         if let lead = plan.leadUnit?.id, !ids.contains(lead) { ids.append(lead) }
         return ids
+    }
+
+    /// The owner, its collective (if a member) and its members (if a collective).
+    private func responsible(_ owner: String) -> [String] {
+        guard let unit = plan.unit(owner) else { return [owner] }
+        return [owner] + (unit.parentID.map { [$0] } ?? []) + unit.members.map(\.id)
     }
 
     /// The first day of the period a deadline's key names (a deadline of key `date` opens a
@@ -138,19 +156,17 @@ public struct Schedule: Sendable {
         }
     }
 
-    /// A collective that lists members stands for its members.
-    private func expandCollectives(_ ids: [String]) -> [String] {
-        var out: [String] = []
-        for id in ids {
-            if let u = plan.unit(id), u.hasMembers {
-                out += u.members.map(\.id)
-            } else if !out.contains(id) {
-                out.append(id)
-            }
-        }
+    /// The units a `for_each` list gives one occurrence each: a collective that lists members
+    /// stands for its members; each unit once. The loader counts occurrences with it too.
+    static func owners(forEach ids: [String], unit: (String) -> PlanUnit?) -> [String] {
         // "all" lists collectives and their members: keep each member once.
         var seen: Set<String> = []
-        return out.filter { seen.insert($0).inserted }
+        var out: [String] = []
+        for id in ids {
+            let owners = unit(id).flatMap { $0.hasMembers ? $0.members.map(\.id) : nil } ?? [id]
+            for owner in owners where seen.insert(owner).inserted { out.append(owner) }
+        }
+        return out
     }
 
     /// The occurrences a unit sees: those it owns or takes part in, directly, through
@@ -167,6 +183,11 @@ public struct Schedule: Sendable {
         if named(unit.id) { return true }
         if let parent = unit.parentID, named(parent) { return true }
         return unit.members.contains { named($0.id) }
+    }
+
+    /// The period part of an occurrence's id, e.g. `2026` or `2026-Q4`.
+    public static func key(_ o: Occurrence) -> String {
+        o.id.split(separator: "/").dropFirst().first.map(String.init) ?? o.id
     }
 
     static func key(_ key: OccurrenceKey, first: CivilDate, last: CivilDate) -> String {

@@ -1,4 +1,5 @@
 public import ICal
+import Foundation
 
 /// A government action plan held as data: who must do what, when, towards which targets.
 ///
@@ -44,6 +45,20 @@ public struct Plan: Sendable {
     /// What the plan is about and which of its targets and obligations plancal's compliance
     /// report tracks (the plan file's `tracking:` section).
     public var tracking: Tracking
+    /// The day the ward starts tracking the plan (`plan.tracking_from`): items due before it are
+    /// history ("trước khi theo dõi"), never overdue, and stay out of the rates. Nil: the plan's start.
+    public var trackingFrom: CivilDate? = nil
+
+    /// The first day tracked: `trackingFrom`, else the plan's start.
+    public var trackedFrom: CivilDate { max(trackingFrom ?? start, start) }
+
+    /// True when the public base URL is an example or local address that reaches nobody
+    /// (links inside the feeds and the subscribe buttons point at it).
+    public var publicBaseIsExample: Bool {
+        guard let base = publicBaseURL, let host = URL(string: base)?.host?.lowercased() else { return false }
+        return ["example", "example.com", "example.org", "example.net", "localhost", "invalid", "test"]
+            .contains { host == $0 || host.hasSuffix("." + $0) }
+    }
 
     /// Every unit, members after their collective, in document order.
     public var allUnits: [PlanUnit] {
@@ -138,6 +153,10 @@ public struct PlanTarget: Sendable, Equatable {
     public var section: String
     /// A short wording for headings, e.g. `mỗi quý có 01 tin, bài về bình đẳng giới`.
     public var short: String?
+    /// The figures the units supply each year for it (empty when it is measured from records or not at all).
+    public var figures: [TargetFigure] = []
+    /// How it is measured; empty when the plan file does not say.
+    public var indicators: [Indicator] = []
 
     /// The heading a report gives it: `Chỉ tiêu 3 (G6.T3): <short wording>`.
     public var heading: String {
@@ -195,6 +214,19 @@ public struct Obligation: Sendable {
     public var revision: Int
     /// When the obligation was last edited (defaults to the plan's `revised`).
     public var revised: UTCDateTime
+    /// Figures a completion of it may carry (a data report: `plancal done … --figure`).
+    public var figures: [FigureRef] = []
+}
+
+/// A figure of a target, as an obligation names it: `G3.T2/victims-detected`.
+public struct FigureRef: Sendable, Equatable, CustomStringConvertible {
+    public var target: String
+    public var figure: String
+    public init(target: String, figure: String) {
+        self.target = target
+        self.figure = figure
+    }
+    public var description: String { "\(target)/\(figure)" }
 }
 
 /// A count recorded with a completion or an ad hoc record.

@@ -7,6 +7,14 @@ public enum PlanLoader {
     /// Plan files larger than this are refused before parsing.
     public static let maxBytes = 1 << 20
 
+    /// The most occurrences a plan may give in all: every obligation's dates times its units
+    /// (one each for `for_each`), plus the sessions. A ward's plan gives a few hundred (the
+    /// shipped one 163); 20,000 leaves room for weekly items for 60 units over six years, while
+    /// every command that expands the plan (check, feeds, reports, the server) stays within
+    /// seconds and megabytes. Without a cap a 19 KB plan of daily per-unit items over 27 years
+    /// (1.6 million occurrences) took 25 s and 1.4 GB to check.
+    public static let maxOccurrences = 20_000
+
     /// Loads a plan from a file.
     public static func load(path: String) throws -> Plan {
         let url = URL(fileURLWithPath: path)
@@ -168,26 +176,38 @@ struct PlanBuilder {
         }
 
         var targets: [PlanTarget] = []
+        var targetPlaces: [String: (line: Int?, path: String)] = [:]
         let issuesBeforeTargets = issues.count
         for var m in targetMaps {
-            if let t = PlanBuilder.attempt(&issues, { try readTarget(&m) }) {
+            let period = meta.map { $0.start.year...$0.end.year }
+            if let t = PlanBuilder.attempt(&issues, { try readTarget(&m, units: Set(places.map(\.id)), period: period) }) {
                 if targets.contains(where: { $0.id == t.id }) {
                     issues.append(PlanIssue(file: file, line: m.line, field: m.path, message: "mã chỉ tiêu \"\(t.id)\" bị trùng"))
                 } else {
                     targets.append(t)
+                    targetPlaces[t.id] = (m.line, m.path)
                 }
             }
         }
 
         let refs = References(units: Set(seenUnits.keys), targets: Set(targets.map(\.id)),
                               // Every id written, even of a unit with another problem: no cascade of "unknown unit".
-                              allUnitIDs: places.map(\.id))
+                              allUnitIDs: places.map(\.id),
+                              byID: Dictionary(units.flatMap { [$0] + $0.members }.map { ($0.id, $0) },
+                                               uniquingKeysWith: { first, _ in first }),
+                              figures: Dictionary(uniqueKeysWithValues: targets.map { t in
+                                  (t.id, Dictionary(uniqueKeysWithValues: t.figures.map { ($0.id, $0.unit) }))
+                              }),
+                              targetsComplete: issues.count == issuesBeforeTargets)
+        // Sessions are one occurrence each; obligations count theirs as they are read.
+        var count = OccurrenceCount(counted: sessionMaps.count)
         var obligations: [Obligation] = []
         for var m in obligationMaps {
             guard let meta else { break }
-            guard let o = PlanBuilder.attempt(&issues, { try readObligation(&m, refs: refs, meta: meta) }) else { continue }
+            guard let o = PlanBuilder.attempt(&issues, { try readObligation(&m, refs: refs, meta: meta, count: &count) })
+            else { continue }
             if obligations.contains(where: { $0.id == o.id }) {
-                issues.append(PlanIssue(file: file, line: m.line, field: "\(m.path).id", message: "mã nghĩa vụ \"\(o.id)\" bị trùng"))
+                issues.append(PlanIssue(file: file, line: m.line, field: "\(m.path).id", message: "mã nhiệm vụ \"\(o.id)\" bị trùng"))
             } else {
                 obligations.append(o)
             }
@@ -211,6 +231,22 @@ struct PlanBuilder {
                 tracking = t
             }
         }
+        if count.counted > PlanLoader.maxOccurrences {
+            let at = count.firstOver ?? top.location("sessions")
+            issues.append(PlanIssue(
+                file: file, line: at.line, field: at.field,
+                message: "kế hoạch cho ít nhất \(Vietnamese.number(count.counted)) lần thực hiện, vượt quá giới hạn \(Vietnamese.number(PlanLoader.maxOccurrences)) \(count.firstOver == nil ? "khi cộng các buổi" : "từ nhiệm vụ này") (mỗi ngày của quy tắc tính một lần cho mỗi đơn vị trong for_each, mỗi buổi một lần); hãy thưa quy tắc, rút ngắn thời gian của kế hoạch hoặc bớt đơn vị trong for_each"))
+        }
+        // An indicator computed from records needs the target's role in `tracking:` (II.2.6).
+        let roles = [tracking.newsTarget, tracking.disseminationTarget, tracking.reachTarget].compactMap { $0 }
+        for target in targets where !roles.contains(target.id) {
+            for (j, indicator) in target.indicators.enumerated() where indicator.source == .records {
+                let place = targetPlaces[target.id]
+                issues.append(PlanIssue(file: file, line: place?.line,
+                                        field: "\(place?.path ?? "targets").indicators[\(j)].source",
+                                        message: "chỉ tiêu \(target.id) không có vai trò nào trong tracking: (news_target, dissemination_target, reach_target), nên không tính được từ hồ sơ hoàn thành (source: records)"))
+            }
+        }
         guard issues.isEmpty, let meta else { throw PlanError(issues: issues) }
 
         let plan = Plan(
@@ -218,7 +254,8 @@ struct PlanBuilder {
             legalBasis: meta.legalBasis, start: meta.start, end: meta.end, timeZone: meta.timeZone,
             utcOffsetSeconds: meta.offset, publicBaseURL: meta.baseURL, population: meta.population,
             revised: meta.revised, units: units, targets: targets, obligations: obligations,
-            sessions: sessions, refreshSeconds: meta.refreshHours * 3600, tracking: tracking)
+            sessions: sessions, refreshSeconds: meta.refreshHours * 3600, tracking: tracking,
+            trackingFrom: meta.trackingFrom)
         return plan
     }
 
@@ -228,6 +265,18 @@ struct PlanBuilder {
         case let .invalidRecurrenceRule(rule, reason):
             let why = reason.contains("ASCII") ? "quy tắc chỉ được dùng ký tự ASCII"
                 : "libical không đọc được; kiểm tra FREQ và các phần BY*"
+            return "RRULE \"\(rule)\" không hợp lệ: \(why)"
+        case let .invalidRulePart(rule, part, problem):
+            let why: String
+            switch problem {
+            case .unknown: why = "phần \(part) không có trong RFC 5545 (các phần: FREQ, UNTIL, COUNT, INTERVAL, BYSECOND, BYMINUTE, BYHOUR, BYDAY, BYMONTHDAY, BYYEARDAY, BYWEEKNO, BYMONTH, BYSETPOS, WKST)"
+            case .repeated: why = "phần \(part) được ghi hơn một lần"
+            case let .notANumber(v): why = "\(part): \"\(v)\" không phải là số nguyên"
+            case let .outOfRange(v, min, max, signed):
+                why = "\(part): \(v) nằm ngoài khoảng cho phép \(min)…\(max)" + (signed ? " (hoặc -\(max)…-\(min))" : "")
+            case let .notAWeekday(v): why = "\(part): \"\(v)\" không phải là thứ trong tuần (SU, MO, TU, WE, TH, FR, SA)"
+            case .countWithUntil: why = "không được dùng COUNT cùng với UNTIL (RFC 5545)"
+            }
             return "RRULE \"\(rule)\" không hợp lệ: \(why)"
         case let .unusableRecurrenceRule(rule, start):
             return "RRULE \"\(rule)\" không thể triển khai từ DTSTART \(start) (RFC 5545 không cho phép tổ hợp này)"
@@ -248,6 +297,7 @@ struct PlanBuilder {
         var population: Int?
         var revised: UTCDateTime
         var refreshHours: Int
+        var trackingFrom: CivilDate?
     }
 
     /// Where a unit was read, for duplicate-id errors.
@@ -261,6 +311,22 @@ struct PlanBuilder {
         var units: Set<String>
         var targets: Set<String>
         var allUnitIDs: [String]
+        /// Units read without problems, members included, by id.
+        var byID: [String: PlanUnit] = [:]
+        /// Each target's figures and the unit supplying each.
+        var figures: [String: [String: String]] = [:]
+        /// False when a target failed to load: its figures are then not checked (no cascade).
+        var targetsComplete = true
+    }
+
+    /// Occurrences counted so far, so that a runaway plan is refused after expanding at most
+    /// `PlanLoader.maxOccurrences` dates in all, not millions.
+    struct OccurrenceCount {
+        /// A lower bound of the plan's occurrences: once over the cap, each further rule adds
+        /// only its first date.
+        var counted: Int
+        /// Where the count first went over the cap.
+        var firstOver: (line: Int?, field: String)?
     }
 
     private func readHeader(_ m: inout YAMLMap) throws -> Header {
@@ -280,13 +346,9 @@ struct PlanBuilder {
         guard start <= end else { throw period.error("end", "thời gian kết thúc (\(end.iso)) trước khi bắt đầu (\(start.iso))") }
         guard end.year - start.year < 50 else { throw period.error("end", "thời gian của kế hoạch tối đa 50 năm (từ \(start.year) đến \(end.year) là \(end.year - start.year + 1) năm)") }
         let tzName = try m.string("time_zone")
-        guard let tz = TimeZone(identifier: tzName) else {
-            throw m.error("time_zone", "\"\(tzName)\" không phải là múi giờ IANA đã biết (ví dụ Asia/Ho_Chi_Minh)")
-        }
-        let probe = Date(timeIntervalSince1970: TimeInterval(UTCDateTime(startOf: start).secondsSinceEpoch))
-        if let next = tz.nextDaylightSavingTimeTransition(after: probe),
-           next.timeIntervalSince1970 < TimeInterval(UTCDateTime(startOf: end).secondsSinceEpoch) {
-            throw m.error("time_zone", "múi giờ \(tzName) đổi độ lệch so với UTC trong thời gian của kế hoạch; plancal chỉ hỗ trợ múi giờ có độ lệch cố định")
+        let offset: Int
+        do { offset = try PlanTimeZone.fixedOffset(tzName, from: start, through: end) } catch let refusal as PlanTimeZone.Refusal {
+            throw m.error("time_zone", refusal.message)
         }
         let baseURL = try m.optionalString("public_base_url")
         if let baseURL, !Validation.isHTTPURL(baseURL) {
@@ -298,12 +360,17 @@ struct PlanBuilder {
             throw m.error("revised", "\"\(revisedText)\" không phải là ngày (yyyy-mm-dd) hoặc giờ UTC (yyyy-mm-ddThh:mm:ssZ)")
         }
         let refresh = try m.optionalInt("refresh_hours", range: 1...168) ?? 12
+        let trackingFrom = try m.optionalDate("tracking_from")
+        if let trackingFrom, !(start...end).contains(trackingFrom) {
+            throw m.error("tracking_from", "ngày bắt đầu theo dõi \(trackingFrom.vietnamese) nằm ngoài thời gian của kế hoạch (\(start.vietnamese) – \(end.vietnamese))")
+        }
         try m.rejectUnknown(allowed: ["id", "title", "issuer", "number", "signed_by", "legal_basis", "period",
-                                      "time_zone", "public_base_url", "population", "revised", "refresh_hours", "notes"])
+                                      "time_zone", "public_base_url", "population", "revised", "refresh_hours",
+                                      "tracking_from", "notes"])
         return Header(id: id, title: title, issuer: issuer, number: number, signedBy: signedBy, baseURL: baseURL,
                       legalBasis: legalBasis, start: start, end: end, timeZone: tzName,
-                      offset: tz.secondsFromGMT(for: probe), population: population, revised: revised,
-                      refreshHours: refresh)
+                      offset: offset, population: population, revised: revised,
+                      refreshHours: refresh, trackingFrom: trackingFrom)
     }
 
     private func readUnit(_ m: inout YAMLMap, parent: PlanUnit?, places: inout [UnitPlace]) throws -> PlanUnit {
@@ -335,14 +402,16 @@ struct PlanBuilder {
         return unit
     }
 
-    private func readTarget(_ m: inout YAMLMap) throws -> PlanTarget {
+    private func readTarget(_ m: inout YAMLMap, units: Set<String>, period: ClosedRange<Int>?) throws -> PlanTarget {
         let id = try m.string("id")
         guard PlanBuilder.matches(PlanBuilder.targetPattern, id) else {
             throw m.error("id", "\"\(id)\" không phải là mã chỉ tiêu (cần G<mục tiêu>.T<số>, ví dụ G6.T3)")
         }
-        let t = PlanTarget(id: id, text: try m.string("text"), section: try m.string("section"),
+        var t = PlanTarget(id: id, text: try m.string("text"), section: try m.string("section"),
                            short: try m.optionalString("short"))
-        try m.rejectUnknown(allowed: ["id", "text", "section", "short", "notes"])
+        t.figures = try readFigures(&m, units: units)
+        t.indicators = try readIndicators(&m, figures: t.figures, period: period)
+        try m.rejectUnknown(allowed: ["id", "text", "section", "short", "notes", "figures", "indicators"])
         return t
     }
 
@@ -371,7 +440,7 @@ struct PlanBuilder {
         let report = try m.optionalString("annual_report")
         if let report, checkReferences, !obligations.contains(where: { $0.id == report && $0.forEach != nil }) {
             let perUnit = obligations.filter { $0.forEach != nil }.map(\.id)
-            throw m.error("annual_report", "không có nghĩa vụ theo từng đơn vị (for_each) có mã \"\(report)\" (các nghĩa vụ như vậy: \(perUnit.joined(separator: ", ")))")
+            throw m.error("annual_report", "không có nhiệm vụ theo từng đơn vị (for_each) có mã \"\(report)\" (các nhiệm vụ như vậy: \(perUnit.joined(separator: ", ")))")
         }
         try m.rejectUnknown(allowed: ["subject", "news_target", "dissemination_target", "reach_target", "reach_goal",
                                       "annual_report", "notes"])
@@ -406,10 +475,11 @@ struct PlanBuilder {
         return (number, t)
     }
 
-    private func readObligation(_ m: inout YAMLMap, refs: References, meta: Header) throws -> Obligation {
+    private func readObligation(_ m: inout YAMLMap, refs: References, meta: Header,
+                                count: inout OccurrenceCount) throws -> Obligation {
         let id = try m.string("id")
         guard PlanBuilder.matches(PlanBuilder.idPattern, id), id != "session" else {
-            throw m.error("id", "\"\(id)\" không phải là mã nghĩa vụ hợp lệ (chữ thường không dấu, chữ số và '-')")
+            throw m.error("id", "\"\(id)\" không phải là mã nhiệm vụ hợp lệ (chữ thường không dấu, chữ số và '-')")
         }
         let title = try m.string("title")
         let details = try m.optionalString("details")
@@ -432,16 +502,21 @@ struct PlanBuilder {
         do { rule = try RecurrenceRule(ruleText) } catch let e as ICalError {
             throw m.error("rrule", PlanBuilder.explain(e))
         }
+        // Occurrences are whole days. A rule by the hour, minute or second would give the same
+        // day many times, and libical searching by the second for a date that never comes (30
+        // February) runs for hours.
+        guard ["DAILY", "WEEKLY", "MONTHLY", "YEARLY"].contains(rule.frequency) else {
+            throw m.error("rrule", "RRULE \"\(rule.text)\": plancal lập lịch theo ngày, nên FREQ phải là DAILY, WEEKLY, MONTHLY hoặc YEARLY, không phải \(rule.frequency)")
+        }
+        if let part = ["BYHOUR", "BYMINUTE", "BYSECOND"].first(where: rule.partNames.contains) {
+            throw m.error("rrule", "RRULE \"\(rule.text)\": plancal lập lịch theo ngày, không dùng \(part)")
+        }
         let dtstart = try m.date("dtstart")
         guard dtstart >= meta.start, dtstart <= meta.end else {
             throw m.error("dtstart", "\(dtstart.iso) nằm ngoài thời gian của kế hoạch \(meta.start.iso)…\(meta.end.iso)")
         }
         let first: CivilDate?
-        let allDates: [CivilDate]
-        do {
-            first = try rule.firstDate(from: dtstart, through: meta.end)
-            allDates = try rule.dates(from: dtstart, through: meta.end)
-        } catch let e as ICalError {
+        do { first = try rule.firstDate(from: dtstart, through: meta.end) } catch let e as ICalError {
             throw m.error("rrule", PlanBuilder.explain(e))
         }
         guard first == dtstart else {
@@ -458,17 +533,6 @@ struct PlanBuilder {
         } else {
             key = rule.frequency == "YEARLY" ? .year : .date
         }
-        // Occurrence ids are <obligation>/<key>: the key must tell every date apart.
-        var keys: Set<String> = []
-        for date in allDates {
-            let last: CivilDate
-            if case let .span(days) = kind { last = date.adding(days: days - 1) } else { last = date }
-            let k = Schedule.key(key, first: date, last: last)
-            guard keys.insert(k).inserted else {
-                throw m.error(m.has("key") ? "key" : "rrule",
-                              "key: \(key.rawValue) làm hai lần thực hiện có cùng mã \"\(id)/\(k)\"; hãy chọn key (year, quarter, month, date) phân biệt được chúng")
-            }
-        }
         let forEach = try unitList(&m, "for_each", refs: refs)
         let owner: String
         if forEach == nil {
@@ -481,6 +545,34 @@ struct PlanBuilder {
             if m.has("owner") { throw m.error("owner", "chỉ ghi owner hoặc for_each, không ghi cả hai") }
             owner = ""
             if forEach!.isEmpty { throw m.error("for_each", "phải có ít nhất một đơn vị") }
+        }
+        // Expand no more dates than the rule's limit and what is left under the plan's cap
+        // allow, plus one to tell that it is over.
+        let units = forEach.map { Schedule.owners(forEach: $0, unit: { refs.byID[$0] }).count } ?? 1
+        let room = max(0, PlanLoader.maxOccurrences - count.counted) / max(1, units)
+        let allDates: [CivilDate]
+        do {
+            allDates = try rule.firstDates(min(RecurrenceRule.defaultLimit, room) + 1, from: dtstart, through: meta.end)
+        } catch let e as ICalError {
+            throw m.error("rrule", PlanBuilder.explain(e))
+        }
+        if allDates.count > RecurrenceRule.defaultLimit {
+            throw m.error("rrule", PlanBuilder.explain(.tooManyOccurrences(rule: rule.text, limit: RecurrenceRule.defaultLimit)))
+        }
+        count.counted += allDates.count * units
+        if count.counted > PlanLoader.maxOccurrences, count.firstOver == nil {
+            count.firstOver = m.location("rrule")
+        }
+        // Occurrence ids are <obligation>/<key>: the key must tell every date apart.
+        var keys: Set<String> = []
+        for date in allDates {
+            let last: CivilDate
+            if case let .span(days) = kind { last = date.adding(days: days - 1) } else { last = date }
+            let k = Schedule.key(key, first: date, last: last)
+            guard keys.insert(k).inserted else {
+                throw m.error(m.has("key") ? "key" : "rrule",
+                              "key: \(key.rawValue) làm hai lần thực hiện có cùng mã \"\(id)/\(k)\"; hãy chọn key (year, quarter, month, date) phân biệt được chúng")
+            }
         }
         let participants = try unitList(&m, "participants", refs: refs) ?? []
         let targets = try targetList(&m, refs: refs)
@@ -499,14 +591,37 @@ struct PlanBuilder {
             return c
         }
         let rev = try revision(&m, meta: meta)
+        let figures = try figureList(&m, refs: refs, owner: forEach == nil ? owner : nil)
         try m.rejectUnknown(allowed: ["id", "title", "details", "kind", "days", "rrule", "dtstart", "key", "owner",
                                       "for_each", "participants", "targets", "section", "assumption", "reminders",
-                                      "counts", "revision", "revised", "notes"])
+                                      "counts", "revision", "revised", "notes", "figures"])
         return Obligation(id: id, title: title, details: details, kind: kind, rule: rule, dtstart: dtstart, key: key,
                           owner: owner, forEach: forEach, participants: participants, targets: targets,
                           section: section, assumption: assumption,
                           reminderDays: m.has("reminders") ? Array(Set(reminders)).sorted(by: >) : defaultReminders(kind),
-                          counts: counts, revision: rev.0, revised: rev.1)
+                          counts: counts, revision: rev.0, revised: rev.1, figures: figures)
+    }
+
+    /// An obligation's `figures:` (`G3.T2/victims-detected`): figures its completion collects,
+    /// each declared by its target and supplied by the obligation's owner.
+    private func figureList(_ m: inout YAMLMap, refs: References, owner: String?) throws -> [FigureRef] {
+        try m.strings("figures").map { text in
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2 else {
+                throw m.error("figures", "\"\(text)\" không hợp lệ (cần <chỉ tiêu>/<mã số liệu>, ví dụ G3.T2/victims-detected)")
+            }
+            guard let declared = refs.figures[parts[0]] else {
+                if !refs.targetsComplete { return FigureRef(target: parts[0], figure: parts[1]) }
+                throw m.error("figures", "không có chỉ tiêu \"\(parts[0])\"")
+            }
+            guard let unit = declared[parts[1]] else {
+                throw m.error("figures", "chỉ tiêu \(parts[0]) không có số liệu \"\(parts[1])\" (các số liệu: \(declared.keys.sorted().joined(separator: ", ")))")
+            }
+            if let owner, unit != owner {
+                throw m.error("figures", "số liệu \(text) do đơn vị \(unit) cung cấp, không phải đơn vị chủ trì \(owner)")
+            }
+            return FigureRef(target: parts[0], figure: parts[1])
+        }
     }
 
     private func defaultReminders(_ kind: ObligationKind) -> [Int] {

@@ -33,9 +33,10 @@ public enum RecordOutcome: Sendable, Equatable {
 /// across processes and server instances: two writers can never both pass the same check.
 public protocol CompletionRepository: Sendable {
     /// Appends `record` unless `check` declines or throws. `check` sees, oldest first, for a
-    /// record of an occurrence, each unit's latest record of the same plan and occurrence (what
-    /// decides the occurrence's state: a `done` in force or an `undo`; the earlier ones change
-    /// nothing a check can ask, and reading them would make a write cost the history's length);
+    /// record of an occurrence, each unit's latest record of the same plan and occurrence in each
+    /// `CompletionRecord.lane` (what decides the occurrence's state: a `done` in force or an
+    /// `undo`, a waiver standing or withdrawn; the earlier ones change nothing a check can ask,
+    /// and reading them would make a write cost the history's length; an engine may pass more);
     /// for a record of no occurrence (an ad hoc one), the same unit's ad hoc records of the same
     /// day and that unit's ad hoc undos.
     func append(_ record: CompletionRecord,
@@ -204,10 +205,12 @@ public struct Repositories: Sendable {
     public var tokens: any TokenRepository
     public var sessions: any SessionRepository
     public var fetches: any FetchLogRepository
+    public var figures: any FigureRepository
 
     /// Repositories of one engine.
     public init(completions: any CompletionRepository, tokens: any TokenRepository,
-                sessions: any SessionRepository, fetches: any FetchLogRepository) {
+                sessions: any SessionRepository, fetches: any FetchLogRepository, figures: any FigureRepository) {
+        self.figures = figures
         self.completions = completions
         self.tokens = tokens
         self.sessions = sessions

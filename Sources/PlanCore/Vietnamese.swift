@@ -21,6 +21,11 @@ public enum Vietnamese {
         return (h < 10 ? "0" : "") + "\(h):" + (m < 10 ? "0" : "") + "\(m)"
     }
 
+    /// The local day of an instant at a fixed UTC offset (the plan's time zone).
+    public static func localDay(_ t: UTCDateTime, utcOffsetSeconds: Int) -> CivilDate {
+        CivilDate(daysSinceEpoch: Int((Double(t.secondsSinceEpoch + utcOffsetSeconds) / 86_400).rounded(.down)))
+    }
+
     /// An instant as local `dd/mm/yyyy hh:mm` at a fixed UTC offset (the plan's time zone).
     public static func dateTime(_ t: UTCDateTime, utcOffsetSeconds: Int) -> String {
         let local = t.secondsSinceEpoch + utcOffsetSeconds

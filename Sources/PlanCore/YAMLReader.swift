@@ -45,10 +45,15 @@ struct YAMLMap {
         }
     }
 
-    func error(_ key: String, _ message: String) -> PlanError {
+    /// Where a key's value is (its line, else the map's) and its field path.
+    func location(_ key: String) -> (line: Int?, field: String) {
         let node = pairs.first { $0.key == key }
-        return PlanError(file: file, line: node?.value.mark?.line ?? node?.line ?? line,
-                         field: YAMLMap.join(path, key), message)
+        return (node?.value.mark?.line ?? node?.line ?? line, YAMLMap.join(path, key))
+    }
+
+    func error(_ key: String, _ message: String) -> PlanError {
+        let at = location(key)
+        return PlanError(file: file, line: at.line, field: at.field, message)
     }
 
     func missing(_ key: String) -> PlanError {

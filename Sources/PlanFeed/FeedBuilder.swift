@@ -194,8 +194,8 @@ public struct FeedBuilder: Sendable {
             try e.add([.start(.date(o.first)), .end(.date(o.last.adding(days: 1))), .transparent])
         }
         try e.add(.status(.confirmed))
-        // A done item reminds nobody: its alarms go (SEQUENCE has risen, so clients update).
-        if ledger.done(o, for: viewer) == nil {
+        // A done or waived item reminds nobody: its alarms go (SEQUENCE has risen, so clients update).
+        if ledger.done(o, for: viewer) == nil && ledger.waiver(of: o.id) == nil {
             for days in o.reminderDays { e.add(try alarm(o, daysBefore: days)) }
         }
         return e
@@ -209,6 +209,8 @@ public struct FeedBuilder: Sendable {
         try t.add(.due(.date(o.last)))
         if let done = ledger.done(o, for: viewer) {
             try t.add([.status(.completed), .completed(completedAt(done.doneOn)), .percentComplete(100)])
+        } else if ledger.waiver(of: o.id) != nil {
+            try t.add(.status(.cancelled))
         } else {
             try t.add(.status(.needsAction))
         }
@@ -226,6 +228,8 @@ public struct FeedBuilder: Sendable {
         categories += o.targets
         if let done = ledger.done(o, for: viewer) {
             categories.append(o.doneBy.contains(done.unit) ? "Đã hoàn thành" : "Đã tham gia")
+        } else if ledger.waiver(of: o.id) != nil {
+            categories.append("Không áp dụng")
         }
         var props: [ICalProperty] = [
             .uid(uid),
@@ -260,7 +264,7 @@ public struct FeedBuilder: Sendable {
     /// period and (per unit) the unit.
     public func summary(_ o: Occurrence, for viewer: String? = nil) -> String {
         var s = (o.isDeadline ? "Hạn: " : "") + o.name(in: plan)
-        if ledger.done(o, for: viewer) != nil { s = "✓ " + s }
+        if ledger.done(o, for: viewer) != nil { s = "✓ " + s } else if ledger.waiver(of: o.id) != nil { s = "Không áp dụng — " + s }
         return s
     }
 
@@ -274,8 +278,9 @@ public struct FeedBuilder: Sendable {
         return o.participants.compactMap { plan.unit($0)?.name }.joined(separator: "; ")
     }
 
-    /// The DESCRIPTION, in Vietnamese, ending with the dashboard link (left out for the
-    /// dashboard's own page, where it would point at itself).
+    /// The DESCRIPTION, in Vietnamese, ending with the occurrence id (for `plancal done`) and the
+    /// dashboard link. The dashboard's own page leaves both out: the link would point at itself
+    /// and people there read titles, not ids.
     public func description(_ o: Occurrence, withLink: Bool = true) -> String {
         var lines: [String] = []
         if let unit = plan.unit(o.owner) { lines.append("Đơn vị chủ trì: \(unit.name)") }
@@ -308,8 +313,13 @@ public struct FeedBuilder: Sendable {
             if let n = c.record.participants { lines.append("Số người tham gia: \(Vietnamese.number(n))") }
             if let note = c.record.note { lines.append("Ghi chú: \(note)") }
         }
-        lines.append("Mã công việc: \(o.id)")
-        if withLink, let link = link(o) { lines.append("Xem và đánh dấu hoàn thành: \(link)") }
+        if ledger.done(o) == nil, let w = ledger.waiver(of: o.id) {
+            lines.append("Không áp dụng: \(w.reason ?? "") (ghi nhận bởi \(w.recordedBy))")
+        }
+        if withLink {
+            lines.append("Mã công việc: \(o.id)")
+            if let link = link(o) { lines.append("Xem và đánh dấu hoàn thành: \(link)") }
+        }
         return lines.joined(separator: "\n")
     }
 

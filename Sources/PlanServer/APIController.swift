@@ -18,6 +18,9 @@ struct APIController: Sendable {
         group.get(":plan/compliance.csv") { request, context in try await complianceCSV(request, context) }
         group.post(":plan/completions") { request, context in try await done(request, context) }
         group.post(":plan/undo") { request, context in try await undo(request, context) }
+        group.get(":plan/indicators") { request, context in try await indicatorsJSON(request, context) }
+        group.get(":plan/indicators.csv") { request, context in try await indicatorsCSV(request, context) }
+        group.post(":plan/figures") { request, context in try await figures(request, context) }
     }
 
     func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
@@ -119,6 +122,50 @@ struct APIController: Sendable {
         return csv(try report(entry, request).csv(plan: entry.plan), name: "\(entry.plan.id)-compliance.csv")
     }
 
+    /// Every indicator for `?year=` (the current year by default), from the figures and the
+    /// compliance report of the same records.
+    func indicators(_ entry: PlanRegistry.Entry, _ request: Request) async throws -> IndicatorReport {
+        let compliance = try report(entry, request)
+        let figures = try await services.repositories.figures.figures(plan: entry.plan.id)
+        return IndicatorReport(plan: entry.plan, figures: figures, compliance: compliance, year: compliance.year)
+    }
+
+    func indicatorsJSON(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let entry = try await services.entry(context, api: true)
+        return try json(try await indicators(entry, request))
+    }
+
+    func indicatorsCSV(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let entry = try await services.entry(context, api: true)
+        let report = try await indicators(entry, request)
+        return csv(report.csv(plan: entry.plan), name: "\(entry.plan.id)-indicators-\(report.year).csv")
+    }
+
+    struct FigureJSON: Encodable {
+        var id: Int64?
+        var target: String
+        var unit: String
+        var year: Int
+        var values: [String: Double]
+        var evidence: String?
+        var note: String?
+        var recordedBy: String
+        var recordedAt: String
+    }
+
+    /// Records figures with a unit's bearer token (its own figures; the lead's for any unit).
+    func figures(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let entry = try await services.entry(context, api: true)
+        let token = try await auth.bearer(request, plan: entry.plan)
+        let body = try APIBody.decode(FigureBody.self, keys: FigureBody.CodingKeys.self,
+                                      Data(try await services.body(request).readableBytesView))
+        let r = try await services.recordFigures(entry, token: token, target: body.target, unit: body.unit, year: body.year,
+                                                 values: body.values, evidence: body.evidence, note: body.note)
+        return try json(FigureJSON(id: r.id, target: r.target, unit: r.unit, year: r.year, values: r.values,
+                                   evidence: r.evidenceURL, note: r.note, recordedBy: r.recordedBy,
+                                   recordedAt: r.recordedAt.iso), status: .created)
+    }
+
     func cityJSON(_ request: Request) async throws -> Response {
         try json(try await services.cityReport(request))
     }
@@ -152,6 +199,22 @@ extension ServerServices {
         return try await completionService(entry).markDone(
             occurrence, unit: unit, details: details, recordedBy: token.label, correct: correct,
             now: UTCDateTime(Date()), today: today(entry.plan))
+    }
+
+    /// Records a target's figures for a signed-in unit (API or form): the fields present, the
+    /// token allowed to write for the unit, then the domain's checks; nothing written on refusal.
+    func recordFigures(_ entry: PlanRegistry.Entry, token: UnitToken, target: String?, unit: String?, year: Int?,
+                       values: [String: Double]?, evidence: String?, note: String?) async throws -> FigureRecord {
+        let target = try APIBody.required(target, "target")
+        let unit = try APIBody.required(unit, "unit")
+        guard let year else { throw APIError(.badRequest, "Thiếu trường bắt buộc \"year\"", field: "year") }
+        try Auth.authorize(token, unit: unit, plan: entry.plan)
+        let record = FigureRecord(plan: entry.plan.id, target: target, year: year, unit: unit, values: values ?? [:],
+                                  evidenceURL: FormInput.text(evidence), note: FormInput.text(note),
+                                  recordedBy: token.label, recordedAt: UTCDateTime(Date()))
+        let existing = try await repositories.figures.figures(plan: entry.plan.id)
+        let valid = try FigureValidator.validate(record, actor: token.unit, plan: entry.plan, existing: existing)
+        return try await repositories.figures.append(valid)
     }
 
     /// The city roll-up of every plan served, for `?year=` (each plan's current year by default).

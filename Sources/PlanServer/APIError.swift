@@ -14,6 +14,15 @@ struct APIError: HTTPResponseError {
         self.field = field
     }
 
+    /// A refused figure: an unknown target is 404, a unit writing for another 403, the rest 400.
+    init(_ error: FigureError) {
+        switch error {
+        case .unknownTarget: self.init(.notFound, error.description, field: error.field)
+        case .notAllowed: self.init(.forbidden, error.description, field: error.field)
+        default: self.init(.badRequest, error.description, field: error.field)
+        }
+    }
+
     /// Maps domain errors to statuses: unknown things are 404, bad input 400.
     init(_ error: CompletionError) {
         switch error {

@@ -55,6 +55,8 @@ func buildRouter(_ services: ServerServices) -> Router<AppRequestContext> {
     FeedController(services: services).addRoutes(to: router.group("calendars"))
     APIController(services: services).addRoutes(to: router.group("api"))
     DashboardController(services: services).addRoutes(to: router)
+    RecordController(services: services).addRoutes(to: router)
+    AdminController(services: services).addRoutes(to: router)
     return router
 }
 
@@ -67,7 +69,7 @@ private func warnAboutLinks(_ services: ServerServices) async throws {
            URL(string: planBase)?.host != URL(string: base)?.host {
             services.logger.warning("--base-url differs from the plan's public_base_url: links inside the feeds still point to the plan's address; set public_base_url in the plan file",
                                     metadata: ["plan": "\(plan.id)", "public_base_url": "\(planBase)", "base_url": "\(base)"])
-        } else if let planBase = plan.publicBaseURL, URL(string: planBase)?.host?.hasSuffix(".example") == true {
+        } else if let planBase = plan.publicBaseURL, plan.publicBaseIsExample {
             services.logger.warning("the plan's public_base_url is an example address: links inside the feeds and the subscribe buttons point to it; set the real address in the plan file",
                                     metadata: ["plan": "\(plan.id)", "public_base_url": "\(planBase)"])
         }
@@ -90,6 +92,8 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let e as APIError {
             error = e
         } catch let e as CompletionError {
+            error = APIError(e)
+        } catch let e as FigureError {
             error = APIError(e)
         } catch let e as APIBodyError {
             error = APIError(.badRequest, e.message, field: e.field)

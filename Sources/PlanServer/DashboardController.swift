@@ -21,21 +21,29 @@ struct DashboardController: Sendable {
         plans.post(":plan/login") { request, context in try await login(request, context) }
         plans.post(":plan/logout") { request, context in try await logout(request, context) }
         plans.post(":plan/done") { request, context in try await formDone(request, context) }
+        plans.post(":plan/waive") { request, context in try await formWaive(request, context) }
+        plans.get(":plan/report") { request, context in try await reportPage(request, context) }
     }
 
     func chrome(_ plan: Plan, _ session: WebSession?, title: String) -> PageChrome {
-        .plan(plan, today: services.today(plan), session: session, title: title)
+        services.chrome(plan, session, title: title)
     }
 
     func message(_ plan: Plan, _ session: WebSession?, status: HTTPResponse.Status, heading: String,
                  message: String, back: String) -> Response {
-        services.views.render(MessagePage(chrome: chrome(plan, session, title: heading), heading2: heading,
-                                          message: message, back: back), status: status)
+        services.message(plan, session, status: status, heading: heading, message: message, back: back)
     }
 
     func crossOrigin(_ plan: Plan) -> Response {
         message(plan, nil, status: .forbidden, heading: "Yêu cầu không hợp lệ",
                 message: "Biểu mẫu phải được gửi từ chính trang này.", back: "/plans/\(plan.id)")
+    }
+
+    /// True when a signed-in browser may record for an occurrence's owner (the owner's own
+    /// code, or the lead unit's).
+    static func mayMark(_ session: WebSession?, _ o: Occurrence, plan: Plan, ledger: CompletionLedger) -> Bool {
+        guard let unit = session?.token.unit else { return false }
+        return (unit == plan.leadUnit?.id || o.responsible.contains(unit)) && ledger.done(o) == nil && ledger.waiver(of: o.id) == nil
     }
 
     // MARK: - Pages
@@ -74,32 +82,38 @@ struct DashboardController: Sendable {
         }
         await services.fetches.flush()
         let fetched = try await services.repositories.fetches.entries(plan: plan.id, limit: 50)
-        let page = DashboardPage.build(plan: plan, occurrences: entry.builder.occurrences, ledger: entry.builder.ledger,
+        let ledger = entry.builder.ledger
+        let page = DashboardPage.build(plan: plan, occurrences: entry.builder.occurrences, ledger: ledger,
                                        today: services.today(plan), chrome: c,
-                                       feeds: { services.feedLinks(plan: plan, file: $0) }, fetches: fetched)
+                                       feeds: { services.feedLinks(plan: plan, file: $0) }, fetches: fetched,
+                                       canMark: { DashboardController.mayMark(session, $0, plan: plan, ledger: ledger) })
         return services.views.render(page)
+    }
+
+    func reportPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let entry = try await services.entry(context)
+        let plan = entry.plan
+        let session = try await auth.session(request, plan: plan)
+        let (year, problem) = services.pageYear(request, plan: plan)
+        var c = chrome(plan, session, title: "Báo cáo tiến độ năm \(year) — \(plan.issuer)")
+        c.error = problem
+        let report = ComplianceReport(plan: plan, occurrences: entry.builder.occurrences, ledger: entry.builder.ledger,
+                                      today: services.today(plan), year: year)
+        return services.views.render(ReportPage.build(plan: plan, report: report, ledger: entry.builder.ledger, chrome: c))
     }
 
     func unitPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let entry = try await services.entry(context)
         let plan = entry.plan
-        let unitID = context.parameters.get("unit") ?? ""
-        guard ServerServices.matches(unitID), let unit = plan.unit(unitID) else {
-            throw HTTPError(.notFound, message: "Không có đơn vị \"\(unitID.prefix(80))\" trong kế hoạch")
-        }
+        let unit = try services.unit(plan, context)
         let session = try await auth.session(request, plan: plan)
-        let today = services.today(plan)
-        let yearText = request.uri.queryParameters["year"].map(String.init)
-        let year = yearText.flatMap(Int.init).flatMap { (plan.start.year...plan.end.year).contains($0) ? $0 : nil }
-            ?? min(max(today.year, plan.start.year), plan.end.year)
+        let (year, problem) = services.pageYear(request, plan: plan)
         var c = chrome(plan, session, title: unit.name)
-        if let yearText, Int(yearText) != year {
-            // A year typed into the address that is not one of the plan's: say which is shown.
-            c.error = "Năm \"\(yearText.prefix(10))\" không thuộc kế hoạch (\(plan.start.year)–\(plan.end.year)); đang hiển thị năm \(year)."
-        }
+        c.error = problem
+        c.flash = services.recordFlash(request, entry: entry)
         let canWrite = session.map { $0.token.unit == unit.id || $0.token.unit == plan.leadUnit?.id } ?? false
         let page = UnitPage.build(plan: plan, unit: unit, year: year, occurrences: entry.builder.occurrences,
-                                  ledger: entry.builder.ledger, today: today, chrome: c, canWrite: canWrite,
+                                  ledger: entry.builder.ledger, today: services.today(plan), chrome: c, canWrite: canWrite,
                                   feeds: { services.feedLinks(plan: plan, file: $0) })
         return services.views.render(page)
     }
@@ -111,21 +125,24 @@ struct DashboardController: Sendable {
             throw HTTPError(.notFound, message: "Không có công việc \"\(id.prefix(120))\" trong kế hoạch")
         }
         let session = try await auth.session(request, plan: entry.plan)
-        return renderOccurrence(entry, o, session: session)
+        var flash: String?
+        if request.uri.queryParameters["khong-ap-dung"] != nil, entry.builder.ledger.waiver(of: o.id) != nil {
+            flash = "Đã xác định việc này không áp dụng."
+        }
+        let unit = request.uri.queryParameters["don-vi"].map(String.init)
+        return renderOccurrence(entry, o, session: session, flash: flash, unit: unit)
     }
 
     /// The occurrence page; after a refused form, with the error and what was typed kept.
     func renderOccurrence(_ entry: PlanRegistry.Entry, _ o: Occurrence, session: WebSession?, error: String? = nil,
-                          form: DoneForm? = nil, status: HTTPResponse.Status = .ok) -> Response {
+                          flash: String? = nil, typed: OccurrencePage.Typed? = nil, unit: String? = nil,
+                          status: HTTPResponse.Status = .ok) -> Response {
         var c = chrome(entry.plan, session, title: o.name(in: entry.plan))
         c.error = error
-        let typed = form.map {
-            OccurrencePage.Typed(on: $0.on ?? "", evidence: $0.evidence ?? "", note: $0.note ?? "",
-                                 reached: $0.reached ?? "", participants: $0.participants ?? "")
-        }
+        c.flash = flash
         let page = OccurrencePage.build(plan: entry.plan, occurrence: o, builder: entry.builder,
                                         today: services.today(entry.plan), chrome: c, token: session?.token,
-                                        typed: typed, typedUnit: form?.unit)
+                                        typed: typed, typedUnit: unit)
         return services.views.render(page, status: status)
     }
 
@@ -133,7 +150,12 @@ struct DashboardController: Sendable {
         let entry = try await services.entry(context)
         var c = chrome(entry.plan, nil, title: "Đăng nhập")
         c.error = error
-        return services.views.render(LoginPage(chrome: c, leadName: entry.plan.leadUnit?.name ?? "đơn vị chủ trì"),
+        // A sign-in link carries the code in `?ma=`: it only fills the field.
+        let preset = request.uri.queryParameters["ma"].map(String.init).flatMap { text -> String? in
+            text.count <= 200 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } ? text : nil
+        } ?? ""
+        return services.views.render(LoginPage(chrome: c, leadName: entry.plan.leadUnit?.name ?? "đơn vị chủ trì",
+                                               presetToken: error == nil ? preset : ""),
                                      status: error == nil ? .ok : .unauthorized)
     }
 
@@ -172,7 +194,7 @@ struct DashboardController: Sendable {
         return response
     }
 
-    struct DoneForm: Decodable {
+    struct DoneForm: PostedForm {
         var csrf: String?
         var occurrence: String?
         var unit: String?
@@ -182,67 +204,77 @@ struct DashboardController: Sendable {
         var reached: String?
         var participants: String?
         var `return`: String?
+
+        var typed: OccurrencePage.Typed {
+            OccurrencePage.Typed(on: on ?? "", evidence: evidence ?? "", note: note ?? "", reached: reached ?? "",
+                                 participants: participants ?? "")
+        }
     }
 
     func formDone(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let entry = try await services.entry(context)
+        switch try await services.gate(request, context, DoneForm.self) {
+        case let .refuse(response): return response
+        case let .pass(entry, session, form): return try await done(entry, session, form)
+        }
+    }
+
+    func done(_ entry: PlanRegistry.Entry, _ session: WebSession, _ form: DoneForm) async throws -> Response {
         let plan = entry.plan
         let back = "/plans/\(plan.id)"
-        guard auth.sameOrigin(request) else { return crossOrigin(plan) }
-        guard let session = try await auth.session(request, plan: plan) else {
-            return message(plan, nil, status: .unauthorized, heading: "Cần đăng nhập",
-                           message: "Hãy đăng nhập bằng mã truy cập của đơn vị.", back: "/plans/\(plan.id)/login")
-        }
-        let form: DoneForm
         do {
-            form = try URLEncodedFormDecoder().decode(DoneForm.self, from: String(buffer: try await services.body(request)))
-        } catch let e as APIError { throw e } catch {
-            return message(plan, session, status: .badRequest, heading: "Biểu mẫu không hợp lệ",
-                           message: "Không đọc được biểu mẫu.", back: back)
-        }
-        guard form.csrf == session.csrf else {
-            return message(plan, session, status: .forbidden, heading: "Yêu cầu không hợp lệ",
-                           message: "Mã chống giả mạo (CSRF) không đúng; hãy tải lại trang và thử lại.", back: back)
-        }
-        do {
-            func count(_ text: String?, _ field: String, _ label: String) throws -> Int? {
-                guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
-                guard let n = Int(text) else { throw APIError(.badRequest, "\(label) \"\(text.prefix(20))\" không phải là số", field: field) }
-                return n
-            }
-            let reached = try count(form.reached, "reached", "Số người dân được tiếp cận")
-            let participants = try count(form.participants, "participants", "Số người tham gia")
-            let evidence = form.evidence?.trimmingCharacters(in: .whitespaces)
-            let note = form.note?.trimmingCharacters(in: .whitespacesAndNewlines)
             let details = CompletionService.Details(
-                doneOn: try APIBody.date(form.on, field: "on"), evidenceURL: evidence?.isEmpty == false ? evidence : nil,
-                note: note?.isEmpty == false ? note : nil, reached: reached, participants: participants)
+                doneOn: try FormInput.day(form.on, label: "Ngày hoàn thành"), evidenceURL: FormInput.text(form.evidence),
+                note: FormInput.text(form.note), reached: try FormInput.count(form.reached, field: "reached"),
+                participants: try FormInput.count(form.participants, field: "participants"))
             let outcome = try await services.markDone(entry, token: session.token, occurrence: form.occurrence, unit: form.unit,
                                                       details: details, correct: false)
-            var target = form.return ?? back
-            // Only ever redirect within this plan's pages.
-            if !(target == back || target.hasPrefix(back + "/")) || target.contains("//") || target.contains("\\")
-                || target.contains("?") || target.contains("#") {
-                target = back
-            }
+            let target = FormInput.localPath(form.return, plan: plan.id, fallback: back)
             let encoded = (form.occurrence ?? "").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
             var location = "\(target)?ghi-nhan=\(encoded)"
             if case .alreadyRecorded = outcome { location += "&da-co=1" }
             return Response(status: .seeOther, headers: [.location: location])
         } catch {
-            let refusal: APIError
-            switch error {
-            case let e as APIError: refusal = e
-            case let e as APIBodyError: refusal = APIError(.badRequest, e.message, field: e.field)
-            case let e as CompletionError: refusal = APIError(e)
-            default: throw error
-            }
+            let refusal = try ServerServices.refusal(error)
+            if refusal.status == .forbidden, refusal.field == "unit" { return services.forbidden(plan, session, refusal) }
             // Back on the occurrence's own form, with the message and everything typed.
             if let id = form.occurrence, let o = entry.builder.occurrences.first(where: { $0.id == id }) {
                 return renderOccurrence(entry, o, session: session, error: "Chưa ghi nhận được: \(refusal.message)",
-                                        form: form, status: refusal.status)
+                                        typed: form.typed, unit: form.unit, status: refusal.status)
             }
             return message(plan, session, status: refusal.status, heading: "Chưa ghi nhận được", message: refusal.message, back: back)
+        }
+    }
+
+    struct WaiveForm: PostedForm {
+        var csrf: String?
+        var occurrence: String?
+        var reason: String?
+    }
+
+    /// The lead unit declares an occurrence not applicable, with a reason.
+    func formWaive(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        switch try await services.gate(request, context, WaiveForm.self) {
+        case let .refuse(response): return response
+        case let .pass(entry, session, form): return try await waive(entry, session, form)
+        }
+    }
+
+    func waive(_ entry: PlanRegistry.Entry, _ session: WebSession, _ form: WaiveForm) async throws -> Response {
+        let plan = entry.plan
+        guard let id = form.occurrence, let o = entry.builder.occurrences.first(where: { $0.id == id }) else {
+            throw HTTPError(.notFound, message: "Không có công việc \"\((form.occurrence ?? "").prefix(120))\" trong kế hoạch")
+        }
+        guard session.token.unit == plan.leadUnit?.id else {
+            return services.forbidden(plan, session, APIError(.forbidden, "Chỉ \(plan.leadUnit?.name ?? "đơn vị chủ trì") xác định được một việc không áp dụng."))
+        }
+        do {
+            _ = try await services.completionService(entry).waive(o.id, reason: form.reason ?? "", recordedBy: session.token.label,
+                                                                  now: UTCDateTime(Date()))
+            return Response(status: .seeOther, headers: [.location: "/plans/\(plan.id)/occurrences/\(o.id)?khong-ap-dung=1"])
+        } catch {
+            let refusal = try ServerServices.refusal(error)
+            return renderOccurrence(entry, o, session: session, error: "Chưa ghi nhận được: \(refusal.message)",
+                                    typed: OccurrencePage.Typed(reason: form.reason ?? ""), status: refusal.status)
         }
     }
 }

@@ -15,6 +15,12 @@ protocol Page: Sendable {
 
 /// The header every page shares (the `head` partial reads it as `{{#chrome}}`).
 struct PageChrome: Sendable {
+    /// A link of the navigation bar.
+    struct NavLink: Sendable {
+        var navLabel: String
+        var navHref: String
+        var navID: String
+    }
     var title: String
     var heading: String
     var issuer: String?
@@ -24,14 +30,30 @@ struct PageChrome: Sendable {
     var csrf: String?
     var flash: String?
     var error: String?
+    var nav: [NavLink] = []
+    /// Where tracking starts, when the plan says (`tracking_from`).
+    var trackingNote: String?
 
-    /// A plan page's header: its subject and years, the issuer, today, who is signed in.
+    /// A plan page's header: its subject and years, the issuer, today, who is signed in, and
+    /// the links a person needs (their unit's page, the report, the admin page for the lead).
     static func plan(_ plan: Plan, today: CivilDate, session: WebSession?, title: String) -> PageChrome {
-        PageChrome(
+        var nav = [NavLink(navLabel: "Tổng quan", navHref: "/plans/\(plan.id)", navID: "nav-home")]
+        if let unit = session?.token.unit {
+            nav.append(NavLink(navLabel: "Đơn vị của tôi", navHref: "/plans/\(plan.id)/units/\(unit)", navID: "nav-unit"))
+        }
+        nav.append(NavLink(navLabel: "Báo cáo", navHref: "/plans/\(plan.id)/report", navID: "nav-report"))
+        if let unit = session?.token.unit, unit == plan.leadUnit?.id {
+            nav.append(NavLink(navLabel: "Quản trị", navHref: "/plans/\(plan.id)/admin", navID: "nav-admin"))
+        }
+        if session == nil {
+            nav.append(NavLink(navLabel: "Đăng nhập", navHref: "/plans/\(plan.id)/login", navID: "nav-login"))
+        }
+        return PageChrome(
             title: title, heading: "\(plan.tracking.subject) \(plan.start.year)-\(plan.end.year) — \(plan.issuer)",
             issuer: plan.title, planID: plan.id, today: today.vietnamese,
             signedIn: session.map { "\(plan.unit($0.token.unit)?.name ?? $0.token.unit) (\($0.token.label))" },
-            csrf: session?.csrf)
+            csrf: session?.csrf, nav: nav,
+            trackingNote: plan.trackingFrom.map { "Theo dõi từ ngày \($0.vietnamese); việc có hạn trước ngày này là \"trước khi theo dõi\", không tính quá hạn." })
     }
 
     /// A header with no plan (the city page, errors).
@@ -73,6 +95,9 @@ struct LoginPage: Page {
     var chrome: PageChrome
     /// Who issues tokens, for the hint.
     var leadName: String
+    /// A token handed over in a sign-in link (`?ma=`), put in the field: signing in still
+    /// takes a click (a link alone never signs anyone in).
+    var presetToken: String
 }
 
 /// A plan's dashboard: the tracked targets, what needs attention, the feeds.
@@ -108,6 +133,8 @@ struct DashboardPage: Page {
         var total: Int
         var percent: String
         var met: Bool
+        var stateCode: String
+        var stateText: String
         var missingText: String?
         var organisations: [Organisation]
         var notCountedText: String?
@@ -137,13 +164,11 @@ struct DashboardPage: Page {
         var population: Population?
         var svg: Chart
     }
-    struct AttentionRow: Sendable {
-        var date: String
-        var title: String
-        var unit: String
-        var link: String
-        var state: String
-        var stateLabel: String
+    struct Obstacle: Sendable {
+        var obstacleUnit: String
+        var obstacleDay: String
+        var obstacleText: String
+        var obstacleLink: String
     }
     struct UnitFeeds: Sendable {
         var name: String
@@ -164,17 +189,20 @@ struct DashboardPage: Page {
     var news: News?
     var dissemination: Dissemination?
     var reach: Reach?
-    var attention: [AttentionRow]
-    var hasAttention: Bool
+    var todo: TodoList
+    var legend: StateLegend
+    var obstacles: [Obstacle]
+    var hasObstacles: Bool
     var units: [UnitFeeds]
     var fetches: [Fetch]
     var hasFetches: Bool
-
-    /// Days ahead the attention list looks.
-    static let lookAheadDays = 30
+    var reportLink: String
+    var csvLink: String
+    var jsonLink: String
 
     static func build(plan: Plan, occurrences: [Occurrence], ledger: CompletionLedger, today: CivilDate,
-                      chrome: PageChrome, feeds: (String) -> FeedLinks, fetches: [FeedFetch]) -> DashboardPage {
+                      chrome: PageChrome, feeds: (String) -> FeedLinks, fetches: [FeedFetch],
+                      canMark: (Occurrence) -> Bool = { _ in false }) -> DashboardPage {
         let report = ComplianceReport(plan: plan, occurrences: occurrences, ledger: ledger, today: today)
         var news: News?
         if let target = plan.tracking.newsTarget.flatMap(plan.target) {
@@ -196,7 +224,7 @@ struct DashboardPage: Page {
             let missing = d.organisations.filter { $0.informedOn == nil }.map(\.name)
             dissemination = Dissemination(
                 heading: "\(target.heading) năm \(d.year)", informed: d.informed, total: d.total,
-                percent: Vietnamese.percent(d.share), met: d.met,
+                percent: Vietnamese.percent(d.share), met: d.met, stateCode: d.state.rawValue, stateText: d.state.label,
                 missingText: missing.isEmpty ? nil : missing.joined(separator: "; "),
                 organisations: d.organisations.map {
                     Organisation(name: $0.name, informedOn: $0.informedOn.map { CivilDate(parsing: $0)?.vietnamese ?? $0 })
@@ -214,14 +242,12 @@ struct DashboardPage: Page {
                           goalText: Vietnamese.percent(r.goal), population: population,
                           svg: chart(plan: plan, today: today, share: r.share, goal: r.goal))
         }
-        let soon = today.adding(days: lookAheadDays)
-        let attention = occurrences.filter { o in
-            let state = OccurrenceState.of(o, ledger: ledger, today: today)
-            return state == .overdue && o.last.year >= today.year - 1 || [.inProgress, .dueSoon, .upcoming].contains(state) && o.first <= soon
-        }.map { o in
-            let state = OccurrenceState.of(o, ledger: ledger, today: today)
-            return AttentionRow(date: o.last.vietnamese, title: o.name(in: plan), unit: plan.unit(o.owner)?.name ?? o.owner,
-                                link: "/plans/\(plan.id)/occurrences/\(o.id)", state: state.rawValue, stateLabel: state.label)
+        let todo = TodoList.build(plan: plan, occurrences: occurrences, ledger: ledger, today: today, unit: nil,
+                                  canMark: canMark)
+        // Obstacles units raised this year and have not withdrawn, latest first.
+        let obstacles = ledger.adHoc.filter { $0.action == .obstacle && $0.doneOn?.year == today.year }.reversed().map {
+            Obstacle(obstacleUnit: plan.unit($0.unit)?.name ?? $0.unit, obstacleDay: $0.doneOn?.vietnamese ?? "",
+                     obstacleText: $0.note ?? "", obstacleLink: "/plans/\(plan.id)/records/\($0.id ?? 0)")
         }
         let units = ([nil] + plan.allUnits.map { Optional($0) }).map { unit -> UnitFeeds in
             let id = unit?.id ?? "all"
@@ -234,8 +260,10 @@ struct DashboardPage: Page {
             Fetch(feed: $0.feed, userAgent: $0.userAgent,
                   last: Vietnamese.dateTime($0.lastAt, utcOffsetSeconds: plan.utcOffsetSeconds), count: $0.count)
         }
-        return DashboardPage(chrome: chrome, news: news, dissemination: dissemination, reach: reach, attention: attention,
-                             hasAttention: !attention.isEmpty, units: units, fetches: fetchRows, hasFetches: !fetchRows.isEmpty)
+        return DashboardPage(chrome: chrome, news: news, dissemination: dissemination, reach: reach, todo: todo,
+                             legend: .all, obstacles: obstacles, hasObstacles: !obstacles.isEmpty, units: units,
+                             fetches: fetchRows, hasFetches: !fetchRows.isEmpty, reportLink: "/plans/\(plan.id)/report",
+                             csvLink: "/api/\(plan.id)/compliance.csv", jsonLink: "/api/\(plan.id)/compliance")
     }
 
     /// Coordinates for the reach chart: x is time over the plan (every day of it, so a one-day
@@ -251,128 +279,6 @@ struct DashboardPage: Page {
         return Chart(goalY: y(goal), goalYText: y(goal) + 4, goalText: Vietnamese.percent(goal), todayX: x(clamped),
                      years: (plan.start.year...plan.end.year).map { .init(year: $0, x: x(CivilDate(year: $0, month: 7, day: 1)!)) },
                      shareY: share.map(y))
-    }
-}
-
-/// A unit's page: its items of a year with their states.
-struct UnitPage: Page {
-    static let template = "unit"
-    struct Item: Sendable {
-        var date: String
-        var title: String
-        var link: String
-        var state: String
-        var stateLabel: String
-        var domID: String
-        var canMark: Bool
-        var doneOn: String?
-    }
-    var chrome: PageChrome
-    var unitName: String
-    var year: Int
-    var years: [Int]
-    var canWrite: Bool
-    var https: String
-    var webcal: String
-    var tasksHttps: String
-    var tasksWebcal: String
-    var items: [Item]
-
-    static func build(plan: Plan, unit: PlanUnit, year: Int, occurrences: [Occurrence], ledger: CompletionLedger,
-                      today: CivilDate, chrome: PageChrome, canWrite: Bool, feeds: (String) -> FeedLinks) -> UnitPage {
-        let schedule = Schedule(plan: plan)
-        let events = feeds("\(unit.id).ics"), tasks = feeds("\(unit.id)-tasks.ics")
-        let items = occurrences.filter { $0.last.year == year && schedule.involves($0, unit.id) }
-            .sorted { ($0.first, $0.last, $0.id) < ($1.first, $1.last, $1.id) }
-            .map { o -> Item in
-                let state = OccurrenceState.of(o, ledger: ledger, today: today, for: unit.id)
-                let done = ledger.done(o, for: unit.id)
-                return Item(date: o.first == o.last ? o.last.vietnamese : "\(o.first.vietnamese) – \(o.last.vietnamese)",
-                            title: o.name(in: plan), link: "/plans/\(plan.id)/occurrences/\(o.id)", state: state.rawValue,
-                            stateLabel: state.label, domID: "o-" + o.id.replacingOccurrences(of: "/", with: "-"),
-                            canMark: canWrite && done == nil && o.opens <= today, doneOn: done?.doneOn.vietnamese)
-            }
-        return UnitPage(chrome: chrome, unitName: unit.name, year: year, years: Array(plan.start.year...plan.end.year),
-                        canWrite: canWrite, https: events.https, webcal: events.webcal, tasksHttps: tasks.https,
-                        tasksWebcal: tasks.webcal, items: items)
-    }
-}
-
-/// One occurrence: what it is, its state and evidence, and the form to mark it done.
-struct OccurrencePage: Page {
-    static let template = "occurrence"
-    struct Evidence: Sendable {
-        var unit: String
-        var on: String
-        var url: String
-    }
-    struct Choice: Sendable {
-        var id: String
-        var name: String
-        var selected: Bool
-    }
-    /// What was typed into a refused form, given back.
-    struct Typed: Sendable {
-        var on = ""
-        var evidence = ""
-        var note = ""
-        var reached = ""
-        var participants = ""
-    }
-    var chrome: PageChrome
-    var summary: String
-    var state: String
-    var stateLabel: String
-    var metBy: String?
-    var description: String
-    var evidence: [Evidence]
-    var hasEvidence: Bool
-    var canMark: Bool
-    var occurrenceID: String
-    var todayISO: String
-    var maxISO: String
-    var planStart: String
-    var hasReached: Bool
-    var hasParticipants: Bool
-    var unitChoices: [Choice]
-    var typed: Typed
-
-    static func build(plan: Plan, occurrence o: Occurrence, builder: FeedBuilder, today: CivilDate, chrome: PageChrome,
-                      token: UnitToken?, typed: Typed?, typedUnit: String?) -> OccurrencePage {
-        let ledger = builder.ledger
-        let state = OccurrenceState.of(o, ledger: ledger, today: today)
-        var metBy: String?
-        // A quarter's news item still open while the quarter already has one (an ad hoc item, or
-        // one recorded against another quarter): say so, so the unit can mark it.
-        if o.serves(plan.tracking.newsTarget), ledger.done(o) == nil,
-           let q = ComplianceReport(plan: plan, occurrences: builder.occurrences, ledger: ledger, today: today,
-                                    year: o.last.year).quarters.first(where: { $0.key == "\(o.last.year)-Q\(o.last.quarter)" }),
-           q.state == .met, let item = q.items.first {
-            let day = CivilDate(parsing: item.date)?.vietnamese ?? item.date
-            let quarter = q.label.prefix(1).uppercased() + q.label.dropFirst()
-            metBy = "\(quarter) đã có tin, bài ngày \(day)\(item.url.map { ": \($0)" } ?? "") (chỉ tiêu \(plan.tracking.newsTarget ?? "") đã đạt). Nếu đó là tin của quý, hãy đánh dấu việc này hoàn thành với đường dẫn đó."
-        }
-        let evidence = ledger.completions(of: o.id).compactMap { done -> Evidence? in
-            guard let url = done.record.evidenceURL else { return nil }
-            return Evidence(unit: plan.unit(done.unit)?.name ?? done.unit, on: done.doneOn.vietnamese, url: url)
-        }
-        var choices: [Choice] = []
-        if let token {
-            let lead = token.unit == plan.leadUnit?.id
-            let schedule = Schedule(plan: plan)
-            let allowed = plan.allUnits.filter { schedule.involves(o, $0.id) && (lead || $0.id == token.unit) }
-            let chosen = typedUnit ?? (allowed.contains { $0.id == token.unit } ? token.unit : o.owner)
-            choices = allowed.map { Choice(id: $0.id, name: $0.name, selected: $0.id == chosen) }
-        }
-        let last = min(today, plan.end)
-        // The day typed, kept in the form; a date input only takes yyyy-mm-dd.
-        let shown = typed.flatMap { CivilDate(parsing: $0.on) } ?? last
-        return OccurrencePage(
-            chrome: chrome, summary: builder.summary(o), state: state.rawValue, stateLabel: state.label, metBy: metBy,
-            description: builder.description(o, withLink: false), evidence: evidence, hasEvidence: !evidence.isEmpty,
-            canMark: !choices.isEmpty && o.opens <= today, occurrenceID: o.id, todayISO: shown.iso, maxISO: last.iso,
-            planStart: max(o.opens, plan.start).iso, hasReached: o.counts.contains(.reached),
-            hasParticipants: o.counts.contains(.participants), unitChoices: choices, typed: typed ?? Typed())
     }
 }
 

@@ -240,10 +240,20 @@ actor PlanRegistry {
         }
         // The hint before the version: a write landing after this read moves the hint again.
         let hint = completions.changeHint()
-        let version = try await completions.version(plan: id)
+        let version: Int64
+        let new: [CompletionRecord]
+        do {
+            version = try await completions.version(plan: id)
+            new = version != entries[id]?.version
+                ? try await completions.records(plan: id, after: entries[id]?.ledger.lastID ?? 0) : []
+        } catch StorageError.unavailable(let detail) {
+            // The database is away: keep serving what was last read (the hint stays unconfirmed,
+            // so the next request asks again); writes answer 503 meanwhile.
+            logger.warning("database unavailable; serving the last state read", metadata: ["plan": "\(id)", "error": "\(detail)"])
+            return
+        }
         guard var now = entries[id] else { return }
         if version != now.version {
-            let new = try await completions.records(plan: id, after: now.ledger.lastID)
             // Re-read: another refresh may have folded some of these meanwhile (folding skips them).
             guard let latest = entries[id] else { return }
             now = latest

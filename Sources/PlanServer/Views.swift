@@ -23,6 +23,9 @@ struct Views: Sendable {
         // Pages use no external assets and no scripts.
         headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        // A sign-in link carries its code in the address: it must never leave in a Referer to another
+        // site ("no-referrer" would make browsers send "Origin: null" with our own forms).
+        headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 }

@@ -150,7 +150,8 @@ public final class AppDatabase: Sendable {
     /// The repositories on this database.
     public var repositories: Repositories {
         Repositories(completions: SQLiteCompletionRepository(self), tokens: SQLiteTokenRepository(self),
-                     sessions: SQLiteSessionRepository(self), fetches: SQLiteFetchLogRepository(self))
+                     sessions: SQLiteSessionRepository(self), fetches: SQLiteFetchLogRepository(self),
+                     figures: SQLiteFigureRepository(self))
     }
 
     /// Ordered migrations; never edit one once released, add a new one.
@@ -240,23 +241,89 @@ public final class AppDatabase: Sendable {
                 t.column("expiresAt", .integer).notNull().indexed()
             }
         }
+        // Two new actions: an obstacle a unit raises and the lead unit's waiver ("không áp dụng").
+        // SQLite cannot change a CHECK constraint: the table is rebuilt with the same rows, ids
+        // and AUTOINCREMENT sequence, its indexes and its append-only and version triggers.
+        m.registerMigration("v8-obstacle-waive") { db in
+            try db.execute(sql: """
+                CREATE TABLE record_v8 (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  plan TEXT NOT NULL,
+                  action TEXT NOT NULL CHECK (action IN ('done','undo','news','meeting','training','obstacle','waive')),
+                  occurrenceID TEXT,
+                  unit TEXT NOT NULL,
+                  doneOn TEXT,
+                  recordedBy TEXT NOT NULL,
+                  recordedAt INTEGER NOT NULL,
+                  evidenceURL TEXT,
+                  note TEXT,
+                  reached INTEGER,
+                  participants INTEGER,
+                  organisations TEXT NOT NULL DEFAULT '',
+                  reason TEXT,
+                  withdraws INTEGER);
+                INSERT INTO record_v8 (id, plan, action, occurrenceID, unit, doneOn, recordedBy, recordedAt, evidenceURL, note,
+                                       reached, participants, organisations, reason, withdraws)
+                  SELECT id, plan, action, occurrenceID, unit, doneOn, recordedBy, recordedAt, evidenceURL, note,
+                         reached, participants, organisations, reason, withdraws FROM record ORDER BY id;
+                DROP TABLE record;
+                ALTER TABLE record_v8 RENAME TO record;
+                CREATE INDEX record_plan_occurrence ON record (plan, occurrenceID);
+                CREATE INDEX record_plan_occurrence_unit_day ON record (plan, occurrenceID, unit, doneOn);
+                CREATE TRIGGER record_no_update BEFORE UPDATE ON record
+                BEGIN SELECT RAISE(ABORT, 'completion history is append-only'); END;
+                CREATE TRIGGER record_no_delete BEFORE DELETE ON record
+                BEGIN SELECT RAISE(ABORT, 'completion history is append-only'); END;
+                CREATE TRIGGER record_version AFTER INSERT ON record BEGIN
+                  INSERT INTO planVersion (plan, version) VALUES (NEW.plan, NEW.id)
+                  ON CONFLICT(plan) DO UPDATE SET version = NEW.id;
+                END;
+                """)
+        }
+        // Yearly figures the supplying units record for the targets (issue 7); append-only.
+        m.registerMigration("v9-figures") { db in
+            try db.create(table: "figure") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("plan", .text).notNull()
+                t.column("target", .text).notNull()
+                t.column("year", .integer).notNull()
+                t.column("unit", .text).notNull()
+                t.column("valuesJSON", .text).notNull()
+                t.column("evidenceURL", .text)
+                t.column("note", .text)
+                t.column("recordedBy", .text).notNull()
+                t.column("recordedAt", .integer).notNull()
+            }
+            try db.create(index: "figure_plan_id", on: "figure", columns: ["plan", "id"])
+            try db.execute(sql: """
+                CREATE TRIGGER figure_no_update BEFORE UPDATE ON figure BEGIN SELECT RAISE(ABORT, 'figures are append-only'); END;
+                CREATE TRIGGER figure_no_delete BEFORE DELETE ON figure BEGIN SELECT RAISE(ABORT, 'figures are append-only'); END;
+                """)
+        }
         // The server folds only the records after the last one it saw (records(plan:after:)).
-        m.registerMigration("v8-record-plan-id") { db in
+        m.registerMigration("v10-record-plan-id") { db in
             try db.create(index: "record_plan_id", on: "record", columns: ["plan", "id"])
         }
         // Each unit's latest record of each occurrence, kept by a trigger: what an append's
         // check reads (a few rows by key) instead of scanning the occurrence's whole history.
-        m.registerMigration("v9-record-latest") { db in
+        // Two lanes, so neither hides the other: a unit's completions (done, undo) and the
+        // lead's waiver (waive, and the undo that withdraws it by id).
+        m.registerMigration("v11-record-latest") { db in
             try db.execute(sql: """
                 CREATE TABLE recordLatest (
-                  plan TEXT NOT NULL, occurrenceID TEXT NOT NULL, unit TEXT NOT NULL, id INTEGER NOT NULL,
-                  PRIMARY KEY (plan, occurrenceID, unit)) WITHOUT ROWID;
-                INSERT INTO recordLatest (plan, occurrenceID, unit, id)
-                  SELECT plan, occurrenceID, unit, MAX(id) FROM record WHERE occurrenceID IS NOT NULL
-                  GROUP BY plan, occurrenceID, unit;
+                  plan TEXT NOT NULL, occurrenceID TEXT NOT NULL, unit TEXT NOT NULL, lane INTEGER NOT NULL,
+                  id INTEGER NOT NULL,
+                  PRIMARY KEY (plan, occurrenceID, unit, lane)) WITHOUT ROWID;
+                INSERT INTO recordLatest (plan, occurrenceID, unit, lane, id)
+                  SELECT plan, occurrenceID, unit,
+                         CASE WHEN action = 'waive' OR withdraws IS NOT NULL THEN 1 ELSE 0 END AS lane, MAX(id)
+                  FROM record WHERE occurrenceID IS NOT NULL
+                  GROUP BY plan, occurrenceID, unit, lane;
                 CREATE TRIGGER record_latest AFTER INSERT ON record WHEN NEW.occurrenceID IS NOT NULL BEGIN
-                  INSERT INTO recordLatest (plan, occurrenceID, unit, id) VALUES (NEW.plan, NEW.occurrenceID, NEW.unit, NEW.id)
-                  ON CONFLICT(plan, occurrenceID, unit) DO UPDATE SET id = NEW.id;
+                  INSERT INTO recordLatest (plan, occurrenceID, unit, lane, id)
+                  VALUES (NEW.plan, NEW.occurrenceID, NEW.unit,
+                          CASE WHEN NEW.action = 'waive' OR NEW.withdraws IS NOT NULL THEN 1 ELSE 0 END, NEW.id)
+                  ON CONFLICT(plan, occurrenceID, unit, lane) DO UPDATE SET id = NEW.id;
                 END;
                 """)
         }
@@ -265,7 +332,8 @@ public final class AppDatabase: Sendable {
 
     /// Several processes may open a new database at once (the CLI while the server starts):
     /// each migration is one transaction, so a process that loses the race sees "table
-    /// already exists", rolls back, and on retry finds the migration applied by the winner.
+    /// already exists" (or, for a migration whose statements all succeed again, the winner's
+    /// row in the migrations table), rolls back, and on retry finds the migration applied.
     private func migrate() throws {
         var attempt = 0
         let writer = try writable()
@@ -273,7 +341,8 @@ public final class AppDatabase: Sendable {
             do {
                 try AppDatabase.migrator.migrate(writer)
                 return
-            } catch let error as DatabaseError where attempt < 10 && (error.resultCode == .SQLITE_ERROR || error.resultCode == .SQLITE_BUSY) {
+            } catch let error as DatabaseError where attempt < 10
+                && [.SQLITE_ERROR, .SQLITE_BUSY, .SQLITE_CONSTRAINT].contains(error.resultCode) {
                 attempt += 1
                 Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
             } catch let error as DatabaseError where [.SQLITE_READONLY, .SQLITE_FULL, .SQLITE_IOERR].contains(error.resultCode) {

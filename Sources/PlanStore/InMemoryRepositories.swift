@@ -7,7 +7,8 @@ extension Repositories {
     public static func inMemory() -> Repositories {
         let tokens = InMemoryTokenRepository()
         return Repositories(completions: InMemoryCompletionRepository(), tokens: tokens,
-                            sessions: InMemorySessionRepository(tokens: tokens), fetches: InMemoryFetchLogRepository())
+                            sessions: InMemorySessionRepository(tokens: tokens), fetches: InMemoryFetchLogRepository(),
+                            figures: InMemoryFigureRepository())
     }
 }
 
@@ -107,4 +108,21 @@ public actor InMemoryFetchLogRepository: FetchLogRepository {
         for r in rows { out[r.plan] = max(out[r.plan] ?? r.lastAt, r.lastAt) }
         return out
     }
+}
+
+/// Figure records in memory.
+public actor InMemoryFigureRepository: FigureRepository {
+    private var rows: [FigureRecord] = []
+
+    /// No records.
+    public init() {}
+
+    public func append(_ record: FigureRecord) -> FigureRecord {
+        var r = record
+        r.id = Int64(rows.count + 1)
+        rows.append(r)
+        return r
+    }
+
+    public func figures(plan: String) -> [FigureRecord] { rows.filter { $0.plan == plan } }
 }

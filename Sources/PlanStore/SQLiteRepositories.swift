@@ -333,3 +333,39 @@ extension AppDatabase {
         return free.int64Value < 64 * 1024
     }
 }
+
+/// Figure records in SQLite, append-only (triggers refuse updates and deletes).
+public struct SQLiteFigureRepository: FigureRepository {
+    let database: AppDatabase
+
+    /// Figures on an opened database.
+    public init(_ database: AppDatabase) { self.database = database }
+
+    public func append(_ record: FigureRecord) async throws -> FigureRecord {
+        try await storage(database) {
+            try await database.writable().write { db in
+                try db.execute(sql: """
+                    INSERT INTO figure (plan, target, year, unit, valuesJSON, evidenceURL, note, recordedBy, recordedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [record.plan, record.target, record.year, record.unit, record.valuesJSON,
+                                     record.evidenceURL, record.note, record.recordedBy, record.recordedAt.secondsSinceEpoch])
+                var stored = record
+                stored.id = db.lastInsertedRowID
+                return stored
+            }
+        }
+    }
+
+    public func figures(plan: String) async throws -> [FigureRecord] {
+        try await storage(database) {
+            try await database.writer.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM figure WHERE plan = ? ORDER BY id", arguments: [plan]).map { row in
+                    FigureRecord(id: row["id"], plan: row["plan"], target: row["target"], year: row["year"], unit: row["unit"],
+                                 values: FigureRecord.values(fromJSON: row["valuesJSON"]) ?? [:],
+                                 evidenceURL: row["evidenceURL"], note: row["note"], recordedBy: row["recordedBy"],
+                                 recordedAt: UTCDateTime(secondsSinceEpoch: row["recordedAt"]))
+                }
+            }
+        }
+    }
+}

@@ -3,15 +3,15 @@ import Foundation
 
 /// The text of a unit token, `pc_<id>_<secret>`, and the digest stored in its place: one
 /// definition for every engine.
-enum TokenSecret {
+package enum TokenSecret {
     /// A new token: its public id, the text shown once, and the digest to store.
-    static func make() -> (id: String, text: String, hash: String) {
+    package static func make() -> (id: String, text: String, hash: String) {
         let id = random(bytes: 4), secret = random(bytes: 24)
         return (id, "pc_\(id)_\(secret)", hash(secret))
     }
 
     /// The id and secret of a well-formed token text; nil for anything else.
-    static func parse(_ presented: String) -> (id: String, secret: String)? {
+    package static func parse(_ presented: String) -> (id: String, secret: String)? {
         let parts = presented.split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "pc", parts[1].count == 8, parts[2].count == 48,
               presented.allSatisfy({ $0.isASCII }) else { return nil }
@@ -19,12 +19,12 @@ enum TokenSecret {
     }
 
     /// SHA-256, hex.
-    static func hash(_ secret: String) -> String {
+    package static func hash(_ secret: String) -> String {
         SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Compares digests in constant time.
-    static func matches(_ secret: String, hash stored: String) -> Bool {
+    package static func matches(_ secret: String, hash stored: String) -> Bool {
         let given = Array(hash(secret).utf8), stored = Array(stored.utf8)
         guard given.count == stored.count else { return false }
         var diff: UInt8 = 0
@@ -32,7 +32,7 @@ enum TokenSecret {
         return diff == 0
     }
 
-    static func random(bytes: Int) -> String {
+    package static func random(bytes: Int) -> String {
         var g = SystemRandomNumberGenerator()
         return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
     }

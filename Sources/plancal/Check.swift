@@ -23,7 +23,7 @@ struct Check: ParsableCommand {
             print("  \(u.parentID == nil ? "" : "  ")\(u.id): \(u.name)\(lead)")
         }
         print("Chỉ tiêu: \(plan.targets.count)")
-        print("Nghĩa vụ: \(plan.obligations.count); buổi cụ thể: \(plan.sessions.count)")
+        print("Nhiệm vụ: \(plan.obligations.count); buổi cụ thể: \(plan.sessions.count)")
         let assumed = plan.obligations.filter { $0.assumption != nil }.map(\.id)
         if !assumed.isEmpty { print("  Ngày giả định: \(assumed.joined(separator: ", "))") }
         print("Số việc theo năm:")
@@ -33,12 +33,11 @@ struct Check: ParsableCommand {
         }
         print("Tổng: \(occurrences.count)")
         if plan.population == nil {
-            print("Chưa có dân số (plan.population): chưa tính được chỉ tiêu G6.T1.")
+            print("Chưa có dân số (plan.population): chưa tính được chỉ tiêu \(plan.tracking.reachTarget ?? "tiếp cận") (tỷ lệ người dân được tiếp cận).")
         }
-        // Links in the feeds point at the dashboard there: an example address reaches nobody.
-        if let base = plan.publicBaseURL, let host = URL(string: base)?.host?.lowercased(),
-           ["example", "example.com", "example.org", "example.net", "localhost"].contains(where: { host == $0 || host.hasSuffix("." + $0) }) {
-            print("Lưu ý: public_base_url (\(base)) là địa chỉ ví dụ; hãy ghi địa chỉ thật của trang tổng quan để các liên kết trong lịch mở được.")
+        if let from = plan.trackingFrom {
+            print("Theo dõi từ ngày \(from.vietnamese) (tracking_from): việc có hạn trước ngày này không tính quá hạn, không tính vào tỷ lệ.")
         }
+        if let warning = exampleBaseWarning(plan) { print(warning) }
     }
 }

@@ -5,9 +5,9 @@ import PlanCore
 
 struct Compliance: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Báo cáo tiến độ Mục tiêu 6 và tỷ lệ đúng hạn của từng đơn vị.",
+        abstract: "Báo cáo tiến độ các chỉ tiêu được theo dõi và tỷ lệ đúng hạn của từng đơn vị.",
         discussion: """
-            G6.T3: từng quý từ đầu kế hoạch đến quý hiện tại: đạt (kèm đường dẫn bài), trễ, không đạt, hoặc đang trong quý. G6.T2: các tổ chức đã được phổ biến trong năm. G6.T1: số người dân được tiếp cận so với dân số trong kế hoạch, bên cạnh lộ trình thẳng đến 80% vào cuối kế hoạch. Các đơn vị: báo cáo năm và tỷ lệ đúng hạn. CSV mã hóa UTF-8 có BOM; cấu trúc JSON xem README.
+            Các chỉ tiêu theo mục tracking: của kế hoạch (kế hoạch kèm theo: G6.T3, G6.T2, G6.T1). Chỉ tiêu tin, bài: từng quý từ đầu kế hoạch đến quý hiện tại (với --year: bốn quý của năm đó): đạt (kèm đường dẫn bài), trễ, không đạt, đang trong quý, chưa đến, hoặc trước khi theo dõi. Chỉ tiêu phổ biến: các tổ chức đã được phổ biến trong năm. Chỉ tiêu tiếp cận: số người dân được tiếp cận so với dân số trong kế hoạch, bên cạnh lộ trình thẳng đến mục tiêu (reach_goal) vào cuối kế hoạch; với một năm đã qua, tính đến hết năm đó. Các đơn vị: báo cáo năm (tình trạng, ngày nộp) và tỷ lệ đúng hạn, không tính việc trước khi theo dõi và việc không áp dụng (được liệt kê kèm lý do). Với --plans-dir: bảng tổng hợp, mỗi kế hoạch một dòng. CSV mã hóa UTF-8 có BOM; cấu trúc JSON xem README.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
@@ -59,7 +59,7 @@ struct Compliance: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
             throw CLIError("--plans-dir: không có thư mục \(dir)")
         }
-        let repositories = try store.openForReading()
+        let repositories = try await store.openForReading()
         let lastFetches = try await repositories?.fetches.lastFetches() ?? [:]
         var plans: [(plan: Plan, occurrences: [Occurrence], ledger: CompletionLedger, lastFetch: UTCDateTime?)] = []
         var failed: [String] = []

@@ -14,13 +14,13 @@ struct EvidenceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Ghi chú.", valueName: "text"))
     var note: String?
 
-    @Option(name: .long, help: ArgumentHelp("Số người dân được tiếp cận (G6.T1).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Số người dân được tiếp cận (chỉ tiêu tiếp cận của kế hoạch; kế hoạch kèm theo: G6.T1).", valueName: "n"))
     var reached: Int?
 
     @Option(name: .long, help: ArgumentHelp("Số người tham gia.", valueName: "n"))
     var participants: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: $USER).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: tên đăng nhập của máy).", valueName: "name"))
     var by: String?
 
     func details(organisations: [String] = []) throws -> CompletionService.Details {
@@ -32,9 +32,27 @@ struct EvidenceOptions: ParsableArguments {
     var recorder: String { recorderName(by) }
 }
 
-/// Runs a store operation, turning domain errors into messages for the terminal.
+/// Why a record is withdrawn or an item waived, and who says so.
+struct ReasonOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Lý do (bắt buộc).", valueName: "text"))
+    var reason: String
+
+    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: tên đăng nhập của máy).", valueName: "name"))
+    var by: String?
+
+    var recorder: String { recorderName(by) }
+}
+
+/// Runs a store operation, turning domain errors into messages for the terminal (naming the
+/// option at fault, which the domain's Vietnamese message names in words).
 func recording<T>(_ body: () async throws -> T) async throws -> T {
-    do { return try await body() } catch let e as CompletionError { throw CLIError(e.description) }
+    do { return try await body() } catch let e as CompletionError {
+        let options = ["evidence", "note", "reached", "participants", "reason", "by", "organisations", "on", "unit", "record"]
+        if let field = e.field, options.contains(field), !e.description.contains("--") {
+            throw CLIError("\(e.description) [--\(field)]")
+        }
+        throw CLIError(e.description)
+    }
 }
 
 struct Done: AsyncParsableCommand {
@@ -43,7 +61,7 @@ struct Done: AsyncParsableCommand {
         discussion: """
             Ghi nhận lại cùng một việc cho cùng đơn vị không ghi thêm gì (và báo như vậy); dùng --correct để thay bản ghi trước. Không bản ghi nào bị xóa.
 
-            Việc đăng tin, bài (chỉ tiêu G6.T3) cần --evidence (đường dẫn bài), hoặc --note nói nơi và ngày đưa tin nếu tin không có đường dẫn (ví dụ phát trên loa truyền thanh). Đơn vị phối hợp ghi nhận phần tham gia của mình; việc được tính hoàn thành khi đơn vị chủ trì ghi nhận.
+            Việc đăng tin, bài (chỉ tiêu tin, bài hằng quý của kế hoạch, tracking.news_target; kế hoạch kèm theo: G6.T3) cần --evidence (đường dẫn bài), hoặc --note nói nơi và ngày đưa tin nếu tin không có đường dẫn (ví dụ phát trên loa truyền thanh). Đơn vị phối hợp ghi nhận phần tham gia của mình; việc được tính hoàn thành khi đơn vị chủ trì ghi nhận.
 
             Ví dụ:
               plancal done quarterly-news/2026-Q4 --unit vhxh --on 20/11/2026 \\
@@ -59,19 +77,68 @@ struct Done: AsyncParsableCommand {
     @Flag(name: .long, help: "Thay bản ghi hoàn thành trước của đơn vị (sửa sai; bản ghi cũ vẫn còn trong lịch sử).")
     var correct = false
 
+    @Option(name: .customLong("figure"), help: ArgumentHelp("Với một việc báo cáo số liệu (figures: trong kế hoạch): một số liệu của năm, <mã>=<giá trị>, ví dụ --figure victims-detected=12; lặp lại cho từng số liệu.", valueName: "name=value"))
+    var figure: [String] = []
+
     @OptionGroup var evidence: EvidenceOptions
     @OptionGroup var planOptions: PlanOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var todayOption: TodayOption
+
+    /// The figure records a data report carries, checked before anything is written.
+    func figureRecords(plan: Plan, occurrences: [Occurrence]) async throws -> [FigureRecord] {
+        guard !figure.isEmpty else { return [] }
+        guard let occ = occurrences.first(where: { $0.id == occurrence }),
+              let obligation = plan.obligations.first(where: { $0.id == occ.obligationID }) else {
+            throw CLIError("--figure: việc \"\(occurrence)\" không thu số liệu nào")
+        }
+        let declared = obligation.figures.map(\.figure).joined(separator: ", ")
+        var byTarget: [String: [String: Double]] = [:]
+        for text in figure {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let value = Double(parts[1].replacingOccurrences(of: ",", with: ".")), value.isFinite else {
+                throw CLIError("--figure \"\(text)\": cần <mã số liệu>=<giá trị>, ví dụ victims-detected=12")
+            }
+            guard let ref = obligation.figures.first(where: { $0.figure == parts[0] || $0.description == parts[0] }) else {
+                throw CLIError("--figure: việc \"\(obligation.id)\" không thu số liệu \"\(parts[0])\"" +
+                               (declared.isEmpty ? "" : " (các số liệu của việc này: \(declared))"))
+            }
+            byTarget[ref.target, default: [:]][ref.figure] = value
+        }
+        let existing = try await store.openForReading()?.figures.figures(plan: plan.id) ?? []
+        var accepted: [FigureRecord] = []
+        for target in byTarget.keys.sorted() {
+            let record = FigureRecord(plan: plan.id, target: target, year: occ.last.year, unit: unit, values: byTarget[target]!,
+                                      evidenceURL: evidence.evidence, note: evidence.note ?? "Kèm báo cáo \(occurrence)",
+                                      recordedBy: evidence.recorder, recordedAt: UTCDateTime(Date()))
+            do {
+                accepted.append(try FigureValidator.validate(record, actor: unit, plan: plan, existing: existing + accepted))
+            } catch let e as FigureError {
+                throw CLIError("\(e.description) [--figure \(e.field)]")
+            }
+        }
+        return accepted
+    }
 
     func run() async throws {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
         let details = try evidence.details()
         let today = try todayOption.resolve(plan)
+        let figures = try await figureRecords(plan: plan, occurrences: occurrences)
         let outcome = try await store.write(plan: plan, occurrences: occurrences) { service in
             try await service.markDone(occurrence, unit: unit, details: details, recordedBy: evidence.recorder,
                                  correct: correct, now: UTCDateTime(Date()), today: today)
+        }
+        if !figures.isEmpty {
+            let repository = try await store.open().figures
+            for r in figures { _ = try await repository.append(r) }
+        }
+        defer {
+            // After the completion's own line: the figures it carried.
+            if let year = figures.first?.year {
+                print("Đã ghi \(figures.map { $0.values.count }.reduce(0, +)) số liệu năm \(year) kèm báo cáo.")
+            }
         }
         // A participating unit records its part; the owner (or its members) completes the item.
         let owns = occurrences.first { $0.id == occurrence }?.doneBy.contains(unit) ?? true
@@ -93,7 +160,7 @@ struct Undo: AsyncParsableCommand {
         abstract: "Hủy một ghi nhận (việc hủy cũng được ghi lại; không bản ghi nào bị xóa).",
         discussion: """
             Hủy ghi nhận hoàn thành một việc: plancal undo <mã việc> --unit <đơn vị> --reason "…"
-            Hủy một hoạt động phát sinh (plancal record) theo số bản ghi trong plancal history: plancal undo --record <số> --reason "…"
+            Hủy một hoạt động phát sinh (plancal record) hoặc một lần xác định không áp dụng (plancal waive) theo số bản ghi trong plancal history: plancal undo --record <số> --reason "…"
             """)
 
     @Argument(help: ArgumentHelp("Mã việc (không dùng cùng --record).", valueName: "occurrence-id"))
@@ -102,22 +169,17 @@ struct Undo: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Đơn vị được hủy ghi nhận (cùng mã việc).", valueName: "id"))
     var unit: String?
 
-    @Option(name: .long, help: ArgumentHelp("Số bản ghi của hoạt động phát sinh cần hủy (xem plancal history).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Số bản ghi của hoạt động phát sinh hoặc của lần xác định không áp dụng cần hủy (xem plancal history).", valueName: "n"))
     var record: Int64?
 
-    @Option(name: .long, help: ArgumentHelp("Lý do (bắt buộc).", valueName: "text"))
-    var reason: String
-
-    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: $USER).", valueName: "name"))
-    var by: String?
-
+    @OptionGroup var why: ReasonOptions
     @OptionGroup var planOptions: PlanOptions
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
-        let recordedBy = recorderName(by)
+        let (reason, recordedBy) = (why.reason, why.recorder)
         switch (occurrence, record) {
         case let (nil, id?):
             if unit != nil { throw CLIError("--unit không dùng cùng --record: bản ghi đã cho biết đơn vị") }
@@ -141,24 +203,25 @@ struct Undo: AsyncParsableCommand {
 
 struct Record: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Ghi nhận một hoạt động phát sinh được tính cho Mục tiêu 6.",
+        abstract: "Ghi nhận một hoạt động phát sinh (tin, bài; buổi tuyên truyền; buổi tập huấn) hoặc một vướng mắc.",
         discussion: """
-            news: một tin, bài ngoài tin bắt buộc (tính cho G6.T3 trong quý đăng; cần --evidence, hoặc --note nói nơi và ngày đưa tin nếu tin không có đường dẫn).
-            meeting: một buổi tuyên truyền, phổ biến (--reached tính cho G6.T1, --organisations cho G6.T2).
+            news: một tin, bài ngoài tin bắt buộc (tính cho chỉ tiêu tin, bài của kế hoạch trong quý đăng; cần --evidence, hoặc --note nói nơi và ngày đưa tin nếu tin không có đường dẫn).
+            meeting: một buổi tuyên truyền, phổ biến (--reached tính cho chỉ tiêu tiếp cận, --organisations cho chỉ tiêu phổ biến của kế hoạch; kế hoạch kèm theo: G6.T1, G6.T2).
             training: một buổi tập huấn đã tổ chức (--participants).
-            Ghi lại cùng một hoạt động (cùng loại, đơn vị, ngày và đường dẫn) không ghi thêm. Hủy một hoạt động ghi nhầm: plancal undo --record <số> --reason "…".
+            obstacle: một vướng mắc đơn vị nêu với đơn vị chủ trì (--note mô tả vướng mắc; không tính vào chỉ tiêu nào).
+            Ghi lại cùng một hoạt động (cùng loại, đơn vị, ngày, đường dẫn, ghi chú và số liệu) không ghi thêm. Hủy một hoạt động ghi nhầm: plancal undo --record <số> --reason "…".
             """)
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable { case news, meeting, training }
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case news, meeting, training, obstacle }
 
-    @Argument(help: ArgumentHelp("news, meeting hoặc training.", valueName: "kind"))
+    @Argument(help: ArgumentHelp("news, meeting, training hoặc obstacle.", valueName: "kind"))
     var kind: Kind
 
     @Option(name: .long, help: ArgumentHelp("Đơn vị tổ chức.", valueName: "id"))
     var unit: String
 
     @Option(name: .long, parsing: .upToNextOption,
-            help: ArgumentHelp("Các tổ chức được phổ biến (mã đơn vị), cho G6.T2.", valueName: "id"))
+            help: ArgumentHelp("Các tổ chức được phổ biến (mã đơn vị), cho chỉ tiêu phổ biến của kế hoạch.", valueName: "id"))
     var organisations: [String] = []
 
     @OptionGroup var evidence: EvidenceOptions
@@ -169,7 +232,7 @@ struct Record: AsyncParsableCommand {
     func run() async throws {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
-        let action: CompletionRecord.Action = kind == .news ? .news : kind == .meeting ? .meeting : .training
+        let action = CompletionRecord.Action(rawValue: kind.rawValue)!
         let orgs = organisations.flatMap { $0.split(separator: ",").map(String.init) }
         let details = try evidence.details(organisations: orgs)
         let today = try todayOption.resolve(plan)
@@ -178,11 +241,38 @@ struct Record: AsyncParsableCommand {
                                     now: UTCDateTime(Date()), today: today)
         }
         let r = outcome.record
-        let what = "\(Report.actionLabel(action)) ngày \(r.doneOn!.vietnamese) của \(plan.unit(unit)!.name) (bản ghi số \(r.id!))"
+        let what = "\(action.label) ngày \(r.doneOn!.vietnamese) của \(plan.unit(unit)!.name) (bản ghi số \(r.id!))"
         if case .alreadyRecorded = outcome {
             print("Đã được ghi nhận trước đó: \(what). Không ghi thêm.")
         } else {
             print("Đã ghi nhận \(what).")
         }
+    }
+}
+
+struct Waive: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Xác định một việc không áp dụng (đơn vị chủ trì quyết định), kèm lý do.",
+        discussion: """
+            Việc không áp dụng không còn là việc phải làm hay quá hạn, không tính vào tỷ lệ đúng hạn, và hiện trong báo cáo cùng lý do. Việc đã ghi nhận hoàn thành không xác định không áp dụng được. Hủy: plancal undo --record <số> --reason "…" (số bản ghi trong plancal history).
+
+            Ví dụ: plancal waive budget-estimate/2026 --reason "Năm 2026 kinh phí đã bố trí trong dự toán chung" --by "Chị Lan"
+            """)
+
+    @Argument(help: ArgumentHelp("Mã việc (xem plancal agenda).", valueName: "occurrence-id"))
+    var occurrence: String
+
+    @OptionGroup var why: ReasonOptions
+    @OptionGroup var planOptions: PlanOptions
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let plan = try planOptions.load()
+        let occurrences = try Schedule(plan: plan).occurrences()
+        let r = try await store.write(plan: plan, occurrences: occurrences) { service in
+            try await service.waive(occurrence, reason: why.reason, recordedBy: why.recorder, now: UTCDateTime(Date()))
+        }
+        let name = occurrences.first { $0.id == occurrence }?.name(in: plan) ?? occurrence
+        print("Đã xác định không áp dụng: \(name) (bản ghi số \(r.id!)).")
     }
 }

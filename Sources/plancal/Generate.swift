@@ -35,6 +35,7 @@ struct Generate: AsyncParsableCommand {
             print("Đã xóa \(written.removed.count) tệp lịch cũ của kế hoạch này không còn được tạo (đơn vị đã bỏ hoặc đổi mã): \(written.removed.joined(separator: ", ")).")
         }
         warnOrphans(occurrences: written.occurrences, records: records)
+        if let warning = exampleBaseWarning(plan) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
     }
 
     static func checkFolder(_ dir: URL) throws {
@@ -76,7 +77,7 @@ struct Generate: AsyncParsableCommand {
         let outDir = out.map { URL(fileURLWithPath: $0) }
         if let outDir { try Generate.checkFolder(outDir) }
         let paths = PlanFiles.below(dir)
-        let completions = try store.openForReading()?.completions
+        let completions = try await store.openForReading()?.completions
         struct Done: Sendable {
             var path: String
             var id: String?

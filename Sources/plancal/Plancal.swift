@@ -4,6 +4,8 @@ import ICal
 import PlanCore
 import PlanFeed
 import PlanStore
+import PlanStorePostgres
+import Logging
 
 @main
 struct Plancal: AsyncParsableCommand {
@@ -13,8 +15,8 @@ struct Plancal: AsyncParsableCommand {
         discussion: """
             Kế hoạch là một tệp YAML (định dạng trong README.md); kế hoạch kèm theo là calendars/bach-dang/plan.yaml. Các ghi nhận hoàn thành được lưu trong SQLite (mặc định data/plancal.sqlite, hoặc $PLANCAL_DB). Ngày viết dạng dd/mm/yyyy hoặc yyyy-mm-dd.
             """,
-        subcommands: [Check.self, Generate.self, Agenda.self, Done.self, Undo.self, Record.self,
-                      Status.self, History.self, Compliance.self, Serve.self, Token.self])
+        subcommands: [Check.self, Generate.self, Agenda.self, Done.self, Undo.self, Record.self, Waive.self,
+                      Status.self, History.self, Compliance.self, Figure.self, Indicators.self, Serve.self, Token.self])
 
     /// Runs the command; plancal's own errors are printed as they are (in Vietnamese, for the
     /// ward officials reading them) with exit code 1; argument errors keep ArgumentParser's usage text.
@@ -62,37 +64,55 @@ struct PlanOptions: ParsableArguments {
     }
 }
 
-/// `--db`, shared by every command that reads or writes completions.
+/// `--db`, shared by every command that reads or writes completions: an SQLite file (the
+/// embedded default) or a PostgreSQL address.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Cơ sở dữ liệu SQLite lưu các ghi nhận (mặc định: $PLANCAL_DB hoặc data/plancal.sqlite).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Cơ sở dữ liệu: tệp SQLite, hoặc địa chỉ PostgreSQL postgres://người-dùng@máy:cổng/tên (mặc định: $PLANCAL_DB hoặc data/plancal.sqlite).", valueName: "path|url"))
     var db: String?
 
     var path: String { db ?? ProcessInfo.processInfo.environment["PLANCAL_DB"] ?? "data/plancal.sqlite" }
 
-    /// True when the database file exists.
-    var exists: Bool { FileManager.default.fileExists(atPath: path) }
+    /// True for a PostgreSQL address.
+    var isPostgres: Bool { path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") }
 
-    /// Opens the database for writing, creating it when missing.
-    func open() throws -> Repositories {
+    /// True when the database exists (a PostgreSQL database always does).
+    var exists: Bool { isPostgres || FileManager.default.fileExists(atPath: path) }
+
+    /// Opens the database for writing, creating an SQLite file when missing.
+    func open(poolSize: Int = 2) async throws -> Repositories {
+        if isPostgres { return try await postgres(poolSize: poolSize).repositories }
         do { return try AppDatabase(path: path).repositories } catch {
             throw CLIError("\(error)")
         }
     }
 
     /// Opens an existing database for reading (nil when there is none: reading never creates
-    /// it). A file this process may not write (a read-only copy, a folder without write
-    /// permission) is opened read-only.
-    func openForReading() throws -> Repositories? {
+    /// it). An SQLite file is opened read-only.
+    func openForReading() async throws -> Repositories? {
         guard exists else { return nil }
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let writable = FileManager.default.isWritableFile(atPath: path) && FileManager.default.isWritableFile(atPath: dir)
-        do { return try AppDatabase(path: path, readOnly: !writable).repositories } catch {
+        if isPostgres { return try await postgres(poolSize: 2).repositories }
+        do { return try AppDatabase(path: path, readOnly: true).repositories } catch let e as StoreError {
+            // An older file this process may write still needs its migrations: open it for writing.
+            guard FileManager.default.isWritableFile(atPath: path) else { throw CLIError("\(e)") }
+            return try await open()
+        } catch {
             throw CLIError("\(error)")
         }
     }
 
+    /// The PostgreSQL database at `path`; its connections close when the process ends.
+    func postgres(poolSize: Int) async throws -> PlanStorePostgres.PostgresDatabase {
+        var logger = Logger(label: "plancal.postgres")
+        logger.logLevel = .error
+        do {
+            return try await PlanStorePostgres.PostgresDatabase.open(url: path, poolSize: poolSize, logger: logger)
+        } catch let e as PostgresURLError {
+            throw CLIError("--db: \(e.description)")
+        }
+    }
+
     /// Runs a write through a completion service on the store, its refusals as terminal
-    /// messages. When the database does not exist yet, the write is first tried on an empty
+    /// messages. When an SQLite file does not exist yet, the write is first tried on an empty
     /// store in memory, so a refused write leaves no new file behind.
     func write<T>(plan: Plan, occurrences: [Occurrence],
                   _ body: (CompletionService) async throws -> T) async throws -> T {
@@ -102,7 +122,7 @@ struct StoreOptions: ParsableArguments {
         if !exists {
             _ = try await run(InMemoryCompletionRepository())
         }
-        return try await run(try open().completions)
+        return try await run(try await open().completions)
     }
 
     /// Records of a plan; none when the database does not exist yet (reading never creates it).
@@ -140,8 +160,15 @@ func warnOrphans(occurrences: [Occurrence], records: [CompletionRecord]) {
         """.utf8))
 }
 
-/// Who is recorded as having made a record: `--by`, else the login name.
-func recorderName(_ by: String?) -> String { by ?? ProcessInfo.processInfo.environment["USER"] ?? "plancal" }
+/// Who is recorded as having made a record: `--by`, else the login name of the person running
+/// the command (never the program's name).
+func recorderName(_ by: String?) -> String {
+    if let by { return by }
+    let env = ProcessInfo.processInfo.environment
+    for key in ["USER", "LOGNAME"] { if let name = env[key], !name.isEmpty { return name } }
+    if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+    return NSUserName()
+}
 
 /// An error for the person at the terminal: printed as is, exit code 1.
 struct CLIError: Error, CustomStringConvertible {
@@ -152,8 +179,14 @@ struct CLIError: Error, CustomStringConvertible {
 func parseDateOrNil(_ text: String) -> CivilDate? { CivilDate(parsing: text) }
 
 func parseDate(_ text: String, option: String) throws -> CivilDate {
-    guard let d = CivilDate(parsing: text) else {
-        throw CLIError("\(option): \"\(text)\" không phải là ngày hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)")
+    do { return try DayText.parse(text) } catch {
+        throw CLIError("\(option): \(error.description) (dd/mm/yyyy hoặc yyyy-mm-dd)")
     }
-    return d
+}
+
+/// Links in the feeds point at the dashboard at the plan's public base URL: an example
+/// address reaches nobody (`check` and `generate` say so; `serve` logs it).
+func exampleBaseWarning(_ plan: Plan) -> String? {
+    guard plan.publicBaseIsExample, let base = plan.publicBaseURL else { return nil }
+    return "Lưu ý: public_base_url (\(base)) là địa chỉ ví dụ; hãy ghi địa chỉ thật của trang tổng quan vào tệp kế hoạch để các liên kết trong lịch mở được."
 }

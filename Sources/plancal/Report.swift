@@ -4,16 +4,6 @@ import ICal
 import PlanCore
 
 enum Report {
-    static func actionLabel(_ a: CompletionRecord.Action) -> String {
-        switch a {
-        case .done: return "hoàn thành"
-        case .undo: return "hủy hoàn thành"
-        case .news: return "tin, bài"
-        case .meeting: return "buổi tuyên truyền"
-        case .training: return "buổi tập huấn"
-        }
-    }
-
     /// Pads to a display width (Vietnamese letters with diacritics are one column each).
     static func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
@@ -22,8 +12,8 @@ enum Report {
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Tình trạng từng việc: hoàn thành đúng hạn, trễ hạn, quá hạn, đang diễn ra, sắp đến hạn, chưa đến hạn.",
-        discussion: "Với --unit, một việc mà đơn vị chỉ phối hợp hiện \"Đã tham gia\" khi đơn vị đã ghi nhận phần tham gia của mình, và hiện trạng thái hoàn thành khi đơn vị chủ trì đã hoàn thành.")
+        abstract: "Tình trạng từng việc: hoàn thành đúng hạn, trễ hạn, quá hạn, đang diễn ra, sắp đến hạn, chưa đến hạn, không áp dụng, trước khi theo dõi.",
+        discussion: "Với --unit, một việc của đơn vị khác mà đơn vị chỉ phối hợp hiện \"Phối hợp\" (không bao giờ là quá hạn của đơn vị), \"Đã tham gia\" khi đơn vị đã ghi nhận phần tham gia của mình, và trạng thái hoàn thành khi đơn vị chủ trì đã hoàn thành. Việc có hạn trước ngày bắt đầu theo dõi (plan.tracking_from) hiện \"Trước khi theo dõi\"; việc đơn vị chủ trì xác định không áp dụng (plancal waive) hiện \"Không áp dụng\".")
 
     @Option(name: .long, help: ArgumentHelp("Chỉ các việc của đơn vị này.", valueName: "id"))
     var unit: String?
@@ -66,64 +56,62 @@ struct Status: AsyncParsableCommand {
 
 struct History: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Lịch sử ghi nhận: mọi bản ghi, cũ nhất trước (không bản ghi nào bị xóa).")
+        abstract: "Lịch sử ghi nhận: mọi bản ghi, cũ nhất trước (không bản ghi nào bị xóa).",
+        discussion: """
+            Mỗi dòng cho biết bản ghi đã được thay (sửa) hay đã bị hủy, và bởi bản ghi nào. Lọc theo đơn vị (--unit; một đơn vị có thành viên gồm cả các thành viên), theo năm của ngày thực hiện (--year) và theo loại (--kind, lặp lại được): done (hoàn thành), undo (hủy), news (tin, bài), meeting (tuyên truyền, phổ biến), training (tập huấn), obstacle (vướng mắc), waive (không áp dụng). --format csv cho tệp CSV (UTF-8 có BOM).
+
+            Ví dụ: plancal history --unit mttq --year 2026 --kind meeting --format csv > mttq-2026.csv
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, csv }
 
     @Argument(help: ArgumentHelp("Chỉ các bản ghi của việc này.", valueName: "occurrence-id"))
     var occurrence: String?
+
+    @Option(name: .long, help: ArgumentHelp("Chỉ các bản ghi của đơn vị này.", valueName: "id"))
+    var unit: String?
+
+    @Option(name: .long, help: ArgumentHelp("Chỉ các bản ghi về một ngày của năm này.", valueName: "yyyy"))
+    var year: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Chỉ loại này: done, undo, news, meeting, training, obstacle, waive.", valueName: "kind"))
+    var kind: [String] = []
+
+    @Option(name: .long, help: "Định dạng: text (mỗi bản ghi một dòng) hoặc csv.")
+    var format: Format = .text
 
     @OptionGroup var planOptions: PlanOptions
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
         let plan = try planOptions.load()
-        var records = try await store.records(plan: plan.id)
         if let occurrence {
             // Only the id is checked here: reading the history never creates the database.
             let service = try CompletionService(plan: plan, store: InMemoryCompletionRepository())
             _ = try await recording { try service.occurrence(occurrence) }
-            records = records.filter { $0.occurrenceID == occurrence }
         }
-        if records.isEmpty { print("Chưa có bản ghi nào.") }
-        let occurrences = Dictionary(uniqueKeysWithValues: try Schedule(plan: plan).occurrences().map { ($0.id, $0) })
-        // First what each record became: replaced by a correction, or withdrawn by an undo.
-        var standing: [String: Int64] = [:]
-        var replaces: [Int64: Int64] = [:], laterNote: [Int64: String] = [:]
-        for r in records {
-            guard let id = r.id else { continue }
-            if let target = r.withdraws { laterNote[target] = "đã hủy bởi #\(id)"; continue }
-            guard let occ = r.occurrenceID else { continue }
-            let key = "\(occ)\u{0}\(r.unit)"
-            if r.action == .done {
-                if let earlier = standing[key] { replaces[id] = earlier; laterNote[earlier] = "đã được thay bằng #\(id)" }
-                standing[key] = id
-            } else if r.action == .undo, let earlier = standing[key] {
-                laterNote[earlier] = "đã hủy bởi #\(id)"
-                standing[key] = nil
-            }
+        if let unit, plan.unit(unit) == nil { throw CLIError(unknownUnit(unit, plan)) }
+        if let year, !(plan.start.year...plan.end.year).contains(year) {
+            throw CLIError("--year \(year) nằm ngoài thời gian của kế hoạch (\(plan.start.year)–\(plan.end.year))")
         }
-        // Free text on one line: a line break in a note must not look like another record.
-        func oneLine(_ text: String) -> String {
-            text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: " ⏎ ")
+        var kinds: Set<CompletionRecord.Action>?
+        if !kind.isEmpty {
+            kinds = Set(try kind.flatMap { $0.split(separator: ",").map(String.init) }.map { text in
+                guard let k = CompletionRecord.Action(rawValue: text) else {
+                    throw CLIError("--kind: không có loại \"\(text)\" (\(CompletionRecord.Action.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                return k
+            })
         }
-        for r in records {
-            var what = Report.actionLabel(r.action)
-            if r.action == .done, let occ = r.occurrenceID, let o = occurrences[occ], !o.doneBy.contains(r.unit) {
-                what = "tham gia"
-            }
-            if let id = r.id, let earlier = replaces[id] { what += " (sửa, thay bản ghi #\(earlier))" }
-            if let target = r.withdraws { what = "hủy bản ghi #\(target)" }
-            var line = "#\(r.id ?? 0) \(Vietnamese.dateTime(r.recordedAt, utcOffsetSeconds: plan.utcOffsetSeconds)) \(oneLine(r.recordedBy)): \(what)"
-            if let occ = r.occurrenceID { line += " \(occ)" }
-            line += " — \(plan.unit(r.unit)?.name ?? r.unit)"
-            if let d = r.doneOn { line += ", ngày \(d.vietnamese)" }
-            if let u = r.evidenceURL { line += ", minh chứng \(u)" }
-            if let n = r.reached { line += ", tiếp cận \(Vietnamese.number(n)) người" }
-            if let n = r.participants { line += ", \(Vietnamese.number(n)) người tham gia" }
-            if !r.organisations.isEmpty { line += ", tổ chức: \(r.organisations.map { plan.unit($0)?.name ?? $0 }.joined(separator: ", "))" }
-            if let why = r.reason { line += ", lý do: \(oneLine(why))" }
-            if let note = r.note { line += ", ghi chú: \(oneLine(note))" }
-            if let id = r.id, let later = laterNote[id] { line += " [\(later)]" }
-            print(line)
+        let records = try await store.records(plan: plan.id)
+        let history = CompletionHistory(plan: plan, occurrences: try Schedule(plan: plan).occurrences(), records: records)
+        let entries = history.entries(.init(unit: unit, year: year, kinds: kinds, occurrence: occurrence))
+        switch format {
+        case .csv:
+            FileHandle.standardOutput.write(Data(history.csv(entries).utf8))
+        case .text:
+            if entries.isEmpty { print(records.isEmpty ? "Chưa có bản ghi nào." : "Không có bản ghi nào khớp với điều kiện lọc.") }
+            for e in entries { print(history.line(e)) }
         }
     }
 }

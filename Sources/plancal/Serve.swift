@@ -6,13 +6,15 @@ import Glibc
 import Hummingbird
 import Logging
 import PlanServer
+import PlanCore
 import PlanStore
+import PlanStorePostgres
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Phục vụ lịch, trang tổng quan và API qua HTTP.",
         discussion: """
-            Lịch: /calendars/<kế hoạch>/<đơn vị>.ics (và -tasks.ics, all.ics). Trang tổng quan: /plans/<kế hoạch>. API: GET /api/<kế hoạch>/compliance (JSON; .csv cho CSV), POST /api/<kế hoạch>/completions và /api/<kế hoạch>/undo với Authorization: Bearer <mã> (xem plancal token). Lặp lại --plan để phục vụ nhiều kế hoạch, hoặc --plans-dir cho cả thành phố (trang / tổng hợp các phường; GET /api/city.json, /api/city.csv). Dừng gọn gàng khi nhận SIGINT hoặc SIGTERM.
+            Lịch: /calendars/<kế hoạch>/<đơn vị>.ics (và -tasks.ics, all.ics). Trang tổng quan: /plans/<kế hoạch> (việc cần làm, chỉ tiêu Mục tiêu 6); trang đơn vị /plans/<kế hoạch>/units/<đơn vị> (việc cần làm, ghi nhận tin, bài, buổi tuyên truyền, tập huấn, vướng mắc; lịch sử và CSV); báo cáo /plans/<kế hoạch>/report (in được); trang Quản trị /plans/<kế hoạch>/admin cho đơn vị chủ trì (cấp, thu hồi mã truy cập). Mọi thao tác ghi trên trình duyệt cần đăng nhập bằng mã của đơn vị. API: GET /api/<kế hoạch>/compliance (JSON; .csv cho CSV), POST /api/<kế hoạch>/completions và /api/<kế hoạch>/undo với Authorization: Bearer <mã> (xem plancal token). Lặp lại --plan để phục vụ nhiều kế hoạch, hoặc --plans-dir cho cả thành phố (trang / tổng hợp các phường; GET /api/city.json, /api/city.csv). Dừng gọn gàng khi nhận SIGINT hoặc SIGTERM.
             """)
 
     @Option(name: .long, help: "Địa chỉ lắng nghe.")
@@ -29,7 +31,10 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(name: .long, help: ArgumentHelp("Địa chỉ công khai cho các liên kết đăng ký lịch (mặc định: địa chỉ máy chủ trong yêu cầu).", valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp("Với PostgreSQL: số kết nối tối đa của tiến trình này tới cơ sở dữ liệu.", valueName: "n"))
+    var dbPool = 10
+
+    @Option(name: .long, help: ArgumentHelp("Địa chỉ công khai cho các liên kết đăng ký lịch và đường dẫn đăng nhập (mặc định: public_base_url của kế hoạch, nếu không có thì địa chỉ lắng nghe).", valueName: "url"))
     var baseURL: String?
 
     @Option(name: .long, help: ArgumentHelp("Coi ngày này là hôm nay (để trình diễn và kiểm thử).", valueName: "date"))
@@ -50,6 +55,7 @@ struct Serve: AsyncParsableCommand {
     /// Checks the options; errors are plancal's own (Vietnamese, "Lỗi:", exit 1) like every command's.
     func check() throws {
         guard (0...65535).contains(port) else { throw CLIError("--port phải từ 0 đến 65535 (nhận được \(port))") }
+        guard (1...1000).contains(dbPool) else { throw CLIError("--db-pool phải từ 1 đến 1000 (nhận được \(dbPool))") }
         guard (16...1_000_000).contains(maxConnections) else { throw CLIError("--max-connections phải từ 16 đến 1000000 (nhận được \(maxConnections))") }
         guard (1...65536).contains(feedCacheMb) else { throw CLIError("--feed-cache-mb phải từ 1 đến 65536 (nhận được \(feedCacheMb))") }
         guard (1...3600).contains(idleTimeout) else { throw CLIError("--idle-timeout phải từ 1 đến 3600 giây (nhận được \(idleTimeout))") }
@@ -85,15 +91,33 @@ struct Serve: AsyncParsableCommand {
                 throw CLIError("--plans-dir: không có thư mục \(plansDir)")
             }
         }
-        let database: AppDatabase
-        // A database this process may not write is served read-only: feeds and pages work,
-        // writes answer 503.
-        let dir = URL(fileURLWithPath: store.path).deletingLastPathComponent().path
-        let readOnly = store.exists && !(FileManager.default.isWritableFile(atPath: store.path)
-                                         && FileManager.default.isWritableFile(atPath: dir))
-        do { database = try AppDatabase(path: store.path, readOnly: readOnly) } catch { throw CLIError("\(error)") }
-        if readOnly {
-            logger.warning("the database is read-only: serving feeds and pages, writes are off", metadata: ["db": "\(store.path)"])
+        let repositories: Repositories
+        var postgres: PlanStorePostgres.PostgresDatabase?
+        if store.isPostgres {
+            // Several instances on one PostgreSQL: records, tokens, sessions and the fetch log
+            // are shared, so any instance serves any request.
+            var pgLogger = logger
+            pgLogger.logLevel = max(logger.logLevel, .warning)
+            do {
+                postgres = try await PlanStorePostgres.PostgresDatabase.open(url: store.path, poolSize: dbPool, logger: pgLogger)
+            } catch let e as PostgresURLError {
+                throw CLIError("--db: \(e.description)")
+            } catch let e as StorageError {
+                throw CLIError(e.description)
+            }
+            repositories = postgres!.repositories
+        } else {
+            // A database this process may not write is served read-only: feeds and pages work,
+            // writes answer 503.
+            let dir = URL(fileURLWithPath: store.path).deletingLastPathComponent().path
+            let readOnly = store.exists && !(FileManager.default.isWritableFile(atPath: store.path)
+                                             && FileManager.default.isWritableFile(atPath: dir))
+            do { repositories = try AppDatabase(path: store.path, readOnly: readOnly).repositories } catch {
+                throw CLIError("\(error)")
+            }
+            if readOnly {
+                logger.warning("the database is read-only: serving feeds and pages, writes are off", metadata: ["db": "\(store.path)"])
+            }
         }
         let arguments = ServerArguments(
             host: host, port: port,
@@ -101,11 +125,16 @@ struct Serve: AsyncParsableCommand {
             baseURL: baseURL, today: today.flatMap(parseDateOrNil), secureCookies: baseURL?.hasPrefix("https://") ?? false,
             idleTimeoutSeconds: idleTimeout, maxConnections: maxConnections, feedCacheBytes: feedCacheMb << 20)
         let app: any ApplicationProtocol
-        do { app = try await buildApplication(arguments, repositories: database.repositories, logger: logger) } catch {
+        do { app = try await buildApplication(arguments, repositories: repositories, logger: logger) } catch {
             throw CLIError("\(error)")
         }
-        logger.info("plancal serving", metadata: ["address": "http://\(host):\(port)", "db": "\(store.path)"])
-        do { try await app.runService() } catch {
+        logger.info("plancal serving", metadata: ["address": "http://\(host):\(port)",
+                                                  "db": "\(store.isPostgres ? "PostgreSQL" : store.path)"])
+        do {
+            try await app.runService()
+            await postgres?.shutdown()
+        } catch {
+            await postgres?.shutdown()
             let text = "\(error)"
             if text.contains("Address already in use") {
                 throw CLIError("Không thể lắng nghe tại \(host):\(port): cổng đang được một chương trình khác dùng (chọn cổng khác bằng --port)")

@@ -7,7 +7,7 @@ import PlanStore
 struct Token: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Quản lý mã truy cập của các đơn vị (dùng cho API và đăng nhập trang tổng quan).",
-        discussion: "Chỉ lưu SHA-256 của mã: mã chỉ hiện một lần, khi tạo.",
+        discussion: "Chỉ lưu SHA-256 của mã: mã chỉ hiện một lần, khi tạo. Đơn vị chủ trì cũng cấp và thu hồi mã trên trang Quản trị của trang tổng quan (plancal serve).",
         subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
@@ -16,7 +16,7 @@ struct Token: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Đơn vị được ghi nhận bằng mã này (mã của đơn vị chủ trì ghi được cho mọi đơn vị).", valueName: "id"))
         var unit: String
 
-        @Option(name: .long, help: ArgumentHelp("Người giữ mã, được ghi kèm mỗi ghi nhận (mặc định: mã đơn vị).", valueName: "text"))
+        @Option(name: .long, help: ArgumentHelp("Người giữ mã (họ tên), được ghi kèm mỗi ghi nhận (mặc định: mã đơn vị).", valueName: "text"))
         var label: String?
 
         @OptionGroup var planOptions: PlanOptions

@@ -58,8 +58,9 @@ import Testing
     }
 
     @Test func unitNotInvolved() async {
-        await #expect(throws: CompletionError.notInvolved(unit: "mttq", occurrence: "annual-report/2026/cong-an",
-                                                    allowed: ["cong-an", "vhxh"])) {
+        await #expect(throws: CompletionError.notInvolved(unit: "Ủy ban Mặt trận Tổ quốc Việt Nam phường",
+                                                    occurrence: "Báo cáo kết quả thực hiện Kế hoạch về UBND phường (qua phòng Văn hóa - Xã hội) — năm 2026 — Công an phường",
+                                                    allowed: ["Công an phường", "Phòng Văn hóa - Xã hội"])) {
             _ = try await markDone("annual-report/2026/cong-an", unit: "mttq")
         }
         await #expect(throws: CompletionError.self) { _ = try await markDone("quarterly-news/2025-Q4", unit: "cong-an") }
@@ -118,7 +119,7 @@ import Testing
     /// G6.T3 is judged on evidence: a link, or a note where the item has none.
     @Test func newsItemNeedsEvidence() async throws {
         for note in [nil, "", "   "] as [String?] {
-            await #expect(throws: CompletionError.missingEvidence(occurrence: "quarterly-news/2026-Q1")) {
+            await #expect(throws: CompletionError.missingEvidence(occurrence: "Đăng 01 tin, bài về bình đẳng giới trên hệ thống thông tin cơ sở — quý I/2026")) {
                 _ = try await markDone("quarterly-news/2026-Q1", note: note)
             }
         }

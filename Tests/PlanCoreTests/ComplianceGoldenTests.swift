@@ -9,8 +9,8 @@ import Testing
 @Suite struct ComplianceGoldenTests {
     /// A history touching every part of the report: met, late and missed quarters, an ad hoc
     /// news item, a partial G6.T2 year, reach, an on-time and a late annual report.
-    static func history() async throws -> Harness {
-        let h = try Harness.shipped()
+    static func history(_ h: Harness? = nil) async throws -> Harness {
+        let h = try h ?? Harness.shipped()
         try await h.done("quarterly-news/2025-Q1", by: "vhxh", on: day(10, 2, 2025), evidence: "https://bachdang.example/tin/2025-q1")
         try await h.done("quarterly-news/2025-Q3", by: "vhxh", on: day(5, 10, 2025), evidence: "https://bachdang.example/tin/2025-q3-tre")
         try await h.adHoc(.news, on: day(12, 11, 2025), evidence: "https://bachdang.example/tin/thang-hanh-dong-2025")
@@ -39,6 +39,14 @@ import Testing
         let h = try await Self.history()
         try Self.golden("compliance-2026-12-02.txt", try await h.report(today: day(2, 12, 2026)).table(plan: h.plan))
         try Self.golden("compliance-2025-year.txt", try await h.report(today: day(2, 12, 2026), year: 2025).table(plan: h.plan))
+        // A year that has not begun: its quarters and its dissemination are "chưa đến".
+        try Self.golden("compliance-2027-year.txt", try await h.report(today: day(2, 12, 2026), year: 2027).table(plan: h.plan))
+    }
+
+    /// The shipped plan as shipped (tracked from 01/06/2026): what is due before is not judged.
+    @Test func tableTracked() async throws {
+        let h = try await Self.history(try Harness.shippedAsIs())
+        try Self.golden("compliance-tracked-2026-12-02.txt", try await h.report(today: day(2, 12, 2026)).table(plan: h.plan))
     }
 
     @Test func csv() async throws {

@@ -14,7 +14,11 @@ struct Harness {
         service = try CompletionService(plan: plan, store: store)
     }
 
-    static func shipped() throws -> Harness { try Harness(plan: TestSupport.shippedPlan()) }
+    /// The shipped plan tracked from its first day (no `tracking_from`): every rule is judged.
+    static func shipped() throws -> Harness { try Harness(plan: TestSupport.shippedPlan(trackingFrom: nil)) }
+
+    /// The shipped plan as shipped, with its `tracking_from`.
+    static func shippedAsIs() throws -> Harness { try Harness(plan: TestSupport.shippedPlan()) }
 
     /// Records a `done` that must be new; `today` defaults to the day it was done.
     @discardableResult
@@ -191,7 +195,7 @@ struct Harness {
     @Test func newsDatedBeforeItsQuarterIsRefusedAndCountsWhereItWasPublished() async throws {
         let h = try Harness.shipped()
         let url = Self.url("2025-03-20")
-        await #expect(throws: CompletionError.beforeOpening(day(20, 3, 2025), opens: day(1, 4, 2025), occurrence: "quarterly-news/2025-Q2")) {
+        await #expect(throws: CompletionError.beforeOpening(day(20, 3, 2025), opens: day(1, 4, 2025), occurrence: "Đăng 01 tin, bài về bình đẳng giới trên hệ thống thông tin cơ sở — quý II/2025")) {
             try await h.service.markDone("quarterly-news/2025-Q2", unit: "vhxh", details: .init(doneOn: day(20, 3, 2025), evidenceURL: url),
                                    recordedBy: "x", now: noon(day(1, 2, 2026)), today: day(1, 2, 2026))
         }
@@ -221,7 +225,7 @@ struct Harness {
     /// An occurrence cannot be marked done years ahead (review finding).
     @Test func doneBeforeTheOccurrenceOpensIsRefused() async throws {
         let h = try Harness.shipped()
-        await #expect(throws: CompletionError.beforeOpening(day(20, 11, 2026), opens: day(1, 1, 2029), occurrence: "annual-report/2029/cong-an")) {
+        await #expect(throws: CompletionError.beforeOpening(day(20, 11, 2026), opens: day(1, 1, 2029), occurrence: "Báo cáo kết quả thực hiện Kế hoạch về UBND phường (qua phòng Văn hóa - Xã hội) — năm 2029 — Công an phường")) {
             try await h.service.markDone("annual-report/2029/cong-an", unit: "cong-an", details: .init(doneOn: day(20, 11, 2026)),
                                    recordedBy: "x", now: noon(day(29, 11, 2026)), today: day(29, 11, 2026))
         }

@@ -277,7 +277,7 @@ import Testing
 
     @Test func duplicateObligationId() async {
         Self.expectSingleIssue(Self.broken("duplicate-obligation.yaml"), line: 31, field: "obligations[1].id",
-                               phrase: "mã nghĩa vụ \"quarterly-news\" bị trùng")
+                               phrase: "mã nhiệm vụ \"quarterly-news\" bị trùng")
     }
 
     /// The second `cong-an` is units[2], on line 17 — as for a duplicate obligation id, the

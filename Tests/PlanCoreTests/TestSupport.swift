@@ -43,15 +43,30 @@ enum TestSupport {
 
     static func cleanUp(_ dir: URL) { try? FileManager.default.removeItem(at: dir) }
 
-    /// The shipped plan with `population: null` replaced, written to a temp file and loaded.
+    /// The shipped plan with `population: null` replaced, written to a temp file and loaded
+    /// (tracked from its first day, as the tests of the rules want).
     static func shippedPlan(population: Int) throws -> Plan {
+        try shippedPlan(edit: { $0.replacingOccurrences(of: "population: null", with: "population: \(population)") },
+                        check: "population: null", trackingFrom: nil)
+    }
+
+    /// The shipped plan with its `tracking_from` replaced (nil: none, so every item is judged
+    /// from the plan's first day).
+    static func shippedPlan(trackingFrom: CivilDate?) throws -> Plan {
+        try shippedPlan(edit: { $0 }, check: "tracking_from:", trackingFrom: trackingFrom)
+    }
+
+    private static func shippedPlan(edit: (String) -> String, check: String, trackingFrom: CivilDate?) throws -> Plan {
         let text = try String(contentsOfFile: shippedPlanPath, encoding: .utf8)
-        precondition(text.contains("population: null"), "the shipped plan no longer says population: null")
+        precondition(text.contains(check), "the shipped plan no longer says \(check)")
         let dir = try temporaryDirectory()
         defer { cleanUp(dir) }
         let path = dir.appendingPathComponent("plan.yaml").path
-        try text.replacingOccurrences(of: "population: null", with: "population: \(population)")
-            .write(toFile: path, atomically: true, encoding: .utf8)
+        let lines = edit(text).split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            guard line.hasPrefix("  tracking_from:") else { return String(line) }
+            return trackingFrom.map { "  tracking_from: \($0.iso)" } ?? ""
+        }
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         return try PlanLoader.load(path: path)
     }
 }

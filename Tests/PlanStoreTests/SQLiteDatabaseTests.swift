@@ -20,6 +20,43 @@ struct SQLiteDatabaseTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("plancal-\(UUID().uuidString)/db.sqlite").path
     }
 
+    @Test("v8 rebuilds the record table for the new actions and keeps every row, id, index and trigger")
+    func obstacleWaiveMigration() async throws {
+        let path = Self.tempPath()
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+                                                withIntermediateDirectories: true)
+        // A database as the release before this one left it, with records.
+        let old = try DatabaseQueue(path: path)
+        try AppDatabase.migrator.migrate(old, upTo: "v7-sessions")
+        try await old.write { db in
+            for n in 1...3 {
+                try db.execute(sql: "INSERT INTO record (plan, action, unit, doneOn, recordedBy, recordedAt, organisations) VALUES ('p', 'news', 'vhxh', ?, 't', ?, '')",
+                               arguments: ["2026-01-0\(n)", n])
+            }
+        }
+        await #expect(throws: DatabaseError.self) {
+            try await old.write { try $0.execute(sql: "INSERT INTO record (plan, action, unit, recordedBy, recordedAt) VALUES ('p', 'waive', 'x', 't', 1)") }
+        }
+        try old.close()
+        let db = try AppDatabase(path: path)
+        let store = db.repositories.completions
+        #expect(try await store.records(plan: "p").map(\.id) == [1, 2, 3])
+        #expect(try await store.version(plan: "p") == 3)
+        var waive = Self.record(9)
+        waive.action = .waive
+        waive.occurrenceID = "o/2026"
+        waive.reason = "không áp dụng"
+        let stored = try await store.append(waive) { _ in .append }.record
+        #expect(stored.id == 4 && stored.action == .waive)
+        #expect(try await store.version(plan: "p") == 4)
+        let writer = try db.writable()
+        await #expect(throws: DatabaseError.self) { try await writer.write { try $0.execute(sql: "DELETE FROM record") } }
+        await #expect(throws: DatabaseError.self) { try await writer.write { try $0.execute(sql: "UPDATE record SET unit = 'x'") } }
+        let indexes = try await writer.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'record'") }
+        #expect(Set(indexes) == ["record_plan_occurrence", "record_plan_occurrence_unit_day", "record_plan_id"])
+    }
+
     @Test("the history is append-only in the database itself: UPDATE and DELETE are refused")
     func appendOnly() async throws {
         let db = try AppDatabase()

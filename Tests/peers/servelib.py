@@ -8,7 +8,7 @@ Helpers only, no tests and no fixtures. Use it as a context manager::
         srv.plancal("history")      # the CLI on the same database
 
 On entry it creates ``tmp_path/plancal.sqlite`` with ``plancal token create``
-(tokens for vhxh and cong-an, read from stdout), picks a free port on
+(tokens for vhxh, cong-an and mttq, read from stdout), picks a free port on
 127.0.0.1, starts ``plancal serve --db ... --port ... --today ...`` with the
 repository root as cwd (so the default plan path works), stdout and stderr
 going to ``tmp_path/serve.log``, and waits until ``GET /health`` answers
@@ -33,6 +33,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +45,7 @@ from peerlib import REPO_ROOT
 
 HOST = "127.0.0.1"
 PLAN_ID = "bach-dang"
-TOKEN_UNITS = ("vhxh", "cong-an")
+TOKEN_UNITS = ("vhxh", "cong-an", "mttq")
 STARTUP_TIMEOUT = 30.0
 SHUTDOWN_TIMEOUT = 10.0
 BIN_WAIT_SECONDS = float(os.environ.get("PLANCAL_BIN_WAIT", "300"))
@@ -106,7 +107,7 @@ class Server:
     host: str
     port: int
     tokens: dict[str, str]
-    db: Path
+    db: Path | str
     log: Path
     today: str
     proc: subprocess.Popen = field(repr=False)
@@ -200,6 +201,17 @@ def stop(server: Server) -> str | None:
     return None
 
 
+def fresh_postgres_database() -> str | None:
+    """With PLANCAL_PEER_ENGINE=postgres (scripts/test.sh's second pass), a new, empty database
+    on the test cluster for one server: its URL. Otherwise None (SQLite)."""
+    admin = os.environ.get("PLANCAL_TEST_POSTGRES_URL", "")
+    if os.environ.get("PLANCAL_PEER_ENGINE") != "postgres" or not admin:
+        return None
+    name = f"plancal_peer_{uuid.uuid4().hex[:12]}"
+    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
 @contextmanager
 def running_server(tmp_path: Path, today: str | None = "2026-11-29", *,
                    extra_args: tuple[str, ...] = (), db: Path | None = None,
@@ -213,7 +225,7 @@ def running_server(tmp_path: Path, today: str | None = "2026-11-29", *,
     """
     tmp_path = Path(tmp_path)
     tmp_path.mkdir(parents=True, exist_ok=True)
-    db = Path(db) if db is not None else tmp_path / "plancal.sqlite"
+    db = Path(db) if db is not None else (fresh_postgres_database() or tmp_path / "plancal.sqlite")
     log = tmp_path / "serve.log"
 
     tokens: dict[str, str] = {}

@@ -268,3 +268,124 @@ def test_session_cookie_is_httponly(server, driver):
         assert "plancal_session" not in driver.execute_script("return document.cookie"), path
         assert session["value"] not in driver.page_source, path
         assert "Đã đăng nhập" in driver.find_element(By.TAG_NAME, "header").text, path
+
+
+# --------------------------------------------------------------------------
+# Every write from the browser (issue 8)
+# --------------------------------------------------------------------------
+
+def informed_count(driver, srv: Server) -> str:
+    driver.get(srv.url(DASHBOARD))
+    return driver.find_element(By.ID, "informed-count").text
+
+
+def type_into(driver, field_id: str, text: str) -> None:
+    field = driver.find_element(By.ID, field_id)
+    field.clear()
+    field.send_keys(text)
+
+
+def test_unit_records_a_meeting_and_withdraws_it(server, driver, artifacts):
+    """The police record a meeting that informed two unions: G6.T2 goes from 0/7 to 2/7 on
+    the dashboard; withdrawn with a reason from its record, it goes back to 0/7."""
+    assert informed_count(driver, server) == "0/7"
+    sign_in(driver, server, server.tokens["cong-an"])
+    assert path_of(driver) == f"/plans/{PLAN}/units/cong-an"
+    submit_and_wait(driver, driver.find_element(By.ID, "record-meeting"))
+    assert path_of(driver) == f"/plans/{PLAN}/units/cong-an/record/meeting"
+    type_into(driver, "on", "03/11/2026")
+    for org in ("hoi-lhpn", "hoi-nong-dan"):
+        driver.find_element(By.ID, f"org-{org}").click()
+    type_into(driver, "reached", "120")
+    type_into(driver, "note", "Tuyên truyền tại hội trường khu dân cư số 2")
+    submit_and_wait(driver, driver.find_element(By.ID, "submit-record"))
+    flash = driver.find_element(By.ID, "flash").text
+    assert "Đã ghi nhận buổi tuyên truyền, phổ biến ngày 03/11/2026 của Công an phường" in flash, flash
+    assert informed_count(driver, server) == "2/7"
+    save_png(driver, artifacts / "flow-meeting-recorded.png")
+
+    # The unit's history of the year lists it; its record page withdraws it with a reason.
+    driver.get(server.url(f"/plans/{PLAN}/units/cong-an/history?year=2026&kind=meeting"))
+    rows = driver.find_elements(By.CSS_SELECTOR, "#history-rows > li")
+    assert len(rows) == 1 and "Buổi tuyên truyền, phổ biến" in rows[0].text, [r.text for r in rows]
+    submit_and_wait(driver, rows[0].find_element(By.CSS_SELECTOR, "a.title"))
+    type_into(driver, "reason", "Ghi trùng với báo cáo của Hội Phụ nữ")
+    submit_and_wait(driver, driver.find_element(By.ID, "submit-withdraw"))
+    assert "Đã hủy bản ghi số" in driver.find_element(By.ID, "flash").text
+    assert informed_count(driver, server) == "0/7"
+    history = server.plancal("history", "--unit", "cong-an", "--kind", "undo").stdout
+    assert "Ghi trùng với báo cáo của Hội Phụ nữ" in history, history
+
+
+def test_refused_form_keeps_what_was_typed(server, driver):
+    sign_in(driver, server, server.tokens["cong-an"])
+    driver.get(server.url(f"/plans/{PLAN}/units/cong-an/record/meeting"))
+    type_into(driver, "on", "12/31/2026")  # month first, as an en-US picker writes it
+    driver.find_element(By.ID, "org-mttq").click()
+    type_into(driver, "reached", "45")
+    type_into(driver, "note", "Họp chi hội")
+    submit_and_wait(driver, driver.find_element(By.ID, "submit-record"))
+    error = driver.find_element(By.ID, "error").text
+    assert "Ngày:" in error and "không đúng thứ tự ngày/tháng/năm" in error and "31/12/2026" in error, error
+    assert driver.find_element(By.ID, "on").get_attribute("value") == "12/31/2026"
+    assert driver.find_element(By.ID, "reached").get_attribute("value") == "45"
+    assert driver.find_element(By.ID, "note").get_attribute("value") == "Họp chi hội"
+    assert driver.find_element(By.ID, "org-mttq").is_selected()
+    assert not driver.find_element(By.ID, "org-hoi-lhpn").is_selected()
+    assert "Chưa có bản ghi nào" in server.plancal("history").stdout
+
+
+def test_lead_issues_a_code_that_signs_in_a_second_browser_and_revokes_it(server, driver):
+    sign_in(driver, server, server.tokens["vhxh"])
+    driver.find_element(By.ID, "nav-admin").click()
+    assert path_of(driver) == f"/plans/{PLAN}/admin"
+    from selenium.webdriver.support.ui import Select
+    Select(driver.find_element(By.ID, "issue-unit")).select_by_value("mttq")
+    type_into(driver, "issue-label", "Anh Tú")
+    submit_and_wait(driver, driver.find_element(By.ID, "submit-issue"))
+    secret = driver.find_element(By.ID, "secret").text.strip()
+    assert secret.startswith("pc_"), secret
+    copy = driver.find_element(By.ID, "signin-link").get_attribute("value")
+    assert copy.endswith(f"/plans/{PLAN}/login?ma={secret}"), copy
+    link = driver.find_element(By.ID, "signin-here").get_attribute("href")
+
+    second = make_driver()
+    try:
+        second.get(link)
+        assert second.find_element(By.ID, "token").get_attribute("value") == secret
+        assert second.get_cookies() == []  # the link alone signs nobody in
+        submit_and_wait(second, second.find_element(By.ID, "submit-login"))
+        assert path_of(second) == f"/plans/{PLAN}/units/mttq", second.current_url
+        assert "Đã đăng nhập: Ủy ban Mặt trận Tổ quốc Việt Nam phường (Anh Tú)" in second.find_element(By.TAG_NAME, "header").text
+
+        # The admin page shows the code (never its secret again) and revokes it.
+        driver.get(server.url(f"/plans/{PLAN}/admin"))
+        assert secret not in driver.page_source
+        token_id = secret.split("_")[1]
+        submit_and_wait(driver, driver.find_element(By.ID, f"revoke-{token_id}"))
+        assert f"Đã thu hồi mã số {token_id}" in driver.find_element(By.ID, "flash").text
+        second.refresh()
+        assert "Đã đăng nhập" not in second.find_element(By.TAG_NAME, "header").text
+    finally:
+        second.quit()
+
+
+@pytest.mark.parametrize("lang", ["en-US", "vi"])
+def test_date_field_reads_the_same_day_in_any_locale(server, lang):
+    """05/11/2026 is 5 November in a browser set to English (US) as in one set to
+    Vietnamese: the field is text read by the server, never the browser's own date picker."""
+    d = make_driver(lang=lang)
+    try:
+        assert d.execute_script("return navigator.language").lower().startswith(lang.lower()[:2])
+        sign_in(d, server, server.tokens["cong-an"])
+        d.get(server.url(f"/plans/{PLAN}/units/cong-an/record/news"))
+        field = d.find_element(By.ID, "on")
+        assert field.get_attribute("type") == "text" and field.get_attribute("inputmode") == "numeric"
+        type_into(d, "on", "05/11/2026")
+        type_into(d, "evidence", f"https://bachdang.example/tin/{lang}")
+        submit_and_wait(d, d.find_element(By.ID, "submit-record"))
+        assert "ngày 05/11/2026" in d.find_element(By.ID, "flash").text
+    finally:
+        d.quit()
+    rows = server.plancal("history", "--format", "csv", "--kind", "news").stdout.splitlines()
+    assert len(rows) == 2 and ",05/11/2026," in rows[1] and f"/tin/{lang}" in rows[1], rows

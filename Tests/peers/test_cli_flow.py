@@ -153,8 +153,12 @@ def test_compliance_json_shape(recorded):
     for report in (recorded.before_json, recorded.after_json):
         keys = [q["key"] for q in report["quarters"]]
         assert keys == [f"{y}-Q{q}" for y in (2025, 2026) for q in (1, 2, 3, 4)]
+        # The shipped plan is tracked from 01/06/2026: earlier quarters are history, not misses.
+        assert report["trackedFrom"] == "2026-06-01"
         for q in report["quarters"]:
-            if q["key"].startswith("2025-"):
+            if q["key"] < "2026-Q2":
+                assert q["state"] == "before-tracking", q
+            elif q["key"] in ("2026-Q2", "2026-Q3"):
                 assert q["state"] == "missed", q
         assert report["today"] == TODAY and report["year"] == 2026 and report["plan"] == "bach-dang"
         assert report["dissemination"]["total"] == 7
@@ -184,7 +188,7 @@ def test_compliance_csv_has_bom_and_vietnamese(run, recorded):
     text = data[3:].decode("utf-8")  # strict: any broken byte fails here
     assert LEAD in text
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["chi_tieu", "ky", "doi_tuong", "trang_thai", "ma_trang_thai", "gia_tri", "ngay", "minh_chung"]
+    assert rows[0] == ["chi_tieu", "ky", "doi_tuong", "trang_thai", "ma_trang_thai", "gia_tri", "ngay", "minh_chung", "ghi_chu"]
     assert all(len(r) == len(rows[0]) for r in rows), [r for r in rows if len(r) != len(rows[0])]
     q4 = [r for r in rows if r[:2] == ["G6.T3", "quý IV/2026"]]
     assert q4 and q4[0][2] == LEAD and q4[0][3] == "Đạt" and q4[0][4] == "met" and EVIDENCE in q4[0], q4
@@ -230,7 +234,8 @@ ERROR_CASES = {
     "unknown-occurrence": (["quarterly-news/2026-Q5", "--unit", "vhxh", "--on", "20/11/2026"],
                            ["quarterly-news/2026-Q5", "quarterly-news/2026-Q4"]),
     "unknown-unit": ([OCC, "--unit", "phong-khong-co", "--on", "20/11/2026"], ["phong-khong-co", "vhxh"]),
-    "unit-not-involved": ([OCC, "--unit", "cong-an", "--on", "20/11/2026"], ["cong-an", OCC]),
+    # Named by title and unit name, as every message a person reads (the option at fault too).
+    "unit-not-involved": ([OCC, "--unit", "cong-an", "--on", "20/11/2026"], ["Công an phường", "quý IV/2026", "[--unit]"]),
     "after-plan-end": ([OCC, "--unit", "vhxh", "--on", "01/01/2031"], ["01/01/2031"]),
     "future-date": ([OCC, "--unit", "vhxh", "--on", "30/11/2026"], ["30/11/2026"]),
     "non-http-evidence": ([OCC, "--unit", "vhxh", "--on", "20/11/2026", "--evidence", "ftp://x"], ["ftp://x"]),

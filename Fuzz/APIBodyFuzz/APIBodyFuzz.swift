@@ -1,0 +1,91 @@
+import Foundation
+import ICal
+import PlanAPI
+import PlanCore
+
+/// What libFuzzer runs for each input (built only by `scripts/fuzz.sh … api`): the bytes as the
+/// body of `POST /api/<plan>/completions` and of `POST /api/<plan>/undo`, through the same pure
+/// functions the server calls (`APIBody.decode`, `DoneBody.details`) and then the real
+/// `CompletionService` of the shipped plan on a repository in memory.
+///
+/// Refusing an input with an `APIBodyError` or a `CompletionError` is the expected outcome. A bug
+/// is a crash, a hang, any other error, or a stored record that is not what the body said.
+func apiBodyFuzz(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let data = bytes.map { Data(bytes: $0, count: count) } ?? Data()
+    done(data)
+    undo(data)
+    return 0
+}
+
+/// The shipped plan and its occurrences, loaded once.
+let fixture: (plan: Plan, occurrences: [Occurrence]) = {
+    do {
+        let plan = try PlanLoader.load(path: "calendars/bach-dang/plan.yaml")
+        return (plan, try Schedule(plan: plan).occurrences())
+    } catch {
+        fatalError("run from the repository root: the shipped plan did not load: \(error)")
+    }
+}()
+
+let today = CivilDate(year: 2026, month: 11, day: 29)!
+
+func done(_ data: Data) {
+    let body: DoneBody
+    let details: CompletionService.Details
+    do {
+        body = try APIBody.decode(DoneBody.self, keys: DoneBody.CodingKeys.self, data)
+        details = try body.details()
+    } catch is APIBodyError {
+        return
+    } catch {
+        fatalError("decoding threw something other than APIBodyError: \(error)")
+    }
+    guard let occurrence = body.occurrence, let unit = body.unit else { return }
+    let outcome = blocking { () async -> Result<RecordOutcome, any Error> in
+        let store = InMemoryCompletionRepository()
+        let service = CompletionService(plan: fixture.plan, occurrences: fixture.occurrences, store: store)
+        do {
+            return .success(try await service.markDone(occurrence, unit: unit, details: details, recordedBy: "fuzz",
+                                                       correct: body.correct ?? false,
+                                                       now: UTCDateTime(secondsSinceEpoch: 1_800_000_000), today: today))
+        } catch {
+            return .failure(error)
+        }
+    }
+    switch outcome {
+    case let .success(.recorded(r)):
+        precondition(r.occurrenceID == occurrence && r.unit == unit, "stored \(r) for \(occurrence) by \(unit)")
+        precondition(r.evidenceURL == details.evidenceURL && r.reached == details.reached, "stored \(r) for \(details)")
+        precondition(r.doneOn.map { $0 >= fixture.plan.start && $0 <= today } ?? false, "stored a day outside the rules: \(r)")
+    case .success(.alreadyRecorded):
+        fatalError("an empty store said the record already existed")
+    case .failure(let error):
+        guard error is CompletionError else { fatalError("markDone threw something other than CompletionError: \(error)") }
+    }
+}
+
+func undo(_ data: Data) {
+    do {
+        let body = try APIBody.decode(UndoBody.self, keys: UndoBody.CodingKeys.self, data)
+        if let reason = body.reason { _ = try APIBody.required(reason, "reason") }
+    } catch is APIBodyError {
+        return
+    } catch {
+        fatalError("decoding threw something other than APIBodyError: \(error)")
+    }
+}
+
+/// A result carried out of a task (written once, read after the semaphore).
+final class Box<T>: @unchecked Sendable { var value: T? }
+
+/// Runs async work to its end from libFuzzer's synchronous callback.
+func blocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+    let box = Box<T>()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        box.value = await body()
+        done.signal()
+    }
+    done.wait()
+    return box.value!
+}

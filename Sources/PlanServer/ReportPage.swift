@@ -1,0 +1,124 @@
+import Foundation
+import ICal
+import PlanCore
+
+/// The compliance report of a year as a page to read and to print: the tracked targets, each
+/// unit's annual report and on-time rate, what was declared not applicable and why, and the
+/// obstacles units raised. Says the same as `plancal compliance --year` and the CSV.
+struct ReportPage: Page {
+    static let template = "report"
+    struct YearOption: Sendable {
+        var value: Int
+        var selected: Bool
+    }
+    struct QuarterRow: Sendable {
+        var quarterLabel: String
+        var quarterState: String
+        var quarterStateLabel: String
+        var quarterItems: [DashboardPage.NewsLink]
+    }
+    struct News: Sendable {
+        var newsHeading: String
+        var quarterRows: [QuarterRow]
+        var newsSummary: String
+    }
+    struct Org: Sendable {
+        var orgName: String
+        var orgInformed: String?
+    }
+    struct Dissemination: Sendable {
+        var disHeading: String
+        var disState: String
+        var disStateLabel: String
+        var disSummary: String
+        var orgs: [Org]
+        var notCounted: String?
+    }
+    struct Reach: Sendable {
+        var reachHeading: String
+        var reachText: String
+    }
+    struct UnitRow: Sendable {
+        var rowName: String
+        var reportState: String
+        var reportLabel: String
+        var reportDay: String
+        var counts: String
+        var rate: String
+    }
+    struct WaivedRow: Sendable {
+        var waivedTitle: String
+        var waivedReason: String
+        var waivedBy: String
+    }
+    struct ObstacleRow: Sendable {
+        var obstacleUnit: String
+        var obstacleDay: String
+        var obstacleText: String
+    }
+    var chrome: PageChrome
+    var heading: String
+    var year: Int
+    var years: [YearOption]
+    var formAction: String
+    var news: News?
+    var dissemination: Dissemination?
+    var reach: Reach?
+    var units: [UnitRow]
+    var waived: [WaivedRow]
+    var hasWaived: Bool
+    var obstacles: [ObstacleRow]
+    var hasObstacles: Bool
+    var csvLink: String
+    var jsonLink: String
+    var legend: StateLegend
+
+    static func build(plan: Plan, report: ComplianceReport, ledger: CompletionLedger, chrome: PageChrome) -> ReportPage {
+        let day = { (iso: String) in CivilDate(parsing: iso)?.vietnamese ?? iso }
+        var news: News?
+        if let target = plan.tracking.newsTarget.flatMap(plan.target) {
+            let judged = report.quarters.filter(\.isJudged)
+            news = News(newsHeading: target.heading, quarterRows: report.quarters.map { q in
+                QuarterRow(quarterLabel: q.label, quarterState: q.state.rawValue, quarterStateLabel: q.state.label,
+                           quarterItems: q.items.map { DashboardPage.NewsLink(date: day($0.date), url: $0.url, note: $0.url == nil ? $0.note ?? "" : nil) })
+            }, newsSummary: "Đạt \(judged.filter { $0.state == .met }.count)/\(judged.count) quý được theo dõi đến nay.")
+        }
+        var dissemination: Dissemination?
+        if let d = report.dissemination, let target = plan.tracking.disseminationTarget.flatMap(plan.target) {
+            dissemination = Dissemination(
+                disHeading: "\(target.heading) năm \(d.year)", disState: d.state.rawValue, disStateLabel: d.state.label,
+                disSummary: "\(d.informed)/\(d.total) tổ chức (\(Vietnamese.percent(d.share)))",
+                orgs: d.organisations.map { Org(orgName: $0.name, orgInformed: $0.informedOn.map(day)) },
+                notCounted: d.notCounted.isEmpty ? nil : d.notCounted.joined(separator: "; "))
+        }
+        var reach: Reach?
+        if let r = report.reach, let target = plan.tracking.reachTarget.flatMap(plan.target) {
+            var text = "Số lượt người dân được tiếp cận (cộng dồn đến \(day(r.asOf))): \(Vietnamese.number(r.reached))."
+            if let pop = r.population, let share = r.share {
+                text += " Dân số: \(Vietnamese.number(pop)); tỷ lệ: \(Vietnamese.percent(share)); lộ trình: \(Vietnamese.percent(r.path)) — \(r.onTrack == true ? "đúng lộ trình" : "chậm so với lộ trình")."
+            } else {
+                text += " Chưa tính được tỷ lệ: kế hoạch chưa có dân số của phường. Lộ trình: \(Vietnamese.percent(r.path))."
+            }
+            reach = Reach(reachHeading: target.heading, reachText: text)
+        }
+        let units = report.units.map { u in
+            UnitRow(rowName: u.name, reportState: u.annualReport?.rawValue ?? "none", reportLabel: u.annualReport?.label ?? "Không phải nộp",
+                    reportDay: u.annualReportOn.map { "ngày \(day($0))" } ?? u.annualReportDue.map { "hạn \(day($0))" } ?? "",
+                    counts: "\(u.onTime)/\(u.due) đúng hạn; trễ \(u.late); quá hạn \(u.overdue)" + (u.waived > 0 ? "; không áp dụng \(u.waived)" : ""),
+                    rate: u.onTimeRate.map { Vietnamese.percent($0) } ?? "—")
+        }
+        let waived = report.waived.map {
+            WaivedRow(waivedTitle: $0.title, waivedReason: $0.reason, waivedBy: "\($0.by), \(day($0.on))")
+        }
+        let obstacles = ledger.adHoc.filter { $0.action == .obstacle && $0.doneOn?.year == report.year }.map {
+            ObstacleRow(obstacleUnit: plan.unit($0.unit)?.name ?? $0.unit, obstacleDay: $0.doneOn?.vietnamese ?? "", obstacleText: $0.note ?? "")
+        }
+        return ReportPage(
+            chrome: chrome, heading: "Báo cáo tiến độ năm \(report.year)", year: report.year,
+            years: (plan.start.year...plan.end.year).map { YearOption(value: $0, selected: $0 == report.year) },
+            formAction: "/plans/\(plan.id)/report", news: news, dissemination: dissemination, reach: reach, units: units,
+            waived: waived, hasWaived: !waived.isEmpty, obstacles: obstacles, hasObstacles: !obstacles.isEmpty,
+            csvLink: "/api/\(plan.id)/compliance.csv?year=\(report.year)", jsonLink: "/api/\(plan.id)/compliance?year=\(report.year)",
+            legend: .all)
+    }
+}

@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import ICal
+import PlanCore
+
+struct Figure: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "figure",
+        abstract: "Ghi số liệu của một chỉ tiêu trong một năm (đơn vị cung cấp số liệu ghi).",
+        discussion: """
+            Mỗi số liệu là một tùy chọn mang mã của nó trong figures: của chỉ tiêu (xem plan.yaml), ví dụ:
+              plancal figure G3.T2 --unit cong-an --year 2026 --victims-detected 12 \\
+                --perpetrators-detected 4 --evidence https://bachdang.example/bao-cao-2026
+            Cần --evidence (đường dẫn nguồn) hoặc --note (nguồn số liệu). Ghi lại để sửa: bản ghi sau thay số liệu trước, không bản ghi nào bị xóa. Bị từ chối (không ghi gì): số liệu chỉ tiêu không khai báo, số liệu của đơn vị khác, số âm, số đếm không nguyên, tử số của một tỷ lệ lớn hơn mẫu số.
+            """)
+
+    @Argument(help: ArgumentHelp("Mã chỉ tiêu, ví dụ G3.T2.", valueName: "target"))
+    var target: String
+
+    @Option(name: .long, help: ArgumentHelp("Đơn vị cung cấp số liệu.", valueName: "id"))
+    var unit: String
+
+    @Option(name: .long, help: ArgumentHelp("Năm của số liệu.", valueName: "yyyy"))
+    var year: Int
+
+    @Option(name: .long, help: ArgumentHelp("Đường dẫn nguồn số liệu (http hoặc https).", valueName: "url"))
+    var evidence: String?
+
+    @Option(name: .long, help: ArgumentHelp("Ghi chú về nguồn số liệu.", valueName: "text"))
+    var note: String?
+
+    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: tên đăng nhập của máy).", valueName: "name"))
+    var by: String?
+
+    @OptionGroup var planOptions: PlanOptions
+    @OptionGroup var store: StoreOptions
+
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Các số liệu: --<mã số liệu> <giá trị>.", valueName: "figures"))
+    var figures: [String] = []
+
+    /// `--name value` or `--name=value` pairs; a decimal comma is accepted.
+    static func values(_ words: [String]) throws -> [String: Double] {
+        var out: [String: Double] = [:]
+        var i = 0
+        while i < words.count {
+            let word = words[i]
+            guard word.hasPrefix("--"), word.count > 2 else {
+                throw CLIError("\"\(word)\": cần --<mã số liệu> <giá trị>, ví dụ --victims-detected 12")
+            }
+            var name = String(word.dropFirst(2)), text: String
+            if let eq = name.firstIndex(of: "=") {
+                text = String(name[name.index(after: eq)...])
+                name = String(name[..<eq])
+                i += 1
+            } else {
+                guard i + 1 < words.count else { throw CLIError("--\(name): thiếu giá trị") }
+                text = words[i + 1]
+                i += 2
+            }
+            guard let v = Double(text.replacingOccurrences(of: ",", with: ".")), v.isFinite else {
+                throw CLIError("--\(name): \"\(text)\" không phải là một số")
+            }
+            guard out.updateValue(v, forKey: name) == nil else { throw CLIError("--\(name): được nhập hai lần") }
+        }
+        return out
+    }
+
+    func run() async throws {
+        let plan = try planOptions.load()
+        let record = FigureRecord(plan: plan.id, target: target, year: year, unit: unit, values: try Self.values(figures),
+                                  evidenceURL: evidence, note: note, recordedBy: recorderName(by), recordedAt: UTCDateTime(Date()))
+        let existing = try await store.openForReading()?.figures.figures(plan: plan.id) ?? []
+        let valid: FigureRecord
+        do {
+            valid = try FigureValidator.validate(record, actor: unit, plan: plan, existing: existing)
+        } catch let e as FigureError {
+            throw CLIError("\(e.description) [--\(e.field)]")
+        }
+        let stored = try await store.open().figures.append(valid)
+        let t = plan.target(target)!
+        print("Đã ghi số liệu năm \(year) của chỉ tiêu \(target) — \(plan.unit(unit)!.name) (bản ghi số \(stored.id ?? 0)):")
+        for key in valid.values.keys.sorted() {
+            print("  \(t.figure(key)?.label ?? key): \(IndicatorMeasure.decimal(valid.values[key] ?? 0))")
+        }
+    }
+}
+
+struct Indicators: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Các chỉ tiêu của kế hoạch trong một năm: kết quả, mục tiêu, lộ trình, tình trạng.",
+        discussion: """
+            Mỗi chỉ tiêu (và mỗi phần của chỉ tiêu có hai con số): kết quả năm tính từ số liệu các đơn vị đã ghi (plancal figure), hoặc từ hồ sơ hoàn thành với các chỉ tiêu được theo dõi (G6); mục tiêu; lộ trình thẳng từ số liệu ban đầu; tình trạng: đạt, đúng lộ trình, chậm so với lộ trình, chưa đạt, chưa có số liệu. CSV mã hóa UTF-8 có BOM.
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("Năm (mặc định: năm hiện tại).", valueName: "yyyy"))
+    var year: Int?
+
+    @Option(name: .long, help: "Định dạng: table (bảng), json hoặc csv.")
+    var format: Compliance.Format = .table
+
+    @OptionGroup var planOptions: PlanOptions
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var todayOption: TodayOption
+
+    func run() async throws {
+        let plan = try planOptions.load()
+        let today = try todayOption.resolve(plan)
+        if let year, !(plan.start.year...plan.end.year).contains(year) {
+            throw CLIError("--year \(year) nằm ngoài thời gian của kế hoạch (\(plan.start.year)–\(plan.end.year))")
+        }
+        let y = year ?? min(max(today.year, plan.start.year), plan.end.year)
+        let repositories = try await store.openForReading()
+        let records = try await repositories?.completions.records(plan: plan.id) ?? []
+        let figures = try await repositories?.figures.figures(plan: plan.id) ?? []
+        let compliance = ComplianceReport(plan: plan, occurrences: try Schedule(plan: plan).occurrences(),
+                                          ledger: CompletionLedger(records: records), today: today, year: y)
+        let report = IndicatorReport(plan: plan, figures: figures, compliance: compliance, year: y)
+        switch format {
+        case .table: print(report.table(plan: plan), terminator: "")
+        case .json: print(try report.json())
+        case .csv: FileHandle.standardOutput.write(Data(report.csv(plan: plan).utf8))
+        }
+    }
+}

@@ -1,0 +1,86 @@
+"""Figures supplied by the units and the indicator report, through the CLI (issue 7, M2):
+a figure reaches `plancal indicators` in every format; refused figures write nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from peerlib import output
+
+YEAR = "2026"
+
+
+def indicators(run, db, fmt="json"):
+    proc = run("indicators", "--year", YEAR, "--today", "2026-12-31", "--format", fmt, "--db", db)
+    return json.loads(proc.stdout) if fmt == "json" else proc.stdout
+
+
+def line(report, target, indicator=None):
+    return next(l for l in report["lines"] if l["target"] == target and (indicator is None or l["indicator"] == indicator))
+
+
+def test_every_target_is_listed_without_data(run, tmp_path):
+    report = indicators(run, tmp_path / "db.sqlite")
+    targets = {l["target"] for l in report["lines"]}
+    assert len(targets) == 15 and len(report["lines"]) == 18
+    g2t3 = line(report, "G2.T3")
+    assert g2t3["value"] is None and g2t3["valueText"] == "chưa có số liệu" and g2t3["state"] == "no-data"
+    assert g2t3["suppliers"] == ["kthtdt"] and g2t3["baseline"] is None
+
+
+def test_recorded_figures_give_the_value_and_state(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    run("figure", "G2.T3", "--unit", "kthtdt", "--year", YEAR, "--women-directors", "9", "--directors", "30",
+        "--evidence", "https://bachdang.example/so-lieu/dn-2026", "--db", db)
+    g2t3 = line(indicators(run, db), "G2.T3")
+    assert (g2t3["numerator"], g2t3["denominator"], g2t3["value"]) == (9, 30, 30)
+    assert g2t3["valueText"] == "30%" and g2t3["state"] == "met" and g2t3["stateLabel"] == "đạt"
+    # A correction is a new record; the later value wins.
+    run("figure", "G2.T3", "--unit", "kthtdt", "--year", YEAR, "--women-directors=6", "--note", "Sửa theo đăng ký kinh doanh",
+        "--db", db)
+    g2t3 = line(indicators(run, db), "G2.T3")
+    assert g2t3["value"] == 20 and g2t3["state"] == "not-met"
+    table = indicators(run, db, "table")
+    assert "G2.T3" in table and "20%" in table and "ít nhất 30%" in table
+    rows = list(csv.reader(io.StringIO(indicators(run, db, "csv").lstrip("\ufeff"))))
+    assert rows[0][0] == "chi_tieu"
+    row = next(r for r in rows if r[0] == "G2.T3")
+    assert row[6] == "20%" and row[10] == "chưa đạt"
+
+
+def test_refused_figures_write_nothing(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    run("figure", "G3.T2", "--unit", "cong-an", "--year", YEAR, "--victims-detected", "5", "--note", "Sổ theo dõi", "--db", db)
+    before = indicators(run, db)
+    refusals = [
+        (("G3.T2", "--unit", "vhxh", "--victims-supported", "6", "--note", "x"), "--victims-supported", "không được vượt mẫu số"),
+        (("G3.T2", "--unit", "cong-an", "--victims-detected", "-1", "--note", "x"), "--victims-detected", "không được âm"),
+        (("G3.T2", "--unit", "cong-an", "--victims-rescued", "1", "--note", "x"), "--victims-rescued", "không có trong chỉ tiêu"),
+        (("G3.T2", "--unit", "cong-an", "--victims-supported", "1", "--note", "x"), "--victims-supported", "do đơn vị vhxh cung cấp"),
+        (("G3.T2", "--unit", "cong-an", "--victims-detected", "1"), "--evidence", "ghi chú"),
+    ]
+    for args, option, phrase in refusals:
+        proc = run("figure", *args, "--year", YEAR, "--db", db, check=False)
+        assert proc.returncode == 1, output(proc)
+        assert option in proc.stderr and phrase in proc.stderr, proc.stderr
+    assert indicators(run, db) == before
+    assert line(before, "G3.T2", "victims")["denominator"] == 5
+
+
+def test_data_report_carries_its_figures(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    occ = ("done", "data-report-violence/2026", "--unit", "cong-an", "--on", "10/12/2026", "--today", "2026-12-12")
+    refused = run(*occ, "--figure", "victims-supported=3", "--note", "x", "--db", db, check=False)
+    assert refused.returncode == 1 and "không thu số liệu \"victims-supported\"" in refused.stderr
+    negative = run(*occ, "--figure", "victims-detected=-2", "--db", db, check=False)
+    assert negative.returncode == 1 and "[--figure victims-detected]" in negative.stderr
+    # Nothing written by the refusals: neither the completion nor a figure.
+    assert line(indicators(run, db), "G3.T2", "victims")["denominator"] is None
+    assert "data-report-violence/2026" not in run("history", "--db", db, check=False).stdout
+    run(*occ, "--figure", "victims-detected=12", "--figure", "trafficking-victims-in-need=2", "--note", "Báo cáo số 7",
+        "--db", db)
+    report = indicators(run, db)
+    assert line(report, "G3.T2", "victims")["denominator"] == 12
+    assert line(report, "G3.T3")["denominator"] == 2
