@@ -13,8 +13,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/install-bench-deps.sh
 swift build -c release --product plancal
+swift build -c release --product plancal-bench
 BIN="$(swift build -c release --show-bin-path)/plancal"
 
 PY=.venv-test/bin/python
 if ! "$PY" -c 'import icalendar' >/dev/null 2>&1; then PY=.venv-bench/bin/python; fi
-exec "$PY" scripts/bench.py --bin "$BIN" "$@"
+exec "$PY" scripts/bench.py --bin "$BIN" --bench-bin "$(dirname "$BIN")/plancal-bench" "$@"

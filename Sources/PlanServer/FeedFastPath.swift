@@ -43,10 +43,26 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case let .head(request):
-            if outstanding == 0, let (head, body) = answer(request) {
+            if outstanding == 0, let (head, body, fallback) = answer(request) {
                 answered = true
                 context.write(wrapOutboundOut(.head(head)), promise: nil)
-                if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+                switch body {
+                case let .buffer(buffer)?: context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                case let .file(file)?:
+                    // sendfile(2) from the shared-memory file while the client reads what it
+                    // is sent (a connection that stopped reading gets the shared buffer, which
+                    // holds no descriptor); this response's own handle is given back once the
+                    // write is done, or failed with the connection.
+                    if context.channel.isWritable, let handle = file.lend() {
+                        let written = context.eventLoop.makePromise(of: Void.self)
+                        written.futureResult.whenComplete { _ in BodyFile.giveBack(handle) }
+                        let region = FileRegion(fileHandle: handle, readerIndex: 0, endIndex: file.length)
+                        context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: written)
+                    } else if let buffer = fallback {
+                        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                    }
+                case nil: break
+                }
                 context.write(wrapOutboundOut(.end(nil)), promise: nil)
                 needsFlush = true
                 return
@@ -73,8 +89,15 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
+    /// A response's body: bytes in memory, or a large body's file (with its bytes, should no
+    /// handle be available).
+    enum Payload {
+        case buffer(ByteBuffer)
+        case file(BodyFile)
+    }
+
     /// The response to a request for a cached, current feed; nil for anything else.
-    private func answer(_ request: HTTPRequestHead) -> (HTTPResponseHead, ByteBuffer?)? {
+    private func answer(_ request: HTTPRequestHead) -> (HTTPResponseHead, Payload?, ByteBuffer?)? {
         guard request.method == .GET, request.isKeepAlive else { return nil }
         let uri = request.uri.utf8
         let prefix = "/calendars/".utf8
@@ -87,7 +110,7 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
               let feed = registry.cachedFeed(plan: plan, file: file) else { return nil }
         let headers = request.headers
         let ifNoneMatch = headers.first(name: "if-none-match"), ifModifiedSince = headers.first(name: "if-modified-since")
-        let etag: String, status: HTTPResponseStatus, fields: HTTPHeaders, body: ByteBuffer?
+        let etag: String, status: HTTPResponseStatus, fields: HTTPHeaders, body: Payload?
         if FeedController.acceptsGzip(headers.first(name: "accept-encoding")) {
             // Not compressed yet: the application compresses it (once) and answers.
             guard let gzip = feed.gzip else { return nil }
@@ -96,7 +119,7 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                                     lastModified: feed.lastModified) {
                 (status, fields, body) = (.notModified, gzip.wire.notModified, nil)
             } else {
-                (status, fields, body) = (.ok, gzip.wire.ok, gzip.body)
+                (status, fields, body) = (.ok, gzip.wire.ok, .buffer(gzip.body))
             }
         } else {
             etag = feed.etag
@@ -104,14 +127,14 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                                     lastModified: feed.lastModified) {
                 (status, fields, body) = (.notModified, feed.wire.notModified, nil)
             } else {
-                (status, fields, body) = (.ok, feed.wire.ok, feed.body)
+                (status, fields, body) = (.ok, feed.wire.ok, feed.file.map(Payload.file) ?? .buffer(feed.body))
             }
         }
         let second = Int(time(nil))
         fetches.note(plan: plan, feed: file, userAgent: headers.first(name: "user-agent") ?? "(không rõ)",
                      at: UTCDateTime(secondsSinceEpoch: second))
         if let last, last.second == second, last.status == status, last.etag == etag, last.head.version == request.version {
-            return (last.head, body)
+            return (last.head, body, feed.body)
         }
         var h = fields
         // What Hummingbird adds to every response.
@@ -119,7 +142,7 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         h.add(name: "Server", value: "plancal")
         let head = HTTPResponseHead(version: request.version, status: status, headers: h)
         last = (etag, status, second, head)
-        return (head, body)
+        return (head, body, feed.body)
     }
 }
 

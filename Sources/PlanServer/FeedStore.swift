@@ -55,6 +55,9 @@ struct CachedFeed: Sendable {
     var meta: FeedMeta
     var body: ByteBuffer
     var gzip: Gzipped?
+    /// The same bytes as a file in shared memory, for a large body kept whole (the pipeline's
+    /// fast path sends it with sendfile(2)).
+    var file: BodyFile? = nil
 
     var etag: String { meta.etag }
     var lastModified: UTCDateTime { meta.lastModified }
@@ -89,6 +92,86 @@ struct CachedFeed: Sendable {
         return Gzipped(body: out, etag: tag, headers: h, notModifiedHeaders: notModified,
                        wire: WireHeaders(ok: h, notModified: notModified))
     }
+}
+
+/// A large feed body also kept as an unnamed file in shared memory (`/dev/shm`, O_TMPFILE), so
+/// that the pipeline's fast path can hand it to the kernel with sendfile(2), as nginx does with
+/// its files, instead of `write` copying the bytes from this process into the socket on every
+/// response (28 % of the server's CPU on the 303 KB feed in a profile). Closed when the last
+/// response or cache entry holding it goes. Nil where no such file can be made (the ByteBuffer
+/// serves then).
+final class BodyFile: Sendable {
+    let descriptor: CInt
+    let length: Int
+    /// Below this a body is written from memory: the copy costs less than the extra system calls.
+    static let threshold = 16 << 10
+
+    init?(_ body: ByteBuffer) {
+        // O_TMPFILE is __O_TMPFILE | O_DIRECTORY; the macro does not reach Swift.
+        let fd = open("/dev/shm", 0o20_000_000 | O_DIRECTORY | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return nil }
+        let written = body.withUnsafeReadableBytes { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                offset += n
+            }
+            return true
+        }
+        guard written else {
+            close(fd)
+            return nil
+        }
+        descriptor = fd
+        length = body.readableBytes
+    }
+
+    deinit { close(descriptor) }
+
+    /// Handles lent out now, across every body and connection.
+    private final class Counter: @unchecked Sendable {
+        let lock = NSLock()
+        var value = 0
+        var total = 0
+    }
+    private static let lent = Counter()
+    /// The most handles lent at once: each is a file descriptor until its write ends, and a
+    /// client that never reads must not exhaust the process's descriptors (the fast path also
+    /// lends only while the connection is writable; past either bound the body goes from memory).
+    static let maxLent = 256
+
+    /// A handle of its own for one response (a NIOFileHandle admits one user at a time and must
+    /// be closed by whoever holds it); the caller gives it back with `giveBack` once the write
+    /// is done. Nil past `maxLent` or when no descriptor is left.
+    func lend() -> NIOFileHandle? {
+        let c = BodyFile.lent
+        guard c.lock.withLock({
+            guard c.value < BodyFile.maxLent else { return false }
+            c.value += 1
+            c.total += 1
+            return true
+        }) else { return nil }
+        let fd = dup(descriptor)
+        guard fd >= 0 else {
+            c.lock.withLock { c.value -= 1 }
+            return nil
+        }
+        return NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
+    }
+
+    /// Closes a lent handle.
+    static func giveBack(_ handle: NIOFileHandle) {
+        try? handle.close()
+        lent.lock.withLock { lent.value -= 1 }
+    }
+
+    /// Handles lent out now.
+    static var lentNow: Int { lent.lock.withLock { lent.value } }
+
+    /// Handles lent since the process started.
+    static var lentSoFar: Int { lent.lock.withLock { lent.total } }
 }
 
 /// Every feed of one plan as pieces, for one generation of the plan: each distinct item's text
@@ -155,8 +238,12 @@ final class FeedStore: @unchecked Sendable {
     private struct Body {
         var meta: FeedMeta
         var body: ByteBuffer
+        var file: BodyFile?
         var generation: Int
         var lastUse: UInt64
+
+        /// Bytes held: the buffer, and the file's pages when there is one.
+        var bytes: Int { body.readableBytes * (file == nil ? 1 : 2) }
     }
 
     private struct RenderSlot {
@@ -216,7 +303,9 @@ final class FeedStore: @unchecked Sendable {
             return (state, nil, rendered)
         }
         guard let found, stamp(found.state.path) == found.state.file else { return nil }
-        if let body = found.body { return CachedFeed(meta: body.meta, body: body.body, gzip: found.rendered?.0.gzip(file)) }
+        if let body = found.body {
+            return CachedFeed(meta: body.meta, body: body.body, gzip: found.rendered?.0.gzip(file), file: body.file)
+        }
         guard let (render, rendered) = found.rendered else { return nil }
         return assemble(plan, file, rendered, render, generation: found.state.generation)
     }
@@ -231,7 +320,7 @@ final class FeedStore: @unchecked Sendable {
         }
         guard let (body, render) = found else { return nil }
         guard let rendered = render.feeds[file] else { return .some(nil) }
-        if let body { return CachedFeed(meta: body.meta, body: body.body, gzip: render.gzip(file)) }
+        if let body { return CachedFeed(meta: body.meta, body: body.body, gzip: render.gzip(file), file: body.file) }
         return .some(assemble(plan, file, rendered, render, generation: generation))
     }
 
@@ -239,16 +328,18 @@ final class FeedStore: @unchecked Sendable {
     func assemble(_ plan: String, _ file: String, _ rendered: PlanRender.Rendered, _ render: PlanRender,
                   generation: Int) -> CachedFeed {
         let made = PlanRender.assemble(rendered)
+        let bodyFile = made.readableBytes >= BodyFile.threshold ? BodyFile(made) : nil
         lock.withLock {
             guard plans[plan]?.generation == generation else { return }
             tick &+= 1
             let key = Key(plan: plan, file: file)
-            if let old = bodies[key] { bodyBytes -= old.body.readableBytes }
-            bodies[key] = Body(meta: rendered.meta, body: made, generation: generation, lastUse: tick)
-            bodyBytes += made.readableBytes
+            if let old = bodies[key] { bodyBytes -= old.bytes }
+            let body = Body(meta: rendered.meta, body: made, file: bodyFile, generation: generation, lastUse: tick)
+            bodies[key] = body
+            bodyBytes += body.bytes
             evictBodiesLocked()
         }
-        return CachedFeed(meta: rendered.meta, body: made, gzip: render.gzip(file))
+        return CachedFeed(meta: rendered.meta, body: made, gzip: render.gzip(file), file: bodyFile)
     }
 
     private func renderedLocked(_ plan: String, _ file: String, generation: Int) -> (PlanRender, PlanRender.Rendered)? {
@@ -333,7 +424,7 @@ final class FeedStore: @unchecked Sendable {
         for (key, b) in bodies.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
             guard bodyBytes > target else { break }
             bodies[key] = nil
-            bodyBytes -= b.body.readableBytes
+            bodyBytes -= b.bytes
         }
     }
 

@@ -24,13 +24,39 @@ func measure<T>(_ label: String, repeat times: Int = 1, _ body: () async throws 
 
 var args = CommandLine.arguments.dropFirst()
 var count = 10_000
+var feedSeconds: Double?
 var dbPath = FileManager.default.temporaryDirectory.appendingPathComponent("plancal-bench-\(UUID().uuidString).sqlite").path
 while let a = args.popFirst() {
     switch a {
     case "--records": count = Int(args.popFirst() ?? "") ?? count
     case "--db": dbPath = args.popFirst() ?? dbPath
-    default: print("usage: plancal-bench [--records N] [--db PATH]"); exit(2)
+    case "--feed-bytes-per-second": feedSeconds = Double(args.popFirst() ?? "") ?? 5
+    default: print("usage: plancal-bench [--records N] [--db PATH] | --feed-bytes-per-second SECONDS"); exit(2)
     }
+}
+
+/// Python icalendar's peer measure in process: the plan read and expanded once (untimed, as
+/// Python parses its calendars once), then every feed of the plan made again and again for
+/// `seconds` — items built and serialised by libical, each feed's bytes put together — and the
+/// bytes made per second printed as the last line (`bytes/s N`).
+if let seconds = feedSeconds {
+    let plan = try PlanLoader.load(path: "calendars/bach-dang/plan.yaml")
+    let occurrences = try Schedule(plan: plan).occurrences()
+    let ledger = CompletionLedger(records: [])
+    var total = 0
+    var rounds = 0
+    let start = DispatchTime.now().uptimeNanoseconds
+    func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+    while elapsed() < seconds || rounds < 2 {
+        let texts = ItemTexts()
+        for parts in try FeedBuilder(plan: plan, occurrences: occurrences, ledger: ledger).allParts(texts: texts) {
+            total += parts.feed(texts).text.utf8.count
+        }
+        rounds += 1
+    }
+    print("rounds \(rounds)")
+    print("bytes/s \(Int(Double(total) / elapsed()))")
+    exit(0)
 }
 
 let planPath = "calendars/bach-dang/plan.yaml"
