@@ -304,7 +304,8 @@ final class FeedStore: @unchecked Sendable {
         }
         guard let found, stamp(found.state.path) == found.state.file else { return nil }
         if let body = found.body {
-            return CachedFeed(meta: body.meta, body: body.body, gzip: found.rendered?.0.gzip(file), file: body.file)
+            return CachedFeed(meta: body.meta, body: body.body, gzip: found.rendered?.0.gzip(file),
+                              file: body.file ?? attachFile(key, body))
         }
         guard let (render, rendered) = found.rendered else { return nil }
         return assemble(plan, file, rendered, render, generation: found.state.generation)
@@ -328,18 +329,33 @@ final class FeedStore: @unchecked Sendable {
     func assemble(_ plan: String, _ file: String, _ rendered: PlanRender.Rendered, _ render: PlanRender,
                   generation: Int) -> CachedFeed {
         let made = PlanRender.assemble(rendered)
-        let bodyFile = made.readableBytes >= BodyFile.threshold ? BodyFile(made) : nil
         lock.withLock {
             guard plans[plan]?.generation == generation else { return }
             tick &+= 1
             let key = Key(plan: plan, file: file)
             if let old = bodies[key] { bodyBytes -= old.bytes }
-            let body = Body(meta: rendered.meta, body: made, file: bodyFile, generation: generation, lastUse: tick)
+            let body = Body(meta: rendered.meta, body: made, file: nil, generation: generation, lastUse: tick)
             bodies[key] = body
             bodyBytes += body.bytes
             evictBodiesLocked()
         }
-        return CachedFeed(meta: rendered.meta, body: made, gzip: render.gzip(file), file: bodyFile)
+        return CachedFeed(meta: rendered.meta, body: made, gzip: render.gzip(file))
+    }
+
+    /// Gives a large body kept whole its file, on the second request that finds it: a body
+    /// fetched once (a random mix over more feeds than the cache holds) never pays for one.
+    private func attachFile(_ key: Key, _ body: Body) -> BodyFile? {
+        guard body.body.readableBytes >= BodyFile.threshold, let file = BodyFile(body.body) else { return nil }
+        return lock.withLock {
+            guard var now = bodies[key], now.generation == body.generation else { return file }
+            if let other = now.file { return other }
+            bodyBytes -= now.bytes
+            now.file = file
+            bodies[key] = now
+            bodyBytes += now.bytes
+            evictBodiesLocked()
+            return file
+        }
     }
 
     private func renderedLocked(_ plan: String, _ file: String, generation: Int) -> (PlanRender, PlanRender.Rendered)? {
