@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The only target that sees libical's C API.
@@ -60,10 +61,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The year's reports as Word documents: a template (resources) filled and zipped.
+        .target(
+            name: "PlanDocuments",
+            dependencies: ["PlanCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            resources: [.copy("Template")],
+            swiftSettings: strict
+        ),
         .target(
             name: "PlanServer",
             dependencies: [
-                "PlanCore", "PlanFeed", "PlanStore", "PlanAPI",
+                "PlanCore", "PlanFeed", "PlanStore", "PlanAPI", "PlanDocuments",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -76,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "plancal",
             dependencies: [
-                "PlanCore", "PlanFeed", "PlanStore", "PlanStorePostgres", "PlanServer",
+                "PlanCore", "PlanFeed", "PlanStore", "PlanStorePostgres", "PlanServer", "PlanDocuments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -91,6 +99,12 @@ let package = Package(
         .testTarget(
             name: "PlanCoreTests",
             dependencies: ["PlanCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PlanDocumentsTests",
+            dependencies: ["PlanDocuments", "PlanCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
