@@ -93,7 +93,7 @@ extension UnitAnnualReport {
         } else {
             results.append(.table(Doc.Table(
                 columns: ["STT", "Nhiệm vụ", "Căn cứ", "Hạn", "Ngày hoàn thành", "Kết quả, minh chứng"],
-                widths: [6, 34, 12, 12, 12, 24],
+                widths: [8, 32, 12, 12, 12, 24],
                 rows: completions.enumerated().map { i, c in
                     var result = Doc.evidence(c.evidence, c.note)
                     if let r = c.reached { result += (result.isEmpty ? "" : "; ") + "tiếp cận \(Vietnamese.number(r)) người" }
@@ -108,7 +108,7 @@ extension UnitAnnualReport {
         } else {
             results.append(.table(Doc.Table(
                 columns: ["STT", "Hoạt động", "Ngày", "Nội dung, minh chứng", "Số người được tiếp cận", "Số người tham dự"],
-                widths: [6, 20, 12, 38, 12, 12],
+                widths: [8, 18, 12, 38, 12, 12],
                 rows: activities.enumerated().map { i, a in
                     var what = Doc.evidence(a.evidence, a.note)
                     if !a.organisations.isEmpty { what += (what.isEmpty ? "" : "; ") + "tổ chức được phổ biến: " + a.organisations.joined(separator: ", ") }
@@ -123,7 +123,7 @@ extension UnitAnnualReport {
             results.append(.paragraph("Đơn vị không được giao cung cấp số liệu chỉ tiêu."))
         } else {
             results.append(.table(Doc.Table(
-                columns: ["STT", "Chỉ tiêu", "Số liệu", "Năm \(year)"], widths: [6, 14, 60, 20],
+                columns: ["STT", "Chỉ tiêu", "Số liệu", "Năm \(year)"], widths: [8, 14, 58, 20],
                 rows: figures.enumerated().map { i, f in
                     ["\(i + 1)", f.target, f.label, f.value.map(IndicatorMeasure.decimal) ?? "chưa có số liệu"]
                 })))
@@ -133,7 +133,7 @@ extension UnitAnnualReport {
         if let line { results.append(.paragraph("Tỷ lệ hoàn thành đúng hạn: \(line.onTimeText).")) }
 
         let openBlocks: [Doc.Block] = open.isEmpty ? [.paragraph("Không có nhiệm vụ nào còn tồn đọng.")]
-            : [.table(Doc.Table(columns: ["STT", "Nhiệm vụ", "Hạn", "Tình trạng"], widths: [6, 58, 16, 20],
+            : [.table(Doc.Table(columns: ["STT", "Nhiệm vụ", "Hạn", "Tình trạng"], widths: [8, 56, 16, 20],
                                 rows: open.enumerated().map { i, o in ["\(i + 1)", o.title, o.due.vietnamese, o.state.label] }))]
         let lead = plan.leadUnit
         return ReportDocument(
@@ -158,7 +158,7 @@ extension WardAnnualReport {
         results.append(.table(Doc.Table(
             columns: ["STT", "Đơn vị", "Nhiệm vụ hoàn thành", "Tin, bài, tuyên truyền, tập huấn", "Người dân được tiếp cận",
                       "Tỷ lệ đúng hạn", "Báo cáo năm"],
-            widths: [5, 21, 11, 13, 11, 18, 21],
+            widths: [8, 20, 11, 13, 11, 17, 20],
             rows: units.enumerated().map { i, u in
                 ["\(i + 1)", u.unitName, "\(u.completions.filter(\.isOwn).count)", "\(u.activities.count)", Vietnamese.number(u.reached),
                  u.line?.onTimeText ?? "—", u.line?.annualReportText ?? "Không phải nộp"]
@@ -189,7 +189,7 @@ extension WardAnnualReport {
             tracked.append(.heading("\(n). \(target.heading)"))
             tracked.append(.paragraph("Năm \(d.year): \(d.informed)/\(d.total) tổ chức được phổ biến (\(Vietnamese.percent(d.share))) — \(d.state.label)."))
             tracked.append(.table(Doc.Table(
-                columns: ["STT", "Tổ chức", "Ngày được phổ biến"], widths: [6, 64, 30],
+                columns: ["STT", "Tổ chức", "Ngày được phổ biến"], widths: [8, 62, 30],
                 rows: d.organisations.enumerated().map { i, o in ["\(i + 1)", o.name, o.informedOn.map(day) ?? "chưa phổ biến"] })))
             if !d.notCounted.isEmpty {
                 tracked.append(.paragraph("Không tính vào chỉ tiêu này (theo kế hoạch): \(d.notCounted.joined(separator: "; "))."))

@@ -112,17 +112,21 @@ struct DocxBody {
         return "<w:r>\(props.isEmpty ? "" : "<w:rPr>\(props)</w:rPr>")<w:t xml:space=\"preserve\">\(escape(r.text))</w:t></w:r>"
     }
 
-    /// A paragraph. `rule` draws the short line Decree 30 puts under the motto and the issuer,
-    /// as a bottom border narrowed by indents (in twips on each side).
+    /// A paragraph.
     static func paragraph(_ runs: [Run], style: String? = nil, align: String? = nil, after: Int? = nil,
-                          firstLine: Int? = nil, rule: Int? = nil) -> String {
+                          firstLine: Int? = nil) -> String {
         var p = ""
         if let style { p += "<w:pStyle w:val=\"\(style)\"/>" }
-        if let rule { p += "<w:pBdr><w:bottom w:val=\"single\" w:sz=\"6\" w:space=\"1\" w:color=\"000000\"/></w:pBdr>" }
         if let after { p += "<w:spacing w:before=\"0\" w:after=\"\(after)\"/>" }
-        if let rule { p += "<w:ind w:left=\"\(rule)\" w:right=\"\(rule)\"/>" } else if let firstLine { p += "<w:ind w:firstLine=\"\(firstLine)\"/>" }
+        if let firstLine { p += "<w:ind w:firstLine=\"\(firstLine)\"/>" }
         if let align { p += "<w:jc w:val=\"\(align)\"/>" }
         return "<w:p>\(p.isEmpty ? "" : "<w:pPr>\(p)</w:pPr>")\(runs.map(run).joined())</w:p>"
+    }
+
+    /// The short line Decree 30 puts under the issuer, the motto and the title: an empty paragraph
+    /// 3 pt high whose top border is narrowed by `indent` twips on each side.
+    static func rule(indent: Int, after: Int = 60) -> String {
+        "<w:p><w:pPr><w:pBdr><w:top w:val=\"single\" w:sz=\"6\" w:space=\"0\" w:color=\"000000\"/></w:pBdr><w:spacing w:before=\"0\" w:after=\"\(after)\" w:line=\"60\" w:lineRule=\"exact\"/><w:ind w:left=\"\(indent)\" w:right=\"\(indent)\"/><w:jc w:val=\"center\"/></w:pPr></w:p>"
     }
 
     static func cell(width: Int, _ content: String, shade: Bool = false) -> String {
@@ -163,15 +167,16 @@ struct DocxBody {
         let size13 = 26
         var issuerCell = ""
         if let superior = d.superior { issuerCell += Self.paragraph([Run(text: superior, size: size13)], align: "center", after: 0) }
-        issuerCell += Self.paragraph([Run(text: d.issuer, bold: true, size: size13)], align: "center", after: 0, rule: 1200)
+        issuerCell += Self.paragraph([Run(text: d.issuer, bold: true, size: size13)], align: "center", after: 0) + Self.rule(indent: 1200)
         let nationCell = Self.paragraph([Run(text: ReportDocument.nation, bold: true, size: 24)], align: "center", after: 0)
-            + Self.paragraph([Run(text: ReportDocument.motto, bold: true, size: size13)], align: "center", after: 0, rule: 1150)
+            + Self.paragraph([Run(text: ReportDocument.motto, bold: true, size: size13)], align: "center", after: 0)
+            + Self.rule(indent: 1250)
         let numberCell = Self.paragraph([Run(text: d.number, size: size13)], align: "center", after: 0)
         let dateCell = Self.paragraph([Run(text: d.placeDate, italic: true, size: size13)], align: "center", after: 0)
         var out = Self.layout(widths: [left, right], rows: [[issuerCell, nationCell], [numberCell, dateCell]])
         out += Self.paragraph([Run(text: d.title)], style: "Title")
         out += Self.paragraph([Run(text: d.subtitle, bold: true)], align: "center", after: 0)
-        out += Self.paragraph([Run(text: "")], after: 240, rule: 3200)
+        out += Self.rule(indent: 3400, after: 240)
         if let recipient = d.recipient { out += Self.paragraph([Run(text: recipient)], align: "center") }
         out += d.intro.map { Self.paragraph([Run(text: $0)], firstLine: 567) }.joined()
         for s in d.sections {
