@@ -126,20 +126,21 @@ struct DocxBody {
     /// The short line Decree 30 puts under the issuer, the motto and the title: an empty paragraph
     /// 3 pt high whose top border is narrowed by `indent` twips on each side.
     static func rule(indent: Int, after: Int = 60) -> String {
-        "<w:p><w:pPr><w:pBdr><w:top w:val=\"single\" w:sz=\"6\" w:space=\"0\" w:color=\"000000\"/></w:pBdr><w:spacing w:before=\"0\" w:after=\"\(after)\" w:line=\"60\" w:lineRule=\"exact\"/><w:ind w:left=\"\(indent)\" w:right=\"\(indent)\"/><w:jc w:val=\"center\"/></w:pPr></w:p>"
+        "<w:p><w:pPr><w:pBdr><w:top w:val=\"single\" w:sz=\"6\" w:space=\"0\" w:color=\"000000\"/></w:pBdr><w:spacing w:before=\"20\" w:after=\"\(after)\" w:line=\"60\" w:lineRule=\"exact\"/><w:ind w:left=\"\(indent)\" w:right=\"\(indent)\"/><w:jc w:val=\"center\"/></w:pPr></w:p>"
     }
 
     static func cell(width: Int, _ content: String, shade: Bool = false) -> String {
         "<w:tc><w:tcPr><w:tcW w:w=\"\(width)\" w:type=\"dxa\"/>\(shade ? "<w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"E7E6E6\"/>" : "")</w:tcPr>\(content)</w:tc>"
     }
 
-    /// A table without borders (the header and signature blocks).
+    /// A table without borders (the header and signature blocks). Children of `w:tblPr` keep
+    /// the schema's order (tblW, tblBorders, tblLayout, tblLook): Word refuses others.
     static func layout(widths: [Int], rows: [[String]]) -> String {
         let grid = widths.map { "<w:gridCol w:w=\"\($0)\"/>" }.joined()
         let body = rows.map { row in
             "<w:tr>" + zip(widths, row).map { cell(width: $0, $1) }.joined() + "</w:tr>"
         }.joined()
-        return "<w:tbl><w:tblPr><w:tblW w:w=\"\(textWidth)\" w:type=\"dxa\"/><w:tblLayout w:type=\"fixed\"/><w:tblBorders><w:top w:val=\"nil\"/><w:left w:val=\"nil\"/><w:bottom w:val=\"nil\"/><w:right w:val=\"nil\"/><w:insideH w:val=\"nil\"/><w:insideV w:val=\"nil\"/></w:tblBorders><w:tblLook w:val=\"0000\"/></w:tblPr><w:tblGrid>\(grid)</w:tblGrid>\(body)</w:tbl>"
+        return "<w:tbl><w:tblPr><w:tblW w:w=\"\(textWidth)\" w:type=\"dxa\"/><w:tblBorders><w:top w:val=\"nil\"/><w:left w:val=\"nil\"/><w:bottom w:val=\"nil\"/><w:right w:val=\"nil\"/><w:insideH w:val=\"nil\"/><w:insideV w:val=\"nil\"/></w:tblBorders><w:tblLayout w:type=\"fixed\"/><w:tblLook w:val=\"0000\"/></w:tblPr><w:tblGrid>\(grid)</w:tblGrid>\(body)</w:tbl>"
     }
 
     /// A data table: borders, a bold shaded header row repeated on every page.
@@ -188,8 +189,9 @@ struct DocxBody {
                 case let .item(t): out += Self.paragraph([Run(text: "- \(t)")], firstLine: 567)
                 case let .table(t): out += Self.table(t)
                 case .blank:
-                    out += Self.paragraph([Run(text: String(repeating: "…", count: 60))], firstLine: 567)
-                    out += Self.paragraph([Run(text: String(repeating: "…", count: 60))], firstLine: 567)
+                    // Two dotted lines to write on: 32 ellipses (1 em each) fill a 160 mm line at 14 pt.
+                    let dots = Self.paragraph([Run(text: String(repeating: "…", count: 32))], align: "left")
+                    out += dots + dots
                 }
             }
         }
@@ -199,6 +201,7 @@ struct DocxBody {
             + Self.paragraph([Run(text: d.signatureNote, italic: true)], align: "center", after: 0)
         out += Self.paragraph([], after: 0)
         out += Self.layout(widths: [Self.textWidth / 2, Self.textWidth - Self.textWidth / 2], rows: [[recipientsCell, signCell]])
-        return out
+        // The body ends with a paragraph, as Word writes it (a document may not end on a table).
+        return out + Self.paragraph([], after: 0)
     }
 }

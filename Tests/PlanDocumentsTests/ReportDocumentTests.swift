@@ -66,5 +66,8 @@ import ZIPFoundation
         // A cell's lines are paragraphs of their own.
         #expect(xml.contains(">dòng 1</w:t>") && xml.contains(">dòng 2</w:t>"))
         #expect(xml.contains("Nơi nhận:"))
+        // Word's order inside tblPr, and a body that ends on a paragraph.
+        #expect(xml.contains("</w:tblBorders><w:tblLayout w:type=\"fixed\"/>"))
+        #expect(xml.contains("</w:tbl><w:p><w:pPr><w:spacing w:before=\"0\" w:after=\"0\"/></w:pPr></w:p><w:sectPr>"))
     }
 }
