@@ -4,18 +4,27 @@ public import ICal
 // date comes from the plan and the records; the wording is the offices' usual one.
 
 extension ReportDocument {
-    /// `Ủy ban nhân dân …` as offices abbreviate it on the line above a unit's name.
-    static func abbreviated(_ issuer: String) -> String {
-        let long = "Ủy ban nhân dân"
-        guard issuer.lowercased().hasPrefix(long.lowercased()) else { return issuer }
-        return "UBND" + issuer.dropFirst(long.count)
+    /// How a People's Committee's name may begin (both spellings of "Ủy", and the abbreviation).
+    static let committeePrefixes = ["Ủy ban nhân dân", "Uỷ ban nhân dân", "UBND"]
+
+    /// The issuer without the committee's prefix (`phường Bạch Đằng`), or nil when it is not a committee.
+    static func committeePlace(_ issuer: String) -> Substring? {
+        for prefix in committeePrefixes where issuer.lowercased().hasPrefix(prefix.lowercased() + " ") {
+            return issuer.dropFirst(prefix.count + 1)
+        }
+        return nil
     }
 
-    /// True when the issuer is a People's Committee (its reports are numbered …/BC-UBND and signed "TM.").
-    static func isCommittee(_ issuer: String) -> Bool { abbreviated(issuer) != issuer }
+    /// `Ủy ban nhân dân …` as offices abbreviate it on the line above a unit's name.
+    static func abbreviated(_ issuer: String) -> String { committeePlace(issuer).map { "UBND \($0)" } ?? issuer }
 
+    /// True when the issuer is a People's Committee (its reports are numbered …/BC-UBND and signed "TM.").
+    static func isCommittee(_ issuer: String) -> Bool { committeePlace(issuer) != nil }
+
+    /// `Bạch Đằng, ngày … tháng … năm 2026`: the plan's `place`, else the committee's area (`Phường Thử`).
     static func placeDate(_ plan: Plan, today: CivilDate) -> String {
-        "\(plan.place ?? plan.issuer), ngày … tháng … năm \(today.year)"
+        let area = committeePlace(plan.issuer).map { $0.prefix(1).uppercased() + $0.dropFirst() } ?? plan.issuer
+        return "\(plan.place ?? area), ngày … tháng … năm \(today.year)"
     }
 
     static func subtitle(_ plan: Plan, year: Int) -> String { "Kết quả thực hiện \(plan.title) năm \(year)" }
@@ -219,7 +228,8 @@ extension WardAnnualReport {
                                   blocks: tracked, id: "tracked"))
         }
         sections.append(.init(number: Vietnamese.roman(sections.count + 1), title: "CÁC CHỈ TIÊU CỦA KẾ HOẠCH",
-                              blocks: [.table(indicatorTable)], id: "indicators"))
+                              blocks: indicatorTable.rows.isEmpty ? [.paragraph("Kế hoạch chưa nêu cách đo các chỉ tiêu (targets[].indicators).")]
+                                  : [.table(indicatorTable)], id: "indicators"))
         let unitName = { (id: String) in plan.unit(id)?.name ?? id }
         sections += Doc.closing(obstacles: obstacles.map { $0.obstacleLine(unitName($0.unit)) }, from: sections.count + 1,
                                 nextYear: year + 1, plan: plan)

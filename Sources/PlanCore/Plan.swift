@@ -49,7 +49,8 @@ public struct Plan: Sendable {
     /// history ("trước khi theo dõi"), never overdue, and stay out of the rates. Nil: the plan's start.
     public var trackingFrom: CivilDate? = nil
     /// The short place name a document is dated at (`plan.place`, e.g. `Bạch Đằng` in
-    /// "Bạch Đằng, ngày … tháng … năm …", Decree 30/2020/NĐ-CP); nil: the issuer's name.
+    /// "Bạch Đằng, ngày … tháng … năm …", Decree 30/2020/NĐ-CP); nil: the issuer's name without
+    /// "Ủy ban nhân dân".
     public var place: String? = nil
     /// Whom the ward's annual report goes to (`plan.reports_to`, e.g. the city's People's
     /// Committee); nil: the report names no recipient above the issuer.

@@ -109,4 +109,20 @@ import Testing
         #expect(unit.recipient == "Kính gửi: Ủy ban nhân dân phường Bạch Đằng (qua Phòng Văn hóa - Xã hội)")
         #expect(unit.sections.map(\.title).suffix(3) == ["KHÓ KHĂN, VƯỚNG MẮC", "KIẾN NGHỊ, ĐỀ XUẤT", "PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2027"])
     }
+
+    /// A plan without `place`, `reports_to` or indicators: the committee's area dates the report,
+    /// no "Kính gửi", and the indicator section says there is nothing to measure.
+    @Test func minimalPlan() async throws {
+        let plan = try PlanLoader.load(path: TestSupport.fixture("minimal.yaml"))
+        #expect(plan.place == nil && plan.reportsTo == nil)
+        let doc = WardAnnualReport(plan: plan, year: 2026, occurrences: try Schedule(plan: plan).occurrences(),
+                                   ledger: CompletionLedger(records: []), figures: [], today: Self.today).document(plan: plan)
+        #expect(doc.placeDate == "Phường Thử, ngày … tháng … năm 2026")
+        #expect(doc.number == "Số: …/BC-UBND" && doc.signature == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"])
+        #expect(doc.recipient == nil)
+        #expect(doc.sections.map(\.id) == ["units", "tracked", "indicators", "obstacles", "proposals", "next-year"])
+        #expect(doc.sections[2].blocks == [.paragraph("Kế hoạch chưa nêu cách đo các chỉ tiêu (targets[].indicators).")])
+        let shipped = try TestSupport.shippedPlan()
+        #expect(shipped.place == "Bạch Đằng" && shipped.reportsTo == "Ủy ban nhân dân thành phố Hải Phòng")
+    }
 }
