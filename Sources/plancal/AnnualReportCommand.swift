@@ -26,8 +26,8 @@ struct AnnualReportCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Báo cáo của phường (tổng hợp các đơn vị).")
     var ward = false
 
-    @Option(name: .long, help: ArgumentHelp("Năm báo cáo.", valueName: "yyyy"))
-    var year: Int
+    @Option(name: .long, help: ArgumentHelp("Năm báo cáo (mặc định: năm hiện tại).", valueName: "yyyy"))
+    var year: Int?
 
     @Option(name: .long, help: "Định dạng: docx hoặc html.")
     var format: Format = .docx
@@ -45,9 +45,10 @@ struct AnnualReportCommand: AsyncParsableCommand {
         }
         let plan = try planOptions.load()
         let today = try todayOption.resolve(plan)
-        guard (plan.start.year...plan.end.year).contains(year) else {
+        if let year, !(plan.start.year...plan.end.year).contains(year) {
             throw CLIError("--year \(year) nằm ngoài thời gian của kế hoạch (\(plan.start.year)–\(plan.end.year))")
         }
+        let year = year ?? min(max(today.year, plan.start.year), plan.end.year)
         let planUnit = try unit.map { (id: String) throws -> PlanUnit in
             guard let u = plan.unit(id) else { throw CLIError(unknownUnit(id, plan) + " [--unit]") }
             return u
