@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.26.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The only target that sees libical's C API.
@@ -63,10 +64,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The year's reports as Word documents: a template (resources) filled and zipped.
+        .target(
+            name: "PlanDocuments",
+            dependencies: ["PlanCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            resources: [.copy("Template")],
+            swiftSettings: strict
+        ),
         .target(
             name: "PlanServer",
             dependencies: [
-                "PlanCore", "PlanFeed", "PlanStore", "PlanAPI",
+                "PlanCore", "PlanFeed", "PlanStore", "PlanAPI", "PlanDocuments",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -83,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "plancal",
             dependencies: [
-                "PlanCore", "PlanFeed", "PlanStore", "PlanStorePostgres", "PlanServer",
+                "PlanCore", "PlanFeed", "PlanStore", "PlanStorePostgres", "PlanServer", "PlanDocuments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -99,6 +107,11 @@ let package = Package(
             name: "PlanCoreTests",
             dependencies: ["PlanCore"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PlanDocumentsTests",
+            dependencies: ["PlanDocuments", "PlanCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: strict
         ),
         .testTarget(name: "PlanFeedTests", dependencies: ["PlanFeed", "PlanCore", "ICal"], swiftSettings: strict),

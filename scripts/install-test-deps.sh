@@ -3,10 +3,12 @@
 #
 # - Debian packages: libical-dev pkg-config tzdata chromium chromium-driver wrk python3-venv nginx
 #   (nginx: the load balancer in front of two instances in Tests/peers/test_instances.py),
-#   and postgresql (the store tests' server, started by scripts/postgres.sh)
+#   and postgresql (the store tests' server, started by scripts/postgres.sh), libreoffice-writer
+#   and poppler-utils (the annual reports: .docx → PDF → page-1 PNG, Tests/peers/test_annual_report.py)
 # - A Python virtualenv at .venv-test/ (repo root, git-ignored) with the real
 #   iCalendar clients and test tools: pytest, icalendar, recurring-ical-events,
-#   PyYAML, vdirsyncer, khal, todoman, selenium, requests and axe-selenium-python
+#   PyYAML, vdirsyncer, khal, todoman, selenium, requests, python-docx (reads the annual reports)
+#   and axe-selenium-python
 #   (which ships axe-core's axe.min.js: accessibility checks with no network), at the exact versions
 #   of scripts/test-requirements.txt (their dependencies too).
 #
@@ -25,6 +27,8 @@ PY=/usr/bin/python3
 APT_PACKAGES=(libical-dev pkg-config tzdata chromium chromium-driver wrk python3-venv nginx)
 # PostgreSQL server for the store tests (scripts/postgres.sh runs a throwaway cluster).
 APT_PACKAGES+=(postgresql)
+# The annual reports' .docx opened by LibreOffice headless (soffice --convert-to pdf); pdftoppm renders page 1.
+APT_PACKAGES+=(libreoffice-writer poppler-utils fonts-liberation)
 PIP_PACKAGES=(
   pytest
   icalendar
@@ -35,6 +39,7 @@ PIP_PACKAGES=(
   todoman
   selenium
   requests
+  python-docx
   axe-selenium-python
 )
 
@@ -79,7 +84,7 @@ echo "== versions"
 "${VENV}/bin/todo" --version
 "${VENV}/bin/python" - <<'PYEOF'
 from importlib.metadata import version
-for name in ("pytest", "icalendar", "recurring-ical-events", "PyYAML", "selenium", "requests", "axe-selenium-python"):
+for name in ("pytest", "icalendar", "recurring-ical-events", "PyYAML", "selenium", "requests", "python-docx", "axe-selenium-python"):
     print(name, version(name))
 PYEOF
 # (the Debian launcher /usr/bin/chromium may print a harmless

@@ -48,6 +48,13 @@ public struct Plan: Sendable {
     /// The day the ward starts tracking the plan (`plan.tracking_from`): items due before it are
     /// history ("trước khi theo dõi"), never overdue, and stay out of the rates. Nil: the plan's start.
     public var trackingFrom: CivilDate? = nil
+    /// The short place name a document is dated at (`plan.place`, e.g. `Bạch Đằng` in
+    /// "Bạch Đằng, ngày … tháng … năm …", Decree 30/2020/NĐ-CP); nil: the issuer's name without
+    /// "Ủy ban nhân dân".
+    public var place: String? = nil
+    /// Whom the ward's annual report goes to (`plan.reports_to`, e.g. the city's People's
+    /// Committee); nil: the report names no recipient above the issuer.
+    public var reportsTo: String? = nil
 
     /// The first day tracked: `trackingFrom`, else the plan's start.
     public var trackedFrom: CivilDate { max(trackingFrom ?? start, start) }

@@ -255,7 +255,7 @@ struct PlanBuilder {
             utcOffsetSeconds: meta.offset, publicBaseURL: meta.baseURL, population: meta.population,
             revised: meta.revised, units: units, targets: targets, obligations: obligations,
             sessions: sessions, refreshSeconds: meta.refreshHours * 3600, tracking: tracking,
-            trackingFrom: meta.trackingFrom)
+            trackingFrom: meta.trackingFrom, place: meta.place, reportsTo: meta.reportsTo)
         return plan
     }
 
@@ -290,6 +290,7 @@ struct PlanBuilder {
     struct Header {
         var id, title, issuer: String
         var number, signedBy, baseURL: String?
+        var place, reportsTo: String?
         var legalBasis: [String]
         var start, end: CivilDate
         var timeZone: String
@@ -364,10 +365,13 @@ struct PlanBuilder {
         if let trackingFrom, !(start...end).contains(trackingFrom) {
             throw m.error("tracking_from", "ngày bắt đầu theo dõi \(trackingFrom.vietnamese) nằm ngoài thời gian của kế hoạch (\(start.vietnamese) – \(end.vietnamese))")
         }
+        let place = try m.optionalString("place")
+        let reportsTo = try m.optionalString("reports_to")
         try m.rejectUnknown(allowed: ["id", "title", "issuer", "number", "signed_by", "legal_basis", "period",
                                       "time_zone", "public_base_url", "population", "revised", "refresh_hours",
-                                      "tracking_from", "notes"])
+                                      "tracking_from", "place", "reports_to", "notes"])
         return Header(id: id, title: title, issuer: issuer, number: number, signedBy: signedBy, baseURL: baseURL,
+                      place: place, reportsTo: reportsTo,
                       legalBasis: legalBasis, start: start, end: end, timeZone: tzName,
                       offset: offset, population: population, revised: revised,
                       refreshHours: refresh, trackingFrom: trackingFrom)

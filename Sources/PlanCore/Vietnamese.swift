@@ -2,9 +2,12 @@ public import ICal
 
 /// Vietnamese wording shared by every view (CLI, feeds, dashboard).
 public enum Vietnamese {
-    /// Roman numerals for quarters, as Vietnamese documents write them (quý IV).
+    /// Roman numerals for quarters and for a document's sections, as Vietnamese documents write
+    /// them (quý IV, mục VI); 1–39.
     public static func roman(_ n: Int) -> String {
-        ["0", "I", "II", "III", "IV"][max(0, min(4, n))]
+        guard n > 0 else { return "0" }
+        let tens = ["", "X", "XX", "XXX"][min(3, n / 10)]
+        return tens + ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"][n % 10]
     }
 
     /// Where an item comes from in the document: "mục II.2.6 của <title>" for a numbered

@@ -1,8 +1,10 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import ICal
 import PlanAPI
 import PlanCore
+import PlanDocuments
 import PlanFeed
 
 /// The pages people use: the city page, a plan's dashboard, a unit's page, an occurrence with
@@ -23,6 +25,8 @@ struct DashboardController: Sendable {
         plans.post(":plan/done") { request, context in try await formDone(request, context) }
         plans.post(":plan/waive") { request, context in try await formWaive(request, context) }
         plans.get(":plan/report") { request, context in try await reportPage(request, context) }
+        plans.get(":plan/annual-report") { request, context in try await annualReport(request, context, docx: false) }
+        plans.get(":plan/annual-report.docx") { request, context in try await annualReport(request, context, docx: true) }
     }
 
     func chrome(_ plan: Plan, _ session: WebSession?, title: String) -> PageChrome {
@@ -100,6 +104,48 @@ struct DashboardController: Sendable {
         let report = ComplianceReport(plan: plan, occurrences: entry.builder.occurrences, ledger: entry.builder.ledger,
                                       today: services.today(plan), year: year)
         return services.views.render(ReportPage.build(plan: plan, report: report, ledger: entry.builder.ledger, chrome: c))
+    }
+
+    /// A unit's (`?unit=`) or the ward's annual report of `?year=`: the page, or its .docx. A read
+    /// view like the compliance report: no sign-in needed.
+    func annualReport(_ request: Request, _ context: AppRequestContext, docx: Bool) async throws -> Response {
+        let entry = try await services.entry(context)
+        let plan = entry.plan
+        let (year, problem) = services.pageYear(request, plan: plan)
+        var unit: PlanUnit?
+        if let id = request.uri.queryParameters["unit"].map(String.init), !id.isEmpty {
+            guard ServerServices.matches(id), let u = plan.unit(id) else {
+                throw HTTPError(.notFound, message: "Không có đơn vị \"\(id.prefix(80))\" trong kế hoạch")
+            }
+            unit = u
+        }
+        let figures = try await services.repositories.figures.figures(plan: plan.id)
+        let today = services.today(plan)
+        let (occurrences, ledger) = (entry.builder.occurrences, entry.builder.ledger)
+        let document = unit.map {
+            WardAnnualReport.unit($0, plan: plan, year: year, occurrences: occurrences, ledger: ledger, figures: figures, today: today)
+                .document(plan: plan)
+        } ?? WardAnnualReport(plan: plan, year: year, occurrences: occurrences, ledger: ledger, figures: figures, today: today)
+            .document(plan: plan)
+        let query = "year=\(year)" + (unit.map { "&unit=\($0.id)" } ?? "")
+        if docx {
+            guard problem == nil else { throw HTTPError(.notFound, message: problem!) }
+            let bytes = try document.docx(created: today.iso)
+            let name = "Báo cáo năm \(year) - \(unit?.name ?? plan.issuer).docx"
+            let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
+            var headers = HTTPFields()
+            headers[.contentType] = ReportDocument.docxContentType
+            headers[.contentDisposition] = "attachment; filename=\"\(document.fileStem).docx\"; filename*=UTF-8''\(encoded)"
+            headers[.cacheControl] = "no-store"
+            headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        let session = try await auth.session(request, plan: plan)
+        var c = chrome(plan, session, title: "Báo cáo năm \(year) — \(unit?.name ?? plan.issuer)")
+        c.error = problem
+        let controls = AnnualReportPage.controls(plan: plan, year: year, unit: unit,
+                                                 docxHref: "/plans/\(plan.id)/annual-report.docx?\(query)")
+        return services.views.render(AnnualReportPage.build(document, chrome: c, controls: controls))
     }
 
     func unitPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {

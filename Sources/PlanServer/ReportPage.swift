@@ -93,13 +93,7 @@ struct ReportPage: Page {
         }
         var reach: Reach?
         if let r = report.reach, let target = plan.tracking.reachTarget.flatMap(plan.target) {
-            var text = "Số lượt người dân được tiếp cận (cộng dồn đến \(day(r.asOf))): \(Vietnamese.number(r.reached))."
-            if let pop = r.population, let share = r.share {
-                text += " Dân số: \(Vietnamese.number(pop)); tỷ lệ: \(Vietnamese.percent(share)); lộ trình: \(Vietnamese.percent(r.path)) — \(r.onTrack == true ? "đúng lộ trình" : "chậm so với lộ trình")."
-            } else {
-                text += " Chưa tính được tỷ lệ: kế hoạch chưa có dân số của phường. Lộ trình: \(Vietnamese.percent(r.path))."
-            }
-            reach = Reach(reachHeading: target.heading, reachText: text)
+            reach = Reach(reachHeading: target.heading, reachText: r.summary)
         }
         let units = report.units.map { u in
             UnitRow(rowName: u.name, reportState: u.annualReport?.rawValue ?? "none", reportLabel: u.annualReport?.label ?? "Không phải nộp",

@@ -14,9 +14,14 @@ struct Views: Sendable {
         library = try await MustacheLibrary(directory: dir.path)
     }
 
-    /// A typed page as HTML.
+    /// A typed page's HTML text.
+    func html<P: Page>(_ page: P) -> String {
+        library.render(page, withTemplate: P.template) ?? "<!doctype html><p>template \(P.template) missing</p>"
+    }
+
+    /// A typed page as an HTML response.
     func render<P: Page>(_ page: P, status: HTTPResponse.Status = .ok) -> Response {
-        let html = library.render(page, withTemplate: P.template) ?? "<!doctype html><p>template \(P.template) missing</p>"
+        let text = html(page)
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
@@ -26,6 +31,6 @@ struct Views: Sendable {
         // A sign-in link carries its code in the address: it must never leave in a Referer to another
         // site ("no-referrer" would make browsers send "Origin: null" with our own forms).
         headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -102,3 +102,15 @@ def occurrence_id(uid: str) -> str:
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file of a folder (non-recursive), name -> bytes."""
     return {p.name: p.read_bytes() for p in sorted(Path(folder).iterdir()) if p.is_file()}
+
+
+def artifact_dir(tmp_path_factory, sub: str | None = None) -> Path:
+    """Where a test keeps what a person may want to look at: $PLANCAL_ARTIFACTS (else a temp folder)."""
+    import os
+
+    env = os.environ.get("PLANCAL_ARTIFACTS")
+    path = Path(env) if env else tmp_path_factory.mktemp("artifacts")
+    if sub:
+        path = path / sub
+    path.mkdir(parents=True, exist_ok=True)
+    return path

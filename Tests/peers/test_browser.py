@@ -389,3 +389,28 @@ def test_date_field_reads_the_same_day_in_any_locale(server, lang):
         d.quit()
     rows = server.plancal("history", "--format", "csv", "--kind", "news").stdout.splitlines()
     assert len(rows) == 2 and ",05/11/2026," in rows[1] and f"/tin/{lang}" in rows[1], rows
+
+
+def test_annual_report_page_chooses_a_unit_and_downloads_its_docx(server, driver, artifacts):
+    """From the dashboard to the ward's annual report, then one unit's, as a visitor: the page
+    shows the document's blocks, and its .docx button serves a Word file of the same report."""
+    from selenium.webdriver.support.ui import Select
+
+    server.plancal("record", "meeting", "--unit", "mttq", "--on", "03/11/2026", "--reached", "120",
+                   "--organisations", "hoi-lhpn", "--note", "Tuyên truyền tại khu dân cư số 2", "--by", "Anh Tú")
+    driver.get(server.url(f"/plans/{PLAN}"))
+    submit_and_wait(driver, driver.find_element(By.ID, "annual-report-link"))
+    assert path_of(driver) == f"/plans/{PLAN}/annual-report"
+    doc = driver.find_element(By.ID, "annual-report")
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in doc.text and "ỦY BAN NHÂN DÂN PHƯỜNG BẠCH ĐẰNG" in doc.text
+    Select(driver.find_element(By.ID, "unit")).select_by_value("mttq")
+    submit_and_wait(driver, driver.find_element(By.ID, "submit-annual"))
+    doc = driver.find_element(By.ID, "annual-report")
+    assert "ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM PHƯỜNG" in doc.text
+    assert "Tuyên truyền tại khu dân cư số 2" in driver.find_element(By.ID, "annual-results").text
+    save_png(driver, artifacts / "annual-report-mttq.png")
+    href = driver.find_element(By.ID, "download-docx").get_attribute("href")
+    with urllib.request.urlopen(href, timeout=30) as r:
+        assert r.headers["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
+        assert r.headers["Content-Disposition"].startswith("attachment; filename=\"bao-cao-nam-")
+        assert r.read(2) == b"PK"

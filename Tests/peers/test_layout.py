@@ -65,6 +65,8 @@ PAGES = [
     ("admin", "vhxh", f"/plans/{PLAN}/admin"),
     ("report", None, f"/plans/{PLAN}/report"),
     ("report-2027", None, f"/plans/{PLAN}/report?year=2027"),
+    ("annual-report", None, f"/plans/{PLAN}/annual-report?year=2026"),
+    ("annual-report-unit", "mttq", f"/plans/{PLAN}/annual-report?year=2026&unit=mttq"),
     ("login", None, f"/plans/{PLAN}/login"),
     ("not-found", None, f"/plans/{PLAN}/occurrences/khong-co/2026"),
 ]

@@ -1,0 +1,161 @@
+public import ICal
+
+/// What a unit did in a year, drafted from the records: the report every unit owes before the
+/// deadline of the plan's `tracking.annual_report` obligation (Bạch Đằng: the closing paragraph,
+/// "trước ngày 15/12"). Pure: built from the plan, its occurrences, the ledger and the figures;
+/// the numbers it shares with the compliance report are read off that report, never recomputed.
+public struct UnitAnnualReport: Sendable {
+    /// A standing completion of one of the year's items, by the unit (or one of its members).
+    public struct Completion: Sendable, Equatable {
+        public var occurrence: String
+        public var title: String
+        public var section: String
+        /// The item's last day (its deadline, or a span's last day).
+        public var due: CivilDate
+        public var doneOn: CivilDate
+        /// False when the unit only recorded its part in another unit's item.
+        public var isOwn: Bool
+        public var evidence: String?
+        public var note: String?
+        public var reached: Int?
+        public var participants: Int?
+    }
+
+    /// An ad hoc news item, meeting or training, or an obstacle.
+    public struct Activity: Sendable, Equatable {
+        public var kind: CompletionRecord.Action
+        public var unit: String
+        public var day: CivilDate
+        public var evidence: String?
+        public var note: String?
+        public var reached: Int?
+        public var participants: Int?
+        /// Names of the organisations a meeting informed.
+        public var organisations: [String]
+    }
+
+    /// An item of the year that is the unit's duty and not done: overdue, under way or ahead.
+    public struct OpenItem: Sendable, Equatable {
+        public var occurrence: String
+        public var title: String
+        public var due: CivilDate
+        public var state: OccurrenceState
+    }
+
+    /// A figure the unit supplies for a target: its value for the year, or nil when not recorded.
+    public struct Figure: Sendable, Equatable {
+        public var target: String
+        public var figure: String
+        public var label: String
+        public var value: Double?
+    }
+
+    public var unitID: String
+    public var unitName: String
+    public var year: Int
+    public var today: CivilDate
+    /// The unit's line of the compliance report (on-time rate, its annual report).
+    public var line: ComplianceReport.UnitLine?
+    public var completions: [Completion]
+    /// Spans (e.g. the action month) of the year the unit owns or takes part in, in its own view.
+    public var campaigns: [OpenItem]
+    public var activities: [Activity]
+    public var figures: [Figure]
+    public var open: [OpenItem]
+    public var obstacles: [Activity]
+
+    /// Residents reached in the year by the unit's completions and ad hoc records.
+    public var reached: Int {
+        completions.compactMap(\.reached).reduce(0, +) + activities.compactMap(\.reached).reduce(0, +)
+    }
+
+    /// The report of `unit` for `year`; `compliance` is the compliance report of the same year and records.
+    public init(plan: Plan, unit: PlanUnit, year: Int, occurrences: [Occurrence], ledger: CompletionLedger,
+                figures: FigureLedger, compliance: ComplianceReport) {
+        let today = CivilDate(parsing: compliance.today) ?? plan.start
+        let ids = Set([unit.id] + unit.members.map(\.id))
+        unitID = unit.id
+        unitName = unit.name
+        self.year = year
+        self.today = today
+        line = compliance.units.first { $0.id == unit.id }
+        let ofYear = occurrences.filter { $0.last.year == year }
+        completions = ofYear.flatMap { o in
+            ledger.completions(of: o.id).filter { ids.contains($0.unit) }.map { c in
+                Completion(occurrence: o.id, title: o.name(in: plan), section: o.section, due: o.last, doneOn: c.doneOn,
+                           isOwn: o.doneBy.contains(c.unit), evidence: c.record.evidenceURL, note: c.record.note,
+                           reached: c.record.reached, participants: c.record.participants)
+            }
+        }.sorted { ($0.doneOn, $0.occurrence) < ($1.doneOn, $1.occurrence) }
+        let involved = ofYear.filter { o in ids.contains(o.owner) || o.participants.contains { ids.contains($0) } }
+        campaigns = involved.filter { $0.first < $0.last && $0.minutes == nil }.map {
+            OpenItem(occurrence: $0.id, title: $0.name(in: plan), due: $0.last,
+                     state: OccurrenceState.of($0, ledger: ledger, today: today, for: unit.id))
+        }
+        open = ofYear.filter { o in ids.contains { o.isDuty(of: $0) } }.compactMap { o in
+            let state = OccurrenceState.of(o, ledger: ledger, today: today, for: unit.id)
+            guard [.overdue, .inProgress, .dueSoon, .upcoming].contains(state) else { return nil }
+            return OpenItem(occurrence: o.id, title: o.name(in: plan), due: o.last, state: state)
+        }
+        let records = ledger.adHoc.filter { ids.contains($0.unit) && $0.doneOn?.year == year }.map { r in
+            Activity(kind: r.action, unit: r.unit, day: r.doneOn!, evidence: r.evidenceURL, note: r.note, reached: r.reached,
+                     participants: r.participants, organisations: r.organisations.map { plan.unit($0)?.name ?? $0 })
+        }
+        activities = records.filter { $0.kind != .obstacle }
+        obstacles = records.filter { $0.kind == .obstacle }
+        self.figures = plan.targets.flatMap { t in
+            t.figures.filter { ids.contains($0.unit) }.map {
+                Figure(target: t.id, figure: $0.id, label: $0.label, value: figures.value(t.id, year: year, figure: $0.id))
+            }
+        }
+    }
+}
+
+/// The ward's report to the level above for a year (Bạch Đằng: V.1, vhxh compiles the units'
+/// reports): every unit's results and whether its annual report came in on time, the tracked
+/// targets (Goal 6) from the compliance report, every indicator from the indicator report, and
+/// the obstacles units recorded.
+public struct WardAnnualReport: Sendable {
+    public var year: Int
+    public var today: CivilDate
+    public var compliance: ComplianceReport
+    public var indicators: IndicatorReport
+    /// One per unit of the compliance report (units without members), in document order.
+    public var units: [UnitAnnualReport]
+
+    /// Units whose annual report was done by its deadline.
+    public var reportsOnTime: [ComplianceReport.UnitLine] { compliance.units.filter { $0.annualReport == .doneOnTime } }
+    /// Units owing an annual report for the year that have not sent it by its deadline (late, overdue, or still open).
+    public var reportsNotOnTime: [ComplianceReport.UnitLine] {
+        compliance.units.filter { $0.annualReport != nil && $0.annualReport != .doneOnTime && $0.annualReport != .waived }
+    }
+    /// Every obstacle of the year, in date order.
+    public var obstacles: [UnitAnnualReport.Activity] {
+        units.flatMap(\.obstacles).sorted { ($0.day, $0.unit) < ($1.day, $1.unit) }
+    }
+
+    /// The report for `year`, from the same records as `plancal compliance` and `plancal indicators`.
+    public init(plan: Plan, year: Int, occurrences: [Occurrence], ledger: CompletionLedger, figures: [FigureRecord],
+                today: CivilDate) {
+        self.year = year
+        self.today = today
+        let compliance = ComplianceReport(plan: plan, occurrences: occurrences, ledger: ledger, today: today, year: year)
+        self.compliance = compliance
+        indicators = IndicatorReport(plan: plan, figures: figures, compliance: compliance, year: year)
+        let figureLedger = FigureLedger(figures.filter { $0.plan == plan.id })
+        units = compliance.units.compactMap { line in
+            plan.unit(line.id).map {
+                UnitAnnualReport(plan: plan, unit: $0, year: year, occurrences: occurrences, ledger: ledger,
+                                 figures: figureLedger, compliance: compliance)
+            }
+        }
+    }
+
+    /// One unit's report, from the same records.
+    public static func unit(_ unit: PlanUnit, plan: Plan, year: Int, occurrences: [Occurrence], ledger: CompletionLedger,
+                            figures: [FigureRecord], today: CivilDate) -> UnitAnnualReport {
+        let compliance = ComplianceReport(plan: plan, occurrences: occurrences, ledger: ledger, today: today, year: year)
+        return UnitAnnualReport(plan: plan, unit: unit, year: year, occurrences: occurrences, ledger: ledger,
+                                figures: FigureLedger(figures.filter { $0.plan == plan.id }), compliance: compliance)
+    }
+}
