@@ -24,6 +24,8 @@ struct TodoList: Sendable {
         var members: [Member] = []
         var hasMembers = false
         var memberCount = 0
+        /// The occurrence it stands for.
+        var occurrenceID = ""
     }
     struct Member: Sendable {
         var memberName: String
@@ -41,6 +43,15 @@ struct TodoList: Sendable {
     var soon: [Item] = []
     var older: [Item] = []
     var takingPart: [Item] = []
+    /// What the unit receives from others (e.g. reports), not delivered yet.
+    var receiving: [Item] = []
+    /// Requests ("Đề nghị", V.6) whose day passed with nothing recorded: listed apart, never
+    /// among the overdue duties.
+    var requests: [Item] = []
+    var hasReceiving = false
+    var hasRequests = false
+    var receivingCount = 0
+    var requestCount = 0
     var hasNow = false
     var hasSoon = false
     var hasOlder = false
@@ -66,12 +77,17 @@ struct TodoList: Sendable {
         var now: [(Occurrence, Item)] = [], soon: [(Occurrence, Item)] = [], older: [(Occurrence, Item)] = []
         for o in occurrences where unit.map({ schedule.involves(o, $0.id) }) ?? true {
             let state = OccurrenceState.of(o, ledger: ledger, today: today, for: unit?.id)
-            if [.doneOnTime, .doneLate, .participated, .waived, .beforeTracking].contains(state) { continue }
+            if [.doneOnTime, .doneLate, .participated, .received, .waived, .beforeTracking].contains(state) { continue }
             let made = Self.item(o, state: state, plan: plan, unit: unit, today: today, canMark: canMark)
             let item = { made }
             switch state {
-            case .doneOnTime, .doneLate, .participated, .waived, .beforeTracking:
+            case .doneOnTime, .doneLate, .participated, .received, .waived, .beforeTracking:
                 continue
+            case .awaiting:
+                // Something to receive: what is due this quarter or soon, and what is late to come.
+                if o.first <= horizon && (o.last >= quarterStart || today > o.last) { list.receiving.append(item()) }
+            case .requestPending:
+                list.requests.append(item())
             case .takingPart:
                 // Another unit's duty: only what is under way or close, never as overdue.
                 if o.last >= quarterStart && o.first <= horizon && ledger.done(o) == nil { list.takingPart.append(item()) }
@@ -94,9 +110,15 @@ struct TodoList: Sendable {
         list.hasSoon = !list.soon.isEmpty
         list.hasOlder = !list.older.isEmpty
         list.hasTakingPart = !list.takingPart.isEmpty
+        list.receiving = group(list.receiving.map { item in (occurrences.first { $0.id == item.occurrenceID }!, item) })
+        list.requests = group(list.requests.map { item in (occurrences.first { $0.id == item.occurrenceID }!, item) }).reversed()
+        list.hasReceiving = !list.receiving.isEmpty
+        list.hasRequests = !list.requests.isEmpty
+        list.receivingCount = list.receiving.count
+        list.requestCount = list.requests.count
         list.olderCount = list.older.count
         list.takingPartCount = list.takingPart.count
-        list.isEmpty = !(list.hasNow || list.hasSoon || list.hasOlder || list.hasTakingPart)
+        list.isEmpty = !(list.hasNow || list.hasSoon || list.hasOlder || list.hasTakingPart || list.hasReceiving || list.hasRequests)
         return list
     }
 
@@ -107,7 +129,7 @@ struct TodoList: Sendable {
         var index: [String: Int] = [:]
         for (o, item) in items {
             guard o.perUnit else { out.append(item); continue }
-            let key = "\(o.obligationID)|\(o.periodLabel)|\(item.state)"
+            let key = "\(o.obligationID)|\(o.periodLabel)|\(item.state)|\(o.requested)"
             let member = Member(memberName: plan.unit(o.owner)?.name ?? o.owner, memberLink: item.link, memberID: item.domID)
             if let i = index[key] {
                 out[i].members.append(member)
@@ -147,16 +169,22 @@ struct TodoList: Sendable {
         }
         var label = state.label
         if state == .takingPart, let owner = plan.unit(o.owner) { label += " (chủ trì: \(owner.name))" }
+        if state == .awaiting || state == .received, let owner = plan.unit(o.owner) { label += " (đơn vị nộp: \(owner.name))" }
+        // A request ("Đề nghị", V.6) says so while it is open, whatever its day.
+        if o.requested, [.upcoming, .dueSoon, .inProgress].contains(state) { label = "Đề nghị · " + label }
         var action: MarkAction?
-        if o.opens <= today, canMark(o) {
+        // A recipient records a delivery only when it may complete the item (the lead unit).
+        let mayRecord = state != .awaiting || (unit.map { o.doneBy.contains($0.id) } ?? true)
+        if o.opens <= today, mayRecord, canMark(o) {
             let page = "/plans/\(plan.id)/occurrences/\(o.id)"
             let forUnit = unit.map { "?don-vi=\($0.id)" } ?? ""
-            action = MarkAction(markLabel: state == .takingPart ? "Ghi nhận tham gia" : "Đánh dấu hoàn thành",
+            action = MarkAction(markLabel: state == .takingPart ? "Ghi nhận tham gia"
+                                    : state == .awaiting ? "Ghi nhận đã nhận" : "Đánh dấu hoàn thành",
                                 markLink: page + forUnit + "#danh-dau")
         }
         return Item(when: when, title: o.name(in: plan), link: "/plans/\(plan.id)/occurrences/\(o.id)", state: state.rawValue,
                     stateLabel: label, ownerName: unit == nil ? plan.unit(o.owner)?.name : nil,
-                    domID: "todo-" + o.id.replacingOccurrences(of: "/", with: "-"), markAction: action)
+                    domID: "todo-" + o.id.replacingOccurrences(of: "/", with: "-"), markAction: action, occurrenceID: o.id)
     }
 }
 

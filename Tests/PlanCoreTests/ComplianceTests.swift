@@ -132,7 +132,8 @@ struct Harness {
         #expect(abs(rate - 1.0 / 4.0) < 1e-9)
 
         #expect(report.units.first { $0.id == "mttq" }?.annualReport == .doneOnTime)
-        #expect(report.units.first { $0.id == "hoi-lhpn" }?.annualReport == .overdue)
+        // The Women's Union is requested (V.6): its missing report is a request, not overdue.
+        #expect(report.units.first { $0.id == "hoi-lhpn" }?.annualReport == .requestPending)
         // vhxh owes no annual report of its own.
         #expect(report.units.first { $0.id == "vhxh" }?.annualReport == nil)
         #expect(!report.units.contains { $0.id == "nobody" })

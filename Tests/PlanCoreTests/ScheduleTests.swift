@@ -97,7 +97,9 @@ import Testing
             #expect(o.last == expected[o.id], "\(o.id)")
             #expect(o.perUnit)
             #expect(o.id.hasSuffix("/\(o.owner)"), "\(o.id) is owned by \(o.owner)")
-            #expect(o.participants == ["vhxh"], "\(o.id)")
+            // vhxh receives them (closing paragraph); it does not co-organise them.
+            #expect(o.participants == [], "\(o.id)")
+            #expect(o.recipients == ["vhxh"], "\(o.id)")
         }
         #expect(occurrence("annual-report/2026/vhxh") == nil)
         #expect(!reports.contains { $0.owner == "vhxh" })
