@@ -38,6 +38,7 @@ public func buildRouter(_ arguments: ServerArguments, repositories: Repositories
     APIController(services: services).addRoutes(to: router.group("api"))
     DashboardController(services: services).addRoutes(to: router)
     RecordController(services: services).addRoutes(to: router)
+    IndicatorController(services: services).addRoutes(to: router)
     AdminController(services: services).addRoutes(to: router)
     return router
 }
