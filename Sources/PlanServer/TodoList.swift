@@ -84,10 +84,14 @@ struct TodoList: Sendable {
             case .doneOnTime, .doneLate, .participated, .received, .waived, .beforeTracking:
                 continue
             case .awaiting:
-                // Something to receive: what is due this quarter or soon, and what is late to come.
-                if o.first <= horizon && (o.last >= quarterStart || today > o.last) { list.receiving.append(item()) }
+                // Something to receive: what is due this quarter or soon, and what of this year is late to come.
+                if o.tracked && o.first <= horizon && (o.last >= quarterStart || o.last.year == today.year) {
+                    list.receiving.append(item())
+                }
             case .requestPending:
-                list.requests.append(item())
+                // The requested unit's own page lists its requests with its other items (never
+                // red); the ward's list folds them apart from the offices' overdue duties.
+                if unit != nil { now.append((o, item())) } else { list.requests.append(item()) }
             case .takingPart:
                 // Another unit's duty: only what is under way or close, never as overdue.
                 if o.last >= quarterStart && o.first <= horizon && ledger.done(o) == nil { list.takingPart.append(item()) }
@@ -110,8 +114,12 @@ struct TodoList: Sendable {
         list.hasSoon = !list.soon.isEmpty
         list.hasOlder = !list.older.isEmpty
         list.hasTakingPart = !list.takingPart.isEmpty
-        list.receiving = group(list.receiving.map { item in (occurrences.first { $0.id == item.occurrenceID }!, item) })
-        list.requests = group(list.requests.map { item in (occurrences.first { $0.id == item.occurrenceID }!, item) }).reversed()
+        // What a unit receives from several units alike (the annual reports) is one line with the units inside.
+        func paired(_ items: [Item]) -> [(Occurrence, Item)] {
+            items.compactMap { item in occurrences.first { $0.id == item.occurrenceID }.map { ($0, item) } }
+        }
+        list.receiving = Self.grouped(paired(list.receiving), plan: plan)
+        list.requests = group(paired(list.requests)).reversed()
         list.hasReceiving = !list.receiving.isEmpty
         list.hasRequests = !list.requests.isEmpty
         list.receivingCount = list.receiving.count
@@ -129,7 +137,9 @@ struct TodoList: Sendable {
         var index: [String: Int] = [:]
         for (o, item) in items {
             guard o.perUnit else { out.append(item); continue }
-            let key = "\(o.obligationID)|\(o.periodLabel)|\(item.state)|\(o.requested)"
+            // A request groups apart from the offices' duties; what a recipient awaits groups whoever sends it.
+            let state = OccurrenceState(rawValue: item.state)
+            let key = "\(o.obligationID)|\(o.periodLabel)|\(item.state)|\(state == .awaiting ? false : o.requested)"
             let member = Member(memberName: plan.unit(o.owner)?.name ?? o.owner, memberLink: item.link, memberID: item.domID)
             if let i = index[key] {
                 out[i].members.append(member)
@@ -138,6 +148,8 @@ struct TodoList: Sendable {
                 head.title = "\(o.title) — \(o.periodLabel)"
                 head.ownerName = nil
                 head.members = [member]
+                // The line stands for several units: its state without one unit's name.
+                if let state { head.stateLabel = Self.label(o, state: state, plan: plan, naming: false) }
                 head.domID = "todo-" + o.obligationID + "-" + Schedule.key(o)
                 index[key] = out.count
                 out.append(head)
@@ -147,14 +159,25 @@ struct TodoList: Sendable {
             var item = item
             item.hasMembers = item.members.count > 1
             item.memberCount = item.members.count
-            if item.members.count == 1, let only = item.members.first {
+            if item.members.count == 1, let only = item.members.first, let o = items.first(where: { $0.1.domID == only.memberID })?.0 {
                 // A single unit: the item as it was, with its unit.
+                item.stateLabel = Self.label(o, state: OccurrenceState(rawValue: item.state) ?? .upcoming, plan: plan, naming: true)
                 item.title += " — \(only.memberName)"
                 item.domID = only.memberID
                 item.members = []
             }
             return item
         }
+    }
+
+    /// The state as a list shows it: whose duty another unit's item is, who sends what a unit
+    /// receives (`naming`), and that a request ("Đề nghị", V.6) is one while it is open.
+    static func label(_ o: Occurrence, state: OccurrenceState, plan: Plan, naming: Bool) -> String {
+        var label = state.label
+        if naming, state == .takingPart, let owner = plan.unit(o.owner) { label += " (chủ trì: \(owner.name))" }
+        if naming, state == .awaiting || state == .received, let owner = plan.unit(o.owner) { label += " (đơn vị nộp: \(owner.name))" }
+        if o.requested, [.upcoming, .dueSoon, .inProgress].contains(state) { label = "Đề nghị · " + label }
+        return label
     }
 
     static func item(_ o: Occurrence, state: OccurrenceState, plan: Plan, unit: PlanUnit?, today: CivilDate,
@@ -167,11 +190,7 @@ struct TodoList: Sendable {
         } else {
             when = "\(o.first.vietnamese) – \(o.last.vietnamese)"
         }
-        var label = state.label
-        if state == .takingPart, let owner = plan.unit(o.owner) { label += " (chủ trì: \(owner.name))" }
-        if state == .awaiting || state == .received, let owner = plan.unit(o.owner) { label += " (đơn vị nộp: \(owner.name))" }
-        // A request ("Đề nghị", V.6) says so while it is open, whatever its day.
-        if o.requested, [.upcoming, .dueSoon, .inProgress].contains(state) { label = "Đề nghị · " + label }
+        let label = Self.label(o, state: state, plan: plan, naming: true)
         var action: MarkAction?
         // A recipient records a delivery only when it may complete the item (the lead unit).
         let mayRecord = state != .awaiting || (unit.map { o.doneBy.contains($0.id) } ?? true)
