@@ -9,7 +9,7 @@ public enum PlanLoader {
 
     /// The most occurrences a plan may give in all: every obligation's dates times its units
     /// (one each for `for_each`), plus the sessions. A ward's plan gives a few hundred (the
-    /// shipped one 163); 20,000 leaves room for weekly items for 60 units over six years, while
+    /// shipped one 229); 20,000 leaves room for weekly items for 60 units over six years, while
     /// every command that expands the plan (check, feeds, reports, the server) stays within
     /// seconds and megabytes. Without a cap a 19 KB plan of daily per-unit items over 27 years
     /// (1.6 million occurrences) took 25 s and 1.4 GB to check.
