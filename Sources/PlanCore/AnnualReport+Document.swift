@@ -72,6 +72,7 @@ extension ComplianceReport.UnitLine {
 
     /// `80% (4/5 việc đến hạn; trễ 1; quá hạn 0)`, or `—` when nothing fell due.
     public var onTimeText: String {
+        if requested { return "Đề nghị, không tính tỷ lệ" }
         guard let rate = onTimeRate else { return "— (chưa có việc đến hạn)" }
         return "\(Vietnamese.percent(rate)) (\(onTime)/\(due) việc đến hạn; trễ \(late); quá hạn \(overdue))"
     }
@@ -178,6 +179,10 @@ extension WardAnnualReport {
         results.append(.paragraph("Gửi đúng hạn\(due.map { " (hạn \($0.vietnamese))" } ?? ""): \(reportsOnTime.count) đơn vị: \(names(reportsOnTime))."))
         results.append(.paragraph("Chưa gửi hoặc gửi trễ hạn: \(reportsNotOnTime.count) đơn vị" + (reportsNotOnTime.isEmpty ? "." : ":")))
         results += reportsNotOnTime.map { .item("\($0.name): \($0.annualReportText)") }
+        if !requestsNotOnTime.isEmpty {
+            results.append(.paragraph("Đơn vị được đề nghị báo cáo, chưa nhận được đúng hạn: \(requestsNotOnTime.count) đơn vị:"))
+            results += requestsNotOnTime.map { .item("\($0.name): \($0.annualReportText)") }
+        }
 
         var tracked: [Doc.Block] = []
         var n = 0

@@ -127,7 +127,17 @@ public struct WardAnnualReport: Sendable {
     public var reportsOnTime: [ComplianceReport.UnitLine] { compliance.units.filter { $0.annualReport == .doneOnTime } }
     /// Units owing an annual report for the year that have not sent it by its deadline (late, overdue, or still open).
     public var reportsNotOnTime: [ComplianceReport.UnitLine] {
-        compliance.units.filter { $0.annualReport != nil && $0.annualReport != .doneOnTime && $0.annualReport != .waived }
+        compliance.units.filter { !$0.requested && Self.notOnTime($0) }
+    }
+    /// Units the plan only requests a report of (`relation: requested`, such as the Front and
+    /// the unions) whose report has not come in by its day: listed apart, not as the offices'
+    /// shortfall.
+    public var requestsNotOnTime: [ComplianceReport.UnitLine] {
+        compliance.units.filter { $0.requested && Self.notOnTime($0) }
+    }
+
+    private static func notOnTime(_ line: ComplianceReport.UnitLine) -> Bool {
+        line.annualReport != nil && line.annualReport != .doneOnTime && line.annualReport != .waived
     }
     /// Every obstacle of the year, in date order.
     public var obstacles: [UnitAnnualReport.Activity] {

@@ -78,7 +78,8 @@ public struct CityReport: Sendable, Encodable {
             reachShare = report.reach?.share
             reachPath = report.reach?.path
             onTrack = report.reach?.onTrack
-            let reports = report.units.compactMap(\.annualReport).filter { $0 != .waived }
+            // Reports owed by the units the plan directs; a requested unit's (V.6) is no office's duty.
+            let reports = report.units.filter { !$0.requested }.compactMap(\.annualReport).filter { $0 != .waived }
             reportsOwed = reports.count
             reportsOnTime = reports.filter { $0 == .doneOnTime }.count
             reportsReceived = reports.filter { $0 == .doneOnTime || $0 == .doneLate }.count

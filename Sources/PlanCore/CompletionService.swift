@@ -186,7 +186,8 @@ public struct CompletionService: Sendable {
         guard plan.unit(unit) != nil else {
             throw CompletionError.unknownUnit(unit, known: plan.allUnits.map(\.id))
         }
-        guard schedule.involves(occurrence, unit) else {
+        // A recipient receives the item; it records nothing of its own unless it may complete it (the lead unit).
+        guard schedule.involves(occurrence, unit), !occurrence.isReceived(by: unit) || occurrence.doneBy.contains(unit) else {
             throw CompletionError.notInvolved(unit: name(unit), occurrence: occurrence.name(in: plan),
                                               allowed: occurrence.units.map(name))
         }

@@ -13,6 +13,13 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
     /// Due before the plan's `tracking_from`: history, not judged.
     case beforeTracking = "before-tracking"
     case overdue
+    /// A request to a unit the plan does not direct ("Đề nghị", Bạch Đằng V.6) whose day has
+    /// passed with nothing recorded: visible, never an overdue duty, out of the rates.
+    case requestPending = "request-pending"
+    /// In a receiving unit's own view (e.g. the lead unit receiving a report): not delivered yet.
+    case awaiting
+    /// In a receiving unit's own view: the owner has delivered it.
+    case received
     case inProgress = "in-progress"
     case dueSoon = "due-soon"
     case upcoming
@@ -27,6 +34,9 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
         case .waived: return "Không áp dụng"
         case .beforeTracking: return "Trước khi theo dõi"
         case .overdue: return "Quá hạn"
+        case .requestPending: return "Đề nghị, chưa ghi nhận"
+        case .awaiting: return "Chờ nhận"
+        case .received: return "Đã nhận"
         case .inProgress: return "Đang diễn ra"
         case .dueSoon: return "Sắp đến hạn"
         case .upcoming: return "Chưa đến hạn"
@@ -43,6 +53,9 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
         case .waived: return "đơn vị chủ trì xác định không áp dụng, có lý do; không tính vào tỷ lệ"
         case .beforeTracking: return "hạn trước ngày phường bắt đầu theo dõi; không tính vào tỷ lệ"
         case .overdue: return "đã qua hạn, chưa ghi nhận hoàn thành"
+        case .requestPending: return "việc kế hoạch đề nghị (không giao) Mặt trận, hội đoàn thể; đã qua thời hạn đề nghị, chưa ghi nhận; không tính là quá hạn, không tính vào tỷ lệ"
+        case .awaiting: return "đơn vị là nơi nhận (ví dụ báo cáo của đơn vị khác), đơn vị nộp chưa ghi nhận hoàn thành"
+        case .received: return "đơn vị nộp đã ghi nhận hoàn thành; đơn vị là nơi nhận"
         case .inProgress: return "đang trong thời gian thực hiện"
         case .dueSoon: return "hạn trong \(OccurrenceState.dueSoonDays) ngày tới"
         case .upcoming: return "chưa đến thời gian thực hiện"
@@ -50,17 +63,22 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
     }
 
     /// True for the states that count as done.
-    public var isDone: Bool { self == .doneOnTime || self == .doneLate || self == .participated }
+    public var isDone: Bool { self == .doneOnTime || self == .doneLate || self == .participated || self == .received }
 
     /// Days before the last day from which an open occurrence is "due soon".
     public static let dueSoonDays = 14
 
     /// The state of an occurrence on `today`: a span (e.g. the action month) is in progress
     /// from its first day to its last; a deadline is due soon from 14 days before it.
-    /// With `unit`, in that unit's view: a participant that recorded its part has done it, and
-    /// another unit's duty it takes part in is participation, never its own overdue item.
+    /// With `unit`, in that unit's view: a participant that recorded its part has done it,
+    /// another unit's duty it takes part in is participation, and what it receives is awaited or
+    /// received — never its own overdue item. A request's passed day is `requestPending`.
     public static func of(_ o: Occurrence, ledger: CompletionLedger, today: CivilDate,
                           for unit: String? = nil) -> OccurrenceState {
+        if let unit, o.isReceived(by: unit) {
+            if ledger.done(o) != nil { return .received }
+            return ledger.waiver(of: o.id) != nil ? .waived : .awaiting
+        }
         if let done = ledger.done(o, for: unit) {
             guard o.doneBy.contains(done.unit) else { return .participated }
             return done.doneOn <= o.last ? .doneOnTime : .doneLate
@@ -68,7 +86,7 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
         if ledger.waiver(of: o.id) != nil { return .waived }
         if let unit, !o.isDuty(of: unit) { return .takingPart }
         if !o.tracked { return .beforeTracking }
-        if today > o.last { return .overdue }
+        if today > o.last { return o.requested ? .requestPending : .overdue }
         if o.first < o.last && today >= o.first { return .inProgress }
         if today >= o.first || o.last.days(until: today) >= -dueSoonDays { return .dueSoon }
         return .upcoming
@@ -217,12 +235,17 @@ public struct ComplianceReport: Sendable, Encodable {
         public var overdue: Int
         /// Its occurrences of the year the lead unit declared not applicable.
         public var waived: Int
-        /// onTime / due; nil when nothing fell due.
+        /// onTime / due; nil when nothing fell due, and always nil for a requested unit.
         public var onTimeRate: Double?
+        /// True for a unit the plan only requests ("Đề nghị", `relation: requested`): its items
+        /// are requests, never overdue, and it has no on-time rate.
+        public var requested = false
+        /// A requested unit's requests whose day passed with nothing recorded (`request-pending`).
+        public var pending = 0
 
         enum CodingKeys: String, CodingKey {
-            case id, name, annualReport, annualReportDue, annualReportOn, annualReportWaiver, due, onTime, late,
-                 overdue, waived, onTimeRate
+            case id, name, requested, annualReport, annualReportDue, annualReportOn, annualReportWaiver, due, onTime, late,
+                 overdue, pending, waived, onTimeRate
         }
 
         /// Encodes unknowns as null rather than leaving them out: the JSON shape is fixed.
@@ -230,6 +253,7 @@ public struct ComplianceReport: Sendable, Encodable {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(id, forKey: .id)
             try c.encode(name, forKey: .name)
+            try c.encode(requested, forKey: .requested)
             try c.encode(annualReport, forKey: .annualReport)
             try c.encode(annualReportDue, forKey: .annualReportDue)
             try c.encode(annualReportOn, forKey: .annualReportOn)
@@ -238,6 +262,7 @@ public struct ComplianceReport: Sendable, Encodable {
             try c.encode(onTime, forKey: .onTime)
             try c.encode(late, forKey: .late)
             try c.encode(overdue, forKey: .overdue)
+            try c.encode(pending, forKey: .pending)
             try c.encode(waived, forKey: .waived)
             try c.encode(onTimeRate, forKey: .onTimeRate)
         }
@@ -399,14 +424,18 @@ public struct ComplianceReport: Sendable, Encodable {
             let onTime = states.filter { $0 == .doneOnTime }.count
             let report = owned.first { $0.obligationID == plan.tracking.annualReport }
             let reportState = report.map { OccurrenceState.of($0, ledger: ledger, today: today) }
-            return UnitLine(
+            var line = UnitLine(
                 id: unit.id, name: unit.name, annualReport: reportState, annualReportDue: report?.last.iso,
                 annualReportOn: report.flatMap { ledger.done($0)?.doneOn.iso },
                 annualReportWaiver: reportState == .waived ? report.flatMap { ledger.waiver(of: $0.id)?.reason } : nil,
                 due: due.count, onTime: onTime, late: states.filter { $0 == .doneLate }.count,
                 overdue: states.filter { $0 == .overdue }.count,
                 waived: owned.filter { ledger.done($0) == nil && ledger.waiver(of: $0.id) != nil }.count,
-                onTimeRate: due.isEmpty ? nil : Double(onTime) / Double(due.count))
+                // V.6: what the plan only requests is no office's failure and has no on-time rate.
+                onTimeRate: due.isEmpty || unit.isRequested ? nil : Double(onTime) / Double(due.count))
+            line.requested = unit.isRequested
+            line.pending = states.filter { $0 == .requestPending }.count
+            return line
         }
     }
 }

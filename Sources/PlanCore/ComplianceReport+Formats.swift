@@ -71,6 +71,10 @@ extension ComplianceReport {
             let report = u.annualReport?.label ?? "—"
             let rate = u.onTimeRate.map { Vietnamese.percent($0) } ?? "—"
             let waived = u.waived > 0 ? "; không áp dụng: \(u.waived)" : ""
+            if u.requested {
+                out.append("  \(ComplianceReport.pad(u.name, 42)) báo cáo: \(ComplianceReport.pad(report, 20)) đề nghị: đã ghi nhận \(u.onTime + u.late)/\(u.due); chưa ghi nhận: \(u.pending)\(waived) (không tính tỷ lệ đúng hạn)")
+                continue
+            }
             out.append("  \(ComplianceReport.pad(u.name, 42)) báo cáo: \(ComplianceReport.pad(report, 20)) đúng hạn: \(u.onTime)/\(u.due) (\(rate)); trễ: \(u.late); quá hạn: \(u.overdue)\(waived)")
         }
         if !waived.isEmpty {
@@ -183,10 +187,16 @@ extension ComplianceReport {
         // The rate as a Vietnamese percentage ("14,3%"): a spreadsheet set to Vietnamese reads
         // it as a number, where "0.143" would be taken for 143.
         for u in units {
-            let counts = "đúng hạn \(u.onTime)/\(u.due); trễ \(u.late); quá hạn \(u.overdue)"
+            var counts = "đúng hạn \(u.onTime)/\(u.due); trễ \(u.late); quá hạn \(u.overdue)"
                 + (u.waived > 0 ? "; không áp dụng \(u.waived)" : "")
-            row([.text("ty-le-dung-han"), .text("năm \(year)"), .text(u.name), .text(u.onTimeRate == nil ? "Chưa có việc đến hạn" : "Tỷ lệ đúng hạn"),
-                 .text(u.onTimeRate == nil ? "none-due" : "on-time-rate"), u.onTimeRate.map { .number(Vietnamese.percent($0)) } ?? .text(""),
+            if u.requested {
+                counts = "đề nghị (không tính tỷ lệ): đã ghi nhận \(u.onTime + u.late)/\(u.due); chưa ghi nhận \(u.pending)"
+                    + (u.waived > 0 ? "; không áp dụng \(u.waived)" : "")
+            }
+            let (label, code) = u.requested ? ("Đề nghị, không tính tỷ lệ", "requested")
+                : u.onTimeRate == nil ? ("Chưa có việc đến hạn", "none-due") : ("Tỷ lệ đúng hạn", "on-time-rate")
+            row([.text("ty-le-dung-han"), .text("năm \(year)"), .text(u.name), .text(label),
+                 .text(code), u.onTimeRate.map { .number(Vietnamese.percent($0)) } ?? .text(""),
                  .text(""), .text(""), .text(counts)])
         }
         for w in waived {

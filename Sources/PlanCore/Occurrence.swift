@@ -26,6 +26,12 @@ public struct Occurrence: Sendable, Equatable, Identifiable {
     public var owner: String
     /// Units taking part (not including the owner).
     public var participants: [String]
+    /// Units receiving what the owner delivers (not including the owner): they see the item as
+    /// something to receive, never as their own duty or participation.
+    public var recipients: [String] = []
+    /// True when the owner is a unit the plan only requests ("Đề nghị"): the item is a request,
+    /// never an overdue duty, and stays out of the on-time rates.
+    public var requested = false
     /// Targets served.
     public var targets: [String]
     /// Section of the document.
@@ -60,6 +66,9 @@ public struct Occurrence: Sendable, Equatable, Identifiable {
 
     /// True when the occurrence is a unit's own duty (see `responsible`), not participation.
     public func isDuty(of unit: String) -> Bool { responsible.contains(unit) }
+
+    /// True when a unit receives the occurrence (a recipient, or a member of one) and it is not its duty.
+    public func isReceived(by unit: String) -> Bool { !isDuty(of: unit) && recipients.contains(unit) }
 
     /// Its name for people: the title, the period (not for a session, whose title says it)
     /// and, for a per-unit item, the unit.
@@ -109,6 +118,8 @@ public struct Schedule: Sendable {
                     occurrence.responsible = responsible(owner)
                     occurrence.tracked = last >= plan.trackedFrom
                     occurrence.details = o.details
+                    occurrence.recipients = o.recipients.filter { $0 != owner }
+                    occurrence.requested = plan.unit(owner)?.isRequested ?? false
                     out.append(occurrence)
                 }
             }
@@ -124,6 +135,7 @@ public struct Schedule: Sendable {
             occurrence.doneBy = doneBy(s.owner)
             occurrence.responsible = responsible(s.owner)
             occurrence.tracked = s.date >= plan.trackedFrom
+            occurrence.requested = plan.unit(s.owner)?.isRequested ?? false
             out.append(occurrence)
         }
         // Sort the keys, then move each occurrence once (sorting the large structs themselves
@@ -179,7 +191,9 @@ public struct Schedule: Sendable {
     public func involves(_ occurrence: Occurrence, _ unitID: String) -> Bool {
         guard let unit = plan.unit(unitID) else { return false }
         // An occurrence names a handful of units: a linear look is cheaper than a Set.
-        func named(_ id: String) -> Bool { occurrence.owner == id || occurrence.participants.contains(id) }
+        func named(_ id: String) -> Bool {
+            occurrence.owner == id || occurrence.participants.contains(id) || occurrence.recipients.contains(id)
+        }
         if named(unit.id) { return true }
         if let parent = unit.parentID, named(parent) { return true }
         return unit.members.contains { named($0.id) }

@@ -129,6 +129,10 @@ extension Occurrence {
 public struct PlanUnit: Sendable, Equatable {
     /// The unit's role.
     public enum Role: String, Sendable { case lead, member }
+    /// How the plan addresses the unit (plan file `relation:`): it *assigns* duties to the issuer's
+    /// own offices, the police, Party cells and residential groups (Bạch Đằng V.1–V.5), and only
+    /// *requests* ("Đề nghị", V.6) the Front and the unions, which the issuer does not direct.
+    public enum Relation: String, Sendable, CaseIterable { case assigned, requested }
     /// Stable id, e.g. `cong-an`.
     public var id: String
     /// The Vietnamese name, as the document writes it.
@@ -145,6 +149,12 @@ public struct PlanUnit: Sendable, Equatable {
     public var members: [PlanUnit]
     /// Set when the entry is not the ward's data but an example or assumption.
     public var assumption: String?
+    /// Assigned (the default) or requested: a requested unit's items are requests, never the
+    /// issuer's overdue duties, and stay out of the on-time rates.
+    public var relation: Relation = .assigned
+
+    /// True when the plan only requests this unit's work ("Đề nghị").
+    public var isRequested: Bool { relation == .requested }
 
     /// True for a collective that lists its members.
     public var hasMembers: Bool { !members.isEmpty }
@@ -207,6 +217,9 @@ public struct Obligation: Sendable {
     public var forEach: [String]?
     /// Units taking part.
     public var participants: [String]
+    /// Units that receive what the owner delivers (plan file `recipients:`), e.g. the lead unit
+    /// receiving every unit's annual report: neither owners nor participants ("phối hợp").
+    public var recipients: [String] = []
     /// Targets served.
     public var targets: [String]
     /// Where in the document it comes from, e.g. `II.2.6 chỉ tiêu 3`.

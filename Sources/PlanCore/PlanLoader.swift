@@ -9,7 +9,7 @@ public enum PlanLoader {
 
     /// The most occurrences a plan may give in all: every obligation's dates times its units
     /// (one each for `for_each`), plus the sessions. A ward's plan gives a few hundred (the
-    /// shipped one 163); 20,000 leaves room for weekly items for 60 units over six years, while
+    /// shipped one 229); 20,000 leaves room for weekly items for 60 units over six years, while
     /// every command that expands the plan (check, feeds, reports, the server) stays within
     /// seconds and megabytes. Without a cap a 19 KB plan of daily per-unit items over 27 years
     /// (1.6 million occurrences) took 25 s and 1.4 GB to check.
@@ -395,14 +395,26 @@ struct PlanBuilder {
         let section = try m.optionalString("section") ?? parent?.section
         let isOrganisation = try m.bool("organisation", default: parent?.isOrganisation ?? true)
         let assumption = try m.optionalString("assumption")
+        // V.6 "Đề nghị …": the plan requests the Front and the unions; members share their collective's relation.
+        let relationText = try m.optionalString("relation")
+        var relation = parent?.relation ?? .assigned
+        if let relationText {
+            guard let r = PlanUnit.Relation(rawValue: relationText) else {
+                throw m.error("relation", "cần assigned (được giao nhiệm vụ) hoặc requested (được đề nghị), nhưng gặp \"\(relationText)\"")
+            }
+            relation = r
+        }
+        if relation == .requested && role == .lead {
+            throw m.error("relation", "đơn vị chủ trì (role: lead) không thể là đơn vị được đề nghị (relation: requested)")
+        }
         var unit = PlanUnit(id: id, name: name, role: role, section: section, isOrganisation: isOrganisation,
-                            parentID: parent?.id, members: [], assumption: assumption)
+                            parentID: parent?.id, members: [], assumption: assumption, relation: relation)
         if parent == nil {
             for var mm in try m.maps("members") { unit.members.append(try readUnit(&mm, parent: unit, places: &places)) }
         }
         try m.rejectUnknown(allowed: parent == nil
-            ? ["id", "name", "role", "section", "organisation", "assumption", "members", "notes"]
-            : ["id", "name", "role", "section", "organisation", "assumption", "notes"])
+            ? ["id", "name", "role", "section", "organisation", "assumption", "relation", "members", "notes"]
+            : ["id", "name", "role", "section", "organisation", "assumption", "relation", "notes"])
         return unit
     }
 
@@ -579,6 +591,15 @@ struct PlanBuilder {
             }
         }
         let participants = try unitList(&m, "participants", refs: refs) ?? []
+        // Recipients receive what the owner delivers (the closing paragraph: reports go to UBND
+        // through vhxh); a unit is a participant or a recipient, not both.
+        let recipients = try unitList(&m, "recipients", refs: refs) ?? []
+        if let both = recipients.first(where: participants.contains) {
+            throw m.error("recipients", "đơn vị \"\(both)\" vừa là đơn vị phối hợp (participants) vừa là đơn vị nhận (recipients); mỗi đơn vị chỉ có một vai trò")
+        }
+        if forEach == nil, recipients.contains(owner) {
+            throw m.error("recipients", "đơn vị chủ trì \"\(owner)\" không thể đồng thời là đơn vị nhận")
+        }
         let targets = try targetList(&m, refs: refs)
         let section = try m.string("section")
         let assumption = try m.optionalString("assumption")
@@ -597,10 +618,10 @@ struct PlanBuilder {
         let rev = try revision(&m, meta: meta)
         let figures = try figureList(&m, refs: refs, owner: forEach == nil ? owner : nil)
         try m.rejectUnknown(allowed: ["id", "title", "details", "kind", "days", "rrule", "dtstart", "key", "owner",
-                                      "for_each", "participants", "targets", "section", "assumption", "reminders",
+                                      "for_each", "participants", "recipients", "targets", "section", "assumption", "reminders",
                                       "counts", "revision", "revised", "notes", "figures"])
         return Obligation(id: id, title: title, details: details, kind: kind, rule: rule, dtstart: dtstart, key: key,
-                          owner: owner, forEach: forEach, participants: participants, targets: targets,
+                          owner: owner, forEach: forEach, participants: participants, recipients: recipients, targets: targets,
                           section: section, assumption: assumption,
                           reminderDays: m.has("reminders") ? Array(Set(reminders)).sorted(by: >) : defaultReminders(kind),
                           counts: counts, revision: rev.0, revised: rev.1, figures: figures)

@@ -283,8 +283,12 @@ public struct FeedBuilder: Sendable {
     /// and people there read titles, not ids.
     public func description(_ o: Occurrence, withLink: Bool = true) -> String {
         var lines: [String] = []
-        if let unit = plan.unit(o.owner) { lines.append("Đơn vị chủ trì: \(unit.name)") }
+        // A requested unit (V.6 "Đề nghị …") is asked, not directed: say so.
+        if let unit = plan.unit(o.owner) { lines.append((o.requested ? "Đề nghị đơn vị thực hiện: " : "Đơn vị chủ trì: ") + unit.name) }
         if !o.participants.isEmpty { lines.append("Đơn vị phối hợp: \(participantNames(o))") }
+        if !o.recipients.isEmpty {
+            lines.append("Đơn vị nhận: \(o.recipients.compactMap { plan.unit($0)?.name }.joined(separator: "; "))")
+        }
         if let minutes = o.minutes {
             var when = "Thời gian: \(o.first.vietnamese), \(Vietnamese.time(minutes.lowerBound))–\(Vietnamese.time(minutes.upperBound))"
             if let place = o.place { when += ", tại \(place)" }

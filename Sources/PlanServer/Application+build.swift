@@ -56,6 +56,7 @@ func buildRouter(_ services: ServerServices) -> Router<AppRequestContext> {
     APIController(services: services).addRoutes(to: router.group("api"))
     DashboardController(services: services).addRoutes(to: router)
     RecordController(services: services).addRoutes(to: router)
+    IndicatorController(services: services).addRoutes(to: router)
     AdminController(services: services).addRoutes(to: router)
     return router
 }

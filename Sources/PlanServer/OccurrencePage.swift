@@ -76,7 +76,8 @@ struct OccurrencePage: Page {
             // A unit that already recorded its part has nothing more to mark (a correction is
             // made from the record itself).
             let allowed = plan.allUnits.filter {
-                schedule.involves(o, $0.id) && (lead || $0.id == token.unit) && ledger.completion(of: o.id, by: $0.id) == nil
+                schedule.involves(o, $0.id) && !o.isReceived(by: $0.id) && (lead || $0.id == token.unit)
+                    && ledger.completion(of: o.id, by: $0.id) == nil
             }
             let chosen = typedUnit ?? (allowed.contains { $0.id == token.unit } ? token.unit : o.owner)
             choices = allowed.map { Choice(id: $0.id, name: $0.name, selected: $0.id == chosen) }

@@ -197,6 +197,8 @@ struct DashboardPage: Page {
     var fetches: [Fetch]
     var hasFetches: Bool
     var reportLink: String
+    /// Every target's indicators and the figures form.
+    var indicatorsLink = ""
     var csvLink: String
     var jsonLink: String
 
@@ -263,6 +265,7 @@ struct DashboardPage: Page {
         return DashboardPage(chrome: chrome, news: news, dissemination: dissemination, reach: reach, todo: todo,
                              legend: .all, obstacles: obstacles, hasObstacles: !obstacles.isEmpty, units: units,
                              fetches: fetchRows, hasFetches: !fetchRows.isEmpty, reportLink: "/plans/\(plan.id)/report",
+                             indicatorsLink: "/plans/\(plan.id)/indicators",
                              csvLink: "/api/\(plan.id)/compliance.csv", jsonLink: "/api/\(plan.id)/compliance")
     }
 

@@ -98,8 +98,9 @@ struct ReportPage: Page {
         let units = report.units.map { u in
             UnitRow(rowName: u.name, reportState: u.annualReport?.rawValue ?? "none", reportLabel: u.annualReport?.label ?? "Không phải nộp",
                     reportDay: u.annualReportOn.map { "ngày \(day($0))" } ?? u.annualReportDue.map { "hạn \(day($0))" } ?? "",
-                    counts: "\(u.onTime)/\(u.due) đúng hạn; trễ \(u.late); quá hạn \(u.overdue)" + (u.waived > 0 ? "; không áp dụng \(u.waived)" : ""),
-                    rate: u.onTimeRate.map { Vietnamese.percent($0) } ?? "—")
+                    counts: (u.requested ? "Đề nghị: đã ghi nhận \(u.onTime + u.late)/\(u.due); chưa ghi nhận \(u.pending)"
+                        : "\(u.onTime)/\(u.due) đúng hạn; trễ \(u.late); quá hạn \(u.overdue)") + (u.waived > 0 ? "; không áp dụng \(u.waived)" : ""),
+                    rate: u.requested ? "không tính (đề nghị)" : u.onTimeRate.map { Vietnamese.percent($0) } ?? "—")
         }
         let waived = report.waived.map {
             WaivedRow(waivedTitle: $0.title, waivedReason: $0.reason, waivedBy: "\($0.by), \(day($0.on))")

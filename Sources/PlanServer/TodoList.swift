@@ -24,6 +24,8 @@ struct TodoList: Sendable {
         var members: [Member] = []
         var hasMembers = false
         var memberCount = 0
+        /// The occurrence it stands for.
+        var occurrenceID = ""
     }
     struct Member: Sendable {
         var memberName: String
@@ -41,6 +43,15 @@ struct TodoList: Sendable {
     var soon: [Item] = []
     var older: [Item] = []
     var takingPart: [Item] = []
+    /// What the unit receives from others (e.g. reports), not delivered yet.
+    var receiving: [Item] = []
+    /// Requests ("Đề nghị", V.6) whose day passed with nothing recorded: listed apart, never
+    /// among the overdue duties.
+    var requests: [Item] = []
+    var hasReceiving = false
+    var hasRequests = false
+    var receivingCount = 0
+    var requestCount = 0
     var hasNow = false
     var hasSoon = false
     var hasOlder = false
@@ -66,12 +77,21 @@ struct TodoList: Sendable {
         var now: [(Occurrence, Item)] = [], soon: [(Occurrence, Item)] = [], older: [(Occurrence, Item)] = []
         for o in occurrences where unit.map({ schedule.involves(o, $0.id) }) ?? true {
             let state = OccurrenceState.of(o, ledger: ledger, today: today, for: unit?.id)
-            if [.doneOnTime, .doneLate, .participated, .waived, .beforeTracking].contains(state) { continue }
+            if [.doneOnTime, .doneLate, .participated, .received, .waived, .beforeTracking].contains(state) { continue }
             let made = Self.item(o, state: state, plan: plan, unit: unit, today: today, canMark: canMark)
             let item = { made }
             switch state {
-            case .doneOnTime, .doneLate, .participated, .waived, .beforeTracking:
+            case .doneOnTime, .doneLate, .participated, .received, .waived, .beforeTracking:
                 continue
+            case .awaiting:
+                // Something to receive: what is due this quarter or soon, and what of this year is late to come.
+                if o.tracked && o.first <= horizon && (o.last >= quarterStart || o.last.year == today.year) {
+                    list.receiving.append(item())
+                }
+            case .requestPending:
+                // The requested unit's own page lists its requests with its other items (never
+                // red); the ward's list folds them apart from the offices' overdue duties.
+                if unit != nil { now.append((o, item())) } else { list.requests.append(item()) }
             case .takingPart:
                 // Another unit's duty: only what is under way or close, never as overdue.
                 if o.last >= quarterStart && o.first <= horizon && ledger.done(o) == nil { list.takingPart.append(item()) }
@@ -94,9 +114,19 @@ struct TodoList: Sendable {
         list.hasSoon = !list.soon.isEmpty
         list.hasOlder = !list.older.isEmpty
         list.hasTakingPart = !list.takingPart.isEmpty
+        // What a unit receives from several units alike (the annual reports) is one line with the units inside.
+        func paired(_ items: [Item]) -> [(Occurrence, Item)] {
+            items.compactMap { item in occurrences.first { $0.id == item.occurrenceID }.map { ($0, item) } }
+        }
+        list.receiving = Self.grouped(paired(list.receiving), plan: plan)
+        list.requests = group(paired(list.requests)).reversed()
+        list.hasReceiving = !list.receiving.isEmpty
+        list.hasRequests = !list.requests.isEmpty
+        list.receivingCount = list.receiving.count
+        list.requestCount = list.requests.count
         list.olderCount = list.older.count
         list.takingPartCount = list.takingPart.count
-        list.isEmpty = !(list.hasNow || list.hasSoon || list.hasOlder || list.hasTakingPart)
+        list.isEmpty = !(list.hasNow || list.hasSoon || list.hasOlder || list.hasTakingPart || list.hasReceiving || list.hasRequests)
         return list
     }
 
@@ -107,7 +137,9 @@ struct TodoList: Sendable {
         var index: [String: Int] = [:]
         for (o, item) in items {
             guard o.perUnit else { out.append(item); continue }
-            let key = "\(o.obligationID)|\(o.periodLabel)|\(item.state)"
+            // A request groups apart from the offices' duties; what a recipient awaits groups whoever sends it.
+            let state = OccurrenceState(rawValue: item.state)
+            let key = "\(o.obligationID)|\(o.periodLabel)|\(item.state)|\(state == .awaiting ? false : o.requested)"
             let member = Member(memberName: plan.unit(o.owner)?.name ?? o.owner, memberLink: item.link, memberID: item.domID)
             if let i = index[key] {
                 out[i].members.append(member)
@@ -116,6 +148,8 @@ struct TodoList: Sendable {
                 head.title = "\(o.title) — \(o.periodLabel)"
                 head.ownerName = nil
                 head.members = [member]
+                // The line stands for several units: its state without one unit's name.
+                if let state { head.stateLabel = Self.label(o, state: state, plan: plan, naming: false) }
                 head.domID = "todo-" + o.obligationID + "-" + Schedule.key(o)
                 index[key] = out.count
                 out.append(head)
@@ -125,14 +159,25 @@ struct TodoList: Sendable {
             var item = item
             item.hasMembers = item.members.count > 1
             item.memberCount = item.members.count
-            if item.members.count == 1, let only = item.members.first {
+            if item.members.count == 1, let only = item.members.first, let o = items.first(where: { $0.1.domID == only.memberID })?.0 {
                 // A single unit: the item as it was, with its unit.
+                item.stateLabel = Self.label(o, state: OccurrenceState(rawValue: item.state) ?? .upcoming, plan: plan, naming: true)
                 item.title += " — \(only.memberName)"
                 item.domID = only.memberID
                 item.members = []
             }
             return item
         }
+    }
+
+    /// The state as a list shows it: whose duty another unit's item is, who sends what a unit
+    /// receives (`naming`), and that a request ("Đề nghị", V.6) is one while it is open.
+    static func label(_ o: Occurrence, state: OccurrenceState, plan: Plan, naming: Bool) -> String {
+        var label = state.label
+        if naming, state == .takingPart, let owner = plan.unit(o.owner) { label += " (chủ trì: \(owner.name))" }
+        if naming, state == .awaiting || state == .received, let owner = plan.unit(o.owner) { label += " (đơn vị nộp: \(owner.name))" }
+        if o.requested, [.upcoming, .dueSoon, .inProgress].contains(state) { label = "Đề nghị · " + label }
+        return label
     }
 
     static func item(_ o: Occurrence, state: OccurrenceState, plan: Plan, unit: PlanUnit?, today: CivilDate,
@@ -145,18 +190,20 @@ struct TodoList: Sendable {
         } else {
             when = "\(o.first.vietnamese) – \(o.last.vietnamese)"
         }
-        var label = state.label
-        if state == .takingPart, let owner = plan.unit(o.owner) { label += " (chủ trì: \(owner.name))" }
+        let label = Self.label(o, state: state, plan: plan, naming: true)
         var action: MarkAction?
-        if o.opens <= today, canMark(o) {
+        // A recipient records a delivery only when it may complete the item (the lead unit).
+        let mayRecord = state != .awaiting || (unit.map { o.doneBy.contains($0.id) } ?? true)
+        if o.opens <= today, mayRecord, canMark(o) {
             let page = "/plans/\(plan.id)/occurrences/\(o.id)"
             let forUnit = unit.map { "?don-vi=\($0.id)" } ?? ""
-            action = MarkAction(markLabel: state == .takingPart ? "Ghi nhận tham gia" : "Đánh dấu hoàn thành",
+            action = MarkAction(markLabel: state == .takingPart ? "Ghi nhận tham gia"
+                                    : state == .awaiting ? "Ghi nhận đã nhận" : "Đánh dấu hoàn thành",
                                 markLink: page + forUnit + "#danh-dau")
         }
         return Item(when: when, title: o.name(in: plan), link: "/plans/\(plan.id)/occurrences/\(o.id)", state: state.rawValue,
                     stateLabel: label, ownerName: unit == nil ? plan.unit(o.owner)?.name : nil,
-                    domID: "todo-" + o.id.replacingOccurrences(of: "/", with: "-"), markAction: action)
+                    domID: "todo-" + o.id.replacingOccurrences(of: "/", with: "-"), markAction: action, occurrenceID: o.id)
     }
 }
 

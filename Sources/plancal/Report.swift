@@ -41,14 +41,16 @@ struct Status: AsyncParsableCommand {
             .filter { year == nil || $0.last.year == year }
         print("Tình trạng công việc ngày \(today.vietnamese)\(unit.map { " — \(plan.unit($0)!.name)" } ?? "")")
         var counts: [OccurrenceState: Int] = [:]
+        // The id column starts after the longest state label ("Đề nghị, chưa ghi nhận").
+        let labelWidth = OccurrenceState.allCases.map(\.label.count).max() ?? 19
         for o in items {
             let state = OccurrenceState.of(o, ledger: ledger, today: today, for: unit)
             counts[state, default: 0] += 1
             let done = ledger.done(o, for: unit).map { c in
                 o.doneBy.contains(c.unit) ? " (hoàn thành ngày \(c.doneOn.vietnamese))" : " (ngày \(c.doneOn.vietnamese))"
             } ?? ""
-            print("\(o.last.vietnamese)  \(Report.pad(state.label, 19))  \(o.id)\(done)")
-            print("\(String(repeating: " ", count: 33))\(o.isDeadline ? "Hạn: " : "")\(o.name(in: plan))")
+            print("\(o.last.vietnamese)  \(Report.pad(state.label, labelWidth))  \(o.id)\(done)")
+            print("\(String(repeating: " ", count: 14 + labelWidth))\(o.isDeadline ? "Hạn: " : "")\(o.name(in: plan))")
         }
         print(OccurrenceState.allCases.map { "\($0.label): \(counts[$0] ?? 0)" }.joined(separator: "; "))
     }

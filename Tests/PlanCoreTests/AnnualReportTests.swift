@@ -81,13 +81,14 @@ import Testing
         let new = after.split(separator: "\n", omittingEmptySubsequences: false)
         let removed = old.filter { !new.contains($0) }, added = new.filter { !old.contains($0) }
         let name = "Hội Liên hiệp Phụ nữ phường"
-        // Its row in the units' table, the on-time list and the count of those missing; its line among them goes.
+        // Its row in the units' table, the on-time list and the count of the requested units
+        // not heard from (the Women's Union is one, V.6); its line among them goes.
         #expect(added.count == 3, "\(added)")
         #expect(removed.count == 4, "\(removed)")
         #expect(added.contains { $0.hasPrefix("7 | \(name) | 1 |") && $0.hasSuffix("Hoàn thành đúng hạn (ngày 13/12/2026)") })
         #expect(added.contains { $0.hasPrefix("Gửi đúng hạn") && $0.contains(name) })
-        #expect(added.contains { $0.hasPrefix("Chưa gửi hoặc gửi trễ hạn:") })
-        #expect(removed.contains { $0.hasPrefix("- \(name): Quá hạn") })
+        #expect(added.contains { $0.hasPrefix("Đơn vị được đề nghị báo cáo, chưa nhận được đúng hạn: 1 đơn vị") })
+        #expect(removed.contains { $0.hasPrefix("- \(name): Đề nghị, chưa ghi nhận") })
     }
 
     @Test func documentLayout() async throws {

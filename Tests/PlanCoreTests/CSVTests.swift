@@ -69,7 +69,7 @@ import Testing
         let csv = try await h.report(today: day(2, 12, 2026)).csv(plan: h.plan)
         #expect(csv.contains("\r\nG6.T3,quý II/2025,,Không đạt,missed,0,,,\r\n"))
         #expect(csv.contains(",no-population,1550,02/12/2026,,\r\n"))
-        #expect(csv.contains(",on-time-rate,\"14,3%\",,,đúng hạn 1/7; trễ 0; quá hạn 6\r\n"))
+        #expect(csv.contains(",on-time-rate,\"33,3%\",,,đúng hạn 1/3; trễ 0; quá hạn 2\r\n"))
         #expect(csv.contains(",on-time-rate,0%,,,đúng hạn 0/1; trễ 0; quá hạn 1\r\n"))
         #expect(csv.contains(",due-soon,0,,,hạn 14/12/2026\r\n"))
         #expect(!csv.contains("'"), "a cell was neutralised in an ordinary report")

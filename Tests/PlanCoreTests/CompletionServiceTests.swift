@@ -60,7 +60,7 @@ import Testing
     @Test func unitNotInvolved() async {
         await #expect(throws: CompletionError.notInvolved(unit: "Ủy ban Mặt trận Tổ quốc Việt Nam phường",
                                                     occurrence: "Báo cáo kết quả thực hiện Kế hoạch về UBND phường (qua phòng Văn hóa - Xã hội) — năm 2026 — Công an phường",
-                                                    allowed: ["Công an phường", "Phòng Văn hóa - Xã hội"])) {
+                                                    allowed: ["Công an phường"])) {
             _ = try await markDone("annual-report/2026/cong-an", unit: "mttq")
         }
         await #expect(throws: CompletionError.self) { _ = try await markDone("quarterly-news/2025-Q4", unit: "cong-an") }

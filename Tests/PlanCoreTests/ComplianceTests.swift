@@ -121,18 +121,19 @@ struct Harness {
         let report = try await h.report(today: today)
         let congAn = try #require(report.units.first { $0.id == "cong-an" })
         #expect(congAn.annualReport == .doneLate)
-        // Owned and due in 2026: the annual report (late), the violence data (on time) and the
-        // dissemination of 30/6 (never recorded, overdue).
-        #expect(congAn.due == 3)
+        // Owned and due in 2026: the annual report (late), the violence data (on time), the
+        // dissemination of 30/6 and the anti-trafficking report of 14/12 (V.3; never recorded, overdue).
+        #expect(congAn.due == 4)
         #expect(congAn.onTime == 1)
         #expect(congAn.late == 1)
-        #expect(congAn.overdue == 1)
+        #expect(congAn.overdue == 2)
         let rate = try #require(congAn.onTimeRate)
         #expect(rate < 1)
-        #expect(abs(rate - 1.0 / 3.0) < 1e-9)
+        #expect(abs(rate - 1.0 / 4.0) < 1e-9)
 
         #expect(report.units.first { $0.id == "mttq" }?.annualReport == .doneOnTime)
-        #expect(report.units.first { $0.id == "hoi-lhpn" }?.annualReport == .overdue)
+        // The Women's Union is requested (V.6): its missing report is a request, not overdue.
+        #expect(report.units.first { $0.id == "hoi-lhpn" }?.annualReport == .requestPending)
         // vhxh owes no annual report of its own.
         #expect(report.units.first { $0.id == "vhxh" }?.annualReport == nil)
         #expect(!report.units.contains { $0.id == "nobody" })

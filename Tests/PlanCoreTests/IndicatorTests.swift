@@ -6,20 +6,7 @@ import Testing
 /// and each mistake in the format is refused with a Vietnamese message naming file, line and field.
 @Suite struct IndicatorTests {
     /// A plan with one figures-based target (G3.T2) and one records-based target (G6.T3).
-    static let base = """
-    plan:
-      id: test-ward
-      title: "Kế hoạch thử"
-      issuer: "UBND phường Thử"
-      period: { start: 2025-01-01, end: 2030-12-31 }
-      time_zone: Asia/Ho_Chi_Minh
-      revised: 2026-11-29
-    units:
-      - id: vhxh
-        name: "Phòng Văn hóa - Xã hội"
-        role: lead
-      - id: cong-an
-        name: "Công an phường"
+    static let base = TestSupport.smallPlanHead + """
     targets:
       - id: G3.T2
         section: "II.2.3"

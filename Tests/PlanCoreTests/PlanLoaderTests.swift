@@ -84,7 +84,7 @@ import Testing
         #expect(plan.id == "bach-dang")
         #expect(plan.units.count == 8)
         #expect(plan.targets.count == 15)
-        #expect(plan.obligations.count == 13)
+        #expect(plan.obligations.count == 20)
         #expect(plan.sessions.map(\.id) == ["tap-huan-2027"])
         #expect(plan.utcOffsetSeconds == 25_200)
         #expect(plan.organisations.map(\.id) == ["vhxh", "kthtdt", "cong-an", "chi-bo", "mttq", "hoi-lhpn", "hoi-nong-dan"])

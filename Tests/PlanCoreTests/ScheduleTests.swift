@@ -97,7 +97,9 @@ import Testing
             #expect(o.last == expected[o.id], "\(o.id)")
             #expect(o.perUnit)
             #expect(o.id.hasSuffix("/\(o.owner)"), "\(o.id) is owned by \(o.owner)")
-            #expect(o.participants == ["vhxh"], "\(o.id)")
+            // vhxh receives them (closing paragraph); it does not co-organise them.
+            #expect(o.participants == [], "\(o.id)")
+            #expect(o.recipients == ["vhxh"], "\(o.id)")
         }
         #expect(occurrence("annual-report/2026/vhxh") == nil)
         #expect(!reports.contains { $0.owner == "vhxh" })
@@ -138,7 +140,8 @@ import Testing
         let expected: [(String, Int, Int)] = [
             ("action-month-planning", 31, 10), ("ward-report", 20, 12), ("budget-estimate", 15, 7),
             ("data-report-violence", 14, 12), ("data-report-enterprise", 14, 12), ("data-report-support", 14, 12),
-            ("training", 30, 9),
+            ("training", 30, 9), ("gbv-programme", 31, 3), ("sex-selection-monitoring", 31, 8),
+            ("teacher-training", 15, 8), ("anti-trafficking-report", 14, 12),
         ]
         for (obligation, d, m) in expected {
             #expect(of(obligation).map(\.id) == ScheduleTests.years.map { "\(obligation)/\($0)" })
@@ -146,6 +149,25 @@ import Testing
         }
         #expect(occurrence("budget-estimate/2026")?.owner == "kthtdt")
         #expect(occurrence("data-report-violence/2026")?.owner == "cong-an")
+        #expect(occurrence("anti-trafficking-report/2026")?.owner == "cong-an")
+        #expect(occurrence("anti-trafficking-report/2026")?.section == "V.3")
+    }
+
+    /// V.5 and V.6: the residential groups' meetings (yearly) and detection duty (every quarter),
+    /// the unions' collaborator teams (yearly, one each); every date assumed.
+    @Test func residentialGroupsAndUnionItems() async throws {
+        #expect(of("residential-propaganda").map(\.id) == ScheduleTests.years.map { "residential-propaganda/\($0)/to-dan-pho" })
+        #expect(occurrence("residential-propaganda/2026/to-dan-pho")?.last == day(30, 9, 2026))
+        #expect(of("community-detection").count == 24)
+        let q = try #require(occurrence("community-detection/2026-Q3/to-dan-pho"))
+        #expect(q.last == day(30, 9, 2026))
+        #expect(q.participants == ["cong-an"])
+        #expect(q.section == "V.5; V.3")
+        #expect(of("collaborator-team").filter { $0.last.year == 2026 }.map(\.owner) == ["hoi-lhpn", "hoi-nong-dan"])
+        for id in ["residential-propaganda", "community-detection", "collaborator-team", "gbv-programme",
+                   "sex-selection-monitoring", "teacher-training", "anti-trafficking-report"] {
+            #expect(of(id).allSatisfy { $0.assumption != nil }, "\(id) needs its assumption")
+        }
     }
 
     @Test func trainingSessionIsOnEighteenMarch2027Morning() async throws {
@@ -166,8 +188,11 @@ import Testing
         let ids = all.map(\.id)
         #expect(Set(ids).count == ids.count)
         // 24 news + 6 action months + 6 plannings + 42 disseminations + 42 annual reports + 6 ward
-        // reports + 5 annual reviews + 1 final review + 6 budgets + 3×6 data reports + 6 trainings + 1 session.
-        #expect(all.count == 163)
+        // reports + 5 annual reviews + 1 final review + 6 budgets + 3×6 data reports + 6 trainings + 1 session
+        // (163), then V.1's GBV programme, sex-selection monitoring and teachers' training (3×6), V.3's
+        // anti-trafficking report (6), V.5's residential meetings (6) and quarterly detection (24), and
+        // V.6's collaborator teams of two unions (12).
+        #expect(all.count == 229)
         for o in all {
             #expect(o.first >= day(1, 1, 2025) && o.last <= day(31, 12, 2030), "\(o.id) outside 2025–2030")
             #expect(o.first <= o.last, "\(o.id)")

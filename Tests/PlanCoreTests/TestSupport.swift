@@ -43,6 +43,25 @@ enum TestSupport {
 
     static func cleanUp(_ dir: URL) { try? FileManager.default.removeItem(at: dir) }
 
+    /// The header and the two units (vhxh, the lead; cong-an) a small inline test plan starts
+    /// with; what follows is the test's own (13 lines, so its first line is line 14).
+    static let smallPlanHead = """
+    plan:
+      id: test-ward
+      title: "Kế hoạch thử"
+      issuer: "UBND phường Thử"
+      period: { start: 2025-01-01, end: 2030-12-31 }
+      time_zone: Asia/Ho_Chi_Minh
+      revised: 2026-11-29
+    units:
+      - id: vhxh
+        name: "Phòng Văn hóa - Xã hội"
+        role: lead
+      - id: cong-an
+        name: "Công an phường"
+
+    """
+
     /// The shipped plan with `population: null` replaced, written to a temp file and loaded
     /// (tracked from its first day, as the tests of the rules want).
     static func shippedPlan(population: Int) throws -> Plan {

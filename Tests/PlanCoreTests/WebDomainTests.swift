@@ -82,9 +82,9 @@ import Testing
         #expect(OccurrenceState.of(training, ledger: ledger, today: day(29, 11, 2026)) == .overdue)
         #expect(OccurrenceState.of(training, ledger: ledger, today: day(29, 11, 2026), for: "mttq") == .takingPart)
         #expect(OccurrenceState.of(training, ledger: ledger, today: day(29, 11, 2026), for: "vhxh") == .overdue)
-        // The lead unit receives the units' reports: participation in its own view.
+        // The lead unit receives the units' reports (recipients: [vhxh]): awaited in its own view.
         let report = try h.service.occurrence("annual-report/2026/cong-an")
-        #expect(OccurrenceState.of(report, ledger: ledger, today: day(20, 12, 2026), for: "vhxh") == .takingPart)
+        #expect(OccurrenceState.of(report, ledger: ledger, today: day(20, 12, 2026), for: "vhxh") == .awaiting)
         #expect(OccurrenceState.of(report, ledger: ledger, today: day(20, 12, 2026), for: "cong-an") == .overdue)
     }
 

@@ -212,8 +212,9 @@ def test_pages_are_vietnamese_and_self_contained(server, driver):
         assert driver.find_elements(By.TAG_NAME, "script") == [], path
 
 
-@pytest.mark.parametrize("path", [DASHBOARD, f"/plans/{PLAN}/units/vhxh", OCCURRENCE_PAGE, LOGIN],
-                         ids=["dashboard", "unit", "occurrence", "login"])
+@pytest.mark.parametrize("path", [DASHBOARD, f"/plans/{PLAN}/units/vhxh", OCCURRENCE_PAGE, LOGIN,
+                                  f"/plans/{PLAN}/indicators"],
+                         ids=["dashboard", "unit", "occurrence", "login", "indicators"])
 def test_phone_width_has_no_horizontal_scroll(server, driver, path):
     sign_in(driver, server, server.tokens["vhxh"])  # signed in: the fullest version of each page
     driver.set_window_size(*PHONE)
@@ -315,6 +316,39 @@ def test_unit_records_a_meeting_and_withdraws_it(server, driver, artifacts):
     assert informed_count(driver, server) == "0/7"
     history = server.plancal("history", "--unit", "cong-an", "--kind", "undo").stdout
     assert "Ghi trùng với báo cáo của Hội Phụ nữ" in history, history
+
+
+def test_unit_records_figures_on_the_indicators_page(server, driver, artifacts):
+    """The police follow the dashboard's link to the indicators, record the victims detected in
+    2026 (a refused negative first, kept as typed), then vhxh its part: G3.T2 shows 90%, met, with
+    a trend whose title says it."""
+    sign_in(driver, server, server.tokens["cong-an"])
+    driver.get(server.url(DASHBOARD))
+    submit_and_wait(driver, driver.find_element(By.ID, "link-indicators"))
+    assert path_of(driver) == f"/plans/{PLAN}/indicators"
+    driver.get(server.url(f"/plans/{PLAN}/indicators?year=2026"))
+    driver.find_element(By.CSS_SELECTOR, "#figures-G3-T2-cong-an summary").click()
+    type_into(driver, "fig-G3-T2-cong-an-victims-detected", "-10")
+    type_into(driver, "figures-G3-T2-cong-an-note", "Sổ theo dõi của Công an phường")
+    submit_and_wait(driver, driver.find_element(By.ID, "figures-G3-T2-cong-an-submit"))
+    error = driver.find_element(By.ID, "error").text
+    assert "victims-detected" in error and "không được âm" in error, error
+    assert driver.find_element(By.ID, "fig-G3-T2-cong-an-victims-detected").get_attribute("value") == "-10"
+    type_into(driver, "fig-G3-T2-cong-an-victims-detected", "10")
+    submit_and_wait(driver, driver.find_element(By.ID, "figures-G3-T2-cong-an-submit"))
+    assert "Đã ghi số liệu G3.T2 năm 2026" in driver.find_element(By.ID, "flash").text
+    submit_and_wait(driver, driver.find_element(By.ID, "logout"))
+    sign_in(driver, server, server.tokens["vhxh"])
+    driver.get(server.url(f"/plans/{PLAN}/indicators?year=2026"))
+    driver.find_element(By.CSS_SELECTOR, "#figures-G3-T2-vhxh summary").click()
+    type_into(driver, "fig-G3-T2-vhxh-victims-supported", "9")
+    type_into(driver, "figures-G3-T2-vhxh-note", "Sổ theo dõi hỗ trợ nạn nhân")
+    submit_and_wait(driver, driver.find_element(By.ID, "figures-G3-T2-vhxh-submit"))
+    row = driver.find_element(By.ID, "ind-G3-T2-victims")
+    assert "90%" in row.text and "đạt" in row.text, row.text
+    title = row.find_element(By.CSS_SELECTOR, "svg[role=img] title").get_attribute("textContent")
+    assert "năm 2026: 90%" in title, title
+    save_png(driver, artifacts / "flow-figures-recorded.png")
 
 
 def test_refused_form_keeps_what_was_typed(server, driver):

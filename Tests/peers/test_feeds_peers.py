@@ -275,8 +275,9 @@ def test_vietnamese_text_intact(feed, calendars):
                 bad.append(f"{uid_of(c)} {prop}: not NFC")
             if any(m in text for m in MOJIBAKE):
                 bad.append(f"{uid_of(c)} {prop}: mojibake: {text[:80]!r}")
-        if "Đơn vị chủ trì: " not in str(c["DESCRIPTION"]):
-            bad.append(f"{uid_of(c)}: DESCRIPTION lacks 'Đơn vị chủ trì: '")
+        # Every item names its owner: the unit in charge, or the unit the plan only requests (V.6).
+        if not any(p in str(c["DESCRIPTION"]) for p in ("Đơn vị chủ trì: ", "Đề nghị đơn vị thực hiện: ")):
+            bad.append(f"{uid_of(c)}: DESCRIPTION names no owner ('Đơn vị chủ trì: ' or 'Đề nghị đơn vị thực hiện: ')")
     assert not bad, "\n".join(bad[:20])
 
 

@@ -39,6 +39,12 @@ def site(tmp_path_factory):
         srv.plancal("done", "quarterly-news/2026-Q3", "--unit", "vhxh", "--on", "20/09/2026", "--by", "Chị Lan",
                     "--evidence", "https://bachdang.haiphong.gov.vn/tin-tuc/binh-dang-gioi-quy-iii-2026-rat-dai-de-thu-xuong-dong",
                     "--today", "29/11/2026")
+        # Figures of two years, so the indicators page draws a trend.
+        for year, detected, supported in (("2025", "12", "8"), ("2026", "10", "9")):
+            srv.plancal("figure", "G3.T2", "--unit", "cong-an", "--year", year, "--victims-detected", detected,
+                        "--note", "Sổ theo dõi của Công an phường", "--by", "Anh Hùng")
+            srv.plancal("figure", "G3.T2", "--unit", "vhxh", "--year", year, "--victims-supported", supported,
+                        "--note", "Sổ theo dõi hỗ trợ nạn nhân", "--by", "Chị Lan")
         srv.plancal("waive", "budget-estimate/2026", "--reason", "Kinh phí năm 2026 đã bố trí trong dự toán chung", "--by", "Chị Lan")
         yield srv
 
@@ -63,6 +69,8 @@ PAGES = [
     ("record-page", "mttq", f"/plans/{PLAN}/records/1"),
     ("correct-form", "mttq", f"/plans/{PLAN}/records/1/correct"),
     ("admin", "vhxh", f"/plans/{PLAN}/admin"),
+    ("indicators-lead", "vhxh", f"/plans/{PLAN}/indicators?year=2026"),
+    ("indicators", None, f"/plans/{PLAN}/indicators"),
     ("report", None, f"/plans/{PLAN}/report"),
     ("report-2027", None, f"/plans/{PLAN}/report?year=2027"),
     ("annual-report", None, f"/plans/{PLAN}/annual-report?year=2026"),
