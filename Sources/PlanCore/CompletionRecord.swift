@@ -136,6 +136,8 @@ public actor InMemoryCompletionRepository: CompletionRepository {
 
     public func version(plan: String) -> Int64 { Int64(rows.filter { $0.plan == plan }.count) }
 
+    public func versions() -> [String: Int64]? { rows.reduce(into: [:]) { $0[$1.plan, default: 0] += 1 } }
+
     // Every write of this repository happens in this process: a count of them is an exact hint.
     private nonisolated let writes = WriteCounter()
 

@@ -58,6 +58,11 @@ public protocol CompletionRepository: Sendable {
     /// added in between; nil means "cannot tell now", and the caller asks `version(plan:)`.
     /// Default: nil (always ask).
     func changeHint() -> ChangeHint?
+    /// Every plan's `version(plan:)` in one read, when the engine can give them so (nil: ask
+    /// plan by plan). A server whose change hint moved without any plan's records changing (its
+    /// own fetch log, another plan's write) confirms all its plans with this one read.
+    /// Default: nil.
+    func versions() async throws -> [String: Int64]?
 }
 
 extension CompletionRepository {
@@ -66,6 +71,8 @@ extension CompletionRepository {
     }
 
     public func changeHint() -> ChangeHint? { nil }
+
+    public func versions() async throws -> [String: Int64]? { nil }
 }
 
 /// A value that changes when a store may have changed (see `CompletionRepository.changeHint`):

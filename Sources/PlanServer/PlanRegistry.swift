@@ -268,6 +268,28 @@ actor PlanRegistry {
         now.hint = hint
         entries[id] = now
         publish(now)
+        await confirmOthers(hint: hint, except: id)
+    }
+
+    /// The hint at which every plan was last confirmed together.
+    private var confirmedAll: ChangeHint?
+
+    /// Confirms, with one read of every plan's version, the plans whose records have not
+    /// changed at a hint that moved for another reason — this server's own fetch log, another
+    /// plan's write. Without it each of a city's plans would find out on its own, one request
+    /// through the application per plan for every write of the fetch log. Plans whose version
+    /// did move are left to their own refresh. `hint` was taken before the read, so a write
+    /// landing meanwhile moves the hint again.
+    private func confirmOthers(hint: ChangeHint?, except id: String) async {
+        guard let hint, confirmedAll != hint, entries.count > 1 else { return }
+        confirmedAll = hint
+        guard let versions = try? await completions.versions() else { return }
+        for (other, entry) in entries where other != id && entry.hint != hint && (versions[other] ?? 0) == entry.version {
+            var confirmed = entry
+            confirmed.hint = hint
+            entries[other] = confirmed
+            publish(confirmed)
+        }
     }
 
     // MARK: - Feeds

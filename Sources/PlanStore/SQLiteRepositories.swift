@@ -115,6 +115,17 @@ public struct SQLiteCompletionRepository: CompletionRepository {
 
     public func changeHint() -> ChangeHint? { database.changeHint() }
 
+    public func versions() async throws -> [String: Int64]? {
+        try await storage(database) {
+            try await database.writer.read { db in
+                var out: [String: Int64] = [:]
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT plan, version FROM planVersion"))
+                while let row = try rows.next() { out[row[0]] = row[1] }
+                return out
+            }
+        }
+    }
+
     public func version(plan: String) async throws -> Int64 {
         try await storage(database) {
             try await database.writer.read { db in

@@ -138,6 +138,48 @@ struct FeedCacheTests {
         #expect(store.feed("p9", "other.ics", generation: 1).map { $0 == nil } == true, "no such feed")
     }
 
+    /// A write that changes no plan's records (the server's own fetch log) moves the store's
+    /// change hint; the first plan to refresh confirms every other unchanged plan with one read,
+    /// so their cached feeds stay on the fast path; a plan whose records did change is left to
+    /// its own refresh.
+    @Test("a hint moved by the fetch log is confirmed for every unchanged plan at once")
+    func hintConfirmedForAllPlans() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plancal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = try String(contentsOf: URL(fileURLWithPath: planPath), encoding: .utf8)
+        var paths: [String] = []
+        for id in ["ward-a", "ward-b", "ward-c"] {
+            let path = dir.appendingPathComponent("\(id).yaml").path
+            try text.replacingOccurrences(of: "  id: bach-dang\n", with: "  id: \(id)\n").write(toFile: path, atomically: true, encoding: .utf8)
+            paths.append(path)
+        }
+        let repositories = try AppDatabase(path: dir.appendingPathComponent("db.sqlite").path).repositories
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let registry = try await PlanRegistry(paths: paths, plansDir: nil, completions: repositories.completions, logger: logger)
+        for id in ["ward-a", "ward-b", "ward-c"] { _ = try await registry.feed(plan: id, file: "all.ics") }
+        let before = try #require(repositories.completions.changeHint())
+        #expect(registry.cachedFeed(plan: "ward-b", file: "all.ics") != nil)
+        // The fetch log writes: the hint moves, no plan's records changed.
+        try await repositories.fetches.record([FeedFetch(plan: "ward-a", feed: "all.ics", userAgent: "test",
+                                                          lastAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000), count: 1)])
+        // ward-c's records change too: it must not be confirmed by another plan's refresh.
+        let service = try CompletionService(plan: try PlanLoader.load(path: paths[2]), store: repositories.completions)
+        _ = try await service.recordAdHoc(.news, unit: "vhxh", details: .init(doneOn: CivilDate(year: 2026, month: 3, day: 2)!,
+                                                                                 evidenceURL: "https://x.example/tin", reached: 10),
+                                          recordedBy: "t", now: UTCDateTime(secondsSinceEpoch: 1_800_000_001),
+                                          today: CivilDate(year: 2026, month: 12, day: 1)!)
+        let after = try #require(repositories.completions.changeHint())
+        #expect(after != before)
+        #expect(registry.cachedFeed(plan: "ward-b", file: "all.ics") == nil, "unconfirmed after the hint moved")
+        _ = try await registry.current("ward-a")
+        #expect(registry.cachedFeed(plan: "ward-b", file: "all.ics") != nil, "confirmed by ward-a's refresh")
+        #expect(registry.cachedFeed(plan: "ward-c", file: "all.ics") == nil, "its records changed: left to its own refresh")
+        _ = try await registry.feed(plan: "ward-c", file: "all.ics")
+        #expect(registry.cachedFeed(plan: "ward-c", file: "all.ics") != nil, "confirmed by its own refresh")
+    }
+
     /// Over a real connection, repeated fetches are answered by the pipeline's fast path: the
     /// same bytes and validators as the application's answer, 304s, gzip, and a write through
     /// the API showing in the very next fetch.
