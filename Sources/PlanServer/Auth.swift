@@ -80,7 +80,9 @@ struct Auth: Sendable {
 /// pair is written at most once a minute, and the memory it holds is bounded whatever
 /// User-Agents clients send. Noting a fetch only touches memory, under a short lock (no actor
 /// hop on the feed path); writes happen in order in one task of their own, off the response
-/// path, and `flush` waits for them.
+/// path, at most one batch a second (`pauseBetweenWrites`), and `flush` waits for them. Each
+/// write moves the store's change hint, which every served plan must then confirm: a crawl of
+/// a country's 59,778 feeds, each a first fetch written at once, kept the server confirming.
 final class FetchRecorder: @unchecked Sendable {
     let log: any FetchLogRepository
     private let logger: Logger
@@ -93,6 +95,11 @@ final class FetchRecorder: @unchecked Sendable {
     private var pending: [Key: FeedFetch] = [:]
     private var lastWrite: [Key: Int] = [:]
     private var queued: [FeedFetch] = []
+    /// The pause after a batch, cancelled by `flush`.
+    private var pause: Task<Void, any Error>?
+    /// Flushes under way: no pause while one waits.
+    private var flushing = 0
+    static let pauseBetweenWrites: Duration = .seconds(1)
     private var pruneQueued: Set<String> = []
     private var writer: Task<Void, Never>?
     private var writesSincePrune = 0
@@ -180,12 +187,22 @@ final class FetchRecorder: @unchecked Sendable {
             } catch {
                 logger.error("feed fetch log not written", metadata: ["error": "\(error)"])
             }
+            // What arrives meanwhile goes in the next batch.
+            let waiting: Task<Void, any Error>? = lock.withLock {
+                guard flushing == 0, !readOnly else { return nil }
+                let t = Task { try await Task.sleep(for: FetchRecorder.pauseBetweenWrites) }
+                pause = t
+                return t
+            }
+            _ = await waiting?.result
         }
     }
 
     /// Writes what is pending and waits until every queued write is done (before the
     /// dashboard reads the log).
     func flush() async {
+        lock.withLock { flushing += 1 }
+        defer { lock.withLock { flushing -= 1 } }
         let start: Bool = lock.withLock {
             guard !pending.isEmpty else { return false }
             let start = enqueueLocked(Array(pending.values))
@@ -194,6 +211,11 @@ final class FetchRecorder: @unchecked Sendable {
             return start
         }
         if start { startWriter() }
-        while let w = lock.withLock({ writer }) { await w.value }
+        while let w = lock.withLock({ () -> Task<Void, Never>? in
+            pause?.cancel()
+            return writer
+        }) {
+            await w.value
+        }
     }
 }
