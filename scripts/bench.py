@@ -81,7 +81,8 @@ def get(port, path, headers=None):
     r = c.getresponse()
     body = r.read()
     c.close()
-    return r.status, dict(r.getheaders()), body
+    # Header names are case-insensitive (the fast path and the application may spell them apart).
+    return r.status, r.msg, body
 
 
 # ---------------------------------------------------------------- plans

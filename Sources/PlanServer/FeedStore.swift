@@ -13,8 +13,8 @@ struct WireHeaders: Sendable {
     var notModified: HTTPHeaders
 
     init(ok: HTTPFields, notModified: HTTPFields) {
-        self.ok = HTTPHeaders(ok.map { ($0.name.canonicalName, $0.value) })
-        self.notModified = HTTPHeaders(notModified.map { ($0.name.canonicalName, $0.value) })
+        self.ok = HTTPHeaders(ok.map { ($0.name.rawName, $0.value) })
+        self.notModified = HTTPHeaders(notModified.map { ($0.name.rawName, $0.value) })
     }
 }
 
