@@ -43,12 +43,12 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case let .head(request):
-            if outstanding == 0, let (head, body, fallback) = answer(request) {
+            if outstanding == 0, let (head, body) = answer(request) {
                 answered = true
                 context.write(wrapOutboundOut(.head(head)), promise: nil)
                 switch body {
                 case let .buffer(buffer)?: context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-                case let .file(file)?:
+                case let .file(file, fallback)?:
                     // sendfile(2) from the shared-memory file while the client reads what it
                     // is sent (a connection that stopped reading gets the shared buffer, which
                     // holds no descriptor); this response's own handle is given back once the
@@ -58,8 +58,8 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                         written.futureResult.whenComplete { _ in BodyFile.giveBack(handle) }
                         let region = FileRegion(fileHandle: handle, readerIndex: 0, endIndex: file.length)
                         context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: written)
-                    } else if let buffer = fallback {
-                        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                    } else {
+                        context.write(wrapOutboundOut(.body(.byteBuffer(fallback))), promise: nil)
                     }
                 case nil: break
                 }
@@ -93,11 +93,11 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// handle be available).
     enum Payload {
         case buffer(ByteBuffer)
-        case file(BodyFile)
+        case file(BodyFile, fallback: ByteBuffer)
     }
 
     /// The response to a request for a cached, current feed; nil for anything else.
-    private func answer(_ request: HTTPRequestHead) -> (HTTPResponseHead, Payload?, ByteBuffer?)? {
+    private func answer(_ request: HTTPRequestHead) -> (HTTPResponseHead, Payload?)? {
         guard request.method == .GET, request.isKeepAlive else { return nil }
         let uri = request.uri.utf8
         let prefix = "/calendars/".utf8
@@ -127,14 +127,14 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                                     lastModified: feed.lastModified) {
                 (status, fields, body) = (.notModified, feed.wire.notModified, nil)
             } else {
-                (status, fields, body) = (.ok, feed.wire.ok, feed.file.map(Payload.file) ?? .buffer(feed.body))
+                (status, fields, body) = (.ok, feed.wire.ok, feed.file.map { .file($0, fallback: feed.body) } ?? .buffer(feed.body))
             }
         }
         let second = Int(time(nil))
         fetches.note(plan: plan, feed: file, userAgent: headers.first(name: "user-agent") ?? "(không rõ)",
                      at: UTCDateTime(secondsSinceEpoch: second))
         if let last, last.second == second, last.status == status, last.etag == etag, last.head.version == request.version {
-            return (last.head, body, feed.body)
+            return (last.head, body)
         }
         var h = fields
         // What Hummingbird adds to every response.
@@ -142,7 +142,7 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         h.add(name: "Server", value: "plancal")
         let head = HTTPResponseHead(version: request.version, status: status, headers: h)
         last = (etag, status, second, head)
-        return (head, body, feed.body)
+        return (head, body)
     }
 }
 
