@@ -137,7 +137,7 @@ public struct WardAnnualReport: Sendable {
     }
 
     private static func notOnTime(_ line: ComplianceReport.UnitLine) -> Bool {
-        line.annualReport != nil && line.annualReport != .doneOnTime && line.annualReport != .waived
+        line.owesAnnualReport && line.annualReport != .doneOnTime
     }
     /// Every obstacle of the year, in date order.
     public var obstacles: [UnitAnnualReport.Activity] {

@@ -79,7 +79,7 @@ public struct CityReport: Sendable, Encodable {
             reachPath = report.reach?.path
             onTrack = report.reach?.onTrack
             // Reports owed by the units the plan directs; a requested unit's (V.6) is no office's duty.
-            let reports = report.units.filter { !$0.requested }.compactMap(\.annualReport).filter { $0 != .waived }
+            let reports = report.units.filter { !$0.requested && $0.owesAnnualReport }.compactMap(\.annualReport)
             reportsOwed = reports.count
             reportsOnTime = reports.filter { $0 == .doneOnTime }.count
             reportsReceived = reports.filter { $0 == .doneOnTime || $0 == .doneLate }.count

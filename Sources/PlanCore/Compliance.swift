@@ -240,6 +240,9 @@ public struct ComplianceReport: Sendable, Encodable {
         /// True for a unit the plan only requests ("Đề nghị", `relation: requested`): its items
         /// are requests, never overdue, and it has no on-time rate.
         public var requested = false
+
+        /// True when the unit owes an annual report for the year: one falls due, and it is not waived.
+        public var owesAnnualReport: Bool { annualReport != nil && annualReport != .waived }
         /// A requested unit's requests whose day passed with nothing recorded (`request-pending`).
         public var pending = 0
 
