@@ -43,7 +43,12 @@ func buildServices(_ arguments: ServerArguments, repositories: Repositories, log
     let services = ServerServices(arguments: arguments, registry: registry, repositories: repositories,
                                   fetches: FetchRecorder(log: repositories.fetches, logger: logger),
                                   views: views, logger: logger)
-    try await warnAboutLinks(services)
+    // Below a plans folder the plans load in the background: check their links once they have.
+    Task {
+        do { try await warnAboutLinks(services) } catch {
+            logger.warning("could not check the plans' links", metadata: ["error": "\(error)"])
+        }
+    }
     return services
 }
 

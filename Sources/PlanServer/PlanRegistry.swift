@@ -46,6 +46,14 @@ actor PlanRegistry {
     private let logger: Logger
     private let plansDir: String?
     private var problems: [String: Problem] = [:]
+    /// Files named on the command line (they win a clash of plan ids).
+    private var named: Set<String> = []
+    /// Files found below the plans folder and not put in place yet (waiting or loading).
+    private var queued: Set<String> = []
+    /// Loads under way, by file: a request for a plan not served yet starts or joins its file's.
+    private var loading: [String: Task<Result<Entry, any Error>, Never>] = [:]
+    /// The background load of the files found by the scans so far.
+    private var backlog: Task<Void, Never>?
     private var lastScan: Date = .distantPast
     private var refreshing: [String: (serial: Int, task: Task<Void, any Error>)] = [:]
     private var refreshSerial = 0
@@ -55,9 +63,11 @@ actor PlanRegistry {
     /// Seconds between two scans of the plans folder (a new plan appears within this).
     static let rescanSeconds: TimeInterval = 2
 
-    /// Loads the plan files and every plan below `plansDir` (several at once); a named file
-    /// that does not load stops the server (its owner asked for it), a bad file below the folder
-    /// is skipped and reported.
+    /// Loads the plan files named on the command line, then starts loading every plan below
+    /// `plansDir` in the background and returns: a country's thousands of plans take seconds
+    /// to read, and a request for one of them need not wait for the others (`current` loads
+    /// the file named after the plan at once). A named file that does not load stops the server
+    /// (its owner asked for it); a bad file below the folder is skipped and reported.
     init(paths: [String], plansDir: String?, completions: any CompletionRepository, logger: Logger,
          cacheBytes: Int = 128 << 20) async throws {
         self.completions = completions
@@ -70,8 +80,9 @@ actor PlanRegistry {
                 throw PlanError(file: path, field: "plan.id", "một kế hoạch khác đang phục vụ đã có mã \"\(entry.plan.id)\"")
             }
             add(entry)
+            named.insert(path)
         }
-        try await scan()
+        scan()
     }
 
     /// Loads plan files in parallel, one task per core: parsing, validation and expansion are
@@ -123,54 +134,146 @@ actor PlanRegistry {
                                                           generation: entry.generation))
     }
 
-    /// Picks up plan files added below the plans folder since the last scan.
-    private func scan() async throws {
+    /// Picks up plan files added below the plans folder since the last scan and loads them in
+    /// the background, several at once (one per core); returns at once.
+    private func scan() {
         guard let plansDir else { return }
         lastScan = Date()
         let known = Set(entries.values.map(\.path))
         var fresh: [String] = []
-        for path in PlanFiles.below(plansDir) where !known.contains(path) {
+        for path in PlanFiles.below(plansDir) where !known.contains(path) && !queued.contains(path) {
             if let p = problems[path], p.file == FileStamp(path: path) { continue }
             fresh.append(path)
         }
         guard !fresh.isEmpty else { return }
-        for (path, result) in await PlanRegistry.load(fresh, completions: completions) {
-            do {
-                let entry = try result.get()
-                // Loaded while another scan ran (the actor was free during the load).
-                if entries[entry.plan.id]?.path == path { continue }
-                if let other = entries[entry.plan.id] {
-                    problems[path] = Problem(path: path, message: "mã kế hoạch \"\(entry.plan.id)\" trùng với \(other.path)",
-                                             file: entry.file)
-                    continue
-                }
-                add(entry)
-                problems[path] = nil
-            } catch let e as PlanError {
-                problems[path] = Problem(path: path, message: e.description, file: FileStamp(path: path))
-                logger.error("plan file below the plans folder is invalid; skipped", metadata: ["path": "\(path)"])
-            }
+        queued.formUnion(fresh)
+        let before = backlog
+        backlog = Task {
+            await before?.value
+            await self.loadInBackground(fresh)
         }
     }
 
-    private func rescanIfDue() async throws {
-        if plansDir != nil, Date().timeIntervalSince(lastScan) >= PlanRegistry.rescanSeconds { try await scan() }
+    /// Loads files found by a scan, at most one per core at a time (a request's own load, see
+    /// `find`, comes on top), each put in place as soon as it is read.
+    private func loadInBackground(_ paths: [String]) async {
+        let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        await withTaskGroup(of: String.self) { group in
+            var running = 0
+            for path in paths where queued.contains(path) {
+                if running >= width, let done = await group.next() {
+                    running -= 1
+                    await settle(done)
+                }
+                let task = loadTask(path)
+                group.addTask {
+                    _ = await task.value
+                    return path
+                }
+                running += 1
+            }
+            while let done = await group.next() { await settle(done) }
+        }
+    }
+
+    /// The load of a file found by a scan: the one under way, else a new one.
+    private func loadTask(_ path: String) -> Task<Result<Entry, any Error>, Never> {
+        if let task = loading[path] { return task }
+        let completions = self.completions
+        let task = Task.detached {
+            do { return Result<Entry, any Error>.success(try await PlanRegistry.loadEntry(path: path, completions: completions)) } catch {
+                return .failure(error)
+            }
+        }
+        loading[path] = task
+        return task
+    }
+
+    /// Puts a file's load in place once it has ended: the plan served, or the file reported. A
+    /// plan id already served from another file keeps the file named on the command line, else
+    /// the first in path order (the same one whichever load ends first). A file that could not
+    /// be read for another reason than its content (the database away) is tried again at the
+    /// next scan.
+    private func settle(_ path: String) async {
+        guard let task = loading[path] else { return }
+        let result = await task.value
+        guard queued.remove(path) != nil else { return }
+        loading[path] = nil
+        switch result {
+        case .success(let entry):
+            if let other = entries[entry.plan.id], other.path != path {
+                if named.contains(other.path) || other.path < path {
+                    problems[path] = Problem(path: path, message: "mã kế hoạch \"\(entry.plan.id)\" trùng với \(other.path)",
+                                             file: entry.file)
+                    return
+                }
+                problems[other.path] = Problem(path: other.path, message: "mã kế hoạch \"\(entry.plan.id)\" trùng với \(path)",
+                                               file: other.file)
+            }
+            add(entry)
+            problems[path] = nil
+        case .failure(let error as PlanError):
+            problems[path] = Problem(path: path, message: error.description, file: FileStamp(path: path))
+            logger.error("plan file below the plans folder is invalid; skipped", metadata: ["path": "\(path)"])
+        case .failure(let error):
+            logger.error("plan file below the plans folder could not be loaded; trying again at the next scan",
+                         metadata: ["path": "\(path)", "error": "\(error)"])
+        }
+    }
+
+    /// Makes a plan not served yet available if a file below the plans folder holds it: the
+    /// files named after it (`<id>.yaml`, `<id>/plan.yaml`) are loaded at once, ahead of the
+    /// background load; failing those, every file found is waited for.
+    private func find(_ id: String) async {
+        for round in 0..<2 {
+            if round == 1 {
+                guard plansDir != nil, Date().timeIntervalSince(lastScan) >= PlanRegistry.rescanSeconds else { return }
+                scan()
+            }
+            for path in queued.filter({ PlanRegistry.mayHold($0, id) }).sorted() {
+                _ = loadTask(path)
+                await settle(path)
+            }
+            if entries[id] != nil { return }
+            await backlog?.value
+            if entries[id] != nil { return }
+        }
+    }
+
+    /// True when the file's name or its folder's is the plan id.
+    static func mayHold(_ path: String, _ id: String) -> Bool {
+        let p = path as NSString
+        return (p.lastPathComponent as NSString).deletingPathExtension == id
+            || (p.deletingLastPathComponent as NSString).lastPathComponent == id
+    }
+
+    private func rescanIfDue() {
+        if plansDir != nil, Date().timeIntervalSince(lastScan) >= PlanRegistry.rescanSeconds { scan() }
+    }
+
+    /// Waits for every file found so far to be loaded.
+    func loaded() async {
+        await backlog?.value
     }
 
     /// Ids of the plans served, sorted (a new file below the plans folder included).
     func planIDs() async throws -> [String] {
-        try await rescanIfDue()
+        rescanIfDue()
+        await backlog?.value
         return entries.keys.sorted()
     }
 
     /// Plan files below the plans folder that could not be loaded, by path.
-    func loadProblems() -> [Problem] { problems.values.sorted { $0.path < $1.path } }
+    func loadProblems() async -> [Problem] {
+        await backlog?.value
+        return problems.values.sorted { $0.path < $1.path }
+    }
 
     /// The current state of a plan: reloaded when the file changed, new records folded in when
     /// the store says the plan's version moved. A plan file that became invalid keeps the last
     /// good plan served (and is logged).
     func current(_ id: String) async throws -> Entry? {
-        if entries[id] == nil { try await rescanIfDue() }
+        if entries[id] == nil { await find(id) }
         guard entries[id] != nil else { return nil }
         try await refresh(id)
         return entries[id]
@@ -179,7 +282,7 @@ actor PlanRegistry {
     /// The plan and its occurrences for a write: a write needs neither the records nor the
     /// feeds (its checks read the store), only the plan as its file says now.
     func planForWrite(_ id: String) async throws -> Entry? {
-        if entries[id] == nil { try await rescanIfDue() }
+        if entries[id] == nil { await find(id) }
         guard let entry = entries[id] else { return nil }
         if FileStamp(path: entry.path) == entry.file { return entry }
         try await refresh(id)

@@ -150,6 +150,62 @@ struct CityTests {
     }
 }
 
+
+@Suite("Plans folder loaded in the background")
+struct BackgroundLoadTests {
+    /// `count` copies of Bạch Đằng's plan, `<prefix>-<n>/plan.yaml` with the id `<prefix>-<n>`.
+    func folder(_ count: Int, prefix: String = "xa") throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plancal-lazy-\(UUID().uuidString)")
+        let text = try String(contentsOf: URL(fileURLWithPath: planPath), encoding: .utf8)
+        for n in 1...count {
+            let ward = dir.appendingPathComponent("\(prefix)-\(n)")
+            try FileManager.default.createDirectory(at: ward, withIntermediateDirectories: true)
+            try text.replacingOccurrences(of: "  id: bach-dang\n", with: "  id: \(prefix)-\(n)\n")
+                .write(to: ward.appendingPathComponent("plan.yaml"), atomically: true, encoding: .utf8)
+        }
+        return dir
+    }
+
+    @Test("a plan is served before the rest of the folder has loaded; every plan is there once it has")
+    func servedOnDemand() async throws {
+        let dir = try folder(12)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let repositories = try await TestEngine.repositories()
+        let registry = try await PlanRegistry(paths: [], plansDir: dir.path, completions: repositories.completions,
+                                              logger: quietLogger())
+        // Asked for at once: loaded from the file named after it, ahead of the background load.
+        let last = try #require(try await registry.current("xa-12"))
+        #expect(last.plan.id == "xa-12")
+        #expect(last.path.hasSuffix("xa-12/plan.yaml"))
+        let feed = try #require(try await registry.feed(plan: "xa-12", file: "all.ics"))
+        #expect(feed.body.readableBytes > 100_000)
+        #expect(try await registry.current("nowhere") == nil, "an unknown id waits for the folder, then is not found")
+        #expect(try await registry.planIDs() == (1...12).map { "xa-\($0)" }.sorted())
+        #expect(await registry.loadProblems().isEmpty)
+    }
+
+    @Test("two files with one plan id: the first in path order is served, whichever loaded first")
+    func clashKeepsTheFirstPath() async throws {
+        let dir = try folder(2)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // xa-1's file now says xa-2: a request for xa-2 loads xa-2's own file first.
+        let first = dir.appendingPathComponent("xa-1/plan.yaml")
+        let text = try String(contentsOf: first, encoding: .utf8).replacingOccurrences(of: "  id: xa-1\n", with: "  id: xa-2\n")
+        try text.write(to: first, atomically: true, encoding: .utf8)
+        let repositories = try await TestEngine.repositories()
+        let registry = try await PlanRegistry(paths: [], plansDir: dir.path, completions: repositories.completions,
+                                              logger: quietLogger())
+        _ = try await registry.current("xa-2")
+        await registry.loaded()
+        let served = try #require(try await registry.current("xa-2"))
+        #expect(served.path == first.path)
+        let problems = await registry.loadProblems()
+        #expect(problems.map(\.path) == [dir.appendingPathComponent("xa-2/plan.yaml").path])
+        #expect(problems.first?.message.contains("trùng với") == true)
+        #expect(try await registry.planIDs() == ["xa-2"])
+    }
+}
+
 /// A completion repository whose writes fail as a full or read-only disk would.
 struct FailingCompletions: CompletionRepository {
     let error: StorageError
