@@ -9,8 +9,12 @@ struct YAMLMap {
     let file: String
     let path: String
     let line: Int?
-    private let pairs: [(key: String, value: Node, line: Int?)]
-    private var used: Set<String> = []
+    // Keys, values and key lines side by side, and which keys were read (a plan has thousands of
+    // small maps: tuples of a Node and a Set of keys per map were a third of reading them).
+    private let keys: [String]
+    private let values: [Node]
+    private let lines: [Int?]
+    private var used: [Bool]
 
     init(_ node: Node, file: String, path: String) throws {
         self.file = file
@@ -20,18 +24,30 @@ struct YAMLMap {
             throw PlanError(file: file, line: node.mark?.line, field: path.isEmpty ? nil : path,
                             "cần một bảng các trường (khóa: giá trị), nhưng gặp \(YAMLMap.describe(node))")
         }
-        var seen: Set<String> = []
-        var pairs: [(String, Node, Int?)] = []
+        var keys: [String] = []
+        var values: [Node] = []
+        var lines: [Int?] = []
+        // Small maps (nearly all) look for a repeated key by comparing; a large one by hashing.
+        var seen: Set<String>? = mapping.count > 32 ? [] : nil
+        keys.reserveCapacity(mapping.count)
+        values.reserveCapacity(mapping.count)
+        lines.reserveCapacity(mapping.count)
         for (k, v) in mapping {
             guard let key = k.string else {
                 throw PlanError(file: file, line: k.mark?.line, field: path, "khóa phải là một đoạn chữ")
             }
-            guard seen.insert(key).inserted else {
+            guard seen.map({ !$0.contains(key) }) ?? !keys.contains(key) else {
                 throw PlanError(file: file, line: k.mark?.line, field: YAMLMap.join(path, key), "khóa bị lặp")
             }
-            pairs.append((key, v, k.mark?.line))
+            seen?.insert(key)
+            keys.append(key)
+            values.append(v)
+            lines.append(k.mark?.line)
         }
-        self.pairs = pairs
+        self.keys = keys
+        self.values = values
+        self.lines = lines
+        used = Array(repeating: false, count: keys.count)
     }
 
     static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
@@ -47,8 +63,8 @@ struct YAMLMap {
 
     /// Where a key's value is (its line, else the map's) and its field path.
     func location(_ key: String) -> (line: Int?, field: String) {
-        let node = pairs.first { $0.key == key }
-        return (node?.value.mark?.line ?? node?.line ?? line, YAMLMap.join(path, key))
+        guard let i = keys.firstIndex(of: key) else { return (line, YAMLMap.join(path, key)) }
+        return (values[i].mark?.line ?? lines[i] ?? line, YAMLMap.join(path, key))
     }
 
     func error(_ key: String, _ message: String) -> PlanError {
@@ -61,13 +77,13 @@ struct YAMLMap {
     }
 
     mutating func node(_ key: String) -> Node? {
-        guard let p = pairs.first(where: { $0.key == key }) else { return nil }
-        used.insert(key)
-        if case let .scalar(s) = p.value, s.style == .plain, ["", "~", "null", "Null", "NULL"].contains(s.string) { return nil }
-        return p.value
+        guard let i = keys.firstIndex(of: key) else { return nil }
+        used[i] = true
+        if case let .scalar(s) = values[i], s.style == .plain, ["", "~", "null", "Null", "NULL"].contains(s.string) { return nil }
+        return values[i]
     }
 
-    func has(_ key: String) -> Bool { pairs.contains { $0.key == key } }
+    func has(_ key: String) -> Bool { keys.contains(key) }
 
     /// Without leading and trailing whitespace and newlines; the text itself when it has none
     /// (nearly always: Foundation's trimming, asked for every scalar, was a tenth of loading).
@@ -154,8 +170,8 @@ struct YAMLMap {
 
     /// Fails on any key that was never read.
     func rejectUnknown(allowed: [String]) throws {
-        for p in pairs where !used.contains(p.key) && !allowed.contains(p.key) {
-            throw PlanError(file: file, line: p.line, field: YAMLMap.join(path, p.key),
+        for (i, key) in keys.enumerated() where !used[i] && !allowed.contains(key) {
+            throw PlanError(file: file, line: lines[i], field: YAMLMap.join(path, key),
                             "trường không xác định (các trường hợp lệ ở đây: \(allowed.sorted().joined(separator: ", ")))")
         }
     }
