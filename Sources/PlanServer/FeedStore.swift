@@ -178,25 +178,33 @@ final class BodyFile: Sendable {
 }
 
 /// Every feed of one plan as pieces, for one generation of the plan: each distinct item's text
-/// once (a plan's 18 feeds hold its items about 3.4 times over), each feed a list of those
-/// buffers with its validators. A feed's body is put together from its pieces with one copy;
-/// the gzip bodies, once made, are kept here.
+/// once (a plan's 18 feeds hold its items about 3.4 times over), packed with its equal runs
+/// shared (`PieceArena`); each feed its head, its items' indices and its validators. A feed's
+/// body is put together from its pieces with one copy; the gzip bodies, once made, are kept here.
 final class PlanRender: @unchecked Sendable {
     struct Rendered: Sendable {
         var meta: FeedMeta
-        var parts: [ByteBuffer]
+        var head: ByteBuffer
+        /// Indices into `items`.
+        var items: [Int32]
     }
 
     let generation: Int
     let feeds: [String: Rendered]
+    /// Every item's text.
+    let items: PieceStore
+    /// The calendar's END line.
+    let end: ByteBuffer
     /// Bytes held by the pieces (gzip bodies are counted as they come).
     let bytes: Int
     private let lock = NSLock()
     private var gzips: [String: CachedFeed.Gzipped] = [:]
 
-    init(generation: Int, feeds: [String: Rendered], bytes: Int) {
+    init(generation: Int, feeds: [String: Rendered], items: PieceStore, end: ByteBuffer, bytes: Int) {
         self.generation = generation
         self.feeds = feeds
+        self.items = items
+        self.end = end
         self.bytes = bytes
     }
 
@@ -207,14 +215,22 @@ final class PlanRender: @unchecked Sendable {
         lock.withLock {
             guard gzips[file] == nil else { return 0 }
             gzips[file] = gzip
-            return gzip.body.readableBytes
+            return gzip.body.capacity
         }
     }
 
     /// The feed's body: its pieces copied into one buffer.
-    static func assemble(_ rendered: Rendered) -> ByteBuffer {
+    func assemble(_ rendered: Rendered) -> ByteBuffer {
         var body = ByteBufferAllocator().buffer(capacity: rendered.meta.length)
-        for part in rendered.parts { body.writeImmutableBuffer(part) }
+        body.writeImmutableBuffer(rendered.head)
+        let length = rendered.meta.length - rendered.head.readableBytes - end.readableBytes
+        body.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
+            var at = 0
+            for i in rendered.items { at += items.copy(Int(i), to: out.baseAddress! + at) }
+            precondition(at == length, "a feed's items are not the length its validators say")
+            return at
+        }
+        body.writeImmutableBuffer(end)
         return body
     }
 }
@@ -245,8 +261,8 @@ final class FeedStore: @unchecked Sendable {
         var generation: Int
         var lastUse: UInt64
 
-        /// Bytes held: the buffer, and the file's pages when there is one.
-        var bytes: Int { body.readableBytes * (file == nil ? 1 : 2) }
+        /// Bytes held: the buffer's storage (a power of two), and the file's pages when there is one.
+        var bytes: Int { body.capacity + (file?.length ?? 0) }
     }
 
     private struct RenderSlot {
@@ -331,7 +347,7 @@ final class FeedStore: @unchecked Sendable {
     /// Puts a feed's body together from its pieces and keeps it among the recent bodies.
     func assemble(_ plan: String, _ file: String, _ rendered: PlanRender.Rendered, _ render: PlanRender,
                   generation: Int) -> CachedFeed {
-        let made = PlanRender.assemble(rendered)
+        let made = render.assemble(rendered)
         lock.withLock {
             guard plans[plan]?.generation == generation else { return }
             tick &+= 1

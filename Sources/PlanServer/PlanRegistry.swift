@@ -426,24 +426,26 @@ actor PlanRegistry {
     static func render(_ entry: Entry, store: FeedStore) throws -> PlanRender {
         let texts = ItemTexts()
         let all = try entry.builder.allParts(texts: texts)
-        var bytes = 0
-        let items: [(buffer: ByteBuffer, digest: UInt64)] = texts.list.map { text in
-            let buffer = ByteBuffer(string: text)
-            bytes += buffer.readableBytes
-            return (buffer, buffer.withUnsafeReadableBytes { PlanRegistry.fnv($0) })
+        var arena = PieceArena()
+        let digests: [(digest: UInt64, length: Int)] = texts.list.map { text in
+            var text = text
+            return text.withUTF8 { utf8 in
+                arena.add(utf8)
+                return (PlanRegistry.fnv(UnsafeRawBufferPointer(utf8)), utf8.count)
+            }
         }
+        let items = arena.finish()
+        var bytes = items.bytes
         let end = ByteBuffer(string: FeedParts.end)
         let endDigest = end.withUnsafeReadableBytes { PlanRegistry.fnv($0) }
         let before = store.served(entry.plan.id, files: all.map(\.fileName))
         var feeds: [String: PlanRender.Rendered] = [:]
         for p in all {
             let head = ByteBuffer(string: p.head)
-            bytes += head.readableBytes + 16 * (p.items.count + 2)
-            var parts: [ByteBuffer] = [head]
-            parts.reserveCapacity(p.items.count + 2)
+            bytes += head.capacity + 4 * p.items.count
             var length = head.readableBytes + end.readableBytes
-            // The tag: FNV-1a over the pieces' own digests and lengths (the same bytes in the
-            // same pieces always give the same tag; different bytes a different one).
+            // The tag: FNV-1a over the items' own digests and lengths (the same bytes in the
+            // same items always give the same tag; different bytes a different one).
             var h = PlanRegistry.fnvStart
             func mix(_ digest: UInt64, _ count: Int) {
                 h = PlanRegistry.fnv(h, digest)
@@ -451,11 +453,9 @@ actor PlanRegistry {
             }
             mix(head.withUnsafeReadableBytes { PlanRegistry.fnv($0) }, head.readableBytes)
             for i in p.items {
-                parts.append(items[i].buffer)
-                length += items[i].buffer.readableBytes
-                mix(items[i].digest, items[i].buffer.readableBytes)
+                length += digests[i].length
+                mix(digests[i].digest, digests[i].length)
             }
-            parts.append(end)
             mix(endDigest, end.readableBytes)
             let etag = "\"\(String(h, radix: 16))-\(String(length, radix: 16))\""
             var last = p.lastModified
@@ -467,9 +467,9 @@ actor PlanRegistry {
                 }
             }
             feeds[p.fileName] = .init(meta: FeedMeta(etag: etag, lastModified: last, length: length, file: p.fileName),
-                                      parts: parts)
+                                      head: head, items: p.items.map { Int32($0) })
         }
-        return PlanRender(generation: entry.generation, feeds: feeds, bytes: bytes)
+        return PlanRender(generation: entry.generation, feeds: feeds, items: items, end: end, bytes: bytes)
     }
 
     /// The gzip body of a feed, compressed once per change and kept with the plan's pieces.

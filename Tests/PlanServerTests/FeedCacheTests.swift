@@ -125,7 +125,8 @@ struct FeedCacheTests {
             store.publish("p\(p)", .init(path: "/nonexistent", file: nil, hint: ChangeHint(0), generation: 1))
             let part = ByteBuffer(repeating: UInt8(p), count: 300)
             let meta = FeedMeta(etag: "\"e\(p)\"", lastModified: UTCDateTime(secondsSinceEpoch: 0), length: 300, file: "f.ics")
-            store.keep(PlanRender(generation: 1, feeds: ["f.ics": .init(meta: meta, parts: [part])], bytes: 700), plan: "p\(p)")
+            store.keep(PlanRender(generation: 1, feeds: ["f.ics": .init(meta: meta, head: part, items: [])], items: PieceArena().finish(),
+                                  end: ByteBuffer(), bytes: 700), plan: "p\(p)")
             #expect(store.bytesHeld <= 4000)
             let feed = store.feed("p\(p)", "f.ics", generation: 1)
             #expect(feed??.body == part, "a body is its pieces put together")
