@@ -457,11 +457,18 @@ def country(a, work, results):
             time.sleep(0.05)
         t_start = time.time() - start
         rss_start = rss_mb(srv.pid)
+        # Plans load in the background (a request loads its own plan first): the city page
+        # answers once every plan has loaded.
+        status, _, page = get(port, "/")
+        assert status == 200 and f"Tổng hợp {a.country} phường" in page.decode(), "the city page names every plan"
+        t_loaded = time.time() - start
+        rss_loaded = rss_mb(srv.pid)
         t0 = time.time()
         received = fetch_all(port, paths, {}, workers=4)
         t_fetch = time.time() - t0
-        results["country_serve"] = (t_start, rss_start, t_fetch, rss_mb(srv.pid), len(paths), received)
-        log(f"country: serving after {t_start:.1f} s at {rss_start:.0f} MB; every feed ({len(paths)}) in {t_fetch:.0f} s, RSS {results['country_serve'][3]:.0f} MB")
+        results["country_serve"] = (t_start, rss_start, t_fetch, rss_mb(srv.pid), len(paths), received, t_loaded, rss_loaded)
+        log(f"country: the last ward's feed after {t_start:.1f} s at {rss_start:.0f} MB; every plan loaded after {t_loaded:.1f} s "
+            f"at {rss_loaded:.0f} MB; every feed ({len(paths)}) in {t_fetch:.0f} s, RSS {results['country_serve'][3]:.0f} MB")
     finally:
         srv.stop()
 
@@ -604,8 +611,9 @@ def table(r, a):
         rows.append(("RSS, 114 wards, every feed fetched (then every gzip feed)", f"at start {r['city_rss_start_mb']:.0f} MB",
                      f"{r['city_rss_all_mb']:.0f} MB ({r['city_rss_all_gzip_mb']:.0f} MB)", "", "< 200 MB"))
     if "country_serve" in r:
-        t_start, rss0, t_fetch, rss1, n, got = r["country_serve"]
-        rows.append((f"{a.country:,}-ward country served", f"serving after {t_start:.1f} s, {rss0:.0f} MB",
+        t_start, rss0, t_fetch, rss1, n, got, t_loaded, rss_loaded = r["country_serve"]
+        rows.append((f"{a.country:,}-ward country served",
+                     f"the last ward's feed after {t_start:.1f} s ({rss0:.0f} MB); every plan loaded after {t_loaded:.1f} s ({rss_loaded:.0f} MB)",
                      f"every feed ({n:,}, {got / 1e9:.1f} GB) in {t_fetch:.0f} s: {rss1:.0f} MB", "", "< 10 s, < 1 GiB"))
     out = ["| what | peer | plancal | ratio | goal |", "|---|---|---|---|---|"]
     out += [f"| {w} | {p} | {q} | {x} | {g} |" for w, p, q, x, g in rows]

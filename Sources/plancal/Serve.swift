@@ -26,7 +26,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Tệp kế hoạch (có thể lặp lại để phục vụ nhiều kế hoạch; mặc định: kế hoạch kèm theo).", valueName: "path"))
     var plan: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Thư mục chứa kế hoạch của nhiều phường, xã: phục vụ mọi tệp .yaml bên dưới, nhận kế hoạch mới không cần khởi động lại; trang / là trang tổng hợp.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Thư mục chứa kế hoạch của nhiều phường, xã: phục vụ mọi tệp .yaml bên dưới, nhận kế hoạch mới không cần khởi động lại; trang / là trang tổng hợp. Máy chủ trả lời ngay khi khởi động: các kế hoạch được nạp dần ở nền, kế hoạch được hỏi đến được nạp trước.", valueName: "dir"))
     var plansDir: String?
 
     @OptionGroup var store: StoreOptions
