@@ -45,7 +45,8 @@ public enum PlanLoader {
         let text: String? = data.withUnsafeBytes { raw in
             let bytes = raw.assumingMemoryBound(to: UInt8.self)
             guard memchr(raw.baseAddress!, 0, raw.count) == nil else { return nil }
-            return String(validating: bytes, as: UTF8.self)
+            if #available(macOS 15, *) { return String(validating: bytes, as: UTF8.self) }
+            return String(bytes: bytes, encoding: .utf8)
         }
         guard let text else {
             throw PlanError(file: file, "không phải tệp văn bản (dữ liệu nhị phân hoặc UTF-8 không hợp lệ); cần một kế hoạch YAML mã hóa UTF-8")

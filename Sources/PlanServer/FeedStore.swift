@@ -226,7 +226,7 @@ final class PlanRender: @unchecked Sendable {
         let length = rendered.meta.length - rendered.head.readableBytes - end.readableBytes
         body.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
             var at = 0
-            for i in rendered.items { at += items.copy(Int(i), to: out.baseAddress! + at) }
+            for i in rendered.items { at += items.copy(Int(i), to: out.baseAddress! + at, room: length - at) }
             precondition(at == length, "a feed's items are not the length its validators say")
             return at
         }

@@ -131,10 +131,12 @@ final class PieceStore: @unchecked Sendable {
     /// Bytes held: the block and the runs.
     var bytes: Int { base.count + runs.count * MemoryLayout<Run>.stride + starts.count * 4 }
 
-    /// Copies item `i`'s text to `destination`; returns the bytes written.
-    func copy(_ i: Int, to destination: UnsafeMutableRawPointer) -> Int {
+    /// Copies item `i`'s text to `destination`, which has room for `room` bytes (checked before
+    /// each run is written); returns the bytes written.
+    func copy(_ i: Int, to destination: UnsafeMutableRawPointer, room: Int) -> Int {
         var at = 0
         for r in runs[Int(starts[i])..<Int(starts[i + 1])] {
+            precondition(at + Int(r.length) <= room, "an item is longer than the room made for it")
             (destination + at).copyMemory(from: base.baseAddress! + Int(r.offset), byteCount: Int(r.length))
             at += Int(r.length)
         }
@@ -149,7 +151,7 @@ final class PieceStore: @unchecked Sendable {
         let length = runs[Int(starts[i])..<Int(starts[i + 1])].reduce(0) { $0 + Int($1.length) }
         guard length > 0 else { return [] }
         return [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
-            count = copy(i, to: UnsafeMutableRawPointer(buffer.baseAddress!))
+            count = copy(i, to: UnsafeMutableRawPointer(buffer.baseAddress!), room: length)
         }
     }
 }

@@ -160,11 +160,13 @@ actor PlanRegistry {
         let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
         await withTaskGroup(of: String.self) { group in
             var running = 0
-            for path in paths where queued.contains(path) {
+            for path in paths {
                 if running >= width, let done = await group.next() {
                     running -= 1
                     await settle(done)
                 }
+                // A request may have loaded it meanwhile.
+                guard queued.contains(path) else { continue }
                 let task = loadTask(path)
                 group.addTask {
                     _ = await task.value
@@ -191,48 +193,59 @@ actor PlanRegistry {
 
     /// Puts a file's load in place once it has ended: the plan served, or the file reported. A
     /// plan id already served from another file keeps the file named on the command line, else
-    /// the first in path order (the same one whichever load ends first). A file that could not
-    /// be read for another reason than its content (the database away) is tried again at the
-    /// next scan.
-    private func settle(_ path: String) async {
-        guard let task = loading[path] else { return }
+    /// the first in path order (the same one whichever load ends first). A file whose plan is
+    /// wrong (its content, its schedule) is reported until it changes; one that could not be read
+    /// for another reason (the database away) is tried again at the next scan, and that error is
+    /// returned.
+    @discardableResult
+    private func settle(_ path: String) async -> (any Error)? {
+        guard let task = loading[path] else { return nil }
         let result = await task.value
-        guard queued.remove(path) != nil else { return }
+        // Put in place once: by whoever gets here first after the load.
+        guard loading[path] == task else { return nil }
         loading[path] = nil
+        queued.remove(path)
         switch result {
         case .success(let entry):
             if let other = entries[entry.plan.id], other.path != path {
                 if named.contains(other.path) || other.path < path {
                     problems[path] = Problem(path: path, message: "mã kế hoạch \"\(entry.plan.id)\" trùng với \(other.path)",
                                              file: entry.file)
-                    return
+                    return nil
                 }
                 problems[other.path] = Problem(path: other.path, message: "mã kế hoạch \"\(entry.plan.id)\" trùng với \(path)",
                                                file: other.file)
             }
             add(entry)
             problems[path] = nil
-        case .failure(let error as PlanError):
-            problems[path] = Problem(path: path, message: error.description, file: FileStamp(path: path))
+            return nil
+        case .failure(let error) where error is PlanError || error is ICalError:
+            problems[path] = Problem(path: path, message: "\(error)", file: FileStamp(path: path))
             logger.error("plan file below the plans folder is invalid; skipped", metadata: ["path": "\(path)"])
+            return nil
         case .failure(let error):
             logger.error("plan file below the plans folder could not be loaded; trying again at the next scan",
                          metadata: ["path": "\(path)", "error": "\(error)"])
+            return error
         }
     }
 
     /// Makes a plan not served yet available if a file below the plans folder holds it: the
     /// files named after it (`<id>.yaml`, `<id>/plan.yaml`) are loaded at once, ahead of the
     /// background load; failing those, every file found is waited for.
-    private func find(_ id: String) async {
+    /// A file named after the plan that could not be read for another reason than its content
+    /// (the database away) fails the request, rather than a 404 telling clients the feed is gone.
+    private func find(_ id: String) async throws {
         for round in 0..<2 {
             if round == 1 {
                 guard plansDir != nil, Date().timeIntervalSince(lastScan) >= PlanRegistry.rescanSeconds else { return }
                 scan()
             }
             for path in queued.filter({ PlanRegistry.mayHold($0, id) }).sorted() {
+                // Settled by another request while this one waited.
+                guard queued.contains(path) else { continue }
                 _ = loadTask(path)
-                await settle(path)
+                if let error = await settle(path) { throw error }
             }
             if entries[id] != nil { return }
             await backlog?.value
@@ -240,11 +253,12 @@ actor PlanRegistry {
         }
     }
 
-    /// True when the file's name or its folder's is the plan id.
+    /// True when the file's name (other than `plan`, every ward's file in the usual layout) or
+    /// its folder's is the plan id.
     static func mayHold(_ path: String, _ id: String) -> Bool {
         let p = path as NSString
-        return (p.lastPathComponent as NSString).deletingPathExtension == id
-            || (p.deletingLastPathComponent as NSString).lastPathComponent == id
+        let stem = (p.lastPathComponent as NSString).deletingPathExtension
+        return (stem == id && stem != "plan") || (p.deletingLastPathComponent as NSString).lastPathComponent == id
     }
 
     private func rescanIfDue() {
@@ -273,7 +287,7 @@ actor PlanRegistry {
     /// the store says the plan's version moved. A plan file that became invalid keeps the last
     /// good plan served (and is logged).
     func current(_ id: String) async throws -> Entry? {
-        if entries[id] == nil { await find(id) }
+        if entries[id] == nil { try await find(id) }
         guard entries[id] != nil else { return nil }
         try await refresh(id)
         return entries[id]
@@ -282,7 +296,7 @@ actor PlanRegistry {
     /// The plan and its occurrences for a write: a write needs neither the records nor the
     /// feeds (its checks read the store), only the plan as its file says now.
     func planForWrite(_ id: String) async throws -> Entry? {
-        if entries[id] == nil { await find(id) }
+        if entries[id] == nil { try await find(id) }
         guard let entry = entries[id] else { return nil }
         if FileStamp(path: entry.path) == entry.file { return entry }
         try await refresh(id)
@@ -330,6 +344,8 @@ actor PlanRegistry {
                     var fresh = try await PlanRegistry.loadEntry(path: entry.path, completions: completions)
                     // The stamp taken before this read (loadEntry takes its own, later).
                     fresh.file = file
+                    // Another file took the id meanwhile (it sorts first): this one stays out.
+                    guard entries[id]?.path == entry.path else { return }
                     add(fresh)
                     return
                 }

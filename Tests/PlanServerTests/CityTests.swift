@@ -184,6 +184,16 @@ struct BackgroundLoadTests {
         #expect(await registry.loadProblems().isEmpty)
     }
 
+    @Test("with the database away, a request for a plan below the folder fails (not a 404) and the file is not called broken")
+    func databaseAwayIsNotAMissingPlan() async throws {
+        let dir = try folder(2)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let registry = try await PlanRegistry(paths: [], plansDir: dir.path, completions: AwayCompletions(), logger: quietLogger())
+        await #expect(throws: StorageError.unavailable("test")) { try await registry.current("xa-2") }
+        await registry.loaded()
+        #expect(await registry.loadProblems().isEmpty, "the files are fine: they are tried again at the next scan")
+    }
+
     @Test("two files with one plan id: the first in path order is served, whichever loaded first")
     func clashKeepsTheFirstPath() async throws {
         let dir = try folder(2)
@@ -204,6 +214,16 @@ struct BackgroundLoadTests {
         #expect(problems.first?.message.contains("trùng với") == true)
         #expect(try await registry.planIDs() == ["xa-2"])
     }
+}
+
+/// A completion repository whose database cannot be reached.
+struct AwayCompletions: CompletionRepository {
+    func append(_ record: CompletionRecord, check: @escaping @Sendable ([CompletionRecord]) throws -> AppendDecision) async throws -> RecordOutcome {
+        throw StorageError.unavailable("test")
+    }
+    func records(plan: String) async throws -> [CompletionRecord] { throw StorageError.unavailable("test") }
+    func record(_ id: Int64, plan: String) async throws -> CompletionRecord? { throw StorageError.unavailable("test") }
+    func version(plan: String) async throws -> Int64 { throw StorageError.unavailable("test") }
 }
 
 /// A completion repository whose writes fail as a full or read-only disk would.
