@@ -32,38 +32,33 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// The request being read was answered here: drop its body and end.
     private var answered = false
     private var needsFlush = false
-    /// The last head sent, reused while the same answer is given within the same second.
-    private var last: (etag: String, status: HTTPResponseStatus, second: Int, head: HTTPResponseHead)?
+    /// The last head sent (as bytes), reused while the same answer is given within the same second.
+    private var last: (etag: String, status: HTTPResponseStatus, second: Int, version: HTTPVersion, head: ByteBuffer)?
+    /// The HTTP/1 response encoder's context: what is written from it goes to the socket as it
+    /// is. An answer is written from there as the head's bytes (made once per feed and second)
+    /// and the body, instead of a head, a body and an end that the encoder turns into bytes on
+    /// every response (without it, nothing is answered here).
+    private var wire: ChannelHandlerContext?
 
     init(registry: PlanRegistry, fetches: FetchRecorder) {
         self.registry = registry
         self.fetches = fetches
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        wire = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        wire = nil
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case let .head(request):
-            if outstanding == 0, let (head, body) = answer(request) {
+            if outstanding == 0, let wire, let (head, body) = answer(request) {
                 answered = true
-                context.write(wrapOutboundOut(.head(head)), promise: nil)
-                switch body {
-                case let .buffer(buffer)?: context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-                case let .file(file, fallback)?:
-                    // sendfile(2) from the shared-memory file while the client reads what it
-                    // is sent (a connection that stopped reading gets the shared buffer, which
-                    // holds no descriptor); this response's own handle is given back once the
-                    // write is done, or failed with the connection.
-                    if context.channel.isWritable, let handle = file.lend() {
-                        let written = context.eventLoop.makePromise(of: Void.self)
-                        written.futureResult.whenComplete { _ in BodyFile.giveBack(handle) }
-                        let region = FileRegion(fileHandle: handle, readerIndex: 0, endIndex: file.length)
-                        context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: written)
-                    } else {
-                        context.write(wrapOutboundOut(.body(.byteBuffer(fallback))), promise: nil)
-                    }
-                case nil: break
-                }
-                context.write(wrapOutboundOut(.end(nil)), promise: nil)
+                write(head, body, to: wire)
                 needsFlush = true
                 return
             }
@@ -89,6 +84,41 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
+    /// Writes an answer as bytes below the encoder: the head's, then the body's. A large body's
+    /// file goes by sendfile(2) while the client reads what it is sent (a connection that stopped
+    /// reading gets the shared buffer, which holds no descriptor); this response's own handle is
+    /// given back once the write is done, or failed with the connection.
+    private func write(_ head: ByteBuffer, _ body: Payload?, to wire: ChannelHandlerContext) {
+        wire.write(NIOAny(IOData.byteBuffer(head)), promise: nil)
+        switch body {
+        case let .buffer(buffer)?: wire.write(NIOAny(IOData.byteBuffer(buffer)), promise: nil)
+        case let .file(file, fallback)?:
+            if wire.channel.isWritable, let handle = file.lend() {
+                let written = wire.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenComplete { _ in BodyFile.giveBack(handle) }
+                wire.write(NIOAny(IOData.fileRegion(FileRegion(fileHandle: handle, readerIndex: 0, endIndex: file.length))),
+                           promise: written)
+            } else {
+                wire.write(NIOAny(IOData.byteBuffer(fallback)), promise: nil)
+            }
+        case nil: break
+        }
+    }
+
+    /// A response head as HTTP/1 puts it on the wire (as NIO's encoder writes it).
+    static func encode(_ head: HTTPResponseHead) -> ByteBuffer {
+        var out = ByteBufferAllocator().buffer(capacity: 512)
+        out.writeString("HTTP/\(head.version.major).\(head.version.minor) \(head.status.code) \(head.status.reasonPhrase)\r\n")
+        for (name, value) in head.headers {
+            out.writeString(name)
+            out.writeString(": ")
+            out.writeString(value)
+            out.writeString("\r\n")
+        }
+        out.writeString("\r\n")
+        return out
+    }
+
     /// A response's body: bytes in memory, or a large body's file (with its bytes, should no
     /// handle be available).
     enum Payload {
@@ -96,8 +126,9 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case file(BodyFile, fallback: ByteBuffer)
     }
 
-    /// The response to a request for a cached, current feed; nil for anything else.
-    private func answer(_ request: HTTPRequestHead) -> (HTTPResponseHead, Payload?)? {
+    /// The response to a request for a cached, current feed (its head's bytes, its body); nil for
+    /// anything else.
+    private func answer(_ request: HTTPRequestHead) -> (ByteBuffer, Payload?)? {
         guard request.method == .GET, request.isKeepAlive else { return nil }
         let uri = request.uri.utf8
         let prefix = "/calendars/".utf8
@@ -133,15 +164,15 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let second = Int(time(nil))
         fetches.note(plan: plan, feed: file, userAgent: headers.first(name: "user-agent") ?? "(không rõ)",
                      at: UTCDateTime(secondsSinceEpoch: second))
-        if let last, last.second == second, last.status == status, last.etag == etag, last.head.version == request.version {
+        if let last, last.second == second, last.status == status, last.etag == etag, last.version == request.version {
             return (last.head, body)
         }
         var h = fields
         // What Hummingbird adds to every response.
         h.add(name: "Date", value: DateHeader.text(second))
         h.add(name: "Server", value: "plancal")
-        let head = HTTPResponseHead(version: request.version, status: status, headers: h)
-        last = (etag, status, second, head)
+        let head = FeedFastPath.encode(HTTPResponseHead(version: request.version, status: status, headers: h))
+        last = (etag, status, second, request.version, head)
         return (head, body)
     }
 }
