@@ -54,6 +54,9 @@ actor PlanRegistry {
     private var loading: [String: Task<Result<Entry, any Error>, Never>] = [:]
     /// The background load of the files found by the scans so far.
     private var backlog: Task<Void, Never>?
+    /// Files that could not be read for another reason than their content (the database away),
+    /// with why, until they are read again.
+    private var unreadable: [String: any Error] = [:]
     private var lastScan: Date = .distantPast
     private var refreshing: [String: (serial: Int, task: Task<Void, any Error>)] = [:]
     private var refreshSerial = 0
@@ -205,6 +208,7 @@ actor PlanRegistry {
         guard loading[path] == task else { return nil }
         loading[path] = nil
         queued.remove(path)
+        unreadable[path] = nil
         switch result {
         case .success(let entry):
             if let other = entries[entry.plan.id], other.path != path {
@@ -226,6 +230,7 @@ actor PlanRegistry {
         case .failure(let error):
             logger.error("plan file below the plans folder could not be loaded; trying again at the next scan",
                          metadata: ["path": "\(path)", "error": "\(error)"])
+            unreadable[path] = error
             return error
         }
     }
@@ -233,12 +238,13 @@ actor PlanRegistry {
     /// Makes a plan not served yet available if a file below the plans folder holds it: the
     /// files named after it (`<id>.yaml`, `<id>/plan.yaml`) are loaded at once, ahead of the
     /// background load; failing those, every file found is waited for.
-    /// A file named after the plan that could not be read for another reason than its content
-    /// (the database away) fails the request, rather than a 404 telling clients the feed is gone.
+    /// While a file could not be read for another reason than its content (the database away),
+    /// a plan not found fails the request with that error (the file named after the plan's first),
+    /// rather than a 404 telling clients the feed is gone.
     private func find(_ id: String) async throws {
         for round in 0..<2 {
             if round == 1 {
-                guard plansDir != nil, Date().timeIntervalSince(lastScan) >= PlanRegistry.rescanSeconds else { return }
+                guard plansDir != nil, Date().timeIntervalSince(lastScan) >= PlanRegistry.rescanSeconds else { break }
                 scan()
             }
             for path in queued.filter({ PlanRegistry.mayHold($0, id) }).sorted() {
@@ -250,6 +256,9 @@ actor PlanRegistry {
             if entries[id] != nil { return }
             await backlog?.value
             if entries[id] != nil { return }
+        }
+        if let error = unreadable.first(where: { PlanRegistry.mayHold($0.key, id) })?.value ?? unreadable.values.first {
+            throw error
         }
     }
 

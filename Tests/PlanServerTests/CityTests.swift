@@ -189,8 +189,10 @@ struct BackgroundLoadTests {
         let dir = try folder(2)
         defer { try? FileManager.default.removeItem(at: dir) }
         let registry = try await PlanRegistry(paths: [], plansDir: dir.path, completions: AwayCompletions(), logger: quietLogger())
+        // Whether the request or the background load reads the file first.
         await #expect(throws: StorageError.unavailable("test")) { try await registry.current("xa-2") }
         await registry.loaded()
+        await #expect(throws: StorageError.unavailable("test")) { try await registry.current("xa-1") }
         #expect(await registry.loadProblems().isEmpty, "the files are fine: they are tried again at the next scan")
     }
 
