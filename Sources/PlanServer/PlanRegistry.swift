@@ -244,7 +244,7 @@ actor PlanRegistry {
     private func find(_ id: String) async throws {
         for round in 0..<2 {
             if round == 1 {
-                guard plansDir != nil, Date().timeIntervalSince(lastScan) >= PlanRegistry.rescanSeconds else { break }
+                guard rescanDue else { break }
                 scan()
             }
             for path in queued.filter({ PlanRegistry.mayHold($0, id) }).sorted() {
@@ -270,8 +270,13 @@ actor PlanRegistry {
         return (stem == id && stem != "plan") || (p.deletingLastPathComponent as NSString).lastPathComponent == id
     }
 
+    /// True when the plans folder was last scanned `rescanSeconds` ago or more.
+    private var rescanDue: Bool {
+        plansDir != nil && Date().timeIntervalSince(lastScan) >= PlanRegistry.rescanSeconds
+    }
+
     private func rescanIfDue() {
-        if plansDir != nil, Date().timeIntervalSince(lastScan) >= PlanRegistry.rescanSeconds { scan() }
+        if rescanDue { scan() }
     }
 
     /// Waits for every file found so far to be loaded.
