@@ -92,8 +92,12 @@ final class FetchRecorder: @unchecked Sendable {
         var feed: String
         var agent: String
     }
-    private var pending: [Key: FeedFetch] = [:]
-    private var lastWrite: [Key: Int] = [:]
+    /// Per (feed, client): the fetches not written yet and when the pair was last written.
+    private struct Entry {
+        var pending: FeedFetch?
+        var lastWrite = Int.min / 2
+    }
+    private var entries: [Key: Entry] = [:]
     private var queued: [FeedFetch] = []
     /// The pause after a batch, cancelled by `flush`.
     private var pause: Task<Void, any Error>?
@@ -119,24 +123,27 @@ final class FetchRecorder: @unchecked Sendable {
     func note(plan: String, feed: String, userAgent: String, at now: UTCDateTime) {
         let agent = userAgent.utf8.count > 200 ? String(userAgent.prefix(200)) : userAgent
         let key = Key(plan: plan, feed: feed, agent: agent)
-        let start: Bool = lock.withLock {
-            var p = pending[key] ?? FeedFetch(plan: plan, feed: feed, userAgent: agent, lastAt: now, count: 0)
+        // The entry is changed in place (one lookup of the key), and what falls due comes out.
+        func count(_ e: inout Entry) -> FeedFetch? {
+            var p = e.pending ?? FeedFetch(plan: plan, feed: feed, userAgent: agent, lastAt: now, count: 0)
             p.lastAt = now
             p.count += 1
-            pending[key] = p
-            var start = false
-            if now.secondsSinceEpoch - (lastWrite[key] ?? Int.min / 2) >= 60 {
-                pending[key] = nil
-                lastWrite[key] = now.secondsSinceEpoch
-                start = enqueueLocked([p]) || start
+            guard now.secondsSinceEpoch - e.lastWrite >= 60 else {
+                e.pending = p
+                return nil
             }
-            if pending.count + lastWrite.count > FetchRecorder.maxKeys {
-                start = enqueueLocked(Array(pending.values)) || start
-                pending = [:]
-                lastWrite = [:]
-            }
-            return start
+            e.pending = nil
+            e.lastWrite = now.secondsSinceEpoch
+            return p
         }
+        lock.lock()
+        var start = false
+        if let due = count(&entries[key, default: Entry()]) { start = enqueueLocked([due]) }
+        if entries.count > FetchRecorder.maxKeys {
+            start = enqueueLocked(entries.values.compactMap(\.pending)) || start
+            entries = [:]
+        }
+        lock.unlock()
         if start { startWriter() }
     }
 
@@ -204,11 +211,10 @@ final class FetchRecorder: @unchecked Sendable {
         lock.withLock { flushing += 1 }
         defer { lock.withLock { flushing -= 1 } }
         let start: Bool = lock.withLock {
+            let pending = entries.values.compactMap(\.pending)
             guard !pending.isEmpty else { return false }
-            let start = enqueueLocked(Array(pending.values))
-            pending = [:]
-            lastWrite = [:]
-            return start
+            entries = [:]
+            return enqueueLocked(pending)
         }
         if start { startWriter() }
         while let w = lock.withLock({ () -> Task<Void, Never>? in
