@@ -430,7 +430,7 @@ actor PlanRegistry {
     /// The feed if it can be served as cached: the plan file and the store unchanged since the
     /// plan was confirmed, the feed built since. No actor hop, no query.
     nonisolated func cachedFeed(plan id: String, file: String) -> CachedFeed? {
-        store.fresh(id, file, stamp: { FileStamp(path: $0) }, hint: completions.changeHint())
+        store.fresh(id, file, stamp: { FileStamp(path: $0) }, watch: .shared, hint: completions.changeHint())
     }
 
     /// A feed by file name (`vhxh.ics`, `vhxh-tasks.ics`, `all.ics`), rendered on first use.

@@ -181,6 +181,47 @@ struct FeedCacheTests {
         #expect(registry.cachedFeed(plan: "ward-c", file: "all.ics") != nil, "confirmed by its own refresh")
     }
 
+    /// The cached feed answers only while the plan file is as confirmed: an edit in place, a
+    /// rename over it or a touch is seen by the very next request (the file watch stands in for
+    /// a `stat` per request, it must not let one through stale).
+    @Test("an edited plan file takes its feeds off the cache at the next request")
+    func planEditSeenAtNextRequest() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plancal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("plan.yaml").path
+        let text = try String(contentsOf: URL(fileURLWithPath: planPath), encoding: .utf8)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let repositories = try AppDatabase().repositories
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let registry = try await PlanRegistry(paths: [path], plansDir: nil, completions: repositories.completions, logger: logger)
+        let first = try #require(try await registry.feed(plan: "bach-dang", file: "vhxh.ics"))
+        for _ in 0..<3 { #expect(registry.cachedFeed(plan: "bach-dang", file: "vhxh.ics")?.etag == first.etag) }
+
+        // Appended to in place (same inode): a comment changes no feed, but the file is not as confirmed.
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("# ghi chú\n".utf8))
+        try handle.close()
+        #expect(registry.cachedFeed(plan: "bach-dang", file: "vhxh.ics") == nil, "an edit in place is seen at once")
+        #expect(try await registry.feed(plan: "bach-dang", file: "vhxh.ics")?.etag == first.etag, "the same feed after a reload")
+        for _ in 0..<3 { #expect(registry.cachedFeed(plan: "bach-dang", file: "vhxh.ics") != nil) }
+
+        // Replaced by a rename with a changed title: off the cache at once, then the new feed.
+        let unit = try #require(try PlanLoader.load(path: path).units.first { $0.id == "vhxh" })
+        try text.replacingOccurrences(of: "name: \"\(unit.name)\"", with: "name: \"\(unit.name) (mới)\"")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(registry.cachedFeed(plan: "bach-dang", file: "vhxh.ics") == nil, "a rename over the file is seen at once")
+        let second = try #require(try await registry.feed(plan: "bach-dang", file: "vhxh.ics"))
+        #expect(second.etag != first.etag)
+        #expect(registry.cachedFeed(plan: "bach-dang", file: "vhxh.ics")?.etag == second.etag)
+
+        // Only its time changed.
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_700_000_000)], ofItemAtPath: path)
+        #expect(registry.cachedFeed(plan: "bach-dang", file: "vhxh.ics") == nil, "a touch is seen at once")
+    }
+
     /// Over a real connection, repeated fetches are answered by the pipeline's fast path: the
     /// same bytes and validators as the application's answer, 304s, gzip, and a write through
     /// the API showing in the very next fetch.
@@ -245,3 +286,77 @@ struct FeedCacheTests {
         }
     }
 }
+
+#if os(Linux)
+@Suite("file watch")
+struct FileWatchTests {
+    private func folder() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plancal-watch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test("every way of changing a file ends its ticket; other files in the folder do not")
+    func changes() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let watch = FileWatch()
+        let plan = dir.appendingPathComponent("plan.yaml"), other = dir.appendingPathComponent("other.yaml")
+        try Data("a: 1\n".utf8).write(to: plan)
+        try Data("b: 1\n".utf8).write(to: other)
+
+        // A neighbour written: still unchanged.
+        var ticket = try #require(watch.ticket(plan.path), "a regular file in a folder can be watched")
+        #expect(watch.unchanged(ticket))
+        try Data("b: 2\n".utf8).write(to: other)
+        #expect(watch.unchanged(ticket), "another file of the folder changed, not this one")
+
+        // Written in place.
+        let handle = try FileHandle(forWritingTo: plan)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("c: 2\n".utf8))
+        try handle.close()
+        #expect(!watch.unchanged(ticket), "an append is seen at once")
+
+        // Replaced by a rename (an atomic write).
+        ticket = try #require(watch.ticket(plan.path))
+        try Data("a: 3\n".utf8).write(to: plan, options: .atomic)
+        #expect(!watch.unchanged(ticket), "a rename over the file is seen at once")
+
+        // Only its time changed.
+        ticket = try #require(watch.ticket(plan.path))
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)], ofItemAtPath: plan.path)
+        #expect(!watch.unchanged(ticket), "a touch is seen at once")
+
+        // Removed.
+        ticket = try #require(watch.ticket(plan.path))
+        try FileManager.default.removeItem(at: plan)
+        #expect(!watch.unchanged(ticket), "a removal is seen at once")
+        #expect(watch.ticket(plan.path) == nil, "a missing file gets no ticket")
+
+        // The folder itself moved away: the watch is given up and taken again on the new folder.
+        try Data("a: 4\n".utf8).write(to: plan)
+        ticket = try #require(watch.ticket(plan.path))
+        let moved = dir.deletingLastPathComponent().appendingPathComponent(dir.lastPathComponent + "-moved")
+        try FileManager.default.moveItem(at: dir, to: moved)
+        defer { try? FileManager.default.removeItem(at: moved) }
+        #expect(!watch.unchanged(ticket), "the folder moving is seen at once")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try Data("a: 5\n".utf8).write(to: plan)
+        ticket = try #require(watch.ticket(plan.path), "a new folder at the same path is watched")
+        #expect(watch.unchanged(ticket))
+        try Data("a: 6\n".utf8).write(to: plan)
+        #expect(!watch.unchanged(ticket), "and a change in it is seen")
+    }
+
+    @Test("a plan file that is a symbolic link gets no ticket (its target's folder is not watched)")
+    func symbolicLink() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let target = dir.appendingPathComponent("real.yaml"), link = dir.appendingPathComponent("plan.yaml")
+        try Data("a: 1\n".utf8).write(to: target)
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        #expect(FileWatch().ticket(link.path) == nil)
+    }
+}
+#endif
