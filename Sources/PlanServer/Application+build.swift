@@ -57,6 +57,19 @@ func buildRouter(_ services: ServerServices) -> Router<AppRequestContext> {
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: ErrorMiddleware(views: services.views, logger: services.logger))
     router.get("/health") { _, _ in "ok" }
+    // For a load balancer: 503 until every plan file found has been read (a plans folder loads
+    // in the background while the server already answers).
+    router.get("/ready") { _, _ -> Response in
+        let readiness = await services.registry.readiness()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        if !readiness.ready { headers[.retryAfter] = "1" }
+        return Response(status: readiness.ready ? .ok : .serviceUnavailable, headers: headers,
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(readiness))))
+    }
     FeedController(services: services).addRoutes(to: router.group("calendars"))
     APIController(services: services).addRoutes(to: router.group("api"))
     DashboardController(services: services).addRoutes(to: router)
@@ -91,7 +104,7 @@ struct ErrorMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        let forPrograms = path.hasPrefix("/api/") || path.hasPrefix("/calendars/") || path == "/health"
+        let forPrograms = path.hasPrefix("/api/") || path.hasPrefix("/calendars/") || path == "/health" || path == "/ready"
         let error: APIError
         do {
             return try await next(request, context)

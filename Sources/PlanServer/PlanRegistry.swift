@@ -279,6 +279,24 @@ actor PlanRegistry {
         if rescanDue { scan() }
     }
 
+    /// How far loading has got (`GET /ready`): ready once every file found has been read — a
+    /// file whose plan is broken counts as read (it is shown on the city page); one that could
+    /// not be read (the database away) does not.
+    struct Readiness: Encodable, Sendable {
+        var ready: Bool
+        /// Plans served.
+        var plans: Int
+        /// Files found and not read yet.
+        var loading: Int
+        /// Files that could not be read, to be tried again.
+        var unreadable: Int
+    }
+
+    func readiness() -> Readiness {
+        Readiness(ready: queued.isEmpty && unreadable.isEmpty, plans: entries.count, loading: queued.count,
+                  unreadable: unreadable.count)
+    }
+
     /// Waits for every file found so far to be loaded.
     func loaded() async {
         await backlog?.value

@@ -14,7 +14,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Phục vụ lịch, trang tổng quan và API qua HTTP.",
         discussion: """
-            Lịch: /calendars/<kế hoạch>/<đơn vị>.ics (và -tasks.ics, all.ics). Trang tổng quan: /plans/<kế hoạch> (việc cần làm, chỉ tiêu Mục tiêu 6); trang đơn vị /plans/<kế hoạch>/units/<đơn vị> (việc cần làm, ghi nhận tin, bài, buổi tuyên truyền, tập huấn, vướng mắc; lịch sử và CSV); báo cáo /plans/<kế hoạch>/report (in được); trang Quản trị /plans/<kế hoạch>/admin cho đơn vị chủ trì (cấp, thu hồi mã truy cập). Mọi thao tác ghi trên trình duyệt cần đăng nhập bằng mã của đơn vị. API: GET /api/<kế hoạch>/compliance (JSON; .csv cho CSV), POST /api/<kế hoạch>/completions và /api/<kế hoạch>/undo với Authorization: Bearer <mã> (xem plancal token). Lặp lại --plan để phục vụ nhiều kế hoạch, hoặc --plans-dir cho cả thành phố (trang / tổng hợp các phường; GET /api/city.json, /api/city.csv). Dừng gọn gàng khi nhận SIGINT hoặc SIGTERM.
+            Lịch: /calendars/<kế hoạch>/<đơn vị>.ics (và -tasks.ics, all.ics). Trang tổng quan: /plans/<kế hoạch> (việc cần làm, chỉ tiêu Mục tiêu 6); trang đơn vị /plans/<kế hoạch>/units/<đơn vị> (việc cần làm, ghi nhận tin, bài, buổi tuyên truyền, tập huấn, vướng mắc; lịch sử và CSV); báo cáo /plans/<kế hoạch>/report (in được); trang Quản trị /plans/<kế hoạch>/admin cho đơn vị chủ trì (cấp, thu hồi mã truy cập). Mọi thao tác ghi trên trình duyệt cần đăng nhập bằng mã của đơn vị. API: GET /api/<kế hoạch>/compliance (JSON; .csv cho CSV), POST /api/<kế hoạch>/completions và /api/<kế hoạch>/undo với Authorization: Bearer <mã> (xem plancal token). Lặp lại --plan để phục vụ nhiều kế hoạch, hoặc --plans-dir cho cả thành phố (trang / tổng hợp các phường; GET /api/city.json, /api/city.csv). GET /health trả lời khi máy chủ đang chạy; GET /ready trả 503 cho tới khi mọi tệp kế hoạch tìm thấy đã được đọc (dành cho bộ cân bằng tải). Dừng gọn gàng khi nhận SIGINT hoặc SIGTERM.
             """)
 
     @Option(name: .long, help: "Địa chỉ lắng nghe.")
@@ -26,7 +26,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Tệp kế hoạch (có thể lặp lại để phục vụ nhiều kế hoạch; mặc định: kế hoạch kèm theo).", valueName: "path"))
     var plan: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Thư mục chứa kế hoạch của nhiều phường, xã: phục vụ mọi tệp .yaml bên dưới, nhận kế hoạch mới không cần khởi động lại; trang / là trang tổng hợp. Máy chủ trả lời ngay khi khởi động: các kế hoạch được nạp dần ở nền, kế hoạch được hỏi đến được nạp trước.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Thư mục chứa kế hoạch của nhiều phường, xã: phục vụ mọi tệp .yaml bên dưới, nhận kế hoạch mới không cần khởi động lại; trang / là trang tổng hợp. Máy chủ trả lời ngay khi khởi động: các kế hoạch được nạp dần ở nền, kế hoạch được hỏi đến được nạp trước; GET /ready trả 200 khi đã nạp xong.", valueName: "dir"))
     var plansDir: String?
 
     @OptionGroup var store: StoreOptions

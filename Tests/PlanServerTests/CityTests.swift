@@ -146,6 +146,11 @@ struct CityTests {
                 #expect(html.contains("Tổng hợp 2 phường, xã"))
                 #expect(html.contains("hong.yaml"), "the broken file is named on the city page")
             }
+            try await client.execute(uri: "/ready", method: .get) { r in
+                #expect(r.status == .ok, "a broken plan file does not keep the server out of rotation")
+                #expect(r.headers[.contentType]?.hasPrefix("application/json") == true)
+                #expect(String(buffer: r.body) == #"{"loading":0,"plans":2,"ready":true,"unreadable":0}"#)
+            }
         }
     }
 }
@@ -182,6 +187,8 @@ struct BackgroundLoadTests {
         #expect(try await registry.current("nowhere") == nil, "an unknown id waits for the folder, then is not found")
         #expect(try await registry.planIDs() == (1...12).map { "xa-\($0)" }.sorted())
         #expect(await registry.loadProblems().isEmpty)
+        let readiness = await registry.readiness()
+        #expect(readiness.ready && readiness.plans == 12 && readiness.loading == 0)
     }
 
     @Test("with the database away, a request for a plan below the folder fails (not a 404) and the file is not called broken")
@@ -194,6 +201,9 @@ struct BackgroundLoadTests {
         await registry.loaded()
         await #expect(throws: StorageError.unavailable("test")) { try await registry.current("xa-1") }
         #expect(await registry.loadProblems().isEmpty, "the files are fine: they are tried again at the next scan")
+        let readiness = await registry.readiness()
+        #expect(!readiness.ready, "plans that could not be read keep the server out of a load balancer's rotation")
+        #expect(readiness.unreadable == 2 && readiness.plans == 0)
     }
 
     @Test("two files with one plan id: the first in path order is served, whichever loaded first")
