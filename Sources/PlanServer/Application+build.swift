@@ -20,8 +20,10 @@ public func buildApplication(_ arguments: ServerArguments, repositories: Reposit
         responder: HeadResponder(inner: router.buildResponder()),
         // Cached feeds are answered in the pipeline, before any task is made.
         server: HTTPServerBuilder { responder in
-            PlanHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idle)),
-                             fastPath: { FeedFastPath(registry: registry, fetches: fetches) })
+            // The idle timeout is the fast path's: Hummingbird's handler does not see the
+            // requests answered there.
+            PlanHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: nil)),
+                             fastPath: { FeedFastPath(registry: registry, fetches: fetches, idleTimeout: idle) })
         },
         configuration: .init(address: .hostname(arguments.host, port: arguments.port), serverName: "plancal",
                              availableConnectionsDelegate: MaximumAvailableConnections(arguments.maxConnections, logger: logger)),

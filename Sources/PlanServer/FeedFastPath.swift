@@ -19,6 +19,11 @@ import PlanCore
 /// still being answered by the application — goes on to Hummingbird untouched, so responses
 /// stay in request order and every rule (404s, rebuilds, gzip on first use, errors) stays in
 /// one place: `FeedController`.
+///
+/// The connection's idle timeout is kept here too, since only this handler sees every request:
+/// Hummingbird's own (`HTTPConnectionStateHandler`) never sees the requests answered here, so it
+/// closed a busy keep-alive connection every `--idle-timeout` seconds, failing a request sent at
+/// that moment.
 final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -40,22 +45,64 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// every response (without it, nothing is answered here).
     private var wire: ChannelHandlerContext?
 
-    init(registry: PlanRegistry, fetches: FetchRecorder) {
+    /// A connection with no request being read, none being answered and nothing read or
+    /// answered for this long is closed (nil: never).
+    private let idleTimeout: TimeAmount?
+    private var lastActive = NIODeadline.now()
+    private var readingRequest = false
+    private var idleCheck: Scheduled<Void>?
+
+    init(registry: PlanRegistry, fetches: FetchRecorder, idleTimeout: TimeAmount?) {
         self.registry = registry
         self.fetches = fetches
+        self.idleTimeout = idleTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         wire = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+        if context.channel.isActive { checkIdle(context, at: .now() + (idleTimeout ?? .zero)) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         wire = nil
+        idleCheck?.cancel()
+        idleCheck = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        checkIdle(context, at: .now() + (idleTimeout ?? .zero))
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+        context.fireChannelInactive()
+    }
+
+    /// Schedules the idle check (once; it reschedules itself).
+    private func checkIdle(_ context: ChannelHandlerContext, at deadline: NIODeadline) {
+        guard idleTimeout != nil, idleCheck == nil else { return }
+        idleCheck = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) { [self] in
+            idleCheck = nil
+            guard let idleTimeout, context.channel.isActive else { return }
+            let now = NIODeadline.now()
+            if !readingRequest && outstanding > 0 {
+                // The application is still answering: not idle.
+                checkIdle(context, at: now + idleTimeout)
+            } else if now >= lastActive + idleTimeout {
+                context.close(promise: nil)
+            } else {
+                checkIdle(context, at: lastActive + idleTimeout)
+            }
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastActive = .now()
         switch unwrapInboundIn(data) {
         case let .head(request):
+            readingRequest = true
             if outstanding == 0, let wire, let (head, body) = answer(request) {
                 answered = true
                 write(head, body, to: wire)
@@ -65,7 +112,11 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             answered = false
             outstanding += 1
             context.fireChannelRead(data)
-        case .body, .end:
+        case .body:
+            if answered { return }
+            context.fireChannelRead(data)
+        case .end:
+            readingRequest = false
             if answered { return }
             context.fireChannelRead(data)
         }
@@ -80,7 +131,10 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { outstanding -= 1 }
+        if case .end = unwrapOutboundIn(data) {
+            outstanding -= 1
+            lastActive = .now()
+        }
         context.write(data, promise: promise)
     }
 

@@ -8,6 +8,7 @@ and other clients are still served.
 
 from __future__ import annotations
 
+import http.client
 import resource
 import socket
 import time
@@ -53,3 +54,37 @@ def test_clients_that_never_read_do_not_grow_memory(tmp_path):
         time.sleep(1)
         assert request(server, "GET", "/health").status == 200
         print(f"RSS {before} MB before, {during} MB with {CONNECTIONS} connections × {PIPELINED} pipelined GETs")
+
+
+def test_busy_keep_alive_connection_is_not_closed_as_idle(tmp_path):
+    """A keep-alive connection polling a cached feed (answered by the pipeline's fast path) is
+    busy, not idle: it must outlive --idle-timeout, and close only once really idle. Hummingbird's
+    idle handler never saw those requests and closed such a connection every --idle-timeout
+    seconds, failing the request sent at that moment."""
+    with running_server(tmp_path, extra_args=("--idle-timeout", "1")) as server:
+        feed = "/calendars/bach-dang/chi-bo.ics"
+        warm = request(server, "GET", feed)
+        assert warm.status == 200
+        conn = http.client.HTTPConnection(server.host, server.port, timeout=10)
+        conn.connect()
+        sock = conn.sock
+        started = time.monotonic()
+        answers = 0
+        while time.monotonic() - started < 3.0:  # three idle timeouts long
+            path = "/health" if answers == 0 else feed  # the application path, then the fast path only
+            conn.request("GET", path)
+            reply = conn.getresponse()
+            body = reply.read()
+            assert reply.status == 200, (answers, reply.status)
+            assert conn.sock is sock, f"the connection was replaced after {answers} answers"
+            if path == feed:
+                assert body.startswith(b"BEGIN:VCALENDAR")
+            answers += 1
+            time.sleep(0.25)
+        assert answers >= 10
+        # Now idle: the server closes it within about the timeout.
+        sock.settimeout(5)
+        waited = time.monotonic()
+        assert sock.recv(1) == b"", "an idle connection is closed by the server"
+        assert 0.5 <= time.monotonic() - waited <= 3.5
+        conn.close()
