@@ -315,7 +315,9 @@ final class FeedStore: @unchecked Sendable {
     /// A `stat` that found the plan file as confirmed: the watch's ticket taken before it, and
     /// when (monotonic nanoseconds).
     private struct Verified {
-        var ticket: FileWatch.Ticket
+        /// Nil for a file the watch cannot take (it is `stat`ed on every request, and asked
+        /// for a ticket again once a second).
+        var ticket: FileWatch.Ticket?
         var stamp: FileStamp
         var at: UInt64
     }
@@ -404,14 +406,14 @@ final class FeedStore: @unchecked Sendable {
                                watch: FileWatch?) -> Bool {
         let state = slot.state
         let now = DispatchTime.now().uptimeNanoseconds
-        if let watch, let v = verified, v.stamp == state.file, now &- v.at < FeedStore.restatAfter,
-           watch.unchanged(v.ticket) {
-            return true
+        if let watch, let v = verified, v.stamp == state.file, now &- v.at < FeedStore.restatAfter {
+            guard let ticket = v.ticket else { return stamp(state.path) == state.file }
+            if watch.unchanged(ticket) { return true }
         }
         let ticket = watch?.ticket(state.path)
         let seen = stamp(state.path)
         guard seen == state.file else { return false }
-        if let ticket, let seen {
+        if watch != nil, let seen {
             lock.lock()
             slot.verified = Verified(ticket: ticket, stamp: seen, at: now)
             lock.unlock()

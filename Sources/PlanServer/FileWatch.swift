@@ -64,7 +64,7 @@ final class FileWatch: @unchecked Sendable {
         guard descriptor >= 0 else { return nil }
         var st = stat()
         guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
-        let url = URL(fileURLWithPath: path)
+        let url = URL(fileURLWithPath: path, isDirectory: false)
         let folder = url.deletingLastPathComponent().path, name = url.lastPathComponent
         lock.lock()
         defer { lock.unlock() }

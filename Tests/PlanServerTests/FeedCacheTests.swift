@@ -222,6 +222,29 @@ struct FeedCacheTests {
         #expect(registry.cachedFeed(plan: "bach-dang", file: "vhxh.ics") == nil, "a touch is seen at once")
     }
 
+    /// A plan file that is a symbolic link is not watched (its target's folder is not): it is
+    /// checked with a `stat` on every request, so an edit of the target still shows at once.
+    @Test("a plan file behind a symbolic link: an edit of its target shows at the next request")
+    func symlinkedPlanEditSeen() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plancal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("real"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let target = dir.appendingPathComponent("real/plan.yaml"), link = dir.appendingPathComponent("plan.yaml")
+        try String(contentsOf: URL(fileURLWithPath: planPath), encoding: .utf8).write(to: target, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        let repositories = try AppDatabase().repositories
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let registry = try await PlanRegistry(paths: [link.path], plansDir: nil, completions: repositories.completions, logger: logger)
+        _ = try #require(try await registry.feed(plan: "bach-dang", file: "chi-bo.ics"))
+        for _ in 0..<3 { #expect(registry.cachedFeed(plan: "bach-dang", file: "chi-bo.ics") != nil) }
+        let handle = try #require(FileHandle(forWritingAtPath: target.path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("# ghi chú\n".utf8))
+        try handle.close()
+        #expect(registry.cachedFeed(plan: "bach-dang", file: "chi-bo.ics") == nil, "the target's edit is seen at once")
+    }
+
     /// Over a real connection, repeated fetches are answered by the pipeline's fast path: the
     /// same bytes and validators as the application's answer, 304s, gzip, and a write through
     /// the API showing in the very next fetch.
