@@ -51,6 +51,8 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private var lastActive = NIODeadline.now()
     private var readingRequest = false
     private var idleCheck: Scheduled<Void>?
+    /// The server is shutting down: nothing more is answered here.
+    private var quiescing = false
 
     init(registry: PlanRegistry, fetches: FetchRecorder, idleTimeout: TimeAmount?) {
         self.registry = registry
@@ -98,12 +100,29 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// On shutdown, Hummingbird's connection handler closes a connection at once if the
+    /// application has no request on it, and it knows nothing of the answers written here: a
+    /// large body still being sent was cut short. The event is passed on only once everything
+    /// written here has gone out (an empty write after them completes when they have).
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent, let wire else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        quiescing = true
+        let sent = context.eventLoop.makePromise(of: Void.self)
+        wire.writeAndFlush(NIOAny(IOData.byteBuffer(ByteBuffer())), promise: sent)
+        sent.futureResult.assumeIsolated().whenComplete { _ in
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastActive = .now()
         switch unwrapInboundIn(data) {
         case let .head(request):
             readingRequest = true
-            if outstanding == 0, let wire, let (head, body) = answer(request) {
+            if outstanding == 0, !quiescing, let wire, let (head, body) = answer(request) {
                 answered = true
                 write(head, body, to: wire)
                 needsFlush = true

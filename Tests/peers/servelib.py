@@ -111,6 +111,8 @@ class Server:
     log: Path
     today: str
     proc: subprocess.Popen = field(repr=False)
+    # Set by a test that sent SIGTERM itself (and checked the exit): nothing left to stop.
+    stopped: bool = False
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -180,6 +182,8 @@ def _kill(proc: subprocess.Popen) -> None:
 def stop(server: Server) -> str | None:
     """SIGTERM, then wait; returns None on a graceful exit (code 0), else what went wrong."""
     proc = server.proc
+    if server.stopped and proc.poll() == 0:
+        return None
     if proc.poll() is not None:
         return f"plancal serve had already exited with code {proc.returncode} before shutdown"
     # Started through runuser: signal the server itself (runuser then exits with its code).

@@ -9,7 +9,9 @@ and other clients are still served.
 from __future__ import annotations
 
 import http.client
+import os
 import resource
+import signal
 import socket
 import time
 
@@ -88,3 +90,35 @@ def test_busy_keep_alive_connection_is_not_closed_as_idle(tmp_path):
         assert sock.recv(1) == b"", "an idle connection is closed by the server"
         assert 0.5 <= time.monotonic() - waited <= 3.5
         conn.close()
+
+
+def test_shutdown_finishes_the_feeds_being_sent(tmp_path):
+    """SIGTERM while large feeds answered by the pipeline's fast path are still being sent to a
+    slow reader: the reader gets every byte of every answer, then the server exits cleanly.
+    Hummingbird's connection handler, which knows nothing of those answers, closed the
+    connection at once, cutting them short."""
+    pipelined = 40  # 14 MB: more than the kernel's socket buffers hold
+    with running_server(tmp_path) as server:
+        feed = "/calendars/bach-dang/vhxh.ics"
+        size = len(request(server, "GET", feed).body)
+        assert size > 300_000
+        for _ in range(2):  # asked for twice: served from the shared-memory file (sendfile)
+            assert request(server, "GET", feed).status == 200
+        s = socket.create_connection((server.host, server.port), timeout=10)
+        s.sendall(f"GET {feed} HTTP/1.1\r\nHost: x\r\n\r\n".encode() * pipelined)
+        time.sleep(0.5)  # unread, the answers fill the socket buffers; most are still to send
+        os.kill(server.proc.pid, signal.SIGTERM)
+        received = bytearray()
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+        s.close()
+        answers = bytes(received).count(b"HTTP/1.1 200 OK\r\n")
+        assert answers == pipelined, f"{answers} answers begun of {pipelined}"
+        last = bytes(received).rsplit(b"\r\n\r\n", 1)
+        assert len(received) > pipelined * size and len(last[1]) == size, \
+            f"{len(received)} bytes received; the last body has {len(last[1])} of {size}"
+        assert server.proc.wait(timeout=30) == 0
+        server.stopped = True
