@@ -384,9 +384,11 @@ final class FeedStore: @unchecked Sendable {
         if let body = bodies[key], body.generation == state.generation {
             tick &+= 1
             body.lastUse = tick
+            // Read under the lock: `attachFile` sets it under the lock from another request.
+            let bodyFile = body.file
             lock.unlock()
             guard fileUnchanged(planSlot, verified, stamp: stamp, watch: watch) else { return nil }
-            return CachedFeed(meta: body.meta, body: body.body, file: body.file ?? attachFile(key, body),
+            return CachedFeed(meta: body.meta, body: body.body, file: bodyFile ?? attachFile(key, body),
                               render: slot?.render, name: file)
         }
         guard let slot, let rendered = slot.render.feeds[file] else {
@@ -425,16 +427,18 @@ final class FeedStore: @unchecked Sendable {
     /// plan has no such feed, nil when the pieces must be rendered first.
     func feed(_ plan: String, _ file: String, generation: Int) -> CachedFeed?? {
         let key = Key(plan: plan, file: file)
-        let found: (body: Body?, render: PlanRender)? = lock.withLock {
+        let found: (body: (Body, BodyFile?)?, render: PlanRender)? = lock.withLock {
             guard let slot = renders[plan], slot.render.generation == generation else { return nil }
             guard let body = bodies[key], body.generation == generation else { return (nil, slot.render) }
             tick &+= 1
             body.lastUse = tick
-            return (body, slot.render)
+            return ((body, body.file), slot.render)
         }
-        guard let (body, render) = found else { return nil }
+        guard let (kept, render) = found else { return nil }
         guard let rendered = render.feeds[file] else { return .some(nil) }
-        if let body { return CachedFeed(meta: body.meta, body: body.body, file: body.file, render: render, name: file) }
+        if let (body, bodyFile) = kept {
+            return CachedFeed(meta: body.meta, body: body.body, file: bodyFile, render: render, name: file)
+        }
         return .some(assemble(plan, file, rendered, render, generation: generation))
     }
 
