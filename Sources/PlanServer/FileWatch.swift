@@ -33,11 +33,9 @@ final class FileWatch: @unchecked Sendable {
     private let descriptor: CInt
     private var buffer: UnsafeMutableRawBufferPointer
     private struct Directory {
-        var path: String
         var marks: [String: Mark] = [:]
     }
     private var directories: [CInt: Directory] = [:]
-    private var watchOf: [String: CInt] = [:]
 
     /// The process's watch (one inotify instance: a user has 128 at most).
     static let shared = FileWatch()
@@ -69,17 +67,15 @@ final class FileWatch: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         drainLocked()
-        let wd: CInt
-        if let known = watchOf[folder], directories[known] != nil {
-            wd = known
-        } else {
-            let mask = UInt32(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE
-                | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
-            wd = inotify_add_watch(descriptor, folder, mask)
-            guard wd >= 0 else { return nil }
-            watchOf[folder] = wd
-            if directories[wd] == nil { directories[wd] = Directory(path: folder) }
-        }
+        // Asked of the kernel every time (a ticket is taken at most once a second per file): the
+        // path may lead to another folder now (a symbolic link above switched, a folder renamed
+        // and another made in its place), and the kernel gives the watch of the folder the path
+        // leads to now, the same number for the same folder.
+        let mask = UInt32(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE
+            | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+        let wd = inotify_add_watch(descriptor, folder, mask)
+        guard wd >= 0 else { return nil }
+        if directories[wd] == nil { directories[wd] = Directory() }
         let mark: Mark
         if let known = directories[wd]?.marks[name] {
             mark = known
@@ -131,8 +127,10 @@ final class FileWatch: @unchecked Sendable {
     private func apply(_ event: inotify_event, name: String?) {
         let mask = event.mask
         if mask & UInt32(IN_Q_OVERFLOW) != 0 {
-            // Events were lost: any file may have changed.
+            // Events were lost: any file may have changed, and any folder may have gone (its
+            // watch is taken again by the next ticket, with new marks).
             for d in directories.values { for m in d.marks.values { m.changes &+= 1 } }
+            directories = [:]
             return
         }
         guard let directory = directories[event.wd] else { return }
@@ -142,7 +140,6 @@ final class FileWatch: @unchecked Sendable {
             for m in directory.marks.values { m.changes &+= 1 }
             if mask & UInt32(IN_IGNORED) == 0 { inotify_rm_watch(descriptor, event.wd) }
             directories[event.wd] = nil
-            if watchOf[directory.path] == event.wd { watchOf[directory.path] = nil }
             return
         }
         if let name, let mark = directory.marks[name] { mark.changes &+= 1 }

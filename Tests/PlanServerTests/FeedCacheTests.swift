@@ -372,6 +372,28 @@ struct FileWatchTests {
         #expect(!watch.unchanged(ticket), "and a change in it is seen")
     }
 
+    @Test("a folder above switched (a deploy's symbolic link): the next ticket watches the folder the path leads to now")
+    func switchedFolderAbove() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let watch = FileWatch()
+        for release in ["a", "b"] {
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent(release), withIntermediateDirectories: true)
+            try Data("a: 1\n".utf8).write(to: dir.appendingPathComponent("\(release)/plan.yaml"))
+        }
+        let current = dir.appendingPathComponent("current")
+        try FileManager.default.createSymbolicLink(atPath: current.path, withDestinationPath: "a")
+        let path = current.appendingPathComponent("plan.yaml").path
+        _ = try #require(watch.ticket(path))
+        // Switched as deploys do: a new link renamed over the old one.
+        let next = dir.appendingPathComponent("current.new")
+        try FileManager.default.createSymbolicLink(atPath: next.path, withDestinationPath: "b")
+        #expect(rename(next.path, current.path) == 0)
+        let ticket = try #require(watch.ticket(path))
+        try Data("a: 2\n".utf8).write(to: dir.appendingPathComponent("b/plan.yaml"))
+        #expect(!watch.unchanged(ticket), "an edit in the folder the path now leads to is seen")
+    }
+
     @Test("a plan file that is a symbolic link gets no ticket (its target's folder is not watched)")
     func symbolicLink() throws {
         let dir = try folder()
