@@ -110,12 +110,27 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         quiescing = true
-        let sent = context.eventLoop.makePromise(of: Void.self)
-        wire.writeAndFlush(NIOAny(IOData.byteBuffer(ByteBuffer())), promise: sent)
-        sent.futureResult.assumeIsolated().whenComplete { _ in
+        // Passed on once, when the writes are out or after a bound (a client that stopped
+        // reading must not hold the shutdown).
+        var passed = false
+        let passOn = {
+            guard !passed else { return }
+            passed = true
             context.fireUserInboundEventTriggered(event)
         }
+        let sent = context.eventLoop.makePromise(of: Void.self)
+        let bound = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: FeedFastPath.shutdownWait) {
+            passOn()
+        }
+        wire.writeAndFlush(NIOAny(IOData.byteBuffer(ByteBuffer())), promise: sent)
+        sent.futureResult.assumeIsolated().whenComplete { _ in
+            bound.cancel()
+            passOn()
+        }
     }
+
+    /// How long a shutdown waits for the answers still being sent on a connection.
+    static let shutdownWait = TimeAmount.seconds(10)
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastActive = .now()

@@ -63,7 +63,7 @@ def test_busy_keep_alive_connection_is_not_closed_as_idle(tmp_path):
     busy, not idle: it must outlive --idle-timeout, and close only once really idle. Hummingbird's
     idle handler never saw those requests and closed such a connection every --idle-timeout
     seconds, failing the request sent at that moment."""
-    with running_server(tmp_path, extra_args=("--idle-timeout", "1")) as server:
+    with running_server(tmp_path, extra_args=("--idle-timeout", "2")) as server:
         feed = "/calendars/bach-dang/chi-bo.ics"
         warm = request(server, "GET", feed)
         assert warm.status == 200
@@ -72,7 +72,7 @@ def test_busy_keep_alive_connection_is_not_closed_as_idle(tmp_path):
         sock = conn.sock
         started = time.monotonic()
         answers = 0
-        while time.monotonic() - started < 3.0:  # three idle timeouts long
+        while time.monotonic() - started < 5.0:  # two and a half idle timeouts long
             path = "/health" if answers == 0 else feed  # the application path, then the fast path only
             conn.request("GET", path)
             reply = conn.getresponse()
@@ -83,12 +83,12 @@ def test_busy_keep_alive_connection_is_not_closed_as_idle(tmp_path):
                 assert body.startswith(b"BEGIN:VCALENDAR")
             answers += 1
             time.sleep(0.25)
-        assert answers >= 10
+        assert answers >= 5
         # Now idle: the server closes it within about the timeout.
         sock.settimeout(5)
         waited = time.monotonic()
         assert sock.recv(1) == b"", "an idle connection is closed by the server"
-        assert 0.5 <= time.monotonic() - waited <= 3.5
+        assert 0.5 <= time.monotonic() - waited <= 6
         conn.close()
 
 
@@ -121,4 +121,25 @@ def test_shutdown_finishes_the_feeds_being_sent(tmp_path):
         assert len(received) > pipelined * size and len(last[1]) == size, \
             f"{len(received)} bytes received; the last body has {len(last[1])} of {size}"
         assert server.proc.wait(timeout=30) == 0
+        server.stopped = True
+
+
+def test_shutdown_is_not_held_by_a_client_that_stopped_reading(tmp_path):
+    """The shutdown waits for the fast path's answers still being sent, but a bounded time
+    (10 s): a client that never reads must not keep the server from exiting."""
+    with running_server(tmp_path) as server:
+        feed = "/calendars/bach-dang/vhxh.ics"
+        for _ in range(3):
+            assert request(server, "GET", feed).status == 200
+        s = socket.create_connection((server.host, server.port), timeout=10)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.sendall(f"GET {feed} HTTP/1.1\r\nHost: x\r\n\r\n".encode() * 40)
+        time.sleep(0.5)
+        started = time.monotonic()
+        os.kill(server.proc.pid, signal.SIGTERM)
+        try:
+            assert server.proc.wait(timeout=30) == 0
+        finally:
+            s.close()
+        assert time.monotonic() - started < 25
         server.stopped = True
