@@ -143,8 +143,14 @@ actor PlanRegistry {
         guard let plansDir else { return }
         lastScan = Date()
         let known = Set(entries.values.map(\.path))
+        let found = PlanFiles.below(plansDir)
+        // A file that could not be read and has gone since is no longer waited for.
+        if !unreadable.isEmpty {
+            let present = Set(found)
+            unreadable = unreadable.filter { present.contains($0.key) }
+        }
         var fresh: [String] = []
-        for path in PlanFiles.below(plansDir) where !known.contains(path) && !queued.contains(path) {
+        for path in found where !known.contains(path) && !queued.contains(path) {
             if let p = problems[path], p.file == FileStamp(path: path) { continue }
             fresh.append(path)
         }
@@ -293,7 +299,10 @@ actor PlanRegistry {
     }
 
     func readiness() -> Readiness {
-        Readiness(ready: queued.isEmpty && unreadable.isEmpty, plans: entries.count, loading: queued.count,
+        // A load balancer that keeps traffic away while this says 503 must not stop the rescan
+        // that retries the files that could not be read.
+        rescanIfDue()
+        return Readiness(ready: queued.isEmpty && unreadable.isEmpty, plans: entries.count, loading: queued.count,
                   unreadable: unreadable.count)
     }
 

@@ -204,6 +204,15 @@ struct BackgroundLoadTests {
         let readiness = await registry.readiness()
         #expect(!readiness.ready, "plans that could not be read keep the server out of a load balancer's rotation")
         #expect(readiness.unreadable == 2 && readiness.plans == 0)
+        // Asking for readiness rescans (the files are tried again); a file gone since is no
+        // longer waited for.
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("xa-1"))
+        try await Task.sleep(for: .milliseconds(Int(PlanRegistry.rescanSeconds * 1000) + 100))
+        let rescanned = await registry.readiness()
+        #expect(rescanned.loading == 1, "the remaining file is read again")
+        await registry.loaded()
+        let after = await registry.readiness()
+        #expect(!after.ready && after.unreadable == 1 && after.loading == 0)
     }
 
     @Test("two files with one plan id: the first in path order is served, whichever loaded first")
