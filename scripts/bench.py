@@ -267,8 +267,9 @@ end
 # ---------------------------------------------------------------- the benchmarks
 
 
-def feed_benchmarks(a, work, results):
-    runs = a.runs
+def prepare_city(a, work):
+    """The 114-ward city: plan folders, their feeds generated for nginx (with gzip copies) and the
+    random mix's paths. Returns (city, www, mix)."""
     www = work / "www"
     (www / "calendars" / "bach-dang").mkdir(parents=True)
     for f in FEEDS.glob("*.ics"):
@@ -283,7 +284,12 @@ def feed_benchmarks(a, work, results):
     (work / "mix.txt").write_text("\n".join(mix) + "\n")
     (work / "mix.lua").write_text(MIX_LUA % (work / "mix.txt"))
     log(f"city: 114 wards, {len(mix)} feeds")
+    return city, www, mix
 
+
+def feed_benchmarks(a, work, results):
+    runs = a.runs
+    city, www, mix = prepare_city(a, work)
     nport, pport, cport = free_port(), free_port(), free_port()
     nginx = start_nginx(work, www, nport)
     one = start_plancal(a.bin, work, pport, work / "one.sqlite")
@@ -640,6 +646,8 @@ def main():
         city = None
         if "feeds" in only:
             city, _ = feed_benchmarks(a, work, results)
+        elif only & {"memory", "generation"}:
+            city, _, _ = prepare_city(a, work)
         if "memory" in only and city:
             memory_city(a, work, city, results)
         if "generation" in only and city:
