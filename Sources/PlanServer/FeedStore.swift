@@ -381,11 +381,7 @@ final class FeedStore: @unchecked Sendable {
         }
         let state = planSlot.state, verified = planSlot.verified
         let slot = renders[plan].flatMap { $0.render.generation == state.generation ? $0 : nil }
-        if let body = bodies[key], body.generation == state.generation {
-            tick &+= 1
-            body.lastUse = tick
-            // Read under the lock: `attachFile` sets it under the lock from another request.
-            let bodyFile = body.file
+        if let (body, bodyFile) = bodyLocked(key, generation: state.generation) {
             lock.unlock()
             guard fileUnchanged(planSlot, verified, stamp: stamp, watch: watch) else { return nil }
             return CachedFeed(meta: body.meta, body: body.body, file: bodyFile ?? attachFile(key, body),
@@ -429,10 +425,7 @@ final class FeedStore: @unchecked Sendable {
         let key = Key(plan: plan, file: file)
         let found: (body: (Body, BodyFile?)?, render: PlanRender)? = lock.withLock {
             guard let slot = renders[plan], slot.render.generation == generation else { return nil }
-            guard let body = bodies[key], body.generation == generation else { return (nil, slot.render) }
-            tick &+= 1
-            body.lastUse = tick
-            return ((body, body.file), slot.render)
+            return (bodyLocked(key, generation: generation), slot.render)
         }
         guard let (kept, render) = found else { return nil }
         guard let rendered = render.feeds[file] else { return .some(nil) }
@@ -472,6 +465,15 @@ final class FeedStore: @unchecked Sendable {
             evictBodiesLocked()
             return file
         }
+    }
+
+    /// The body kept for a generation, marked as just used, with its file (read here, under the
+    /// lock: `attachFile` sets it from another request).
+    private func bodyLocked(_ key: Key, generation: Int) -> (Body, BodyFile?)? {
+        guard let body = bodies[key], body.generation == generation else { return nil }
+        tick &+= 1
+        body.lastUse = tick
+        return (body, body.file)
     }
 
     /// The render of a plan's generation: the one being made if there is one (requests that
