@@ -23,7 +23,8 @@ struct APIController: Sendable {
         group.post(":plan/figures") { request, context in try await figures(request, context) }
     }
 
-    func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    /// A JSON answer (sorted keys): the API's, and `/ready`'s.
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var headers = HTTPFields()
@@ -61,8 +62,8 @@ struct APIController: Sendable {
         let body = try APIBody.decode(DoneBody.self, keys: DoneBody.CodingKeys.self, Data(try await services.body(request).readableBytesView))
         switch try await services.markDone(entry, token: token, occurrence: body.occurrence, unit: body.unit, details: try body.details(),
                                            correct: body.correct ?? false) {
-        case let .recorded(r): return try json(RecordJSON(r), status: .created)
-        case let .alreadyRecorded(r): return try json(RecordJSON(r, already: true))
+        case let .recorded(r): return try Self.json(RecordJSON(r), status: .created)
+        case let .alreadyRecorded(r): return try Self.json(RecordJSON(r, already: true))
         }
     }
 
@@ -85,14 +86,14 @@ struct APIController: Sendable {
                     throw APIError(e.status, e.message, field: "record")
                 }
             }
-            return try json(RecordJSON(r), status: .created)
+            return try Self.json(RecordJSON(r), status: .created)
         }
         let occurrence = try APIBody.required(body.occurrence, "occurrence")
         let unit = try APIBody.required(body.unit, "unit")
         let reason = try APIBody.required(body.reason, "reason")
         try Auth.authorize(token, unit: unit, plan: entry.plan)
         let r = try await service.undo(occurrence, unit: unit, reason: reason, recordedBy: token.label, now: UTCDateTime(Date()))
-        return try json(RecordJSON(r), status: .created)
+        return try Self.json(RecordJSON(r), status: .created)
     }
 
     /// `?year=` checked against the plan, or the current year.
@@ -114,7 +115,7 @@ struct APIController: Sendable {
 
     func complianceJSON(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let entry = try await services.entry(context, api: true)
-        return try json(try report(entry, request))
+        return try Self.json(try report(entry, request))
     }
 
     func complianceCSV(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -132,7 +133,7 @@ struct APIController: Sendable {
 
     func indicatorsJSON(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let entry = try await services.entry(context, api: true)
-        return try json(try await indicators(entry, request))
+        return try Self.json(try await indicators(entry, request))
     }
 
     func indicatorsCSV(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -161,13 +162,13 @@ struct APIController: Sendable {
                                       Data(try await services.body(request).readableBytesView))
         let r = try await services.recordFigures(entry, token: token, target: body.target, unit: body.unit, year: body.year,
                                                  values: body.values, evidence: body.evidence, note: body.note)
-        return try json(FigureJSON(id: r.id, target: r.target, unit: r.unit, year: r.year, values: r.values,
+        return try Self.json(FigureJSON(id: r.id, target: r.target, unit: r.unit, year: r.year, values: r.values,
                                    evidence: r.evidenceURL, note: r.note, recordedBy: r.recordedBy,
                                    recordedAt: r.recordedAt.iso), status: .created)
     }
 
     func cityJSON(_ request: Request) async throws -> Response {
-        try json(try await services.cityReport(request))
+        try Self.json(try await services.cityReport(request))
     }
 
     func cityCSV(_ request: Request) async throws -> Response {

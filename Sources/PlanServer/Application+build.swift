@@ -63,14 +63,10 @@ func buildRouter(_ services: ServerServices) -> Router<AppRequestContext> {
     // in the background while the server already answers).
     router.get("/ready") { _, _ -> Response in
         let readiness = await services.registry.readiness()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        if !readiness.ready { headers[.retryAfter] = "1" }
-        return Response(status: readiness.ready ? .ok : .serviceUnavailable, headers: headers,
-                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(readiness))))
+        var response = try APIController.json(readiness, status: readiness.ready ? .ok : .serviceUnavailable)
+        response.headers[.cacheControl] = "no-store"
+        if !readiness.ready { response.headers[.retryAfter] = "1" }
+        return response
     }
     FeedController(services: services).addRoutes(to: router.group("calendars"))
     APIController(services: services).addRoutes(to: router.group("api"))
