@@ -61,7 +61,7 @@ struct Done: AsyncParsableCommand {
         discussion: """
             Ghi nhận lại cùng một việc cho cùng đơn vị không ghi thêm gì (và báo như vậy); dùng --correct để thay bản ghi trước. Không bản ghi nào bị xóa.
 
-            Việc đăng tin, bài (chỉ tiêu tin, bài hằng quý của kế hoạch, tracking.news_target; kế hoạch kèm theo: G6.T3) cần --evidence (đường dẫn bài), hoặc --note nói nơi và ngày đưa tin nếu tin không có đường dẫn (ví dụ phát trên loa truyền thanh). Đơn vị phối hợp ghi nhận phần tham gia của mình; việc được tính hoàn thành khi đơn vị chủ trì ghi nhận.
+            Việc đăng tin, bài (việc phục vụ chỉ tiêu có tracking: { rule: per_quarter_with_evidence } hoặc per_month_with_evidence; kế hoạch kèm theo: G6.T3) cần --evidence (đường dẫn bài), hoặc --note nói nơi và ngày đưa tin nếu tin không có đường dẫn (ví dụ phát trên loa truyền thanh). Đơn vị phối hợp ghi nhận phần tham gia của mình; việc được tính hoàn thành khi đơn vị chủ trì ghi nhận.
 
             Ví dụ:
               plancal done quarterly-news/2026-Q4 --unit vhxh --on 20/11/2026 \\
