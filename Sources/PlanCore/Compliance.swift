@@ -446,8 +446,11 @@ public struct ComplianceReport: Sendable, Encodable {
                 note(o.owner, c.doneOn)
             }
         }
-        // Ad hoc meetings name the organisations they informed; a collective stands for its members.
-        for r in ledger.adHoc where r.action == .meeting {
+        // Meetings name the organisations they informed, recorded ad hoc or on an occurrence
+        // (the action month's completion); a collective stands for its members.
+        let informing = ledger.adHoc.filter { $0.action == .meeting }
+            + ledger.standing.values.flatMap { $0.map(\.record) }.filter { !$0.organisations.isEmpty }
+        for r in informing {
             guard let d = r.doneOn, d.year == year else { continue }
             for org in r.organisations {
                 let members = plan.unit(org)?.members.map(\.id) ?? []

@@ -311,6 +311,9 @@ public struct Obligation: Sendable {
     public var revised: UTCDateTime
     /// Figures a completion of it may carry (a data report: `plancal done … --figure`).
     public var figures: [FigureRef] = []
+    /// What else fulfils an occurrence (plan file `fulfilled_by:`): a meeting informing its
+    /// owner, a news item of its period, its declared figures, another obligation's occurrence.
+    public var fulfilledBy: [Fulfilment] = []
 }
 
 /// A figure of a target, as an obligation names it: `G3.T2/victims-detected`.
@@ -330,6 +333,9 @@ public enum CountKind: String, Sendable, CaseIterable, Codable {
     case reached
     /// Participants at a session or meeting.
     case participants
+    /// The organisations a meeting informed (a dissemination target; `fulfilled_by: [meeting]`
+    /// makes their own dissemination duties done).
+    case organisations
 }
 
 /// A one-off session with a time and place, e.g. a training course.

@@ -94,3 +94,41 @@ extension PlanBuilder {
         targets.compactMap { t in (t.tracking ?? legacy[t.id]).map { TrackedTarget(target: t.id, rule: $0) } }
     }
 }
+
+/// Reading an obligation's `fulfilled_by:`: what else fulfils its occurrences.
+extension PlanBuilder {
+    func readFulfilledBy(_ m: inout YAMLMap, id: String, figures: [FigureRef]) throws -> [Fulfilment] {
+        let entries = try m.strings("fulfilled_by")
+        var out: [Fulfilment] = []
+        for text in entries {
+            let f = Fulfilment(text)
+            guard !out.contains(f) else { throw m.error("fulfilled_by", "\"\(text)\" được ghi hai lần") }
+            if f == .figures, figures.isEmpty {
+                throw m.error("fulfilled_by", "figures cần mục figures: của nhiệm vụ (các số liệu mà việc này báo cáo)")
+            }
+            if f == .occurrence(id) {
+                throw m.error("fulfilled_by", "nhiệm vụ không thể được hoàn thành bởi chính nó (\"\(id)\")")
+            }
+            out.append(f)
+        }
+        return out
+    }
+
+    /// An obligation named in `fulfilled_by:` must exist (checked once all are read; not when
+    /// one failed to load, whose id may be the one named).
+    func checkFulfilmentReferences(_ obligations: [Obligation], places: [String: (line: Int?, field: String)],
+                                   complete: Bool) -> [PlanIssue] {
+        guard complete else { return [] }
+        let ids = Set(obligations.map(\.id))
+        var issues: [PlanIssue] = []
+        for o in obligations {
+            for case .occurrence(let other) in o.fulfilledBy where !ids.contains(other) {
+                let at = places[o.id]
+                issues.append(PlanIssue(
+                    file: file, line: at?.line, field: at?.field,
+                    message: "không có nhiệm vụ \"\(other)\" (fulfilled_by nhận \(Fulfilment.keywords.joined(separator: ", ")) hoặc mã một nhiệm vụ khác; các nhiệm vụ: \(obligations.map(\.id).joined(separator: ", ")))"))
+            }
+        }
+        return issues
+    }
+}

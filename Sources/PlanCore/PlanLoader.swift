@@ -210,6 +210,7 @@ struct PlanBuilder {
         // Sessions are one occurrence each; obligations count theirs as they are read.
         var count = OccurrenceCount(counted: sessionMaps.count)
         var obligations: [Obligation] = []
+        var fulfilmentPlaces: [String: (line: Int?, field: String)] = [:]
         for var m in obligationMaps {
             guard let meta else { break }
             guard let o = PlanBuilder.attempt(&issues, { try readObligation(&m, refs: refs, meta: meta, count: &count) })
@@ -218,8 +219,11 @@ struct PlanBuilder {
                 issues.append(PlanIssue(file: file, line: m.line, field: "\(m.path).id", message: "mã nhiệm vụ \"\(o.id)\" bị trùng"))
             } else {
                 obligations.append(o)
+                fulfilmentPlaces[o.id] = m.location("fulfilled_by")
             }
         }
+        issues += checkFulfilmentReferences(obligations, places: fulfilmentPlaces,
+                                            complete: obligations.count == obligationMaps.count)
         var sessions: [Session] = []
         for var m in sessionMaps {
             guard let meta else { break }
@@ -592,14 +596,15 @@ struct PlanBuilder {
         }
         let rev = try revision(&m, meta: meta)
         let figures = try figureList(&m, refs: refs, owner: forEach == nil ? owner : nil)
+        let fulfilledBy = try readFulfilledBy(&m, id: id, figures: figures)
         try m.rejectUnknown(allowed: ["id", "title", "details", "kind", "days", "rrule", "dtstart", "key", "owner",
                                       "for_each", "participants", "recipients", "targets", "section", "assumption", "reminders",
-                                      "counts", "revision", "revised", "notes", "figures"])
+                                      "counts", "revision", "revised", "notes", "figures", "fulfilled_by"])
         return Obligation(id: id, title: title, details: details, kind: kind, rule: rule, dtstart: dtstart, key: key,
                           owner: owner, forEach: forEach, participants: participants, recipients: recipients, targets: targets,
                           section: section, assumption: assumption,
                           reminderDays: m.has("reminders") ? Array(Set(reminders)).sorted(by: >) : defaultReminders(kind),
-                          counts: counts, revision: rev.0, revised: rev.1, figures: figures)
+                          counts: counts, revision: rev.0, revised: rev.1, figures: figures, fulfilledBy: fulfilledBy)
     }
 
     /// An obligation's `figures:` (`G3.T2/victims-detected`): figures its completion collects,

@@ -215,7 +215,11 @@ extension ServerServices {
                                   recordedBy: token.label, recordedAt: UTCDateTime(Date()))
         let existing = try await repositories.figures.figures(plan: entry.plan.id)
         let valid = try FigureValidator.validate(record, actor: token.unit, plan: entry.plan, existing: existing)
-        return try await repositories.figures.append(valid)
+        let stored = try await repositories.figures.append(valid)
+        // The data reports these figures complete (`fulfilled_by: [figures]`) are done too.
+        _ = await completionService(entry).completeDataDuties(after: stored, figures: existing + [stored], now: UTCDateTime(Date()),
+                                                    today: today(entry.plan))
+        return stored
     }
 
     /// The city roll-up of every plan served, for `?year=` (each plan's current year by default).

@@ -32,6 +32,12 @@ struct OccurrencePage: Page {
     var stateLabel: String
     var stateMeaning: String
     var metBy: String?
+    /// Done by another record (`fulfilled_by:`): what it says, and that record's page.
+    var fulfilledBy: FulfilledBy?
+    struct FulfilledBy: Sendable {
+        var text: String
+        var link: String
+    }
     var description: String
     var evidence: [Evidence]
     var hasEvidence: Bool
@@ -84,7 +90,8 @@ struct OccurrencePage: Page {
             choices = allowed.map { Choice(id: $0.id, name: $0.name, selected: $0.id == chosen) }
         }
         let waived = ledger.done(o) == nil ? ledger.waiver(of: o.id) : nil
-        let history = CompletionHistory(plan: plan, occurrences: builder.occurrences, records: ledger.records)
+        let history = CompletionHistory(plan: plan, occurrences: builder.occurrences, records: ledger.records,
+                                        fulfilled: ledger.fulfilled)
         let rows = history.entries(.init(occurrence: o.id)).map { HistoryPage.Row($0, plan: plan, token: token, history: history) }
         let lastDay = min(today, plan.end)
         // The day typed comes back as typed; else today, written dd/mm/yyyy.
@@ -93,6 +100,9 @@ struct OccurrencePage: Page {
         return OccurrencePage(
             chrome: chrome, summary: builder.summary(o), state: state.rawValue, stateLabel: state.label,
             stateMeaning: state.meaning, metBy: metBy,
+            fulfilledBy: ledger.fulfilled[o.id].map {
+                FulfilledBy(text: $0.record.note ?? "", link: "/plans/\(plan.id)/records/\($0.via?.id ?? 0)")
+            },
             description: builder.description(o, withLink: false), evidence: evidence, hasEvidence: !evidence.isEmpty,
             records: rows, hasRecords: !rows.isEmpty,
             canMark: !choices.isEmpty && o.opens <= today && waived == nil,

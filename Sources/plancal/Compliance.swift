@@ -41,7 +41,8 @@ struct Compliance: AsyncParsableCommand {
         let records = try await store.records(plan: plan.id)
         let occurrences = try Schedule(plan: plan).occurrences()
         warnOrphans(occurrences: occurrences, records: records)
-        let report = ComplianceReport(plan: plan, occurrences: occurrences, ledger: CompletionLedger(records: records),
+        let report = ComplianceReport(plan: plan, occurrences: occurrences,
+                                      ledger: CompletionLedger(records: records, plan: plan, occurrences: occurrences),
                                       today: today, year: year)
         switch format {
         case .table: print(report.table(plan: plan), terminator: "")
@@ -73,7 +74,9 @@ struct Compliance: AsyncParsableCommand {
             if let other = seen[plan.id] { throw CLIError("\(path): mã kế hoạch \"\(plan.id)\" trùng với \(other)") }
             seen[plan.id] = path
             let records = try await repositories?.completions.records(plan: plan.id) ?? []
-            plans.append((plan, try Schedule(plan: plan).occurrences(), CompletionLedger(records: records), lastFetches[plan.id]))
+            let occurrences = try Schedule(plan: plan).occurrences()
+            plans.append((plan, occurrences, CompletionLedger(records: records, plan: plan, occurrences: occurrences),
+                          lastFetches[plan.id]))
         }
         guard let first = plans.first?.plan else { throw CLIError("--plans-dir: không có tệp kế hoạch đọc được trong \(dir)") }
         if let year, !plans.contains(where: { ($0.plan.start.year...$0.plan.end.year).contains(year) }) {

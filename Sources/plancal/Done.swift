@@ -77,6 +77,10 @@ struct Done: AsyncParsableCommand {
     @Flag(name: .long, help: "Thay bản ghi hoàn thành trước của đơn vị (sửa sai; bản ghi cũ vẫn còn trong lịch sử).")
     var correct = false
 
+    @Option(name: .long, parsing: .upToNextOption,
+            help: ArgumentHelp("Với một việc có counts: [organisations] (kế hoạch kèm theo: Tháng hành động): các tổ chức được phổ biến (mã đơn vị); việc phổ biến trong năm của các tổ chức đó cũng được tính hoàn thành.", valueName: "id"))
+    var organisations: [String] = []
+
     @Option(name: .customLong("figure"), help: ArgumentHelp("Với một việc báo cáo số liệu (figures: trong kế hoạch): một số liệu của năm, <mã>=<giá trị>, ví dụ --figure victims-detected=12; lặp lại cho từng số liệu.", valueName: "name=value"))
     var figure: [String] = []
 
@@ -123,7 +127,7 @@ struct Done: AsyncParsableCommand {
     func run() async throws {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
-        let details = try evidence.details()
+        let details = try evidence.details(organisations: organisations.flatMap { $0.split(separator: ",").map(String.init) })
         let today = try todayOption.resolve(plan)
         let figures = try await figureRecords(plan: plan, occurrences: occurrences)
         let outcome = try await store.write(plan: plan, occurrences: occurrences) { service in
@@ -149,6 +153,7 @@ struct Done: AsyncParsableCommand {
             if !owns {
                 print("Đơn vị phối hợp đã ghi nhận phần việc của mình; việc được tính hoàn thành khi đơn vị chủ trì ghi nhận.")
             }
+            try await store.printFulfilled(by: r, plan: plan, occurrences: occurrences)
         case let .alreadyRecorded(r):
             print("Đã được ghi nhận trước đó: \(occurrence) — \(plan.unit(unit)!.name) \(verb) ngày \(r.doneOn!.vietnamese) (bản ghi số \(r.id!)). Không ghi thêm; dùng --correct để sửa.")
         }
@@ -246,6 +251,7 @@ struct Record: AsyncParsableCommand {
             print("Đã được ghi nhận trước đó: \(what). Không ghi thêm.")
         } else {
             print("Đã ghi nhận \(what).")
+            try await store.printFulfilled(by: r, plan: plan, occurrences: occurrences)
         }
     }
 }
