@@ -170,7 +170,7 @@ extension WardAnnualReport {
                       "Tỷ lệ đúng hạn", "Báo cáo năm"],
             widths: [8, 20, 11, 13, 11, 17, 20],
             rows: units.enumerated().map { i, u in
-                ["\(i + 1)", u.unitName, "\(u.completions.filter(\.isOwn).count)", "\(u.activities.count)", Vietnamese.number(u.reached),
+                ["\(i + 1)", u.unitName, "\(u.completions.filter(\.isOwn).count)", "\(u.activityCount)", Vietnamese.number(u.reached),
                  u.line?.onTimeText ?? "—", u.line?.annualReportText ?? "Không phải nộp"]
             })))
         results.append(.heading("2. Tình hình gửi báo cáo năm \(year)"))

@@ -19,6 +19,11 @@ public struct UnitAnnualReport: Sendable {
         public var note: String?
         public var reached: Int?
         public var participants: Int?
+        /// True for a news item, a session (training), or a gathering that reached residents,
+        /// had participants or informed organisations: counted with the unit's activities.
+        public var isActivity = false
+        /// True when another record fulfilled it (`fulfilled_by:`); `note` says which.
+        public var isFulfilled = false
     }
 
     /// An ad hoc news item, meeting or training, or an obstacle.
@@ -64,6 +69,9 @@ public struct UnitAnnualReport: Sendable {
     public var open: [OpenItem]
     public var obstacles: [Activity]
 
+    /// News items, meetings and trainings of the year: ad hoc, or recorded on the unit's items.
+    public var activityCount: Int { activities.count + completions.filter { $0.isOwn && $0.isActivity }.count }
+
     /// Residents reached in the year by the unit's completions and ad hoc records.
     public var reached: Int {
         completions.compactMap(\.reached).reduce(0, +) + activities.compactMap(\.reached).reduce(0, +)
@@ -80,12 +88,21 @@ public struct UnitAnnualReport: Sendable {
         self.today = today
         line = compliance.units.first { $0.id == unit.id }
         let ofYear = occurrences.filter { $0.last.year == year }
-        completions = ofYear.flatMap { o in
-            ledger.completions(of: o.id).filter { ids.contains($0.unit) }.map { c in
-                Completion(occurrence: o.id, title: o.name(in: plan), section: o.section, due: o.last, doneOn: c.doneOn,
-                           isOwn: o.doneBy.contains(c.unit), evidence: c.record.evidenceURL, note: c.record.note,
-                           reached: c.record.reached, participants: c.record.participants)
+        let news = Set(plan.tracking.newsTargets.map(\.target))
+        completions = ofYear.flatMap { o -> [Completion] in
+            let own = ledger.completions(of: o.id).filter { ids.contains($0.unit) }.map { c in
+                let r = c.record
+                return Completion(occurrence: o.id, title: o.name(in: plan), section: o.section, due: o.last, doneOn: c.doneOn,
+                                  isOwn: o.doneBy.contains(c.unit), evidence: r.evidenceURL, note: r.note,
+                                  reached: r.reached, participants: r.participants,
+                                  isActivity: o.targets.contains(where: news.contains) || o.minutes != nil
+                                      || r.reached != nil || r.participants != nil || !r.organisations.isEmpty)
             }
+            // Done through another record (a meeting that informed the unit, …): listed, with the
+            // note saying which; its activity is counted where it was recorded.
+            guard !own.contains(where: \.isOwn), ids.contains(o.owner), let f = ledger.fulfilled[o.id] else { return own }
+            return own + [Completion(occurrence: o.id, title: o.name(in: plan), section: o.section, due: o.last, doneOn: f.doneOn,
+                               isOwn: true, evidence: f.record.evidenceURL, note: f.record.note, isFulfilled: true)]
         }.sorted { ($0.doneOn, $0.occurrence) < ($1.doneOn, $1.occurrence) }
         let involved = ofYear.filter { o in ids.contains(o.owner) || o.participants.contains { ids.contains($0) } }
         campaigns = involved.filter { $0.first < $0.last && $0.minutes == nil }.map {

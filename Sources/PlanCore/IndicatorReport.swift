@@ -14,6 +14,9 @@ public struct IndicatorReport: Sendable, Encodable {
         case behind
         /// Not met, and no path to judge against (no baseline, or a goal for every year).
         case notMet = "not-met"
+        /// Not met yet, for a goal of a later year with no baseline: no path to judge the year
+        /// against, so it is neither behind nor "not met" (neutral, never red).
+        case notJudged = "not-judged"
         /// No value for the year.
         case noData = "no-data"
 
@@ -24,6 +27,7 @@ public struct IndicatorReport: Sendable, Encodable {
             case .onPath: return "đúng lộ trình"
             case .behind: return "chậm so với lộ trình"
             case .notMet: return "chưa đạt"
+            case .notJudged: return "chưa đánh giá được lộ trình (chưa có số liệu ban đầu)"
             case .noData: return "chưa có số liệu"
             }
         }
@@ -134,9 +138,9 @@ public struct IndicatorReport: Sendable, Encodable {
         case .records:
             sourceName = "records"
             (numerator, denominator, value, note) = recordsValue(plan, target, compliance)
-            let reach = compliance.reaches.first { $0.target == target.id }
-            if let reach {
-                // G6.T1's path is the compliance report's: from nothing at the plan's start.
+            // A reach target's path is the compliance report's straight line, once the plan has a
+            // baseline for it (the document gives none for G6.T1: no path before one is recorded).
+            if indicator.baseline != nil, let reach = compliance.reaches.first(where: { $0.target == target.id }) {
                 path = reach.path * 100
             }
         }
@@ -148,6 +152,9 @@ public struct IndicatorReport: Sendable, Encodable {
                 state = on ? .onPath : .behind
             } else if case .shareReached = plan.tracking.rule(of: target.id), let p = path {
                 state = (value * 100).rounded() >= (p * 100).rounded() ? .onPath : .behind
+            } else if path == nil, indicator.baseline == nil, let by = indicator.byYear, year < by {
+                // A goal for a later year, and nothing to draw the path from: not judged yet.
+                state = .notJudged
             } else {
                 state = .notMet
             }

@@ -143,10 +143,62 @@ struct DocxBody {
         return "<w:tbl><w:tblPr><w:tblW w:w=\"\(textWidth)\" w:type=\"dxa\"/><w:tblBorders><w:top w:val=\"nil\"/><w:left w:val=\"nil\"/><w:bottom w:val=\"nil\"/><w:right w:val=\"nil\"/><w:insideH w:val=\"nil\"/><w:insideV w:val=\"nil\"/></w:tblBorders><w:tblLayout w:type=\"fixed\"/><w:tblLook w:val=\"0000\"/></w:tblPr><w:tblGrid>\(grid)</w:tblGrid>\(body)</w:tbl>"
     }
 
+    /// Twips a token takes in the tables' 12 pt Times New Roman, estimated from its characters
+    /// (digits half an em; the few narrow and wide ones apart), with the cell's margins (2 × 108)
+    /// and a little slack for the renderer.
+    static func tokenWidth(_ token: Substring) -> Int {
+        var w = 0
+        for c in token {
+            switch c {
+            case "0"..."9": w += 120
+            case "/", ",", ".", ":", "-": w += 70
+            case "%": w += 200
+            default: w += c.isUppercase ? 170 : 130
+            }
+        }
+        return w + 216 + 90
+    }
+
+    /// A value that must not break across lines: a date, a number, a percentage, a fraction
+    /// (`15/12/2026`, `1.250`, `25,89%`, `7/7`).
+    static func isUnbreakable(_ token: Substring) -> Bool {
+        guard let first = token.first, first.isNumber else { return false }
+        return token.allSatisfy { $0.isNumber || "/.,:%–-".contains($0) }
+    }
+
+    /// Column widths in twips: the table's relative widths, widened where a column holds a
+    /// value that must stay on one line (a date never wraps), the room taken from the columns
+    /// that can spare it. Sums to the text width.
+    static func columnWidths(_ t: ReportDocument.Table) -> [Int] {
+        let total = max(1, t.widths.reduce(0, +))
+        var widths = t.widths.map { $0 * textWidth / total }
+        let minimum = t.widths.indices.map { i in
+            ([t.columns[i]] + t.rows.compactMap { i < $0.count ? $0[i] : nil })
+                .flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\n" }) }
+                .filter(isUnbreakable).map(tokenWidth).max() ?? 0
+        }
+        for _ in 0..<widths.count {
+            let short = widths.indices.filter { widths[$0] < minimum[$0] }
+            guard !short.isEmpty else { break }
+            var needed = 0
+            for i in short { needed += minimum[i] - widths[i]; widths[i] = minimum[i] }
+            // Take it from the other columns in proportion to what each has above its own minimum.
+            let donors = widths.indices.filter { !short.contains($0) && widths[$0] > minimum[$0] }
+            let spare = donors.map { widths[$0] - max(minimum[$0], 600) }.reduce(0) { $0 + max(0, $1) }
+            guard spare > 0 else { break }
+            for i in donors {
+                let give = max(0, widths[i] - max(minimum[i], 600)) * min(needed, spare) / spare
+                widths[i] -= give
+            }
+        }
+        // Rounding: the last column takes what is left, so the table is exactly the text width.
+        widths[widths.count - 1] += textWidth - widths.reduce(0, +)
+        return widths
+    }
+
     /// A data table: borders, a bold shaded header row repeated on every page.
     static func table(_ t: ReportDocument.Table) -> String {
-        let total = max(1, t.widths.reduce(0, +))
-        let widths = t.widths.map { $0 * textWidth / total }
+        let widths = columnWidths(t)
         let grid = widths.map { "<w:gridCol w:w=\"\($0)\"/>" }.joined()
         func cellText(_ text: String, bold: Bool) -> String {
             text.split(separator: "\n", omittingEmptySubsequences: false)

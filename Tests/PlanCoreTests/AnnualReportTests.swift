@@ -85,7 +85,8 @@ import Testing
         // not heard from (the Women's Union is one, V.6); its line among them goes.
         #expect(added.count == 3, "\(added)")
         #expect(removed.count == 4, "\(removed)")
-        #expect(added.contains { $0.hasPrefix("7 | \(name) | 1 |") && $0.hasSuffix("Hoàn thành đúng hạn (ngày 13/12/2026)") })
+        // Two items done: its report, and its dissemination, which the meeting of 02/06 that informed it fulfils.
+        #expect(added.contains { $0.hasPrefix("7 | \(name) | 2 |") && $0.hasSuffix("Hoàn thành đúng hạn (ngày 13/12/2026)") })
         #expect(added.contains { $0.hasPrefix("Gửi đúng hạn") && $0.contains(name) })
         #expect(added.contains { $0.hasPrefix("Đơn vị được đề nghị báo cáo, chưa nhận được đúng hạn: 1 đơn vị") })
         #expect(removed.contains { $0.hasPrefix("- \(name): Đề nghị, chưa ghi nhận") })

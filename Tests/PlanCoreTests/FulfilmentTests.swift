@@ -178,3 +178,29 @@ struct SplitMix {
         range.lowerBound + Int(next() % UInt64(range.count))
     }
 }
+
+/// Counts in the reports match the records (issue 17): news items, meetings and trainings recorded
+/// on the unit's own items count with its ad hoc ones; a duty another record fulfilled is listed
+/// once, with the note naming that record.
+@Suite struct ReportCountTests {
+    @Test func theWardTableCountsEveryNewsItemMeetingAndTraining() async throws {
+        let h = try Harness.shipped()
+        for q in 1...4 {
+            try await h.done("quarterly-news/2026-Q\(q)", by: "vhxh", on: day(10, q * 3, 2026), evidence: "https://x.example/\(q)")
+        }
+        try await h.done("training/2026", by: "vhxh", on: day(20, 9, 2026), participants: 65)
+        try await h.adHoc(.meeting, by: "vhxh", on: day(10, 3, 2026), reached: 1250, organisations: FulfilmentTests.orgs)
+        let ward = WardAnnualReport(plan: h.plan, year: 2026, occurrences: h.service.occurrences, ledger: try await h.ledger,
+                                    figures: [], today: day(16, 12, 2026))
+        let vhxh = try #require(ward.units.first { $0.unitID == "vhxh" })
+        #expect(vhxh.activityCount == 6, "four news items, the training and the meeting")
+        let text = ward.document(plan: h.plan).plainText
+        #expect(text.contains("1 | Phòng Văn hóa - Xã hội | 6 | 6 | 1.250 |"), "\(text)")
+        // The police's dissemination, done by the meeting, is in its report once, saying by what.
+        let congAn = try #require(ward.units.first { $0.unitID == "cong-an" })
+        let informed = congAn.completions.filter { $0.occurrence == "dissemination/2026/cong-an" }
+        #expect(informed.count == 1 && informed.first?.isFulfilled == true)
+        #expect(informed.first?.note?.hasPrefix("Đã được phổ biến qua buổi tuyên truyền, phổ biến số 6 của Phòng Văn hóa - Xã hội") == true)
+        #expect(congAn.activityCount == 0, "the meeting counts where it was recorded")
+    }
+}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -208,3 +209,41 @@ def test_libreoffice_renders_the_ward_report(run, db, tmp_path, artifacts):
     shutil.copy(png, artifacts / "ward-report-page1.png")
     text = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "BÁO CÁO" in text
+
+
+DATE_START = re.compile(r"^\(?\d{1,2}/\d{1,2}/")
+DATE = re.compile(r"^\(?\d{2}/\d{2}/\d{4}[).,;:]*$")
+PERCENT = re.compile(r"^\(?\d+(,\d+)?%[).,;:]*$")
+
+
+def pdf_words(pdf: Path) -> list[tuple[str, float, float]]:
+    """Every word LibreOffice laid out, with its box's left and top (pdftotext -bbox)."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    return [(m.group(3), float(m.group(1)), float(m.group(2)))
+            for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', html)]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice (libreoffice-writer) and poppler-utils: scripts/install-test-deps.sh")
+def test_dates_and_percentages_stay_on_one_line_in_the_documents(run, db, tmp_path):
+    """Issue 17: the column widths fit their content. Converted by LibreOffice, every date is one
+    word on one line (a wrapped "15/12/20" + "26" would be two), and no percentage loses its sign."""
+    sources = [report(run, db, tmp_path / "ward.docx", "--ward"), report(run, db, tmp_path / "vhxh.docx", "--unit", "vhxh"),
+               report(run, db, tmp_path / "cong-an.docx", "--unit", "cong-an")]
+    profile = tmp_path / "lo-profile"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), *map(str, sources)], check=True, timeout=240, capture_output=True,
+                   env={**os.environ, "HOME": str(tmp_path)})
+    for source in sources:
+        words = pdf_words(source.with_suffix(".pdf"))
+        assert len(words) > 200, source.name
+        dates = [w for w, _, _ in words if DATE_START.match(w)]
+        assert dates, f"{source.name}: no date found"
+        broken = [w for w in dates if not DATE.match(w)]
+        assert not broken, f"{source.name}: dates broken across lines: {broken}"
+        assert not [w for w, _, _ in words if w.startswith("%")], f"{source.name}: a percentage lost its sign to the next line"
+        percents = [w for w, _, _ in words if "%" in w and w[0].isdigit()]
+        assert all(PERCENT.match(w) for w in percents), percents
+    # The completions table of vhxh's report has its due day and its day done: both whole.
+    vhxh = [w for w, _, _ in pdf_words(tmp_path / "vhxh.pdf")]
+    assert "20/09/2026" in vhxh and "30/09/2026" in vhxh
