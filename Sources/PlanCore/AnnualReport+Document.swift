@@ -147,7 +147,8 @@ extension UnitAnnualReport {
                                 rows: open.enumerated().map { i, o in ["\(i + 1)", o.title, o.due.vietnamese, o.state.label] }))]
         let lead = plan.leadUnit
         return ReportDocument(
-            superior: Doc.abbreviated(plan.issuer).uppercased(), issuer: unitName.uppercased(), number: "Số: …/BC",
+            superior: Doc.abbreviated(plan.issuer).uppercased(), issuer: unitName.uppercased(),
+            number: (plan.unit(unitID)?.reportForm ?? ReportForm()).number(),
             placeDate: Doc.placeDate(plan, today: today), title: "BÁO CÁO", subtitle: Doc.subtitle(plan, year: year),
             recipient: "Kính gửi: \(plan.issuer)" + (lead.map { $0.id == unitID ? "" : " (qua \($0.name))" } ?? ""),
             intro: ["Thực hiện \(plan.title), \(unitName) báo cáo kết quả thực hiện năm \(year) (số liệu ghi nhận đến ngày \(today.vietnamese)) như sau:"],
@@ -155,7 +156,8 @@ extension UnitAnnualReport {
                 .init(number: "I", title: "KẾT QUẢ THỰC HIỆN", blocks: results, id: "results"),
                 .init(number: "II", title: "NHIỆM VỤ CHƯA HOÀN THÀNH", blocks: openBlocks, id: "open"),
             ] + Doc.closing(obstacles: obstacles.map { $0.obstacleLine(nil) }, from: 3, nextYear: year + 1, plan: plan),
-            recipients: ["- Như trên;", "- Lưu: VT."], signature: ["THỦ TRƯỞNG ĐƠN VỊ"], signatureNote: "(Ký, ghi rõ họ tên)",
+            recipients: plan.unit(unitID)?.reportForm.recipients ?? ["- Như trên;", "- Lưu: VT."],
+            signature: ["THỦ TRƯỞNG ĐƠN VỊ"], signatureNote: "(Ký, ghi rõ họ tên)",
             fileStem: "bao-cao-nam-\(year)-\(plan.id)-\(unitID)")
     }
 }
@@ -240,12 +242,13 @@ extension WardAnnualReport {
                                 nextYear: year + 1, plan: plan)
         let committee = Doc.isCommittee(plan.issuer)
         return ReportDocument(
-            superior: nil, issuer: plan.issuer.uppercased(), number: committee ? "Số: …/BC-UBND" : "Số: …/BC",
+            superior: nil, issuer: plan.issuer.uppercased(), number: plan.reportForm.number(fallback: committee ? "UBND" : nil),
             placeDate: Doc.placeDate(plan, today: today), title: "BÁO CÁO", subtitle: Doc.subtitle(plan, year: year),
             recipient: plan.reportsTo.map { "Kính gửi: \($0)" },
             intro: ["Thực hiện \(plan.title), \(plan.issuer) báo cáo kết quả thực hiện năm \(year) (tổng hợp từ báo cáo và số liệu các đơn vị ghi nhận đến ngày \(today.vietnamese)) như sau:"],
             sections: sections,
-            recipients: (plan.reportsTo == nil ? [] : ["- Như trên;"]) + (plan.leadUnit.map { ["- \($0.name);"] } ?? []) + ["- Lưu: VT."],
+            recipients: plan.reportForm.recipients
+                ?? (plan.reportsTo == nil ? [] : ["- Như trên;"]) + (plan.leadUnit.map { ["- \($0.name);"] } ?? []) + ["- Lưu: VT."],
             signature: committee ? ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"] : ["THỦ TRƯỞNG CƠ QUAN"],
             signatureNote: "(Ký, ghi rõ họ tên, đóng dấu)", fileStem: "bao-cao-nam-\(year)-\(plan.id)")
     }

@@ -55,6 +55,9 @@ public struct Plan: Sendable {
     /// Whom the ward's annual report goes to (`plan.reports_to`, e.g. the city's People's
     /// Committee); nil: the report names no recipient above the issuer.
     public var reportsTo: String? = nil
+    /// How the issuer's reports are numbered and sent (`plan.report_number_suffix`,
+    /// `plan.report_recipients`): nil takes the defaults.
+    public var reportForm = ReportForm()
 
     /// The first day tracked: `trackingFrom`, else the plan's start.
     public var trackedFrom: CivilDate { max(trackingFrom ?? start, start) }
@@ -224,12 +227,33 @@ public struct PlanUnit: Sendable, Equatable {
     /// Assigned (the default) or requested: a requested unit's items are requests, never the
     /// issuer's overdue duties, and stay out of the on-time rates.
     public var relation: Relation = .assigned
+    /// How the unit's annual report is numbered and sent (`report_number_suffix`, `report_recipients`).
+    public var reportForm = ReportForm()
 
     /// True when the plan only requests this unit's work ("Đề nghị").
     public var isRequested: Bool { relation == .requested }
 
     /// True for a collective that lists its members.
     public var hasMembers: Bool { !members.isEmpty }
+}
+
+/// The parts of a report's form that its issuer decides (Decree 30/2020/NĐ-CP): the suffix of
+/// its number (`Số: …/BC-<suffix>`) and the "Nơi nhận" lines.
+public struct ReportForm: Sendable, Equatable {
+    /// e.g. `UBND`, `VHXH`, `CAP`; nil: the default.
+    public var numberSuffix: String?
+    /// e.g. `- UBND thành phố Hải Phòng;`, `- Lưu: VT, VHXH.`; nil: the default.
+    public var recipients: [String]?
+
+    public init(numberSuffix: String? = nil, recipients: [String]? = nil) {
+        self.numberSuffix = numberSuffix
+        self.recipients = recipients
+    }
+
+    /// `Số: …/BC-<suffix>`, or with `fallback` (nil: `Số: …/BC`).
+    public func number(fallback: String? = nil) -> String {
+        (numberSuffix ?? fallback).map { "Số: …/BC-\($0)" } ?? "Số: …/BC"
+    }
 }
 
 /// A measurable target of the plan (section II.2).

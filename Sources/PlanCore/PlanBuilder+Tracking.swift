@@ -132,3 +132,29 @@ extension PlanBuilder {
         return issues
     }
 }
+
+/// Reading how a report is numbered and sent (`report_number_suffix`, `report_recipients`), in
+/// the plan's header (the issuer's report) and on a unit (its own).
+extension PlanBuilder {
+    func readReportForm(_ m: inout YAMLMap) throws -> ReportForm {
+        var form = ReportForm()
+        if let suffix = try m.optionalString("report_number_suffix") {
+            // Decree 30: the abbreviation of the issuing body, capitals (Vietnamese ones too), digits and '-'.
+            guard (1...20).contains(suffix.count),
+                  suffix.allSatisfy({ $0.isNumber || $0 == "-" || ($0.isLetter && $0.isUppercase) }) else {
+                throw m.error("report_number_suffix",
+                              "\"\(suffix)\" không phải là chữ viết tắt tên cơ quan ban hành (chữ in hoa, chữ số, '-'; tối đa 20 ký tự), ví dụ VHXH")
+            }
+            form.numberSuffix = suffix
+        }
+        if m.has("report_recipients") {
+            let lines = try m.strings("report_recipients")
+            guard !lines.isEmpty else { throw m.error("report_recipients", "cần ít nhất một nơi nhận, ví dụ \"- Lưu: VT.\"") }
+            for line in lines where line.count > 200 || !Validation.isPrintable(line) {
+                throw m.error("report_recipients", "\"\(line.prefix(60))\" không phải là một dòng nơi nhận (tối đa 200 ký tự, không có ký tự điều khiển)")
+            }
+            form.recipients = lines.map { $0.hasPrefix("-") ? $0 : "- " + $0 }
+        }
+        return form
+    }
+}

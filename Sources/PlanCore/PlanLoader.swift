@@ -266,7 +266,7 @@ struct PlanBuilder {
             utcOffsetSeconds: meta.offset, publicBaseURL: meta.baseURL, population: meta.population,
             revised: meta.revised, units: units, targets: targets, obligations: obligations,
             sessions: sessions, refreshSeconds: meta.refreshHours * 3600, tracking: tracking,
-            trackingFrom: meta.trackingFrom, place: meta.place, reportsTo: meta.reportsTo)
+            trackingFrom: meta.trackingFrom, place: meta.place, reportsTo: meta.reportsTo, reportForm: meta.reportForm)
         return plan
     }
 
@@ -302,6 +302,7 @@ struct PlanBuilder {
         var id, title, issuer: String
         var number, signedBy, baseURL: String?
         var place, reportsTo: String?
+        var reportForm: ReportForm
         var legalBasis: [String]
         var start, end: CivilDate
         var timeZone: String
@@ -378,11 +379,12 @@ struct PlanBuilder {
         }
         let place = try m.optionalString("place")
         let reportsTo = try m.optionalString("reports_to")
+        let reportForm = try readReportForm(&m)
         try m.rejectUnknown(allowed: ["id", "title", "issuer", "number", "signed_by", "legal_basis", "period",
                                       "time_zone", "public_base_url", "population", "revised", "refresh_hours",
-                                      "tracking_from", "place", "reports_to", "notes"])
+                                      "tracking_from", "place", "reports_to", "report_number_suffix", "report_recipients", "notes"])
         return Header(id: id, title: title, issuer: issuer, number: number, signedBy: signedBy, baseURL: baseURL,
-                      place: place, reportsTo: reportsTo,
+                      place: place, reportsTo: reportsTo, reportForm: reportForm,
                       legalBasis: legalBasis, start: start, end: end, timeZone: tzName,
                       offset: offset, population: population, revised: revised,
                       refreshHours: refresh, trackingFrom: trackingFrom)
@@ -419,13 +421,16 @@ struct PlanBuilder {
             throw m.error("relation", "đơn vị chủ trì (role: lead) không thể là đơn vị được đề nghị (relation: requested)")
         }
         var unit = PlanUnit(id: id, name: name, role: role, section: section, isOrganisation: isOrganisation,
-                            parentID: parent?.id, members: [], assumption: assumption, relation: relation)
+                            parentID: parent?.id, members: [], assumption: assumption, relation: relation,
+                            reportForm: try readReportForm(&m))
         if parent == nil {
             for var mm in try m.maps("members") { unit.members.append(try readUnit(&mm, parent: unit, places: &places)) }
         }
         try m.rejectUnknown(allowed: parent == nil
-            ? ["id", "name", "role", "section", "organisation", "assumption", "relation", "members", "notes"]
-            : ["id", "name", "role", "section", "organisation", "assumption", "relation", "notes"])
+            ? ["id", "name", "role", "section", "organisation", "assumption", "relation", "members", "notes",
+               "report_number_suffix", "report_recipients"]
+            : ["id", "name", "role", "section", "organisation", "assumption", "relation", "notes",
+               "report_number_suffix", "report_recipients"])
         return unit
     }
 

@@ -204,3 +204,29 @@ struct SplitMix {
         #expect(congAn.activityCount == 0, "the meeting counts where it was recorded")
     }
 }
+
+/// The report's number suffix and "Nơi nhận" come from the plan (issue 17), checked on load.
+@Suite struct ReportFormTests {
+    @Test func theShippedPlanNumbersAndAddressesItsReports() throws {
+        let plan = try TestSupport.shippedPlan()
+        #expect(plan.reportForm.number() == "Số: …/BC-UBND")
+        #expect(plan.reportForm.recipients?.last == "- Lưu: VT, VHXH.")
+        #expect(plan.unit("cong-an")?.reportForm.number() == "Số: …/BC-CAP")
+        #expect(plan.unit("chi-bo")?.reportForm.number() == "Số: …/BC", "no suffix given: the plain number")
+    }
+
+    @Test func aBadSuffixOrRecipientListIsRefusedWithItsLine() {
+        let base = TrackingRuleTests.twoNews
+        let anchor = "    name: \"Công an phường\"\n"
+        for (bad, field, phrase) in [
+            ("    report_number_suffix: ca-p", "units[1].report_number_suffix", "không phải là chữ viết tắt tên cơ quan ban hành"),
+            ("    report_recipients: []", "units[1].report_recipients", "cần ít nhất một nơi nhận"),
+        ] {
+            IndicatorTests.expectRefused(base.replacingOccurrences(of: anchor, with: anchor + bad + "\n"), lineOf: bad,
+                                         field: field, phrase: phrase)
+        }
+        let good = base.replacingOccurrences(of: anchor, with: anchor + "    report_number_suffix: CAP\n    report_recipients: [\"Như trên;\", \"- Lưu: VT.\"]\n")
+        let unit = (try? IndicatorTests.load(good))?.unit("cong-an")
+        #expect(unit?.reportForm == ReportForm(numberSuffix: "CAP", recipients: ["- Như trên;", "- Lưu: VT."]))
+    }
+}
