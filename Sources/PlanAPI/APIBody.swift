@@ -25,16 +25,18 @@ public struct DoneBody: Decodable, Sendable {
     public var note: String?
     public var reached: Int?
     public var participants: Int?
+    /// Unit ids of the organisations a meeting held for the item informed (`counts: [organisations]`).
+    public var organisations: [String]?
     public var correct: Bool?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case occurrence, unit, on, evidence, note, reached, participants, correct
+        case occurrence, unit, on, evidence, note, reached, participants, organisations, correct
     }
 
     /// The completion's details, the day checked.
     public func details() throws -> CompletionService.Details {
         CompletionService.Details(doneOn: try APIBody.date(on, field: "on"), evidenceURL: evidence, note: note,
-                                  reached: reached, participants: participants)
+                                  reached: reached, participants: participants, organisations: organisations ?? [])
     }
 }
 

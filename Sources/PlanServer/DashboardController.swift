@@ -249,11 +249,12 @@ struct DashboardController: Sendable {
         var note: String?
         var reached: String?
         var participants: String?
+        var organisations: [String]?
         var `return`: String?
 
         var typed: OccurrencePage.Typed {
             OccurrencePage.Typed(on: on ?? "", evidence: evidence ?? "", note: note ?? "", reached: reached ?? "",
-                                 participants: participants ?? "")
+                                 participants: participants ?? "", organisations: FormInput.list(organisations))
         }
     }
 
@@ -271,7 +272,8 @@ struct DashboardController: Sendable {
             let details = CompletionService.Details(
                 doneOn: try FormInput.day(form.on, label: "Ngày hoàn thành"), evidenceURL: FormInput.text(form.evidence),
                 note: FormInput.text(form.note), reached: try FormInput.count(form.reached, field: "reached"),
-                participants: try FormInput.count(form.participants, field: "participants"))
+                participants: try FormInput.count(form.participants, field: "participants"),
+                organisations: FormInput.list(form.organisations))
             let outcome = try await services.markDone(entry, token: session.token, occurrence: form.occurrence, unit: form.unit,
                                                       details: details, correct: false)
             let target = FormInput.localPath(form.return, plan: plan.id, fallback: back)

@@ -49,6 +49,10 @@ struct OccurrencePage: Page {
     var dayValue: String
     var hasReached: Bool
     var hasParticipants: Bool
+    /// The organisations a meeting held for the item informed (`counts: [organisations]`): their
+    /// own dissemination is done with this record.
+    var organisations: [RecordFormPage.Organisation]
+    var hasOrganisations: Bool
     var unitChoices: [Choice]
     var singleUnit: Choice?
     var typed: Typed
@@ -97,6 +101,7 @@ struct OccurrencePage: Page {
         // The day typed comes back as typed; else today, written dd/mm/yyyy.
         let day = typed.map(\.on) ?? lastDay.vietnamese
         let owns = choices.count == 1 && o.doneBy.contains(choices[0].id)
+        let orgs = o.counts.contains(.organisations) ? plan.units.filter(\.isOrganisation).flatMap { $0.hasMembers ? $0.members : [$0] } : []
         return OccurrencePage(
             chrome: chrome, summary: builder.summary(o), state: state.rawValue, stateLabel: state.label,
             stateMeaning: state.meaning, metBy: metBy,
@@ -108,7 +113,11 @@ struct OccurrencePage: Page {
             canMark: !choices.isEmpty && o.opens <= today && waived == nil,
             markHeading: choices.count == 1 && !owns ? "Ghi nhận phần tham gia" : "Đánh dấu hoàn thành",
             occurrenceID: o.id, dayValue: day, hasReached: o.counts.contains(.reached),
-            hasParticipants: o.counts.contains(.participants), unitChoices: choices.count > 1 ? choices : [],
+            hasParticipants: o.counts.contains(.participants),
+            organisations: orgs.map {
+                RecordFormPage.Organisation(orgID: $0.id, orgName: $0.name, checked: (typed?.organisations ?? []).contains($0.id))
+            },
+            hasOrganisations: !orgs.isEmpty, unitChoices: choices.count > 1 ? choices : [],
             singleUnit: choices.count == 1 ? choices[0] : nil, typed: typed ?? Typed(),
             waiver: waived.map {
                 Waiver(waiverReason: $0.reason ?? "", waiverBy: $0.recordedBy,

@@ -73,6 +73,30 @@ struct WebActionTests {
         }
     }
 
+    @Test("the action month's own form takes the organisations its meetings informed: their dissemination is done, each saying by what")
+    func actionMonthInformsOrganisations() async throws {
+        let s = try await Setup()
+        let lead = try await s.fixture.repositories.tokens.create(plan: "bach-dang", unit: "vhxh", label: "Chị Lan",
+                                                                  now: UTCDateTime(secondsSinceEpoch: 1)).secret
+        try await s.fixture.app().test(.router) { client in
+            let browser = try await signIn(client, token: lead)
+            let page = try await get(client, "/plans/bach-dang/occurrences/action-month/2026", as: browser).html
+            #expect(page.contains("id=\"organisations\"") && page.contains("id=\"org-kthtdt\""), "\(page)")
+            // An item whose counts do not name organisations has no such field.
+            #expect(!(try await get(client, "/plans/bach-dang/occurrences/quarterly-news/2026-Q4", as: browser).html)
+                .contains("id=\"organisations\""))
+            let done = try await post(client, "/plans/bach-dang/done", [
+                ("occurrence", "action-month/2026"), ("unit", "vhxh"), ("on", "29/11/2026"), ("reached", "1250"),
+                ("organisations[]", "kthtdt"), ("organisations[]", "cong-an"), ("return", "/plans/bach-dang"),
+            ], as: browser)
+            #expect(done.status == .seeOther, "\(done.html)")
+            let informed = try await get(client, "/plans/bach-dang/occurrences/dissemination/2026/kthtdt").html
+            #expect(informed.contains("id=\"fulfilled-by\""), "\(informed)")
+            #expect(informed.contains("Đã được phổ biến qua bản ghi số"))
+            #expect(!(try await get(client, "/plans/bach-dang/occurrences/dissemination/2026/mttq").html).contains("id=\"fulfilled-by\""))
+        }
+    }
+
     @Test("a unit records a meeting with organisations from its own form; the dissemination target changes; withdrawing it changes it back")
     func meetingAndWithdrawal() async throws {
         let s = try await Setup()
