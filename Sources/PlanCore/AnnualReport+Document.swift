@@ -29,14 +29,19 @@ extension ReportDocument {
 
     static func subtitle(_ plan: Plan, year: Int) -> String { "Kết quả thực hiện \(plan.title) năm \(year)" }
 
-    /// The sections every report leaves to people, obstacles pre-filled.
-    static func closing(obstacles: [String], from number: Int, nextYear: Int, plan: Plan) -> [Section] {
+    /// The closing sections, drafted from the records: the obstacles units raised, the proposals
+    /// in their reports, next year's tasks from the plan; a line is left for what the data cannot know.
+    static func closing(obstacles: [String], proposals: [String] = [], nextYearTasks: [String] = [], from number: Int,
+                        nextYear: Int, plan: Plan) -> [Section] {
         let next = nextYear <= plan.end.year ? "PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM \(nextYear)" : "PHƯƠNG HƯỚNG NĂM TỚI"
+        let tasks: [Block] = nextYearTasks.isEmpty ? [] : [.paragraph("Tiếp tục thực hiện các nhiệm vụ của kế hoạch năm \(nextYear):")]
+            + nextYearTasks.map(Block.item)
         return [
             Section(number: Vietnamese.roman(number), title: "KHÓ KHĂN, VƯỚNG MẮC",
                     blocks: obstacles.map(Block.item) + [.blank], id: "obstacles"),
-            Section(number: Vietnamese.roman(number + 1), title: "KIẾN NGHỊ, ĐỀ XUẤT", blocks: [.blank], id: "proposals"),
-            Section(number: Vietnamese.roman(number + 2), title: next, blocks: [.blank], id: "next-year"),
+            Section(number: Vietnamese.roman(number + 1), title: "KIẾN NGHỊ, ĐỀ XUẤT",
+                    blocks: proposals.map(Block.item) + [.blank], id: "proposals"),
+            Section(number: Vietnamese.roman(number + 2), title: next, blocks: tasks + [.blank], id: "next-year"),
         ]
     }
 
@@ -155,7 +160,8 @@ extension UnitAnnualReport {
             sections: [
                 .init(number: "I", title: "KẾT QUẢ THỰC HIỆN", blocks: results, id: "results"),
                 .init(number: "II", title: "NHIỆM VỤ CHƯA HOÀN THÀNH", blocks: openBlocks, id: "open"),
-            ] + Doc.closing(obstacles: obstacles.map { $0.obstacleLine(nil) }, from: 3, nextYear: year + 1, plan: plan),
+            ] + Doc.closing(obstacles: obstacles.map { $0.obstacleLine(nil) }, nextYearTasks: nextYearTasks, from: 3,
+                            nextYear: year + 1, plan: plan),
             recipients: plan.unit(unitID)?.reportForm.recipients ?? ["- Như trên;", "- Lưu: VT."],
             signature: ["THỦ TRƯỞNG ĐƠN VỊ"], signatureNote: "(Ký, ghi rõ họ tên)",
             fileStem: "bao-cao-nam-\(year)-\(plan.id)-\(unitID)")
@@ -185,6 +191,14 @@ extension WardAnnualReport {
             results.append(.paragraph("Đơn vị được đề nghị báo cáo, chưa nhận được đúng hạn: \(requestsNotOnTime.count) đơn vị:"))
             results += requestsNotOnTime.map { .item("\($0.name): \($0.annualReportText)") }
         }
+        if !reported.isEmpty {
+            results.append(.paragraph("Nội dung các đơn vị đã báo cáo:"))
+            results += reported.map(Doc.Block.item)
+        }
+        // The year's activities written out, each with its day, organiser, reach and link.
+        results.append(.heading("3. Các hoạt động đã thực hiện trong năm \(year)"))
+        let sentences = activitySentences
+        results += sentences.isEmpty ? [.paragraph("Chưa có hoạt động nào được ghi nhận trong năm.")] : sentences.map(Doc.Block.item)
 
         var tracked: [Doc.Block] = []
         var n = 0
@@ -238,7 +252,8 @@ extension WardAnnualReport {
                               blocks: indicatorTable.rows.isEmpty ? [.paragraph("Kế hoạch chưa nêu cách đo các chỉ tiêu (targets[].indicators).")]
                                   : [.table(indicatorTable)], id: "indicators"))
         let unitName = { (id: String) in plan.unit(id)?.name ?? id }
-        sections += Doc.closing(obstacles: obstacles.map { $0.obstacleLine(unitName($0.unit)) }, from: sections.count + 1,
+        sections += Doc.closing(obstacles: obstacles.map { $0.obstacleLine(unitName($0.unit)) }, proposals: proposals,
+                                nextYearTasks: nextYearTasks, from: sections.count + 1,
                                 nextYear: year + 1, plan: plan)
         let committee = Doc.isCommittee(plan.issuer)
         return ReportDocument(

@@ -12,6 +12,8 @@ public struct UnitAnnualReport: Sendable {
         public var section: String
         /// The item's last day (its deadline, or a span's last day).
         public var due: CivilDate
+        /// The item's first day (a span's start; a deadline's day).
+        public var starts: CivilDate
         public var doneOn: CivilDate
         /// False when the unit only recorded its part in another unit's item.
         public var isOwn: Bool
@@ -19,11 +21,15 @@ public struct UnitAnnualReport: Sendable {
         public var note: String?
         public var reached: Int?
         public var participants: Int?
+        /// Names of the organisations its meeting informed.
+        public var organisations: [String] = []
         /// True for a news item, a session (training), or a gathering that reached residents,
         /// had participants or informed organisations: counted with the unit's activities.
         public var isActivity = false
         /// True when another record fulfilled it (`fulfilled_by:`); `note` says which.
         public var isFulfilled = false
+        /// True for an item serving a news target (its completion is a news item published).
+        public var isNews = false
     }
 
     /// An ad hoc news item, meeting or training, or an obstacle.
@@ -68,6 +74,8 @@ public struct UnitAnnualReport: Sendable {
     public var figures: [Figure]
     public var open: [OpenItem]
     public var obstacles: [Activity]
+    /// Next year's items of the unit, one line per obligation (the report's last section).
+    public var nextYearTasks: [String] = []
 
     /// News items, meetings and trainings of the year: ad hoc, or recorded on the unit's items.
     public var activityCount: Int { activities.count + completions.filter { $0.isOwn && $0.isActivity }.count }
@@ -92,16 +100,19 @@ public struct UnitAnnualReport: Sendable {
         completions = ofYear.flatMap { o -> [Completion] in
             let own = ledger.completions(of: o.id).filter { ids.contains($0.unit) }.map { c in
                 let r = c.record
-                return Completion(occurrence: o.id, title: o.name(in: plan), section: o.section, due: o.last, doneOn: c.doneOn,
-                                  isOwn: o.doneBy.contains(c.unit), evidence: r.evidenceURL, note: r.note,
+                return Completion(occurrence: o.id, title: o.name(in: plan), section: o.section, due: o.last, starts: o.first,
+                                  doneOn: c.doneOn, isOwn: o.doneBy.contains(c.unit), evidence: r.evidenceURL, note: r.note,
                                   reached: r.reached, participants: r.participants,
+                                  organisations: r.organisations.map { plan.unit($0)?.name ?? $0 },
                                   isActivity: o.targets.contains(where: news.contains) || o.minutes != nil
-                                      || r.reached != nil || r.participants != nil || !r.organisations.isEmpty)
+                                      || r.reached != nil || r.participants != nil || !r.organisations.isEmpty,
+                                  isNews: o.targets.contains(where: news.contains))
             }
             // Done through another record (a meeting that informed the unit, …): listed, with the
             // note saying which; its activity is counted where it was recorded.
             guard !own.contains(where: \.isOwn), ids.contains(o.owner), let f = ledger.fulfilled[o.id] else { return own }
-            return own + [Completion(occurrence: o.id, title: o.name(in: plan), section: o.section, due: o.last, doneOn: f.doneOn,
+            return own + [Completion(occurrence: o.id, title: o.name(in: plan), section: o.section, due: o.last, starts: o.first,
+                                     doneOn: f.doneOn,
                                isOwn: true, evidence: f.record.evidenceURL, note: f.record.note, isFulfilled: true)]
         }.sorted { ($0.doneOn, $0.occurrence) < ($1.doneOn, $1.occurrence) }
         let involved = ofYear.filter { o in ids.contains(o.owner) || o.participants.contains { ids.contains($0) } }
@@ -120,6 +131,8 @@ public struct UnitAnnualReport: Sendable {
         }
         activities = records.filter { $0.kind != .obstacle }
         obstacles = records.filter { $0.kind == .obstacle }
+        nextYearTasks = year < plan.end.year
+            ? ReportDocument.nextYearTasks(plan: plan, occurrences: occurrences, year: year + 1, units: ids) : []
         self.figures = plan.targets.flatMap { t in
             t.figures.filter { ids.contains($0.unit) }.map {
                 Figure(target: t.id, figure: $0.id, label: $0.label, value: figures.value(t.id, year: year, figure: $0.id))
@@ -139,6 +152,12 @@ public struct WardAnnualReport: Sendable {
     public var indicators: IndicatorReport
     /// One per unit of the compliance report (units without members), in document order.
     public var units: [UnitAnnualReport]
+    /// What each unit reported (its annual report's day and note), for the reports received.
+    public var reported: [String] = []
+    /// The proposals the units wrote in their annual reports.
+    public var proposals: [String] = []
+    /// Next year's tasks of the plan, one line per obligation.
+    public var nextYearTasks: [String] = []
 
     /// Units whose annual report was done by its deadline.
     public var reportsOnTime: [ComplianceReport.UnitLine] { compliance.units.filter { $0.annualReport == .doneOnTime } }
@@ -176,6 +195,10 @@ public struct WardAnnualReport: Sendable {
                                  figures: figureLedger, compliance: compliance)
             }
         }
+        reported = reportedSentences(plan: plan, ledger: ledger, occurrences: occurrences)
+        proposals = proposals(plan: plan, ledger: ledger, occurrences: occurrences)
+        nextYearTasks = year < plan.end.year
+            ? ReportDocument.nextYearTasks(plan: plan, occurrences: occurrences, year: year + 1, units: nil) : []
     }
 
     /// One unit's report, from the same records.

@@ -83,7 +83,8 @@ import Testing
         let name = "Hội Liên hiệp Phụ nữ phường"
         // Its row in the units' table, the on-time list and the count of the requested units
         // not heard from (the Women's Union is one, V.6); its line among them goes.
-        #expect(added.count == 3, "\(added)")
+        #expect(added.count == 4, "\(added)")
+        #expect(added.contains("- \(name) gửi báo cáo ngày 13/12/2026."), "what each unit reported, written out")
         #expect(removed.count == 4, "\(removed)")
         // Two items done: its report, and its dissemination, which the meeting of 02/06 that informed it fulfils.
         #expect(added.contains { $0.hasPrefix("7 | \(name) | 2 |") && $0.hasSuffix("Hoàn thành đúng hạn (ngày 13/12/2026)") })

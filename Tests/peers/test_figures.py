@@ -41,13 +41,15 @@ def test_recorded_figures_give_the_value_and_state(run, tmp_path):
     run("figure", "G2.T3", "--unit", "kthtdt", "--year", YEAR, "--women-directors=6", "--note", "Sửa theo đăng ký kinh doanh",
         "--db", db)
     g2t3 = line(indicators(run, db), "G2.T3")
-    assert g2t3["value"] == 20 and g2t3["state"] == "not-met"
+    # 20% in 2026 against "at least 30% by 2030", with no baseline: not judged yet, never "chưa đạt".
+    assert g2t3["value"] == 20 and g2t3["state"] == "not-judged"
+    assert g2t3["stateLabel"] == "chưa đánh giá được lộ trình (chưa có số liệu ban đầu)"
     table = indicators(run, db, "table")
     assert "G2.T3" in table and "20%" in table and "ít nhất 30%" in table
     rows = list(csv.reader(io.StringIO(indicators(run, db, "csv").lstrip("\ufeff"))))
     assert rows[0][0] == "chi_tieu"
     row = next(r for r in rows if r[0] == "G2.T3")
-    assert row[6] == "20%" and row[10] == "chưa đạt"
+    assert row[6] == "20%" and row[10] == "chưa đánh giá được lộ trình (chưa có số liệu ban đầu)"
 
 
 def test_refused_figures_write_nothing(run, tmp_path):
