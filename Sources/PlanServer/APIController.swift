@@ -213,9 +213,7 @@ extension ServerServices {
         let record = FigureRecord(plan: entry.plan.id, target: target, year: year, unit: unit, values: values ?? [:],
                                   evidenceURL: FormInput.text(evidence), note: FormInput.text(note),
                                   recordedBy: token.label, recordedAt: UTCDateTime(Date()))
-        let existing = try await repositories.figures.figures(plan: entry.plan.id)
-        let valid = try FigureValidator.validate(record, actor: token.unit, plan: entry.plan, existing: existing)
-        return try await repositories.figures.append(valid)
+        return try await FigureValidator.append(record, actor: token.unit, plan: entry.plan, to: repositories.figures)
     }
 
     /// The city roll-up of every plan served, for `?year=` (each plan's current year by default).
