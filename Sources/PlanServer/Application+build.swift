@@ -120,6 +120,9 @@ struct ErrorMiddleware: RouterMiddleware {
             logger.error("storage failure", metadata: ["error": "\(e)", "path": "\(path)"])
             error = APIError(e)
         } catch let e as HTTPError {
+            if e.status.code >= 500 {
+                logger.error("server error", metadata: ["error": "\(e)", "path": "\(path)", "method": "\(request.method.rawValue)"])
+            }
             // A message even for a path no route matches.
             error = APIError(e.status, e.body ?? (e.status == .notFound
                 ? "Không có \(forPrograms ? "" : "trang ")\"\(path.prefix(120))\" trên máy chủ này" : e.status.reasonPhrase))

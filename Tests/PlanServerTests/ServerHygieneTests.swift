@@ -68,13 +68,14 @@ struct ServerHygieneTests {
         #expect(Auth.origin(of: "ftp://example.org/") == nil)
     }
 
-    @Test("an error no route expected is a 500 with a body and a log line")
+    @Test("an error no route expected is a 500 with a body and a log line; a 5xx HTTPError is logged too")
     func internalError() async throws {
         let capture = LogCapture()
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ErrorMiddleware(views: try await Views(), logger: capture.logger(.warning)))
         router.get("/api/boom") { _, _ -> Response in throw CocoaError(.featureUnsupported) }
         router.get("/boom") { _, _ -> Response in throw CocoaError(.featureUnsupported) }
+        router.get("/api/unavailable") { _, _ -> Response in throw HTTPError(.serviceUnavailable) }
         let app = Application(router: router)
         try await app.test(.router) { client in
             try await client.execute(uri: "/api/boom", method: .get) { r in
@@ -85,8 +86,13 @@ struct ServerHygieneTests {
                 #expect(r.status == .internalServerError)
                 #expect(String(buffer: r.body).contains("Lỗi máy chủ"))
             }
+            try await client.execute(uri: "/api/unavailable", method: .get) { r in
+                #expect(r.status == .serviceUnavailable)
+                #expect(r.body.readableBytes > 0)
+            }
         }
         #expect(capture.lines.filter { $0.contains("internal error") && $0.contains("/api/boom") }.count == 1)
+        #expect(capture.lines.filter { $0.contains("server error") && $0.contains("/api/unavailable") }.count == 1)
     }
 
     @Test("a feed answers other methods with 405 and Allow: GET, HEAD; a Range request gets the whole feed (200)")
