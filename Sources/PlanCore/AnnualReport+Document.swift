@@ -187,20 +187,21 @@ extension WardAnnualReport {
         var tracked: [Doc.Block] = []
         var n = 0
         let day = { (iso: String) in CivilDate(parsing: iso)?.vietnamese ?? iso }
-        if let target = plan.tracking.newsTarget.flatMap(plan.target) {
+        for track in compliance.news {
             n += 1
-            tracked.append(.heading("\(n). \(target.heading)"))
+            tracked.append(.heading("\(n). \(plan.target(track.target)?.heading ?? track.target)"))
             tracked.append(.table(Doc.Table(
-                columns: ["Quý", "Tình trạng", "Tin, bài"], widths: [18, 18, 64],
-                rows: compliance.quarters.map { q in
-                    [q.label, q.state.label, q.items.isEmpty ? "—" : q.items.map { "ngày \(day($0.date)): \($0.evidence ?? "")" }.joined(separator: "\n")]
+                columns: [track.period == .quarter ? "Quý" : "Tháng", "Tình trạng", "Tin, bài"], widths: [18, 18, 64],
+                rows: track.periods.map { q in
+                    [q.label, q.state.label(track.period),
+                     q.items.isEmpty ? "—" : q.items.map { "ngày \(day($0.date)): \($0.evidence ?? "")" }.joined(separator: "\n")]
                 })))
-            let judged = compliance.quarters.filter(\.isJudged)
-            tracked.append(.paragraph("Đạt \(judged.filter { $0.state == .met }.count)/\(judged.count) quý được theo dõi."))
+            let judged = track.periods.filter(\.isJudged)
+            tracked.append(.paragraph("Đạt \(judged.filter { $0.state == .met }.count)/\(judged.count) \(track.period.word) được theo dõi."))
         }
-        if let d = compliance.dissemination, let target = plan.tracking.disseminationTarget.flatMap(plan.target) {
+        for d in compliance.disseminations {
             n += 1
-            tracked.append(.heading("\(n). \(target.heading)"))
+            tracked.append(.heading("\(n). \(plan.target(d.target)?.heading ?? d.target)"))
             tracked.append(.paragraph("Năm \(d.year): \(d.informed)/\(d.total) tổ chức được phổ biến (\(Vietnamese.percent(d.share))) — \(d.state.label)."))
             tracked.append(.table(Doc.Table(
                 columns: ["STT", "Tổ chức", "Ngày được phổ biến"], widths: [8, 62, 30],
@@ -209,13 +210,12 @@ extension WardAnnualReport {
                 tracked.append(.paragraph("Không tính vào chỉ tiêu này (theo kế hoạch): \(d.notCounted.joined(separator: "; "))."))
             }
         }
-        if let r = compliance.reach, let target = plan.tracking.reachTarget.flatMap(plan.target) {
+        for r in compliance.reaches {
             n += 1
-            tracked.append(.heading("\(n). \(target.heading)"))
+            tracked.append(.heading("\(n). \(plan.target(r.target)?.heading ?? r.target)"))
             tracked.append(.paragraph(r.summary))
         }
-        let trackedSections = [plan.tracking.newsTarget, plan.tracking.disseminationTarget, plan.tracking.reachTarget]
-            .compactMap { $0.flatMap(plan.target)?.section }
+        let trackedSections = plan.tracking.targets.filter(\.rule.countsRecords).compactMap { plan.target($0.target)?.section }
         let sectionRef = Array(Set(trackedSections)).sorted().joined(separator: ", ")
 
         let indicatorTable = Doc.Table(

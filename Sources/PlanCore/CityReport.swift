@@ -66,9 +66,9 @@ public struct CityReport: Sendable, Encodable {
             self.plan = plan.id
             issuer = plan.issuer
             title = plan.title
-            if plan.tracking.newsTarget != nil {
-                // Quarters judged so far: begun, and ended after tracking started.
-                let judged = report.quarters.filter(\.isJudged)
+            if !report.news.isEmpty {
+                // Periods judged so far (begun, and ended after tracking started), over every news target.
+                let judged = report.news.flatMap(\.periods).filter(\.isJudged)
                 quartersMet = judged.filter { $0.state == .met }.count
                 quarters = judged.count
             }

@@ -20,6 +20,9 @@ public struct CompletionHistory: Sendable {
         public var standing: Bool
         /// The day it is about: the day done, else the local day it was recorded.
         public var day: CivilDate
+        /// The occurrences this record also completes (`fulfilled_by:`), by id and name: a
+        /// meeting completes the dissemination of each organisation it informed.
+        public var fulfils: [(id: String, name: String)] = []
     }
 
     /// Which records to show.
@@ -46,8 +49,10 @@ public struct CompletionHistory: Sendable {
     public let entries: [Entry]
     private let plan: Plan
 
-    /// Explains a plan's records (oldest first).
-    public init(plan: Plan, occurrences: [Occurrence], records: [CompletionRecord]) {
+    /// Explains a plan's records (oldest first); `fulfilled` (a ledger's) names what each record
+    /// also completes.
+    public init(plan: Plan, occurrences: [Occurrence], records: [CompletionRecord],
+                fulfilled: [String: CompletionLedger.Completion] = [:]) {
         self.plan = plan
         let byID = Dictionary(occurrences.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         // First what each record became: replaced by a correction, or withdrawn by an undo.
@@ -66,6 +71,11 @@ public struct CompletionHistory: Sendable {
                 standing[key] = nil
             }
         }
+        var fulfils: [Int64: [(id: String, name: String)]] = [:]
+        for (occ, c) in fulfilled {
+            guard let source = c.via?.id else { continue }
+            fulfils[source, default: []].append((occ, byID[occ]?.name(in: plan) ?? occ))
+        }
         entries = records.map { r in
             var kind = r.action == .undo ? "hủy hoàn thành" : r.action.label
             let o = r.occurrenceID.flatMap { byID[$0] }
@@ -75,7 +85,8 @@ public struct CompletionHistory: Sendable {
             let note = r.id.flatMap { later[$0] }
             return Entry(record: r, kind: kind, title: o?.name(in: plan), unitName: plan.unit(r.unit)?.name ?? r.unit,
                          later: note, standing: r.action != .undo && note == nil,
-                         day: r.doneOn ?? Vietnamese.localDay(r.recordedAt, utcOffsetSeconds: plan.utcOffsetSeconds))
+                         day: r.doneOn ?? Vietnamese.localDay(r.recordedAt, utcOffsetSeconds: plan.utcOffsetSeconds),
+                         fulfils: (r.id.flatMap { fulfils[$0] } ?? []).sorted { $0.id < $1.id })
         }
     }
 
@@ -109,6 +120,7 @@ public struct CompletionHistory: Sendable {
         if let why = r.reason { line += ", lý do: \(Self.oneLine(why))" }
         if let note = r.note { line += ", ghi chú: \(Self.oneLine(note))" }
         if let later = e.later { line += " [\(later)]" }
+        if !e.fulfils.isEmpty { line += " → cũng hoàn thành: \(e.fulfils.map(\.id).joined(separator: ", "))" }
         return line
     }
 

@@ -8,8 +8,12 @@ public import ICal
 public struct CompletionLedger: Sendable, Equatable {
     /// A unit's standing completion of an occurrence.
     public struct Completion: Sendable, Equatable {
-        /// The `done` record in force.
+        /// The `done` record in force; for an occurrence fulfilled by another record (`via`), a
+        /// record made for it (no id: it is not stored), dated and signed as its source.
         public var record: CompletionRecord
+        /// The record that fulfilled the occurrence (a meeting, a news item, another
+        /// occurrence's completion), when it was not completed itself (`fulfilled_by:`).
+        public var via: CompletionRecord? = nil
         /// The unit.
         public var unit: String { record.unit }
         /// The day it was done.
@@ -35,6 +39,9 @@ public struct CompletionLedger: Sendable, Equatable {
     private var adHocChunks: [[CompletionRecord]] = []
     /// Ids named by ad hoc withdrawals.
     private var withdrawn: Set<Int64> = []
+    /// The plan's `fulfilled_by:` rules (nil: a ledger of records alone) and what they fulfil.
+    private var rules: FulfilmentRules?
+    private var fulfilment: [String: Completion] = [:]
     /// The highest record id folded so far (0 before any).
     public private(set) var lastID: Int64 = 0
     /// How many records were folded.
@@ -44,6 +51,13 @@ public struct CompletionLedger: Sendable, Equatable {
 
     /// Folds records (oldest first).
     public init(records: [CompletionRecord]) {
+        fold(records)
+    }
+
+    /// Folds records and applies the plan's `fulfilled_by:` rules, now and after every fold:
+    /// an occurrence another record fulfils is done in every view.
+    public init(records: [CompletionRecord], plan: Plan, occurrences: [Occurrence]) {
+        rules = FulfilmentRules(plan: plan, occurrences: occurrences)
         fold(records)
     }
 
@@ -82,6 +96,7 @@ public struct CompletionLedger: Sendable, Equatable {
                 .map { Completion(record: $0) }
             active[occ] = list.isEmpty ? nil : list
         }
+        if let rules { fulfilment = rules.fulfilled(in: self) }
     }
 
     private mutating func foldAdHoc(_ r: CompletionRecord) {
@@ -125,8 +140,16 @@ public struct CompletionLedger: Sendable, Equatable {
     /// the owner's collective or members): what makes it done, on time or late. A participant's
     /// completion records its part and does not complete the owner's obligation.
     public func done(_ occurrence: Occurrence) -> Completion? {
+        ownDone(occurrence) ?? fulfilment[occurrence.id]
+    }
+
+    /// `done` by the occurrence's own completions only, not by another record fulfilling it.
+    public func ownDone(_ occurrence: Occurrence) -> Completion? {
         active[occurrence.id]?.first { occurrence.doneBy.contains($0.unit) }
     }
+
+    /// Occurrences fulfilled by another record (`fulfilled_by:`), by id.
+    public var fulfilled: [String: Completion] { fulfilment }
 
     /// What makes an occurrence done in one unit's view (nil: the whole plan's): the owner's
     /// side completing it, or, for a participating unit, that unit having recorded its part.

@@ -239,9 +239,12 @@ public struct CompletionService: Sendable {
         if details.participants != nil, !o.counts.contains(.participants) {
             throw CompletionError.countNotRecorded(field: "participants", occurrence: o.name(in: plan))
         }
-        // G6.T3 is checked on its evidence: the article's link, or where it has none (a
-        // loudspeaker bulletin) a note saying where and when it ran.
-        if o.serves(plan.tracking.newsTarget), !CompletionService.hasEvidence(details) {
+        if !details.organisations.isEmpty, !o.counts.contains(.organisations) {
+            throw CompletionError.countNotRecorded(field: "organisations", occurrence: o.name(in: plan))
+        }
+        // A news target (Bạch Đằng: G6.T3) is checked on its evidence: the article's link, or
+        // where it has none (a loudspeaker bulletin) a note saying where and when it ran.
+        if plan.tracking.needsEvidence(o), !CompletionService.hasEvidence(details) {
             throw CompletionError.missingEvidence(occurrence: o.name(in: plan))
         }
         let by = try checkRecorder(recordedBy)

@@ -96,7 +96,7 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
 /// The tracked targets and per-unit compliance on a given day. Which target is which comes
 /// from the plan's `tracking:` (Bạch Đằng: II.2.6 targets 1–3; the closing paragraph for reports).
 public struct ComplianceReport: Sendable, Encodable {
-    /// The news target in one quarter.
+    /// A news target in one period: a quarter, or a month for a monthly rule.
     public struct Quarter: Sendable, Encodable {
         public enum State: String, Sendable, Encodable {
             case met, late, missed, open
@@ -105,9 +105,9 @@ public struct ComplianceReport: Sendable, Encodable {
             /// It ended before the plan's `tracking_from` with no item: not judged.
             case beforeTracking = "before-tracking"
         }
-        /// e.g. `2026-Q4`.
+        /// e.g. `2026-Q4`, or `2026-03` for a month.
         public var key: String
-        /// e.g. `quý IV/2026`.
+        /// e.g. `quý IV/2026`, or `tháng 3/2026`.
         public var label: String
         /// The quarter's last day (ISO).
         public var ends: String
@@ -160,7 +160,14 @@ public struct ComplianceReport: Sendable, Encodable {
         }
     }
 
-    /// G6.T2 for the year.
+    /// A news target's periods (Bạch Đằng: G6.T3's quarters).
+    public struct NewsTrack: Sendable {
+        public var target: String
+        public var period: TrackingRule.NewsPeriod
+        public var periods: [Quarter]
+    }
+
+    /// A dissemination target for the year (Bạch Đằng: G6.T2).
     public struct Dissemination: Sendable, Encodable {
         /// Where the year stands.
         public enum State: String, Sendable, Encodable {
@@ -185,9 +192,13 @@ public struct ComplianceReport: Sendable, Encodable {
         /// Units the plan does not count as organisations (e.g. residential groups): named so
         /// the reader sees what the share is of.
         public var notCounted: [String]
+        /// The target (not in the JSON's `dissemination`, which is the plan's first such target).
+        public var target = ""
+
+        enum CodingKeys: String, CodingKey { case year, state, organisations, informed, total, share, met, notCounted }
     }
 
-    /// G6.T1 so far.
+    /// A reach target so far (Bạch Đằng: G6.T1).
     public struct Reach: Sendable, Encodable {
         /// The day reach is counted to (ISO): today, or the end of a past year asked for.
         public var asOf: String
@@ -200,6 +211,10 @@ public struct ComplianceReport: Sendable, Encodable {
         public var goal: Double
         /// share ≥ path; nil without a population.
         public var onTrack: Bool?
+        /// The target (not in the JSON's `reach`, which is the plan's first such target).
+        public var target = ""
+        /// The year the goal is for.
+        public var by = 0
 
         enum CodingKeys: String, CodingKey { case asOf, reached, population, share, path, goal, onTrack }
 
@@ -274,12 +289,18 @@ public struct ComplianceReport: Sendable, Encodable {
     public var plan: String
     public var today: String
     public var year: Int
-    /// The news target's quarters; empty when the plan tracks no news target.
-    public var quarters: [Quarter]
-    /// nil when the plan tracks no dissemination target.
-    public var dissemination: Dissemination?
-    /// nil when the plan tracks no reach target.
-    public var reach: Reach?
+    /// One per news target, in the plan's order; empty when the plan tracks none.
+    public var news: [NewsTrack]
+    /// One per dissemination target, in the plan's order.
+    public var disseminations: [Dissemination]
+    /// One per reach target, in the plan's order.
+    public var reaches: [Reach]
+    /// The first news target's periods; empty when the plan tracks no news target.
+    public var quarters: [Quarter] { news.first?.periods ?? [] }
+    /// The first dissemination target; nil when the plan tracks none.
+    public var dissemination: Dissemination? { disseminations.first }
+    /// The first reach target; nil when the plan tracks none.
+    public var reach: Reach? { reaches.first }
     public var units: [UnitLine]
     /// Occurrences of the year the lead unit declared not applicable, with the reasons.
     public var waived: [Waived]
@@ -297,6 +318,43 @@ public struct ComplianceReport: Sendable, Encodable {
         public var by: String
     }
 
+    enum CodingKeys: String, CodingKey {
+        case plan, today, year, quarters, dissemination, reach, units, waived, trackedFrom, moreTargets
+    }
+
+    /// A tracked target beyond the first under its rule, in the JSON's `moreTargets`.
+    struct MoreTarget: Encodable {
+        var target: String
+        var rule: String
+        var periods: [Quarter]?
+        var dissemination: Dissemination?
+        var reach: Reach?
+    }
+
+    /// `quarters`, `dissemination` and `reach` are the first target under each rule (the shape
+    /// documented in the README); `moreTargets`, only when the plan tracks more, lists the others
+    /// with their rules.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(plan, forKey: .plan)
+        try c.encode(today, forKey: .today)
+        try c.encode(year, forKey: .year)
+        try c.encode(quarters, forKey: .quarters)
+        try c.encodeIfPresent(dissemination, forKey: .dissemination)
+        try c.encodeIfPresent(reach, forKey: .reach)
+        try c.encode(units, forKey: .units)
+        try c.encode(waived, forKey: .waived)
+        try c.encode(trackedFrom, forKey: .trackedFrom)
+        let more = news.dropFirst().map {
+            MoreTarget(target: $0.target, rule: TrackingRule.newsEvery($0.period).name, periods: $0.periods)
+        } + disseminations.dropFirst().map {
+            MoreTarget(target: $0.target, rule: TrackingRule.everyOrganisationYearly.name, dissemination: $0)
+        } + reaches.dropFirst().map {
+            MoreTarget(target: $0.target, rule: TrackingRule.shareReached(goal: $0.goal, by: $0.by).name, reach: $0)
+        }
+        if !more.isEmpty { try c.encode(more, forKey: .moreTargets) }
+    }
+
     /// Builds the report. Without `year`, quarters run from the plan's start to today's
     /// quarter and the yearly parts are for today's year (the plan's first or last year when
     /// today is before or after the plan); with it, both are for that year.
@@ -306,12 +364,17 @@ public struct ComplianceReport: Sendable, Encodable {
         let y = year ?? min(max(today.year, plan.start.year), plan.end.year)
         self.year = y
         let t = plan.tracking
-        quarters = t.newsTarget == nil ? [] : ComplianceReport.quarters(plan, occurrences, ledger, today: today, year: year)
-        dissemination = t.disseminationTarget == nil ? nil
-            : ComplianceReport.dissemination(plan, occurrences, ledger, year: y, today: today)
+        news = t.newsTargets.map { target, period in
+            NewsTrack(target: target, period: period,
+                      periods: ComplianceReport.periods(plan, target: target, period: period, occurrences, ledger,
+                                                        today: today, year: year))
+        }
+        disseminations = t.disseminationTargets.map {
+            ComplianceReport.dissemination(plan, target: $0, occurrences, ledger, year: y, today: today)
+        }
         // A past year's reach is counted to its last day; this year's and a later one's to today.
         let asOf = min(today, CivilDate(year: y, month: 12, day: 31)!)
-        reach = t.reachTarget == nil ? nil : ComplianceReport.reach(plan, ledger, today: asOf)
+        reaches = t.reachTargets.map { ComplianceReport.reach(plan, target: $0.target, goal: $0.goal, by: $0.by, ledger, today: asOf) }
         units = ComplianceReport.unitLines(plan, occurrences, ledger, today: today, year: y)
         trackedFrom = plan.trackedFrom.iso
         waived = occurrences.filter { $0.last.year == y }.compactMap { o in
@@ -322,64 +385,72 @@ public struct ComplianceReport: Sendable, Encodable {
         }
     }
 
-    static func quarters(_ plan: Plan, _ occurrences: [Occurrence], _ ledger: CompletionLedger,
-                         today: CivilDate, year: Int?) -> [Quarter] {
-        // Every news item counts for the quarter it was published in, whichever quarter's
-        // occurrence it was recorded against; a quarter's own occurrence done only after the
-        // quarter ended makes it "late" (still not met: II.2.6 target 3 wants one in the quarter).
-        let newsOccurrences = occurrences.filter { $0.serves(plan.tracking.newsTarget) }
+    /// A news target's periods (quarters or months). Without `year`: from the plan's start to
+    /// today's period; with it: that year's periods within the plan, the ones not begun yet included.
+    static func periods(_ plan: Plan, target: String, period: TrackingRule.NewsPeriod, _ occurrences: [Occurrence],
+                        _ ledger: CompletionLedger, today: CivilDate, year: Int?) -> [Quarter] {
+        // Every news item counts for the period it was published in, whichever period's
+        // occurrence it was recorded against; a period's own occurrence done only after the
+        // period ended makes it "late" (still not met: the target wants one in the period).
+        func key(_ d: CivilDate) -> String {
+            period == .quarter ? "\(d.year)-Q\(d.quarter)" : String(format: "%04d-%02d", d.year, d.month)
+        }
         var items: [(day: CivilDate, item: NewsItem)] = []
-        var lateByQuarter: [String: [NewsItem]] = [:]
-        for o in newsOccurrences {
+        var lateByPeriod: [String: [NewsItem]] = [:]
+        for o in occurrences where o.serves(target) {
             for c in ledger.completions(of: o.id) {
                 let item = NewsItem(date: c.doneOn.iso, url: c.record.evidenceURL, note: c.record.note, unit: c.unit, source: o.id)
                 items.append((c.doneOn, item))
-                if c.doneOn > o.last { lateByQuarter["\(o.last.year)-Q\(o.last.quarter)", default: []].append(item) }
+                if c.doneOn > o.last { lateByPeriod[key(o.last), default: []].append(item) }
             }
         }
+        // An ad hoc news item names no target: it counts for every news target.
         for r in ledger.adHoc where r.action == .news {
             guard let d = r.doneOn else { continue }
             items.append((d, NewsItem(date: d.iso, url: r.evidenceURL, note: r.note, unit: r.unit, source: "ad-hoc")))
         }
+        let byKey = Dictionary(grouping: items) { key($0.day) }
         var out: [Quarter] = []
-        // Without a year: from the plan's start to today's quarter. With one: that year's
-        // quarters within the plan, the ones not begun yet included ("chưa đến").
-        var (qy, qq) = (plan.start.year, plan.start.quarter)
-        let lastQ = year.map { min(CivilDate(year: $0, month: 12, day: 31)!, plan.end) } ?? min(today, plan.end)
-        while (qy, qq) <= (lastQ.year, lastQ.quarter) {
-            defer { (qy, qq) = qq == 4 ? (qy + 1, 1) : (qy, qq + 1) }
-            if let year, qy != year { continue }
-            let key = "\(qy)-Q\(qq)"
-            let first = CivilDate(year: qy, month: qq * 3 - 2, day: 1)!
-            let last = CivilDate(year: qy, month: qq * 3, day: CivilDate.daysIn(month: qq * 3, year: qy))!
-            let inQuarter = items.filter { $0.day.year == qy && $0.day.quarter == qq }
-                .sorted { ($0.day, $0.item.source) < ($1.day, $1.item.source) }.map(\.item)
-            let late = lateByQuarter[key] ?? []
+        let lastDay = year.map { min(CivilDate(year: $0, month: 12, day: 31)!, plan.end) } ?? min(today, plan.end)
+        let months = period == .quarter ? 3 : 1
+        // Periods start on months 1, 4, 7, 10 (quarters) or every month.
+        var first = CivilDate(year: plan.start.year, month: (plan.start.month - 1) / months * months + 1, day: 1)!
+        while first <= lastDay {
+            let lastMonth = first.month + months - 1
+            let last = CivilDate(year: first.year, month: lastMonth, day: CivilDate.daysIn(month: lastMonth, year: first.year))!
+            defer { first = last.adding(days: 1) }
+            if let year, first.year != year { continue }
+            let k = key(first)
+            let inPeriod = (byKey[k] ?? []).sorted { ($0.day, $0.item.source) < ($1.day, $1.item.source) }.map(\.item)
+            let late = lateByPeriod[k] ?? []
             let state: Quarter.State
-            if !inQuarter.isEmpty { state = .met } else if today < first { state = .future }
+            if !inPeriod.isEmpty { state = .met } else if today < first { state = .future }
             else if today <= last { state = .open } else if last < plan.trackedFrom { state = .beforeTracking }
             else if !late.isEmpty { state = .late } else { state = .missed }
-            out.append(Quarter(key: key, label: "quý \(Vietnamese.roman(qq))/\(qy)", ends: last.iso, state: state,
-                               items: inQuarter.isEmpty ? late : inQuarter))
+            let label = period == .quarter ? "quý \(Vietnamese.roman(first.quarter))/\(first.year)" : "tháng \(first.month)/\(first.year)"
+            out.append(Quarter(key: k, label: label, ends: last.iso, state: state, items: inPeriod.isEmpty ? late : inPeriod))
         }
         return out
     }
 
-    static func dissemination(_ plan: Plan, _ occurrences: [Occurrence], _ ledger: CompletionLedger,
+    static func dissemination(_ plan: Plan, target: String, _ occurrences: [Occurrence], _ ledger: CompletionLedger,
                               year: Int, today: CivilDate) -> Dissemination {
         var informed: [String: CivilDate] = [:]
         func note(_ unit: String, _ day: CivilDate) {
             if informed[unit].map({ day < $0 }) ?? true { informed[unit] = day }
         }
-        // II.2.6 target 2: each organisation's own yearly dissemination occurrence (the per-unit
-        // ones serving G6.T2), completed during the year by the organisation or the lead unit.
-        for o in occurrences where o.perUnit && o.serves(plan.tracking.disseminationTarget) && o.last.year == year {
+        // Each organisation's own yearly dissemination occurrence (the per-unit ones serving the
+        // target), completed during the year by the organisation or the lead unit.
+        for o in occurrences where o.perUnit && o.serves(target) && o.last.year == year {
             for c in ledger.completions(of: o.id) where c.doneOn.year == year && o.doneBy.contains(c.unit) {
                 note(o.owner, c.doneOn)
             }
         }
-        // Ad hoc meetings name the organisations they informed; a collective stands for its members.
-        for r in ledger.adHoc where r.action == .meeting {
+        // Meetings name the organisations they informed, recorded ad hoc or on an occurrence
+        // (the action month's completion); a collective stands for its members.
+        let informing = ledger.adHoc.filter { $0.action == .meeting }
+            + ledger.standing.values.flatMap { $0.map(\.record) }.filter { !$0.organisations.isEmpty }
+        for r in informing {
             guard let d = r.doneOn, d.year == year else { continue }
             for org in r.organisations {
                 let members = plan.unit(org)?.members.map(\.id) ?? []
@@ -397,23 +468,25 @@ public struct ComplianceReport: Sendable, Encodable {
         if met { state = .met } else if year > today.year { state = .future } else if year == today.year { state = .open }
         else if CivilDate(year: year, month: 12, day: 31)! < plan.trackedFrom { state = .beforeTracking } else { state = .missed }
         return Dissemination(year: year, state: state, organisations: orgs, informed: count, total: orgs.count, share: share,
-                             met: met, notCounted: notCounted)
+                             met: met, notCounted: notCounted, target: target)
     }
 
-    static func reach(_ plan: Plan, _ ledger: CompletionLedger, today: CivilDate) -> Reach {
+    static func reach(_ plan: Plan, target: String, goal: Double, by: Int, _ ledger: CompletionLedger,
+                      today: CivilDate) -> Reach {
         var reached = 0
         // Only completions still standing count (an undone or corrected one does not).
         for (_, list) in ledger.standing {
             for c in list where c.doneOn <= today { reached += c.record.reached ?? 0 }
         }
         for r in ledger.adHoc where (r.doneOn ?? today) <= today { reached += r.reached ?? 0 }
-        let total = Double(plan.start.days(until: plan.end.adding(days: 1)))
+        // A straight line from 0 at the plan's start to the goal at the end of its year.
+        let goalDay = CivilDate(year: by, month: 12, day: 31)!
+        let total = Double(max(1, plan.start.days(until: goalDay.adding(days: 1))))
         let elapsed = Double(max(0, min(plan.start.days(until: today.adding(days: 1)), Int(total))))
-        let goal = plan.tracking.reachGoal
         let path = goal * elapsed / total
         let share = plan.population.map { Double(reached) / Double($0) }
         return Reach(asOf: today.iso, reached: reached, population: plan.population, share: share, path: path, goal: goal,
-                     onTrack: share.map { $0 >= path })
+                     onTrack: share.map { $0 >= path }, target: target, by: by)
     }
 
     static func unitLines(_ plan: Plan, _ occurrences: [Occurrence], _ ledger: CompletionLedger,

@@ -2,13 +2,16 @@ import Foundation
 import ICal
 
 extension ComplianceReport.Quarter.State {
-    /// Vietnamese label.
-    public var label: String {
+    /// Vietnamese label, for a quarter.
+    public var label: String { label(.quarter) }
+
+    /// Vietnamese label, for a quarter or a month.
+    public func label(_ period: TrackingRule.NewsPeriod) -> String {
         switch self {
         case .met: return "Đạt"
-        case .late: return "Trễ (đăng sau khi hết quý)"
+        case .late: return "Trễ (đăng sau khi hết \(period.word))"
         case .missed: return "Không đạt"
-        case .open: return "Đang trong quý"
+        case .open: return "Đang trong \(period.word)"
         case .future: return "Chưa đến"
         case .beforeTracking: return "Trước khi theo dõi"
         }
@@ -57,14 +60,14 @@ extension ComplianceReport {
             out.append("Theo dõi từ ngày \(from.vietnamese): việc có hạn trước ngày này không tính vào tỷ lệ.")
         }
         out.append("")
-        if let news = t.newsTarget.flatMap(plan.target) {
-            out += newsLines(heading: news.heading)
+        for track in news {
+            out += newsLines(track, heading: plan.target(track.target)?.heading ?? track.target)
         }
-        if let d = dissemination, let target = t.disseminationTarget.flatMap(plan.target) {
-            out += disseminationLines(d, heading: "\(target.heading) năm \(d.year)")
+        for d in disseminations {
+            out += disseminationLines(d, heading: "\(plan.target(d.target)?.heading ?? d.target) năm \(d.year)")
         }
-        if let reach, let target = t.reachTarget.flatMap(plan.target) {
-            out += reachLines(reach, heading: target.heading)
+        for reach in reaches {
+            out += reachLines(reach, heading: plan.target(reach.target)?.heading ?? reach.target)
         }
         out.append("Các đơn vị năm \(year): báo cáo năm và tỷ lệ đúng hạn")
         for u in units {
@@ -87,10 +90,12 @@ extension ComplianceReport {
         return out.joined(separator: "\n") + "\n"
     }
 
-    private func newsLines(heading: String) -> [String] {
+    private func newsLines(_ track: NewsTrack, heading: String) -> [String] {
         var out = [heading]
+        let quarters = track.periods, word = track.period.word
+        let width = quarters.map(\.label.count).max().map { max($0, 12) } ?? 12
         for q in quarters {
-            var line = "  \(ComplianceReport.pad(q.label, 12)) \(ComplianceReport.pad(q.state.label, 16))"
+            var line = "  \(ComplianceReport.pad(q.label, width)) \(ComplianceReport.pad(q.state.label(track.period), 16))"
             let links = q.items.map { item in
                 (item.url ?? item.note.map { "“\($0)”" } ?? "(không có đường dẫn)") + " (\(ComplianceReport.day(item.date)))"
             }
@@ -102,10 +107,10 @@ extension ComplianceReport {
         let met = judged.filter { $0.state == .met }.count
         let ended = judged.filter { $0.ends < today }
         let metEnded = ended.filter { $0.state == .met }.count
-        var summary = judged.isEmpty ? "  Chưa có quý nào để tính."
-            : "  Đạt \(met)/\(judged.count) quý; trong các quý đã kết thúc: \(metEnded)/\(ended.count)."
+        var summary = judged.isEmpty ? "  Chưa có \(word) nào để tính."
+            : "  Đạt \(met)/\(judged.count) \(word); trong các \(word) đã kết thúc: \(metEnded)/\(ended.count)."
         let untracked = quarters.filter { $0.state == .beforeTracking }.count
-        if untracked > 0 { summary += " \(untracked) quý trước khi theo dõi không tính." }
+        if untracked > 0 { summary += " \(untracked) \(word) trước khi theo dõi không tính." }
         out.append(summary)
         out.append("")
         return out
@@ -147,30 +152,34 @@ extension ComplianceReport {
                                   "ghi_chu"].map(CSVCell.text)]
         func row(_ cells: [CSVCell]) { rows.append(cells) }
         let t = plan.tracking
-        for q in quarters {
-            let news = t.newsTarget ?? ""
-            if q.items.isEmpty {
-                row([.text(news), .text(q.label), .text(""), .text(q.state.label), .text(q.state.rawValue), .number("0"), .text(""), .text(""), .text("")])
-            }
-            // An item counts (1) only where it meets the quarter: a late quarter lists the item
-            // that came after it with 0, since it counts for the quarter it was published in.
-            for item in q.items {
-                row([.text(news), .text(q.label), .text(plan.unit(item.unit)?.name ?? item.unit), .text(q.state.label),
-                     .text(q.state.rawValue), .number(q.state == .met ? "1" : "0"), .text(day(item.date)),
-                     .text(item.url ?? ""), .text(item.url == nil ? item.note ?? "" : "")])
+        for track in news {
+            let news = track.target
+            for q in track.periods {
+                let state = q.state.label(track.period)
+                if q.items.isEmpty {
+                    row([.text(news), .text(q.label), .text(""), .text(state), .text(q.state.rawValue), .number("0"), .text(""), .text(""), .text("")])
+                }
+                // An item counts (1) only where it meets the period: a late period lists the item
+                // that came after it with 0, since it counts for the period it was published in.
+                for item in q.items {
+                    row([.text(news), .text(q.label), .text(plan.unit(item.unit)?.name ?? item.unit), .text(state),
+                         .text(q.state.rawValue), .number(q.state == .met ? "1" : "0"), .text(day(item.date)),
+                         .text(item.url ?? ""), .text(item.url == nil ? item.note ?? "" : "")])
+                }
             }
         }
-        if let d = dissemination {
+        for d in disseminations {
             for o in d.organisations {
-                row([.text(t.disseminationTarget ?? ""), .text("năm \(year)"), .text(o.name),
+                row([.text(d.target), .text("năm \(year)"), .text(o.name),
                      .text(o.informedOn == nil ? "Chưa phổ biến" : "Đã phổ biến"), .text(o.informedOn == nil ? "missing" : "informed"),
                      .number(o.informedOn == nil ? "0" : "1"), .text(o.informedOn.map(day) ?? ""), .text(""), .text("")])
             }
-            row([.text(t.disseminationTarget ?? ""), .text("năm \(year)"), .text("Tổng số tổ chức được phổ biến"),
+            row([.text(d.target), .text("năm \(year)"), .text("Tổng số tổ chức được phổ biến"),
                  .text(d.state.label), .text(d.state.rawValue), .number(Vietnamese.percent(d.share)), .text(""), .text(""),
                  .text("\(d.informed)/\(d.total) tổ chức")])
         }
-        if let reach, let target = t.reachTarget {
+        for reach in reaches {
+            let target = reach.target
             let track: (String, String) = reach.onTrack.map { $0 ? ("Đúng lộ trình", "on-track") : ("Chậm so với lộ trình", "behind") }
                 ?? ("Chưa có dân số trong kế hoạch", "no-population")
             row([.text(target), .text("đến \(day(reach.asOf))"), .text("Số lượt người dân được tiếp cận (cộng dồn)"), .text(track.0),

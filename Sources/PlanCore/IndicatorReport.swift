@@ -151,7 +151,8 @@ public struct IndicatorReport: Sendable, Encodable {
         case .records:
             sourceName = "records"
             (numerator, denominator, value, note) = recordsValue(plan, target, compliance)
-            if target.id == plan.tracking.reachTarget, let reach = compliance.reach {
+            let reach = compliance.reaches.first { $0.target == target.id }
+            if let reach {
                 // G6.T1's path is the compliance report's: from nothing at the plan's start.
                 path = reach.path * 100
             }
@@ -169,7 +170,7 @@ public struct IndicatorReport: Sendable, Encodable {
                 state = .met
             } else if let on = indicator.onPath(value, in: year), let _ = path {
                 state = on ? .onPath : .behind
-            } else if target.id == plan.tracking.reachTarget, let p = path {
+            } else if case .shareReached = plan.tracking.rule(of: target.id), let p = path {
                 state = (value * 100).rounded() >= (p * 100).rounded() ? .onPath : .behind
             } else {
                 state = .notMet
@@ -189,21 +190,21 @@ public struct IndicatorReport: Sendable, Encodable {
     /// A records-based indicator's numbers, from the compliance report (II.2.6).
     static func recordsValue(_ plan: Plan, _ target: PlanTarget, _ compliance: ComplianceReport)
         -> (Double?, Double?, Double?, String?) {
-        let t = plan.tracking
-        if target.id == t.newsTarget {
-            let judged = compliance.quarters.filter { [.met, .late, .missed].contains($0.state) }
-            guard !judged.isEmpty else { return (nil, nil, nil, "chưa có quý nào kết thúc trong thời gian theo dõi") }
+        if let track = compliance.news.first(where: { $0.target == target.id }) {
+            let word = track.period.word
+            let judged = track.periods.filter { [.met, .late, .missed].contains($0.state) }
+            guard !judged.isEmpty else { return (nil, nil, nil, "chưa có \(word) nào kết thúc trong thời gian theo dõi") }
             let met = judged.filter { $0.state != .missed }.count
             return (Double(met), Double(judged.count), Double(met) / Double(judged.count) * 100,
-                    "số quý có tin, bài trên số quý đã kết thúc")
+                    "số \(word) có tin, bài trên số \(word) đã kết thúc")
         }
-        if target.id == t.disseminationTarget, let d = compliance.dissemination {
+        if let d = compliance.disseminations.first(where: { $0.target == target.id }) {
             guard d.state != .future, d.state != .beforeTracking, d.total > 0 else {
                 return (nil, nil, nil, "năm chưa được theo dõi")
             }
             return (Double(d.informed), Double(d.total), d.share * 100, "số tổ chức được phổ biến trên tổng số tổ chức")
         }
-        if target.id == t.reachTarget, let r = compliance.reach {
+        if let r = compliance.reaches.first(where: { $0.target == target.id }) {
             guard let share = r.share, let population = r.population else {
                 return (Double(r.reached), nil, nil, "kế hoạch chưa có dân số (plan.population)")
             }

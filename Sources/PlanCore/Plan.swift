@@ -92,32 +92,104 @@ public struct Plan: Sendable {
     public var organisations: [PlanUnit] { allUnits.filter { $0.isOrganisation && !$0.hasMembers } }
 }
 
-/// The plan's subject and the roles its targets and obligations play in the compliance
-/// report. Nothing here is fixed in code: a plan of another kind names its own, or none.
+/// How a target is tracked (a target's `tracking:` in the plan file). The rule says which
+/// records count towards the target; nothing about a particular plan is fixed in code.
+public enum TrackingRule: Sendable, Equatable {
+    /// At least one news item with its evidence (the article's link, or a note where it has none)
+    /// in every period: `per_quarter_with_evidence`, `per_month_with_evidence`.
+    case newsEvery(NewsPeriod)
+    /// Every organisation informed each year: `every_organisation_yearly`.
+    case everyOrganisationYearly
+    /// Residents reached against the population, `goal` (a share) by the end of year `by`:
+    /// `share_reached`.
+    case shareReached(goal: Double, by: Int)
+    /// Measured by the figures the units supply: `figures`.
+    case figures
+
+    /// The period of a news rule.
+    public enum NewsPeriod: String, Sendable, Equatable {
+        case quarter, month
+
+        /// The Vietnamese word, e.g. `quý`.
+        public var word: String { self == .quarter ? "quý" : "tháng" }
+    }
+
+    /// The rule's name in the plan file.
+    public var name: String {
+        switch self {
+        case .newsEvery(let p): return "per_\(p.rawValue)_with_evidence"
+        case .everyOrganisationYearly: return "every_organisation_yearly"
+        case .shareReached: return "share_reached"
+        case .figures: return "figures"
+        }
+    }
+
+    /// Every rule's name, for error messages.
+    public static let names = ["per_quarter_with_evidence", "per_month_with_evidence", "every_organisation_yearly",
+                               "share_reached", "figures"]
+
+    /// True for a rule measured from completion records (news, dissemination, reach).
+    public var countsRecords: Bool { self != .figures }
+}
+
+/// A target and the rule it is tracked by.
+public struct TrackedTarget: Sendable, Equatable {
+    public var target: String
+    public var rule: TrackingRule
+    public init(target: String, rule: TrackingRule) {
+        self.target = target
+        self.rule = rule
+    }
+}
+
+/// The plan's subject and how its targets are tracked in the compliance report. Nothing here is
+/// fixed in code: a plan of another kind names its own rules, several targets under one rule, or none.
 public struct Tracking: Sendable, Equatable {
     /// The subject in a few words, e.g. `Bình đẳng giới`: calendar names, categories, headings.
     public var subject: String
-    /// The target met by at least one news item in every quarter (Bạch Đằng: G6.T3).
-    public var newsTarget: String?
-    /// The target met when every organisation is informed each year (Bạch Đằng: G6.T2).
-    public var disseminationTarget: String?
-    /// The target measured by residents reached against the population (Bạch Đằng: G6.T1).
-    public var reachTarget: String?
-    /// The share of residents to reach by the end of the plan (Bạch Đằng: 0.8).
-    public var reachGoal: Double
+    /// The tracked targets in the plan file's order, each with its rule.
+    public var targets: [TrackedTarget]
     /// The per-unit obligation whose occurrences are the units' annual reports.
     public var annualReport: String?
 
-    /// Roles; a plan that tracks none of them gives only its dates.
-    public init(subject: String, newsTarget: String? = nil, disseminationTarget: String? = nil,
-                reachTarget: String? = nil, reachGoal: Double = 1, annualReport: String? = nil) {
+    /// Rules; a plan that tracks none gives only its dates.
+    public init(subject: String, targets: [TrackedTarget] = [], annualReport: String? = nil) {
         self.subject = subject
-        self.newsTarget = newsTarget
-        self.disseminationTarget = disseminationTarget
-        self.reachTarget = reachTarget
-        self.reachGoal = reachGoal
+        self.targets = targets
         self.annualReport = annualReport
     }
+
+    /// The rule a target is tracked by, if any.
+    public func rule(of target: String) -> TrackingRule? { targets.first { $0.target == target }?.rule }
+
+    /// The news targets with their periods (Bạch Đằng: G6.T3, every quarter).
+    public var newsTargets: [(target: String, period: TrackingRule.NewsPeriod)] {
+        targets.compactMap { t in
+            if case .newsEvery(let p) = t.rule { return (t.target, p) }
+            return nil
+        }
+    }
+
+    /// The targets met when every organisation is informed each year (Bạch Đằng: G6.T2).
+    public var disseminationTargets: [String] {
+        targets.filter { $0.rule == .everyOrganisationYearly }.map(\.target)
+    }
+
+    /// The targets measured by residents reached, with their goals (Bạch Đằng: G6.T1, 80% by 2030).
+    public var reachTargets: [(target: String, goal: Double, by: Int)] {
+        targets.compactMap { t in
+            if case .shareReached(let goal, let by) = t.rule { return (t.target, goal, by) }
+            return nil
+        }
+    }
+
+    /// True when a completion of an occurrence serving these targets needs its evidence (a news rule).
+    public func needsEvidence(_ o: Occurrence) -> Bool {
+        o.targets.contains { if case .newsEvery = rule(of: $0) { return true } else { return false } }
+    }
+
+    /// The target a completion's `reached` count is first reported under (for a prompt's wording).
+    public var firstReachTarget: String? { reachTargets.first?.target }
 }
 
 extension Occurrence {
@@ -174,6 +246,9 @@ public struct PlanTarget: Sendable, Equatable {
     public var figures: [TargetFigure] = []
     /// How it is measured; empty when the plan file does not say.
     public var indicators: [Indicator] = []
+    /// The rule given with the target in the plan file (`tracking:`); the plan's `Tracking`
+    /// holds every tracked target, this form and the older one.
+    public var tracking: TrackingRule? = nil
 
     /// The heading a report gives it: `Chỉ tiêu 3 (G6.T3): <short wording>`.
     public var heading: String {
@@ -236,6 +311,9 @@ public struct Obligation: Sendable {
     public var revised: UTCDateTime
     /// Figures a completion of it may carry (a data report: `plancal done … --figure`).
     public var figures: [FigureRef] = []
+    /// What else fulfils an occurrence (plan file `fulfilled_by:`): a meeting informing its
+    /// owner, a news item of its period, its declared figures, another obligation's occurrence.
+    public var fulfilledBy: [Fulfilment] = []
 }
 
 /// A figure of a target, as an obligation names it: `G3.T2/victims-detected`.
@@ -255,6 +333,9 @@ public enum CountKind: String, Sendable, CaseIterable, Codable {
     case reached
     /// Participants at a session or meeting.
     case participants
+    /// The organisations a meeting informed (a dissemination target; `fulfilled_by: [meeting]`
+    /// makes their own dissemination duties done).
+    case organisations
 }
 
 /// A one-off session with a time and place, e.g. a training course.

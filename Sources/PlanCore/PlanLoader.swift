@@ -137,7 +137,7 @@ struct PlanBuilder {
     }
 
     /// Runs a step; a `PlanError` is kept and the build goes on with the next item.
-    private static func attempt<T>(_ issues: inout [PlanIssue], _ body: () throws -> T) -> T? {
+    static func attempt<T>(_ issues: inout [PlanIssue], _ body: () throws -> T) -> T? {
         do { return try body() } catch let e as PlanError {
             issues += e.issues
             return nil
@@ -210,6 +210,7 @@ struct PlanBuilder {
         // Sessions are one occurrence each; obligations count theirs as they are read.
         var count = OccurrenceCount(counted: sessionMaps.count)
         var obligations: [Obligation] = []
+        var fulfilmentPlaces: [String: (line: Int?, field: String)] = [:]
         for var m in obligationMaps {
             guard let meta else { break }
             guard let o = PlanBuilder.attempt(&issues, { try readObligation(&m, refs: refs, meta: meta, count: &count) })
@@ -218,8 +219,11 @@ struct PlanBuilder {
                 issues.append(PlanIssue(file: file, line: m.line, field: "\(m.path).id", message: "mã nhiệm vụ \"\(o.id)\" bị trùng"))
             } else {
                 obligations.append(o)
+                fulfilmentPlaces[o.id] = m.location("fulfilled_by")
             }
         }
+        issues += checkFulfilmentReferences(obligations, places: fulfilmentPlaces,
+                                            complete: obligations.count == obligationMaps.count)
         var sessions: [Session] = []
         for var m in sessionMaps {
             guard let meta else { break }
@@ -230,12 +234,12 @@ struct PlanBuilder {
                 sessions.append(s)
             }
         }
-        var tracking = Tracking(subject: meta?.title ?? "")
+        var tracking = Tracking(subject: meta?.title ?? "", targets: PlanBuilder.trackedTargets(targets))
         if var m = trackingMap {
             // A target or obligation that failed to load is reported already: no cascade here.
             let complete = issues.count == issuesBeforeTargets
             if let t = PlanBuilder.attempt(&issues, { try readTracking(&m, targets: targets, obligations: obligations,
-                                                                        checkReferences: complete) }) {
+                                                                        checkReferences: complete, lastYear: meta?.end.year) }) {
                 tracking = t
             }
         }
@@ -245,14 +249,13 @@ struct PlanBuilder {
                 file: file, line: at.line, field: at.field,
                 message: "kế hoạch cho ít nhất \(Vietnamese.number(count.counted)) lần thực hiện, vượt quá giới hạn \(Vietnamese.number(PlanLoader.maxOccurrences)) \(count.firstOver == nil ? "khi cộng các buổi" : "từ nhiệm vụ này") (mỗi ngày của quy tắc tính một lần cho mỗi đơn vị trong for_each, mỗi buổi một lần); hãy thưa quy tắc, rút ngắn thời gian của kế hoạch hoặc bớt đơn vị trong for_each"))
         }
-        // An indicator computed from records needs the target's role in `tracking:` (II.2.6).
-        let roles = [tracking.newsTarget, tracking.disseminationTarget, tracking.reachTarget].compactMap { $0 }
-        for target in targets where !roles.contains(target.id) {
+        // An indicator computed from records needs a rule that counts records (II.2.6).
+        for target in targets where !(tracking.rule(of: target.id)?.countsRecords ?? false) {
             for (j, indicator) in target.indicators.enumerated() where indicator.source == .records {
                 let place = targetPlaces[target.id]
                 issues.append(PlanIssue(file: file, line: place?.line,
                                         field: "\(place?.path ?? "targets").indicators[\(j)].source",
-                                        message: "chỉ tiêu \(target.id) không có vai trò nào trong tracking: (news_target, dissemination_target, reach_target), nên không tính được từ hồ sơ hoàn thành (source: records)"))
+                                        message: "chỉ tiêu \(target.id) không có quy tắc theo dõi tính từ hồ sơ (tracking: { rule: per_quarter_with_evidence | per_month_with_evidence | every_organisation_yearly | share_reached }), nên không tính được từ hồ sơ hoàn thành (source: records)"))
             }
         }
         guard issues.isEmpty, let meta else { throw PlanError(issues: issues) }
@@ -435,41 +438,9 @@ struct PlanBuilder {
                            short: try m.optionalString("short"))
         t.figures = try readFigures(&m, units: units)
         t.indicators = try readIndicators(&m, figures: t.figures, period: period)
-        try m.rejectUnknown(allowed: ["id", "text", "section", "short", "notes", "figures", "indicators"])
+        t.tracking = try readTargetTracking(&m, period: period, figures: t.figures)
+        try m.rejectUnknown(allowed: ["id", "text", "section", "short", "notes", "figures", "indicators", "tracking"])
         return t
-    }
-
-    /// The `tracking:` section: the plan's subject and which target or obligation plays
-    /// which role in the compliance report. Every role is optional.
-    private func readTracking(_ m: inout YAMLMap, targets: [PlanTarget], obligations: [Obligation],
-                              checkReferences: Bool) throws -> Tracking {
-        func target(_ key: String) throws -> String? {
-            guard let id = try m.optionalString(key) else { return nil }
-            guard targets.contains(where: { $0.id == id }) || !checkReferences else {
-                throw m.error(key, "không có chỉ tiêu \"\(id)\" (các chỉ tiêu: \(targets.map(\.id).joined(separator: ", ")))")
-            }
-            return id
-        }
-        let subject = try m.string("subject")
-        let news = try target("news_target")
-        let dissemination = try target("dissemination_target")
-        let reach = try target("reach_target")
-        var goal = 1.0
-        if let text = try m.optionalString("reach_goal") {
-            guard let g = Double(text), g > 0, g <= 1 else {
-                throw m.error("reach_goal", "cần một tỷ lệ lớn hơn 0 và không quá 1 (ví dụ 0.8 cho 80%), nhưng gặp \"\(text)\"")
-            }
-            goal = g
-        }
-        let report = try m.optionalString("annual_report")
-        if let report, checkReferences, !obligations.contains(where: { $0.id == report && $0.forEach != nil }) {
-            let perUnit = obligations.filter { $0.forEach != nil }.map(\.id)
-            throw m.error("annual_report", "không có nhiệm vụ theo từng đơn vị (for_each) có mã \"\(report)\" (các nhiệm vụ như vậy: \(perUnit.joined(separator: ", ")))")
-        }
-        try m.rejectUnknown(allowed: ["subject", "news_target", "dissemination_target", "reach_target", "reach_goal",
-                                      "annual_report", "notes"])
-        return Tracking(subject: subject, newsTarget: news, disseminationTarget: dissemination, reachTarget: reach,
-                        reachGoal: goal, annualReport: report)
     }
 
     private func unitList(_ m: inout YAMLMap, _ key: String, refs: References) throws -> [String]? {
@@ -625,14 +596,15 @@ struct PlanBuilder {
         }
         let rev = try revision(&m, meta: meta)
         let figures = try figureList(&m, refs: refs, owner: forEach == nil ? owner : nil)
+        let fulfilledBy = try readFulfilledBy(&m, id: id, figures: figures)
         try m.rejectUnknown(allowed: ["id", "title", "details", "kind", "days", "rrule", "dtstart", "key", "owner",
                                       "for_each", "participants", "recipients", "targets", "section", "assumption", "reminders",
-                                      "counts", "revision", "revised", "notes", "figures"])
+                                      "counts", "revision", "revised", "notes", "figures", "fulfilled_by"])
         return Obligation(id: id, title: title, details: details, kind: kind, rule: rule, dtstart: dtstart, key: key,
                           owner: owner, forEach: forEach, participants: participants, recipients: recipients, targets: targets,
                           section: section, assumption: assumption,
                           reminderDays: m.has("reminders") ? Array(Set(reminders)).sorted(by: >) : defaultReminders(kind),
-                          counts: counts, revision: rev.0, revised: rev.1, figures: figures)
+                          counts: counts, revision: rev.0, revised: rev.1, figures: figures, fulfilledBy: fulfilledBy)
     }
 
     /// An obligation's `figures:` (`G3.T2/victims-detected`): figures its completion collects,

@@ -37,7 +37,7 @@ public struct FeedBuilder: Sendable {
         self.plan = plan
         self.schedule = Schedule(plan: plan)
         self.occurrences = try schedule.occurrences()
-        self.ledger = CompletionLedger(records: records)
+        self.ledger = CompletionLedger(records: records, plan: plan, occurrences: occurrences)
     }
 
     /// A builder over occurrences already expanded and a ledger already folded (the server

@@ -213,7 +213,13 @@ extension ServerServices {
         let record = FigureRecord(plan: entry.plan.id, target: target, year: year, unit: unit, values: values ?? [:],
                                   evidenceURL: FormInput.text(evidence), note: FormInput.text(note),
                                   recordedBy: token.label, recordedAt: UTCDateTime(Date()))
-        return try await FigureValidator.append(record, actor: token.unit, plan: entry.plan, to: repositories.figures)
+        let stored = try await FigureValidator.append(record, actor: token.unit, plan: entry.plan, to: repositories.figures)
+        // The data reports these figures complete (`fulfilled_by: [figures]`) are done too. The
+        // figures are read again after the insert: what was stored is written whatever this read does.
+        let figures = (try? await repositories.figures.figures(plan: entry.plan.id)) ?? [stored]
+        _ = await completionService(entry).completeDataDuties(after: stored, figures: figures, now: UTCDateTime(Date()),
+                                                              today: today(entry.plan))
+        return stored
     }
 
     /// The city roll-up of every plan served, for `?year=` (each plan's current year by default).

@@ -32,6 +32,12 @@ struct OccurrencePage: Page {
     var stateLabel: String
     var stateMeaning: String
     var metBy: String?
+    /// Done by another record (`fulfilled_by:`): what it says, and that record's page.
+    var fulfilledBy: FulfilledBy?
+    struct FulfilledBy: Sendable {
+        var text: String
+        var link: String
+    }
     var description: String
     var evidence: [Evidence]
     var hasEvidence: Bool
@@ -55,15 +61,16 @@ struct OccurrencePage: Page {
         let ledger = builder.ledger
         let state = OccurrenceState.of(o, ledger: ledger, today: today)
         var metBy: String?
-        // A quarter's news item still open while the quarter already has one (an ad hoc item, or
-        // one recorded against another quarter): say so, so the unit can mark it.
-        if o.serves(plan.tracking.newsTarget), ledger.done(o) == nil,
-           let q = ComplianceReport(plan: plan, occurrences: builder.occurrences, ledger: ledger, today: today,
-                                    year: o.last.year).quarters.first(where: { $0.key == "\(o.last.year)-Q\(o.last.quarter)" }),
+        // A period's news item still open while the period already has one (an ad hoc item, or
+        // one recorded against another period): say so, so the unit can mark it.
+        if ledger.done(o) == nil, plan.tracking.newsTargets.contains(where: { o.serves($0.target) }),
+           let track = ComplianceReport(plan: plan, occurrences: builder.occurrences, ledger: ledger,
+                                                               today: today, year: o.last.year).news.first(where: { o.serves($0.target) }),
+           let q = track.periods.first(where: { CivilDate(parsing: $0.ends).map { d in d >= o.last && d.year == o.last.year } ?? false }),
            q.state == .met, let item = q.items.first {
             let day = CivilDate(parsing: item.date)?.vietnamese ?? item.date
-            let quarter = q.label.prefix(1).uppercased() + q.label.dropFirst()
-            metBy = "\(quarter) đã có tin, bài ngày \(day)\(item.url.map { ": \($0)" } ?? "") (chỉ tiêu \(plan.tracking.newsTarget ?? "") đã đạt). Nếu đó là tin của quý, hãy đánh dấu việc này hoàn thành với đường dẫn đó."
+            let period = q.label.prefix(1).uppercased() + q.label.dropFirst()
+            metBy = "\(period) đã có tin, bài ngày \(day)\(item.url.map { ": \($0)" } ?? "") (chỉ tiêu \(track.target) đã đạt). Nếu đó là tin của \(track.period.word), hãy đánh dấu việc này hoàn thành với đường dẫn đó."
         }
         let evidence = ledger.completions(of: o.id).compactMap { done -> Evidence? in
             guard let url = done.record.evidenceURL else { return nil }
@@ -83,7 +90,8 @@ struct OccurrencePage: Page {
             choices = allowed.map { Choice(id: $0.id, name: $0.name, selected: $0.id == chosen) }
         }
         let waived = ledger.done(o) == nil ? ledger.waiver(of: o.id) : nil
-        let history = CompletionHistory(plan: plan, occurrences: builder.occurrences, records: ledger.records)
+        let history = CompletionHistory(plan: plan, occurrences: builder.occurrences, records: ledger.records,
+                                        fulfilled: ledger.fulfilled)
         let rows = history.entries(.init(occurrence: o.id)).map { HistoryPage.Row($0, plan: plan, token: token, history: history) }
         let lastDay = min(today, plan.end)
         // The day typed comes back as typed; else today, written dd/mm/yyyy.
@@ -92,6 +100,9 @@ struct OccurrencePage: Page {
         return OccurrencePage(
             chrome: chrome, summary: builder.summary(o), state: state.rawValue, stateLabel: state.label,
             stateMeaning: state.meaning, metBy: metBy,
+            fulfilledBy: ledger.fulfilled[o.id].map {
+                FulfilledBy(text: $0.record.note ?? "", link: "/plans/\(plan.id)/records/\($0.via?.id ?? 0)")
+            },
             description: builder.description(o, withLink: false), evidence: evidence, hasEvidence: !evidence.isEmpty,
             records: rows, hasRecords: !rows.isEmpty,
             canMark: !choices.isEmpty && o.opens <= today && waived == nil,

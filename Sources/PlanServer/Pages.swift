@@ -120,8 +120,13 @@ struct DashboardPage: Page {
         var quarters: [Cell]
     }
     struct News: Sendable {
+        /// `news` for the first news target, `news-<target>` for the others.
+        var sectionID: String
         var heading: String
+        /// The period columns: `Quý I` … `Quý IV`, or the months.
+        var columns: [String]
         var grid: [GridYear]
+        var legend: String
     }
     struct Organisation: Sendable {
         var name: String
@@ -186,9 +191,9 @@ struct DashboardPage: Page {
     }
 
     var chrome: PageChrome
-    var news: News?
-    var dissemination: Dissemination?
-    var reach: Reach?
+    var news: [News]
+    var dissemination: [Dissemination]
+    var reach: [Reach]
     var todo: TodoList
     var legend: StateLegend
     var obstacles: [Obstacle]
@@ -206,26 +211,31 @@ struct DashboardPage: Page {
                       chrome: PageChrome, feeds: (String) -> FeedLinks, fetches: [FeedFetch],
                       canMark: (Occurrence) -> Bool = { _ in false }) -> DashboardPage {
         let report = ComplianceReport(plan: plan, occurrences: occurrences, ledger: ledger, today: today)
-        var news: News?
-        if let target = plan.tracking.newsTarget.flatMap(plan.target) {
-            let byKey = Dictionary(uniqueKeysWithValues: report.quarters.map { ($0.key, $0) })
-            news = News(heading: target.heading, grid: (plan.start.year...plan.end.year).map { year in
-                GridYear(year: year, quarters: (1...4).map { q in
-                    let key = "\(year)-Q\(q)"
-                    guard let quarter = byKey[key] else { return Cell(key: key, state: "future", stateLabel: "Chưa đến", links: []) }
-                    return Cell(key: key, state: quarter.state.rawValue, stateLabel: quarter.state.label, links: quarter.items.map {
-                        // An item without a link (a loudspeaker bulletin) shows its note on hover.
-                        NewsLink(date: CivilDate(parsing: $0.date)?.vietnamese ?? $0.date, url: $0.url,
-                                 note: $0.url == nil ? ($0.note ?? "") : nil)
+        let news = report.news.enumerated().map { i, track in
+            let byKey = Dictionary(uniqueKeysWithValues: track.periods.map { ($0.key, $0) })
+            let quarterly = track.period == .quarter
+            let word = track.period.word
+            return News(
+                sectionID: i == 0 ? "news" : "news-\(track.target)",
+                heading: plan.target(track.target)?.heading ?? track.target,
+                columns: quarterly ? (1...4).map { "Quý \(Vietnamese.roman($0))" } : (1...12).map { "Th. \($0)" },
+                grid: (plan.start.year...plan.end.year).map { year in
+                    GridYear(year: year, quarters: (1...(quarterly ? 4 : 12)).map { n in
+                        let key = quarterly ? "\(year)-Q\(n)" : String(format: "%04d-%02d", year, n)
+                        guard let quarter = byKey[key] else { return Cell(key: key, state: "future", stateLabel: "Chưa đến", links: []) }
+                        return Cell(key: key, state: quarter.state.rawValue, stateLabel: quarter.state.label(track.period), links: quarter.items.map {
+                            // An item without a link (a loudspeaker bulletin) shows its note on hover.
+                            NewsLink(date: CivilDate(parsing: $0.date)?.vietnamese ?? $0.date, url: $0.url,
+                                     note: $0.url == nil ? ($0.note ?? "") : nil)
+                        })
                     })
-                })
-            })
+                },
+                legend: "Đạt: có tin, bài đăng trong \(word) · Trễ: chỉ đăng sau khi hết \(word) · Không đạt: không có tin, bài · Đang trong \(word): chưa hết \(word) · Chưa đến: \(word) chưa bắt đầu · Trước khi theo dõi: \(word) kết thúc trước ngày phường bắt đầu theo dõi, không tính.")
         }
-        var dissemination: Dissemination?
-        if let d = report.dissemination, let target = plan.tracking.disseminationTarget.flatMap(plan.target) {
+        let dissemination = report.disseminations.map { d in
             let missing = d.organisations.filter { $0.informedOn == nil }.map(\.name)
-            dissemination = Dissemination(
-                heading: "\(target.heading) năm \(d.year)", informed: d.informed, total: d.total,
+            return Dissemination(
+                heading: "\(plan.target(d.target)?.heading ?? d.target) năm \(d.year)", informed: d.informed, total: d.total,
                 percent: Vietnamese.percent(d.share), met: d.met, stateCode: d.state.rawValue, stateText: d.state.label,
                 missingText: missing.isEmpty ? nil : missing.joined(separator: "; "),
                 organisations: d.organisations.map {
@@ -233,16 +243,15 @@ struct DashboardPage: Page {
                 },
                 notCountedText: d.notCounted.isEmpty ? nil : d.notCounted.joined(separator: "; "))
         }
-        var reach: Reach?
-        if let r = report.reach, let target = plan.tracking.reachTarget.flatMap(plan.target) {
+        let reach = report.reaches.map { r in
             var population: Population?
             if let pop = r.population, let share = r.share {
                 population = Population(populationText: Vietnamese.number(pop), shareText: Vietnamese.percent(share),
                                         trackText: r.onTrack == true ? "đúng lộ trình" : "chậm so với lộ trình")
             }
-            reach = Reach(heading: target.heading, reachedText: Vietnamese.number(r.reached), pathText: Vietnamese.percent(r.path),
-                          goalText: Vietnamese.percent(r.goal), population: population,
-                          svg: chart(plan: plan, today: today, share: r.share, goal: r.goal))
+            return Reach(heading: plan.target(r.target)?.heading ?? r.target, reachedText: Vietnamese.number(r.reached),
+                         pathText: Vietnamese.percent(r.path), goalText: Vietnamese.percent(r.goal), population: population,
+                         svg: chart(plan: plan, today: today, share: r.share, goal: r.goal))
         }
         let todo = TodoList.build(plan: plan, occurrences: occurrences, ledger: ledger, today: today, unit: nil,
                                   canMark: canMark)

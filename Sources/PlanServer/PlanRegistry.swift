@@ -118,7 +118,7 @@ actor PlanRegistry {
         let occurrences = try Schedule(plan: plan).occurrences()
         let hint = completions.changeHint()
         let version = try await completions.version(plan: plan.id)
-        let ledger = CompletionLedger(records: try await completions.records(plan: plan.id))
+        let ledger = CompletionLedger(records: try await completions.records(plan: plan.id), plan: plan, occurrences: occurrences)
         return Entry(path: path, plan: plan, occurrences: occurrences, ledger: ledger, file: file, version: version,
                      hint: hint, generation: 0)
     }

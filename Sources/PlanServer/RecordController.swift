@@ -120,7 +120,8 @@ struct RecordController: Sendable {
             }
             kind = k
         }
-        let history = CompletionHistory(plan: entry.plan, occurrences: entry.builder.occurrences, records: entry.builder.ledger.records)
+        let history = CompletionHistory(plan: entry.plan, occurrences: entry.builder.occurrences, records: entry.builder.ledger.records,
+                                        fulfilled: entry.builder.ledger.fulfilled)
         return (entry, unit, year, problem, kind, history)
     }
 
@@ -148,7 +149,8 @@ struct RecordController: Sendable {
 
     func record(_ entry: PlanRegistry.Entry, _ context: AppRequestContext) throws -> (CompletionHistory.Entry, CompletionHistory) {
         let text = context.parameters.get("id") ?? ""
-        let history = CompletionHistory(plan: entry.plan, occurrences: entry.builder.occurrences, records: entry.builder.ledger.records)
+        let history = CompletionHistory(plan: entry.plan, occurrences: entry.builder.occurrences, records: entry.builder.ledger.records,
+                                        fulfilled: entry.builder.ledger.fulfilled)
         guard let id = Int64(text), let e = history.entries.first(where: { $0.record.id == id }) else {
             throw HTTPError(.notFound, message: "Không có bản ghi số \"\(text.prefix(20))\" trong kế hoạch")
         }

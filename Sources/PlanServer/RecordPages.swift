@@ -50,6 +50,10 @@ struct HistoryPage: Page {
             if !r.organisations.isEmpty { facts.append(Fact(factLabel: "Tổ chức được phổ biến", factText: history.organisationNames(r))) }
             if let why = r.reason { facts.append(Fact(factLabel: "Lý do", factText: why)) }
             if let note = r.note { facts.append(Fact(factLabel: r.action == .obstacle ? "Nội dung" : "Ghi chú", factText: note)) }
+            // What this record also completes (`fulfilled_by:`), each linked to its item.
+            for f in e.fulfils {
+                facts.append(Fact(factLabel: "Cũng hoàn thành", factText: f.name, factURL: "/plans/\(plan.id)/occurrences/\(f.id)"))
+            }
             self.facts = facts
             hasFacts = !facts.isEmpty
             later = e.later

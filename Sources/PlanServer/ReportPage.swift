@@ -18,7 +18,11 @@ struct ReportPage: Page {
         var quarterItems: [DashboardPage.NewsLink]
     }
     struct News: Sendable {
+        /// `report-news` for the first news target, `report-news-<target>` for the others.
+        var sectionID: String
         var newsHeading: String
+        /// The first column's heading: `Quý` or `Tháng`.
+        var periodWord: String
         var quarterRows: [QuarterRow]
         var newsSummary: String
     }
@@ -61,9 +65,9 @@ struct ReportPage: Page {
     var year: Int
     var years: [YearOption]
     var formAction: String
-    var news: News?
-    var dissemination: Dissemination?
-    var reach: Reach?
+    var news: [News]
+    var dissemination: [Dissemination]
+    var reach: [Reach]
     var units: [UnitRow]
     var waived: [WaivedRow]
     var hasWaived: Bool
@@ -75,25 +79,25 @@ struct ReportPage: Page {
 
     static func build(plan: Plan, report: ComplianceReport, ledger: CompletionLedger, chrome: PageChrome) -> ReportPage {
         let day = { (iso: String) in CivilDate(parsing: iso)?.vietnamese ?? iso }
-        var news: News?
-        if let target = plan.tracking.newsTarget.flatMap(plan.target) {
-            let judged = report.quarters.filter(\.isJudged)
-            news = News(newsHeading: target.heading, quarterRows: report.quarters.map { q in
-                QuarterRow(quarterLabel: q.label, quarterState: q.state.rawValue, quarterStateLabel: q.state.label,
+        let news = report.news.enumerated().map { i, track in
+            let judged = track.periods.filter(\.isJudged)
+            return News(sectionID: i == 0 ? "report-news" : "report-news-\(track.target)",
+                        newsHeading: plan.target(track.target)?.heading ?? track.target,
+                        periodWord: track.period == .quarter ? "Quý" : "Tháng",
+                        quarterRows: track.periods.map { q in
+                QuarterRow(quarterLabel: q.label, quarterState: q.state.rawValue, quarterStateLabel: q.state.label(track.period),
                            quarterItems: q.items.map { DashboardPage.NewsLink(date: day($0.date), url: $0.url, note: $0.url == nil ? $0.note ?? "" : nil) })
-            }, newsSummary: "Đạt \(judged.filter { $0.state == .met }.count)/\(judged.count) quý được theo dõi đến nay.")
+            }, newsSummary: "Đạt \(judged.filter { $0.state == .met }.count)/\(judged.count) \(track.period.word) được theo dõi đến nay.")
         }
-        var dissemination: Dissemination?
-        if let d = report.dissemination, let target = plan.tracking.disseminationTarget.flatMap(plan.target) {
-            dissemination = Dissemination(
-                disHeading: "\(target.heading) năm \(d.year)", disState: d.state.rawValue, disStateLabel: d.state.label,
+        let dissemination = report.disseminations.map { d in
+            Dissemination(
+                disHeading: "\(plan.target(d.target)?.heading ?? d.target) năm \(d.year)", disState: d.state.rawValue, disStateLabel: d.state.label,
                 disSummary: "\(d.informed)/\(d.total) tổ chức (\(Vietnamese.percent(d.share)))",
                 orgs: d.organisations.map { Org(orgName: $0.name, orgInformed: $0.informedOn.map(day)) },
                 notCounted: d.notCounted.isEmpty ? nil : d.notCounted.joined(separator: "; "))
         }
-        var reach: Reach?
-        if let r = report.reach, let target = plan.tracking.reachTarget.flatMap(plan.target) {
-            reach = Reach(reachHeading: target.heading, reachText: r.summary)
+        let reach = report.reaches.map { r in
+            Reach(reachHeading: plan.target(r.target)?.heading ?? r.target, reachText: r.summary)
         }
         let units = report.units.map { u in
             UnitRow(rowName: u.name, reportState: u.annualReport?.rawValue ?? "none", reportLabel: u.annualReport?.label ?? "Không phải nộp",

@@ -28,7 +28,8 @@ struct Agenda: AsyncParsableCommand {
             let endName = to == nil ? "ngày kết thúc kế hoạch" : "--to"
             throw CLIError("--from (\(start.vietnamese)) sau \(endName) (\(end.vietnamese))")
         }
-        let ledger = CompletionLedger(records: try await store.records(plan: plan.id))
+        let ledger = CompletionLedger(records: try await store.records(plan: plan.id), plan: plan,
+                                      occurrences: try schedule.occurrences())
         let items = try (unit == "all" ? schedule.occurrences() : schedule.occurrences(for: unit))
             .filter { $0.last >= start && $0.first <= end }
             .sorted { ($0.first, $0.last, $0.id) < ($1.first, $1.last, $1.id) }

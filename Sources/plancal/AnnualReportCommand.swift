@@ -61,7 +61,7 @@ struct AnnualReportCommand: AsyncParsableCommand {
         let figures = try await repositories?.figures.figures(plan: plan.id) ?? []
         let occurrences = try Schedule(plan: plan).occurrences()
         warnOrphans(occurrences: occurrences, records: records)
-        let ledger = CompletionLedger(records: records)
+        let ledger = CompletionLedger(records: records, plan: plan, occurrences: occurrences)
         let document = planUnit.map {
             WardAnnualReport.unit($0, plan: plan, year: year, occurrences: occurrences, ledger: ledger, figures: figures, today: today)
                 .document(plan: plan)

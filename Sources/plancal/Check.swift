@@ -33,7 +33,7 @@ struct Check: ParsableCommand {
         }
         print("Tổng: \(occurrences.count)")
         if plan.population == nil {
-            print("Chưa có dân số (plan.population): chưa tính được chỉ tiêu \(plan.tracking.reachTarget ?? "tiếp cận") (tỷ lệ người dân được tiếp cận).")
+            print("Chưa có dân số (plan.population): chưa tính được chỉ tiêu \(plan.tracking.firstReachTarget ?? "tiếp cận") (tỷ lệ người dân được tiếp cận).")
         }
         if let from = plan.trackingFrom {
             print("Theo dõi từ ngày \(from.vietnamese) (tracking_from): việc có hạn trước ngày này không tính quá hạn, không tính vào tỷ lệ.")

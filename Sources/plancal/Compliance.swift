@@ -7,7 +7,7 @@ struct Compliance: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Báo cáo tiến độ các chỉ tiêu được theo dõi và tỷ lệ đúng hạn của từng đơn vị.",
         discussion: """
-            Các chỉ tiêu theo mục tracking: của kế hoạch (kế hoạch kèm theo: G6.T3, G6.T2, G6.T1). Chỉ tiêu tin, bài: từng quý từ đầu kế hoạch đến quý hiện tại (với --year: bốn quý của năm đó): đạt (kèm đường dẫn bài), trễ, không đạt, đang trong quý, chưa đến, hoặc trước khi theo dõi. Chỉ tiêu phổ biến: các tổ chức đã được phổ biến trong năm. Chỉ tiêu tiếp cận: số người dân được tiếp cận so với dân số trong kế hoạch, bên cạnh lộ trình thẳng đến mục tiêu (reach_goal) vào cuối kế hoạch; với một năm đã qua, tính đến hết năm đó. Các đơn vị: báo cáo năm (tình trạng, ngày nộp) và tỷ lệ đúng hạn, không tính việc trước khi theo dõi và việc không áp dụng (được liệt kê kèm lý do). Với --plans-dir: bảng tổng hợp, mỗi kế hoạch một dòng. CSV mã hóa UTF-8 có BOM; cấu trúc JSON xem README.
+            Các chỉ tiêu theo quy tắc tracking: của từng chỉ tiêu trong kế hoạch (kế hoạch kèm theo: G6.T3, G6.T2, G6.T1). Chỉ tiêu tin, bài: từng quý (hoặc từng tháng, với quy tắc theo tháng) từ đầu kế hoạch đến quý hiện tại (với --year: bốn quý của năm đó): đạt (kèm đường dẫn bài), trễ, không đạt, đang trong quý, chưa đến, hoặc trước khi theo dõi. Chỉ tiêu phổ biến: các tổ chức đã được phổ biến trong năm. Chỉ tiêu tiếp cận: số người dân được tiếp cận so với dân số trong kế hoạch, bên cạnh lộ trình thẳng đến mục tiêu (reach_goal) vào cuối kế hoạch; với một năm đã qua, tính đến hết năm đó. Các đơn vị: báo cáo năm (tình trạng, ngày nộp) và tỷ lệ đúng hạn, không tính việc trước khi theo dõi và việc không áp dụng (được liệt kê kèm lý do). Với --plans-dir: bảng tổng hợp, mỗi kế hoạch một dòng. CSV mã hóa UTF-8 có BOM; cấu trúc JSON xem README.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
@@ -41,7 +41,8 @@ struct Compliance: AsyncParsableCommand {
         let records = try await store.records(plan: plan.id)
         let occurrences = try Schedule(plan: plan).occurrences()
         warnOrphans(occurrences: occurrences, records: records)
-        let report = ComplianceReport(plan: plan, occurrences: occurrences, ledger: CompletionLedger(records: records),
+        let report = ComplianceReport(plan: plan, occurrences: occurrences,
+                                      ledger: CompletionLedger(records: records, plan: plan, occurrences: occurrences),
                                       today: today, year: year)
         switch format {
         case .table: print(report.table(plan: plan), terminator: "")
@@ -73,7 +74,9 @@ struct Compliance: AsyncParsableCommand {
             if let other = seen[plan.id] { throw CLIError("\(path): mã kế hoạch \"\(plan.id)\" trùng với \(other)") }
             seen[plan.id] = path
             let records = try await repositories?.completions.records(plan: plan.id) ?? []
-            plans.append((plan, try Schedule(plan: plan).occurrences(), CompletionLedger(records: records), lastFetches[plan.id]))
+            let occurrences = try Schedule(plan: plan).occurrences()
+            plans.append((plan, occurrences, CompletionLedger(records: records, plan: plan, occurrences: occurrences),
+                          lastFetches[plan.id]))
         }
         guard let first = plans.first?.plan else { throw CLIError("--plans-dir: không có tệp kế hoạch đọc được trong \(dir)") }
         if let year, !plans.contains(where: { ($0.plan.start.year...$0.plan.end.year).contains(year) }) {

@@ -61,7 +61,7 @@ struct Done: AsyncParsableCommand {
         discussion: """
             Ghi nhận lại cùng một việc cho cùng đơn vị không ghi thêm gì (và báo như vậy); dùng --correct để thay bản ghi trước. Không bản ghi nào bị xóa.
 
-            Việc đăng tin, bài (chỉ tiêu tin, bài hằng quý của kế hoạch, tracking.news_target; kế hoạch kèm theo: G6.T3) cần --evidence (đường dẫn bài), hoặc --note nói nơi và ngày đưa tin nếu tin không có đường dẫn (ví dụ phát trên loa truyền thanh). Đơn vị phối hợp ghi nhận phần tham gia của mình; việc được tính hoàn thành khi đơn vị chủ trì ghi nhận.
+            Việc đăng tin, bài (việc phục vụ chỉ tiêu có tracking: { rule: per_quarter_with_evidence } hoặc per_month_with_evidence; kế hoạch kèm theo: G6.T3) cần --evidence (đường dẫn bài), hoặc --note nói nơi và ngày đưa tin nếu tin không có đường dẫn (ví dụ phát trên loa truyền thanh). Đơn vị phối hợp ghi nhận phần tham gia của mình; việc được tính hoàn thành khi đơn vị chủ trì ghi nhận.
 
             Ví dụ:
               plancal done quarterly-news/2026-Q4 --unit vhxh --on 20/11/2026 \\
@@ -76,6 +76,10 @@ struct Done: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Thay bản ghi hoàn thành trước của đơn vị (sửa sai; bản ghi cũ vẫn còn trong lịch sử).")
     var correct = false
+
+    @Option(name: .long, parsing: .upToNextOption,
+            help: ArgumentHelp("Với một việc có counts: [organisations] (kế hoạch kèm theo: Tháng hành động): các tổ chức được phổ biến (mã đơn vị); việc phổ biến trong năm của các tổ chức đó cũng được tính hoàn thành.", valueName: "id"))
+    var organisations: [String] = []
 
     @Option(name: .customLong("figure"), help: ArgumentHelp("Với một việc báo cáo số liệu (figures: trong kế hoạch): một số liệu của năm, <mã>=<giá trị>, ví dụ --figure victims-detected=12; lặp lại cho từng số liệu.", valueName: "name=value"))
     var figure: [String] = []
@@ -123,7 +127,7 @@ struct Done: AsyncParsableCommand {
     func run() async throws {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
-        let details = try evidence.details()
+        let details = try evidence.details(organisations: organisations.flatMap { $0.split(separator: ",").map(String.init) })
         let today = try todayOption.resolve(plan)
         let figures = try await figureRecords(plan: plan, occurrences: occurrences)
         let outcome = try await store.write(plan: plan, occurrences: occurrences) { service in
@@ -155,6 +159,7 @@ struct Done: AsyncParsableCommand {
             if !owns {
                 print("Đơn vị phối hợp đã ghi nhận phần việc của mình; việc được tính hoàn thành khi đơn vị chủ trì ghi nhận.")
             }
+            try await store.printFulfilled(by: r, plan: plan, occurrences: occurrences)
         case let .alreadyRecorded(r):
             print("Đã được ghi nhận trước đó: \(occurrence) — \(plan.unit(unit)!.name) \(verb) ngày \(r.doneOn!.vietnamese) (bản ghi số \(r.id!)). Không ghi thêm; dùng --correct để sửa.")
         }
@@ -252,6 +257,7 @@ struct Record: AsyncParsableCommand {
             print("Đã được ghi nhận trước đó: \(what). Không ghi thêm.")
         } else {
             print("Đã ghi nhận \(what).")
+            try await store.printFulfilled(by: r, plan: plan, occurrences: occurrences)
         }
     }
 }

@@ -34,6 +34,7 @@ struct Figure: AsyncParsableCommand {
 
     @OptionGroup var planOptions: PlanOptions
     @OptionGroup var store: StoreOptions
+    @OptionGroup var todayOption: TodayOption
 
     @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Các số liệu: --<mã số liệu> <giá trị>.", valueName: "figures"))
     var figures: [String] = []
@@ -69,18 +70,26 @@ struct Figure: AsyncParsableCommand {
         let plan = try planOptions.load()
         let record = FigureRecord(plan: plan.id, target: target, year: year, unit: unit, values: try Self.values(figures),
                                   evidenceURL: evidence, note: note, recordedBy: recorderName(by), recordedAt: UTCDateTime(Date()))
+        let today = try todayOption.resolve(plan)
+        let repositories = try await store.open()
         let stored: FigureRecord
         do {
             // Checked under the store's lock for the target and year, with the insert.
-            stored = try await FigureValidator.append(record, actor: unit, plan: plan, to: store.open().figures)
+            stored = try await FigureValidator.append(record, actor: unit, plan: plan, to: repositories.figures)
         } catch let e as FigureError {
             throw CLIError("\(e.description) [--\(e.field)]")
         }
         let valid = stored
         let t = plan.target(target)!
-        print("Đã ghi số liệu năm \(year) của chỉ tiêu \(target) — \(plan.unit(unit)!.name) (bản ghi số \(stored.id ?? 0)):")
+        print("Đã ghi số liệu năm \(year) của chỉ tiêu \(target) — \(plan.unit(unit)!.name) (bản ghi số liệu số \(stored.id ?? 0)):")
         for key in valid.values.keys.sorted() {
             print("  \(t.figure(key)?.label ?? key): \(IndicatorMeasure.decimal(valid.values[key] ?? 0))")
+        }
+        // The data reports these figures complete (`fulfilled_by: [figures]`) are done too.
+        let service = try CompletionService(plan: plan, store: repositories.completions)
+        let recorded = (try? await repositories.figures.figures(plan: plan.id)) ?? [stored]
+        for r in await service.completeDataDuties(after: stored, figures: recorded, now: UTCDateTime(Date()), today: today) {
+            print("Cũng hoàn thành: \(r.occurrenceID ?? "") (bản ghi số \(r.id ?? 0))")
         }
     }
 }
@@ -112,8 +121,10 @@ struct Indicators: AsyncParsableCommand {
         let repositories = try await store.openForReading()
         let records = try await repositories?.completions.records(plan: plan.id) ?? []
         let figures = try await repositories?.figures.figures(plan: plan.id) ?? []
-        let compliance = ComplianceReport(plan: plan, occurrences: try Schedule(plan: plan).occurrences(),
-                                          ledger: CompletionLedger(records: records), today: today, year: y)
+        let occurrences = try Schedule(plan: plan).occurrences()
+        let compliance = ComplianceReport(plan: plan, occurrences: occurrences,
+                                          ledger: CompletionLedger(records: records, plan: plan, occurrences: occurrences),
+                                          today: today, year: y)
         let report = IndicatorReport(plan: plan, figures: figures, compliance: compliance, year: y)
         switch format {
         case .table: print(report.table(plan: plan), terminator: "")

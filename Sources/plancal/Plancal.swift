@@ -130,6 +130,19 @@ struct StoreOptions: ParsableArguments {
     func records(plan: String) async throws -> [CompletionRecord] {
         try await openForReading()?.completions.records(plan: plan) ?? []
     }
+
+    /// Prints what a record just stored also completes (`fulfilled_by:`): the dissemination of
+    /// each organisation a meeting informed, the quarter's news item, the action month's planning.
+    func printFulfilled(by record: CompletionRecord, plan: Plan, occurrences: [Occurrence]) async throws {
+        guard let id = record.id else { return }
+        let ledger = CompletionLedger(records: try await records(plan: plan.id), plan: plan, occurrences: occurrences)
+        let ids = ledger.fulfilled.filter { $0.value.via?.id == id }.keys.sorted()
+        guard !ids.isEmpty else { return }
+        print("Cũng được tính hoàn thành (theo fulfilled_by: của kế hoạch):")
+        for occ in ids {
+            print("  \(occ): \(occurrences.first { $0.id == occ }?.name(in: plan) ?? occ)")
+        }
+    }
 }
 
 /// `--today`, so reports and tests can fix the date; otherwise the plan's local date now.

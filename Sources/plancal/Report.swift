@@ -36,7 +36,7 @@ struct Status: AsyncParsableCommand {
         let records = try await store.records(plan: plan.id)
         let all = try schedule.occurrences()
         warnOrphans(occurrences: all, records: records)
-        let ledger = CompletionLedger(records: records)
+        let ledger = CompletionLedger(records: records, plan: plan, occurrences: all)
         let items = (unit.map { u in all.filter { schedule.involves($0, u) } } ?? all)
             .filter { year == nil || $0.last.year == year }
         print("Tình trạng công việc ngày \(today.vietnamese)\(unit.map { " — \(plan.unit($0)!.name)" } ?? "")")
@@ -47,7 +47,8 @@ struct Status: AsyncParsableCommand {
             let state = OccurrenceState.of(o, ledger: ledger, today: today, for: unit)
             counts[state, default: 0] += 1
             let done = ledger.done(o, for: unit).map { c in
-                o.doneBy.contains(c.unit) ? " (hoàn thành ngày \(c.doneOn.vietnamese))" : " (ngày \(c.doneOn.vietnamese))"
+                c.via != nil ? " (hoàn thành ngày \(c.doneOn.vietnamese) — \(c.record.note ?? ""))"
+                    : o.doneBy.contains(c.unit) ? " (hoàn thành ngày \(c.doneOn.vietnamese))" : " (ngày \(c.doneOn.vietnamese))"
             } ?? ""
             print("\(o.last.vietnamese)  \(Report.pad(state.label, labelWidth))  \(o.id)\(done)")
             print("\(String(repeating: " ", count: 14 + labelWidth))\(o.isDeadline ? "Hạn: " : "")\(o.name(in: plan))")
@@ -106,7 +107,9 @@ struct History: AsyncParsableCommand {
             })
         }
         let records = try await store.records(plan: plan.id)
-        let history = CompletionHistory(plan: plan, occurrences: try Schedule(plan: plan).occurrences(), records: records)
+        let occurrences = try Schedule(plan: plan).occurrences()
+        let history = CompletionHistory(plan: plan, occurrences: occurrences, records: records,
+                                        fulfilled: CompletionLedger(records: records, plan: plan, occurrences: occurrences).fulfilled)
         let entries = history.entries(.init(unit: unit, year: year, kinds: kinds, occurrence: occurrence))
         switch format {
         case .csv:

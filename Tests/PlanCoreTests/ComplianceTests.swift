@@ -23,11 +23,12 @@ struct Harness {
     /// Records a `done` that must be new; `today` defaults to the day it was done.
     @discardableResult
     func done(_ id: String, by unit: String, on date: CivilDate, today: CivilDate? = nil, evidence: String? = nil,
-              reached: Int? = nil, participants: Int? = nil, correct: Bool = false,
+              reached: Int? = nil, participants: Int? = nil, organisations: [String] = [], correct: Bool = false,
               sourceLocation: SourceLocation = #_sourceLocation) async throws -> CompletionRecord {
         let outcome = try await service.markDone(
             id, unit: unit,
-            details: .init(doneOn: date, evidenceURL: evidence, reached: reached, participants: participants),
+            details: .init(doneOn: date, evidenceURL: evidence, reached: reached, participants: participants,
+                           organisations: organisations),
             recordedBy: "Cán bộ thử", correct: correct, now: noon(today ?? date), today: today ?? date)
         guard case let .recorded(record) = outcome else {
             Issue.record("\(id) by \(unit): expected a new record, got \(outcome)", sourceLocation: sourceLocation)
@@ -45,7 +46,12 @@ struct Harness {
                                 recordedBy: "Cán bộ thử", now: noon(date), today: date).record
     }
 
-    var ledger: CompletionLedger { get async throws { CompletionLedger(records: try await store.records(plan: plan.id)) } }
+    /// The ledger every view reads: the records, and what the plan's `fulfilled_by:` rules make of them.
+    var ledger: CompletionLedger {
+        get async throws {
+            CompletionLedger(records: try await store.records(plan: plan.id), plan: plan, occurrences: service.occurrences)
+        }
+    }
 
     func report(today: CivilDate, year: Int? = nil) async throws -> ComplianceReport {
         ComplianceReport(plan: plan, occurrences: service.occurrences, ledger: try await ledger, today: today, year: year)

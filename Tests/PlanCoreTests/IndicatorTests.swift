@@ -69,7 +69,14 @@ import Testing
     static func expectRefused(replacing old: String, with new: String, lineOf: String?, field: String, phrase: String,
                               sourceLocation: SourceLocation = #_sourceLocation) {
         precondition(base.contains(old), "base plan lacks \(old)")
-        let text = base.replacingOccurrences(of: old, with: new)
+        expectRefused(base.replacingOccurrences(of: old, with: new), lineOf: lineOf, field: field, phrase: phrase,
+                      sourceLocation: sourceLocation)
+    }
+
+    /// Loading `text` must fail with exactly one issue, on the line holding `lineOf` (1-based),
+    /// at `field`, with `phrase` in its message.
+    static func expectRefused(_ text: String, lineOf: String?, field: String, phrase: String,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
         do {
             let plan = try load(text)
             Issue.record("loaded as \(plan.id); expected a PlanError", sourceLocation: sourceLocation)

@@ -187,3 +187,23 @@ struct SharedItemTextTests {
         }
     }
 }
+
+@Suite("Feeds and fulfilment")
+struct FeedFulfilmentTests {
+    @Test("an item a meeting fulfilled (fulfilled_by: [meeting]) is completed in the unit's task feed, on the meeting's day")
+    func fulfilledItemIsCompleted() throws {
+        let meeting = CompletionRecord(
+            id: 1, plan: "bach-dang", action: .meeting, occurrenceID: nil, unit: "vhxh",
+            doneOn: CivilDate(year: 2026, month: 3, day: 10)!, recordedBy: "t", recordedAt: UTCDateTime(secondsSinceEpoch: 1_773_100_000),
+            reached: 100, organisations: ["cong-an"])
+        let feeds = try FeedBuilder(plan: try shippedPlan(), records: [meeting]).feeds()
+        let tasks = try #require(feeds.first { $0.fileName == "cong-an-tasks.ics" })
+        let all = items(tasks.text)
+        let informed = try #require(all["task/dissemination/2026/cong-an@bach-dang.plancal"])
+        #expect(informed.contains("STATUS:COMPLETED\r\n"))
+        #expect(informed.contains("COMPLETED:20260310T"))
+        let kthtdt = try #require(feeds.first { $0.fileName == "kthtdt-tasks.ics" })
+        let other = try #require(items(kthtdt.text)["task/dissemination/2026/kthtdt@bach-dang.plancal"])
+        #expect(!other.contains("STATUS:COMPLETED"), "kthtdt was not named")
+    }
+}

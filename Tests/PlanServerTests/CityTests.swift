@@ -56,6 +56,17 @@ struct CityTests {
                                       today: today)
         #expect(report.quarters.map(\.key) == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"])
         #expect(report.quarters.map(\.state) == [.missed, .met, .missed, .open])
+        // Its monthly news target is tracked by month, apart from the quarterly one.
+        _ = try await service.markDone("tin-thang/2026-10", unit: "van-hoa",
+                                       details: .init(doneOn: CivilDate(year: 2026, month: 10, day: 9)!, evidenceURL: "https://xa.example/tin/10"),
+                                       recordedBy: "t", now: UTCDateTime(secondsSinceEpoch: 1), today: today)
+        let withMonth = ComplianceReport(plan: plan, occurrences: service.occurrences,
+                                         ledger: CompletionLedger(records: try await repositories.completions.records(plan: plan.id)),
+                                         today: today)
+        #expect(withMonth.news.map(\.target) == ["G1.T1", "G1.T3"])
+        #expect(withMonth.news[1].periods.count == 11, "January to November 2026")
+        #expect(withMonth.news[1].periods.filter { $0.state == .met }.map(\.key) == ["2026-10"])
+        #expect(withMonth.quarters.map(\.state) == [.missed, .met, .missed, .open], "the web item is no loudspeaker bulletin")
         #expect(report.dissemination?.total == 3)
         #expect(report.reach == nil, "the plan tracks no reach target")
         #expect(report.units.first { $0.id == "cong-an-xa" }?.annualReport == .doneOnTime)
@@ -98,7 +109,9 @@ struct CityTests {
             for row in rows {
                 let id = try #require(row["plan"] as? String)
                 let ward = try await client.execute(uri: "/api/\(id)/compliance", method: .get) { r in jsonObject(r.body) }
-                let quarters = try #require(ward["quarters"] as? [[String: Any]])
+                // Every news target's periods: the first one's `quarters`, the others' in `moreTargets`.
+                let more = (ward["moreTargets"] as? [[String: Any]] ?? []).compactMap { $0["periods"] as? [[String: Any]] }
+                let quarters = try #require(ward["quarters"] as? [[String: Any]]) + more.flatMap { $0 }
                 // The quarters judged so far: begun, and not ended before tracking started.
                 let thisYear = quarters.filter {
                     ($0["key"] as? String)?.hasPrefix("2026") == true && !["future", "before-tracking"].contains($0["state"] as? String ?? "")
@@ -122,6 +135,11 @@ struct CityTests {
                 #expect(html.contains("Phòng, chống bạo lực gia đình 2026-2027"))
                 #expect(html.contains("Chỉ tiêu 1 (G1.T1)") && !html.contains("G6.T3"))
                 #expect(!html.contains("id=\"reach\""), "no reach target, no reach section")
+                // Both news targets, each in its own periods.
+                #expect(html.contains("id=\"news\"") && html.contains("id=\"news-G1.T3\""))
+                #expect(html.contains("Chỉ tiêu 3 (G1.T3): mỗi tháng có 01 tin trên trang thông tin điện tử"))
+                #expect(html.contains("<th scope=\"col\">Th. 12</th>") && html.contains("id=\"q-2026-11\""))
+                #expect(html.contains("Đang trong tháng: chưa hết tháng"))
             }
         }
     }

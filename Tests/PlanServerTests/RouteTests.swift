@@ -190,7 +190,7 @@ struct RouteTests {
         }
     }
 
-    @Test("a quarter met by another news item says so on its open news obligation")
+    @Test("a news item recorded ad hoc completes its quarter's news item (fulfilled_by: [news]); each page links the other")
     func quarterMetByAnotherItem() async throws {
         let f = try await Fixture()
         let plan = try PlanLoader.load(path: planPath)
@@ -201,11 +201,19 @@ struct RouteTests {
         try await f.app().test(.router) { client in
             try await client.execute(uri: "/plans/bach-dang/occurrences/quarterly-news/2026-Q3", method: .get) { r in
                 let html = String(buffer: r.body)
-                #expect(html.contains("id=\"met-by\""), "\(html)")
-                #expect(html.contains("Quý III/2026 đã có tin, bài ngày 05/08/2026: https://bachdang.example/tin/mttq-8"))
+                #expect(html.contains("id=\"fulfilled-by\""), "\(html)")
+                #expect(html.contains("Đã có tin, bài trong kỳ: tin, bài số 1 của Ủy ban Mặt trận Tổ quốc Việt Nam phường (ngày 05/08/2026)"))
+                #expect(html.contains("href=\"/plans/bach-dang/records/1\""))
+                #expect(html.contains("Hoàn thành đúng hạn"))
+                #expect(!html.contains("id=\"met-by\""), "done: nothing left to mark")
             }
             try await client.execute(uri: "/plans/bach-dang/occurrences/quarterly-news/2026-Q2", method: .get) { r in
-                #expect(!String(buffer: r.body).contains("id=\"met-by\""))
+                #expect(!String(buffer: r.body).contains("id=\"fulfilled-by\""))
+            }
+            try await client.execute(uri: "/plans/bach-dang/records/1", method: .get) { r in
+                let html = String(buffer: r.body)
+                #expect(html.contains("Cũng hoàn thành"), "\(html)")
+                #expect(html.contains("/plans/bach-dang/occurrences/quarterly-news/2026-Q3"))
             }
         }
     }

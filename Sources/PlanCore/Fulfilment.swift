@@ -1,0 +1,186 @@
+public import ICal
+
+/// What else fulfils an obligation's occurrence besides its own completion (the plan file's
+/// `fulfilled_by:`): one activity is recorded once and counts for every duty it serves.
+public enum Fulfilment: Sendable, Equatable {
+    /// A meeting that informed the occurrence's owner (an ad hoc `meeting` record, or a
+    /// completion carrying `organisations`), held in the occurrence's period: `meeting`.
+    case meeting
+    /// A news item published in the occurrence's period (an ad hoc `news` record, or a
+    /// completion of another occurrence of the same obligation): `news`.
+    case news
+    /// Every figure the obligation declares recorded for the occurrence's year: `figures`. A
+    /// figure record that completes them records the occurrence's completion when it is stored.
+    case figures
+    /// The same period's occurrence of another obligation done (e.g. the action month's
+    /// planning by the action month itself): that obligation's id.
+    case occurrence(String)
+
+    /// The words of the plan file.
+    public static let keywords = ["meeting", "news", "figures"]
+
+    /// Reads one entry of `fulfilled_by:`: a keyword, or another obligation's id.
+    public init(_ text: String) {
+        switch text {
+        case "meeting": self = .meeting
+        case "news": self = .news
+        case "figures": self = .figures
+        default: self = .occurrence(text)
+        }
+    }
+}
+
+extension Obligation {
+    /// The days an occurrence's fulfilling activity may fall on: the calendar year, quarter or
+    /// month its last day is in (by the obligation's key), or the occurrence's own days.
+    func window(of o: Occurrence) -> ClosedRange<CivilDate> {
+        let d = o.last
+        switch key {
+        case .year:
+            return CivilDate(year: d.year, month: 1, day: 1)!...CivilDate(year: d.year, month: 12, day: 31)!
+        case .quarter:
+            let first = (d.quarter - 1) * 3 + 1
+            let last = CivilDate(year: d.year, month: first + 2, day: CivilDate.daysIn(month: first + 2, year: d.year))!
+            return CivilDate(year: d.year, month: first, day: 1)!...last
+        case .month:
+            let last = CivilDate(year: d.year, month: d.month, day: CivilDate.daysIn(month: d.month, year: d.year))!
+            return CivilDate(year: d.year, month: d.month, day: 1)!...last
+        case .date:
+            return o.first...o.last
+        }
+    }
+}
+
+/// The plan's `fulfilled_by:` rules over its occurrences, kept by a ledger so that every fold
+/// brings the fulfilled occurrences up to date (`CompletionLedger.init(records:plan:occurrences:)`).
+public struct FulfilmentRules: Sendable, Equatable {
+    struct Duty: Sendable, Equatable {
+        var occurrence: Occurrence
+        var rules: [Fulfilment]
+        var window: ClosedRange<CivilDate>
+    }
+    /// Occurrences whose obligation names other ways to be fulfilled.
+    var duties: [Duty]
+    /// Occurrences by obligation id and period start: for `.occurrence` rules.
+    var byObligation: [String: [Occurrence]]
+    /// Members of each collective: naming a collective informs its members.
+    var members: [String: [String]]
+    /// Unit names, for the notes.
+    var names: [String: String]
+
+    /// The rules of a plan over its occurrences.
+    public init(plan: Plan, occurrences: [Occurrence]) {
+        let obligations = Dictionary(plan.obligations.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        duties = occurrences.compactMap { o in
+            guard let ob = obligations[o.obligationID], !ob.fulfilledBy.isEmpty else { return nil }
+            return Duty(occurrence: o, rules: ob.fulfilledBy, window: ob.window(of: o))
+        }
+        let referenced = Set(duties.flatMap(\.rules).compactMap { if case .occurrence(let id) = $0 { return id } else { return nil } })
+        byObligation = Dictionary(grouping: occurrences.filter { referenced.contains($0.obligationID) }, by: \.obligationID)
+        members = Dictionary(plan.units.filter(\.hasMembers).map { ($0.id, $0.members.map(\.id)) }, uniquingKeysWith: { a, _ in a })
+        names = Dictionary(plan.allUnits.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The completion each duty gets from another record, where it has none of its own.
+    func fulfilled(in ledger: CompletionLedger) -> [String: CompletionLedger.Completion] {
+        guard !duties.isEmpty else { return [:] }
+        // Sources, each at most once: what informed whom, and the news items by day.
+        var informing: [(day: CivilDate, units: Set<String>, record: CompletionRecord)] = []
+        var news: [(day: CivilDate, record: CompletionRecord)] = []
+        for r in ledger.adHoc {
+            guard let day = r.doneOn else { continue }
+            if r.action == .meeting, !r.organisations.isEmpty { informing.append((day, expand(r.organisations), r)) }
+            if r.action == .news { news.append((day, r)) }
+        }
+        for (_, list) in ledger.standing {
+            for c in list where !c.record.organisations.isEmpty {
+                informing.append((c.doneOn, expand(c.record.organisations), c.record))
+            }
+        }
+        var out: [String: CompletionLedger.Completion] = [:]
+        for duty in duties where ledger.ownDone(duty.occurrence) == nil {
+            let o = duty.occurrence
+            var best: (day: CivilDate, record: CompletionRecord, note: String)?
+            func offer(_ day: CivilDate, _ record: CompletionRecord, _ note: String) {
+                guard duty.window.contains(day) else { return }
+                if let b = best, (b.day, b.record.id ?? .max) <= (day, record.id ?? .max) { return }
+                best = (day, record, note)
+            }
+            for rule in duty.rules {
+                switch rule {
+                case .meeting:
+                    for i in informing where i.units.contains(o.owner) {
+                        offer(i.day, i.record, "Đã được phổ biến qua \(describe(i.record))")
+                    }
+                case .news:
+                    for n in news { offer(n.day, n.record, "Đã có tin, bài trong kỳ: \(describe(n.record))") }
+                    for other in byObligationOf(o) where other.id != o.id {
+                        if let c = ledger.ownDone(other) {
+                            offer(c.doneOn, c.record, "Đã có tin, bài trong kỳ: \(describe(c.record))")
+                        }
+                    }
+                case .occurrence(let id):
+                    for other in byObligation[id] ?? [] where duty.window.contains(other.last) {
+                        if let c = ledger.ownDone(other) {
+                            offer(c.doneOn, c.record, "Đã hoàn thành qua \(describe(c.record))")
+                        }
+                    }
+                case .figures:
+                    continue
+                }
+            }
+            guard let best else { continue }
+            let source = best.record
+            let record = CompletionRecord(
+                plan: source.plan, action: .done, occurrenceID: o.id, unit: o.owner, doneOn: best.day,
+                recordedBy: source.recordedBy, recordedAt: source.recordedAt, evidenceURL: source.evidenceURL,
+                note: best.note, reached: nil, participants: nil)
+            out[o.id] = CompletionLedger.Completion(record: record, via: source)
+        }
+        return out
+    }
+
+    /// The occurrences of the same obligation as `o`, for `news` (an item of another period's
+    /// occurrence published in this one).
+    private func byObligationOf(_ o: Occurrence) -> [Occurrence] {
+        duties.lazy.filter { $0.occurrence.obligationID == o.obligationID }.map(\.occurrence)
+    }
+
+    private func expand(_ units: [String]) -> Set<String> {
+        Set(units.flatMap { [$0] + (members[$0] ?? []) })
+    }
+
+    /// `hoạt động số 12 của Phòng Văn hóa - Xã hội (ngày 02/06/2026)`.
+    func describe(_ r: CompletionRecord) -> String {
+        let what = r.occurrenceID == nil ? "\(r.action.label) số \(r.id ?? 0)" : "bản ghi số \(r.id ?? 0)"
+        return "\(what) của \(names[r.unit] ?? r.unit)\(r.doneOn.map { " (ngày \($0.vietnamese))" } ?? "")"
+    }
+}
+
+extension CompletionService {
+    /// After `stored` (a figure record) is written: the data duties (`fulfilled_by: [figures]`)
+    /// of its year that declare one of its figures, and whose declared figures are now all
+    /// recorded, are completed by their owners, noting the figure record. A duty done already,
+    /// not open yet on `today`, or refused for another reason is left as it is: the figures stand.
+    public func completeDataDuties(after stored: FigureRecord, figures: [FigureRecord], now: UTCDateTime,
+                                   today: CivilDate) async -> [CompletionRecord] {
+        let ledger = FigureLedger(figures.filter { $0.plan == plan.id } + (figures.contains(stored) ? [] : [stored]))
+        let obligations = plan.obligations.filter {
+            $0.fulfilledBy.contains(.figures) && $0.figures.contains { $0.target == stored.target && stored.values[$0.figure] != nil }
+        }
+        var done: [CompletionRecord] = []
+        for ob in obligations {
+            guard ob.figures.allSatisfy({ ledger.value($0.target, year: stored.year, figure: $0.figure) != nil }) else { continue }
+            for o in occurrences where o.obligationID == ob.id && o.last.year == stored.year {
+                let day = min(today, Vietnamese.localDay(stored.recordedAt, utcOffsetSeconds: plan.utcOffsetSeconds))
+                let details = Details(doneOn: day, evidenceURL: stored.evidenceURL,
+                                      note: "Đã ghi nhận qua bản ghi số liệu số \(stored.id ?? 0) (chỉ tiêu \(stored.target), năm \(stored.year))")
+                guard let outcome = try? await markDone(o.id, unit: o.owner, details: details, recordedBy: stored.recordedBy,
+                                                        now: now, today: today),
+                      case .recorded(let record) = outcome else { continue }
+                done.append(record)
+            }
+        }
+        return done
+    }
+}
