@@ -4,16 +4,22 @@ import PlanAPI
 import PlanCore
 
 /// What libFuzzer runs for each input (built only by `scripts/fuzz.sh … api`): the bytes as the
-/// body of `POST /api/<plan>/completions` and of `POST /api/<plan>/undo`, through the same pure
-/// functions the server calls (`APIBody.decode`, `DoneBody.details`) and then the real
-/// `CompletionService` of the shipped plan on a repository in memory.
+/// body of `POST /api/<plan>/completions`, of `POST /api/<plan>/undo` and of
+/// `POST /api/<plan>/figures`, through the same pure functions the server calls
+/// (`APIBody.decode`, `DoneBody.details`, `FigureValidator.validate`) and then the real
+/// `CompletionService` of the shipped plan on a repository in memory, or the indicator report
+/// of the figures accepted.
 ///
-/// Refusing an input with an `APIBodyError` or a `CompletionError` is the expected outcome. A bug
-/// is a crash, a hang, any other error, or a stored record that is not what the body said.
+/// Refusing an input with an `APIBodyError`, a `CompletionError` or a `FigureError` is the
+/// expected outcome. A bug is a crash, a hang, any other error, a stored record that is not what
+/// the body said, accepted figures outside their bounds, or accepted figures whose indicator
+/// report cannot be written (JSON, CSV). The seeds include a body with a key given twice, which
+/// `APIBody.decode` refuses.
 func apiBodyFuzz(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let data = bytes.map { Data(bytes: $0, count: count) } ?? Data()
     done(data)
     undo(data)
+    figures(data)
     return 0
 }
 
@@ -73,6 +79,36 @@ func undo(_ data: Data) {
     } catch {
         fatalError("decoding threw something other than APIBodyError: \(error)")
     }
+}
+
+func figures(_ data: Data) {
+    let body: FigureBody
+    do {
+        body = try APIBody.decode(FigureBody.self, keys: FigureBody.CodingKeys.self, data)
+    } catch is APIBodyError {
+        return
+    } catch {
+        fatalError("decoding threw something other than APIBodyError: \(error)")
+    }
+    guard let target = body.target, let unit = body.unit, let year = body.year, let values = body.values else { return }
+    let record = FigureRecord(plan: fixture.plan.id, target: target, year: year, unit: unit, values: values,
+                              evidenceURL: body.evidence, note: body.note, recordedBy: "fuzz",
+                              recordedAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000))
+    let valid: FigureRecord
+    do {
+        valid = try FigureValidator.validate(record, actor: fixture.plan.leadUnit?.id ?? unit, plan: fixture.plan, existing: [])
+    } catch is FigureError {
+        return
+    } catch {
+        fatalError("validation threw something other than FigureError: \(error)")
+    }
+    precondition(valid.values.values.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= FigureValue.largest }, "accepted \(valid.values)")
+    // Accepted figures never make the year's indicators fail.
+    let compliance = ComplianceReport(plan: fixture.plan, occurrences: fixture.occurrences,
+                                      ledger: CompletionLedger(records: []), today: today, year: year)
+    let report = IndicatorReport(plan: fixture.plan, figures: [valid], compliance: compliance, year: year)
+    do { _ = try report.json() } catch { fatalError("the indicators of \(valid.values) cannot be written: \(error)") }
+    _ = report.csv(plan: fixture.plan)
 }
 
 /// A result carried out of a task (written once, read after the semaphore).

@@ -85,6 +85,7 @@ public enum APIBody {
                 throw APIBodyError("Trường \"\(key.prefix(40))\" phải là một số nguyên", field: String(key.prefix(40)))
             }
         }
+        try checkWritten(JSONScan(data))
         if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw APIBodyError("Không có trường \"\(unknown.prefix(40))\"; các trường: \(allowed.sorted().joined(separator: ", "))",
                                field: String(unknown.prefix(40)))
@@ -98,6 +99,27 @@ public enum APIBody {
                                field: ctx.codingPath.first?.stringValue)
         } catch {
             throw APIBodyError("Nội dung không phải là JSON hợp lệ")
+        }
+    }
+
+    /// What `JSONSerialization` lets through and a body must not have: a key twice in one
+    /// object (one of the values would be dropped silently), a number with an exponent (`1e19`
+    /// for a count), a number too large to be one.
+    static func checkWritten(_ scan: JSONScan) throws {
+        if let (path, key) = scan.duplicate {
+            let name = (path + [key]).joined(separator: ".").prefix(60)
+            throw APIBodyError("Trường \"\(name)\" xuất hiện hai lần trong nội dung; mỗi trường chỉ được ghi một lần",
+                               field: String(key.prefix(40)))
+        }
+        for n in scan.numbers {
+            let name = n.path.joined(separator: ".").prefix(60), field = n.path.last.map { String($0.prefix(40)) }
+            if n.text.contains(where: { $0 == "e" || $0 == "E" }) {
+                throw APIBodyError("Trường \"\(name)\" = \(n.text.prefix(30)): cần một số viết đầy đủ, không dùng số mũ (e)",
+                                   field: field)
+            }
+            guard let d = Double(n.text), d.isFinite else {
+                throw APIBodyError("Trường \"\(name)\" = \(n.text.prefix(30))…: số quá lớn", field: field)
+            }
         }
     }
 

@@ -59,11 +59,27 @@ public struct FigureRecord: Sendable, Equatable {
 }
 
 /// Figure records, append-only, per plan.
+///
+/// `append` runs `check` on the records it competes with and the insert as one atomic step
+/// across processes and server instances, per (plan, target, year): two writers (say two units
+/// each supplying one part of a share) can never both pass a check that only one of them would
+/// pass after the other. Records are ordered by their ids ("record order"), never by their
+/// times: within a (plan, target, year) an engine makes ids increase in the order of the commits.
 public protocol FigureRepository: Sendable {
-    /// Stores a record; returns it with its id.
-    func append(_ record: FigureRecord) async throws -> FigureRecord
-    /// Every figure record of a plan, oldest first.
+    /// Stores `record` unless `check` throws (what it throws comes back as it was, nothing
+    /// written); returns the record with its id. `check` sees every stored record of the same
+    /// plan, target and year, oldest first (by id); no record of them is stored between the
+    /// check and the insert.
+    func append(_ record: FigureRecord, check: @escaping @Sendable ([FigureRecord]) throws -> Void) async throws -> FigureRecord
+    /// Every figure record of a plan, oldest first (by id).
     func figures(plan: String) async throws -> [FigureRecord]
+}
+
+extension FigureRepository {
+    /// Stores a record without a check (tests, imports of figures checked elsewhere).
+    public func append(_ record: FigureRecord) async throws -> FigureRecord {
+        try await append(record) { _ in }
+    }
 }
 
 /// Why figures could not be recorded. Vietnamese messages naming the field at fault.
@@ -77,6 +93,8 @@ public enum FigureError: Error, Equatable, Sendable, CustomStringConvertible {
     case yearOutsidePlan(Int, start: Int, end: Int)
     case negative(figure: String, value: Double)
     case notWhole(figure: String, value: Double)
+    case notFinite(figure: String)
+    case aboveMaximum(figure: String, value: Double, max: Double, why: MaximumSource)
     case numeratorAboveDenominator(numerator: String, value: Double, denominator: String, of: Double)
     case nothingGiven(target: String)
     case missingSource
@@ -86,7 +104,8 @@ public enum FigureError: Error, Equatable, Sendable, CustomStringConvertible {
     public var field: String {
         switch self {
         case .unknownTarget, .noFigures: return "target"
-        case let .unknownFigure(f, _, _), let .notSupplier(f, _, _), let .negative(f, _), let .notWhole(f, _): return f
+        case let .unknownFigure(f, _, _), let .notSupplier(f, _, _), let .negative(f, _), let .notWhole(f, _),
+             let .notFinite(f), let .aboveMaximum(f, _, _, _): return f
         case let .numeratorAboveDenominator(n, _, _, _): return n
         case .unknownUnit, .notAllowed: return "unit"
         case .yearOutsidePlan: return "year"
@@ -116,6 +135,10 @@ public enum FigureError: Error, Equatable, Sendable, CustomStringConvertible {
             return "Số liệu \"\(f)\" = \(n(v)) không hợp lệ: không được âm"
         case let .notWhole(f, v):
             return "Số liệu \"\(f)\" = \(n(v)) không hợp lệ: cần một số nguyên (số đếm)"
+        case let .notFinite(f):
+            return "Số liệu \"\(f)\" không hợp lệ: cần một số hữu hạn"
+        case let .aboveMaximum(f, v, max, why):
+            return "Số liệu \"\(f)\" = \(n(v)) vượt mức tối đa \(n(max)) (\(why.description))"
         case let .numeratorAboveDenominator(num, v, den, d):
             return "Số liệu \"\(num)\" = \(n(v)) lớn hơn \"\(den)\" = \(n(d)): tử số của một tỷ lệ không được vượt mẫu số"
         case let .nothingGiven(target):
@@ -128,13 +151,55 @@ public enum FigureError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+/// Where a figure's largest accepted value comes from.
+public enum MaximumSource: Sendable, Equatable, CustomStringConvertible {
+    /// The figure's `max:` in the plan file.
+    case declared
+    /// The plan's population (`plan.population`), when the figure declares no `max:`.
+    case population
+    /// Neither: the largest whole number kept exactly (2^53 − 1).
+    case exact
+
+    public var description: String {
+        switch self {
+        case .declared: return "max: của số liệu trong tệp kế hoạch"
+        case .population: return "dân số của kế hoạch, plan.population"
+        case .exact: return "số lớn nhất được ghi chính xác, 2^53 − 1"
+        }
+    }
+}
+
+extension TargetFigure {
+    /// The largest value accepted and why: the figure's `max:`, else the plan's population,
+    /// else `FigureValue.largest`.
+    public func maximum(in plan: Plan) -> (value: Double, why: MaximumSource) {
+        if let max { return (max, .declared) }
+        if let p = plan.population { return (Double(p), .population) }
+        return (FigureValue.largest, .exact)
+    }
+
+    /// Whether a value (as recorded, perhaps before these limits) can be computed with:
+    /// finite, not negative, within 2^53 − 1. The indicator report shows a line built on any
+    /// other value as "số liệu không hợp lệ".
+    public static func usable(_ value: Double) -> Bool {
+        value.isFinite && value >= 0 && value <= FigureValue.largest
+    }
+}
+
 /// The latest value of every figure, per target and year: later records replace earlier ones.
+/// "Later" is record order (the store's ids), never `recordedAt`: a time has one-second
+/// resolution and a clock can go back, so two records of the same second would otherwise be
+/// folded in either order.
 public struct FigureLedger: Sendable {
     private var latest: [String: Double] = [:]
 
-    /// The ledger of a plan's records (oldest first).
+    /// The ledger of a plan's records: by id, a record without one (not stored yet) after every
+    /// stored record, records without ids in the order given.
     public init(_ records: [FigureRecord]) {
-        for r in records.sorted(by: { ($0.recordedAt, $0.id ?? 0) < ($1.recordedAt, $1.id ?? 0) }) {
+        let ordered = records.enumerated().sorted { a, b in
+            (a.element.id ?? .max, a.offset) < (b.element.id ?? .max, b.offset)
+        }
+        for (_, r) in ordered {
             for (k, v) in r.values { latest[Self.key(r.target, r.year, k)] = v }
         }
     }
@@ -148,9 +213,12 @@ public struct FigureLedger: Sendable {
 }
 
 /// Checks figures before they are stored: declared, supplied by that unit, written by that
-/// unit or the lead, whole counts, never negative, a share's numerator not above its denominator.
+/// unit or the lead, finite, never negative, whole counts, within the figure's maximum, a
+/// share's numerator not above its denominator.
 public enum FigureValidator {
-    /// The record to store, or the first problem found. `existing`: the plan's figure records.
+    /// The record to store, or the first problem found. `existing`: the plan's figure records
+    /// (at least those of the record's target and year), in record order; to be atomic with the
+    /// insert, call it from `FigureRepository.append`'s check (see `FigureValidator.append`).
     public static func validate(_ record: FigureRecord, actor: String, plan: Plan,
                                 existing: [FigureRecord]) throws -> FigureRecord {
         guard let target = plan.target(record.target) else {
@@ -173,8 +241,11 @@ public enum FigureValidator {
             guard figure.unit == record.unit else {
                 throw FigureError.notSupplier(figure: key, unit: record.unit, supplier: figure.unit)
             }
-            guard value.isFinite, value >= 0 else { throw FigureError.negative(figure: key, value: value) }
+            guard value.isFinite else { throw FigureError.notFinite(figure: key) }
+            guard value >= 0 else { throw FigureError.negative(figure: key, value: value) }
             if figure.kind == .count, value != value.rounded() { throw FigureError.notWhole(figure: key, value: value) }
+            let (max, why) = figure.maximum(in: plan)
+            guard value <= max else { throw FigureError.aboveMaximum(figure: key, value: value, max: max, why: why) }
         }
         if let url = record.evidenceURL, !Validation.isHTTPURL(url) { throw FigureError.invalidURL(url) }
         if record.evidenceURL == nil, (record.note ?? "").isEmpty { throw FigureError.missingSource }
@@ -188,5 +259,14 @@ public enum FigureValidator {
             throw FigureError.numeratorAboveDenominator(numerator: num, value: n, denominator: den, of: d)
         }
         return record
+    }
+
+    /// Checks `record` and stores it, the check under the store's lock for its plan, target and
+    /// year (the share check then sees every part another unit stored before, whatever the timing).
+    public static func append(_ record: FigureRecord, actor: String, plan: Plan,
+                              to store: any FigureRepository) async throws -> FigureRecord {
+        try await store.append(record) { existing in
+            _ = try validate(record, actor: actor, plan: plan, existing: existing)
+        }
     }
 }

@@ -21,14 +21,46 @@ public struct TargetFigure: Sendable, Equatable {
     public var kind: Kind
     /// Set when the document does not say who supplies it.
     public var assumption: String?
+    /// The largest value accepted (`max:` in the plan file); nil: the plan's population, or
+    /// without one `FigureValue.largest`.
+    public var max: Double?
 
     /// A figure.
-    public init(id: String, label: String, unit: String, kind: Kind = .count, assumption: String? = nil) {
+    public init(id: String, label: String, unit: String, kind: Kind = .count, assumption: String? = nil, max: Double? = nil) {
         self.id = id
         self.label = label
         self.unit = unit
         self.kind = kind
         self.assumption = assumption
+        self.max = max
+    }
+}
+
+/// How a figure's value is written and bounded, the same in the API, the form, the CLI and the
+/// plan file's `max:`.
+public enum FigureValue {
+    /// The largest value any figure takes: 2^53 − 1, the largest whole number a Double (and a
+    /// JSON reader in JavaScript) holds exactly.
+    public static let largest: Double = 9_007_199_254_740_991
+
+    /// A number typed by a person: digits, at most one decimal comma or point followed by
+    /// digits, an optional leading minus; spaces (thousands) ignored. No hexadecimal, no
+    /// exponent, no `inf` or `nan` (Swift's `Double("0x10")` is 16); nil for anything else.
+    public static func parse(_ text: String) -> Double? {
+        let spaces: Set<Unicode.Scalar> = [" ", "\u{A0}", "\u{202F}", "\u{2009}"]
+        var cleaned = String(String.UnicodeScalarView(text.unicodeScalars.filter { !spaces.contains($0) }))
+        cleaned = cleaned.replacingOccurrences(of: ",", with: ".")
+        guard isPlainDecimal(cleaned) else { return nil }
+        return Double(cleaned)
+    }
+
+    /// True for `-?[0-9]+(\.[0-9]+)?` (ASCII digits only).
+    public static func isPlainDecimal(_ text: String) -> Bool {
+        var bytes = Substring(text).utf8[...]
+        if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count) else { return false }
+        return parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } }
     }
 }
 
@@ -61,8 +93,12 @@ public enum IndicatorMeasure: Sendable, Equatable {
         }
     }
 
-    /// At most two decimals, a decimal comma, no trailing zeros: `1,4`, `90`, `33,33`.
+    /// At most two decimals, a decimal comma, no trailing zeros: `1,4`, `90`, `33,33`. A number
+    /// too large for cents is written whole (from 10^13), or with an exponent (from 10^17).
     public static func decimal(_ value: Double) -> String {
+        guard value.isFinite else { return value.isNaN ? "NaN" : value > 0 ? "∞" : "-∞" }
+        if abs(value) >= 1e17 { return "\(value)".replacingOccurrences(of: ".", with: ",") }
+        if abs(value) >= 1e13 { return String(format: "%.0f", value) }
         let rounded = (value * 100).rounded() / 100
         var text = String(format: "%.2f", rounded)
         while text.hasSuffix("0") { text.removeLast() }

@@ -19,6 +19,9 @@ public struct IndicatorReport: Sendable, Encodable {
         case notJudged = "not-judged"
         /// No value for the year.
         case noData = "no-data"
+        /// The figures recorded cannot give a value (one is not a usable number, or the
+        /// quotient is beyond what can be shown): "số liệu không hợp lệ".
+        case invalid
 
         /// The Vietnamese label.
         public var label: String {
@@ -29,6 +32,7 @@ public struct IndicatorReport: Sendable, Encodable {
             case .notMet: return "chưa đạt"
             case .notJudged: return "chưa đánh giá được lộ trình (chưa có số liệu ban đầu)"
             case .noData: return "chưa có số liệu"
+            case .invalid: return "số liệu không hợp lệ"
             }
         }
     }
@@ -103,6 +107,10 @@ public struct IndicatorReport: Sendable, Encodable {
 
     static func round2(_ v: Double) -> Double { (v * 100).rounded() / 100 }
 
+    /// The largest value (in the indicator's measure) a line shows: beyond it, cents no longer
+    /// round-trip and a page or a CSV would print a number no one can read.
+    static let largestValue = 1e15
+
     /// The report for `year`. `compliance` is the compliance report of the same year and
     /// records (for the targets measured from records).
     public init(plan: Plan, figures: [FigureRecord], compliance: ComplianceReport, year: Int) {
@@ -121,13 +129,22 @@ public struct IndicatorReport: Sendable, Encodable {
         var numerator: Double? = nil, denominator: Double? = nil, value: Double? = nil
         var path = indicator.path(in: year)
         var note: String? = nil
+        var invalid: String? = nil
         let sourceName: String
         switch indicator.source {
         case let .figures(num, den):
             sourceName = "figures"
             numerator = ledger.value(target.id, year: year, figure: num)
             denominator = ledger.value(target.id, year: year, figure: den)
-            if let n = numerator, let d = denominator {
+            let unusable = [(num, numerator), (den, denominator)].filter { $0.1.map { !TargetFigure.usable($0) } ?? false }
+            if !unusable.isEmpty {
+                // Recorded before the values were bounded: shown as invalid, never computed with.
+                invalid = "số liệu đã ghi không hợp lệ: " + unusable.map { id, v in
+                    "\(target.figure(id)?.label ?? id) = \(IndicatorMeasure.decimal(v ?? 0))"
+                }.joined(separator: "; ")
+                if let n = numerator, !TargetFigure.usable(n) { numerator = nil }
+                if let d = denominator, !TargetFigure.usable(d) { denominator = nil }
+            } else if let n = numerator, let d = denominator {
                 value = indicator.value(numerator: n, denominator: d)
                 if value == nil { note = "mẫu số bằng 0" }
             } else {
@@ -144,8 +161,15 @@ public struct IndicatorReport: Sendable, Encodable {
                 path = reach.path * 100
             }
         }
+        if let v = value, !(v.isFinite && abs(v) < largestValue) {
+            invalid = "kết quả \(IndicatorMeasure.decimal(v)) vượt quá giới hạn tính toán (\(IndicatorMeasure.decimal(largestValue)))"
+            value = nil
+        }
         let state: State
-        if let value {
+        if let invalid {
+            state = .invalid
+            note = invalid
+        } else if let value {
             if indicator.meets(value) {
                 state = .met
             } else if let on = indicator.onPath(value, in: year), let _ = path {
@@ -163,7 +187,7 @@ public struct IndicatorReport: Sendable, Encodable {
         }
         return Line(target: target.id, indicator: indicator.id, section: target.section, label: indicator.label,
                     suppliers: target.suppliers, source: sourceName, numerator: numerator, denominator: denominator,
-                    value: value, valueText: value.map(indicator.measure.format) ?? State.noData.label,
+                    value: value, valueText: value.map(indicator.measure.format) ?? (state == .invalid ? state.label : State.noData.label),
                     direction: indicator.direction.rawValue, goal: indicator.goal, goalHigh: indicator.goalHigh,
                     goalText: indicator.goalText, by: indicator.byYear, path: path,
                     baseline: indicator.baseline?.value, baselineYear: indicator.baseline?.year,

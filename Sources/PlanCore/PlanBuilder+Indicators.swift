@@ -28,8 +28,18 @@ extension PlanBuilder {
                 kind = k
             }
             let assumption = try f.optionalString("assumption")
-            try f.rejectUnknown(allowed: ["id", "label", "unit", "kind", "assumption", "notes"])
-            figures.append(TargetFigure(id: id, label: label, unit: unit, kind: kind, assumption: assumption))
+            var max: Double?
+            if let text = try f.optionalString("max") {
+                guard let m = FigureValue.parse(text), m > 0, m <= FigureValue.largest else {
+                    throw f.error("max", "\"\(text)\" không hợp lệ (cần một số dương viết đầy đủ, không quá \(IndicatorMeasure.decimal(FigureValue.largest)), ví dụ max: 24)")
+                }
+                guard kind == .amount || m == m.rounded() else {
+                    throw f.error("max", "\"\(text)\" không hợp lệ: số liệu đếm (kind: count) cần max là một số nguyên")
+                }
+                max = m
+            }
+            try f.rejectUnknown(allowed: ["id", "label", "unit", "kind", "assumption", "notes", "max"])
+            figures.append(TargetFigure(id: id, label: label, unit: unit, kind: kind, assumption: assumption, max: max))
         }
         return figures
     }

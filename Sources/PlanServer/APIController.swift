@@ -213,12 +213,12 @@ extension ServerServices {
         let record = FigureRecord(plan: entry.plan.id, target: target, year: year, unit: unit, values: values ?? [:],
                                   evidenceURL: FormInput.text(evidence), note: FormInput.text(note),
                                   recordedBy: token.label, recordedAt: UTCDateTime(Date()))
-        let existing = try await repositories.figures.figures(plan: entry.plan.id)
-        let valid = try FigureValidator.validate(record, actor: token.unit, plan: entry.plan, existing: existing)
-        let stored = try await repositories.figures.append(valid)
-        // The data reports these figures complete (`fulfilled_by: [figures]`) are done too.
-        _ = await completionService(entry).completeDataDuties(after: stored, figures: existing + [stored], now: UTCDateTime(Date()),
-                                                    today: today(entry.plan))
+        let stored = try await FigureValidator.append(record, actor: token.unit, plan: entry.plan, to: repositories.figures)
+        // The data reports these figures complete (`fulfilled_by: [figures]`) are done too. The
+        // figures are read again after the insert: what was stored is written whatever this read does.
+        let figures = (try? await repositories.figures.figures(plan: entry.plan.id)) ?? [stored]
+        _ = await completionService(entry).completeDataDuties(after: stored, figures: figures, now: UTCDateTime(Date()),
+                                                              today: today(entry.plan))
         return stored
     }
 

@@ -56,7 +56,8 @@ func buildServices(_ arguments: ServerArguments, repositories: Repositories, log
 
 func buildRouter(_ services: ServerServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: LogRequestsMiddleware(.debug))
+    // Not Hummingbird's LogRequestsMiddleware: it logs a sign-in link's access code.
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorMiddleware(views: services.views, logger: services.logger))
     router.get("/health") { _, _ in "ok" }
     // For a load balancer: 503 until every plan file found has been read (a plans folder loads
@@ -119,9 +120,19 @@ struct ErrorMiddleware: RouterMiddleware {
             logger.error("storage failure", metadata: ["error": "\(e)", "path": "\(path)"])
             error = APIError(e)
         } catch let e as HTTPError {
+            if e.status.code >= 500 {
+                logger.error("server error", metadata: ["error": "\(e)", "path": "\(path)", "method": "\(request.method.rawValue)"])
+            }
             // A message even for a path no route matches.
             error = APIError(e.status, e.body ?? (e.status == .notFound
                 ? "Không có \(forPrograms ? "" : "trang ")\"\(path.prefix(120))\" trên máy chủ này" : e.status.reasonPhrase))
+        } catch let other {
+            // A bug: Hummingbird would answer 500 with no body and log nothing at the usual
+            // levels. The operator gets a log line whatever the level, the client a message.
+            logger.error("internal error", metadata: ["error": "\(String(reflecting: other))", "path": "\(path)",
+                                                      "method": "\(request.method.rawValue)"])
+            error = APIError(.internalServerError,
+                             "Lỗi máy chủ: yêu cầu chưa thực hiện được. Lỗi đã được ghi vào nhật ký của máy chủ; hãy báo cho người quản trị.")
         }
         if forPrograms { return try error.response(from: request, context: context) }
         return views.render(MessagePage.error(status: error.status, message: error.message), status: error.status)

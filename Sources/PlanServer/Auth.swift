@@ -39,17 +39,28 @@ struct Auth: Sendable {
 
     /// Forms are posted from our own pages: a request whose Origin is not this server's —
     /// scheme, host and port — is refused (this also stops signing a victim in with someone
-    /// else's token). This server speaks plain HTTP; behind a proxy, the public base URL's
-    /// origin is ours too.
+    /// else's token). Without an Origin header, the Referer's origin must be ours, and a request
+    /// with neither is refused (OWASP's CSRF guidance: verify the source origin, block when it
+    /// cannot be verified); SameSite cookies are not relied on. This server speaks plain HTTP;
+    /// behind a proxy, the public base URL's origin is ours too.
     func sameOrigin(_ request: Request) -> Bool {
-        guard let origin = request.headers[.origin]?.lowercased() else { return true }
         var ours: [String] = []
         // HTTP/1's Host header is the request's authority.
         if let authority = request.head.authority?.lowercased() { ours.append("http://\(authority)") }
         if let base = services.arguments.baseURL?.lowercased(), let split = base.range(of: "://") {
             ours.append(String(base[..<split.upperBound]) + String(base[split.upperBound...].split(separator: "/").first ?? ""))
         }
+        if let origin = request.headers[.origin]?.lowercased() { return ours.contains(origin) }
+        guard let referer = request.headers[.referer], let origin = Auth.origin(of: referer) else { return false }
         return ours.contains(origin)
+    }
+
+    /// The origin (`scheme://host[:port]`, lowercased) of an absolute URL; nil for anything else.
+    static func origin(of url: String) -> String? {
+        guard let c = URLComponents(string: url), let scheme = c.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = c.host?.lowercased(), !host.isEmpty, c.user == nil, c.password == nil else { return nil }
+        let h = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        return "\(scheme)://\(h)" + (c.port.map { ":\($0)" } ?? "")
     }
 
     /// The bearer token's unit, or 401.

@@ -10,6 +10,19 @@ struct FeedController: Sendable {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(":plan/:file") { request, context in try await feed(request, context) }
+        // A feed is read only (HEAD answers like GET, see `HeadResponder`): any other method is
+        // 405 with the methods allowed, not a 404 that says the feed is not there.
+        for method in [HTTPRequest.Method.post, .put, .patch, .delete, .options] {
+            group.on(":plan/:file", method: method) { request, context in try FeedController.notAllowed(request, context) }
+        }
+    }
+
+    /// 405 with `Allow: GET, HEAD` (RFC 9110 §15.5.6).
+    static func notAllowed(_ request: Request, _ context: AppRequestContext) throws -> Response {
+        var response = try APIError(.methodNotAllowed, "Lịch chỉ đọc được bằng GET (hoặc HEAD), không nhận \(request.method.rawValue)")
+            .response(from: request, context: context)
+        response.headers[.allow] = "GET, HEAD"
+        return response
     }
 
     func feed(_ request: Request, _ context: AppRequestContext) async throws -> Response {

@@ -72,15 +72,15 @@ struct IndicatorController: Sendable {
         }
     }
 
-    /// A typed figure: a decimal comma or point; thousands written with spaces. Empty: not given.
+    /// A typed figure: digits, a decimal comma or point; thousands written with spaces; no
+    /// hexadecimal or exponent (`FigureValue.parse`). Empty: not given.
     static func values(_ typed: [String: String], target: PlanTarget?) throws -> [String: Double] {
         var out: [String: Double] = [:]
         for (key, raw) in typed {
             guard let text = FormInput.text(raw) else { continue }
             let label = target?.figure(key).map { "\($0.label) (\(key))" } ?? key
-            let cleaned = text.replacingOccurrences(of: " ", with: "").replacingOccurrences(of: ",", with: ".")
-            guard let v = Double(cleaned), v.isFinite else {
-                throw APIError(.badRequest, "Số liệu “\(label)”: \"\(text.prefix(20))\" không phải là một số", field: key)
+            guard let v = FigureValue.parse(text) else {
+                throw APIError(.badRequest, "Số liệu “\(label)”: \"\(text.prefix(20))\" không phải là một số (viết chữ số, phần thập phân sau dấu phẩy, ví dụ 12 hoặc 3,5)", field: key)
             }
             out[key] = v
         }

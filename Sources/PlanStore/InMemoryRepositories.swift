@@ -117,7 +117,9 @@ public actor InMemoryFigureRepository: FigureRepository {
     /// No records.
     public init() {}
 
-    public func append(_ record: FigureRecord) -> FigureRecord {
+    /// The check and the insert in one actor turn.
+    public func append(_ record: FigureRecord, check: @escaping @Sendable ([FigureRecord]) throws -> Void) throws -> FigureRecord {
+        try check(rows.filter { $0.plan == record.plan && $0.target == record.target && $0.year == record.year })
         var r = record
         r.id = Int64(rows.count + 1)
         rows.append(r)

@@ -352,30 +352,42 @@ public struct SQLiteFigureRepository: FigureRepository {
     /// Figures on an opened database.
     public init(_ database: AppDatabase) { self.database = database }
 
-    public func append(_ record: FigureRecord) async throws -> FigureRecord {
+    /// The check and the insert in one IMMEDIATE transaction: SQLite's write lock is taken
+    /// before the check reads, so no other connection or process stores a record in between.
+    public func append(_ record: FigureRecord,
+                       check: @escaping @Sendable ([FigureRecord]) throws -> Void) async throws -> FigureRecord {
         try await storage(database) {
-            try await database.writable().write { db in
-                try db.execute(sql: """
-                    INSERT INTO figure (plan, target, year, unit, valuesJSON, evidenceURL, note, recordedBy, recordedAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [record.plan, record.target, record.year, record.unit, record.valuesJSON,
-                                     record.evidenceURL, record.note, record.recordedBy, record.recordedAt.secondsSinceEpoch])
+            try await database.writable().writeWithoutTransaction { db in
                 var stored = record
-                stored.id = db.lastInsertedRowID
+                try db.inTransaction(.immediate) {
+                    let existing = try Row.fetchAll(db.cachedStatement(sql: """
+                        SELECT * FROM figure WHERE plan = ? AND target = ? AND year = ? ORDER BY id
+                        """), arguments: [record.plan, record.target, record.year]).map(Self.record)
+                    try check(existing)
+                    try db.execute(sql: """
+                        INSERT INTO figure (plan, target, year, unit, valuesJSON, evidenceURL, note, recordedBy, recordedAt)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [record.plan, record.target, record.year, record.unit, record.valuesJSON,
+                                         record.evidenceURL, record.note, record.recordedBy, record.recordedAt.secondsSinceEpoch])
+                    stored.id = db.lastInsertedRowID
+                    return .commit
+                }
                 return stored
             }
         }
     }
 
+    static func record(_ row: Row) -> FigureRecord {
+        FigureRecord(id: row["id"], plan: row["plan"], target: row["target"], year: row["year"], unit: row["unit"],
+                     values: FigureRecord.values(fromJSON: row["valuesJSON"]) ?? [:],
+                     evidenceURL: row["evidenceURL"], note: row["note"], recordedBy: row["recordedBy"],
+                     recordedAt: UTCDateTime(secondsSinceEpoch: row["recordedAt"]))
+    }
+
     public func figures(plan: String) async throws -> [FigureRecord] {
         try await storage(database) {
             try await database.writer.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM figure WHERE plan = ? ORDER BY id", arguments: [plan]).map { row in
-                    FigureRecord(id: row["id"], plan: row["plan"], target: row["target"], year: row["year"], unit: row["unit"],
-                                 values: FigureRecord.values(fromJSON: row["valuesJSON"]) ?? [:],
-                                 evidenceURL: row["evidenceURL"], note: row["note"], recordedBy: row["recordedBy"],
-                                 recordedAt: UTCDateTime(secondsSinceEpoch: row["recordedAt"]))
-                }
+                try Row.fetchAll(db, sql: "SELECT * FROM figure WHERE plan = ? ORDER BY id", arguments: [plan]).map(Self.record)
             }
         }
     }

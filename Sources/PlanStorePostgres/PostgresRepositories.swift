@@ -325,8 +325,20 @@ public struct PostgresFigureRepository: FigureRepository {
     /// Figures on an opened database.
     public init(_ database: PostgresDatabase) { self.database = database }
 
-    public func append(_ record: FigureRecord) async throws -> FigureRecord {
-        try await database.withConnection { [logger = database.logger] connection in
+    /// Appends under a transaction-scoped advisory lock on (plan, target, year), taken before
+    /// the check reads (the pattern of the completions' appends): another process appending
+    /// figures of the same target and year waits for this transaction to end, then reads what
+    /// it wrote. Ids of one (plan, target, year) therefore increase in commit order.
+    public func append(_ record: FigureRecord,
+                       check: @escaping @Sendable ([FigureRecord]) throws -> Void) async throws -> FigureRecord {
+        try await database.transaction { [logger = database.logger] connection in
+            try await connection.query("""
+                SELECT pg_advisory_xact_lock(hashtext(\(record.plan)), hashtext('figure ' || \(record.target) || ' ' || \(record.year)))
+                """, logger: logger).drain()
+            try check(try await Self.records(plan: record.plan, connection.query("""
+                SELECT \(unescaped: Self.columns) FROM figure
+                WHERE plan = \(record.plan) AND target = \(record.target) AND year = \(record.year) ORDER BY id
+                """, logger: logger)))
             for try await id in try await connection.query("""
                 INSERT INTO figure (plan, target, year, unit, values_json, evidence_url, note, recorded_by, recorded_at)
                 VALUES (\(record.plan), \(record.target), \(record.year), \(record.unit), \(record.valuesJSON),
@@ -341,18 +353,26 @@ public struct PostgresFigureRepository: FigureRepository {
         }
     }
 
+    static let columns = """
+        id, target, year, unit, values_json, evidence_url, note, recorded_by, extract(epoch FROM recorded_at)::bigint
+        """
+
+    static func records(plan: String, _ rows: PostgresRowSequence) async throws -> [FigureRecord] {
+        var out: [FigureRecord] = []
+        for try await (id, target, year, unit, values, evidence, note, by, at)
+            in rows.decode((Int64, String, Int, String, String, String?, String?, String, Int).self) {
+            out.append(FigureRecord(id: id, plan: plan, target: target, year: year, unit: unit,
+                                    values: FigureRecord.values(fromJSON: values) ?? [:], evidenceURL: evidence,
+                                    note: note, recordedBy: by, recordedAt: UTCDateTime(secondsSinceEpoch: at)))
+        }
+        return out
+    }
+
     public func figures(plan: String) async throws -> [FigureRecord] {
         try await database.withConnection { [logger = database.logger] connection in
-            var out: [FigureRecord] = []
-            for try await (id, target, year, unit, values, evidence, note, by, at) in try await connection.query("""
-                SELECT id, target, year, unit, values_json, evidence_url, note, recorded_by, extract(epoch FROM recorded_at)::bigint
-                FROM figure WHERE plan = \(plan) ORDER BY id
-                """, logger: logger).decode((Int64, String, Int, String, String, String?, String?, String, Int).self) {
-                out.append(FigureRecord(id: id, plan: plan, target: target, year: year, unit: unit,
-                                        values: FigureRecord.values(fromJSON: values) ?? [:], evidenceURL: evidence,
-                                        note: note, recordedBy: by, recordedAt: UTCDateTime(secondsSinceEpoch: at)))
-            }
-            return out
+            try await Self.records(plan: plan, connection.query("""
+                SELECT \(unescaped: Self.columns) FROM figure WHERE plan = \(plan) ORDER BY id
+                """, logger: logger))
         }
     }
 }

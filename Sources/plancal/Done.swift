@@ -100,7 +100,7 @@ struct Done: AsyncParsableCommand {
         var byTarget: [String: [String: Double]] = [:]
         for text in figure {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let value = Double(parts[1].replacingOccurrences(of: ",", with: ".")), value.isFinite else {
+            guard parts.count == 2, let value = FigureValue.parse(parts[1]) else {
                 throw CLIError("--figure \"\(text)\": cần <mã số liệu>=<giá trị>, ví dụ victims-detected=12")
             }
             guard let ref = obligation.figures.first(where: { $0.figure == parts[0] || $0.description == parts[0] }) else {
@@ -136,7 +136,13 @@ struct Done: AsyncParsableCommand {
         }
         if !figures.isEmpty {
             let repository = try await store.open().figures
-            for r in figures { _ = try await repository.append(r) }
+            // Checked again under the store's lock for each target and year (a share's other part
+            // may have been recorded since).
+            for r in figures {
+                do { _ = try await FigureValidator.append(r, actor: unit, plan: plan, to: repository) } catch let e as FigureError {
+                    throw CLIError("\(e.description) [--figure \(e.field)]")
+                }
+            }
         }
         defer {
             // After the completion's own line: the figures it carried.

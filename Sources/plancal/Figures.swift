@@ -11,7 +11,7 @@ struct Figure: AsyncParsableCommand {
             Mỗi số liệu là một tùy chọn mang mã của nó trong figures: của chỉ tiêu (xem plan.yaml), ví dụ:
               plancal figure G3.T2 --unit cong-an --year 2026 --victims-detected 12 \\
                 --perpetrators-detected 4 --evidence https://bachdang.example/bao-cao-2026
-            Cần --evidence (đường dẫn nguồn) hoặc --note (nguồn số liệu). Ghi lại để sửa: bản ghi sau thay số liệu trước, không bản ghi nào bị xóa. Bị từ chối (không ghi gì): số liệu chỉ tiêu không khai báo, số liệu của đơn vị khác, số âm, số đếm không nguyên, tử số của một tỷ lệ lớn hơn mẫu số.
+            Cần --evidence (đường dẫn nguồn) hoặc --note (nguồn số liệu). Ghi lại để sửa: bản ghi sau thay số liệu trước, không bản ghi nào bị xóa. Giá trị viết bằng chữ số, phần thập phân sau dấu phẩy hoặc dấu chấm (không dùng số mũ hay hệ 16). Bị từ chối (không ghi gì): số liệu chỉ tiêu không khai báo, số liệu của đơn vị khác, số âm, số đếm không nguyên, số vượt mức tối đa (max: của số liệu trong kế hoạch, nếu không có thì dân số, nếu không có nữa thì 2^53 − 1), tử số của một tỷ lệ lớn hơn mẫu số (so với số liệu mới nhất các đơn vị đã ghi, kiểm tra cùng lúc với việc ghi).
             """)
 
     @Argument(help: ArgumentHelp("Mã chỉ tiêu, ví dụ G3.T2.", valueName: "target"))
@@ -58,8 +58,8 @@ struct Figure: AsyncParsableCommand {
                 text = words[i + 1]
                 i += 2
             }
-            guard let v = Double(text.replacingOccurrences(of: ",", with: ".")), v.isFinite else {
-                throw CLIError("--\(name): \"\(text)\" không phải là một số")
+            guard let v = FigureValue.parse(text) else {
+                throw CLIError("--\(name): \"\(text)\" không phải là một số (viết chữ số, phần thập phân sau dấu phẩy hoặc dấu chấm, ví dụ 12 hoặc 3,5; không dùng số mũ hay hệ 16)")
             }
             guard out.updateValue(v, forKey: name) == nil else { throw CLIError("--\(name): được nhập hai lần") }
         }
@@ -70,16 +70,16 @@ struct Figure: AsyncParsableCommand {
         let plan = try planOptions.load()
         let record = FigureRecord(plan: plan.id, target: target, year: year, unit: unit, values: try Self.values(figures),
                                   evidenceURL: evidence, note: note, recordedBy: recorderName(by), recordedAt: UTCDateTime(Date()))
-        let existing = try await store.openForReading()?.figures.figures(plan: plan.id) ?? []
-        let valid: FigureRecord
+        let today = try todayOption.resolve(plan)
+        let repositories = try await store.open()
+        let stored: FigureRecord
         do {
-            valid = try FigureValidator.validate(record, actor: unit, plan: plan, existing: existing)
+            // Checked under the store's lock for the target and year, with the insert.
+            stored = try await FigureValidator.append(record, actor: unit, plan: plan, to: repositories.figures)
         } catch let e as FigureError {
             throw CLIError("\(e.description) [--\(e.field)]")
         }
-        let today = try todayOption.resolve(plan)
-        let repositories = try await store.open()
-        let stored = try await repositories.figures.append(valid)
+        let valid = stored
         let t = plan.target(target)!
         print("Đã ghi số liệu năm \(year) của chỉ tiêu \(target) — \(plan.unit(unit)!.name) (bản ghi số liệu số \(stored.id ?? 0)):")
         for key in valid.values.keys.sorted() {
@@ -87,7 +87,8 @@ struct Figure: AsyncParsableCommand {
         }
         // The data reports these figures complete (`fulfilled_by: [figures]`) are done too.
         let service = try CompletionService(plan: plan, store: repositories.completions)
-        for r in await service.completeDataDuties(after: stored, figures: existing + [stored], now: UTCDateTime(Date()), today: today) {
+        let recorded = (try? await repositories.figures.figures(plan: plan.id)) ?? [stored]
+        for r in await service.completeDataDuties(after: stored, figures: recorded, now: UTCDateTime(Date()), today: today) {
             print("Cũng hoàn thành: \(r.occurrenceID ?? "") (bản ghi số \(r.id ?? 0))")
         }
     }
@@ -97,7 +98,7 @@ struct Indicators: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Các chỉ tiêu của kế hoạch trong một năm: kết quả, mục tiêu, lộ trình, tình trạng.",
         discussion: """
-            Mỗi chỉ tiêu (và mỗi phần của chỉ tiêu có hai con số): kết quả năm tính từ số liệu các đơn vị đã ghi (plancal figure), hoặc từ hồ sơ hoàn thành với các chỉ tiêu được theo dõi (G6); mục tiêu; lộ trình thẳng từ số liệu ban đầu; tình trạng: đạt, đúng lộ trình, chậm so với lộ trình, chưa đạt, chưa có số liệu. CSV mã hóa UTF-8 có BOM.
+            Mỗi chỉ tiêu (và mỗi phần của chỉ tiêu có hai con số): kết quả năm tính từ số liệu các đơn vị đã ghi (plancal figure), hoặc từ hồ sơ hoàn thành với các chỉ tiêu được theo dõi (G6); mục tiêu; lộ trình thẳng từ số liệu ban đầu; tình trạng: đạt, đúng lộ trình, chậm so với lộ trình, chưa đạt, chưa có số liệu, số liệu không hợp lệ (số liệu đã ghi ngoài giới hạn, hoặc kết quả quá lớn để hiển thị). CSV mã hóa UTF-8 có BOM.
             """)
 
     @Option(name: .long, help: ArgumentHelp("Năm (mặc định: năm hiện tại).", valueName: "yyyy"))

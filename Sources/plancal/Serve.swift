@@ -49,7 +49,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Dung lượng bộ nhớ tối đa (MB) giữ các lịch đã tạo; lịch ít được tải nhất được tạo lại khi cần.", valueName: "MB"))
     var feedCacheMb = 128
 
-    @Option(name: .long, help: "Mức ghi nhật ký (trace, debug, info, notice, warning, error).")
+    @Option(name: .long, help: "Mức ghi nhật ký (trace, debug, info, notice, warning, error). debug ghi từng yêu cầu, trace ghi cả các header; mã truy cập và header Authorization, Cookie luôn được che ([ẩn]).")
     var logLevel = "info"
 
     /// Checks the options; errors are plancal's own (Vietnamese, "Lỗi:", exit 1) like every command's.

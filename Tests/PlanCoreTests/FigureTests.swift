@@ -76,14 +76,41 @@ import Testing
     }
 
     @Test func laterRecordCorrectsEarlier() {
-        let first = Self.record("G2.T3", unit: "kthtdt", ["directors": 40, "women-directors": 10], at: noon(day(1, 12, 2026)))
-        let fix = Self.record("G2.T3", unit: "kthtdt", ["women-directors": 12], at: noon(day(2, 12, 2026)))
+        // Record order decides, not the time: the correction is stamped a day earlier (a clock
+        // set back) and still replaces the first record's value.
+        var first = Self.record("G2.T3", unit: "kthtdt", ["directors": 40, "women-directors": 10], at: noon(day(2, 12, 2026)))
+        first.id = 1
+        var fix = Self.record("G2.T3", unit: "kthtdt", ["women-directors": 12], at: noon(day(1, 12, 2026)))
+        fix.id = 2
         let ledger = FigureLedger([fix, first])
         #expect(ledger.value("G2.T3", year: 2026, figure: "women-directors") == 12)
         #expect(ledger.value("G2.T3", year: 2026, figure: "directors") == 40)
         #expect(ledger.value("G2.T3", year: 2027, figure: "directors") == nil)
         #expect(first.valuesJSON == "{\"directors\":40,\"women-directors\":10}")
         #expect(FigureRecord.values(fromJSON: first.valuesJSON) == first.values)
+    }
+
+    /// The probe's case: the lead records 1 of 3 units, then in the same second 7 of 0. The
+    /// record not stored yet comes after every stored one, whatever the times say.
+    @Test func sameSecondRecordsInRecordOrder() throws {
+        var first = Self.record("G1.T1", unit: "vhxh", ["units-woman-leader": 1, "units-total": 3])
+        first.id = 41
+        let bad = Self.record("G1.T1", unit: "vhxh", ["units-woman-leader": 7, "units-total": 0])
+        #expect(try Self.refusal(bad, existing: [first]) ==
+                 .numeratorAboveDenominator(numerator: "units-woman-leader", value: 7, denominator: "units-total", of: 0))
+        // A later correction in the same second is checked against the latest values, not stale ones.
+        var second = Self.record("G1.T1", unit: "vhxh", ["units-woman-leader": 2, "units-total": 3])
+        second.id = 42
+        #expect(try Self.refusal(Self.record("G1.T1", unit: "vhxh", ["units-total": 2]), existing: [first, second]) == nil)
+        #expect(try Self.refusal(Self.record("G1.T1", unit: "vhxh", ["units-total": 1]), existing: [first, second]) ==
+                 .numeratorAboveDenominator(numerator: "units-woman-leader", value: 2, denominator: "units-total", of: 1))
+        // A unit alone, a correction downwards of its denominator in the same second.
+        var police = Self.record("G3.T2", unit: "cong-an", ["victims-detected": 5])
+        police.id = 7
+        var support = Self.record("G3.T2", unit: "vhxh", ["victims-supported": 3])
+        support.id = 8
+        #expect(try Self.refusal(Self.record("G3.T2", unit: "cong-an", ["victims-detected": 1]), existing: [police, support]) ==
+                 .numeratorAboveDenominator(numerator: "victims-supported", value: 3, denominator: "victims-detected", of: 1))
     }
 
     @Test func indicatorReportForAYear() async throws {

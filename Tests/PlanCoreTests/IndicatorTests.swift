@@ -114,6 +114,14 @@ import Testing
         #expect(news.byYear == nil && news.fromYear == 2025)
     }
 
+    @Test func figureMaximum() throws {
+        let plan = try Self.load(Self.base.replacingOccurrences(of: "unit: cong-an\n", with: "unit: cong-an\n        max: 5 000\n"))
+        #expect(plan.target("G3.T2")?.figure("victims-detected")?.max == 5000)
+        #expect(plan.target("G3.T2")?.figure("victims-supported")?.max == nil)
+        let amount = try Self.load(Self.base.replacingOccurrences(of: "unit: cong-an\n", with: "unit: cong-an\n        kind: amount\n        max: 24,5\n"))
+        #expect(amount.target("G3.T2")?.figure("victims-detected")?.max == 24.5)
+    }
+
     @Test func shippedPlanMeasuresEveryTarget() throws {
         let plan = try TestSupport.shippedPlan()
         #expect(plan.targets.count == 15)
@@ -257,6 +265,10 @@ import Testing
         Refusal("obligationFigureUndeclared", replacing: "figures: [G3.T2/victims-detected]",
                 with: "figures: [G3.T2/victims]", lineOf: "figures: [G3.T2/victims]",
                 field: "obligations[0].figures", phrase: "không có số liệu \"victims\""),
+        Refusal("maxWithExponent", replacing: "unit: cong-an\n", with: "unit: cong-an\n        max: 1e5\n", lineOf: "max: 1e5", field: "targets[0].figures[0].max", phrase: "\"1e5\" không hợp lệ"),
+        Refusal("maxNotPositive", replacing: "unit: cong-an\n", with: "unit: cong-an\n        max: 0\n", lineOf: "max: 0", field: "targets[0].figures[0].max", phrase: "số dương"),
+        Refusal("maxBeyondExact", replacing: "unit: cong-an\n", with: "unit: cong-an\n        max: 9007199254740992\n", lineOf: "max: 9007199254740992", field: "targets[0].figures[0].max", phrase: "không quá 9007199254740991"),
+        Refusal("maxOfACountIsWhole", replacing: "unit: cong-an\n", with: "unit: cong-an\n        max: 2,5\n", lineOf: "max: 2,5", field: "targets[0].figures[0].max", phrase: "số nguyên"),
         Refusal("unknownIndicatorField", replacing: "by: 2030", with: "by: 2030\n        target_value: 3", lineOf: "target_value", field: "targets[0].indicators[0].target_value", phrase: "trường không xác định"),
     ]
 

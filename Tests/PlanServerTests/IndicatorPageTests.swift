@@ -91,6 +91,15 @@ struct IndicatorPageTests {
             let text = try await post(client, "/plans/bach-dang/figures", base + [("values[victims-detected]", "mười")], as: police)
             #expect(text.status == .badRequest)
             #expect(text.html.contains("không phải là một số"))
+            // Digits only (Swift's Double reads "0x10" as 16), and no count beyond 2^53 − 1.
+            for typed in ["0x10", "1e3", "inf"] {
+                let strict = try await post(client, "/plans/bach-dang/figures", base + [("values[victims-detected]", typed)], as: police)
+                #expect(strict.status == .badRequest, "\(typed)")
+                #expect(strict.html.contains("không phải là một số"), "\(typed)")
+            }
+            let huge = try await post(client, "/plans/bach-dang/figures", base + [("values[victims-detected]", "10000000000000000000")], as: police)
+            #expect(huge.status == .badRequest)
+            #expect(huge.html.contains("vượt mức tối đa"))
             let whole = try await post(client, "/plans/bach-dang/figures", base + [("values[victims-detected]", "2,5")], as: police)
             #expect(whole.status == .badRequest)
             #expect(whole.html.contains("cần một số nguyên"))

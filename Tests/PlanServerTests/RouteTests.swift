@@ -368,7 +368,7 @@ struct RouteTests {
                 #expect(html.contains("webcal://"))
                 #expect(!html.contains("<script"))
             }
-            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .origin: "http://localhost"]
             try await client.execute(uri: "/plans/bach-dang/login", method: .post, headers: form,
                                      body: ByteBuffer(string: "token=pc_00000000_\(String(repeating: "0", count: 48))")) { r in
                 #expect(r.status == .unauthorized)

@@ -16,7 +16,9 @@ struct Browser {
     var csrf: String
 }
 
-let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+/// A form as a browser posts it from one of the server's pages (the test client's authority is
+/// `localhost`): with its Origin, without which a form is refused.
+let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .origin: "http://localhost"]
 
 func formBody(_ fields: [(String, String)]) -> ByteBuffer {
     var allowed = CharacterSet.alphanumerics
@@ -36,7 +38,7 @@ func signIn<Client: TestClientProtocol>(_ client: Client, token: String) async t
     return Browser(cookie: cookie, csrf: String(csrf))
 }
 
-/// Posts a form as a browser; `csrf: nil` sends the browser's own, `origin` adds an Origin header.
+/// Posts a form as a browser; `csrf: nil` sends the browser's own, `origin` replaces the Origin header.
 func post<Client: TestClientProtocol>(_ client: Client, _ uri: String, _ fields: [(String, String)], as browser: Browser?,
                                       csrf: String? = nil, origin: String? = nil) async throws -> (status: HTTPResponse.Status, location: String?, html: String) {
     var headers = formHeaders

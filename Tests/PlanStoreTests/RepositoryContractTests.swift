@@ -47,6 +47,77 @@ struct RepositoryContractTests {
         }
     }
 
+    @Test("a figure check sees the records of its plan, target and year only, by record order; a throwing check writes nothing",
+          arguments: StorageEngine.available)
+    func figureCheckSees(engine: StorageEngine) async throws {
+        try await engine.with { repos, another in
+            let store = repos.figures
+            func figure(_ target: String, _ year: Int, _ values: [String: Double], plan: String = "bach-dang",
+                        at seconds: Int = 1_796_000_000) -> FigureRecord {
+                FigureRecord(plan: plan, target: target, year: year, unit: "cong-an", values: values, note: "x",
+                             recordedBy: "A", recordedAt: UTCDateTime(secondsSinceEpoch: seconds))
+            }
+            // The second record is stamped a second earlier (a clock set back): record order still wins.
+            let a = try await store.append(figure("G3.T2", 2026, ["victims-detected": 3]))
+            let b = try await store.append(figure("G3.T2", 2026, ["victims-detected": 1], at: 1_795_999_999))
+            _ = try await store.append(figure("G3.T2", 2027, ["victims-detected": 9]))
+            _ = try await store.append(figure("G2.T3", 2026, ["directors": 9]))
+            _ = try await store.append(figure("G3.T2", 2026, ["victims-detected": 9], plan: "other"))
+            let seen = SeenFigures()
+            _ = try await another().figures.append(figure("G3.T2", 2026, ["victims-detected": 2])) { existing in
+                seen.set(existing)
+            }
+            #expect(seen.value == [a, b])
+            #expect(FigureLedger(seen.value).value("G3.T2", year: 2026, figure: "victims-detected") == 1)
+            await #expect(throws: Refused(why: "không")) {
+                try await store.append(figure("G3.T2", 2026, ["victims-detected": 7])) { _ in throw Refused(why: "không") }
+            }
+            let stored = try await store.figures(plan: "bach-dang")
+            #expect(stored.count == 5)
+            #expect(FigureLedger(stored).value("G3.T2", year: 2026, figure: "victims-detected") == 2)
+        }
+    }
+
+    /// Two units supply the parts of one share (G3.T3-like: the lead the numerator, the police
+    /// the denominator) at the same moment, each valid alone, together not: the engine's lock
+    /// lets exactly one through, in every round, and the stored share never exceeds 100%.
+    @Test("concurrent writers of a share's two parts from two units: one stored, never numerator above denominator (100 rounds)",
+          arguments: StorageEngine.available)
+    func figureShareRace(engine: StorageEngine) async throws {
+        try await engine.with { repos, another in
+            let handles = [repos.figures, try await another().figures]
+            for round in 0..<100 {
+                let year = 2000 + round
+                let numerator = FigureRecord(plan: "bach-dang", target: "G3.T2", year: year, unit: "vhxh",
+                                             values: ["victims-supported": 10], note: "x", recordedBy: "Lead", recordedAt: at(1))
+                let denominator = FigureRecord(plan: "bach-dang", target: "G3.T2", year: year, unit: "cong-an",
+                                               values: ["victims-detected": 5], note: "x", recordedBy: "Police", recordedAt: at(1))
+                let results = await withTaskGroup(of: Bool.self) { group in
+                    for (i, r) in [numerator, denominator].enumerated() {
+                        let store = handles[(i + round) % 2]
+                        group.addTask {
+                            do {
+                                _ = try await store.append(r, check: shareCheck(r))
+                                return true
+                            } catch { return false }
+                        }
+                    }
+                    var out: [Bool] = []
+                    for await ok in group { out.append(ok) }
+                    return out
+                }
+                #expect(results.filter { $0 }.count == 1, "round \(round): \(results)")
+            }
+            let ledger = FigureLedger(try await repos.figures.figures(plan: "bach-dang"))
+            for round in 0..<100 {
+                if let n = ledger.value("G3.T2", year: 2000 + round, figure: "victims-supported"),
+                   let d = ledger.value("G3.T2", year: 2000 + round, figure: "victims-detected") {
+                    #expect(n <= d, "round \(round): \(n)/\(d) stored")
+                }
+            }
+        }
+    }
+
     // MARK: Completions
 
     @Test("append stores every field and assigns an id; a declining check writes nothing", arguments: StorageEngine.available)
@@ -371,6 +442,28 @@ struct RepositoryContractTests {
 
 /// A check's own error.
 struct Refused: Error, Equatable { var why: String }
+
+/// The share rule of `FigureValidator` (G3.T2's victims supported not above victims detected,
+/// each part's latest value by record order), as a figure check. It pauses before deciding: an
+/// engine whose check and insert are not one step then lets both racing writers through.
+func shareCheck(_ record: FigureRecord) -> @Sendable ([FigureRecord]) throws -> Void {
+    { existing in
+        usleep(2000)
+        let ledger = FigureLedger(existing + [record])
+        if let n = ledger.value(record.target, year: record.year, figure: "victims-supported"),
+           let d = ledger.value(record.target, year: record.year, figure: "victims-detected"), n > d {
+            throw Refused(why: "\(n) > \(d)")
+        }
+    }
+}
+
+/// What a figure check saw.
+final class SeenFigures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var records: [FigureRecord] = []
+    func set(_ r: [FigureRecord]) { lock.withLock { records = r } }
+    var value: [FigureRecord] { lock.withLock { records } }
+}
 
 /// What a check saw, carried out of its `@Sendable` closure.
 final class Seen: @unchecked Sendable {

@@ -247,9 +247,10 @@ def test_wrong_token_shows_error_and_sets_no_cookie(server, driver):
     assert driver.get_cookies() == []
     assert "Đã đăng nhập" not in driver.find_element(By.TAG_NAME, "header").text
 
-    # The same over plain HTTP: 401, and no Set-Cookie at all.
+    # The same over plain HTTP (with the Origin a browser sends): 401, and no Set-Cookie at all.
+    origin = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(server.url(LOGIN)))
     req = urllib.request.Request(server.url(LOGIN), data=b"token=pc_nope", method="POST",
-                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+                                 headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": origin})
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req, timeout=30)
     assert e.value.code == 401

@@ -86,3 +86,20 @@ def test_data_report_carries_its_figures(run, tmp_path):
     report = indicators(run, db)
     assert line(report, "G3.T2", "victims")["denominator"] == 12
     assert line(report, "G3.T3")["denominator"] == 2
+
+
+def test_values_are_digits_within_bounds(run, tmp_path):
+    """Issue 20: no hexadecimal, no exponent, nothing above 2^53 − 1; a data report's figures too."""
+    db = tmp_path / "db.sqlite"
+    base = ("figure", "G3.T2", "--unit", "cong-an", "--year", YEAR, "--note", "x", "--db", db)
+    for value, phrase in [("0x10", "không phải là một số"), ("1e19", "không phải là một số"),
+                          ("inf", "không phải là một số"), ("10000000000000000000", "vượt mức tối đa")]:
+        proc = run(*base, "--victims-detected", value, check=False)
+        assert proc.returncode == 1 and phrase in proc.stderr, output(proc)
+        assert "--victims-detected" in proc.stderr, proc.stderr
+    occ = ("done", "data-report-violence/2026", "--unit", "cong-an", "--on", "10/12/2026", "--today", "2026-12-12")
+    proc = run(*occ, "--figure", "victims-detected=1e3", "--note", "x", "--db", db, check=False)
+    assert proc.returncode == 1 and "victims-detected=1e3" in proc.stderr, output(proc)
+    assert line(indicators(run, db), "G3.T2", "victims")["denominator"] is None
+    run(*base, "--victims-detected", "9007199254740991")
+    assert line(indicators(run, db), "G3.T2", "victims")["denominator"] == 9007199254740991

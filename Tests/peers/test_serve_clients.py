@@ -285,6 +285,10 @@ def test_server_survives_abuse(server):
 
 @pytest.mark.parametrize("origin, allowed", [
     ("SAME", True),
+    # No Origin: the Referer decides (OWASP's CSRF guidance); neither is refused.
+    (None, False),
+    ("REFERER http://evil.example/x", False),
+    ("REFERER SAME/plans/bach-dang/login", True),
     ("http://127.0.0.1:1", False),          # same host, another port: another site
     # Another scheme is another origin (RFC 6454): the server speaks plain HTTP here; behind a
     # TLS proxy, --base-url https://… names the https origin (tested in RouteTests).
@@ -294,10 +298,15 @@ def test_server_survives_abuse(server):
 ])
 def test_login_form_origin_check(server, origin, allowed):
     authority = f"{server.host}:{server.port}"
-    origin = origin.replace("SAMEHOSTPORT", authority).replace("SAME", f"http://{authority}")
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if origin is not None:
+        origin = origin.replace("SAMEHOSTPORT", authority).replace("SAME", f"http://{authority}")
+        if origin.startswith("REFERER "):
+            headers["Referer"] = origin[len("REFERER "):]
+        else:
+            headers["Origin"] = origin
     body = f"token={server.tokens['cong-an']}".encode()
-    reply = request(server, "POST", f"/plans/{PLAN}/login", body,
-                    {"Content-Type": "application/x-www-form-urlencoded", "Origin": origin})
+    reply = request(server, "POST", f"/plans/{PLAN}/login", body, headers)
     if allowed:
         assert reply.status == 303 and "plancal_session" in reply.headers.get("Set-Cookie", ""), reply
     else:
@@ -347,3 +356,42 @@ def test_host_header_does_not_choose_subscribe_links(server):
         html = reply.body.decode("utf-8")
         assert "evil.example" not in html
         assert "webcal://" in html
+
+
+# --------------------------------------------------------------------------
+# Secrets and methods (issue 20)
+# --------------------------------------------------------------------------
+
+
+def test_trace_log_holds_no_access_code(tmp_path):
+    """The whole log of a server at --log-level trace, after a sign-in link, an API write and a
+    sign-in form: no secret part of any code, the link's code shown as ma=pc_…[ẩn]."""
+    with running_server(tmp_path / "server", extra_args=("--log-level", "trace")) as srv:
+        lead, police = srv.tokens["vhxh"], srv.tokens["cong-an"]
+        assert request(srv, "GET", f"/plans/{PLAN}/login?ma={lead}").status == 200
+        figure = {"target": "G3.T2", "unit": "cong-an", "year": 2026, "values": {"victims-detected": 4}, "note": "x"}
+        reply = request(srv, "POST", f"/api/{PLAN}/figures", json.dumps(figure).encode(),
+                        {"Content-Type": "application/json", "Authorization": f"Bearer {police}"})
+        assert reply.status == 201, reply
+        origin = f"http://{srv.host}:{srv.port}"
+        reply = request(srv, "POST", f"/plans/{PLAN}/login", f"token={police}".encode(),
+                        {"Content-Type": "application/x-www-form-urlencoded", "Origin": origin})
+        assert reply.status == 303, reply
+    log = srv.log_text()
+    assert "ma=pc_…[ẩn]" in log, log[-3000:]
+    assert "Bearer [ẩn]" in log, log[-3000:]
+    for token in (lead, police):
+        assert token.rsplit("_", 1)[-1] not in log, "a secret in the log"
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "POST", "PUT", "DELETE"])
+def test_feed_other_methods_are_405(server, method):
+    reply = request(server, method, FEED, b"" if method != "OPTIONS" else None)
+    assert reply.status == 405, reply
+    assert reply.headers.get("Allow") == "GET, HEAD", reply
+
+
+def test_feed_range_is_answered_whole(server):
+    whole = request(server, "GET", FEED)
+    ranged = request(server, "GET", FEED, None, {"Range": "bytes=0-9"})
+    assert ranged.status == 200 and ranged.body == whole.body, ranged
