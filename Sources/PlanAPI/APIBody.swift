@@ -27,16 +27,25 @@ public struct DoneBody: Decodable, Sendable {
     public var participants: Int?
     /// Unit ids of the organisations a meeting held for the item informed (`counts: [organisations]`).
     public var organisations: [String]?
+    /// `same-event` or `separate-event`, when the unit already has a record of the day counting
+    /// residents reached (otherwise the API answers 409 asking which).
+    public var sameDayReach: String?
     public var correct: Bool?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case occurrence, unit, on, evidence, note, reached, participants, organisations, correct
+        case occurrence, unit, on, evidence, note, reached, participants, organisations, sameDayReach, correct
     }
 
     /// The completion's details, the day checked.
     public func details() throws -> CompletionService.Details {
         CompletionService.Details(doneOn: try APIBody.date(on, field: "on"), evidenceURL: evidence, note: note,
-                                  reached: reached, participants: participants, organisations: organisations ?? [])
+                                  reached: reached, participants: participants, organisations: organisations ?? [],
+                                  sameDayReach: try sameDayReach.map { text in
+                                      guard let choice = SameDayReach(rawValue: text) else {
+                                          throw APIBodyError("Trường \"sameDayReach\" cần same-event hoặc separate-event", field: "sameDayReach")
+                                      }
+                                      return choice
+                                  })
     }
 }
 

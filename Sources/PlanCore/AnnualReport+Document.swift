@@ -199,6 +199,10 @@ extension WardAnnualReport {
         results.append(.heading("3. Các hoạt động đã thực hiện trong năm \(year)"))
         let sentences = activitySentences
         results += sentences.isEmpty ? [.paragraph("Chưa có hoạt động nào được ghi nhận trong năm.")] : sentences.map(Doc.Block.item)
+        if !possibleDoubleCounts.isEmpty {
+            results.append(.paragraph("Lưu ý về số người được tiếp cận (có thể một sự kiện được ghi hai lần):"))
+            results += possibleDoubleCounts.map(Doc.Block.item)
+        }
 
         var tracked: [Doc.Block] = []
         var n = 0

@@ -158,6 +158,9 @@ public struct WardAnnualReport: Sendable {
     public var proposals: [String] = []
     /// Next year's tasks of the plan, one line per obligation.
     public var nextYearTasks: [String] = []
+    /// Records of one unit and day that both count residents reached, not confirmed as two
+    /// events: possibly one event counted twice, said in the report for the lead unit to settle.
+    public var possibleDoubleCounts: [String] = []
 
     /// Units whose annual report was done by its deadline.
     public var reportsOnTime: [ComplianceReport.UnitLine] { compliance.units.filter { $0.annualReport == .doneOnTime } }
@@ -196,6 +199,9 @@ public struct WardAnnualReport: Sendable {
             }
         }
         reported = reportedSentences(plan: plan, ledger: ledger, occurrences: occurrences)
+        possibleDoubleCounts = SameDayReach.unconfirmedPairs(in: ledger, year: year).map { a, b in
+            "Ngày \(a.doneOn?.vietnamese ?? ""), \(plan.unit(a.unit)?.name ?? a.unit) có hai bản ghi cùng ghi số người được tiếp cận: bản ghi số \(a.id ?? 0) (\(Vietnamese.number(a.reached ?? 0)) người) và bản ghi số \(b.id ?? 0) (\(Vietnamese.number(b.reached ?? 0)) người); nếu là một sự kiện, hãy sửa bản ghi sau để số người chỉ tính một lần."
+        }
         proposals = proposals(plan: plan, ledger: ledger, occurrences: occurrences)
         nextYearTasks = year < plan.end.year
             ? ReportDocument.nextYearTasks(plan: plan, occurrences: occurrences, year: year + 1, units: nil) : []

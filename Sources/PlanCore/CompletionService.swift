@@ -28,6 +28,9 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
     case alreadyWaived(occurrence: String)
     case waiveDone(occurrence: String)
     case nothingChanged(Int64)
+    /// The unit already has a record of that day counting residents reached: the writer must say
+    /// whether this is the same event (counted once) or another one.
+    case sameDayReach(earlier: Int64, reached: Int, day: CivilDate)
 
     /// The input field at fault, for API errors.
     public var field: String? {
@@ -49,6 +52,7 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
         case .missingEvidence: return "evidence"
         case .alreadyWaived, .waiveDone: return "occurrence"
         case .nothingChanged: return "record"
+        case .sameDayReach: return "sameDayReach"
         }
     }
 
@@ -108,7 +112,8 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
             let what = occurrence.map { "\"\($0)\"" } ?? "tin, bài"
             return "Cần minh chứng cho \(what): đường dẫn bài đã đăng, hoặc ghi chú nơi và ngày đưa tin nếu tin không có đường dẫn (ví dụ phát trên loa truyền thanh)"
         case let .countNotRecorded(field, occurrence):
-            let what = field == "reached" ? "số người dân được tiếp cận" : "số người tham gia"
+            let what = field == "reached" ? "số người dân được tiếp cận"
+                : field == "organisations" ? "các tổ chức được phổ biến" : "số người tham gia"
             return "Công việc \"\(occurrence)\" không ghi \(what) (kế hoạch không khai báo số này cho việc này)"
         case let .alreadyWaived(occurrence):
             return "\"\(occurrence)\" đã được xác định là không áp dụng"
@@ -116,6 +121,8 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
             return "\"\(occurrence)\" đã được ghi nhận hoàn thành; hãy hủy ghi nhận trước nếu việc này không áp dụng"
         case let .nothingChanged(id):
             return "Bản sửa giống hệt bản ghi số \(id): không có gì thay đổi"
+        case let .sameDayReach(earlier, reached, day):
+            return "Ngày \(day.vietnamese) đơn vị đã có bản ghi số \(earlier) ghi \(Vietnamese.number(reached)) người dân được tiếp cận. Nếu đây là cùng một sự kiện, chọn \"cùng sự kiện\" (same-event) để số người chỉ tính một lần; nếu là một sự kiện khác, chọn \"sự kiện khác\" (separate-event)"
         }
     }
 }
@@ -159,10 +166,14 @@ public struct CompletionService: Sendable {
         public var reached: Int?
         public var participants: Int?
         public var organisations: [String]
+        /// Where the unit already has a record of the day counting residents reached: whether this
+        /// is the same event (not counted again) or another one. Nil: ask (`sameDayReach`).
+        public var sameDayReach: SameDayReach?
 
         /// Details; a nil day means today.
         public init(doneOn: CivilDate? = nil, evidenceURL: String? = nil, note: String? = nil, reached: Int? = nil,
-                    participants: Int? = nil, organisations: [String] = []) {
+                    participants: Int? = nil, organisations: [String] = [], sameDayReach: SameDayReach? = nil) {
+            self.sameDayReach = sameDayReach
             self.doneOn = doneOn
             self.evidenceURL = evidenceURL
             self.note = note
@@ -224,9 +235,11 @@ public struct CompletionService: Sendable {
     /// Records that a unit did an occurrence. A second `done` by the same unit changes
     /// nothing and says so, unless `correct` is set: then it supersedes the first.
     /// With `correct`, `reason` says why (kept with the record).
+    /// `known`: the plan's records as the caller holds them, to find a record of the same unit and
+    /// day that also counts residents reached (`Details.sameDayReach`).
     public func markDone(_ occurrenceID: String, unit: String, details: Details, recordedBy: String,
                          correct: Bool = false, reason: String? = nil, now: UTCDateTime,
-                         today: CivilDate) async throws -> Outcome {
+                         today: CivilDate, known: CompletionLedger? = nil) async throws -> Outcome {
         let o = try occurrence(occurrenceID)
         try checkUnit(unit, for: o)
         let day = try checkDetails(details, today: today)
@@ -249,10 +262,11 @@ public struct CompletionService: Sendable {
         }
         let by = try checkRecorder(recordedBy)
         let why = try reason.map(checkReason)
-        let record = CompletionRecord(
+        var record = CompletionRecord(
             plan: plan.id, action: .done, occurrenceID: o.id, unit: unit, doneOn: day, recordedBy: by,
             recordedAt: now, evidenceURL: details.evidenceURL, note: details.note, reached: details.reached,
             participants: details.participants, organisations: details.organisations, reason: why)
+        try SameDayReach.apply(details.sameDayReach, to: &record, known: known)
         return try await store.append(record) { existing in
             guard let standing = CompletionLedger(records: existing).completion(of: o.id, by: unit), !correct else {
                 return .append
@@ -287,8 +301,10 @@ public struct CompletionService: Sendable {
     /// actually held (they count for Goal 6), or an obstacle a unit raises (it counts for
     /// nothing; the lead unit reads it). The same event recorded twice (same kind, unit, day,
     /// link, note and counts) is written once and the second time says so.
+    /// `known`: as for `markDone`; `replacing`: the record a correction replaces (not asked about).
     public func recordAdHoc(_ action: CompletionRecord.Action, unit: String, details: Details, recordedBy: String,
-                            now: UTCDateTime, today: CivilDate) async throws -> Outcome {
+                            now: UTCDateTime, today: CivilDate, known: CompletionLedger? = nil,
+                            replacing: Int64? = nil) async throws -> Outcome {
         precondition(CompletionRecord.Action.adHocKinds.contains(action))
         guard plan.unit(unit) != nil else { throw CompletionError.unknownUnit(unit, known: plan.allUnits.map(\.id)) }
         let day = try checkDetails(details, today: today)
@@ -311,22 +327,23 @@ public struct CompletionService: Sendable {
             throw CompletionError.countNotForKind(field: "reached", kind: "buổi tập huấn (dùng số người tham gia)")
         }
         let by = try checkRecorder(recordedBy)
-        let record = CompletionRecord(
+        var record = CompletionRecord(
             plan: plan.id, action: action, occurrenceID: nil, unit: unit, doneOn: day, recordedBy: by, recordedAt: now,
             evidenceURL: details.evidenceURL, note: details.note, reached: details.reached,
             participants: details.participants, organisations: details.organisations)
+        let asked = record
+        try SameDayReach.apply(details.sameDayReach, to: &record, known: known, except: replacing)
         return try await store.append(record) { existing in
             // The same command run twice: same kind, unit, day, link, note and counts.
-            func same(_ a: String?, _ b: String?) -> Bool {
-                func norm(_ s: String?) -> String { (s ?? "").lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ") }
-                return norm(a) == norm(b)
+            let standing = CompletionLedger(records: existing).adHoc
+            if let earlier = standing.first(where: { SameDayReach.isRepeat($0, of: asked) }) { return .alreadyRecorded(earlier) }
+            // Another record of the day counting residents, come meanwhile (or unknown to the
+            // caller): ask, under the store's lock.
+            if details.sameDayReach == nil,
+               let earlier = SameDayReach.earlier(than: asked, in: CompletionLedger(records: existing), except: replacing) {
+                throw CompletionError.sameDayReach(earlier: earlier.id ?? 0, reached: earlier.reached ?? 0, day: day)
             }
-            let earlier = CompletionLedger(records: existing).adHoc.first {
-                $0.action == action && $0.unit == unit && $0.doneOn == day && same($0.evidenceURL, details.evidenceURL)
-                    && same($0.note, details.note) && $0.reached == details.reached
-                    && $0.participants == details.participants && Set($0.organisations) == Set(details.organisations)
-            }
-            return earlier.map(AppendDecision.alreadyRecorded) ?? .append
+            return .append
         }
     }
 
@@ -391,7 +408,7 @@ public struct CompletionService: Sendable {
             throw CompletionError.alreadyWithdrawn(id)
         }
         let outcome = try await recordAdHoc(target.action, unit: target.unit, details: details, recordedBy: recordedBy,
-                                            now: now, today: today)
+                                            now: now, today: today, replacing: id)
         if case let .alreadyRecorded(same) = outcome, same.id == id { throw CompletionError.nothingChanged(id) }
         _ = try await withdraw(record: id, reason: "Sửa thành bản ghi số \(outcome.record.id ?? 0): \(why)",
                                recordedBy: recordedBy, now: now)

@@ -199,7 +199,14 @@ extension ServerServices {
         try Auth.authorize(token, unit: unit, plan: entry.plan)
         return try await completionService(entry).markDone(
             occurrence, unit: unit, details: details, recordedBy: token.label, correct: correct,
-            now: UTCDateTime(Date()), today: today(entry.plan))
+            now: UTCDateTime(Date()), today: today(entry.plan), known: try await knownRecords(entry, details))
+    }
+
+    /// The plan's records up to date, when a write counts residents reached: another record of
+    /// the unit's day that does too is asked about (`CompletionService.Details.sameDayReach`).
+    func knownRecords(_ entry: PlanRegistry.Entry, _ details: CompletionService.Details) async throws -> CompletionLedger? {
+        guard details.reached != nil else { return nil }
+        return try await registry.current(entry.plan.id)?.builder.ledger
     }
 
     /// Records a target's figures for a signed-in unit (API or form): the fields present, the

@@ -28,7 +28,7 @@ struct APIError: HTTPResponseError {
         switch error {
         case .unknownOccurrence, .unknownUnit, .unknownRecord: self.init(.notFound, error.description, field: error.field)
         case .notInvolved: self.init(.forbidden, error.description, field: error.field)
-        case .notDone, .alreadyWithdrawn: self.init(.conflict, error.description, field: error.field)
+        case .notDone, .alreadyWithdrawn, .sameDayReach: self.init(.conflict, error.description, field: error.field)
         default: self.init(.badRequest, error.description, field: error.field)
         }
     }

@@ -250,6 +250,7 @@ struct DashboardController: Sendable {
         var reached: String?
         var participants: String?
         var organisations: [String]?
+        var sameDay: String?
         var `return`: String?
 
         var typed: OccurrencePage.Typed {
@@ -273,7 +274,7 @@ struct DashboardController: Sendable {
                 doneOn: try FormInput.day(form.on, label: "Ngày hoàn thành"), evidenceURL: FormInput.text(form.evidence),
                 note: FormInput.text(form.note), reached: try FormInput.count(form.reached, field: "reached"),
                 participants: try FormInput.count(form.participants, field: "participants"),
-                organisations: FormInput.list(form.organisations))
+                organisations: FormInput.list(form.organisations), sameDayReach: FormInput.sameDay(form.sameDay))
             let outcome = try await services.markDone(entry, token: session.token, occurrence: form.occurrence, unit: form.unit,
                                                       details: details, correct: false)
             let target = FormInput.localPath(form.return, plan: plan.id, fallback: back)
@@ -286,8 +287,10 @@ struct DashboardController: Sendable {
             if refusal.status == .forbidden, refusal.field == "unit" { return services.forbidden(plan, session, refusal) }
             // Back on the occurrence's own form, with the message and everything typed.
             if let id = form.occurrence, let o = entry.builder.occurrences.first(where: { $0.id == id }) {
+                var typed = form.typed
+                typed.askSameDay = refusal.field == "sameDayReach"
                 return renderOccurrence(entry, o, session: session, error: "Chưa ghi nhận được: \(refusal.message)",
-                                        typed: form.typed, unit: form.unit, status: refusal.status)
+                                        typed: typed, unit: form.unit, status: refusal.status)
             }
             return message(plan, session, status: refusal.status, heading: "Chưa ghi nhận được", message: refusal.message, back: back)
         }

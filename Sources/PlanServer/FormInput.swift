@@ -37,6 +37,9 @@ enum FormInput {
         (values ?? []).flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
     }
 
+    /// The same-day choice of a form (`same-event`, `separate-event`); anything else is no choice.
+    static func sameDay(_ value: String?) -> SameDayReach? { value.flatMap(SameDayReach.init(rawValue:)) }
+
     /// Only ever redirect within this plan's pages: anything else goes to `fallback`.
     static func localPath(_ target: String?, plan: String, fallback: String) -> String {
         let base = "/plans/\(plan)"
@@ -55,4 +58,6 @@ struct TypedForm: Sendable {
     var participants = ""
     var reason = ""
     var organisations: [String] = []
+    /// The unit already has a record of the day counting residents: ask whether it is one event.
+    var askSameDay = false
 }

@@ -60,6 +60,7 @@ struct RecordController: Sendable {
         var participants: String?
         var organisations: [String]?
         var reason: String?
+        var sameDay: String?
 
         var typed: RecordFormPage.Typed {
             RecordFormPage.Typed(on: on ?? "", evidence: evidence ?? "", note: note ?? "", reached: reached ?? "",
@@ -72,7 +73,7 @@ struct RecordController: Sendable {
                 doneOn: try FormInput.day(on, label: dayLabel), evidenceURL: FormInput.text(evidence), note: FormInput.text(note),
                 reached: try FormInput.count(reached, field: "reached"),
                 participants: try FormInput.count(participants, field: "participants"),
-                organisations: FormInput.list(organisations))
+                organisations: FormInput.list(organisations), sameDayReach: FormInput.sameDay(sameDay))
         }
     }
 
@@ -91,16 +92,19 @@ struct RecordController: Sendable {
             return services.forbidden(plan, session, e)
         }
         do {
+            let details = try form.details(dayLabel: "Ngày")
             let outcome = try await services.completionService(entry).recordAdHoc(
-                kind, unit: unit.id, details: try form.details(dayLabel: "Ngày"), recordedBy: session.token.label,
-                now: UTCDateTime(Date()), today: services.today(plan))
+                kind, unit: unit.id, details: details, recordedBy: session.token.label,
+                now: UTCDateTime(Date()), today: services.today(plan), known: try await services.knownRecords(entry, details))
             return Response(status: .seeOther, headers: [.location: "/plans/\(plan.id)/units/\(unit.id)?ban-ghi=\(outcome.record.id ?? 0)"])
         } catch {
             let refusal = try ServerServices.refusal(error)
             var c = services.chrome(plan, session, title: RecordFormPage.heading(kind))
             c.error = "Chưa ghi nhận được: \(refusal.message)"
+            var typed = form.typed
+            typed.askSameDay = refusal.field == "sameDayReach"
             let page = RecordFormPage.build(plan: plan, unit: unit, kind: kind, today: services.today(plan), chrome: c,
-                                            typed: form.typed)
+                                            typed: typed)
             return services.views.render(page, status: refusal.status)
         }
     }

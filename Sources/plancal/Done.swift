@@ -23,10 +23,25 @@ struct EvidenceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: tên đăng nhập của máy).", valueName: "name"))
     var by: String?
 
+    /// Where the unit already has a record of the day counting residents reached.
+    enum SameDay: String, EnumerableFlag {
+        case sameEvent, separateEvent
+
+        static func help(for value: SameDay) -> ArgumentHelp? {
+            switch value {
+            case .sameEvent: return "Đơn vị đã có bản ghi cùng ngày có số người được tiếp cận và đây là cùng một sự kiện: giữ bản ghi, số người chỉ tính một lần."
+            case .separateEvent: return "Đơn vị đã có bản ghi cùng ngày có số người được tiếp cận và đây là một sự kiện khác: tính cả hai."
+            }
+        }
+    }
+
+    @Flag var sameDay: SameDay?
+
     func details(organisations: [String] = []) throws -> CompletionService.Details {
         CompletionService.Details(
             doneOn: try on.map { try parseDate($0, option: "--on") }, evidenceURL: evidence, note: note,
-            reached: reached, participants: participants, organisations: organisations)
+            reached: reached, participants: participants, organisations: organisations,
+            sameDayReach: sameDay.map { $0 == .sameEvent ? .sameEvent : .separateEvent })
     }
 
     var recorder: String { recorderName(by) }
@@ -51,6 +66,7 @@ func recording<T>(_ body: () async throws -> T) async throws -> T {
         if let field = e.field, options.contains(field), !e.description.contains("--") {
             throw CLIError("\(e.description) [--\(field)]")
         }
+        if e.field == "sameDayReach" { throw CLIError("\(e.description) [--same-event | --separate-event]") }
         throw CLIError(e.description)
     }
 }
@@ -130,9 +146,10 @@ struct Done: AsyncParsableCommand {
         let details = try evidence.details(organisations: organisations.flatMap { $0.split(separator: ",").map(String.init) })
         let today = try todayOption.resolve(plan)
         let figures = try await figureRecords(plan: plan, occurrences: occurrences)
+        let known = CompletionLedger(records: try await store.records(plan: plan.id))
         let outcome = try await store.write(plan: plan, occurrences: occurrences) { service in
             try await service.markDone(occurrence, unit: unit, details: details, recordedBy: evidence.recorder,
-                                 correct: correct, now: UTCDateTime(Date()), today: today)
+                                 correct: correct, now: UTCDateTime(Date()), today: today, known: known)
         }
         if !figures.isEmpty {
             let repository = try await store.open().figures
@@ -247,9 +264,10 @@ struct Record: AsyncParsableCommand {
         let orgs = organisations.flatMap { $0.split(separator: ",").map(String.init) }
         let details = try evidence.details(organisations: orgs)
         let today = try todayOption.resolve(plan)
+        let known = CompletionLedger(records: try await store.records(plan: plan.id))
         let outcome = try await store.write(plan: plan, occurrences: occurrences) { service in
             try await service.recordAdHoc(action, unit: unit, details: details, recordedBy: evidence.recorder,
-                                    now: UTCDateTime(Date()), today: today)
+                                    now: UTCDateTime(Date()), today: today, known: known)
         }
         let r = outcome.record
         let what = "\(action.label) ngày \(r.doneOn!.vietnamese) của \(plan.unit(unit)!.name) (bản ghi số \(r.id!))"

@@ -230,3 +230,72 @@ struct SplitMix {
         #expect(unit?.reportForm == ReportForm(numberSuffix: "CAP", recipients: ["- Như trên;", "- Lưu: VT."]))
     }
 }
+
+/// One event recorded twice must not count its residents twice (issue 17): a second record of
+/// the unit's day that counts residents asks whether it is the same event.
+@Suite struct SameDayReachTests {
+    @Test func aSecondRecordOfTheDayWithResidentsAsksAndCountsOnceForOneEvent() async throws {
+        let h = try Harness.shipped()
+        let meeting = try await h.adHoc(.meeting, by: "vhxh", on: day(20, 11, 2026), reached: 1250, organisations: ["mttq"])
+        let details = CompletionService.Details(doneOn: day(20, 11, 2026), reached: 1250)
+        func done(_ choice: SameDayReach?) async throws -> CompletionService.Outcome {
+            var d = details
+            d.sameDayReach = choice
+            return try await h.service.markDone("action-month/2026", unit: "vhxh", details: d, recordedBy: "t",
+                                                now: noon(day(20, 11, 2026)), today: day(20, 11, 2026), known: try await h.ledger)
+        }
+        await #expect(throws: CompletionError.sameDayReach(earlier: try #require(meeting.id), reached: 1250, day: day(20, 11, 2026))) {
+            _ = try await done(nil)
+        }
+        guard case .recorded(let record) = try await done(.sameEvent) else { Issue.record("not recorded"); return }
+        #expect(record.reached == nil)
+        #expect(record.note == "Cùng sự kiện với bản ghi số \(meeting.id ?? 0): 1.250 người được tiếp cận đã tính ở đó, không tính lại.")
+        let report = try await h.report(today: day(1, 12, 2026))
+        #expect(report.reach?.reached == 1250, "one event, counted once")
+        #expect(SameDayReach.unconfirmedPairs(in: try await h.ledger, year: 2026).isEmpty)
+    }
+
+    @Test func twoEventsOfOneDayAreBothCountedOnceConfirmed() async throws {
+        let h = try Harness.shipped()
+        try await h.adHoc(.meeting, by: "to-dan-pho", on: day(5, 6, 2026), reached: 300, organisations: ["hoi-lhpn"])
+        var d = CompletionService.Details(doneOn: day(5, 6, 2026), reached: 200, sameDayReach: .separateEvent)
+        d.note = "Buổi chiều, khu dân cư số 3"
+        guard case .recorded(let second) = try await h.service.recordAdHoc(.meeting, unit: "to-dan-pho", details: d, recordedBy: "t",
+                                                                             now: noon(day(5, 6, 2026)), today: day(5, 6, 2026),
+                                                                             known: try await h.ledger) else { return }
+        #expect(second.reached == 200 && second.reason?.hasPrefix("Sự kiện khác với bản ghi số") == true)
+        #expect(try await h.report(today: day(1, 12, 2026)).reach?.reached == 500)
+        #expect(SameDayReach.unconfirmedPairs(in: try await h.ledger, year: 2026).isEmpty)
+    }
+
+    @Test func theStoreAsksToo_andTheSameCommandTwiceIsStillWrittenOnce() async throws {
+        let h = try Harness.shipped()
+        let first = try await h.adHoc(.meeting, by: "vhxh", on: day(3, 3, 2026), reached: 80, organisations: ["mttq"])
+        // Run again as it was: already recorded, no question.
+        let again = try await h.service.recordAdHoc(.meeting, unit: "vhxh",
+                                                    details: .init(doneOn: day(3, 3, 2026), reached: 80, organisations: ["mttq"]),
+                                                    recordedBy: "t", now: noon(day(3, 3, 2026)), today: day(3, 3, 2026))
+        guard case .alreadyRecorded(let earlier) = again else { Issue.record("\(again)"); return }
+        #expect(earlier.id == first.id)
+        // Another meeting of the day with residents, the caller knowing nothing: the store's check asks.
+        await #expect(throws: CompletionError.sameDayReach(earlier: try #require(first.id), reached: 80, day: day(3, 3, 2026))) {
+            _ = try await h.service.recordAdHoc(.meeting, unit: "vhxh", details: .init(doneOn: day(3, 3, 2026), reached: 40),
+                                                recordedBy: "t", now: noon(day(3, 3, 2026)), today: day(3, 3, 2026))
+        }
+    }
+
+    @Test func theWardReportSaysWhereOneEventMayBeCountedTwice() async throws {
+        let h = try Harness.shipped()
+        // Two records of one day with residents, written before plancal asked (straight to the store).
+        for (i, n) in [(1, 1250), (2, 1250)] {
+            _ = try await h.store.append(CompletionRecord(
+                plan: "bach-dang", action: .meeting, occurrenceID: nil, unit: "vhxh", doneOn: day(20, 11, 2026), recordedBy: "t",
+                recordedAt: noon(day(20, 11, 2026)), note: "buổi \(i)", reached: n)) { _ in .append }
+        }
+        let ward = WardAnnualReport(plan: h.plan, year: 2026, occurrences: h.service.occurrences, ledger: try await h.ledger,
+                                    figures: [], today: day(16, 12, 2026))
+        let text = ward.document(plan: h.plan).plainText
+        #expect(text.contains("Lưu ý về số người được tiếp cận (có thể một sự kiện được ghi hai lần):"))
+        #expect(text.contains("- Ngày 20/11/2026, Phòng Văn hóa - Xã hội có hai bản ghi cùng ghi số người được tiếp cận: bản ghi số 1 (1.250 người) và bản ghi số 2 (1.250 người)"))
+    }
+}

@@ -99,6 +99,34 @@ struct WebActionTests {
         }
     }
 
+    @Test("a second record of the unit's day with residents asks whether it is the same event; the answer decides what is counted")
+    func sameDayReachAsks() async throws {
+        let s = try await Setup()
+        try await s.fixture.app().test(.router) { client in
+            let unit = try await signIn(client, token: s.mttq)
+            let meeting = [("unit", "mttq"), ("kind", "meeting"), ("on", "20/11/2026"), ("reached", "1.200"),
+                           ("organisations[]", "hoi-lhpn")]
+            #expect(try await post(client, "/plans/bach-dang/record", meeting, as: unit).status == .seeOther)
+            let training = [("unit", "mttq"), ("kind", "meeting"), ("on", "20/11/2026"), ("reached", "1.200"), ("note", "Buổi tối")]
+            let asked = try await post(client, "/plans/bach-dang/record", training, as: unit)
+            #expect(asked.status == .conflict, "\(asked.html)")
+            #expect(asked.html.contains("id=\"same-day\"") && asked.html.contains("value=\"same-event\""))
+            #expect(asked.html.contains("đã có bản ghi số 1 ghi 1.200 người dân được tiếp cận"))
+            #expect(try await s.fixture.repositories.completions.records(plan: "bach-dang").count == 1, "nothing written")
+            let same = try await post(client, "/plans/bach-dang/record", training + [("sameDay", "same-event")], as: unit)
+            #expect(same.status == .seeOther, "\(same.html)")
+            let records = try await s.fixture.repositories.completions.records(plan: "bach-dang")
+            #expect(records.count == 2 && records.last?.reached == nil)
+            #expect(records.last?.note?.contains("Cùng sự kiện với bản ghi số 1") == true)
+            // The API asks the same way: 409 naming the field, then the choice.
+            let body = #"{"occurrence":"action-month/2026","unit":"mttq","on":"2026-11-20","reached":1200}"#
+            let api = try await client.execute(uri: "/api/bach-dang/completions", method: .post,
+                                               headers: [.authorization: "Bearer \(s.mttq)", .contentType: "application/json"],
+                                               body: ByteBuffer(string: body)) { r in (r.status, String(buffer: r.body)) }
+            #expect(api.0 == .conflict && api.1.contains("\"field\":\"sameDayReach\""), "\(api.1)")
+        }
+    }
+
     @Test("a unit records a meeting with organisations from its own form; the dissemination target changes; withdrawing it changes it back")
     func meetingAndWithdrawal() async throws {
         let s = try await Setup()

@@ -579,3 +579,28 @@ def test_same_meeting_twice_is_one_and_notes_stay_on_one_line(run, tmp_path):
     assert "(bản ghi số 2)" in other.stdout, other.stdout
     lines = history_text(run, db).splitlines()
     assert len(lines) == 2 and "ghi chú: Họp tổ 3 ⏎ #99 giả mạo" in lines[0], lines
+
+
+def test_one_event_recorded_twice_counts_once(run, tmp_path):
+    """Issue 17: a meeting recorded ad hoc and again on the action month, the same day, with the
+    same residents: the CLI asks, and --same-event keeps the record without counting again; the
+    action month's organisations complete their dissemination (status and history say by what)."""
+    db = tmp_path / "db.sqlite"
+    common = ("--db", db, "--today", "10/12/2026")
+    by = ("--by", "Chị Lan")
+    run("record", "meeting", "--unit", "vhxh", "--on", "20/11/2026", "--reached", "1250",
+        "--organisations", "kthtdt", *common, *by)
+    asked = run("done", "action-month/2026", "--unit", "vhxh", "--on", "20/11/2026", "--reached", "1250",
+                "--organisations", "cong-an", *common, *by, check=False)
+    assert asked.returncode == 1, output(asked)
+    assert "đã có bản ghi số 1 ghi 1.250 người" in asked.stderr and "--same-event | --separate-event" in asked.stderr
+    done = run("done", "action-month/2026", "--unit", "vhxh", "--on", "20/11/2026", "--reached", "1250",
+               "--organisations", "cong-an", "--same-event", *common, *by)
+    assert "Cũng được tính hoàn thành" in done.stdout and "action-month-planning/2026" in done.stdout, done.stdout
+    report = json.loads(run("compliance", "--format", "json", *common).stdout)
+    assert report["dissemination"]["organisations"][2]["informedOn"] == "2026-11-20"   # cong-an, by the action month
+    status = run("status", "--unit", "cong-an", "--year", "2026", *common).stdout
+    assert "dissemination/2026/cong-an (hoàn thành ngày 20/11/2026 — Đã được phổ biến qua bản ghi số 2" in status, status
+    history = run("history", "--db", db).stdout
+    assert "Cùng sự kiện với bản ghi số 1" in history
+    assert "→ cũng hoàn thành: dissemination/2026/kthtdt" in history
