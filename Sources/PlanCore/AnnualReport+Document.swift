@@ -62,6 +62,7 @@ extension UnitAnnualReport.Activity {
     /// A line for the obstacles section.
     func obstacleLine(_ unitName: String?) -> String {
         (unitName.map { "\($0), " } ?? "") + "ngày \(day.vietnamese): \(note ?? "")"
+            + (resolution.map { " — Đã giải quyết ngày \($0.day.vietnamese): \($0.how)" } ?? " — Chưa giải quyết")
     }
 }
 

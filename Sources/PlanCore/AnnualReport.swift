@@ -43,6 +43,13 @@ public struct UnitAnnualReport: Sendable {
         public var participants: Int?
         /// Names of the organisations a meeting informed.
         public var organisations: [String]
+        /// For an obstacle the lead unit resolved: the day and how (`resolve`).
+        public var resolution: Resolution? = nil
+
+        public struct Resolution: Sendable, Equatable {
+            public var day: CivilDate
+            public var how: String
+        }
     }
 
     /// An item of the year that is the unit's duty and not done: overdue, under way or ahead.
@@ -127,7 +134,10 @@ public struct UnitAnnualReport: Sendable {
         }
         let records = ledger.adHoc.filter { ids.contains($0.unit) && $0.doneOn?.year == year }.map { r in
             Activity(kind: r.action, unit: r.unit, day: r.doneOn!, evidence: r.evidenceURL, note: r.note, reached: r.reached,
-                     participants: r.participants, organisations: r.organisations.map { plan.unit($0)?.name ?? $0 })
+                     participants: r.participants, organisations: r.organisations.map { plan.unit($0)?.name ?? $0 },
+                     resolution: r.id.flatMap(ledger.resolution(of:)).flatMap { s in
+                         s.doneOn.map { Activity.Resolution(day: $0, how: s.note ?? "") }
+                     })
         }
         activities = records.filter { $0.kind != .obstacle }
         obstacles = records.filter { $0.kind == .obstacle }

@@ -58,9 +58,16 @@ public struct CompletionHistory: Sendable {
         // First what each record became: replaced by a correction, or withdrawn by an undo.
         var standing: [String: Int64] = [:]
         var replaces: [Int64: Int64] = [:], later: [Int64: String] = [:]
+        var resolvedBy: [Int64: Int64] = [:]
         for r in records {
             guard let id = r.id else { continue }
-            if let target = r.withdraws { later[target] = "đã hủy bởi #\(id)"; continue }
+            // A resolution settles an obstacle, which stays in force (resolved, not withdrawn).
+            if r.action == .resolve, let obstacle = r.withdraws { resolvedBy[obstacle] = id; continue }
+            if let target = r.withdraws {
+                later[target] = "đã hủy bởi #\(id)"
+                if let obstacle = resolvedBy.first(where: { $0.value == target })?.key { resolvedBy[obstacle] = nil }
+                continue
+            }
             guard let occ = r.occurrenceID else { continue }
             let key = "\(occ)\u{0}\(r.unit)"
             if r.action == .done {
@@ -81,10 +88,11 @@ public struct CompletionHistory: Sendable {
             let o = r.occurrenceID.flatMap { byID[$0] }
             if r.action == .done, let o, !o.doneBy.contains(r.unit) { kind = "tham gia" }
             if let id = r.id, let earlier = replaces[id] { kind += " (sửa, thay bản ghi #\(earlier))" }
-            if let target = r.withdraws { kind = "hủy bản ghi #\(target)" }
-            let note = r.id.flatMap { later[$0] }
+            if let target = r.withdraws { kind = r.action == .resolve ? "giải quyết vướng mắc #\(target)" : "hủy bản ghi #\(target)" }
+            var note = r.id.flatMap { later[$0] }
+            if note == nil, let id = r.id, let by = resolvedBy[id] { note = "đã giải quyết (#\(by))" }
             return Entry(record: r, kind: kind, title: o?.name(in: plan), unitName: plan.unit(r.unit)?.name ?? r.unit,
-                         later: note, standing: r.action != .undo && note == nil,
+                         later: note, standing: r.action != .undo && (note == nil || r.id.map { resolvedBy[$0] != nil } == true),
                          day: r.doneOn ?? Vietnamese.localDay(r.recordedAt, utcOffsetSeconds: plan.utcOffsetSeconds),
                          fulfils: (r.id.flatMap { fulfils[$0] } ?? []).sorted { $0.id < $1.id })
         }

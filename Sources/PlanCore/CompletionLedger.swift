@@ -39,6 +39,8 @@ public struct CompletionLedger: Sendable, Equatable {
     private var adHocChunks: [[CompletionRecord]] = []
     /// Ids named by ad hoc withdrawals.
     private var withdrawn: Set<Int64> = []
+    /// The standing resolution of each obstacle, by the obstacle's id.
+    private var resolutions: [Int64: CompletionRecord] = [:]
     /// The plan's `fulfilled_by:` rules (nil: a ledger of records alone) and what they fulfil.
     private var rules: FulfilmentRules?
     private var fulfilment: [String: Completion] = [:]
@@ -104,6 +106,10 @@ public struct CompletionLedger: Sendable, Equatable {
             if let w = r.withdraws { withdraw(w) }
             return
         }
+        if r.action == .resolve {
+            if let obstacle = r.withdraws, !(r.id.map(withdrawn.contains) ?? false) { resolutions[obstacle] = r }
+            return
+        }
         if let id = r.id, withdrawn.contains(id) { return }
         CompletionLedger.append(r, to: &adHocChunks)
     }
@@ -116,6 +122,11 @@ public struct CompletionLedger: Sendable, Equatable {
     /// A withdrawal takes its record out of the ad hoc list (rare: a linear search is fine).
     private mutating func withdraw(_ id: Int64) {
         guard withdrawn.insert(id).inserted else { return }
+        // A resolution withdrawn: the obstacle is open again.
+        if let obstacle = resolutions.first(where: { $0.value.id == id })?.key {
+            resolutions[obstacle] = nil
+            return
+        }
         for c in adHocChunks.indices.reversed() {
             if let i = adHocChunks[c].firstIndex(where: { $0.id == id }) {
                 adHocChunks[c].remove(at: i)
@@ -172,6 +183,9 @@ public struct CompletionLedger: Sendable, Equatable {
 
     /// When the occurrence's records last changed.
     public func lastChange(of occurrenceID: String) -> UTCDateTime? { changes[occurrenceID]?.last }
+
+    /// The lead unit's standing resolution of an obstacle, if it settled it.
+    public func resolution(of obstacle: Int64) -> CompletionRecord? { resolutions[obstacle] }
 
     /// Ad hoc records (news, meetings, training, obstacles) still standing (not withdrawn), oldest first.
     public var adHoc: [CompletionRecord] { Array(adHocChunks.joined()) }

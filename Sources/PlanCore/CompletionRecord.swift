@@ -22,6 +22,10 @@ public struct CompletionRecord: Sendable, Equatable {
         /// it is neither due nor overdue and stays out of the rates. Withdrawn by an `undo`
         /// naming it (`withdraws`).
         case waive
+        /// The lead unit settles an obstacle ("đã giải quyết"), saying how (`note`); names the
+        /// obstacle in `withdraws`. The obstacle stays in the reports, marked resolved; an
+        /// `undo` naming this record takes the resolution back.
+        case resolve
 
         /// The ad hoc kinds (records of no occurrence).
         public static let adHocKinds: [Action] = [.news, .meeting, .training, .obstacle]
@@ -36,6 +40,7 @@ public struct CompletionRecord: Sendable, Equatable {
             case .training: return "buổi tập huấn"
             case .obstacle: return "vướng mắc"
             case .waive: return "không áp dụng"
+            case .resolve: return "giải quyết vướng mắc"
             }
         }
     }

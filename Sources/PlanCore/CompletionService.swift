@@ -31,6 +31,10 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
     /// The unit already has a record of that day counting residents reached: the writer must say
     /// whether this is the same event (counted once) or another one.
     case sameDayReach(earlier: Int64, reached: Int, day: CivilDate)
+    /// Only an obstacle is resolved.
+    case notObstacle(Int64)
+    /// The obstacle is resolved already (its resolution's id).
+    case alreadyResolved(Int64, by: Int64)
 
     /// The input field at fault, for API errors.
     public var field: String? {
@@ -53,6 +57,7 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
         case .alreadyWaived, .waiveDone: return "occurrence"
         case .nothingChanged: return "record"
         case .sameDayReach: return "sameDayReach"
+        case .notObstacle, .alreadyResolved: return "record"
         }
     }
 
@@ -121,6 +126,10 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
             return "\"\(occurrence)\" đã được ghi nhận hoàn thành; hãy hủy ghi nhận trước nếu việc này không áp dụng"
         case let .nothingChanged(id):
             return "Bản sửa giống hệt bản ghi số \(id): không có gì thay đổi"
+        case let .notObstacle(id):
+            return "Bản ghi số \(id) không phải là một vướng mắc: chỉ vướng mắc mới được đánh dấu đã giải quyết"
+        case let .alreadyResolved(id, by):
+            return "Vướng mắc số \(id) đã được đánh dấu giải quyết (bản ghi số \(by)); hủy bản ghi đó trước nếu cần ghi lại"
         case let .sameDayReach(earlier, reached, day):
             return "Ngày \(day.vietnamese) đơn vị đã có bản ghi số \(earlier) ghi \(Vietnamese.number(reached)) người dân được tiếp cận. Nếu đây là cùng một sự kiện, chọn \"cùng sự kiện\" (same-event) để số người chỉ tính một lần; nếu là một sự kiện khác, chọn \"sự kiện khác\" (separate-event)"
         }
@@ -413,6 +422,33 @@ public struct CompletionService: Sendable {
         _ = try await withdraw(record: id, reason: "Sửa thành bản ghi số \(outcome.record.id ?? 0): \(why)",
                                recordedBy: recordedBy, now: now)
         return outcome.record
+    }
+
+    /// The lead unit settles an obstacle a unit raised, saying how (`note`, required): the obstacle
+    /// stays in the reports, marked "đã giải quyết" with the day and what was done. The caller
+    /// checks who asks; withdrawing the resolution (`withdraw(record:)`) opens it again.
+    public func resolveObstacle(record id: Int64, note: String, recordedBy: String, now: UTCDateTime,
+                                today: CivilDate) async throws -> CompletionRecord {
+        guard let lead = plan.leadUnit?.id else { throw CompletionError.notAllowed("kế hoạch không có đơn vị chủ trì") }
+        let all = try await store.records(plan: plan.id)
+        guard let target = all.first(where: { $0.id == id }) else { throw CompletionError.unknownRecord(id) }
+        guard target.action == .obstacle else { throw CompletionError.notObstacle(id) }
+        let ledger = CompletionLedger(records: all)
+        guard ledger.adHoc.contains(where: { $0.id == id }) else { throw CompletionError.alreadyWithdrawn(id) }
+        if let done = ledger.resolution(of: id) { throw CompletionError.alreadyResolved(id, by: done.id ?? 0) }
+        let how = note.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !how.isEmpty else { throw CompletionError.missing(field: "note") }
+        guard how.count <= CompletionService.maxText else { throw CompletionError.tooLong(field: "note", max: CompletionService.maxText) }
+        guard Validation.isPrintable(how) else { throw CompletionError.controlCharacters(field: "note") }
+        let record = CompletionRecord(plan: plan.id, action: .resolve, occurrenceID: nil, unit: lead, doneOn: today,
+                                      recordedBy: try checkRecorder(recordedBy), recordedAt: now, note: how, withdraws: id)
+        return try await store.append(record) { existing in
+            // Another resolution of the same day, come meanwhile (the store's lock holds here).
+            if let earlier = existing.last(where: { $0.action == .resolve && $0.withdraws == id }) {
+                throw CompletionError.alreadyResolved(id, by: earlier.id ?? 0)
+            }
+            return .append
+        }.record
     }
 
     /// Declares an occurrence not applicable ("không áp dụng"), with a reason: it is then

@@ -20,6 +20,7 @@ struct RecordController: Sendable {
         plans.get(":plan/records/:id/correct") { request, context in try await correctForm(request, context) }
         plans.post(":plan/records/:id/correct") { request, context in try await postCorrect(request, context) }
         plans.post(":plan/records/:id/withdraw") { request, context in try await postWithdraw(request, context) }
+        plans.post(":plan/records/:id/resolve") { request, context in try await postResolve(request, context) }
     }
 
     // MARK: - Recording
@@ -167,7 +168,8 @@ struct RecordController: Sendable {
         c.error = error
         c.flash = flash
         return services.views.render(RecordPage.build(plan: entry.plan, entry: e, history: history, occurrences: entry.builder.occurrences,
-                                                      chrome: c, token: session?.token, reason: reason), status: status)
+                                                      ledger: entry.builder.ledger, chrome: c, token: session?.token, reason: reason),
+                                     status: status)
     }
 
     func recordPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -175,7 +177,10 @@ struct RecordController: Sendable {
         let (e, history) = try record(entry, context)
         let session = try await auth.session(request, plan: entry.plan)
         // After a correction, the new record says which one it replaced.
-        let flash = request.uri.queryParameters["da-sua"] != nil ? "Đã lưu bản sửa (bản ghi số \(e.record.id ?? 0))." : nil
+        var flash = request.uri.queryParameters["da-sua"] != nil ? "Đã lưu bản sửa (bản ghi số \(e.record.id ?? 0))." : nil
+        if let resolved = request.uri.queryParameters["giai-quyet"].flatMap({ Int64(String($0)) }) {
+            flash = "Đã đánh dấu vướng mắc đã giải quyết (bản ghi số \(resolved))."
+        }
         return renderRecord(entry, e, history, session: session, flash: flash)
     }
 
@@ -252,6 +257,35 @@ struct RecordController: Sendable {
     struct WithdrawForm: PostedForm {
         var csrf: String?
         var reason: String?
+    }
+
+    struct ResolveForm: PostedForm {
+        var csrf: String?
+        var note: String?
+    }
+
+    /// The lead unit marks an obstacle resolved, saying how.
+    func postResolve(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (entry, session, form): (PlanRegistry.Entry, WebSession, ResolveForm)
+        switch try await services.gate(request, context, ResolveForm.self) {
+        case let .refuse(response): return response
+        case let .pass(en, s, f): (entry, session, form) = (en, s, f)
+        }
+        let plan = entry.plan
+        let (e, history) = try record(entry, context)
+        guard session.token.unit == plan.leadUnit?.id else {
+            return services.forbidden(plan, session, APIError(.forbidden, "Chỉ \(plan.leadUnit?.name ?? "đơn vị chủ trì") đánh dấu được vướng mắc đã giải quyết."))
+        }
+        do {
+            let r = try await services.completionService(entry).resolveObstacle(
+                record: e.record.id ?? 0, note: form.note ?? "", recordedBy: session.token.label, now: UTCDateTime(Date()),
+                today: services.today(plan))
+            return Response(status: .seeOther, headers: [.location: "/plans/\(plan.id)/records/\(e.record.id ?? 0)?giai-quyet=\(r.id ?? 0)"])
+        } catch {
+            let refusal = try ServerServices.refusal(error)
+            return renderRecord(entry, e, history, session: session, error: "Chưa ghi nhận được: \(refusal.message)",
+                                reason: form.note ?? "", status: refusal.status)
+        }
     }
 
     func postWithdraw(_ request: Request, _ context: AppRequestContext) async throws -> Response {

@@ -327,6 +327,52 @@ public final class AppDatabase: Sendable {
                 END;
                 """)
         }
+        // One more action: the lead unit resolves an obstacle ("đã giải quyết", issue 17). The
+        // table is rebuilt as in v8 (SQLite cannot change a CHECK), with every index and trigger
+        // the later migrations added (the plan/id index, the latest-record trigger).
+        m.registerMigration("v13-obstacle-resolve") { db in
+            try db.execute(sql: """
+                CREATE TABLE record_v13 (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  plan TEXT NOT NULL,
+                  action TEXT NOT NULL CHECK (action IN ('done','undo','news','meeting','training','obstacle','waive','resolve')),
+                  occurrenceID TEXT,
+                  unit TEXT NOT NULL,
+                  doneOn TEXT,
+                  recordedBy TEXT NOT NULL,
+                  recordedAt INTEGER NOT NULL,
+                  evidenceURL TEXT,
+                  note TEXT,
+                  reached INTEGER,
+                  participants INTEGER,
+                  organisations TEXT NOT NULL DEFAULT '',
+                  reason TEXT,
+                  withdraws INTEGER);
+                INSERT INTO record_v13 (id, plan, action, occurrenceID, unit, doneOn, recordedBy, recordedAt, evidenceURL, note,
+                                        reached, participants, organisations, reason, withdraws)
+                  SELECT id, plan, action, occurrenceID, unit, doneOn, recordedBy, recordedAt, evidenceURL, note,
+                         reached, participants, organisations, reason, withdraws FROM record ORDER BY id;
+                DROP TABLE record;
+                ALTER TABLE record_v13 RENAME TO record;
+                CREATE INDEX record_plan_occurrence ON record (plan, occurrenceID);
+                CREATE INDEX record_plan_occurrence_unit_day ON record (plan, occurrenceID, unit, doneOn);
+                CREATE INDEX record_plan_id ON record (plan, id);
+                CREATE TRIGGER record_no_update BEFORE UPDATE ON record
+                BEGIN SELECT RAISE(ABORT, 'completion history is append-only'); END;
+                CREATE TRIGGER record_no_delete BEFORE DELETE ON record
+                BEGIN SELECT RAISE(ABORT, 'completion history is append-only'); END;
+                CREATE TRIGGER record_version AFTER INSERT ON record BEGIN
+                  INSERT INTO planVersion (plan, version) VALUES (NEW.plan, NEW.id)
+                  ON CONFLICT(plan) DO UPDATE SET version = NEW.id;
+                END;
+                CREATE TRIGGER record_latest AFTER INSERT ON record WHEN NEW.occurrenceID IS NOT NULL BEGIN
+                  INSERT INTO recordLatest (plan, occurrenceID, unit, lane, id)
+                  VALUES (NEW.plan, NEW.occurrenceID, NEW.unit,
+                          CASE WHEN NEW.action = 'waive' OR NEW.withdraws IS NOT NULL THEN 1 ELSE 0 END, NEW.id)
+                  ON CONFLICT(plan, occurrenceID, unit, lane) DO UPDATE SET id = NEW.id;
+                END;
+                """)
+        }
         return m
     }
 

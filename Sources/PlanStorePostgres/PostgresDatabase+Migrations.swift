@@ -139,6 +139,14 @@ extension PostgresDatabase {
             "CREATE TRIGGER figure_no_update_delete BEFORE UPDATE OR DELETE ON figure FOR EACH ROW EXECUTE FUNCTION record_append_only()",
             "CREATE TRIGGER figure_no_truncate BEFORE TRUNCATE ON figure FOR EACH STATEMENT EXECUTE FUNCTION record_append_only()",
         ]),
+        // The lead unit resolves an obstacle ("đã giải quyết", issue 17).
+        Migration(id: "v9-obstacle-resolve", statements: [
+            "ALTER TABLE record DROP CONSTRAINT record_action_check",
+            """
+            ALTER TABLE record ADD CONSTRAINT record_action_check
+              CHECK (action IN ('done', 'undo', 'news', 'meeting', 'training', 'obstacle', 'waive', 'resolve'))
+            """,
+        ]),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction. Several processes

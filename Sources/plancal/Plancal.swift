@@ -15,7 +15,7 @@ struct Plancal: AsyncParsableCommand {
         discussion: """
             Kế hoạch là một tệp YAML (định dạng trong README.md); kế hoạch kèm theo là calendars/bach-dang/plan.yaml. Các ghi nhận hoàn thành được lưu trong SQLite (mặc định data/plancal.sqlite, hoặc $PLANCAL_DB). Ngày viết dạng dd/mm/yyyy hoặc yyyy-mm-dd.
             """,
-        subcommands: [Check.self, Generate.self, Agenda.self, Done.self, Undo.self, Record.self, Waive.self,
+        subcommands: [Check.self, Generate.self, Agenda.self, Done.self, Undo.self, Record.self, Waive.self, Resolve.self,
                       Status.self, History.self, Compliance.self, Figure.self, Indicators.self, AnnualReportCommand.self,
                       Serve.self, Token.self])
 

@@ -99,6 +99,31 @@ struct WebActionTests {
         }
     }
 
+    @Test("the lead unit marks an obstacle resolved from its record page; another unit cannot; the ward report says so")
+    func resolveObstacle() async throws {
+        let s = try await Setup()
+        let lead = try await s.fixture.repositories.tokens.create(plan: "bach-dang", unit: "vhxh", label: "Chị Lan",
+                                                                  now: UTCDateTime(secondsSinceEpoch: 1)).secret
+        try await s.fixture.app().test(.router) { client in
+            let unit = try await signIn(client, token: s.mttq)
+            let raised = try await post(client, "/plans/bach-dang/record", [("unit", "mttq"), ("kind", "obstacle"), ("on", "06/11/2026"),
+                                                                             ("note", "Thiếu tài liệu tiếng dân tộc")], as: unit)
+            #expect(raised.status == .seeOther, "\(raised.html)")
+            #expect(!(try await get(client, "/plans/bach-dang/records/1", as: unit).html).contains("id=\"submit-resolve\""))
+            #expect(try await post(client, "/plans/bach-dang/records/1/resolve", [("note", "x")], as: unit).status == .forbidden)
+            let browser = try await signIn(client, token: lead)
+            #expect(try await get(client, "/plans/bach-dang/records/1", as: browser).html.contains("id=\"submit-resolve\""))
+            #expect(try await post(client, "/plans/bach-dang/records/1/resolve", [("note", " ")], as: browser).status == .badRequest)
+            let done = try await post(client, "/plans/bach-dang/records/1/resolve", [("note", "Đã in 500 tờ rơi")], as: browser)
+            #expect(done.status == .seeOther, "\(done.html)")
+            let page = try await get(client, try #require(done.location), as: browser).html
+            #expect(page.contains("Đã đánh dấu vướng mắc đã giải quyết (bản ghi số 2)."))
+            #expect(page.contains("Đã giải quyết ngày 29/11/2026: Đã in 500 tờ rơi") && !page.contains("id=\"submit-resolve\""))
+            let report = try await get(client, "/plans/bach-dang/annual-report?year=2026", as: browser).html
+            #expect(report.contains("Thiếu tài liệu tiếng dân tộc — Đã giải quyết ngày 29/11/2026: Đã in 500 tờ rơi"), "\(report)")
+        }
+    }
+
     @Test("a second record of the unit's day with residents asks whether it is the same event; the answer decides what is counted")
     func sameDayReachAsks() async throws {
         let s = try await Setup()

@@ -49,6 +49,44 @@ struct AppDatabaseTests {
         #expect(applied == Set(AppDatabase.migrator.migrations))
     }
 
+    @Test("a database of migration v11 rebuilt for the resolve action keeps its rows, ids, triggers and indexes")
+    func upgradeFromV11() async throws {
+        let path = tempDatabasePath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do {
+            let old = try DatabaseQueue(path: path)
+            try AppDatabase.migrator.migrate(old, upTo: "v11-record-latest")
+            try await old.write { db in
+                try db.execute(sql: """
+                    INSERT INTO record (plan, action, occurrenceID, unit, doneOn, recordedBy, recordedAt, organisations)
+                    VALUES ('a', 'done', 'quarterly-news/2026-Q4', 'vhxh', '2026-11-02', 'Chị Lan', 1795910400, ''),
+                           ('a', 'obstacle', NULL, 'mttq', '2026-11-03', 'Anh Tú', 1795910500, '')
+                    """)
+            }
+        }
+        let db = try AppDatabase(path: path)
+        let store = db.repositories.completions
+        #expect(try await store.records(plan: "a").map(\.id) == [1, 2])
+        // The latest-record trigger and the version trigger came back with the table.
+        _ = try await store.append(record(3, occurrence: "quarterly-news/2026-Q3", action: .done, plan: "a"), check: appendOnce)
+        #expect(try await store.version(plan: "a") == 3)
+        let latest = try await db.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM recordLatest WHERE plan = 'a'") }
+        #expect(latest == 2)
+        // The new action is accepted, and the history is still append-only.
+        let raw = try DatabaseQueue(path: path)
+        try await raw.write { db in
+            try db.execute(sql: """
+                INSERT INTO record (plan, action, occurrenceID, unit, doneOn, recordedBy, recordedAt, organisations, note, withdraws)
+                VALUES ('a', 'resolve', NULL, 'vhxh', '2026-12-01', 'Chị Lan', 1795910600, '', 'Đã giải quyết', 2)
+                """)
+        }
+        await #expect(throws: (any Error).self) {
+            try await raw.write { try $0.execute(sql: "UPDATE record SET note = 'x' WHERE id = 1") }
+        }
+        let indexes = try await db.writer.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'record' ORDER BY name") }
+        #expect(indexes == ["record_plan_id", "record_plan_occurrence", "record_plan_occurrence_unit_day"])
+    }
+
     @Test("reopening finds everything that was acknowledged")
     func reopen() async throws {
         let path = tempDatabasePath()

@@ -472,3 +472,43 @@ final class Seen: @unchecked Sendable {
     func set(_ r: [CompletionRecord]) { lock.withLock { records = r } }
     var value: [CompletionRecord] { lock.withLock { records } }
 }
+
+/// The shipped plan, found from this file.
+let contractPlanPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("calendars/bach-dang/plan.yaml").path
+
+/// The lead unit's resolution of an obstacle (issue 17): a record every engine stores and reads
+/// back, the obstacle standing and resolved, and a withdrawal opening it again.
+@Suite("Repository contract: obstacles resolved")
+struct ObstacleResolutionContractTests {
+    @Test("an obstacle is resolved once, on every engine; withdrawing the resolution opens it again",
+          arguments: StorageEngine.available)
+    func resolve(engine: StorageEngine) async throws {
+        try await engine.with { repos, another in
+            let plan = try PlanLoader.load(path: contractPlanPath)
+            let service = try CompletionService(plan: plan, store: repos.completions)
+            let day = CivilDate(year: 2026, month: 11, day: 6)!, later = CivilDate(year: 2026, month: 12, day: 12)!
+            let obstacle = try await service.recordAdHoc(.obstacle, unit: "mttq", details: .init(doneOn: day, note: "Thiếu tài liệu"),
+                                                         recordedBy: "A", now: UTCDateTime(secondsSinceEpoch: 1_796_000_000),
+                                                         today: day).record
+            let id = try #require(obstacle.id)
+            let resolution = try await service.resolveObstacle(record: id, note: "Đã in tờ rơi", recordedBy: "Chị Lan",
+                                                               now: UTCDateTime(secondsSinceEpoch: 1_796_100_000), today: later)
+            await #expect(throws: CompletionError.alreadyResolved(id, by: try #require(resolution.id))) {
+                _ = try await service.resolveObstacle(record: id, note: "x", recordedBy: "B",
+                                                      now: UTCDateTime(secondsSinceEpoch: 1_796_100_001), today: later)
+            }
+            await #expect(throws: CompletionError.notObstacle(try #require(resolution.id))) {
+                _ = try await service.resolveObstacle(record: resolution.id!, note: "x", recordedBy: "B",
+                                                      now: UTCDateTime(secondsSinceEpoch: 1_796_100_002), today: later)
+            }
+            let ledger = CompletionLedger(records: try await another().completions.records(plan: plan.id))
+            #expect(ledger.resolution(of: id)?.note == "Đã in tờ rơi" && ledger.resolution(of: id)?.unit == "vhxh")
+            #expect(ledger.adHoc.map(\.id) == [id], "the obstacle stands; the resolution is no activity")
+            _ = try await service.withdraw(record: try #require(resolution.id), reason: "nhầm", recordedBy: "Chị Lan",
+                                           now: UTCDateTime(secondsSinceEpoch: 1_796_200_000))
+            let after = CompletionLedger(records: try await another().completions.records(plan: plan.id))
+            #expect(after.resolution(of: id) == nil && after.adHoc.map(\.id) == [id])
+        }
+    }
+}

@@ -575,8 +575,12 @@ def test_same_meeting_twice_is_one_and_notes_stay_on_one_line(run, tmp_path):
     again = run(*args)
     assert "Đã được ghi nhận trước đó" in again.stdout, again.stdout
     assert compliance_json(run, db)["reach"]["reached"] == 100
-    other = run(*args[:-6], "--note", "Họp tổ 4", "--today", TODAY, "--db", db)
+    # Another meeting of the unit's day with residents: asked whether it is the same event.
+    asked = run(*args[:-6], "--note", "Họp tổ 4", "--today", TODAY, "--db", db, check=False)
+    assert asked.returncode == 1 and "--same-event | --separate-event" in asked.stderr, output(asked)
+    other = run(*args[:-6], "--note", "Họp tổ 4", "--separate-event", "--today", TODAY, "--db", db)
     assert "(bản ghi số 2)" in other.stdout, other.stdout
+    assert compliance_json(run, db)["reach"]["reached"] == 200
     lines = history_text(run, db).splitlines()
     assert len(lines) == 2 and "ghi chú: Họp tổ 3 ⏎ #99 giả mạo" in lines[0], lines
 
