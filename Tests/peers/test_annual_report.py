@@ -100,7 +100,7 @@ def test_unit_report_holds_its_records(run, db, tmp_path):
     assert meeting[4] == "120" and "Hội Liên hiệp Phụ nữ phường" in meeting[3]
     training = next(r for r in activities if r[2] == "05/11/2026")
     assert training[1] == "Buổi tập huấn" and training[5] == "35"
-    assert "- ngày 06/11/2026: Thiếu tài liệu tuyên truyền bằng tiếng dân tộc" in texts(d)
+    assert "- ngày 06/11/2026: Thiếu tài liệu tuyên truyền bằng tiếng dân tộc — Chưa giải quyết" in texts(d)
     done = table_rows(find_table(d, "Nhiệm vụ", 1))
     assert any(r[1].startswith("Báo cáo") and r[4] == "10/12/2026" for r in done[1:]), done
     # The police's report lists the figure it supplied.
@@ -149,7 +149,7 @@ def test_ward_report_equals_compliance_and_indicators(run, db, tmp_path):
             assert row[6].startswith("Hoàn thành đúng hạn")
     assert by_name["Ủy ban Mặt trận Tổ quốc Việt Nam phường"][4] == "120"
     assert any(p.startswith("Gửi đúng hạn") and "Ủy ban Mặt trận Tổ quốc Việt Nam phường" in p for p in paragraphs)
-    assert "- Ủy ban Mặt trận Tổ quốc Việt Nam phường, ngày 06/11/2026: Thiếu tài liệu tuyên truyền bằng tiếng dân tộc" in paragraphs
+    assert "- Ủy ban Mặt trận Tổ quốc Việt Nam phường, ngày 06/11/2026: Thiếu tài liệu tuyên truyền bằng tiếng dân tộc — Chưa giải quyết" in paragraphs
 
 
 def test_same_records_same_bytes_and_html(run, db, tmp_path):
