@@ -61,6 +61,18 @@ public struct FigureBody: Decodable, Sendable {
     public enum CodingKeys: String, CodingKey, CaseIterable { case target, unit, year, values, evidence, note }
 }
 
+/// `POST /api/<plan>/baselines`: an indicator's baseline, recorded by the lead unit.
+public struct BaselineBody: Decodable, Sendable {
+    public var target: String?
+    public var indicator: String?
+    public var year: Int?
+    public var value: Double?
+    public var evidence: String?
+    public var note: String?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable { case target, indicator, year, value, evidence, note }
+}
+
 /// `POST /api/<plan>/undo`.
 public struct UndoBody: Decodable, Sendable {
     public var occurrence: String?

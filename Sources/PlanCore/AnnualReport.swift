@@ -194,13 +194,14 @@ public struct WardAnnualReport: Sendable {
     }
 
     /// The report for `year`, from the same records as `plancal compliance` and `plancal indicators`.
+    /// `baselines`: the indicators' recorded baselines (see `IndicatorReport`).
     public init(plan: Plan, year: Int, occurrences: [Occurrence], ledger: CompletionLedger, figures: [FigureRecord],
-                today: CivilDate) {
+                today: CivilDate, baselines: [BaselineRecord] = []) {
         self.year = year
         self.today = today
         let compliance = ComplianceReport(plan: plan, occurrences: occurrences, ledger: ledger, today: today, year: year)
         self.compliance = compliance
-        indicators = IndicatorReport(plan: plan, figures: figures, compliance: compliance, year: year)
+        indicators = IndicatorReport(plan: plan, figures: figures, compliance: compliance, year: year, baselines: baselines)
         let figureLedger = FigureLedger(figures.filter { $0.plan == plan.id })
         units = compliance.units.compactMap { line in
             plan.unit(line.id).map {

@@ -112,14 +112,21 @@ public struct IndicatorReport: Sendable, Encodable {
     static let largestValue = 1e15
 
     /// The report for `year`. `compliance` is the compliance report of the same year and
-    /// records (for the targets measured from records).
-    public init(plan: Plan, figures: [FigureRecord], compliance: ComplianceReport, year: Int) {
+    /// records (for the targets measured from records). `baselines`: the baselines the lead unit
+    /// recorded; an indicator's latest one (by record order) replaces the plan file's `baseline:`.
+    public init(plan: Plan, figures: [FigureRecord], compliance: ComplianceReport, year: Int,
+                baselines: [BaselineRecord] = []) {
         self.plan = plan.id
         self.year = year
         let ledger = FigureLedger(figures.filter { $0.plan == plan.id })
+        let recorded = BaselineRecord.latest(baselines.filter { $0.plan == plan.id })
         lines = plan.targets.flatMap { target in
-            target.indicators.map { indicator in
-                IndicatorReport.line(plan, target, indicator, ledger: ledger, compliance: compliance, year: year)
+            target.indicators.map { planned in
+                var indicator = planned
+                if let r = recorded[BaselineRecord.key(target.id, planned.id)], planned.direction != .within {
+                    indicator.baseline = r.baseline
+                }
+                return IndicatorReport.line(plan, target, indicator, ledger: ledger, compliance: compliance, year: year)
             }
         }
     }

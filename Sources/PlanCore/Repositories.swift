@@ -213,11 +213,14 @@ public struct Repositories: Sendable {
     public var sessions: any SessionRepository
     public var fetches: any FetchLogRepository
     public var figures: any FigureRepository
+    public var baselines: any BaselineRepository
 
     /// Repositories of one engine.
     public init(completions: any CompletionRepository, tokens: any TokenRepository,
-                sessions: any SessionRepository, fetches: any FetchLogRepository, figures: any FigureRepository) {
+                sessions: any SessionRepository, fetches: any FetchLogRepository, figures: any FigureRepository,
+                baselines: any BaselineRepository) {
         self.figures = figures
+        self.baselines = baselines
         self.completions = completions
         self.tokens = tokens
         self.sessions = sessions

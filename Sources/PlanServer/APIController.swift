@@ -21,6 +21,7 @@ struct APIController: Sendable {
         group.get(":plan/indicators") { request, context in try await indicatorsJSON(request, context) }
         group.get(":plan/indicators.csv") { request, context in try await indicatorsCSV(request, context) }
         group.post(":plan/figures") { request, context in try await figures(request, context) }
+        group.post(":plan/baselines") { request, context in try await baselines(request, context) }
     }
 
     /// A JSON answer (sorted keys): the API's, and `/ready`'s.
@@ -128,7 +129,9 @@ struct APIController: Sendable {
     func indicators(_ entry: PlanRegistry.Entry, _ request: Request) async throws -> IndicatorReport {
         let compliance = try report(entry, request)
         let figures = try await services.repositories.figures.figures(plan: entry.plan.id)
-        return IndicatorReport(plan: entry.plan, figures: figures, compliance: compliance, year: compliance.year)
+        let baselines = try await services.repositories.baselines.baselines(plan: entry.plan.id)
+        return IndicatorReport(plan: entry.plan, figures: figures, compliance: compliance, year: compliance.year,
+                               baselines: baselines)
     }
 
     func indicatorsJSON(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -165,6 +168,38 @@ struct APIController: Sendable {
         return try Self.json(FigureJSON(id: r.id, target: r.target, unit: r.unit, year: r.year, values: r.values,
                                    evidence: r.evidenceURL, note: r.note, recordedBy: r.recordedBy,
                                    recordedAt: r.recordedAt.iso), status: .created)
+    }
+
+    struct BaselineJSON: Encodable {
+        var id: Int64?
+        var target: String
+        var indicator: String
+        var year: Int
+        var value: Double
+        var evidence: String?
+        var note: String?
+        var recordedBy: String
+        var recordedAt: String
+    }
+
+    /// Records an indicator's baseline with the lead unit's bearer token.
+    func baselines(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let entry = try await services.entry(context, api: true)
+        let token = try await auth.bearer(request, plan: entry.plan)
+        let body = try APIBody.decode(BaselineBody.self, keys: BaselineBody.CodingKeys.self,
+                                      Data(try await services.body(request).readableBytesView))
+        let target = try APIBody.required(body.target, "target")
+        let indicator = try APIBody.required(body.indicator, "indicator")
+        guard let year = body.year else { throw APIError(.badRequest, "Thiếu trường bắt buộc \"year\"", field: "year") }
+        guard let value = body.value else { throw APIError(.badRequest, "Thiếu trường bắt buộc \"value\"", field: "value") }
+        let record = BaselineRecord(plan: entry.plan.id, target: target, indicator: indicator, year: year, value: value,
+                                    evidenceURL: FormInput.text(body.evidence), note: FormInput.text(body.note),
+                                    recordedBy: token.label, recordedAt: UTCDateTime(Date()))
+        let r = try await BaselineValidator.append(record, actor: token.unit, plan: entry.plan,
+                                                   today: services.today(entry.plan), to: services.repositories.baselines)
+        return try Self.json(BaselineJSON(id: r.id, target: r.target, indicator: r.indicator, year: r.year, value: r.value,
+                                          evidence: r.evidenceURL, note: r.note, recordedBy: r.recordedBy,
+                                          recordedAt: r.recordedAt.iso), status: .created)
     }
 
     func cityJSON(_ request: Request) async throws -> Response {

@@ -23,6 +23,15 @@ struct APIError: HTTPResponseError {
         }
     }
 
+    /// Maps a baseline's refusal to a status: unknown target or indicator 404, not the lead 403, bad input 400.
+    init(_ error: BaselineError) {
+        switch error {
+        case .unknownTarget, .unknownIndicator: self.init(.notFound, error.description, field: error.field)
+        case .notLead: self.init(.forbidden, error.description, field: error.field)
+        default: self.init(.badRequest, error.description, field: error.field)
+        }
+    }
+
     /// Maps domain errors to statuses: unknown things are 404, bad input 400.
     init(_ error: CompletionError) {
         switch error {

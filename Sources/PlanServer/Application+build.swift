@@ -113,6 +113,8 @@ struct ErrorMiddleware: RouterMiddleware {
             error = APIError(e)
         } catch let e as FigureError {
             error = APIError(e)
+        } catch let e as BaselineError {
+            error = APIError(e)
         } catch let e as APIBodyError {
             error = APIError(.badRequest, e.message, field: e.field)
         } catch let e as StorageError {

@@ -120,12 +120,14 @@ struct DashboardController: Sendable {
             unit = u
         }
         let figures = try await services.repositories.figures.figures(plan: plan.id)
+        let baselines = try await services.repositories.baselines.baselines(plan: plan.id)
         let today = services.today(plan)
         let (occurrences, ledger) = (entry.builder.occurrences, entry.builder.ledger)
         let document = unit.map {
             WardAnnualReport.unit($0, plan: plan, year: year, occurrences: occurrences, ledger: ledger, figures: figures, today: today)
                 .document(plan: plan)
-        } ?? WardAnnualReport(plan: plan, year: year, occurrences: occurrences, ledger: ledger, figures: figures, today: today)
+        } ?? WardAnnualReport(plan: plan, year: year, occurrences: occurrences, ledger: ledger, figures: figures, today: today,
+                             baselines: baselines)
             .document(plan: plan)
         let query = "year=\(year)" + (unit.map { "&unit=\($0.id)" } ?? "")
         if docx {

@@ -15,6 +15,7 @@ struct IndicatorController: Sendable {
         let plans = router.group("plans")
         plans.get(":plan/indicators") { request, context in try await page(request, context) }
         plans.post(":plan/figures") { request, context in try await postFigures(request, context) }
+        plans.post(":plan/baselines") { request, context in try await postBaseline(request, context) }
     }
 
     /// The indicator reports of `year` and of every year of the plan up to it (for the trends).
@@ -22,10 +23,11 @@ struct IndicatorController: Sendable {
         let plan = entry.plan
         let today = services.today(plan)
         let figures = try await services.repositories.figures.figures(plan: plan.id)
+        let baselines = try await services.repositories.baselines.baselines(plan: plan.id)
         func report(_ y: Int) -> IndicatorReport {
             let compliance = ComplianceReport(plan: plan, occurrences: entry.builder.occurrences, ledger: entry.builder.ledger,
                                               today: today, year: y)
-            return IndicatorReport(plan: plan, figures: figures, compliance: compliance, year: y)
+            return IndicatorReport(plan: plan, figures: figures, compliance: compliance, year: y, baselines: baselines)
         }
         // Trends run over the years that have begun (and the year shown).
         let last = max(year, min(today.year, plan.end.year))
@@ -34,13 +36,14 @@ struct IndicatorController: Sendable {
     }
 
     func render(_ entry: PlanRegistry.Entry, _ session: WebSession?, year: Int, problem: String?, flash: String?,
-                error: String? = nil, typed: IndicatorsPage.Typed? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+                error: String? = nil, typed: IndicatorsPage.Typed? = nil, baselineTyped: IndicatorsPage.BaselineTyped? = nil,
+                status: HTTPResponse.Status = .ok) async throws -> Response {
         let (report, history) = try await reports(entry, year: year)
         var c = services.chrome(entry.plan, session, title: "Các chỉ tiêu năm \(year)")
         c.error = error ?? problem
         c.flash = flash
         let page = IndicatorsPage.build(plan: entry.plan, report: report, history: history, chrome: c,
-                                        signedInUnit: session?.token.unit, typed: typed)
+                                        signedInUnit: session?.token.unit, typed: typed, baselineTyped: baselineTyped)
         return services.views.render(page, status: status)
     }
 
@@ -53,6 +56,11 @@ struct IndicatorController: Sendable {
            let r = try await services.repositories.figures.figures(plan: entry.plan.id).first(where: { $0.id == id }) {
             // The message only repeats what the record says.
             flash = "Đã ghi số liệu \(r.target) năm \(r.year) của \(entry.plan.unit(r.unit)?.name ?? r.unit) (bản ghi số liệu số \(id))."
+        }
+        if let text = request.uri.queryParameters["ban-dau"], let id = Int64(text),
+           let r = try await services.repositories.baselines.baselines(plan: entry.plan.id).first(where: { $0.id == id }) {
+            let measure = entry.plan.target(r.target)?.indicators.first { $0.id == r.indicator }?.measure ?? .ratio
+            flash = "Đã ghi số liệu ban đầu của \(r.target)/\(r.indicator): năm \(r.year), \(measure.format(r.value)) (bản ghi số liệu ban đầu số \(id))."
         }
         return try await render(entry, session, year: year, problem: problem, flash: flash)
     }
@@ -115,6 +123,61 @@ struct IndicatorController: Sendable {
             }
             return try await render(entry, session, year: pageYear, problem: nil, flash: nil,
                                     error: "Chưa ghi được số liệu: \(message)", typed: form.typed, status: refusal.status)
+        }
+    }
+
+    struct BaselineForm: PostedForm {
+        var csrf: String?
+        var target: String?
+        var indicator: String?
+        var year: String?
+        var value: String?
+        var evidence: String?
+        var note: String?
+        /// The year the page showed (to come back to it).
+        var pageYear: String?
+
+        var typed: IndicatorsPage.BaselineTyped {
+            IndicatorsPage.BaselineTyped(target: target ?? "", indicator: indicator ?? "", year: year ?? "",
+                                         value: value ?? "", evidence: evidence ?? "", note: note ?? "")
+        }
+    }
+
+    /// The lead unit records an indicator's baseline: the same gate as the figures form, the
+    /// checks of `BaselineValidator`; a refusal comes back on the page with what was typed.
+    func postBaseline(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (entry, session, form): (PlanRegistry.Entry, WebSession, BaselineForm)
+        switch try await services.gate(request, context, BaselineForm.self) {
+        case let .refuse(response): return response
+        case let .pass(e, s, f): (entry, session, form) = (e, s, f)
+        }
+        let plan = entry.plan
+        let pageYear = Int(form.pageYear ?? "").flatMap { (plan.start.year...plan.end.year).contains($0) ? $0 : nil }
+            ?? min(max(services.today(plan).year, plan.start.year), plan.end.year)
+        do {
+            guard let yearText = FormInput.text(form.year), yearText.count == 4, let year = Int(yearText) else {
+                throw APIError(.badRequest, "Năm của số liệu ban đầu: \"\((form.year ?? "").prefix(10))\" không phải là một số năm (yyyy)", field: "year")
+            }
+            guard let valueText = FormInput.text(form.value) else {
+                throw APIError(.badRequest, "Thiếu giá trị số liệu ban đầu", field: "value")
+            }
+            guard let value = FigureValue.parse(valueText) else {
+                throw APIError(.badRequest, "Giá trị số liệu ban đầu: \"\(valueText.prefix(20))\" không phải là một số (viết chữ số, phần thập phân sau dấu phẩy, ví dụ 18 hoặc 18,5)", field: "value")
+            }
+            let record = BaselineRecord(plan: plan.id, target: FormInput.text(form.target) ?? "",
+                                        indicator: FormInput.text(form.indicator) ?? "", year: year, value: value,
+                                        evidenceURL: FormInput.text(form.evidence), note: FormInput.text(form.note),
+                                        recordedBy: session.token.label, recordedAt: UTCDateTime(Date()))
+            let stored = try await BaselineValidator.append(record, actor: session.token.unit, plan: plan,
+                                                            today: services.today(plan), to: services.repositories.baselines)
+            return Response(status: .seeOther,
+                            headers: [.location: "/plans/\(plan.id)/indicators?year=\(pageYear)&ban-dau=\(stored.id ?? 0)"])
+        } catch {
+            let refusal: APIError
+            if let e = error as? BaselineError { refusal = APIError(e) } else { refusal = try ServerServices.refusal(error) }
+            return try await render(entry, session, year: pageYear, problem: nil, flash: nil,
+                                    error: "Chưa ghi được số liệu ban đầu: \(refusal.message)", baselineTyped: form.typed,
+                                    status: refusal.status)
         }
     }
 }

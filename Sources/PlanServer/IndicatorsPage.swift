@@ -19,6 +19,8 @@ struct IndicatorsPage: Page {
         var hasValue: Bool
         var goalText: String
         var pathText: String
+        /// e.g. `18,5% (năm 2025)`; nil without a baseline.
+        var baselineText: String?
         var state: String
         var stateLabel: String
         var note: String?
@@ -68,6 +70,29 @@ struct IndicatorsPage: Page {
         var note: String
     }
 
+    /// What a refused baseline form had typed.
+    struct BaselineTyped: Sendable {
+        var target: String
+        var indicator: String
+        var year: String
+        var value: String
+        var evidence: String
+        var note: String
+    }
+    /// The lead unit's form for one indicator's baseline.
+    struct BaselineFormView: Sendable {
+        var formID: String
+        var formHeading: String
+        var targetID: String
+        var indicatorID: String
+        var hint: String
+        var yearValue: String
+        var valueValue: String
+        var evidence: String
+        var note: String
+        var open: Bool
+    }
+
     var chrome: PageChrome
     var heading: String
     var year: Int
@@ -83,6 +108,9 @@ struct IndicatorsPage: Page {
     var hasForms: Bool
     var signInLink: String
     var signedIn: Bool
+    var baselineAction: String
+    var baselineForms: [BaselineFormView]
+    var hasBaselineForms: Bool
 
     struct Legend: Sendable {
         var legendState: String
@@ -92,7 +120,7 @@ struct IndicatorsPage: Page {
     /// `reports` holds the indicator report of every year from the plan's start to `year`'s
     /// latest reachable one, for the trends; `report` is the year shown.
     static func build(plan: Plan, report: IndicatorReport, history: [IndicatorReport], chrome: PageChrome,
-                      signedInUnit: String?, typed: Typed?) -> IndicatorsPage {
+                      signedInUnit: String?, typed: Typed?, baselineTyped: BaselineTyped? = nil) -> IndicatorsPage {
         let base = "/plans/\(plan.id)/indicators"
         let rows = report.lines.map { line -> Row in
             let key = "\(line.target)-\(line.indicator)"
@@ -106,11 +134,16 @@ struct IndicatorsPage: Page {
                        section: line.section, label: line.label,
                        valueText: line.valueText, hasValue: line.value != nil, goalText: line.goalText,
                        pathText: line.path.map { Self.number($0, like: line) } ?? "—",
+                       baselineText: line.baseline.map { v in
+                           "\(Self.number(v, like: line))\(line.baselineYear.map { " (năm \($0))" } ?? "")"
+                       },
                        state: line.state.rawValue, stateLabel: line.state.label, note: line.note,
                        suppliers: suppliers.isEmpty ? "từ hồ sơ ghi nhận" : suppliers.joined(separator: "; "),
                        trend: Self.trend(series, line: line, key: key))
         }
         let forms = signedInUnit.map { Self.forms(plan: plan, unit: $0, year: report.year, typed: typed) } ?? []
+        let baselineForms = signedInUnit == plan.leadUnit?.id && signedInUnit != nil
+            ? Self.baselineForms(plan: plan, report: report, typed: baselineTyped) : []
         return IndicatorsPage(
             chrome: chrome, heading: "Các chỉ tiêu năm \(report.year)", year: report.year,
             years: (plan.start.year...plan.end.year).map { YearOption(value: $0, selected: $0 == report.year) },
@@ -118,7 +151,8 @@ struct IndicatorsPage: Page {
             csvLink: "/api/\(plan.id)/indicators.csv?year=\(report.year)", rows: rows,
             legend: IndicatorReport.State.allCases.map { Legend(legendState: $0.rawValue, legendLabel: $0.label) },
             canRecord: signedInUnit != nil, figureAction: "/plans/\(plan.id)/figures", forms: forms, hasForms: !forms.isEmpty,
-            signInLink: "/plans/\(plan.id)/login", signedIn: signedInUnit != nil)
+            signInLink: "/plans/\(plan.id)/login", signedIn: signedInUnit != nil,
+            baselineAction: "/plans/\(plan.id)/baselines", baselineForms: baselineForms, hasBaselineForms: !baselineForms.isEmpty)
     }
 
     /// A value in the line's measure, as its value is written (`45%`, `1,4 lần`, `104/100`).
@@ -170,6 +204,29 @@ struct IndicatorsPage: Page {
                                       formHeading: "\(target.id) — \(name)", targetID: target.id, unitID: supplier,
                                       unitName: name, fields: fields, evidence: mine?.evidence ?? "", note: mine?.note ?? "",
                                       open: mine != nil))
+            }
+        }
+        return out
+    }
+
+    /// The lead unit's baseline forms: one per indicator with a goal year and no range (those
+    /// without a baseline first, open when refused).
+    static func baselineForms(plan: Plan, report: IndicatorReport, typed: BaselineTyped?) -> [BaselineFormView] {
+        var out: [BaselineFormView] = []
+        for target in plan.targets {
+            for indicator in target.indicators where indicator.direction != .within && indicator.byYear != nil {
+                let line = report.lines.first { $0.target == target.id && $0.indicator == indicator.id }
+                let mine = typed.flatMap { $0.target == target.id && $0.indicator == indicator.id ? $0 : nil }
+                let key = "baseline-\(target.id)-\(indicator.id)".replacingOccurrences(of: ".", with: "-")
+                let current = line?.baseline.map { v in
+                    "hiện có: \(indicator.measure.format(v))\(line?.baselineYear.map { " (năm \($0))" } ?? "")"
+                } ?? "chưa có"
+                let unit = indicator.measure == .share ? "phần trăm, từ 0 đến 100" : "theo đơn vị đo của chỉ số"
+                out.append(BaselineFormView(
+                    formID: key, formHeading: "\(target.id) — \(indicator.label) (\(current))", targetID: target.id,
+                    indicatorID: indicator.id, hint: "Giá trị \(unit); ví dụ 18,5",
+                    yearValue: mine?.year ?? "", valueValue: mine?.value ?? "",
+                    evidence: mine?.evidence ?? "", note: mine?.note ?? "", open: mine != nil))
             }
         }
         return out

@@ -151,7 +151,7 @@ public final class AppDatabase: Sendable {
     public var repositories: Repositories {
         Repositories(completions: SQLiteCompletionRepository(self), tokens: SQLiteTokenRepository(self),
                      sessions: SQLiteSessionRepository(self), fetches: SQLiteFetchLogRepository(self),
-                     figures: SQLiteFigureRepository(self))
+                     figures: SQLiteFigureRepository(self), baselines: SQLiteBaselineRepository(self))
     }
 
     /// Ordered migrations; never edit one once released, add a new one.
@@ -325,6 +325,26 @@ public final class AppDatabase: Sendable {
                           CASE WHEN NEW.action = 'waive' OR NEW.withdraws IS NOT NULL THEN 1 ELSE 0 END, NEW.id)
                   ON CONFLICT(plan, occurrenceID, unit, lane) DO UPDATE SET id = NEW.id;
                 END;
+                """)
+        }
+        // Indicators' baselines the lead unit records (issue 17); append-only, the latest by id wins.
+        m.registerMigration("v12-baselines") { db in
+            try db.create(table: "baseline") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("plan", .text).notNull()
+                t.column("target", .text).notNull()
+                t.column("indicator", .text).notNull()
+                t.column("year", .integer).notNull()
+                t.column("value", .double).notNull()
+                t.column("evidenceURL", .text)
+                t.column("note", .text)
+                t.column("recordedBy", .text).notNull()
+                t.column("recordedAt", .integer).notNull()
+            }
+            try db.create(index: "baseline_plan_id", on: "baseline", columns: ["plan", "id"])
+            try db.execute(sql: """
+                CREATE TRIGGER baseline_no_update BEFORE UPDATE ON baseline BEGIN SELECT RAISE(ABORT, 'baselines are append-only'); END;
+                CREATE TRIGGER baseline_no_delete BEFORE DELETE ON baseline BEGIN SELECT RAISE(ABORT, 'baselines are append-only'); END;
                 """)
         }
         // One more action: the lead unit resolves an obstacle ("đã giải quyết", issue 17). The

@@ -8,7 +8,7 @@ extension Repositories {
         let tokens = InMemoryTokenRepository()
         return Repositories(completions: InMemoryCompletionRepository(), tokens: tokens,
                             sessions: InMemorySessionRepository(tokens: tokens), fetches: InMemoryFetchLogRepository(),
-                            figures: InMemoryFigureRepository())
+                            figures: InMemoryFigureRepository(), baselines: InMemoryBaselineRepository())
     }
 }
 
@@ -127,4 +127,21 @@ public actor InMemoryFigureRepository: FigureRepository {
     }
 
     public func figures(plan: String) -> [FigureRecord] { rows.filter { $0.plan == plan } }
+}
+
+/// Baseline records in memory.
+public actor InMemoryBaselineRepository: BaselineRepository {
+    private var rows: [BaselineRecord] = []
+
+    /// No records.
+    public init() {}
+
+    public func append(_ record: BaselineRecord) -> BaselineRecord {
+        var r = record
+        r.id = Int64(rows.count + 1)
+        rows.append(r)
+        return r
+    }
+
+    public func baselines(plan: String) -> [BaselineRecord] { rows.filter { $0.plan == plan } }
 }

@@ -392,3 +392,40 @@ public struct SQLiteFigureRepository: FigureRepository {
         }
     }
 }
+
+/// Baseline records in SQLite, append-only (triggers refuse updates and deletes).
+public struct SQLiteBaselineRepository: BaselineRepository {
+    let database: AppDatabase
+
+    /// Baselines on an opened database.
+    public init(_ database: AppDatabase) { self.database = database }
+
+    public func append(_ record: BaselineRecord) async throws -> BaselineRecord {
+        try await storage(database) {
+            try await database.writable().write { db in
+                var stored = record
+                try db.execute(sql: """
+                    INSERT INTO baseline (plan, target, indicator, year, value, evidenceURL, note, recordedBy, recordedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [record.plan, record.target, record.indicator, record.year, record.value,
+                                     record.evidenceURL, record.note, record.recordedBy, record.recordedAt.secondsSinceEpoch])
+                stored.id = db.lastInsertedRowID
+                return stored
+            }
+        }
+    }
+
+    static func record(_ row: Row) -> BaselineRecord {
+        BaselineRecord(id: row["id"], plan: row["plan"], target: row["target"], indicator: row["indicator"],
+                       year: row["year"], value: row["value"], evidenceURL: row["evidenceURL"], note: row["note"],
+                       recordedBy: row["recordedBy"], recordedAt: UTCDateTime(secondsSinceEpoch: row["recordedAt"]))
+    }
+
+    public func baselines(plan: String) async throws -> [BaselineRecord] {
+        try await storage(database) {
+            try await database.writer.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM baseline WHERE plan = ? ORDER BY id", arguments: [plan]).map(Self.record)
+            }
+        }
+    }
+}

@@ -139,6 +139,26 @@ extension PostgresDatabase {
             "CREATE TRIGGER figure_no_update_delete BEFORE UPDATE OR DELETE ON figure FOR EACH ROW EXECUTE FUNCTION record_append_only()",
             "CREATE TRIGGER figure_no_truncate BEFORE TRUNCATE ON figure FOR EACH STATEMENT EXECUTE FUNCTION record_append_only()",
         ]),
+        // Indicators' baselines the lead unit records (issue 17); append-only, the latest by id wins.
+        Migration(id: "v8-baselines", statements: [
+            """
+            CREATE TABLE baseline (
+              id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+              plan TEXT NOT NULL,
+              target TEXT NOT NULL,
+              indicator TEXT NOT NULL,
+              year INTEGER NOT NULL,
+              value DOUBLE PRECISION NOT NULL,
+              evidence_url TEXT,
+              note TEXT,
+              recorded_by TEXT NOT NULL,
+              recorded_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            "CREATE INDEX baseline_plan_id ON baseline (plan, id)",
+            "CREATE TRIGGER baseline_no_update_delete BEFORE UPDATE OR DELETE ON baseline FOR EACH ROW EXECUTE FUNCTION record_append_only()",
+            "CREATE TRIGGER baseline_no_truncate BEFORE TRUNCATE ON baseline FOR EACH STATEMENT EXECUTE FUNCTION record_append_only()",
+        ]),
         // The lead unit resolves an obstacle ("đã giải quyết", issue 17).
         Migration(id: "v9-obstacle-resolve", statements: [
             "ALTER TABLE record DROP CONSTRAINT record_action_check",

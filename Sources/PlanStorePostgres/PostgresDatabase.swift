@@ -72,7 +72,8 @@ public final class PostgresDatabase: Sendable {
         let completions = PostgresCompletionRepository(self), tokens = PostgresTokenRepository(self)
         return Repositories(completions: completions, tokens: tokens,
                             sessions: PostgresSessionRepository(self), fetches: PostgresFetchLogRepository(self),
-                            figures: PostgresFigureRepository(self))
+                            figures: PostgresFigureRepository(self),
+                            baselines: PostgresBaselineRepository(self))
     }
 
     /// Closes every connection and stops listening. Operations started afterwards fail with

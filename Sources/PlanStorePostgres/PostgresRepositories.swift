@@ -376,3 +376,42 @@ public struct PostgresFigureRepository: FigureRepository {
         }
     }
 }
+
+/// Baseline records in PostgreSQL, append-only (triggers refuse updates, deletes and truncation).
+public struct PostgresBaselineRepository: BaselineRepository {
+    let database: PostgresDatabase
+
+    /// Baselines on an opened database.
+    public init(_ database: PostgresDatabase) { self.database = database }
+
+    public func append(_ record: BaselineRecord) async throws -> BaselineRecord {
+        try await database.withConnection { [logger = database.logger] connection in
+            for try await id in try await connection.query("""
+                INSERT INTO baseline (plan, target, indicator, year, value, evidence_url, note, recorded_by, recorded_at)
+                VALUES (\(record.plan), \(record.target), \(record.indicator), \(record.year), \(record.value),
+                        \(record.evidenceURL), \(record.note), \(record.recordedBy), to_timestamp(\(record.recordedAt.secondsSinceEpoch)))
+                RETURNING id
+                """, logger: logger).decode(Int64.self) {
+                var stored = record
+                stored.id = id
+                return stored
+            }
+            throw StorageError.unavailable("PostgreSQL: INSERT INTO baseline returned no id")
+        }
+    }
+
+    public func baselines(plan: String) async throws -> [BaselineRecord] {
+        try await database.withConnection { [logger = database.logger] connection in
+            var out: [BaselineRecord] = []
+            for try await (id, target, indicator, year, value, evidence, note, by, at) in try await connection.query("""
+                SELECT id, target, indicator, year, value, evidence_url, note, recorded_by, extract(epoch FROM recorded_at)::bigint
+                FROM baseline WHERE plan = \(plan) ORDER BY id
+                """, logger: logger).decode((Int64, String, String, Int, Double, String?, String?, String, Int).self) {
+                out.append(BaselineRecord(id: id, plan: plan, target: target, indicator: indicator, year: year, value: value,
+                                          evidenceURL: evidence, note: note, recordedBy: by,
+                                          recordedAt: UTCDateTime(secondsSinceEpoch: at)))
+            }
+            return out
+        }
+    }
+}

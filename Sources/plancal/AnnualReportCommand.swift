@@ -59,13 +59,15 @@ struct AnnualReportCommand: AsyncParsableCommand {
         let repositories = try await store.openForReading()
         let records = try await repositories?.completions.records(plan: plan.id) ?? []
         let figures = try await repositories?.figures.figures(plan: plan.id) ?? []
+        let baselines = try await repositories?.baselines.baselines(plan: plan.id) ?? []
         let occurrences = try Schedule(plan: plan).occurrences()
         warnOrphans(occurrences: occurrences, records: records)
         let ledger = CompletionLedger(records: records, plan: plan, occurrences: occurrences)
         let document = planUnit.map {
             WardAnnualReport.unit($0, plan: plan, year: year, occurrences: occurrences, ledger: ledger, figures: figures, today: today)
                 .document(plan: plan)
-        } ?? WardAnnualReport(plan: plan, year: year, occurrences: occurrences, ledger: ledger, figures: figures, today: today)
+        } ?? WardAnnualReport(plan: plan, year: year, occurrences: occurrences, ledger: ledger, figures: figures, today: today,
+                             baselines: baselines)
             .document(plan: plan)
         let bytes: Data
         switch format {

@@ -23,14 +23,7 @@ struct Figure: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Năm của số liệu.", valueName: "yyyy"))
     var year: Int
 
-    @Option(name: .long, help: ArgumentHelp("Đường dẫn nguồn số liệu (http hoặc https).", valueName: "url"))
-    var evidence: String?
-
-    @Option(name: .long, help: ArgumentHelp("Ghi chú về nguồn số liệu.", valueName: "text"))
-    var note: String?
-
-    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: tên đăng nhập của máy).", valueName: "name"))
-    var by: String?
+    @OptionGroup var source: SourceOptions
 
     @OptionGroup var planOptions: PlanOptions
     @OptionGroup var store: StoreOptions
@@ -69,7 +62,8 @@ struct Figure: AsyncParsableCommand {
     func run() async throws {
         let plan = try planOptions.load()
         let record = FigureRecord(plan: plan.id, target: target, year: year, unit: unit, values: try Self.values(figures),
-                                  evidenceURL: evidence, note: note, recordedBy: recorderName(by), recordedAt: UTCDateTime(Date()))
+                                  evidenceURL: source.evidence, note: source.note, recordedBy: recorderName(source.by),
+                                  recordedAt: UTCDateTime(Date()))
         let today = try todayOption.resolve(plan)
         let repositories = try await store.open()
         let stored: FigureRecord
@@ -121,15 +115,28 @@ struct Indicators: AsyncParsableCommand {
         let repositories = try await store.openForReading()
         let records = try await repositories?.completions.records(plan: plan.id) ?? []
         let figures = try await repositories?.figures.figures(plan: plan.id) ?? []
+        let baselines = try await repositories?.baselines.baselines(plan: plan.id) ?? []
         let occurrences = try Schedule(plan: plan).occurrences()
         let compliance = ComplianceReport(plan: plan, occurrences: occurrences,
                                           ledger: CompletionLedger(records: records, plan: plan, occurrences: occurrences),
                                           today: today, year: y)
-        let report = IndicatorReport(plan: plan, figures: figures, compliance: compliance, year: y)
+        let report = IndicatorReport(plan: plan, figures: figures, compliance: compliance, year: y, baselines: baselines)
         switch format {
         case .table: print(report.table(plan: plan), terminator: "")
         case .json: print(try report.json())
         case .csv: FileHandle.standardOutput.write(Data(report.csv(plan: plan).utf8))
         }
     }
+}
+
+/// Where recorded numbers come from and who records them (`figure`, `baseline`).
+struct SourceOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Đường dẫn nguồn số liệu (http hoặc https).", valueName: "url"))
+    var evidence: String?
+
+    @Option(name: .long, help: ArgumentHelp("Ghi chú về nguồn số liệu.", valueName: "text"))
+    var note: String?
+
+    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: tên đăng nhập của máy).", valueName: "name"))
+    var by: String?
 }

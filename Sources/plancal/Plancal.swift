@@ -16,7 +16,7 @@ struct Plancal: AsyncParsableCommand {
             Kế hoạch là một tệp YAML (định dạng trong README.md); kế hoạch kèm theo là calendars/bach-dang/plan.yaml. Các ghi nhận hoàn thành được lưu trong SQLite (mặc định data/plancal.sqlite, hoặc $PLANCAL_DB). Ngày viết dạng dd/mm/yyyy hoặc yyyy-mm-dd.
             """,
         subcommands: [Check.self, Generate.self, Agenda.self, Done.self, Undo.self, Record.self, Waive.self, Resolve.self,
-                      Status.self, History.self, Compliance.self, Figure.self, Indicators.self, AnnualReportCommand.self,
+                      Status.self, History.self, Compliance.self, Figure.self, Baseline.self, Indicators.self, AnnualReportCommand.self,
                       Serve.self, Token.self])
 
     /// Runs the command; plancal's own errors are printed as they are (in Vietnamese, for the

@@ -20,6 +20,18 @@ struct AppDatabaseTests {
         #expect(try await db.repositories.completions.records(plan: "bach-dang").count == 1)
     }
 
+    @Test("baselines are append-only: the database refuses updates and deletes")
+    func baselinesAppendOnly() async throws {
+        let db = try AppDatabase(path: tempDatabasePath())
+        _ = try await db.repositories.baselines.append(BaselineRecord(
+            plan: "bach-dang", target: "G2.T3", indicator: "women-directors", year: 2025, value: 18, note: "x",
+            recordedBy: "A", recordedAt: UTCDateTime(secondsSinceEpoch: 1_796_000_000)))
+        let writer = try db.writable()
+        #expect(throws: DatabaseError.self) { try writer.write { try $0.execute(sql: "DELETE FROM baseline") } }
+        #expect(throws: DatabaseError.self) { try writer.write { try $0.execute(sql: "UPDATE baseline SET value = 1") } }
+        #expect(try await db.repositories.baselines.baselines(plan: "bach-dang").map(\.value) == [18])
+    }
+
     @Test("a database of migration v5 keeps its rows when upgraded, and each plan's version starts at its records")
     func upgradeFromV5() async throws {
         let path = tempDatabasePath()

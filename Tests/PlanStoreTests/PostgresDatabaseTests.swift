@@ -94,6 +94,22 @@ struct PostgresDatabaseTests {
         }
     }
 
+    @Test("baselines are append-only: the database refuses updates, deletes and truncation")
+    func baselinesAppendOnly() async throws {
+        try await withDatabase { db, _ in
+            _ = try await db.repositories.baselines.append(BaselineRecord(
+                plan: "bach-dang", target: "G2.T3", indicator: "women-directors", year: 2025, value: 18, note: "x",
+                recordedBy: "A", recordedAt: UTCDateTime(secondsSinceEpoch: 1_796_000_000)))
+            for statement in ["UPDATE baseline SET value = 1", "DELETE FROM baseline", "TRUNCATE baseline"] {
+                let error = await #expect(throws: PostgresStoreError.self) {
+                    try await db.withConnection { try await $0.query(PostgresQuery(unsafeSQL: statement), logger: testLogger).drain() }
+                }
+                #expect(error?.message == "completion history is append-only")
+            }
+            #expect(try await db.repositories.baselines.baselines(plan: "bach-dang").map(\.value) == [18])
+        }
+    }
+
     @Test("processes starting at once apply each migration once, in order")
     func concurrentMigrations() async throws {
         try await withFreshPostgresDatabase { url in

@@ -13,6 +13,40 @@ struct RepositoryContractTests {
         #expect(StorageEngine.available == StorageEngine.allCases)
     }
 
+    // MARK: Baselines
+
+    @Test("baseline records are stored append-only, every field read back in record order, the latest by id, not by time",
+          arguments: StorageEngine.available)
+    func baselines(engine: StorageEngine) async throws {
+        try await engine.with { repos, another in
+            let at = UTCDateTime(secondsSinceEpoch: 1_796_000_000)
+            let first = BaselineRecord(plan: "bach-dang", target: "G2.T3", indicator: "women-directors", year: 2025,
+                                       value: 18.5, evidenceURL: "https://example.org/so-lieu", note: nil,
+                                       recordedBy: "Nguyễn Thị B", recordedAt: at)
+            let stored = try await repos.baselines.append(first)
+            let id = try #require(stored.id)
+            var expected = first
+            expected.id = id
+            #expect(stored == expected)
+            // A correction stamped a minute earlier (a clock gone back): still the latest, by record order.
+            var fix = first
+            fix.value = 20
+            fix.year = 2026
+            fix.evidenceURL = nil
+            fix.note = "Sửa theo thống kê của phường"
+            fix.recordedAt = UTCDateTime(secondsSinceEpoch: at.secondsSinceEpoch - 60)
+            let corrected = try await repos.baselines.append(fix)
+            #expect(try #require(corrected.id) > id)
+            _ = try await repos.baselines.append(BaselineRecord(plan: "other", target: "G1.T1", indicator: "woman-leader",
+                                                                year: 2025, value: 10, note: "x", recordedBy: "C", recordedAt: at))
+            let read = try await another().baselines.baselines(plan: "bach-dang")
+            #expect(read == [expected, corrected])
+            #expect(BaselineRecord.latest(read)["G2.T3|women-directors"]?.value == 20)
+            #expect(try await repos.baselines.baselines(plan: "other").map(\.value) == [10])
+            #expect(try await repos.baselines.baselines(plan: "nowhere").isEmpty)
+        }
+    }
+
     // MARK: Figures
 
     @Test("figure records are stored append-only, every field read back, a correction kept as a new record",

@@ -103,3 +103,41 @@ def test_values_are_digits_within_bounds(run, tmp_path):
     assert line(indicators(run, db), "G3.T2", "victims")["denominator"] is None
     run(*base, "--victims-detected", "9007199254740991")
     assert line(indicators(run, db), "G3.T2", "victims")["denominator"] == 9007199254740991
+
+
+def test_recorded_baseline_gives_the_path(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    run("figure", "G2.T3", "--unit", "kthtdt", "--year", YEAR, "--women-directors", "6", "--directors", "30",
+        "--note", "Đăng ký kinh doanh", "--db", db)
+    assert line(indicators(run, db), "G2.T3")["state"] == "not-judged"
+    proc = run("baseline", "G2.T3", "--indicator", "women-directors", "--year", "2025", "--value", "10",
+               "--evidence", "https://bachdang.example/so-lieu/dn-2025", "--today", "2026-12-31", "--db", db)
+    assert "Đã ghi số liệu ban đầu" in proc.stdout and "(bản ghi số liệu ban đầu số 1)" in proc.stdout
+    # 10% in 2025 towards 30% by 2030: the path stands at 14% in 2026; 20% is on it.
+    g2t3 = line(indicators(run, db), "G2.T3")
+    assert (g2t3["baseline"], g2t3["baselineYear"], g2t3["path"], g2t3["state"]) == (10, 2025, 14, "on-path")
+    # A later record replaces it (decimal comma): 18,5% → path 20,8%; 20% is behind.
+    run("baseline", "G2.T3", "--indicator", "women-directors", "--year", "2025", "--value", "18,5",
+        "--note", "Sửa theo thống kê", "--today", "2026-12-31", "--db", db)
+    g2t3 = line(indicators(run, db), "G2.T3")
+    assert (g2t3["baseline"], g2t3["path"], g2t3["state"]) == (18.5, 20.8, "behind")
+
+
+def test_refused_baselines_write_nothing(run, tmp_path):
+    db = tmp_path / "db.sqlite"
+    before = indicators(run, db)
+    base = ("--today", "2026-12-31", "--note", "x", "--db", db)
+    refusals = [
+        (("G2.T3", "--indicator", "women-directors", "--year", "2025", "--value", "0x10"), "--value", "không phải là một số"),
+        (("G2.T3", "--indicator", "women-directors", "--year", "2025", "--value", "1e2"), "--value", "không phải là một số"),
+        (("G2.T3", "--indicator", "women-directors", "--year", "2025", "--value", "150"), "--value", "không vượt quá 100"),
+        (("G2.T3", "--indicator", "women-directors", "--year", "2025", "--value=-1"), "--value", "không được âm"),
+        (("G2.T3", "--indicator", "women-directors", "--year", "2027", "--value", "10"), "--year", "sau năm hiện tại"),
+        (("G2.T3", "--indicator", "nope", "--year", "2025", "--value", "10"), "--indicator", "women-directors"),
+        (("G4.T1", "--indicator", "sex-ratio", "--year", "2025", "--value", "104"), "--indicator", "không có lộ trình"),
+    ]
+    for args, option, words in refusals:
+        proc = run("baseline", *args, *base, check=False)
+        assert proc.returncode == 1, args
+        assert option in proc.stderr and words in proc.stderr, (args, proc.stderr)
+    assert indicators(run, db) == before
