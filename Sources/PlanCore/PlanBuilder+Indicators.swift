@@ -2,14 +2,12 @@ import Foundation
 
 /// Reading a target's `figures:` and `indicators:` (how each target of section II.2 is measured).
 extension PlanBuilder {
-    static let figurePattern = try! NSRegularExpression(pattern: "^[a-z][a-z0-9-]{0,62}$")
-
     /// The figures the units supply for a target, each naming its supplying unit.
     func readFigures(_ m: inout YAMLMap, units: Set<String>) throws -> [TargetFigure] {
         var figures: [TargetFigure] = []
         for var f in try m.maps("figures") {
             let id = try f.string("id")
-            guard PlanBuilder.matches(PlanBuilder.figurePattern, id) else {
+            guard PlanBuilder.isFigureID(id) else {
                 throw f.error("id", "\"\(id)\" không phải là mã số liệu hợp lệ (chữ thường không dấu, chữ số và '-', bắt đầu bằng chữ)")
             }
             guard !figures.contains(where: { $0.id == id }) else {
@@ -59,7 +57,7 @@ extension PlanBuilder {
 
     private func readIndicator(_ m: inout YAMLMap, figures: [TargetFigure], period: ClosedRange<Int>?) throws -> Indicator {
         let id = try m.string("id")
-        guard PlanBuilder.matches(PlanBuilder.figurePattern, id) else {
+        guard PlanBuilder.isFigureID(id) else {
             throw m.error("id", "\"\(id)\" không phải là mã chỉ số hợp lệ (chữ thường không dấu, chữ số và '-', bắt đầu bằng chữ)")
         }
         let label = try m.string("label")

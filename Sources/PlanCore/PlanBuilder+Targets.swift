@@ -1,0 +1,27 @@
+import Foundation
+import ICal
+
+/// Reading section II.2's targets (`targets:`) and the target lists of obligations and sessions.
+extension PlanBuilder {
+    func readTarget(_ m: inout YAMLMap, units: Set<String>, period: ClosedRange<Int>?) throws -> PlanTarget {
+        let id = try m.string("id")
+        guard PlanBuilder.isTargetID(id) else {
+            throw m.error("id", "\"\(id)\" không phải là mã chỉ tiêu (cần G<mục tiêu>.T<số>, ví dụ G6.T3)")
+        }
+        var t = PlanTarget(id: id, text: try m.string("text"), section: try m.string("section"),
+                           short: try m.optionalString("short"))
+        t.figures = try readFigures(&m, units: units)
+        t.indicators = try readIndicators(&m, figures: t.figures, period: period)
+        t.tracking = try readTargetTracking(&m, period: period, figures: t.figures)
+        try m.rejectUnknown(allowed: ["id", "text", "section", "short", "notes", "figures", "indicators", "tracking"])
+        return t
+    }
+
+    func targetList(_ m: inout YAMLMap, refs: References) throws -> [String] {
+        let ids = try m.strings("targets")
+        for id in ids where !refs.targets.contains(id) {
+            throw m.error("targets", "không có chỉ tiêu \"\(id)\" (các chỉ tiêu được liệt kê ở mục targets:, ví dụ G6.T3)")
+        }
+        return ids
+    }
+}
