@@ -52,11 +52,18 @@ extension WardAnnualReport {
         units.flatMap { $0.activitySentences() }.sorted { ($0.day, $0.text) < ($1.day, $1.text) }.map(\.text)
     }
 
-    /// What each unit reported: its annual report's day and note, for those received.
-    public func reportedSentences(plan: Plan, ledger: CompletionLedger, occurrences: [Occurrence]) -> [String] {
+    /// The year's annual reports received, with their completions, in schedule order.
+    func reportsReceived(plan: Plan, ledger: CompletionLedger,
+                         occurrences: [Occurrence]) -> [(report: Occurrence, done: CompletionLedger.Completion)] {
         guard let obligation = plan.tracking.annualReport else { return [] }
         return occurrences.filter { $0.obligationID == obligation && $0.last.year == year }.compactMap { o in
-            guard let done = ledger.done(o) else { return nil }
+            ledger.done(o).map { (o, $0) }
+        }
+    }
+
+    /// What each unit reported: its annual report's day and note, for those received.
+    public func reportedSentences(plan: Plan, ledger: CompletionLedger, occurrences: [Occurrence]) -> [String] {
+        reportsReceived(plan: plan, ledger: ledger, occurrences: occurrences).map { o, done in
             let name = plan.unit(o.owner)?.name ?? o.owner
             var text = "\(name) gửi báo cáo ngày \(done.doneOn.vietnamese)"
             if let note = done.record.note, !note.isEmpty { text += ": \(CompletionHistory.oneLine(note))" }
@@ -68,9 +75,8 @@ extension WardAnnualReport {
     /// The proposals the units wrote in their annual reports (the report's note, where it says
     /// "kiến nghị" or "đề xuất"), one line each.
     public func proposals(plan: Plan, ledger: CompletionLedger, occurrences: [Occurrence]) -> [String] {
-        guard let obligation = plan.tracking.annualReport else { return [] }
-        return occurrences.filter { $0.obligationID == obligation && $0.last.year == year }.compactMap { o in
-            guard let note = ledger.done(o)?.record.note, Self.isProposal(note) else { return nil }
+        reportsReceived(plan: plan, ledger: ledger, occurrences: occurrences).compactMap { o, done in
+            guard let note = done.record.note, Self.isProposal(note) else { return nil }
             return "\(plan.unit(o.owner)?.name ?? o.owner): \(CompletionHistory.oneLine(note))"
         }
     }

@@ -147,6 +147,9 @@ public struct CompletionLedger: Sendable, Equatable {
     /// Every standing completion, by occurrence id.
     public var standing: [String: [Completion]] { active }
 
+    /// Every record in force: the ad hoc ones, then the standing completions (in no set order).
+    public var standingRecords: [CompletionRecord] { adHoc + active.values.flatMap { $0.map(\.record) } }
+
     /// The earliest standing completion by a unit responsible for the occurrence (its owner,
     /// the owner's collective or members): what makes it done, on time or late. A participant's
     /// completion records its part and does not complete the owner's obligation.

@@ -448,9 +448,7 @@ public struct ComplianceReport: Sendable, Encodable {
         }
         // Meetings name the organisations they informed, recorded ad hoc or on an occurrence
         // (the action month's completion); a collective stands for its members.
-        let informing = ledger.adHoc.filter { $0.action == .meeting }
-            + ledger.standing.values.flatMap { $0.map(\.record) }.filter { !$0.organisations.isEmpty }
-        for r in informing {
+        for r in ledger.standingRecords where !r.organisations.isEmpty {
             guard let d = r.doneOn, d.year == year else { continue }
             for org in r.organisations {
                 let members = plan.unit(org)?.members.map(\.id) ?? []

@@ -61,7 +61,8 @@ public struct FulfilmentRules: Sendable, Equatable {
     }
     /// Occurrences whose obligation names other ways to be fulfilled.
     var duties: [Duty]
-    /// Occurrences by obligation id and period start: for `.occurrence` rules.
+    /// Occurrences by obligation id: the obligations `.occurrence` rules name, and those with a
+    /// `.news` rule (an item of another period's occurrence published in this one).
     var byObligation: [String: [Occurrence]]
     /// Members of each collective: naming a collective informs its members.
     var members: [String: [String]]
@@ -76,6 +77,7 @@ public struct FulfilmentRules: Sendable, Equatable {
             return Duty(occurrence: o, rules: ob.fulfilledBy, window: ob.window(of: o))
         }
         let referenced = Set(duties.flatMap(\.rules).compactMap { if case .occurrence(let id) = $0 { return id } else { return nil } })
+            .union(duties.filter { $0.rules.contains(.news) }.map(\.occurrence.obligationID))
         byObligation = Dictionary(grouping: occurrences.filter { referenced.contains($0.obligationID) }, by: \.obligationID)
         members = Dictionary(plan.units.filter(\.hasMembers).map { ($0.id, $0.members.map(\.id)) }, uniquingKeysWith: { a, _ in a })
         names = Dictionary(plan.allUnits.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
@@ -87,15 +89,12 @@ public struct FulfilmentRules: Sendable, Equatable {
         // Sources, each at most once: what informed whom, and the news items by day.
         var informing: [(day: CivilDate, units: Set<String>, record: CompletionRecord)] = []
         var news: [(day: CivilDate, record: CompletionRecord)] = []
-        for r in ledger.adHoc {
+        // Ad hoc meetings and completions both carry organisations (the order does not matter:
+        // the earliest source wins, by day then id).
+        for r in ledger.standingRecords {
             guard let day = r.doneOn else { continue }
-            if r.action == .meeting, !r.organisations.isEmpty { informing.append((day, expand(r.organisations), r)) }
+            if !r.organisations.isEmpty { informing.append((day, expand(r.organisations), r)) }
             if r.action == .news { news.append((day, r)) }
-        }
-        for (_, list) in ledger.standing {
-            for c in list where !c.record.organisations.isEmpty {
-                informing.append((c.doneOn, expand(c.record.organisations), c.record))
-            }
         }
         var out: [String: CompletionLedger.Completion] = [:]
         for duty in duties where ledger.ownDone(duty.occurrence) == nil {
@@ -114,7 +113,7 @@ public struct FulfilmentRules: Sendable, Equatable {
                     }
                 case .news:
                     for n in news { offer(n.day, n.record, "Đã có tin, bài trong kỳ: \(describe(n.record))") }
-                    for other in byObligationOf(o) where other.id != o.id {
+                    for other in byObligation[o.obligationID] ?? [] where other.id != o.id {
                         if let c = ledger.ownDone(other) {
                             offer(c.doneOn, c.record, "Đã có tin, bài trong kỳ: \(describe(c.record))")
                         }
@@ -138,12 +137,6 @@ public struct FulfilmentRules: Sendable, Equatable {
             out[o.id] = CompletionLedger.Completion(record: record, via: source)
         }
         return out
-    }
-
-    /// The occurrences of the same obligation as `o`, for `news` (an item of another period's
-    /// occurrence published in this one).
-    private func byObligationOf(_ o: Occurrence) -> [Occurrence] {
-        duties.lazy.filter { $0.occurrence.obligationID == o.obligationID }.map(\.occurrence)
     }
 
     private func expand(_ units: [String]) -> Set<String> {

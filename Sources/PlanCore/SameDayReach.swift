@@ -14,8 +14,7 @@ public enum SameDayReach: String, Sendable, CaseIterable {
     /// command run twice), that also counts residents reached; the earliest.
     static func earlier(than record: CompletionRecord, in ledger: CompletionLedger, except replaced: Int64? = nil) -> CompletionRecord? {
         guard record.reached != nil, let day = record.doneOn else { return nil }
-        let candidates = ledger.adHoc + ledger.standing.values.flatMap { $0.map(\.record) }
-        return candidates.filter {
+        return ledger.standingRecords.filter {
             $0.unit == record.unit && $0.doneOn == day && $0.reached != nil && !isRepeat($0, of: record) && $0.id != replaced
                 && ($0.occurrenceID == nil || $0.occurrenceID != record.occurrenceID)
         }.min { ($0.id ?? .max) < ($1.id ?? .max) }
@@ -58,8 +57,7 @@ public enum SameDayReach: String, Sendable, CaseIterable {
     /// Pairs of standing records of one unit and day that both count residents, the later one not
     /// confirmed as another event: possibly one event counted twice (the reports say so).
     public static func unconfirmedPairs(in ledger: CompletionLedger, year: Int) -> [(first: CompletionRecord, second: CompletionRecord)] {
-        let withReach = (ledger.adHoc + ledger.standing.values.flatMap { $0.map(\.record) })
-            .filter { $0.reached != nil && $0.doneOn?.year == year }
+        let withReach = ledger.standingRecords.filter { $0.reached != nil && $0.doneOn?.year == year }
             .sorted { ($0.id ?? .max) < ($1.id ?? .max) }
         var out: [(CompletionRecord, CompletionRecord)] = []
         var firstOf: [String: CompletionRecord] = [:]

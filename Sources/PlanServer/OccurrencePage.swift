@@ -101,7 +101,7 @@ struct OccurrencePage: Page {
         // The day typed comes back as typed; else today, written dd/mm/yyyy.
         let day = typed.map(\.on) ?? lastDay.vietnamese
         let owns = choices.count == 1 && o.doneBy.contains(choices[0].id)
-        let orgs = o.counts.contains(.organisations) ? plan.units.filter(\.isOrganisation).flatMap { $0.hasMembers ? $0.members : [$0] } : []
+        let orgs = o.counts.contains(.organisations) ? plan.organisations : []
         return OccurrencePage(
             chrome: chrome, summary: builder.summary(o), state: state.rawValue, stateLabel: state.label,
             stateMeaning: state.meaning, metBy: metBy,

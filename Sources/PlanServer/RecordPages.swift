@@ -185,7 +185,7 @@ struct RecordFormPage: Page {
     private static func form(plan: Plan, unitID: String, unitName: String, kind: CompletionRecord.Action, chrome: PageChrome, heading: String,
                              intro: String, action: String, typed: Typed, showReason: Bool, counts: [CountKind],
                              submit: String, cancel: String) -> RecordFormPage {
-        let orgs = kind == .meeting ? plan.units.filter(\.isOrganisation).flatMap { $0.hasMembers ? $0.members : [$0] } : []
+        let orgs = kind == .meeting ? plan.organisations : []
         return RecordFormPage(
             chrome: chrome, heading: heading, intro: intro, formAction: action, unitID: unitID, unitName: unitName,
             kind: kind.rawValue, showEvidence: kind != .obstacle,
