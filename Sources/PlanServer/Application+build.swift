@@ -10,20 +10,30 @@ import PlanFeed
 
 /// Builds the whole server from its arguments and repositories: `plancal serve` and the tests
 /// both call this (tests with repositories in memory).
+///
+/// With `arguments.pipelineFastPath` (the default), cached feeds are answered inside the
+/// channel pipeline (`FeedFastPath`), before any task is made, and that handler keeps the
+/// connections' idle timeout (Hummingbird's never sees the requests it answers). Without it,
+/// every request goes through the router, and Hummingbird's own idle timeout applies.
 public func buildApplication(_ arguments: ServerArguments, repositories: Repositories,
                              logger: Logger) async throws -> some ApplicationProtocol {
     let services = try await buildServices(arguments, repositories: repositories, logger: logger)
     let router = buildRouter(services)
-    let registry = services.registry, fetches = services.fetches
+    let cache = services.registry.cache, fetches = services.fetches
     let idle = TimeAmount.seconds(Int64(arguments.idleTimeoutSeconds))
+    var fastPath: (@Sendable () -> FeedFastPath)?
+    if arguments.pipelineFastPath {
+        fastPath = { FeedFastPath(cache: cache, fetches: fetches, idleTimeout: idle) }
+    }
+    let makeFastPath = fastPath
     return Application(
         responder: HeadResponder(inner: router.buildResponder()),
-        // Cached feeds are answered in the pipeline, before any task is made.
         server: HTTPServerBuilder { responder in
-            // The idle timeout is the fast path's: Hummingbird's handler does not see the
-            // requests answered there.
-            PlanHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: nil)),
-                             fastPath: { FeedFastPath(registry: registry, fetches: fetches, idleTimeout: idle) })
+            // With the fast path, the idle timeout is its own (Hummingbird's handler does not see
+            // the requests it answers); without, Hummingbird's.
+            PlanHTTP1Channel(inner: HTTP1Channel(responder: responder,
+                                                 configuration: .init(idleTimeout: makeFastPath == nil ? idle : nil)),
+                             fastPath: makeFastPath)
         },
         configuration: .init(address: .hostname(arguments.host, port: arguments.port), serverName: "plancal",
                              availableConnectionsDelegate: MaximumAvailableConnections(arguments.maxConnections, logger: logger)),

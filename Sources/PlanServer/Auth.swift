@@ -3,6 +3,7 @@ import Hummingbird
 import ICal
 import Logging
 import PlanCore
+import Synchronization
 
 /// Who may act: browser sessions (cookie + CSRF + Origin) and API bearer tokens.
 struct Auth: Sendable {
@@ -94,10 +95,9 @@ struct Auth: Sendable {
 /// path, at most one batch a second (`pauseBetweenWrites`), and `flush` waits for them. Each
 /// write moves the store's change hint, which every served plan must then confirm: a crawl of
 /// a country's 59,778 feeds, each a first fetch written at once, kept the server confirming.
-final class FetchRecorder: @unchecked Sendable {
+final class FetchRecorder: Sendable {
     let log: any FetchLogRepository
     private let logger: Logger
-    private let lock = NSLock()
     private struct Key: Hashable {
         var plan: String
         var feed: String
@@ -108,18 +108,31 @@ final class FetchRecorder: @unchecked Sendable {
         var pending: FeedFetch?
         var lastWrite = Int.min / 2
     }
-    private var entries: [Key: Entry] = [:]
-    private var queued: [FeedFetch] = []
-    /// The pause after a batch, cancelled by `flush`.
-    private var pause: Task<Void, any Error>?
-    /// Flushes under way: no pause while one waits.
-    private var flushing = 0
+    /// Everything that changes, behind one short lock.
+    private struct State {
+        var entries: [Key: Entry] = [:]
+        var queued: [FeedFetch] = []
+        /// The pause after a batch, cancelled by `flush`.
+        var pause: Task<Void, any Error>?
+        /// Flushes under way: no pause while one waits.
+        var flushing = 0
+        var pruneQueued: Set<String> = []
+        var writer: Task<Void, Never>?
+        var writesSincePrune = 0
+        /// Set once the database refused a write as read-only: the log is not kept from then on.
+        var readOnly = false
+
+        /// Queues writes; true when the writer must be started.
+        mutating func enqueue(_ fetches: [FeedFetch]) -> Bool {
+            guard !readOnly else { return false }
+            queued += fetches
+            writesSincePrune += fetches.count
+            for f in fetches { pruneQueued.insert(f.plan) }
+            return writer == nil
+        }
+    }
+    private let state = Mutex(State())
     static let pauseBetweenWrites: Duration = .seconds(1)
-    private var pruneQueued: Set<String> = []
-    private var writer: Task<Void, Never>?
-    private var writesSincePrune = 0
-    /// Set once the database refused a write as read-only: the log is not kept from then on.
-    private var readOnly = false
     static let maxKeys = 10_000
     /// Rows kept per plan.
     static let keep = 1000
@@ -147,48 +160,40 @@ final class FetchRecorder: @unchecked Sendable {
             e.lastWrite = now.secondsSinceEpoch
             return p
         }
-        lock.lock()
-        var start = false
-        if let due = count(&entries[key, default: Entry()]) { start = enqueueLocked([due]) }
-        if entries.count > FetchRecorder.maxKeys {
-            start = enqueueLocked(entries.values.compactMap(\.pending)) || start
-            entries = [:]
+        let start = state.withLock { s in
+            var start = false
+            if let due = count(&s.entries[key, default: Entry()]) { start = s.enqueue([due]) }
+            if s.entries.count > FetchRecorder.maxKeys {
+                start = s.enqueue(s.entries.values.compactMap(\.pending)) || start
+                s.entries = [:]
+            }
+            return start
         }
-        lock.unlock()
         if start { startWriter() }
     }
 
-    /// Queues writes; true when the writer must be started.
-    private func enqueueLocked(_ fetches: [FeedFetch]) -> Bool {
-        guard !readOnly else { return false }
-        queued += fetches
-        writesSincePrune += fetches.count
-        for f in fetches { pruneQueued.insert(f.plan) }
-        return writer == nil
-    }
-
     private func startWriter() {
-        lock.withLock {
-            guard writer == nil, !queued.isEmpty else { return }
-            writer = Task { await self.drain() }
+        state.withLock { s in
+            guard s.writer == nil, !s.queued.isEmpty else { return }
+            s.writer = Task { await self.drain() }
         }
     }
 
     /// Writes what is queued, one batch at a time, then prunes every `pruneEvery` writes.
     private func drain() async {
         while true {
-            let next: (batch: [FeedFetch], prune: Set<String>)? = lock.withLock {
-                guard !queued.isEmpty else {
-                    writer = nil
+            let next: (batch: [FeedFetch], prune: Set<String>)? = state.withLock { s in
+                guard !s.queued.isEmpty else {
+                    s.writer = nil
                     return nil
                 }
-                let batch = queued
-                queued = []
+                let batch = s.queued
+                s.queued = []
                 var prune: Set<String> = []
-                if writesSincePrune >= FetchRecorder.pruneEvery {
-                    prune = pruneQueued
-                    pruneQueued = []
-                    writesSincePrune = 0
+                if s.writesSincePrune >= FetchRecorder.pruneEvery {
+                    prune = s.pruneQueued
+                    s.pruneQueued = []
+                    s.writesSincePrune = 0
                 }
                 return (batch, prune)
             }
@@ -198,18 +203,18 @@ final class FetchRecorder: @unchecked Sendable {
                 for plan in prune.sorted() { try await log.prune(plan: plan, keep: FetchRecorder.keep) }
             } catch StorageError.readOnly(let detail) {
                 logger.warning("the database is read-only: the feed fetch log is not kept", metadata: ["error": "\(detail)"])
-                lock.withLock {
-                    readOnly = true
-                    queued = []
+                state.withLock { s in
+                    s.readOnly = true
+                    s.queued = []
                 }
             } catch {
                 logger.error("feed fetch log not written", metadata: ["error": "\(error)"])
             }
             // What arrives meanwhile goes in the next batch.
-            let waiting: Task<Void, any Error>? = lock.withLock {
-                guard flushing == 0, !readOnly else { return nil }
+            let waiting: Task<Void, any Error>? = state.withLock { s in
+                guard s.flushing == 0, !s.readOnly else { return nil }
                 let t = Task { try await Task.sleep(for: FetchRecorder.pauseBetweenWrites) }
-                pause = t
+                s.pause = t
                 return t
             }
             _ = await waiting?.result
@@ -219,18 +224,18 @@ final class FetchRecorder: @unchecked Sendable {
     /// Writes what is pending and waits until every queued write is done (before the
     /// dashboard reads the log).
     func flush() async {
-        lock.withLock { flushing += 1 }
-        defer { lock.withLock { flushing -= 1 } }
-        let start: Bool = lock.withLock {
-            let pending = entries.values.compactMap(\.pending)
+        state.withLock { $0.flushing += 1 }
+        defer { state.withLock { $0.flushing -= 1 } }
+        let start: Bool = state.withLock { s in
+            let pending = s.entries.values.compactMap(\.pending)
             guard !pending.isEmpty else { return false }
-            entries = [:]
-            return enqueueLocked(pending)
+            s.entries = [:]
+            return s.enqueue(pending)
         }
         if start { startWriter() }
-        while let w = lock.withLock({ () -> Task<Void, Never>? in
-            pause?.cancel()
-            return writer
+        while let w = state.withLock({ s -> Task<Void, Never>? in
+            s.pause?.cancel()
+            return s.writer
         }) {
             await w.value
         }

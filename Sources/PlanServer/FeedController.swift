@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import ICal
 import PlanCore
+import PlanFeedCache
 
 /// `/calendars/<plan>/<file>.ics`: the feeds people subscribe to, with validators (ETag,
 /// Last-Modified, 304) and a note of which client fetched what.
@@ -32,7 +33,7 @@ struct FeedController: Sendable {
         // The hot path: the plan file and the store unchanged since last confirmed, the feed
         // built since; no actor hop, no query. Otherwise the registry brings the plan up to date.
         let found: CachedFeed?
-        if let cached = registry.cachedFeed(plan: planID, file: file) {
+        if let cached = registry.cache.cached(plan: planID, file: file) {
             found = cached
         } else if ServerServices.matches(planID), file.hasSuffix(".ics"), ServerServices.matches(String(file.dropLast(4))) {
             found = try await registry.feed(plan: planID, file: file)
@@ -50,7 +51,7 @@ struct FeedController: Sendable {
         services.fetches.note(plan: planID, feed: file, userAgent: request.headers[.userAgent] ?? "(không rõ)",
                               at: UTCDateTime(secondsSinceEpoch: Int(time(nil))))
         if FeedController.acceptsGzip(request.headers) {
-            let gzip = try registry.gzip(cached, plan: planID, file: file)
+            let gzip = try registry.cache.gzip(cached, plan: planID, file: file)
             if HTTPDate.notModified(request.headers, etag: gzip.etag, lastModified: cached.lastModified) {
                 return Response(status: .notModified, headers: gzip.notModifiedHeaders)
             }

@@ -1,17 +1,18 @@
 import Foundation
 import ICal
 import Logging
-import NIOCore
 import PlanCore
 import PlanFeed
+import PlanFeedCache
+import PlanStore
 
 /// The plans a server serves — files named on the command line and every plan file below the
 /// plans folder — each reloaded when its file changes; its records folded in as they come (only
 /// the new ones), and its feeds built on request once per change.
 ///
 /// A feed request whose plan file and store are unchanged since they were last confirmed is
-/// answered from `store` without entering the actor (`cachedFeed`): one `stat` of the plan file
-/// and the store's change hint (a counter and a `stat` of SQLite's WAL), no query. Only when
+/// answered from `cache` without entering the actor (`FeedCache.cached`): the plan file's watch
+/// (or a `stat`) and the store's change signal (SQLite's wal-index in shared memory), no query. Only when
 /// either moved does the actor ask the store for the plan's version and fold the new records.
 actor PlanRegistry {
     /// One plan as currently served.
@@ -24,8 +25,8 @@ actor PlanRegistry {
         /// loads is seen as a change at the next request).
         var file: FileStamp?
         var version: Int64
-        /// The store's change hint taken before `version` was asked.
-        var hint: ChangeHint?
+        /// The store's change stamp taken before `version` was asked.
+        var change: ChangeStamp?
         /// Moves with every change of the plan or of its records.
         var generation: Int
 
@@ -62,7 +63,7 @@ actor PlanRegistry {
     private var refreshSerial = 0
     private var nextGeneration = 1
     /// Feeds and the plans' confirmed state, read by feed requests without entering the actor.
-    nonisolated let store: FeedStore
+    nonisolated let cache: FeedCache
     /// Seconds between two scans of the plans folder (a new plan appears within this).
     static let rescanSeconds: TimeInterval = 2
 
@@ -76,8 +77,10 @@ actor PlanRegistry {
         self.completions = completions
         self.logger = logger
         self.plansDir = plansDir
-        self.store = FeedStore(maxBytes: cacheBytes)
-        for (path, result) in await PlanRegistry.load(paths, completions: completions) {
+        // The store's change signal, where it gives one (SQLite's).
+        let cache = FeedCache(maxBytes: cacheBytes, signal: completions as? any ChangeSignal)
+        self.cache = cache
+        for (path, result) in await PlanRegistry.load(paths, completions: completions, cache: cache) {
             let entry = try result.get()
             guard entries[entry.plan.id] == nil else {
                 throw PlanError(file: path, field: "plan.id", "một kế hoạch khác đang phục vụ đã có mã \"\(entry.plan.id)\"")
@@ -90,7 +93,8 @@ actor PlanRegistry {
 
     /// Loads plan files in parallel, one task per core: parsing, validation and expansion are
     /// CPU work, and a country has thousands of plans.
-    private static func load(_ paths: [String], completions: any CompletionRepository) async -> [(String, Result<Entry, any Error>)] {
+    private static func load(_ paths: [String], completions: any CompletionRepository,
+                             cache: FeedCache) async -> [(String, Result<Entry, any Error>)] {
         let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
         struct Loaded: Sendable {
             var index: Int
@@ -102,7 +106,10 @@ actor PlanRegistry {
                 // At most `width` loads at once: wait for one before starting the next.
                 if i >= width, let done = await group.next() { results[done.index] = (paths[done.index], done.result) }
                 group.addTask {
-                    do { return Loaded(index: i, result: .success(try await PlanRegistry.loadEntry(path: path, completions: completions))) } catch {
+                    do {
+                        let entry = try await PlanRegistry.loadEntry(path: path, completions: completions, cache: cache)
+                        return Loaded(index: i, result: .success(entry))
+                    } catch {
                         return Loaded(index: i, result: .failure(error))
                     }
                 }
@@ -112,15 +119,15 @@ actor PlanRegistry {
         }
     }
 
-    private static func loadEntry(path: String, completions: any CompletionRepository) async throws -> Entry {
+    private static func loadEntry(path: String, completions: any CompletionRepository, cache: FeedCache) async throws -> Entry {
         let file = FileStamp(path: path)
         let plan = try PlanLoader.load(path: path)
         let occurrences = try Schedule(plan: plan).occurrences()
-        let hint = completions.changeHint()
+        let change = cache.changeStamp()
         let version = try await completions.version(plan: plan.id)
         let ledger = CompletionLedger(records: try await completions.records(plan: plan.id), plan: plan, occurrences: occurrences)
         return Entry(path: path, plan: plan, occurrences: occurrences, ledger: ledger, file: file, version: version,
-                     hint: hint, generation: 0)
+                     change: change, generation: 0)
     }
 
     /// Puts an entry in place with a new generation and publishes it to the feed requests.
@@ -133,7 +140,7 @@ actor PlanRegistry {
     }
 
     private func publish(_ entry: Entry) {
-        store.publish(entry.plan.id, FeedStore.PlanState(path: entry.path, file: entry.file, hint: entry.hint,
+        cache.confirm(entry.plan.id, FeedCache.PlanState(path: entry.path, file: entry.file, change: entry.change,
                                                           generation: entry.generation))
     }
 
@@ -193,9 +200,9 @@ actor PlanRegistry {
     /// The load of a file found by a scan: the one under way, else a new one.
     private func loadTask(_ path: String) -> Task<Result<Entry, any Error>, Never> {
         if let task = loading[path] { return task }
-        let completions = self.completions
+        let completions = self.completions, cache = self.cache
         let task = Task.detached {
-            do { return Result<Entry, any Error>.success(try await PlanRegistry.loadEntry(path: path, completions: completions)) } catch {
+            do { return Result<Entry, any Error>.success(try await PlanRegistry.loadEntry(path: path, completions: completions, cache: cache)) } catch {
                 return .failure(error)
             }
         }
@@ -349,8 +356,8 @@ actor PlanRegistry {
 
     /// True when nothing may have changed since the plan was last confirmed.
     private func confirmed(_ id: String) -> Bool {
-        guard let entry = entries[id], let hint = completions.changeHint() else { return false }
-        return hint == entry.hint && FileStamp(path: entry.path) == entry.file
+        guard let entry = entries[id], let change = cache.changeStamp() else { return false }
+        return change == entry.change && FileStamp(path: entry.path) == entry.file
     }
 
     /// Brings a plan up to date. Requests that arrive together share one refresh: a request
@@ -385,7 +392,7 @@ actor PlanRegistry {
             do {
                 let plan = try PlanLoader.load(path: entry.path)
                 if plan.id == id {
-                    var fresh = try await PlanRegistry.loadEntry(path: entry.path, completions: completions)
+                    var fresh = try await PlanRegistry.loadEntry(path: entry.path, completions: completions, cache: cache)
                     // The stamp taken before this read (loadEntry takes its own, later).
                     fresh.file = file
                     // Another file took the id meanwhile (it sorts first): this one stays out.
@@ -401,8 +408,8 @@ actor PlanRegistry {
             entries[id] = entry
             publish(entry)
         }
-        // The hint before the version: a write landing after this read moves the hint again.
-        let hint = completions.changeHint()
+        // The stamp before the version: a write landing after this read moves the stamp again.
+        let change = cache.changeStamp()
         let version: Int64
         let new: [CompletionRecord]
         do {
@@ -410,7 +417,7 @@ actor PlanRegistry {
             new = version != entries[id]?.version
                 ? try await completions.records(plan: id, after: entries[id]?.ledger.lastID ?? 0) : []
         } catch StorageError.unavailable(let detail) {
-            // The database is away: keep serving what was last read (the hint stays unconfirmed,
+            // The database is away: keep serving what was last read (the stamp stays unconfirmed,
             // so the next request asks again); writes answer 503 meanwhile.
             logger.warning("database unavailable; serving the last state read", metadata: ["plan": "\(id)", "error": "\(detail)"])
             return
@@ -428,28 +435,28 @@ actor PlanRegistry {
                 nextGeneration += 1
             }
         }
-        now.hint = hint
+        now.change = change
         entries[id] = now
         publish(now)
-        await confirmOthers(hint: hint, except: id)
+        await confirmOthers(change: change, except: id)
     }
 
-    /// The hint at which every plan was last confirmed together.
-    private var confirmedAll: ChangeHint?
+    /// The change stamp at which every plan was last confirmed together.
+    private var confirmedAll: ChangeStamp?
 
     /// Confirms, with one read of every plan's version, the plans whose records have not
-    /// changed at a hint that moved for another reason — this server's own fetch log, another
+    /// changed at a stamp that moved for another reason — this server's own fetch log, another
     /// plan's write. Without it each of a city's plans would find out on its own, one request
     /// through the application per plan for every write of the fetch log. Plans whose version
-    /// did move are left to their own refresh. `hint` was taken before the read, so a write
-    /// landing meanwhile moves the hint again.
-    private func confirmOthers(hint: ChangeHint?, except id: String) async {
-        guard let hint, confirmedAll != hint, entries.count > 1 else { return }
-        confirmedAll = hint
+    /// did move are left to their own refresh. `change` was taken before the read, so a write
+    /// landing meanwhile moves the stamp again.
+    private func confirmOthers(change: ChangeStamp?, except id: String) async {
+        guard let change, confirmedAll != change, entries.count > 1 else { return }
+        confirmedAll = change
         guard let versions = try? await completions.versions() else { return }
-        for (other, entry) in entries where other != id && entry.hint != hint && (versions[other] ?? 0) == entry.version {
+        for (other, entry) in entries where other != id && entry.change != change && (versions[other] ?? 0) == entry.version {
             var confirmed = entry
-            confirmed.hint = hint
+            confirmed.change = change
             entries[other] = confirmed
             publish(confirmed)
         }
@@ -457,122 +464,15 @@ actor PlanRegistry {
 
     // MARK: - Feeds
 
-    /// The feed if it can be served as cached: the plan file and the store unchanged since the
-    /// plan was confirmed, the feed built since. No actor hop, no query.
-    nonisolated func cachedFeed(plan id: String, file: String) -> CachedFeed? {
-        store.fresh(id, file, stamp: { FileStamp(path: $0) }, watch: .shared, hint: completions.changeHint())
-    }
-
     /// A feed by file name (`vhxh.ics`, `vhxh-tasks.ics`, `all.ics`), rendered on first use.
     /// Rendering runs in a task of its own, not in the actor (plans render in parallel), and
     /// makes every feed of the plan at once: the feeds share most of their items, so all 18
     /// cost little more than the largest.
     nonisolated func feed(plan id: String, file: String) async throws -> CachedFeed? {
         guard let entry = try await current(id) else { return nil }
-        if let found = store.feed(id, file, generation: entry.generation) { return found }
-        let store = self.store
-        let render = try await store.rendering(id, generation: entry.generation) {
-            let render = try PlanRegistry.render(entry, store: store)
-            store.keep(render, plan: id)
-            return render
-        }.value
-        guard let rendered = render.feeds[file] else { return nil }
-        return store.assemble(id, file, rendered, render, generation: entry.generation)
-    }
-
-    /// Every feed of a plan as pieces: items serialised once, each a buffer shared by the feeds
-    /// that show it; validators from the pieces' digests; Last-Modified moved past the one served
-    /// before when a feed's bytes changed without a newer item.
-    static func render(_ entry: Entry, store: FeedStore) throws -> PlanRender {
-        let texts = ItemTexts()
-        let all = try entry.builder.allParts(texts: texts)
-        var arena = PieceArena()
-        let digests: [(digest: UInt64, length: Int)] = texts.list.map { text in
-            var text = text
-            return text.withUTF8 { utf8 in
-                arena.add(utf8)
-                return (PlanRegistry.fnv(UnsafeRawBufferPointer(utf8)), utf8.count)
-            }
+        let cache = self.cache
+        return try await cache.feed(plan: id, file: file, generation: entry.generation) {
+            try FeedRenderer.render(entry.builder, generation: entry.generation) { cache.served(plan: id, files: $0) }
         }
-        let items = arena.finish()
-        var bytes = items.bytes
-        let end = ByteBuffer(string: FeedParts.end)
-        let endDigest = end.withUnsafeReadableBytes { PlanRegistry.fnv($0) }
-        let before = store.served(entry.plan.id, files: all.map(\.fileName))
-        var feeds: [String: PlanRender.Rendered] = [:]
-        for p in all {
-            let head = ByteBuffer(string: p.head)
-            bytes += head.capacity + 4 * p.items.count
-            var length = head.readableBytes + end.readableBytes
-            // The tag: FNV-1a over the items' own digests and lengths (the same bytes in the
-            // same items always give the same tag; different bytes a different one).
-            var h = PlanRegistry.fnvStart
-            func mix(_ digest: UInt64, _ count: Int) {
-                h = PlanRegistry.fnv(h, digest)
-                h = PlanRegistry.fnv(h, UInt64(count))
-            }
-            mix(head.withUnsafeReadableBytes { PlanRegistry.fnv($0) }, head.readableBytes)
-            for i in p.items {
-                length += digests[i].length
-                mix(digests[i].digest, digests[i].length)
-            }
-            mix(endDigest, end.readableBytes)
-            let etag = "\"\(String(h, radix: 16))-\(String(length, radix: 16))\""
-            var last = p.lastModified
-            if let served = before[p.fileName] {
-                if served.etag == etag {
-                    last = served.lastModified
-                } else if last <= served.lastModified {
-                    last = UTCDateTime(secondsSinceEpoch: served.lastModified.secondsSinceEpoch + 1)
-                }
-            }
-            feeds[p.fileName] = .init(meta: FeedMeta(etag: etag, lastModified: last, length: length, file: p.fileName),
-                                      head: head, items: p.items.map { Int32($0) })
-        }
-        return PlanRender(generation: entry.generation, feeds: feeds, items: items, end: end, bytes: bytes)
-    }
-
-    /// The gzip body of a feed, compressed once per change and kept with the plan's pieces.
-    nonisolated func gzip(_ feed: CachedFeed, plan id: String, file: String) throws -> CachedFeed.Gzipped {
-        if let done = feed.gzip { return done }
-        let gzip = try feed.compressed()
-        if let render = store.render(id), render.feeds[file]?.meta.etag == feed.etag {
-            store.grew(id, by: render.keep(gzip, for: file))
-        }
-        return gzip
-    }
-
-    static let fnvStart: UInt64 = 0xcbf2_9ce4_8422_2325
-
-    /// FNV-1a 64 continued over a word's eight bytes.
-    static func fnv(_ h: UInt64, _ v: UInt64) -> UInt64 {
-        var h = h
-        for shift in stride(from: 0, to: 64, by: 8) {
-            h ^= (v >> UInt64(shift)) & 0xff
-            h = h &* 0x100_0000_01b3
-        }
-        return h
-    }
-
-    /// FNV-1a 64 of the bytes.
-    static func fnv(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h = fnvStart
-        for b in bytes {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
-        }
-        return h
-    }
-
-    /// FNV-1a 64 of the bytes: the ETag only has to change when the bytes do.
-    static func digest(_ bytes: some Sequence<UInt8>) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        var count = 0
-        for b in bytes {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
-            count += 1
-        }
-        return String(h, radix: 16) + "-" + String(count, radix: 16)
     }
 }
