@@ -1,6 +1,6 @@
 import Foundation
 public import ICal
-public import NIOCore
+import NIOCore
 public import PlanCore
 public import PlanStore
 

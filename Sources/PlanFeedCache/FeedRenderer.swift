@@ -1,4 +1,4 @@
-public import ICal
+import ICal
 import NIOCore
 public import PlanFeed
 

@@ -1,8 +1,6 @@
 import Foundation
-import ICal
 import Logging
 import PlanCore
-import PlanFeed
 import PlanFeedCache
 import PlanStore
 
@@ -10,62 +8,38 @@ import PlanStore
 /// plans folder — each reloaded when its file changes; its records folded in as they come (only
 /// the new ones), and its feeds built on request once per change.
 ///
+/// It wires four parts, each testable alone: the `PlanCatalog` (which files, which failed, who
+/// holds a plan id), the `PlanSnapshot`s it serves (one immutable value per plan), the
+/// `LedgerRefresher` (loads a file, asks the store what changed) and the `FeedRenderer` (a
+/// snapshot's feeds as pieces, kept by the `FeedCache`). What is left here is the order of
+/// things: background loading, requests that share a load or a refresh, generations.
+///
 /// A feed request whose plan file and store are unchanged since they were last confirmed is
 /// answered from `cache` without entering the actor (`FeedCache.cached`): the plan file's watch
-/// (or a `stat`) and the store's change signal (SQLite's wal-index in shared memory), no query. Only when
-/// either moved does the actor ask the store for the plan's version and fold the new records.
+/// (or a `stat`) and the store's change signal (SQLite's wal-index in shared memory), no query.
+/// Only when either moved does the actor ask the store for the plan's version and fold the new
+/// records.
 actor PlanRegistry {
     /// One plan as currently served.
-    struct Entry: Sendable {
-        var path: String
-        var plan: Plan
-        var occurrences: [Occurrence]
-        var ledger: CompletionLedger
-        /// The plan file as it was when read (taken before reading: an edit landing while it
-        /// loads is seen as a change at the next request).
-        var file: FileStamp?
-        var version: Int64
-        /// The store's change stamp taken before `version` was asked.
-        var change: ChangeStamp?
-        /// Moves with every change of the plan or of its records.
-        var generation: Int
+    typealias Entry = PlanSnapshot
 
-        /// A feed builder over the plan as served (cheap: nothing is expanded again).
-        var builder: FeedBuilder { FeedBuilder(plan: plan, occurrences: occurrences, ledger: ledger) }
-    }
-
-    /// A plan file below the plans folder that could not be loaded.
-    struct Problem: Sendable {
-        var path: String
-        var message: String
-        /// The file's stamp when it failed: it is tried again once it changes.
-        var file: FileStamp?
-    }
-
-    private var entries: [String: Entry] = [:]
-    private let completions: any CompletionRepository
+    private var entries: [String: PlanSnapshot] = [:]
+    private var catalog: PlanCatalog
+    private let refresher: LedgerRefresher
     private let logger: Logger
-    private let plansDir: String?
-    private var problems: [String: Problem] = [:]
-    /// Files named on the command line (they win a clash of plan ids).
-    private var named: Set<String> = []
-    /// Files found below the plans folder and not put in place yet (waiting or loading).
-    private var queued: Set<String> = []
     /// Loads under way, by file: a request for a plan not served yet starts or joins its file's.
-    private var loading: [String: Task<Result<Entry, any Error>, Never>] = [:]
+    private var loading: [String: Task<Result<PlanSnapshot, any Error>, Never>] = [:]
     /// The background load of the files found by the scans so far.
     private var backlog: Task<Void, Never>?
-    /// Files that could not be read for another reason than their content (the database away),
-    /// with why, until they are read again.
-    private var unreadable: [String: any Error] = [:]
-    private var lastScan: Date = .distantPast
     private var refreshing: [String: (serial: Int, task: Task<Void, any Error>)] = [:]
     private var refreshSerial = 0
     private var nextGeneration = 1
+    /// The change stamp at which every plan was last confirmed together.
+    private var confirmedAll: ChangeStamp?
     /// Feeds and the plans' confirmed state, read by feed requests without entering the actor.
     nonisolated let cache: FeedCache
     /// Seconds between two scans of the plans folder (a new plan appears within this).
-    static let rescanSeconds: TimeInterval = 2
+    static let rescanSeconds = PlanCatalog.rescanSeconds
 
     /// Loads the plan files named on the command line, then starts loading every plan below
     /// `plansDir` in the background and returns: a country's thousands of plans take seconds
@@ -74,42 +48,39 @@ actor PlanRegistry {
     /// (its owner asked for it); a bad file below the folder is skipped and reported.
     init(paths: [String], plansDir: String?, completions: any CompletionRepository, logger: Logger,
          cacheBytes: Int = 128 << 20) async throws {
-        self.completions = completions
-        self.logger = logger
-        self.plansDir = plansDir
         // The store's change signal, where it gives one (SQLite's).
-        let cache = FeedCache(maxBytes: cacheBytes, signal: completions as? any ChangeSignal)
-        self.cache = cache
-        for (path, result) in await PlanRegistry.load(paths, completions: completions, cache: cache) {
+        let signal = completions as? any ChangeSignal
+        let refresher = LedgerRefresher(completions: completions, signal: signal, logger: logger)
+        self.refresher = refresher
+        self.logger = logger
+        self.catalog = PlanCatalog(plansDir: plansDir)
+        self.cache = FeedCache(maxBytes: cacheBytes, signal: signal)
+        for (path, result) in await PlanRegistry.load(paths, refresher: refresher) {
             let entry = try result.get()
             guard entries[entry.plan.id] == nil else {
                 throw PlanError(file: path, field: "plan.id", "một kế hoạch khác đang phục vụ đã có mã \"\(entry.plan.id)\"")
             }
             add(entry)
-            named.insert(path)
+            catalog.name(path)
         }
         scan()
     }
 
     /// Loads plan files in parallel, one task per core: parsing, validation and expansion are
     /// CPU work, and a country has thousands of plans.
-    private static func load(_ paths: [String], completions: any CompletionRepository,
-                             cache: FeedCache) async -> [(String, Result<Entry, any Error>)] {
+    private static func load(_ paths: [String], refresher: LedgerRefresher) async -> [(String, Result<PlanSnapshot, any Error>)] {
         let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
         struct Loaded: Sendable {
             var index: Int
-            var result: Result<Entry, any Error>
+            var result: Result<PlanSnapshot, any Error>
         }
         return await withTaskGroup(of: Loaded.self) { group in
-            var results = [(String, Result<Entry, any Error>)?](repeating: nil, count: paths.count)
+            var results = [(String, Result<PlanSnapshot, any Error>)?](repeating: nil, count: paths.count)
             for (i, path) in paths.enumerated() {
                 // At most `width` loads at once: wait for one before starting the next.
                 if i >= width, let done = await group.next() { results[done.index] = (paths[done.index], done.result) }
                 group.addTask {
-                    do {
-                        let entry = try await PlanRegistry.loadEntry(path: path, completions: completions, cache: cache)
-                        return Loaded(index: i, result: .success(entry))
-                    } catch {
+                    do { return Loaded(index: i, result: .success(try await refresher.load(path: path))) } catch {
                         return Loaded(index: i, result: .failure(error))
                     }
                 }
@@ -119,50 +90,26 @@ actor PlanRegistry {
         }
     }
 
-    private static func loadEntry(path: String, completions: any CompletionRepository, cache: FeedCache) async throws -> Entry {
-        let file = FileStamp(path: path)
-        let plan = try PlanLoader.load(path: path)
-        let occurrences = try Schedule(plan: plan).occurrences()
-        let change = cache.changeStamp()
-        let version = try await completions.version(plan: plan.id)
-        let ledger = CompletionLedger(records: try await completions.records(plan: plan.id), plan: plan, occurrences: occurrences)
-        return Entry(path: path, plan: plan, occurrences: occurrences, ledger: ledger, file: file, version: version,
-                     change: change, generation: 0)
-    }
-
-    /// Puts an entry in place with a new generation and publishes it to the feed requests.
-    private func add(_ entry: Entry) {
-        var entry = entry
-        entry.generation = nextGeneration
+    /// Puts a snapshot in place with a new generation and confirms it to the cache.
+    private func add(_ entry: PlanSnapshot) {
+        let entry = entry.at(generation: nextGeneration)
         nextGeneration += 1
         entries[entry.plan.id] = entry
         publish(entry)
     }
 
-    private func publish(_ entry: Entry) {
+    private func publish(_ entry: PlanSnapshot) {
         cache.confirm(entry.plan.id, FeedCache.PlanState(path: entry.path, file: entry.file, change: entry.change,
-                                                          generation: entry.generation))
+                                                         generation: entry.generation))
     }
+
+    // MARK: - Loading
 
     /// Picks up plan files added below the plans folder since the last scan and loads them in
     /// the background, several at once (two per core); returns at once.
     private func scan() {
-        guard let plansDir else { return }
-        lastScan = Date()
-        let known = Set(entries.values.map(\.path))
-        let found = PlanFiles.below(plansDir)
-        // A file that could not be read and has gone since is no longer waited for.
-        if !unreadable.isEmpty {
-            let present = Set(found)
-            unreadable = unreadable.filter { present.contains($0.key) }
-        }
-        var fresh: [String] = []
-        for path in found where !known.contains(path) && !queued.contains(path) {
-            if let p = problems[path], p.file == FileStamp(path: path) { continue }
-            fresh.append(path)
-        }
+        let fresh = catalog.scan(serving: Set(entries.values.map(\.path)))
         guard !fresh.isEmpty else { return }
-        queued.formUnion(fresh)
         let before = backlog
         backlog = Task {
             await before?.value
@@ -185,7 +132,7 @@ actor PlanRegistry {
                     await settle(done)
                 }
                 // A request may have loaded it meanwhile.
-                guard queued.contains(path) else { continue }
+                guard catalog.queued.contains(path) else { continue }
                 let task = loadTask(path)
                 group.addTask {
                     _ = await task.value
@@ -198,11 +145,11 @@ actor PlanRegistry {
     }
 
     /// The load of a file found by a scan: the one under way, else a new one.
-    private func loadTask(_ path: String) -> Task<Result<Entry, any Error>, Never> {
+    private func loadTask(_ path: String) -> Task<Result<PlanSnapshot, any Error>, Never> {
         if let task = loading[path] { return task }
-        let completions = self.completions, cache = self.cache
+        let refresher = self.refresher
         let task = Task.detached {
-            do { return Result<Entry, any Error>.success(try await PlanRegistry.loadEntry(path: path, completions: completions, cache: cache)) } catch {
+            do { return Result<PlanSnapshot, any Error>.success(try await refresher.load(path: path)) } catch {
                 return .failure(error)
             }
         }
@@ -210,12 +157,9 @@ actor PlanRegistry {
         return task
     }
 
-    /// Puts a file's load in place once it has ended: the plan served, or the file reported. A
-    /// plan id already served from another file keeps the file named on the command line, else
-    /// the first in path order (the same one whichever load ends first). A file whose plan is
-    /// wrong (its content, its schedule) is reported until it changes; one that could not be read
-    /// for another reason (the database away) is tried again at the next scan, and that error is
-    /// returned.
+    /// Puts a file's load in place once it has ended (`PlanCatalog.settle` decides): the plan
+    /// served, or the file reported. A file that could not be read for another reason than its
+    /// content (the database away) is tried again at the next scan, and that error is returned.
     @discardableResult
     private func settle(_ path: String) async -> (any Error)? {
         guard let task = loading[path] else { return nil }
@@ -223,30 +167,18 @@ actor PlanRegistry {
         // Put in place once: by whoever gets here first after the load.
         guard loading[path] == task else { return nil }
         loading[path] = nil
-        queued.remove(path)
-        unreadable[path] = nil
-        switch result {
-        case .success(let entry):
-            if let other = entries[entry.plan.id], other.path != path {
-                if named.contains(other.path) || other.path < path {
-                    problems[path] = Problem(path: path, message: "mã kế hoạch \"\(entry.plan.id)\" trùng với \(other.path)",
-                                             file: entry.file)
-                    return nil
-                }
-                problems[other.path] = Problem(path: other.path, message: "mã kế hoạch \"\(entry.plan.id)\" trùng với \(path)",
-                                               file: other.file)
-            }
+        switch catalog.settle(path, result, served: { entries[$0] }) {
+        case .serve(let entry):
             add(entry)
-            problems[path] = nil
             return nil
-        case .failure(let error) where error is PlanError || error is ICalError:
-            problems[path] = Problem(path: path, message: "\(error)", file: FileStamp(path: path))
-            logger.error("plan file below the plans folder is invalid; skipped", metadata: ["path": "\(path)"])
+        case .skipped(let invalid):
+            if invalid != nil {
+                logger.error("plan file below the plans folder is invalid; skipped", metadata: ["path": "\(path)"])
+            }
             return nil
-        case .failure(let error):
+        case .unreadable(let error):
             logger.error("plan file below the plans folder could not be loaded; trying again at the next scan",
                          metadata: ["path": "\(path)", "error": "\(error)"])
-            unreadable[path] = error
             return error
         }
     }
@@ -260,12 +192,12 @@ actor PlanRegistry {
     private func find(_ id: String) async throws {
         for round in 0..<2 {
             if round == 1 {
-                guard rescanDue else { break }
+                guard catalog.rescanDue else { break }
                 scan()
             }
-            for path in queued.filter({ PlanRegistry.mayHold($0, id) }).sorted() {
+            for path in catalog.waiting(for: id) {
                 // Settled by another request while this one waited.
-                guard queued.contains(path) else { continue }
+                guard catalog.queued.contains(path) else { continue }
                 _ = loadTask(path)
                 if let error = await settle(path) { throw error }
             }
@@ -273,26 +205,11 @@ actor PlanRegistry {
             await backlog?.value
             if entries[id] != nil { return }
         }
-        if let error = unreadable.first(where: { PlanRegistry.mayHold($0.key, id) })?.value ?? unreadable.values.first {
-            throw error
-        }
-    }
-
-    /// True when the file's name (other than `plan`, every ward's file in the usual layout) or
-    /// its folder's is the plan id.
-    static func mayHold(_ path: String, _ id: String) -> Bool {
-        let p = path as NSString
-        let stem = (p.lastPathComponent as NSString).deletingPathExtension
-        return (stem == id && stem != "plan") || (p.deletingLastPathComponent as NSString).lastPathComponent == id
-    }
-
-    /// True when the plans folder was last scanned `rescanSeconds` ago or more.
-    private var rescanDue: Bool {
-        plansDir != nil && Date().timeIntervalSince(lastScan) >= PlanRegistry.rescanSeconds
+        if let error = catalog.unreadableError(for: id) { throw error }
     }
 
     private func rescanIfDue() {
-        if rescanDue { scan() }
+        if catalog.rescanDue { scan() }
     }
 
     /// How far loading has got (`GET /ready`): ready once every file found has been read — a
@@ -312,8 +229,8 @@ actor PlanRegistry {
         // A load balancer that keeps traffic away while this says 503 must not stop the rescan
         // that retries the files that could not be read.
         rescanIfDue()
-        return Readiness(ready: queued.isEmpty && unreadable.isEmpty, plans: entries.count, loading: queued.count,
-                  unreadable: unreadable.count)
+        return Readiness(ready: catalog.queued.isEmpty && catalog.unreadable.isEmpty, plans: entries.count,
+                         loading: catalog.queued.count, unreadable: catalog.unreadable.count)
     }
 
     /// Waits for every file found so far to be loaded.
@@ -329,15 +246,17 @@ actor PlanRegistry {
     }
 
     /// Plan files below the plans folder that could not be loaded, by path.
-    func loadProblems() async -> [Problem] {
+    func loadProblems() async -> [PlanCatalog.Problem] {
         await backlog?.value
-        return problems.values.sorted { $0.path < $1.path }
+        return catalog.problemList
     }
+
+    // MARK: - Refreshing
 
     /// The current state of a plan: reloaded when the file changed, new records folded in when
     /// the store says the plan's version moved. A plan file that became invalid keeps the last
     /// good plan served (and is logged).
-    func current(_ id: String) async throws -> Entry? {
+    func current(_ id: String) async throws -> PlanSnapshot? {
         if entries[id] == nil { try await find(id) }
         guard entries[id] != nil else { return nil }
         try await refresh(id)
@@ -346,7 +265,7 @@ actor PlanRegistry {
 
     /// The plan and its occurrences for a write: a write needs neither the records nor the
     /// feeds (its checks read the store), only the plan as its file says now.
-    func planForWrite(_ id: String) async throws -> Entry? {
+    func planForWrite(_ id: String) async throws -> PlanSnapshot? {
         if entries[id] == nil { try await find(id) }
         guard let entry = entries[id] else { return nil }
         if FileStamp(path: entry.path) == entry.file { return entry }
@@ -356,7 +275,7 @@ actor PlanRegistry {
 
     /// True when nothing may have changed since the plan was last confirmed.
     private func confirmed(_ id: String) -> Bool {
-        guard let entry = entries[id], let change = cache.changeStamp() else { return false }
+        guard let entry = entries[id], let change = refresher.changeStamp() else { return false }
         return change == entry.change && FileStamp(path: entry.path) == entry.file
     }
 
@@ -386,15 +305,14 @@ actor PlanRegistry {
     }
 
     private func refreshNow(_ id: String) async throws {
-        guard var entry = entries[id] else { return }
+        guard let entry = entries[id] else { return }
         let file = FileStamp(path: entry.path)
         if file != entry.file {
             do {
                 let plan = try PlanLoader.load(path: entry.path)
                 if plan.id == id {
-                    var fresh = try await PlanRegistry.loadEntry(path: entry.path, completions: completions, cache: cache)
-                    // The stamp taken before this read (loadEntry takes its own, later).
-                    fresh.file = file
+                    // The stamp taken before this read (the load takes its own, later).
+                    let fresh = try await refresher.load(path: entry.path).withFile(file)
                     // Another file took the id meanwhile (it sorts first): this one stays out.
                     guard entries[id]?.path == entry.path else { return }
                     add(fresh)
@@ -404,45 +322,27 @@ actor PlanRegistry {
             } catch let error as PlanError {
                 logger.error("plan file is invalid; keeping the last good plan", metadata: ["error": "\(error)"])
             }
-            entry.file = file
-            entries[id] = entry
-            publish(entry)
+            let seen = entry.withFile(file)
+            entries[id] = seen
+            publish(seen)
         }
-        // The stamp before the version: a write landing after this read moves the stamp again.
-        let change = cache.changeStamp()
-        let version: Int64
-        let new: [CompletionRecord]
-        do {
-            version = try await completions.version(plan: id)
-            new = version != entries[id]?.version
-                ? try await completions.records(plan: id, after: entries[id]?.ledger.lastID ?? 0) : []
-        } catch StorageError.unavailable(let detail) {
-            // The database is away: keep serving what was last read (the stamp stays unconfirmed,
-            // so the next request asks again); writes answer 503 meanwhile.
-            logger.warning("database unavailable; serving the last state read", metadata: ["plan": "\(id)", "error": "\(detail)"])
-            return
+        guard let (change, version) = try await refresher.version(of: id) else { return }
+        var new: [CompletionRecord] = []
+        if version != entries[id]?.version {
+            guard let read = try await refresher.records(of: id, after: entries[id]?.ledger.lastID ?? 0) else { return }
+            new = read
         }
+        // Re-read: another refresh may have folded some of these meanwhile (folding skips them).
         guard var now = entries[id] else { return }
         if version != now.version {
-            // Re-read: another refresh may have folded some of these meanwhile (folding skips them).
-            guard let latest = entries[id] else { return }
-            now = latest
-            let before = now.ledger.count
-            now.ledger.fold(new)
-            now.version = version
-            if now.ledger.count != before {
-                now.generation = nextGeneration
-                nextGeneration += 1
-            }
+            now = now.folding(new, version: version, generation: nextGeneration)
+            if now.generation == nextGeneration { nextGeneration += 1 }
         }
-        now.change = change
+        now = now.confirmed(at: change)
         entries[id] = now
         publish(now)
         await confirmOthers(change: change, except: id)
     }
-
-    /// The change stamp at which every plan was last confirmed together.
-    private var confirmedAll: ChangeStamp?
 
     /// Confirms, with one read of every plan's version, the plans whose records have not
     /// changed at a stamp that moved for another reason — this server's own fetch log, another
@@ -453,10 +353,13 @@ actor PlanRegistry {
     private func confirmOthers(change: ChangeStamp?, except id: String) async {
         guard let change, confirmedAll != change, entries.count > 1 else { return }
         confirmedAll = change
-        guard let versions = try? await completions.versions() else { return }
-        for (other, entry) in entries where other != id && entry.change != change && (versions[other] ?? 0) == entry.version {
-            var confirmed = entry
-            confirmed.change = change
+        let others = entries.values.filter { $0.plan.id != id && $0.change != change }
+        guard let unchanged = await refresher.unchanged(others) else { return }
+        for other in unchanged {
+            // Still the snapshot whose version was compared (a refresh may have replaced it).
+            guard let entry = entries[other], entry.change != change,
+                  let compared = others.first(where: { $0.plan.id == other }), compared.version == entry.version else { continue }
+            let confirmed = entry.confirmed(at: change)
             entries[other] = confirmed
             publish(confirmed)
         }
