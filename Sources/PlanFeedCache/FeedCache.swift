@@ -29,7 +29,6 @@ public import PlanStore
 /// bounded in bytes, with its gzip bodies); the bodies of the feeds fetched most recently
 /// (another, smaller LRU), a large one also as a file in shared memory for sendfile
 /// (`BodyFile`). Everything behind one short lock; no I/O under it.
-///
 // `lock` guards `plans`, `renders`, `bodies`, `building`, `served`, `tick`, the byte counts, and
 // the slots' `lastUse`, `bytes`, `file` and `verified`; the rest is set once in `init`.
 public final class FeedCache: @unchecked Sendable {

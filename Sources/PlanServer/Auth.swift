@@ -93,7 +93,7 @@ struct Auth: Sendable {
 /// User-Agents clients send. Noting a fetch only touches memory, under a short lock (no actor
 /// hop on the feed path); writes happen in order in one task of their own, off the response
 /// path, at most one batch a second (`pauseBetweenWrites`), and `flush` waits for them. Each
-/// write moves the store's change hint, which every served plan must then confirm: a crawl of
+/// write moves the store's change stamp (`ChangeSignal`), which every served plan must then confirm: a crawl of
 /// a country's 59,778 feeds, each a first fetch written at once, kept the server confirming.
 final class FetchRecorder: Sendable {
     let log: any FetchLogRepository

@@ -94,7 +94,7 @@ final class AppendQueue: @unchecked Sendable {
             for p in batch { p.continuation.resume(throwing: failure) }
             return
         }
-        // Committed: readers see the records from now on, so the hint may move.
+        // Committed: readers see the records from now on, so the change signal may move.
         if results.contains(where: { if case .success(.recorded) = $0 { return true }; return false }) {
             database.changes.committed()
         }

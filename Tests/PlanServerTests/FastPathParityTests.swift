@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -71,5 +74,53 @@ struct FastPathParityTests {
         #expect(off.answers.contains { $0.status == 200 } && off.answers.contains { $0.status == 304 })
         // The large body went out of its file only through the fast path: it did answer.
         #expect(on.lent > 0, "the fast path answered the repeated fetches")
+    }
+
+    /// A connection that sent one request and then nothing is closed after the idle timeout,
+    /// with the fast path (its own timer) and without (Hummingbird's); an answered request
+    /// comes first either way.
+    @Test("an idle connection is closed after the idle timeout, with the fast path off and on", arguments: [false, true])
+    func idleTimeout(fastPath: Bool) async throws {
+        let app = try await buildApplication(
+            ServerArguments(host: "127.0.0.1", port: 0, planPaths: [planPath], today: today, idleTimeoutSeconds: 1,
+                            pipelineFastPath: fastPath),
+            repositories: try AppDatabase().repositories, logger: quietLogger())
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            // Blocking calls, on a thread of their own: the cooperative pool must stay free to
+            // answer the request.
+            let (answered, end, seconds) = await withCheckedContinuation { continuation in
+                Thread { continuation.resume(returning: Self.requestThenWait(port: port)) }.start()
+            }
+            #expect(answered.hasPrefix("HTTP/1.1 200"))
+            // Then nothing is sent: the server closes the connection (recv sees its end).
+            #expect(end == 0, "closed by the server, not by the 5 s receive timeout")
+            #expect(seconds < 4.5)
+        }
+    }
+
+    /// Sends `GET /health` on a new connection, reads the answer, then waits for the server to
+    /// close: the answer's text, the last `recv`'s result (0: closed) and the seconds it took.
+    static func requestThenWait(port: Int) -> (String, Int, Double) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return ("", -1, 0) }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return ("", -1, 0) }
+        var wait = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        let started = Date()
+        guard "GET /health HTTP/1.1\r\nHost: x\r\n\r\n".withCString({ send(fd, $0, strlen($0), 0) }) > 0 else { return ("", -1, 0) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let answered = recv(fd, &buffer, buffer.count, 0)
+        let text = String(decoding: buffer[..<max(0, answered)], as: UTF8.self)
+        let end = recv(fd, &buffer, buffer.count, 0)
+        return (text, end, Date().timeIntervalSince(started))
     }
 }

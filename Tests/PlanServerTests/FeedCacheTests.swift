@@ -138,6 +138,12 @@ struct FeedCacheTests {
         // A plan's feeds of an older generation are not served.
         #expect(store.feed("p9", "f.ics", generation: 2) == nil)
         #expect(store.feed("p9", "other.ics", generation: 1).map { $0 == nil } == true, "no such feed")
+        // Stats say what is held; a plan invalidated is held no more and served no more.
+        let before = store.stats
+        #expect(before.bytes == store.bytesHeld && before.renders >= 1 && before.bodies >= 1)
+        store.invalidate("p9")
+        #expect(store.feed("p9", "f.ics", generation: 1) == nil && store.state("p9") == nil)
+        #expect(store.stats.renders == before.renders - 1 && store.stats.bytes < before.bytes)
     }
 
     /// A write that changes no plan's records (the server's own fetch log) moves the store's
