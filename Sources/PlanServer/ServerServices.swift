@@ -78,9 +78,3 @@ struct ServerServices: Sendable {
         return FeedLinks(https: url, webcal: "webcal://" + url.drop { $0 != ":" }.dropFirst(3))
     }
 }
-
-/// A feed's subscribe addresses.
-struct FeedLinks: Sendable, Equatable {
-    var https: String
-    var webcal: String
-}
