@@ -8,7 +8,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "plancal",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "plancal", targets: ["plancal"]),
     ],
@@ -71,16 +71,28 @@ let package = Package(
             resources: [.copy("Template")],
             swiftSettings: strict
         ),
+        // Everything that exists only for speed, behind `FeedCache`: the bounded body cache and
+        // its pieces, gzip, the /dev/shm bodies for sendfile, the file watch, the renderer.
+        .target(
+            name: "PlanFeedCache",
+            dependencies: [
+                "PlanCore", "PlanFeed", "PlanStore", "ICal",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "PlanServer",
             dependencies: [
-                "PlanCore", "PlanFeed", "PlanStore", "PlanAPI", "PlanDocuments",
+                "PlanCore", "PlanFeed", "PlanStore", "PlanAPI", "PlanDocuments", "PlanFeedCache",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
@@ -128,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "PlanServerTests",
             dependencies: [
-                "PlanServer", "PlanCore", "PlanStore", "PlanStorePostgres", "PlanFeed", "ICal",
+                "PlanServer", "PlanFeedCache", "PlanCore", "PlanStore", "PlanStorePostgres", "PlanFeed", "ICal",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),

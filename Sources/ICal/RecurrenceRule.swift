@@ -1,5 +1,6 @@
 internal import CLibical
 import Foundation
+import Synchronization
 
 /// An RFC 5545 recurrence rule, parsed and expanded by libical.
 public struct RecurrenceRule: Sendable, Equatable {
@@ -125,27 +126,24 @@ public struct RecurrenceRule: Sendable, Equatable {
     /// Expansions already made, by rule, start, end and limit: a pure function of them. Wards of
     /// one city copy one plan's rules, and libical (built with ICU) opens ICU calendars for every
     /// iterator, so a country's plans expand the same rules thousands of times otherwise.
-    private final class Memo: @unchecked Sendable {
+    private enum Memo {
         struct Key: Hashable {
             var text: String
             var start: CivilDate
             var end: CivilDate
             var limit: Int
         }
-        let lock = NSLock()
-        var dates: [Key: [CivilDate]] = [:]
+        static let dates = Mutex<[Key: [CivilDate]]>([:])
         static let capacity = 4096
     }
-    private static let memo = Memo()
 
     private func iterate(from start: CivilDate, through end: CivilDate, stopAfter limit: Int) throws -> [CivilDate] {
         let key = Memo.Key(text: text, start: start, end: end, limit: limit)
-        let memo = RecurrenceRule.memo
-        if let known = memo.lock.withLock({ memo.dates[key] }) { return known }
+        if let known = Memo.dates.withLock({ $0[key] }) { return known }
         let out = try expand(from: start, through: end, stopAfter: limit)
-        memo.lock.withLock {
-            if memo.dates.count >= Memo.capacity { memo.dates.removeAll(keepingCapacity: true) }
-            memo.dates[key] = out
+        Memo.dates.withLock { dates in
+            if dates.count >= Memo.capacity { dates.removeAll(keepingCapacity: true) }
+            dates[key] = out
         }
         return out
     }

@@ -129,7 +129,6 @@ public actor InMemoryCompletionRepository: CompletionRepository {
         var stored = record
         stored.id = Int64(rows.count + 1)
         rows.append(stored)
-        writes.bump()
         return .recorded(stored)
     }
 
@@ -142,24 +141,4 @@ public actor InMemoryCompletionRepository: CompletionRepository {
     public func version(plan: String) -> Int64 { Int64(rows.filter { $0.plan == plan }.count) }
 
     public func versions() -> [String: Int64]? { rows.reduce(into: [:]) { $0[$1.plan, default: 0] += 1 } }
-
-    // Every write of this repository happens in this process: a count of them is an exact hint.
-    private nonisolated let writes = WriteCounter()
-
-    public nonisolated func changeHint() -> ChangeHint? { ChangeHint(writes.value) }
-}
-
-/// A count of this process's writes, read without waiting on anything but a short lock.
-public final class WriteCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count: Int64 = 0
-
-    /// Zero writes.
-    public init() {}
-
-    /// The writes counted so far.
-    public var value: Int64 { lock.withLock { count } }
-
-    /// Counts a write; call it after the write is visible to readers (after its commit).
-    public func bump() { lock.withLock { count += 1 } }
 }

@@ -53,13 +53,8 @@ public protocol CompletionRepository: Sendable {
     /// in increasing order (a record never appears with an id below one already seen).
     /// Default: every record, filtered (correct for any engine, and as slow as `records(plan:)`).
     func records(plan: String, after: Int64) async throws -> [CompletionRecord]
-    /// A cheap synchronous hint, asked on every feed request: a value that changes whenever a
-    /// record may have been added, by this process or any other. Equal hints mean nothing was
-    /// added in between; nil means "cannot tell now", and the caller asks `version(plan:)`.
-    /// Default: nil (always ask).
-    func changeHint() -> ChangeHint?
     /// Every plan's `version(plan:)` in one read, when the engine can give them so (nil: ask
-    /// plan by plan). A server whose change hint moved without any plan's records changing (its
+    /// plan by plan). A server whose store's change signal moved without any plan's records changing (its
     /// own fetch log, another plan's write) confirms all its plans with this one read.
     /// Default: nil.
     func versions() async throws -> [String: Int64]?
@@ -70,27 +65,7 @@ extension CompletionRepository {
         try await records(plan: plan).filter { ($0.id ?? 0) > after }
     }
 
-    public func changeHint() -> ChangeHint? { nil }
-
     public func versions() async throws -> [String: Int64]? { nil }
-}
-
-/// A value that changes when a store may have changed (see `CompletionRepository.changeHint`):
-/// for SQLite, this process's own write count and the WAL file's identity, size and time; for an
-/// engine with notifications, a count of them.
-public struct ChangeHint: Hashable, Sendable {
-    public var a: Int64
-    public var b: Int64
-    public var c: Int64
-    public var d: Int64
-
-    /// A hint of up to four numbers.
-    public init(_ a: Int64, _ b: Int64 = 0, _ c: Int64 = 0, _ d: Int64 = 0) {
-        self.a = a
-        self.b = b
-        self.c = c
-        self.d = d
-    }
 }
 
 /// A unit's write token as stored: never the secret, only a digest of it.

@@ -3,8 +3,8 @@ public import ICal
 /// The serialised items of one plan's feeds, each distinct item once: an item reads the same in
 /// every feed whose viewer sees it in the same state (by occurrence, variant and the completion
 /// that makes it done in the viewer's view — the only thing a viewer changes). Filled by
-/// `FeedBuilder.parts`; one builder at a time.
-public final class ItemTexts: @unchecked Sendable {
+/// `FeedBuilder.parts`; one builder at a time (not `Sendable`: it is filled and read by one task).
+public final class ItemTexts {
     struct Key: Hashable {
         var occurrence: Int
         var variant: Feed.Variant

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import ICal
 import PlanCore
+import PlanFeedCache
 
 /// `/calendars/<plan>/<file>.ics`: the feeds people subscribe to, with validators (ETag,
 /// Last-Modified, 304) and a note of which client fetched what.
@@ -32,7 +33,7 @@ struct FeedController: Sendable {
         // The hot path: the plan file and the store unchanged since last confirmed, the feed
         // built since; no actor hop, no query. Otherwise the registry brings the plan up to date.
         let found: CachedFeed?
-        if let cached = registry.cachedFeed(plan: planID, file: file) {
+        if let cached = registry.cache.cached(plan: planID, file: file) {
             found = cached
         } else if ServerServices.matches(planID), file.hasSuffix(".ics"), ServerServices.matches(String(file.dropLast(4))) {
             found = try await registry.feed(plan: planID, file: file)
@@ -50,7 +51,7 @@ struct FeedController: Sendable {
         services.fetches.note(plan: planID, feed: file, userAgent: request.headers[.userAgent] ?? "(không rõ)",
                               at: UTCDateTime(secondsSinceEpoch: Int(time(nil))))
         if FeedController.acceptsGzip(request.headers) {
-            let gzip = try registry.gzip(cached, plan: planID, file: file)
+            let gzip = try registry.cache.gzip(cached, plan: planID, file: file)
             if HTTPDate.notModified(request.headers, etag: gzip.etag, lastModified: cached.lastModified) {
                 return Response(status: .notModified, headers: gzip.notModifiedHeaders)
             }
@@ -84,26 +85,5 @@ struct FeedController: Sendable {
             if name == "*" { star = q > 0 }
         }
         return star
-    }
-}
-
-/// HEAD answers like GET everywhere (RFC 9110 §9.3.2): the same status and headers, no body.
-/// It wraps the router's responder, since the router picks a route by method before any
-/// middleware runs.
-struct HeadResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == AppRequestContext {
-    typealias Context = AppRequestContext
-    let inner: Inner
-
-    func respond(to request: Request, context: Context) async throws -> Response {
-        guard request.method == .head else { return try await inner.respond(to: request, context: context) }
-        var head = request.head
-        head.method = .get
-        let response = try await inner.respond(to: Request(head: head, body: request.body), context: context)
-        var headers = response.headers
-        if headers[.contentLength] == nil, let length = response.body.contentLength {
-            headers[.contentLength] = String(length)
-        }
-        // A new response: assigning an empty body would reset Content-Length to 0.
-        return Response(status: response.status, headers: headers)
     }
 }

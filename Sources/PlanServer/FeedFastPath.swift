@@ -7,12 +7,14 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
 import PlanCore
+import PlanFeedCache
 
 /// Answers a `GET /calendars/<plan>/<file>.ics` whose feed is cached and current right in the
 /// channel pipeline, on the connection's event loop: no task, no hop to Swift's cooperative
 /// pool and back, no router, no request context, no conversion of the request to HTTP types.
-/// Those cost more than everything a cached feed needs (a lookup under a lock, one `stat` of
-/// the plan file, the change hint read from shared memory, headers made once per feed).
+/// Those cost more than everything a cached feed needs (`FeedCache.cached`: a lookup under a
+/// lock, the plan file's watch, the store's change signal read from shared memory, headers made
+/// once per feed). It is in the pipeline only with `ServerArguments.pipelineFastPath`.
 ///
 /// Anything else — another path or method, a connection that is to close, a feed not cached or
 /// whose plan or records may have changed, a request while an earlier one on the connection is
@@ -30,7 +32,7 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let registry: PlanRegistry
+    private let cache: FeedCache
     private let fetches: FetchRecorder
     /// Requests handed to the application whose response has not ended yet.
     private var outstanding = 0
@@ -54,8 +56,8 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// The server is shutting down: nothing more is answered here.
     private var quiescing = false
 
-    init(registry: PlanRegistry, fetches: FetchRecorder, idleTimeout: TimeAmount?) {
-        self.registry = registry
+    init(cache: FeedCache, fetches: FetchRecorder, idleTimeout: TimeAmount?) {
+        self.cache = cache
         self.fetches = fetches
         self.idleTimeout = idleTimeout
     }
@@ -226,7 +228,7 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let fileBytes = rest[rest.index(after: slash)...]
         guard !fileBytes.contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "%") }),
               let plan = String(rest[..<slash]), let file = String(fileBytes),
-              let feed = registry.cachedFeed(plan: plan, file: file) else { return nil }
+              let feed = cache.cached(plan: plan, file: file) else { return nil }
         let headers = request.headers
         let ifNoneMatch = headers.first(name: "if-none-match"), ifModifiedSince = headers.first(name: "if-modified-since")
         let etag: String, status: HTTPResponseStatus, fields: HTTPHeaders, body: Payload?
@@ -262,48 +264,5 @@ final class FeedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let head = FeedFastPath.encode(HTTPResponseHead(version: request.version, status: status, headers: h))
         last = (etag, status, second, request.version, head)
         return (head, body)
-    }
-}
-
-/// The HTTP/1 channel of plancal: Hummingbird's, with `FeedFastPath` placed right after the
-/// HTTP/1 decoder, before the conversion to HTTP types that only the application needs.
-struct PlanHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
-    typealias Value = HTTP1Channel.Value
-    let inner: HTTP1Channel
-    let fastPath: @Sendable () -> FeedFastPath
-
-    var responder: HTTPChannelHandler.Responder { inner.responder }
-
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            let codec = try channel.pipeline.syncOperations.context(handlerType: HTTP1ToHTTPServerCodec.self)
-            try channel.pipeline.syncOperations.addHandler(fastPath(), position: .before(codec.handler))
-            return value
-        }
-    }
-
-    func handle(value: Value, logger: Logger) async {
-        await inner.handle(value: value, logger: logger)
-    }
-}
-
-/// The Date header's value (IMF-fixdate), formatted once a second.
-enum DateHeader {
-    private final class Cache: @unchecked Sendable {
-        let lock = NSLock()
-        var second = 0
-        var text = ""
-    }
-    private static let cache = Cache()
-
-    static func text(_ second: Int) -> String {
-        let c = cache
-        return c.lock.withLock {
-            if c.second != second {
-                c.second = second
-                c.text = HTTPDate.format(UTCDateTime(secondsSinceEpoch: second))
-            }
-            return c.text
-        }
     }
 }

@@ -1,70 +1,45 @@
 import Foundation
-import ICal
 import Logging
-import NIOCore
 import PlanCore
-import PlanFeed
+import PlanFeedCache
+import PlanStore
 
 /// The plans a server serves — files named on the command line and every plan file below the
 /// plans folder — each reloaded when its file changes; its records folded in as they come (only
 /// the new ones), and its feeds built on request once per change.
 ///
+/// It wires four parts, each testable alone: the `PlanCatalog` (which files, which failed, who
+/// holds a plan id), the `PlanSnapshot`s it serves (one immutable value per plan), the
+/// `LedgerRefresher` (loads a file, asks the store what changed) and the `FeedRenderer` (a
+/// snapshot's feeds as pieces, kept by the `FeedCache`). What is left here is the order of
+/// things: background loading, requests that share a load or a refresh, generations.
+///
 /// A feed request whose plan file and store are unchanged since they were last confirmed is
-/// answered from `store` without entering the actor (`cachedFeed`): one `stat` of the plan file
-/// and the store's change hint (a counter and a `stat` of SQLite's WAL), no query. Only when
-/// either moved does the actor ask the store for the plan's version and fold the new records.
+/// answered from `cache` without entering the actor (`FeedCache.cached`): the plan file's watch
+/// (or a `stat`) and the store's change signal (SQLite's wal-index in shared memory), no query.
+/// Only when either moved does the actor ask the store for the plan's version and fold the new
+/// records.
 actor PlanRegistry {
     /// One plan as currently served.
-    struct Entry: Sendable {
-        var path: String
-        var plan: Plan
-        var occurrences: [Occurrence]
-        var ledger: CompletionLedger
-        /// The plan file as it was when read (taken before reading: an edit landing while it
-        /// loads is seen as a change at the next request).
-        var file: FileStamp?
-        var version: Int64
-        /// The store's change hint taken before `version` was asked.
-        var hint: ChangeHint?
-        /// Moves with every change of the plan or of its records.
-        var generation: Int
+    typealias Entry = PlanSnapshot
 
-        /// A feed builder over the plan as served (cheap: nothing is expanded again).
-        var builder: FeedBuilder { FeedBuilder(plan: plan, occurrences: occurrences, ledger: ledger) }
-    }
-
-    /// A plan file below the plans folder that could not be loaded.
-    struct Problem: Sendable {
-        var path: String
-        var message: String
-        /// The file's stamp when it failed: it is tried again once it changes.
-        var file: FileStamp?
-    }
-
-    private var entries: [String: Entry] = [:]
-    private let completions: any CompletionRepository
+    private var entries: [String: PlanSnapshot] = [:]
+    private var catalog: PlanCatalog
+    private let refresher: LedgerRefresher
     private let logger: Logger
-    private let plansDir: String?
-    private var problems: [String: Problem] = [:]
-    /// Files named on the command line (they win a clash of plan ids).
-    private var named: Set<String> = []
-    /// Files found below the plans folder and not put in place yet (waiting or loading).
-    private var queued: Set<String> = []
     /// Loads under way, by file: a request for a plan not served yet starts or joins its file's.
-    private var loading: [String: Task<Result<Entry, any Error>, Never>] = [:]
+    private var loading: [String: Task<Result<PlanSnapshot, any Error>, Never>] = [:]
     /// The background load of the files found by the scans so far.
     private var backlog: Task<Void, Never>?
-    /// Files that could not be read for another reason than their content (the database away),
-    /// with why, until they are read again.
-    private var unreadable: [String: any Error] = [:]
-    private var lastScan: Date = .distantPast
     private var refreshing: [String: (serial: Int, task: Task<Void, any Error>)] = [:]
     private var refreshSerial = 0
     private var nextGeneration = 1
+    /// The change stamp at which every plan was last confirmed together.
+    private var confirmedAll: ChangeStamp?
     /// Feeds and the plans' confirmed state, read by feed requests without entering the actor.
-    nonisolated let store: FeedStore
+    nonisolated let cache: FeedCache
     /// Seconds between two scans of the plans folder (a new plan appears within this).
-    static let rescanSeconds: TimeInterval = 2
+    static let rescanSeconds = PlanCatalog.rescanSeconds
 
     /// Loads the plan files named on the command line, then starts loading every plan below
     /// `plansDir` in the background and returns: a country's thousands of plans take seconds
@@ -73,36 +48,39 @@ actor PlanRegistry {
     /// (its owner asked for it); a bad file below the folder is skipped and reported.
     init(paths: [String], plansDir: String?, completions: any CompletionRepository, logger: Logger,
          cacheBytes: Int = 128 << 20) async throws {
-        self.completions = completions
+        // The store's change signal, where it gives one (SQLite's).
+        let signal = completions as? any ChangeSignal
+        let refresher = LedgerRefresher(completions: completions, signal: signal, logger: logger)
+        self.refresher = refresher
         self.logger = logger
-        self.plansDir = plansDir
-        self.store = FeedStore(maxBytes: cacheBytes)
-        for (path, result) in await PlanRegistry.load(paths, completions: completions) {
+        self.catalog = PlanCatalog(plansDir: plansDir)
+        self.cache = FeedCache(maxBytes: cacheBytes, signal: signal)
+        for (path, result) in await PlanRegistry.load(paths, refresher: refresher) {
             let entry = try result.get()
             guard entries[entry.plan.id] == nil else {
                 throw PlanError(file: path, field: "plan.id", "một kế hoạch khác đang phục vụ đã có mã \"\(entry.plan.id)\"")
             }
             add(entry)
-            named.insert(path)
+            catalog.name(path)
         }
         scan()
     }
 
     /// Loads plan files in parallel, one task per core: parsing, validation and expansion are
     /// CPU work, and a country has thousands of plans.
-    private static func load(_ paths: [String], completions: any CompletionRepository) async -> [(String, Result<Entry, any Error>)] {
+    private static func load(_ paths: [String], refresher: LedgerRefresher) async -> [(String, Result<PlanSnapshot, any Error>)] {
         let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
         struct Loaded: Sendable {
             var index: Int
-            var result: Result<Entry, any Error>
+            var result: Result<PlanSnapshot, any Error>
         }
         return await withTaskGroup(of: Loaded.self) { group in
-            var results = [(String, Result<Entry, any Error>)?](repeating: nil, count: paths.count)
+            var results = [(String, Result<PlanSnapshot, any Error>)?](repeating: nil, count: paths.count)
             for (i, path) in paths.enumerated() {
                 // At most `width` loads at once: wait for one before starting the next.
                 if i >= width, let done = await group.next() { results[done.index] = (paths[done.index], done.result) }
                 group.addTask {
-                    do { return Loaded(index: i, result: .success(try await PlanRegistry.loadEntry(path: path, completions: completions))) } catch {
+                    do { return Loaded(index: i, result: .success(try await refresher.load(path: path))) } catch {
                         return Loaded(index: i, result: .failure(error))
                     }
                 }
@@ -112,50 +90,26 @@ actor PlanRegistry {
         }
     }
 
-    private static func loadEntry(path: String, completions: any CompletionRepository) async throws -> Entry {
-        let file = FileStamp(path: path)
-        let plan = try PlanLoader.load(path: path)
-        let occurrences = try Schedule(plan: plan).occurrences()
-        let hint = completions.changeHint()
-        let version = try await completions.version(plan: plan.id)
-        let ledger = CompletionLedger(records: try await completions.records(plan: plan.id), plan: plan, occurrences: occurrences)
-        return Entry(path: path, plan: plan, occurrences: occurrences, ledger: ledger, file: file, version: version,
-                     hint: hint, generation: 0)
-    }
-
-    /// Puts an entry in place with a new generation and publishes it to the feed requests.
-    private func add(_ entry: Entry) {
-        var entry = entry
-        entry.generation = nextGeneration
+    /// Puts a snapshot in place with a new generation and confirms it to the cache.
+    private func add(_ entry: PlanSnapshot) {
+        let entry = entry.at(generation: nextGeneration)
         nextGeneration += 1
         entries[entry.plan.id] = entry
         publish(entry)
     }
 
-    private func publish(_ entry: Entry) {
-        store.publish(entry.plan.id, FeedStore.PlanState(path: entry.path, file: entry.file, hint: entry.hint,
-                                                          generation: entry.generation))
+    private func publish(_ entry: PlanSnapshot) {
+        cache.confirm(entry.plan.id, FeedCache.PlanState(path: entry.path, file: entry.file, change: entry.change,
+                                                         generation: entry.generation))
     }
+
+    // MARK: - Loading
 
     /// Picks up plan files added below the plans folder since the last scan and loads them in
     /// the background, several at once (two per core); returns at once.
     private func scan() {
-        guard let plansDir else { return }
-        lastScan = Date()
-        let known = Set(entries.values.map(\.path))
-        let found = PlanFiles.below(plansDir)
-        // A file that could not be read and has gone since is no longer waited for.
-        if !unreadable.isEmpty {
-            let present = Set(found)
-            unreadable = unreadable.filter { present.contains($0.key) }
-        }
-        var fresh: [String] = []
-        for path in found where !known.contains(path) && !queued.contains(path) {
-            if let p = problems[path], p.file == FileStamp(path: path) { continue }
-            fresh.append(path)
-        }
+        let fresh = catalog.scan(serving: Set(entries.values.map(\.path)))
         guard !fresh.isEmpty else { return }
-        queued.formUnion(fresh)
         let before = backlog
         backlog = Task {
             await before?.value
@@ -178,7 +132,7 @@ actor PlanRegistry {
                     await settle(done)
                 }
                 // A request may have loaded it meanwhile.
-                guard queued.contains(path) else { continue }
+                guard catalog.queued.contains(path) else { continue }
                 let task = loadTask(path)
                 group.addTask {
                     _ = await task.value
@@ -191,11 +145,11 @@ actor PlanRegistry {
     }
 
     /// The load of a file found by a scan: the one under way, else a new one.
-    private func loadTask(_ path: String) -> Task<Result<Entry, any Error>, Never> {
+    private func loadTask(_ path: String) -> Task<Result<PlanSnapshot, any Error>, Never> {
         if let task = loading[path] { return task }
-        let completions = self.completions
+        let refresher = self.refresher
         let task = Task.detached {
-            do { return Result<Entry, any Error>.success(try await PlanRegistry.loadEntry(path: path, completions: completions)) } catch {
+            do { return Result<PlanSnapshot, any Error>.success(try await refresher.load(path: path)) } catch {
                 return .failure(error)
             }
         }
@@ -203,12 +157,9 @@ actor PlanRegistry {
         return task
     }
 
-    /// Puts a file's load in place once it has ended: the plan served, or the file reported. A
-    /// plan id already served from another file keeps the file named on the command line, else
-    /// the first in path order (the same one whichever load ends first). A file whose plan is
-    /// wrong (its content, its schedule) is reported until it changes; one that could not be read
-    /// for another reason (the database away) is tried again at the next scan, and that error is
-    /// returned.
+    /// Puts a file's load in place once it has ended (`PlanCatalog.settle` decides): the plan
+    /// served, or the file reported. A file that could not be read for another reason than its
+    /// content (the database away) is tried again at the next scan, and that error is returned.
     @discardableResult
     private func settle(_ path: String) async -> (any Error)? {
         guard let task = loading[path] else { return nil }
@@ -216,30 +167,18 @@ actor PlanRegistry {
         // Put in place once: by whoever gets here first after the load.
         guard loading[path] == task else { return nil }
         loading[path] = nil
-        queued.remove(path)
-        unreadable[path] = nil
-        switch result {
-        case .success(let entry):
-            if let other = entries[entry.plan.id], other.path != path {
-                if named.contains(other.path) || other.path < path {
-                    problems[path] = Problem(path: path, message: "mã kế hoạch \"\(entry.plan.id)\" trùng với \(other.path)",
-                                             file: entry.file)
-                    return nil
-                }
-                problems[other.path] = Problem(path: other.path, message: "mã kế hoạch \"\(entry.plan.id)\" trùng với \(path)",
-                                               file: other.file)
-            }
+        switch catalog.settle(path, result, served: { entries[$0] }) {
+        case .serve(let entry):
             add(entry)
-            problems[path] = nil
             return nil
-        case .failure(let error) where error is PlanError || error is ICalError:
-            problems[path] = Problem(path: path, message: "\(error)", file: FileStamp(path: path))
-            logger.error("plan file below the plans folder is invalid; skipped", metadata: ["path": "\(path)"])
+        case .skipped(let invalid):
+            if invalid != nil {
+                logger.error("plan file below the plans folder is invalid; skipped", metadata: ["path": "\(path)"])
+            }
             return nil
-        case .failure(let error):
+        case .unreadable(let error):
             logger.error("plan file below the plans folder could not be loaded; trying again at the next scan",
                          metadata: ["path": "\(path)", "error": "\(error)"])
-            unreadable[path] = error
             return error
         }
     }
@@ -253,12 +192,12 @@ actor PlanRegistry {
     private func find(_ id: String) async throws {
         for round in 0..<2 {
             if round == 1 {
-                guard rescanDue else { break }
+                guard catalog.rescanDue else { break }
                 scan()
             }
-            for path in queued.filter({ PlanRegistry.mayHold($0, id) }).sorted() {
+            for path in catalog.waiting(for: id) {
                 // Settled by another request while this one waited.
-                guard queued.contains(path) else { continue }
+                guard catalog.queued.contains(path) else { continue }
                 _ = loadTask(path)
                 if let error = await settle(path) { throw error }
             }
@@ -266,26 +205,11 @@ actor PlanRegistry {
             await backlog?.value
             if entries[id] != nil { return }
         }
-        if let error = unreadable.first(where: { PlanRegistry.mayHold($0.key, id) })?.value ?? unreadable.values.first {
-            throw error
-        }
-    }
-
-    /// True when the file's name (other than `plan`, every ward's file in the usual layout) or
-    /// its folder's is the plan id.
-    static func mayHold(_ path: String, _ id: String) -> Bool {
-        let p = path as NSString
-        let stem = (p.lastPathComponent as NSString).deletingPathExtension
-        return (stem == id && stem != "plan") || (p.deletingLastPathComponent as NSString).lastPathComponent == id
-    }
-
-    /// True when the plans folder was last scanned `rescanSeconds` ago or more.
-    private var rescanDue: Bool {
-        plansDir != nil && Date().timeIntervalSince(lastScan) >= PlanRegistry.rescanSeconds
+        if let error = catalog.unreadableError(for: id) { throw error }
     }
 
     private func rescanIfDue() {
-        if rescanDue { scan() }
+        if catalog.rescanDue { scan() }
     }
 
     /// How far loading has got (`GET /ready`): ready once every file found has been read — a
@@ -305,8 +229,8 @@ actor PlanRegistry {
         // A load balancer that keeps traffic away while this says 503 must not stop the rescan
         // that retries the files that could not be read.
         rescanIfDue()
-        return Readiness(ready: queued.isEmpty && unreadable.isEmpty, plans: entries.count, loading: queued.count,
-                  unreadable: unreadable.count)
+        return Readiness(ready: catalog.queued.isEmpty && catalog.unreadable.isEmpty, plans: entries.count,
+                         loading: catalog.queued.count, unreadable: catalog.unreadable.count)
     }
 
     /// Waits for every file found so far to be loaded.
@@ -322,15 +246,17 @@ actor PlanRegistry {
     }
 
     /// Plan files below the plans folder that could not be loaded, by path.
-    func loadProblems() async -> [Problem] {
+    func loadProblems() async -> [PlanCatalog.Problem] {
         await backlog?.value
-        return problems.values.sorted { $0.path < $1.path }
+        return catalog.problemList
     }
+
+    // MARK: - Refreshing
 
     /// The current state of a plan: reloaded when the file changed, new records folded in when
     /// the store says the plan's version moved. A plan file that became invalid keeps the last
     /// good plan served (and is logged).
-    func current(_ id: String) async throws -> Entry? {
+    func current(_ id: String) async throws -> PlanSnapshot? {
         if entries[id] == nil { try await find(id) }
         guard entries[id] != nil else { return nil }
         try await refresh(id)
@@ -339,7 +265,7 @@ actor PlanRegistry {
 
     /// The plan and its occurrences for a write: a write needs neither the records nor the
     /// feeds (its checks read the store), only the plan as its file says now.
-    func planForWrite(_ id: String) async throws -> Entry? {
+    func planForWrite(_ id: String) async throws -> PlanSnapshot? {
         if entries[id] == nil { try await find(id) }
         guard let entry = entries[id] else { return nil }
         if FileStamp(path: entry.path) == entry.file { return entry }
@@ -349,8 +275,8 @@ actor PlanRegistry {
 
     /// True when nothing may have changed since the plan was last confirmed.
     private func confirmed(_ id: String) -> Bool {
-        guard let entry = entries[id], let hint = completions.changeHint() else { return false }
-        return hint == entry.hint && FileStamp(path: entry.path) == entry.file
+        guard let entry = entries[id], let change = refresher.changeStamp() else { return false }
+        return change == entry.change && FileStamp(path: entry.path) == entry.file
     }
 
     /// Brings a plan up to date. Requests that arrive together share one refresh: a request
@@ -379,15 +305,14 @@ actor PlanRegistry {
     }
 
     private func refreshNow(_ id: String) async throws {
-        guard var entry = entries[id] else { return }
+        guard let entry = entries[id] else { return }
         let file = FileStamp(path: entry.path)
         if file != entry.file {
             do {
                 let plan = try PlanLoader.load(path: entry.path)
                 if plan.id == id {
-                    var fresh = try await PlanRegistry.loadEntry(path: entry.path, completions: completions)
-                    // The stamp taken before this read (loadEntry takes its own, later).
-                    fresh.file = file
+                    // The stamp taken before this read (the load takes its own, later).
+                    let fresh = try await refresher.load(path: entry.path).withFile(file)
                     // Another file took the id meanwhile (it sorts first): this one stays out.
                     guard entries[id]?.path == entry.path else { return }
                     add(fresh)
@@ -397,59 +322,44 @@ actor PlanRegistry {
             } catch let error as PlanError {
                 logger.error("plan file is invalid; keeping the last good plan", metadata: ["error": "\(error)"])
             }
-            entry.file = file
-            entries[id] = entry
-            publish(entry)
+            let seen = entry.withFile(file)
+            entries[id] = seen
+            publish(seen)
         }
-        // The hint before the version: a write landing after this read moves the hint again.
-        let hint = completions.changeHint()
-        let version: Int64
-        let new: [CompletionRecord]
-        do {
-            version = try await completions.version(plan: id)
-            new = version != entries[id]?.version
-                ? try await completions.records(plan: id, after: entries[id]?.ledger.lastID ?? 0) : []
-        } catch StorageError.unavailable(let detail) {
-            // The database is away: keep serving what was last read (the hint stays unconfirmed,
-            // so the next request asks again); writes answer 503 meanwhile.
-            logger.warning("database unavailable; serving the last state read", metadata: ["plan": "\(id)", "error": "\(detail)"])
-            return
+        guard let (change, version) = try await refresher.version(of: id) else { return }
+        var new: [CompletionRecord] = []
+        if version != entries[id]?.version {
+            guard let read = try await refresher.records(of: id, after: entries[id]?.ledger.lastID ?? 0) else { return }
+            new = read
         }
+        // Re-read: another refresh may have folded some of these meanwhile (folding skips them).
         guard var now = entries[id] else { return }
         if version != now.version {
-            // Re-read: another refresh may have folded some of these meanwhile (folding skips them).
-            guard let latest = entries[id] else { return }
-            now = latest
-            let before = now.ledger.count
-            now.ledger.fold(new)
-            now.version = version
-            if now.ledger.count != before {
-                now.generation = nextGeneration
-                nextGeneration += 1
-            }
+            now = now.folding(new, version: version, generation: nextGeneration)
+            if now.generation == nextGeneration { nextGeneration += 1 }
         }
-        now.hint = hint
+        now = now.confirmed(at: change)
         entries[id] = now
         publish(now)
-        await confirmOthers(hint: hint, except: id)
+        await confirmOthers(change: change, except: id)
     }
 
-    /// The hint at which every plan was last confirmed together.
-    private var confirmedAll: ChangeHint?
-
     /// Confirms, with one read of every plan's version, the plans whose records have not
-    /// changed at a hint that moved for another reason — this server's own fetch log, another
+    /// changed at a stamp that moved for another reason — this server's own fetch log, another
     /// plan's write. Without it each of a city's plans would find out on its own, one request
     /// through the application per plan for every write of the fetch log. Plans whose version
-    /// did move are left to their own refresh. `hint` was taken before the read, so a write
-    /// landing meanwhile moves the hint again.
-    private func confirmOthers(hint: ChangeHint?, except id: String) async {
-        guard let hint, confirmedAll != hint, entries.count > 1 else { return }
-        confirmedAll = hint
-        guard let versions = try? await completions.versions() else { return }
-        for (other, entry) in entries where other != id && entry.hint != hint && (versions[other] ?? 0) == entry.version {
-            var confirmed = entry
-            confirmed.hint = hint
+    /// did move are left to their own refresh. `change` was taken before the read, so a write
+    /// landing meanwhile moves the stamp again.
+    private func confirmOthers(change: ChangeStamp?, except id: String) async {
+        guard let change, confirmedAll != change, entries.count > 1 else { return }
+        confirmedAll = change
+        let others = entries.values.filter { $0.plan.id != id && $0.change != change }
+        guard let unchanged = await refresher.unchanged(others) else { return }
+        for other in unchanged {
+            // Still the snapshot whose version was compared (a refresh may have replaced it).
+            guard let entry = entries[other], entry.change != change,
+                  let compared = others.first(where: { $0.plan.id == other }), compared.version == entry.version else { continue }
+            let confirmed = entry.confirmed(at: change)
             entries[other] = confirmed
             publish(confirmed)
         }
@@ -457,122 +367,15 @@ actor PlanRegistry {
 
     // MARK: - Feeds
 
-    /// The feed if it can be served as cached: the plan file and the store unchanged since the
-    /// plan was confirmed, the feed built since. No actor hop, no query.
-    nonisolated func cachedFeed(plan id: String, file: String) -> CachedFeed? {
-        store.fresh(id, file, stamp: { FileStamp(path: $0) }, watch: .shared, hint: completions.changeHint())
-    }
-
     /// A feed by file name (`vhxh.ics`, `vhxh-tasks.ics`, `all.ics`), rendered on first use.
     /// Rendering runs in a task of its own, not in the actor (plans render in parallel), and
     /// makes every feed of the plan at once: the feeds share most of their items, so all 18
     /// cost little more than the largest.
     nonisolated func feed(plan id: String, file: String) async throws -> CachedFeed? {
         guard let entry = try await current(id) else { return nil }
-        if let found = store.feed(id, file, generation: entry.generation) { return found }
-        let store = self.store
-        let render = try await store.rendering(id, generation: entry.generation) {
-            let render = try PlanRegistry.render(entry, store: store)
-            store.keep(render, plan: id)
-            return render
-        }.value
-        guard let rendered = render.feeds[file] else { return nil }
-        return store.assemble(id, file, rendered, render, generation: entry.generation)
-    }
-
-    /// Every feed of a plan as pieces: items serialised once, each a buffer shared by the feeds
-    /// that show it; validators from the pieces' digests; Last-Modified moved past the one served
-    /// before when a feed's bytes changed without a newer item.
-    static func render(_ entry: Entry, store: FeedStore) throws -> PlanRender {
-        let texts = ItemTexts()
-        let all = try entry.builder.allParts(texts: texts)
-        var arena = PieceArena()
-        let digests: [(digest: UInt64, length: Int)] = texts.list.map { text in
-            var text = text
-            return text.withUTF8 { utf8 in
-                arena.add(utf8)
-                return (PlanRegistry.fnv(UnsafeRawBufferPointer(utf8)), utf8.count)
-            }
+        let cache = self.cache
+        return try await cache.feed(plan: id, file: file, generation: entry.generation) {
+            try FeedRenderer.render(entry.builder, generation: entry.generation) { cache.served(plan: id, files: $0) }
         }
-        let items = arena.finish()
-        var bytes = items.bytes
-        let end = ByteBuffer(string: FeedParts.end)
-        let endDigest = end.withUnsafeReadableBytes { PlanRegistry.fnv($0) }
-        let before = store.served(entry.plan.id, files: all.map(\.fileName))
-        var feeds: [String: PlanRender.Rendered] = [:]
-        for p in all {
-            let head = ByteBuffer(string: p.head)
-            bytes += head.capacity + 4 * p.items.count
-            var length = head.readableBytes + end.readableBytes
-            // The tag: FNV-1a over the items' own digests and lengths (the same bytes in the
-            // same items always give the same tag; different bytes a different one).
-            var h = PlanRegistry.fnvStart
-            func mix(_ digest: UInt64, _ count: Int) {
-                h = PlanRegistry.fnv(h, digest)
-                h = PlanRegistry.fnv(h, UInt64(count))
-            }
-            mix(head.withUnsafeReadableBytes { PlanRegistry.fnv($0) }, head.readableBytes)
-            for i in p.items {
-                length += digests[i].length
-                mix(digests[i].digest, digests[i].length)
-            }
-            mix(endDigest, end.readableBytes)
-            let etag = "\"\(String(h, radix: 16))-\(String(length, radix: 16))\""
-            var last = p.lastModified
-            if let served = before[p.fileName] {
-                if served.etag == etag {
-                    last = served.lastModified
-                } else if last <= served.lastModified {
-                    last = UTCDateTime(secondsSinceEpoch: served.lastModified.secondsSinceEpoch + 1)
-                }
-            }
-            feeds[p.fileName] = .init(meta: FeedMeta(etag: etag, lastModified: last, length: length, file: p.fileName),
-                                      head: head, items: p.items.map { Int32($0) })
-        }
-        return PlanRender(generation: entry.generation, feeds: feeds, items: items, end: end, bytes: bytes)
-    }
-
-    /// The gzip body of a feed, compressed once per change and kept with the plan's pieces.
-    nonisolated func gzip(_ feed: CachedFeed, plan id: String, file: String) throws -> CachedFeed.Gzipped {
-        if let done = feed.gzip { return done }
-        let gzip = try feed.compressed()
-        if let render = store.render(id), render.feeds[file]?.meta.etag == feed.etag {
-            store.grew(id, by: render.keep(gzip, for: file))
-        }
-        return gzip
-    }
-
-    static let fnvStart: UInt64 = 0xcbf2_9ce4_8422_2325
-
-    /// FNV-1a 64 continued over a word's eight bytes.
-    static func fnv(_ h: UInt64, _ v: UInt64) -> UInt64 {
-        var h = h
-        for shift in stride(from: 0, to: 64, by: 8) {
-            h ^= (v >> UInt64(shift)) & 0xff
-            h = h &* 0x100_0000_01b3
-        }
-        return h
-    }
-
-    /// FNV-1a 64 of the bytes.
-    static func fnv(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h = fnvStart
-        for b in bytes {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
-        }
-        return h
-    }
-
-    /// FNV-1a 64 of the bytes: the ETag only has to change when the bytes do.
-    static func digest(_ bytes: some Sequence<UInt8>) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        var count = 0
-        for b in bytes {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
-            count += 1
-        }
-        return String(h, radix: 16) + "-" + String(count, radix: 16)
     }
 }

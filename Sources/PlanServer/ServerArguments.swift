@@ -28,11 +28,15 @@ public struct ServerArguments: Sendable {
     /// The most bytes of built feed bodies (identity and gzip) kept in memory; the least
     /// recently fetched are built again on their next request.
     public var feedCacheBytes: Int
+    /// Answers cached feeds inside the channel pipeline, before Hummingbird (`FeedFastPath`);
+    /// off, every request goes through the router (the same bytes, more work per request).
+    public var pipelineFastPath: Bool
 
     /// Arguments with defaults for everything but the plans.
     public init(host: String = "127.0.0.1", port: Int = 8080, planPaths: [String], plansDir: String? = nil, baseURL: String? = nil,
                 maxBodyBytes: Int = 16 * 1024, today: CivilDate? = nil, secureCookies: Bool = false,
-                idleTimeoutSeconds: Int = 30, maxConnections: Int = 4096, feedCacheBytes: Int = 128 << 20) {
+                idleTimeoutSeconds: Int = 30, maxConnections: Int = 4096, feedCacheBytes: Int = 128 << 20,
+                pipelineFastPath: Bool = true) {
         self.host = host
         self.port = port
         self.planPaths = planPaths
@@ -44,5 +48,6 @@ public struct ServerArguments: Sendable {
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.maxConnections = maxConnections
         self.feedCacheBytes = feedCacheBytes
+        self.pipelineFastPath = pipelineFastPath
     }
 }

@@ -12,6 +12,7 @@ import PlanCore
 /// insert that fails, undoes only that append (a savepoint each). Nobody is answered before the
 /// commit: an acknowledged record is on disk. If the commit itself fails, every append of the
 /// batch fails with that error and nothing of it is stored.
+// `lock` guards `queue` and `running`.
 final class AppendQueue: @unchecked Sendable {
     typealias Check = @Sendable ([CompletionRecord]) throws -> AppendDecision
 
@@ -93,9 +94,9 @@ final class AppendQueue: @unchecked Sendable {
             for p in batch { p.continuation.resume(throwing: failure) }
             return
         }
-        // Committed: readers see the records from now on, so the hint may move.
+        // Committed: readers see the records from now on, so the change signal may move.
         if results.contains(where: { if case .success(.recorded) = $0 { return true }; return false }) {
-            database.writes.bump()
+            database.changes.committed()
         }
         for (p, result) in zip(batch, results) {
             switch result {

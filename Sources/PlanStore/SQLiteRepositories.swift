@@ -113,8 +113,6 @@ public struct SQLiteCompletionRepository: CompletionRepository {
         }
     }
 
-    public func changeHint() -> ChangeHint? { database.changeHint() }
-
     public func versions() async throws -> [String: Int64]? {
         try await storage(database) {
             try await database.writer.read { db in

@@ -14,6 +14,7 @@ import Darwin
 ///
 /// SQLite writes the second copy of the header, then the first; the copies differ only while
 /// a commit is being published, and then `read()` says nil ("ask the database").
+// Immutable once made: a read-only mapping, unmapped in `deinit`; reads are checked copies.
 final class WALIndex: @unchecked Sendable {
     private let base: UnsafeRawPointer
     private let length: Int

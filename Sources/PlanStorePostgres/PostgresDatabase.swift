@@ -209,6 +209,7 @@ extension PostgresRowSequence {
 }
 
 /// Whether a lease request got its connection or gave up waiting: exactly one of the two wins.
+// `lock` guards `state`.
 private final class LeaseState: @unchecked Sendable {
     private let lock = NSLock()
     private var state = 0  // 0 waiting, 1 leased, 2 gave up
@@ -220,6 +221,7 @@ private final class LeaseState: @unchecked Sendable {
 }
 
 /// The change listeners of a database, ended together at shutdown.
+// `lock` guards `tasks`, `next` and `closed`.
 private final class Listeners: @unchecked Sendable {
     private let lock = NSLock()
     private var tasks: [Int: Task<Void, Never>] = [:]

@@ -9,6 +9,7 @@ import PlanCore
 import PlanStore
 import Testing
 
+@testable import PlanFeedCache
 @testable import PlanServer
 
 @Suite("Feed cache and gzip")
@@ -120,9 +121,9 @@ struct FeedCacheTests {
     @Test("the store keeps what fits: least recently used go first")
     func lruBound() {
         // 4,000 bytes: 1,000 for whole bodies, 3,000 for pieces.
-        let store = FeedStore(maxBytes: 4000)
+        let store = FeedCache(maxBytes: 4000, signal: nil)
         for p in 0..<10 {
-            store.publish("p\(p)", .init(path: "/nonexistent", file: nil, hint: ChangeHint(0), generation: 1))
+            store.confirm("p\(p)", .init(path: "/nonexistent", file: nil, change: .ownWrites(0), generation: 1))
             let part = ByteBuffer(repeating: UInt8(p), count: 300)
             let meta = FeedMeta(etag: "\"e\(p)\"", lastModified: UTCDateTime(secondsSinceEpoch: 0), length: 300, file: "f.ics")
             store.keep(PlanRender(generation: 1, feeds: ["f.ics": .init(meta: meta, head: part, items: [])], items: PieceArena().finish(),
@@ -137,6 +138,12 @@ struct FeedCacheTests {
         // A plan's feeds of an older generation are not served.
         #expect(store.feed("p9", "f.ics", generation: 2) == nil)
         #expect(store.feed("p9", "other.ics", generation: 1).map { $0 == nil } == true, "no such feed")
+        // Stats say what is held; a plan invalidated is held no more and served no more.
+        let before = store.stats
+        #expect(before.bytes == store.bytesHeld && before.renders >= 1 && before.bodies >= 1)
+        store.invalidate("p9")
+        #expect(store.feed("p9", "f.ics", generation: 1) == nil && store.state("p9") == nil)
+        #expect(store.stats.renders == before.renders - 1 && store.stats.bytes < before.bytes)
     }
 
     /// A write that changes no plan's records (the server's own fetch log) moves the store's
@@ -160,8 +167,8 @@ struct FeedCacheTests {
         logger.logLevel = .critical
         let registry = try await PlanRegistry(paths: paths, plansDir: nil, completions: repositories.completions, logger: logger)
         for id in ["ward-a", "ward-b", "ward-c"] { _ = try await registry.feed(plan: id, file: "all.ics") }
-        let before = try #require(repositories.completions.changeHint())
-        #expect(registry.cachedFeed(plan: "ward-b", file: "all.ics") != nil)
+        let before = try #require(registry.cache.changeStamp())
+        #expect(registry.cache.cached(plan: "ward-b", file: "all.ics") != nil)
         // The fetch log writes: the hint moves, no plan's records changed.
         try await repositories.fetches.record([FeedFetch(plan: "ward-a", feed: "all.ics", userAgent: "test",
                                                           lastAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000), count: 1)])
@@ -171,14 +178,14 @@ struct FeedCacheTests {
                                                                                  evidenceURL: "https://x.example/tin", reached: 10),
                                           recordedBy: "t", now: UTCDateTime(secondsSinceEpoch: 1_800_000_001),
                                           today: CivilDate(year: 2026, month: 12, day: 1)!)
-        let after = try #require(repositories.completions.changeHint())
+        let after = try #require(registry.cache.changeStamp())
         #expect(after != before)
-        #expect(registry.cachedFeed(plan: "ward-b", file: "all.ics") == nil, "unconfirmed after the hint moved")
+        #expect(registry.cache.cached(plan: "ward-b", file: "all.ics") == nil, "unconfirmed after the hint moved")
         _ = try await registry.current("ward-a")
-        #expect(registry.cachedFeed(plan: "ward-b", file: "all.ics") != nil, "confirmed by ward-a's refresh")
-        #expect(registry.cachedFeed(plan: "ward-c", file: "all.ics") == nil, "its records changed: left to its own refresh")
+        #expect(registry.cache.cached(plan: "ward-b", file: "all.ics") != nil, "confirmed by ward-a's refresh")
+        #expect(registry.cache.cached(plan: "ward-c", file: "all.ics") == nil, "its records changed: left to its own refresh")
         _ = try await registry.feed(plan: "ward-c", file: "all.ics")
-        #expect(registry.cachedFeed(plan: "ward-c", file: "all.ics") != nil, "confirmed by its own refresh")
+        #expect(registry.cache.cached(plan: "ward-c", file: "all.ics") != nil, "confirmed by its own refresh")
     }
 
     /// The cached feed answers only while the plan file is as confirmed: an edit in place, a
@@ -197,29 +204,29 @@ struct FeedCacheTests {
         logger.logLevel = .critical
         let registry = try await PlanRegistry(paths: [path], plansDir: nil, completions: repositories.completions, logger: logger)
         let first = try #require(try await registry.feed(plan: "bach-dang", file: "vhxh.ics"))
-        for _ in 0..<3 { #expect(registry.cachedFeed(plan: "bach-dang", file: "vhxh.ics")?.etag == first.etag) }
+        for _ in 0..<3 { #expect(registry.cache.cached(plan: "bach-dang", file: "vhxh.ics")?.etag == first.etag) }
 
         // Appended to in place (same inode): a comment changes no feed, but the file is not as confirmed.
         let handle = try #require(FileHandle(forWritingAtPath: path))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("# ghi chú\n".utf8))
         try handle.close()
-        #expect(registry.cachedFeed(plan: "bach-dang", file: "vhxh.ics") == nil, "an edit in place is seen at once")
+        #expect(registry.cache.cached(plan: "bach-dang", file: "vhxh.ics") == nil, "an edit in place is seen at once")
         #expect(try await registry.feed(plan: "bach-dang", file: "vhxh.ics")?.etag == first.etag, "the same feed after a reload")
-        for _ in 0..<3 { #expect(registry.cachedFeed(plan: "bach-dang", file: "vhxh.ics") != nil) }
+        for _ in 0..<3 { #expect(registry.cache.cached(plan: "bach-dang", file: "vhxh.ics") != nil) }
 
         // Replaced by a rename with a changed title: off the cache at once, then the new feed.
         let unit = try #require(try PlanLoader.load(path: path).units.first { $0.id == "vhxh" })
         try text.replacingOccurrences(of: "name: \"\(unit.name)\"", with: "name: \"\(unit.name) (mới)\"")
             .write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(registry.cachedFeed(plan: "bach-dang", file: "vhxh.ics") == nil, "a rename over the file is seen at once")
+        #expect(registry.cache.cached(plan: "bach-dang", file: "vhxh.ics") == nil, "a rename over the file is seen at once")
         let second = try #require(try await registry.feed(plan: "bach-dang", file: "vhxh.ics"))
         #expect(second.etag != first.etag)
-        #expect(registry.cachedFeed(plan: "bach-dang", file: "vhxh.ics")?.etag == second.etag)
+        #expect(registry.cache.cached(plan: "bach-dang", file: "vhxh.ics")?.etag == second.etag)
 
         // Only its time changed.
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_700_000_000)], ofItemAtPath: path)
-        #expect(registry.cachedFeed(plan: "bach-dang", file: "vhxh.ics") == nil, "a touch is seen at once")
+        #expect(registry.cache.cached(plan: "bach-dang", file: "vhxh.ics") == nil, "a touch is seen at once")
     }
 
     /// A plan file that is a symbolic link is not watched (its target's folder is not): it is
@@ -237,12 +244,12 @@ struct FeedCacheTests {
         logger.logLevel = .critical
         let registry = try await PlanRegistry(paths: [link.path], plansDir: nil, completions: repositories.completions, logger: logger)
         _ = try #require(try await registry.feed(plan: "bach-dang", file: "chi-bo.ics"))
-        for _ in 0..<3 { #expect(registry.cachedFeed(plan: "bach-dang", file: "chi-bo.ics") != nil) }
+        for _ in 0..<3 { #expect(registry.cache.cached(plan: "bach-dang", file: "chi-bo.ics") != nil) }
         let handle = try #require(FileHandle(forWritingAtPath: target.path))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("# ghi chú\n".utf8))
         try handle.close()
-        #expect(registry.cachedFeed(plan: "bach-dang", file: "chi-bo.ics") == nil, "the target's edit is seen at once")
+        #expect(registry.cache.cached(plan: "bach-dang", file: "chi-bo.ics") == nil, "the target's edit is seen at once")
     }
 
     /// Over a real connection, repeated fetches are answered by the pipeline's fast path: the

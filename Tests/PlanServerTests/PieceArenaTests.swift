@@ -3,6 +3,7 @@ import PlanCore
 import PlanFeed
 import Testing
 
+@testable import PlanFeedCache
 @testable import PlanServer
 
 @Suite("Packed item texts")

@@ -6,6 +6,7 @@ import ICal
 import Logging
 import PlanCore
 import PlanFeed
+import PlanFeedCache
 import PlanStore
 import Testing
 

@@ -226,9 +226,9 @@ struct GroupCommitTests {
         #expect(try await store.records(plan: "p", after: ids[1]).map(\.id) == Array(ids[2...]).map(Optional.some))
         #expect(try await store.records(plan: "p", after: ids[4]).isEmpty)
         // This process's own writes are counted: the hint differs even within the clock's tick.
-        let before = db.writes.value
+        let before = db.changes.ownWrites
         _ = try await store.append(GroupCommitTests.done(9, occurrence: "o")) { _ in .append }
-        #expect(db.writes.value == before + 1)
+        #expect(db.changes.ownWrites == before + 1)
     }
 
     /// A check of an occurrence's record sees each unit's latest record of it, oldest first:

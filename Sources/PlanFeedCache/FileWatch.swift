@@ -15,16 +15,17 @@ import Glibc
 ///
 /// What inotify does not see — a symbolic link switched in a directory above, another hard link
 /// written in another folder, a change made on another machine of a network file system — is
-/// caught by the caller's `stat` at least once a second (`FeedStore.restatAfter`). A plan file
+/// caught by the caller's `stat` at least once a second (`FeedCache.restatAfter`). A plan file
 /// that is itself a symbolic link gets no ticket (its target's folder is not watched), nor
 /// does any file where inotify is missing or out of watches: those are checked on every request.
-final class FileWatch: @unchecked Sendable {
+// `lock` guards `directories`, the marks' counts and `buffer`; `descriptor` is set once.
+public final class FileWatch: @unchecked Sendable {
     /// The changes seen so far to one watched file (bumped under the watch's lock).
-    final class Mark {
+    public final class Mark {
         fileprivate var changes: UInt64 = 0
     }
 
-    struct Ticket {
+    public struct Ticket {
         let mark: Mark
         let seen: UInt64
     }
@@ -38,9 +39,9 @@ final class FileWatch: @unchecked Sendable {
     private var directories: [CInt: Directory] = [:]
 
     /// The process's watch (one inotify instance: a user has 128 at most).
-    static let shared = FileWatch()
+    public static let shared = FileWatch()
 
-    init() {
+    public init() {
         #if os(Linux)
         descriptor = inotify_init1(CInt(IN_NONBLOCK | IN_CLOEXEC))
         #else
@@ -57,7 +58,7 @@ final class FileWatch: @unchecked Sendable {
 
     /// A ticket for the file at `path`, to be taken before the `stat` it stands for; nil when
     /// the file cannot be watched (it must then be checked by `stat` every time).
-    func ticket(_ path: String) -> Ticket? {
+    public func ticket(_ path: String) -> Ticket? {
         #if os(Linux)
         guard descriptor >= 0 else { return nil }
         var st = stat()
@@ -90,7 +91,7 @@ final class FileWatch: @unchecked Sendable {
     }
 
     /// True when no event has named the ticket's file since it was taken.
-    func unchanged(_ ticket: Ticket) -> Bool {
+    public func unchanged(_ ticket: Ticket) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         drainLocked()

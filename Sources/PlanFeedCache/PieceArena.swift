@@ -105,6 +105,7 @@ struct PieceArena {
 }
 
 /// A `PieceArena`'s result, read by many requests at once (nothing in it changes).
+// Immutable once made: `base` is written in `init` only and freed in `deinit`.
 final class PieceStore: @unchecked Sendable {
     struct Run {
         var offset: UInt32

@@ -1,0 +1,5 @@
+/// A feed's subscribe addresses.
+struct FeedLinks: Sendable, Equatable {
+    var https: String
+    var webcal: String
+}
