@@ -170,15 +170,16 @@ struct Done: AsyncParsableCommand {
         // A participating unit records its part; the owner (or its members) completes the item.
         let owns = occurrences.first { $0.id == occurrence }?.doneBy.contains(unit) ?? true
         let verb = owns ? "hoàn thành" : "tham gia"
+        let name = plan.unit(unit)?.name ?? unit
         switch outcome {
         case let .recorded(r):
-            print("Đã ghi nhận: \(occurrence) — \(plan.unit(unit)!.name) \(verb) ngày \(r.doneOn!.vietnamese) (bản ghi số \(r.id!)).")
+            print("Đã ghi nhận: \(occurrence) — \(name) \(verb) ngày \(r.doneOn?.vietnamese ?? "") (bản ghi số \(r.id ?? 0)).")
             if !owns {
                 print("Đơn vị phối hợp đã ghi nhận phần việc của mình; việc được tính hoàn thành khi đơn vị chủ trì ghi nhận.")
             }
             try await store.printFulfilled(by: r, plan: plan, occurrences: occurrences)
         case let .alreadyRecorded(r):
-            print("Đã được ghi nhận trước đó: \(occurrence) — \(plan.unit(unit)!.name) \(verb) ngày \(r.doneOn!.vietnamese) (bản ghi số \(r.id!)). Không ghi thêm; dùng --correct để sửa.")
+            print("Đã được ghi nhận trước đó: \(occurrence) — \(name) \(verb) ngày \(r.doneOn?.vietnamese ?? "") (bản ghi số \(r.id ?? 0)). Không ghi thêm; dùng --correct để sửa.")
         }
     }
 }
@@ -240,7 +241,18 @@ struct Record: AsyncParsableCommand {
             Ghi lại cùng một hoạt động (cùng loại, đơn vị, ngày, đường dẫn, ghi chú và số liệu) không ghi thêm. Hủy một hoạt động ghi nhầm: plancal undo --record <số> --reason "…".
             """)
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable { case news, meeting, training, obstacle }
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+        case news, meeting, training, obstacle
+
+        var adHocKind: CompletionRecord.AdHocKind {
+            switch self {
+            case .news: return .news
+            case .meeting: return .meeting
+            case .training: return .training
+            case .obstacle: return .obstacle
+            }
+        }
+    }
 
     @Argument(help: ArgumentHelp("news, meeting, training hoặc obstacle.", valueName: "kind"))
     var kind: Kind
@@ -260,17 +272,16 @@ struct Record: AsyncParsableCommand {
     func run() async throws {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
-        let action = CompletionRecord.Action(rawValue: kind.rawValue)!
         let orgs = organisations.flatMap { $0.split(separator: ",").map(String.init) }
         let details = try evidence.details(organisations: orgs)
         let today = try todayOption.resolve(plan)
         let known = CompletionLedger(records: try await store.records(plan: plan.id))
         let outcome = try await store.write(plan: plan, occurrences: occurrences) { service in
-            try await service.recordAdHoc(action, unit: unit, details: details, recordedBy: evidence.recorder,
+            try await service.recordAdHoc(kind.adHocKind, unit: unit, details: details, recordedBy: evidence.recorder,
                                     now: UTCDateTime(Date()), today: today, known: known)
         }
         let r = outcome.record
-        let what = "\(action.label) ngày \(r.doneOn!.vietnamese) của \(plan.unit(unit)!.name) (bản ghi số \(r.id!))"
+        let what = "\(kind.adHocKind.label) ngày \(r.doneOn?.vietnamese ?? "") của \(plan.unit(unit)?.name ?? unit) (bản ghi số \(r.id ?? 0))"
         if case .alreadyRecorded = outcome {
             print("Đã được ghi nhận trước đó: \(what). Không ghi thêm.")
         } else {
