@@ -33,7 +33,7 @@ struct Agenda: AsyncParsableCommand {
         let items = try (unit == "all" ? schedule.occurrences() : schedule.occurrences(for: unit))
             .filter { $0.last >= start && $0.first <= end }
             .sorted { ($0.first, $0.last, $0.id) < ($1.first, $1.last, $1.id) }
-        let title = unit == "all" ? "toàn phường" : plan.unit(unit)!.name
+        let title = unit == "all" ? "toàn phường" : plan.unit(unit)?.name ?? unit
         print("Lịch công việc của \(title), \(start.vietnamese) – \(end.vietnamese): \(items.count) việc")
         for o in items {
             let when = o.first == o.last ? o.last.vietnamese : "\(o.first.vietnamese) – \(o.last.vietnamese)"

@@ -127,8 +127,8 @@ struct Done: AsyncParsableCommand {
         }
         let existing = try await store.openForReading()?.figures.figures(plan: plan.id) ?? []
         var accepted: [FigureRecord] = []
-        for target in byTarget.keys.sorted() {
-            let record = FigureRecord(plan: plan.id, target: target, year: occ.last.year, unit: unit, values: byTarget[target]!,
+        for (target, values) in byTarget.sorted(by: { $0.key < $1.key }) {
+            let record = FigureRecord(plan: plan.id, target: target, year: occ.last.year, unit: unit, values: values,
                                       evidenceURL: evidence.evidence, note: evidence.note ?? "Kèm báo cáo \(occurrence)",
                                       recordedBy: evidence.recorder, recordedAt: UTCDateTime(Date()))
             do {
@@ -215,13 +215,13 @@ struct Undo: AsyncParsableCommand {
             let r = try await store.write(plan: plan, occurrences: occurrences) { service in
                 try await service.withdraw(record: id, reason: reason, recordedBy: recordedBy, now: UTCDateTime(Date()))
             }
-            print("Đã hủy bản ghi số \(id) của \(plan.unit(r.unit)?.name ?? r.unit) (bản ghi hủy số \(r.id!)).")
+            print("Đã hủy bản ghi số \(id) của \(plan.unit(r.unit)?.name ?? r.unit) (bản ghi hủy số \(r.id ?? 0)).")
         case let (occurrence?, nil):
             guard let unit else { throw CLIError("Cần --unit: đơn vị được hủy ghi nhận \"\(occurrence)\"") }
             let r = try await store.write(plan: plan, occurrences: occurrences) { service in
                 try await service.undo(occurrence, unit: unit, reason: reason, recordedBy: recordedBy, now: UTCDateTime(Date()))
             }
-            print("Đã hủy ghi nhận: \(occurrence) — \(plan.unit(unit)!.name) (bản ghi số \(r.id!)).")
+            print("Đã hủy ghi nhận: \(occurrence) — \(plan.unit(unit)?.name ?? unit) (bản ghi số \(r.id ?? 0)).")
         case (nil, nil):
             throw CLIError("Cần mã việc (plancal undo <mã việc> --unit …) hoặc --record <số bản ghi>")
         case (_?, _?):
@@ -314,6 +314,6 @@ struct Waive: AsyncParsableCommand {
             try await service.waive(occurrence, reason: why.reason, recordedBy: why.recorder, now: UTCDateTime(Date()))
         }
         let name = occurrences.first { $0.id == occurrence }?.name(in: plan) ?? occurrence
-        print("Đã xác định không áp dụng: \(name) (bản ghi số \(r.id!)).")
+        print("Đã xác định không áp dụng: \(name) (bản ghi số \(r.id ?? 0)).")
     }
 }

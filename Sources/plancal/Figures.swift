@@ -74,10 +74,10 @@ struct Figure: AsyncParsableCommand {
             throw CLIError("\(e.description) [--\(e.field)]")
         }
         let valid = stored
-        let t = plan.target(target)!
-        print("Đã ghi số liệu năm \(year) của chỉ tiêu \(target) — \(plan.unit(unit)!.name) (bản ghi số liệu số \(stored.id ?? 0)):")
+        let t = plan.target(target)
+        print("Đã ghi số liệu năm \(year) của chỉ tiêu \(target) — \(plan.unit(unit)?.name ?? unit) (bản ghi số liệu số \(stored.id ?? 0)):")
         for key in valid.values.keys.sorted() {
-            print("  \(t.figure(key)?.label ?? key): \(IndicatorMeasure.decimal(valid.values[key] ?? 0))")
+            print("  \(t?.figure(key)?.label ?? key): \(IndicatorMeasure.decimal(valid.values[key] ?? 0))")
         }
         // The data reports these figures complete (`fulfilled_by: [figures]`) are done too.
         let service = try CompletionService(plan: plan, store: repositories.completions)

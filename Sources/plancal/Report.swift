@@ -39,7 +39,7 @@ struct Status: AsyncParsableCommand {
         let ledger = CompletionLedger(records: records, plan: plan, occurrences: all)
         let items = (unit.map { u in all.filter { schedule.involves($0, u) } } ?? all)
             .filter { year == nil || $0.last.year == year }
-        print("Tình trạng công việc ngày \(today.vietnamese)\(unit.map { " — \(plan.unit($0)!.name)" } ?? "")")
+        print("Tình trạng công việc ngày \(today.vietnamese)\(unit.map { " — \(plan.unit($0)?.name ?? $0)" } ?? "")")
         var counts: [OccurrenceState: Int] = [:]
         // The id column starts after the longest state label ("Đề nghị, chưa ghi nhận").
         let labelWidth = OccurrenceState.allCases.map(\.label.count).max() ?? 19

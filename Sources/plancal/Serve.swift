@@ -103,13 +103,14 @@ struct Serve: AsyncParsableCommand {
             var pgLogger = logger
             pgLogger.logLevel = max(logger.logLevel, .warning)
             do {
-                postgres = try await PlanStorePostgres.PostgresDatabase.open(url: store.path, poolSize: dbPool, logger: pgLogger)
+                let database = try await PlanStorePostgres.PostgresDatabase.open(url: store.path, poolSize: dbPool, logger: pgLogger)
+                postgres = database
+                repositories = database.repositories
             } catch let e as PostgresURLError {
                 throw CLIError("--db: \(e.description)")
             } catch let e as StorageError {
                 throw CLIError(e.description)
             }
-            repositories = postgres!.repositories
         } else {
             // A database this process may not write is served read-only: feeds and pages work,
             // writes answer 503.

@@ -33,7 +33,7 @@ struct Token: AsyncParsableCommand {
             let (secret, token) = try await store.open().tokens
                 .create(plan: plan.id, unit: unit, label: label, now: UTCDateTime(Date()))
             print(secret)
-            FileHandle.standardError.write(Data("Đã tạo mã truy cập số \(token.id) cho \(plan.unit(unit)!.name), người giữ: \(label). Mã chỉ hiện một lần, ở dòng trên: hãy lưu lại ngay.\n".utf8))
+            FileHandle.standardError.write(Data("Đã tạo mã truy cập số \(token.id) cho \(plan.unit(unit)?.name ?? unit), người giữ: \(label). Mã chỉ hiện một lần, ở dòng trên: hãy lưu lại ngay.\n".utf8))
         }
     }
 
