@@ -146,7 +146,7 @@ public enum BaselineValidator {
         if indicator.byYear == nil {
             throw BaselineError.noPath(indicator: "\(target.id)/\(indicator.id)", why: "mục tiêu áp dụng mọi năm, không có năm đích")
         }
-        guard (plan.start.year...plan.end.year).contains(record.year) else {
+        guard plan.years.contains(record.year) else {
             throw BaselineError.yearOutsidePlan(record.year, start: plan.start.year, end: plan.end.year)
         }
         guard record.year <= today.year else { throw BaselineError.yearInFuture(record.year, current: today.year) }

@@ -106,7 +106,7 @@ public struct CityReport: Sendable, Encodable {
         self.today = today.iso
         self.year = year ?? today.year
         rows = plans.map { p in
-            let y = min(max(year ?? today.year, p.plan.start.year), p.plan.end.year)
+            let y = p.plan.reportYear(year, today: today)
             let report = ComplianceReport(plan: p.plan, occurrences: p.occurrences, ledger: p.ledger, today: today, year: y)
             return Row(plan: p.plan, report: report, lastFetch: p.lastFetch)
         }.sorted { $0.plan < $1.plan }

@@ -268,7 +268,7 @@ public struct ComplianceReport: Sendable, Encodable {
     public init(plan: Plan, occurrences: [Occurrence], ledger: CompletionLedger, today: CivilDate, year: Int? = nil) {
         self.plan = plan.id
         self.today = today.iso
-        let y = year ?? min(max(today.year, plan.start.year), plan.end.year)
+        let y = plan.reportYear(year, today: today)
         self.year = y
         let t = plan.tracking
         news = t.newsTargets.map { target, period in

@@ -229,7 +229,7 @@ public enum FigureValidator {
         guard actor == record.unit || actor == plan.leadUnit?.id else {
             throw FigureError.notAllowed(actor: actor, unit: record.unit)
         }
-        guard (plan.start.year...plan.end.year).contains(record.year) else {
+        guard plan.years.contains(record.year) else {
             throw FigureError.yearOutsidePlan(record.year, start: plan.start.year, end: plan.end.year)
         }
         guard !record.values.isEmpty else { throw FigureError.nothingGiven(target: target.id) }

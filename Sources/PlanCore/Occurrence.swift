@@ -2,7 +2,9 @@ public import ICal
 import Foundation
 
 /// One dated instance of an obligation or session: what a calendar shows and a
-/// unit marks done.
+/// unit marks done. Its obligation's `terms` (targets, section, reminders, counts, revision) read
+/// as its own fields.
+@dynamicMemberLookup
 public struct Occurrence: Sendable, Equatable, Identifiable {
     /// Stable, readable id, e.g. `quarterly-news/2026-Q4` or `annual-report/2026/cong-an`.
     public var id: String
@@ -32,20 +34,8 @@ public struct Occurrence: Sendable, Equatable, Identifiable {
     /// True when the owner is a unit the plan only requests ("Đề nghị"): the item is a request,
     /// never an overdue duty, and stays out of the on-time rates.
     public var requested = false
-    /// Targets served.
-    public var targets: [String]
-    /// Section of the document.
-    public var section: String
-    /// Why the date is assumed, when the document does not give it.
-    public var assumption: String?
-    /// Reminder days before (the due day for deadlines, the first day otherwise).
-    public var reminderDays: [Int]
-    /// Counts a completion may carry.
-    public var counts: [CountKind]
-    /// Edit revision of the obligation.
-    public var revision: Int
-    /// When the obligation was last edited.
-    public var revised: UTCDateTime
+    /// Its obligation's (or session's) targets, section, reminders, counts and revision.
+    public var terms: ObligationTerms
     /// True when the occurrence was made per unit (`for_each`), so the owner is part of its name.
     public var perUnit: Bool
     /// The first day a completion may be dated: the start of the period it is for (its year,
@@ -80,6 +70,12 @@ public struct Occurrence: Sendable, Equatable, Identifiable {
 
     /// Every unit involved: owner first, then participants.
     public var units: [String] { [owner] + participants.filter { $0 != owner } }
+
+    /// `occurrence.targets` and the rest of its terms.
+    @inlinable public subscript<T>(dynamicMember keyPath: WritableKeyPath<ObligationTerms, T>) -> T {
+        get { terms[keyPath: keyPath] }
+        set { terms[keyPath: keyPath] = newValue }
+    }
 }
 
 /// Expands a plan's obligations into occurrences over the plan period with libical.
@@ -110,9 +106,8 @@ public struct Schedule: Sendable {
                         id: id, obligationID: o.id, title: o.title,
                         periodLabel: Schedule.label(o.key, first: first, last: last),
                         isDeadline: o.kind == .deadline, first: first, last: last, minutes: nil, place: nil,
-                        owner: owner, participants: o.participants.filter { $0 != owner }, targets: o.targets,
-                        section: o.section, assumption: o.assumption, reminderDays: o.reminderDays, counts: o.counts,
-                        revision: o.revision, revised: o.revised, perUnit: o.forEach != nil)
+                        owner: owner, participants: o.participants.filter { $0 != owner }, terms: o.terms,
+                        perUnit: o.forEach != nil)
                     occurrence.opens = o.kind == .deadline ? Schedule.periodStart(o.key, last: last) : first
                     occurrence.doneBy = doneBy(owner)
                     occurrence.responsible = responsible(owner)
@@ -128,9 +123,10 @@ public struct Schedule: Sendable {
             var occurrence = Occurrence(
                 id: "session/\(s.id)", obligationID: "session", title: s.title, periodLabel: s.date.vietnamese,
                 isDeadline: false, first: s.date, last: s.date, minutes: s.startMinutes...s.endMinutes, place: s.place,
-                owner: s.owner, participants: s.participants.filter { $0 != s.owner }, targets: s.targets,
-                section: s.section, assumption: s.assumption, reminderDays: [1], counts: [.participants],
-                revision: s.revision, revised: s.revised, perUnit: false)
+                owner: s.owner, participants: s.participants.filter { $0 != s.owner },
+                terms: ObligationTerms(targets: s.targets, section: s.section, assumption: s.assumption, reminderDays: [1],
+                                       counts: [.participants], revision: s.revision, revised: s.revised),
+                perUnit: false)
             occurrence.opens = s.date
             occurrence.doneBy = doneBy(s.owner)
             occurrence.responsible = responsible(s.owner)

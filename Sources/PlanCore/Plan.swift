@@ -197,7 +197,7 @@ public struct Tracking: Sendable, Equatable {
 
 extension Occurrence {
     /// True when the occurrence serves the target (nil: no such role in the plan).
-    public func serves(_ target: String?) -> Bool { target.map(targets.contains) ?? false }
+    public func serves(_ target: String?) -> Bool { target.map(terms.targets.contains) ?? false }
 }
 
 /// A unit named by the plan (section V), or a member of a collective unit.
@@ -294,7 +294,9 @@ public enum OccurrenceKey: String, Sendable {
     case year, quarter, month, date
 }
 
-/// A recurring obligation of the plan.
+/// A recurring obligation of the plan. What each of its occurrences repeats (targets, section,
+/// reminders, counts, revision) is its `terms`, read as if they were its own fields.
+@dynamicMemberLookup
 public struct Obligation: Sendable {
     /// Id, e.g. `quarterly-news`; occurrence ids start with it.
     public var id: String
@@ -319,13 +321,32 @@ public struct Obligation: Sendable {
     /// Units that receive what the owner delivers (plan file `recipients:`), e.g. the lead unit
     /// receiving every unit's annual report: neither owners nor participants ("phối hợp").
     public var recipients: [String] = []
+    /// The targets, section, reminders, counts and revision its occurrences carry.
+    public var terms: ObligationTerms
+    /// Figures a completion of it may carry (a data report: `plancal done … --figure`).
+    public var figures: [FigureRef] = []
+    /// What else fulfils an occurrence (plan file `fulfilled_by:`): a meeting informing its
+    /// owner, a news item of its period, its declared figures, another obligation's occurrence.
+    public var fulfilledBy: [Fulfilment] = []
+}
+
+extension Obligation {
+    /// `obligation.targets` and the rest of its terms.
+    @inlinable public subscript<T>(dynamicMember keyPath: WritableKeyPath<ObligationTerms, T>) -> T {
+        get { terms[keyPath: keyPath] }
+        set { terms[keyPath: keyPath] = newValue }
+    }
+}
+
+/// What an obligation says that each of its occurrences repeats.
+public struct ObligationTerms: Sendable, Equatable {
     /// Targets served.
     public var targets: [String]
     /// Where in the document it comes from, e.g. `II.2.6 chỉ tiêu 3`.
     public var section: String
     /// Why the date is what it is when the document does not give it; nil when the document dates it.
     public var assumption: String?
-    /// Reminder days before the due day (or the first day of a span).
+    /// Reminder days before the due day (the first day of a span, or of a session).
     public var reminderDays: [Int]
     /// Counts a completion may carry.
     public var counts: [CountKind]
@@ -333,11 +354,12 @@ public struct Obligation: Sendable {
     public var revision: Int
     /// When the obligation was last edited (defaults to the plan's `revised`).
     public var revised: UTCDateTime
-    /// Figures a completion of it may carry (a data report: `plancal done … --figure`).
-    public var figures: [FigureRef] = []
-    /// What else fulfils an occurrence (plan file `fulfilled_by:`): a meeting informing its
-    /// owner, a news item of its period, its declared figures, another obligation's occurrence.
-    public var fulfilledBy: [Fulfilment] = []
+
+    public init(targets: [String], section: String, assumption: String?, reminderDays: [Int], counts: [CountKind],
+                revision: Int, revised: UTCDateTime) {
+        (self.targets, self.section, self.assumption, self.reminderDays, self.counts, self.revision, self.revised) =
+            (targets, section, assumption, reminderDays, counts, revision, revised)
+    }
 }
 
 /// A figure of a target, as an obligation names it: `G3.T2/victims-detected`.

@@ -143,10 +143,12 @@ extension PlanBuilder {
                                       "for_each", "participants", "recipients", "targets", "section", "assumption", "reminders",
                                       "counts", "revision", "revised", "notes", "figures", "fulfilled_by"])
         return Obligation(id: id, title: title, details: details, kind: kind, rule: rule, dtstart: dtstart, key: key,
-                          owner: owner, forEach: forEach, participants: participants, recipients: recipients, targets: targets,
-                          section: section, assumption: assumption,
-                          reminderDays: m.has("reminders") ? Array(Set(reminders)).sorted(by: >) : defaultReminders(kind),
-                          counts: counts, revision: rev.0, revised: rev.1, figures: figures, fulfilledBy: fulfilledBy)
+                          owner: owner, forEach: forEach, participants: participants, recipients: recipients,
+                          terms: ObligationTerms(
+                              targets: targets, section: section, assumption: assumption,
+                              reminderDays: m.has("reminders") ? Array(Set(reminders)).sorted(by: >) : defaultReminders(kind),
+                              counts: counts, revision: rev.0, revised: rev.1),
+                          figures: figures, fulfilledBy: fulfilledBy)
     }
 
     /// An obligation's `figures:` (`G3.T2/victims-detected`): figures its completion collects,

@@ -103,7 +103,7 @@ struct APIController: Sendable {
         guard let y = Int(text), (1000...9999).contains(y) else {
             throw APIError(.badRequest, "Năm \"\(text.prefix(10))\" không phải là một số năm (yyyy)", field: "year")
         }
-        if let plan, !(plan.start.year...plan.end.year).contains(y) {
+        if let plan, !plan.years.contains(y) {
             throw APIError(.badRequest, "Năm \(y) nằm ngoài thời gian của kế hoạch (\(plan.start.year)–\(plan.end.year))", field: "year")
         }
         return y

@@ -24,11 +24,6 @@ struct AnnualReportPage: Page {
         var sectionTitle: String
         var blocks: [BlockView]
     }
-    struct Option: Sendable {
-        var value: String
-        var label: String
-        var selected: Bool
-    }
     struct Download: Sendable {
         var downloadLabel: String
         var downloadHref: String
@@ -37,8 +32,8 @@ struct AnnualReportPage: Page {
     /// The choice of year and unit, and the downloads; nil in a standalone file (`plancal report`).
     struct Controls: Sendable {
         var formAction: String
-        var years: [Option]
-        var units: [Option]
+        var years: [SelectOption]
+        var units: [SelectOption]
         var downloads: [Download]
     }
     var chrome: PageChrome
@@ -95,10 +90,10 @@ struct AnnualReportPage: Page {
             Download(downloadLabel: "Tải các chỉ tiêu (CSV)", downloadHref: "/api/\(plan.id)/indicators.csv?year=\(year)",
                      downloadID: "download-indicators-csv"),
         ]
-        let units = [Option(value: "", label: "\(plan.issuer) (tổng hợp)", selected: unit == nil)]
-            + plan.allUnits.map { Option(value: $0.id, label: $0.name, selected: $0.id == unit?.id) }
+        let units = [SelectOption(value: "", label: "\(plan.issuer) (tổng hợp)", selected: unit == nil)]
+            + plan.allUnits.map { SelectOption(value: $0.id, label: $0.name, selected: $0.id == unit?.id) }
         return Controls(formAction: "\(base)/annual-report",
-                        years: (plan.start.year...plan.end.year).map { Option(value: "\($0)", label: "\($0)", selected: $0 == year) },
+                        years: SelectOption.years(of: plan, selected: year),
                         units: units, downloads: downloads)
     }
 }

@@ -242,7 +242,7 @@ struct DashboardController: Sendable {
         return response
     }
 
-    struct DoneForm: PostedForm {
+    struct DoneForm: PostedForm, DetailsForm {
         var csrf: String?
         var occurrence: String?
         var unit: String?
@@ -272,11 +272,7 @@ struct DashboardController: Sendable {
         let plan = entry.plan
         let back = "/plans/\(plan.id)"
         do {
-            let details = CompletionService.Details(
-                doneOn: try FormInput.day(form.on, label: "Ngày hoàn thành"), evidenceURL: FormInput.text(form.evidence),
-                note: FormInput.text(form.note), reached: try FormInput.count(form.reached, field: "reached"),
-                participants: try FormInput.count(form.participants, field: "participants"),
-                organisations: FormInput.list(form.organisations), sameDayReach: FormInput.sameDay(form.sameDay))
+            let details = try form.details(dayLabel: "Ngày hoàn thành")
             let outcome = try await services.markDone(entry, token: session.token, occurrence: form.occurrence, unit: form.unit,
                                                       details: details, correct: false)
             let target = FormInput.localPath(form.return, plan: plan.id, fallback: back)

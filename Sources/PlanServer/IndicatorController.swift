@@ -102,8 +102,7 @@ struct IndicatorController: Sendable {
         case let .pass(e, s, f): (entry, session, form) = (e, s, f)
         }
         let plan = entry.plan
-        let pageYear = Int(form.year ?? "").flatMap { (plan.start.year...plan.end.year).contains($0) ? $0 : nil }
-            ?? min(max(services.today(plan).year, plan.start.year), plan.end.year)
+        let pageYear = services.formYear(form.year, plan: plan)
         do {
             guard let yearText = FormInput.text(form.year), let year = Int(yearText) else {
                 throw APIError(.badRequest, "Năm: \"\((form.year ?? "").prefix(10))\" không phải là một số năm (yyyy)", field: "year")
@@ -152,8 +151,7 @@ struct IndicatorController: Sendable {
         case let .pass(e, s, f): (entry, session, form) = (e, s, f)
         }
         let plan = entry.plan
-        let pageYear = Int(form.pageYear ?? "").flatMap { (plan.start.year...plan.end.year).contains($0) ? $0 : nil }
-            ?? min(max(services.today(plan).year, plan.start.year), plan.end.year)
+        let pageYear = services.formYear(form.pageYear, plan: plan)
         do {
             guard let yearText = FormInput.text(form.year), yearText.count == 4, let year = Int(yearText) else {
                 throw APIError(.badRequest, "Năm của số liệu ban đầu: \"\((form.year ?? "").prefix(10))\" không phải là một số năm (yyyy)", field: "year")

@@ -9,7 +9,6 @@ import PlanCore
 struct IndicatorsPage: Page {
     static let template = "indicators"
 
-    typealias YearOption = ReportPage.YearOption
     struct Row: Sendable {
         var rowID: String
         var targetID: String
@@ -96,7 +95,7 @@ struct IndicatorsPage: Page {
     var chrome: PageChrome
     var heading: String
     var year: Int
-    var years: [YearOption]
+    var years: [SelectOption]
     var formAction: String
     var jsonLink: String
     var csvLink: String
@@ -146,7 +145,7 @@ struct IndicatorsPage: Page {
             ? Self.baselineForms(plan: plan, report: report, typed: baselineTyped) : []
         return IndicatorsPage(
             chrome: chrome, heading: "Các chỉ tiêu năm \(report.year)", year: report.year,
-            years: (plan.start.year...plan.end.year).map { YearOption(value: $0, selected: $0 == report.year) },
+            years: SelectOption.years(of: plan, selected: report.year),
             formAction: base, jsonLink: "/api/\(plan.id)/indicators?year=\(report.year)",
             csvLink: "/api/\(plan.id)/indicators.csv?year=\(report.year)", rows: rows,
             legend: IndicatorReport.State.allCases.map { Legend(legendState: $0.rawValue, legendLabel: $0.label) },

@@ -219,7 +219,7 @@ struct DashboardPage: Page {
                 sectionID: i == 0 ? "news" : "news-\(track.target)",
                 heading: plan.target(track.target)?.heading ?? track.target,
                 columns: quarterly ? (1...4).map { "Quý \(Vietnamese.roman($0))" } : (1...12).map { "Th. \($0)" },
-                grid: (plan.start.year...plan.end.year).map { year in
+                grid: plan.years.map { year in
                     GridYear(year: year, quarters: (1...(quarterly ? 4 : 12)).map { n in
                         let key = quarterly ? "\(year)-Q\(n)" : String(format: "%04d-%02d", year, n)
                         guard let quarter = byKey[key] else { return Cell(key: key, state: "future", stateLabel: "Chưa đến", links: []) }
@@ -289,7 +289,7 @@ struct DashboardPage: Page {
         func y(_ s: Double) -> Int { 150 - Int((min(max(s, 0), 1) * 140).rounded()) }
         let clamped = min(max(today, plan.start), plan.end)
         return Chart(goalY: y(goal), goalYText: y(goal) + 4, goalText: Vietnamese.percent(goal), todayX: x(clamped),
-                     years: (plan.start.year...plan.end.year).map { .init(year: $0, x: x(CivilDate(year: $0, month: 7, day: 1)!)) },
+                     years: plan.years.map { .init(year: $0, x: x(CivilDate(year: $0, month: 7, day: 1)!)) },
                      shareY: share.map(y))
     }
 }

@@ -50,7 +50,7 @@ struct RecordController: Sendable {
         return services.views.render(page)
     }
 
-    struct RecordForm: PostedForm {
+    struct RecordForm: PostedForm, DetailsForm {
         var csrf: String?
         var unit: String?
         var kind: String?
@@ -66,15 +66,6 @@ struct RecordController: Sendable {
         var typed: RecordFormPage.Typed {
             RecordFormPage.Typed(on: on ?? "", evidence: evidence ?? "", note: note ?? "", reached: reached ?? "",
                                  participants: participants ?? "", reason: reason ?? "", organisations: FormInput.list(organisations))
-        }
-
-        /// The details typed, checked as far as a form can (days, numbers); the domain checks the rest.
-        func details(dayLabel: String) throws -> CompletionService.Details {
-            CompletionService.Details(
-                doneOn: try FormInput.day(on, label: dayLabel), evidenceURL: FormInput.text(evidence), note: FormInput.text(note),
-                reached: try FormInput.count(reached, field: "reached"),
-                participants: try FormInput.count(participants, field: "participants"),
-                organisations: FormInput.list(organisations), sameDayReach: FormInput.sameDay(sameDay))
         }
     }
 

@@ -67,18 +67,13 @@ struct HistoryPage: Page {
         var factText: String
         var factURL: String?
     }
-    struct Option: Sendable {
-        var value: String
-        var label: String
-        var selected: Bool
-    }
 
     var chrome: PageChrome
     var unitName: String
     var unitLink: String
     var action: String
-    var years: [Option]
-    var kinds: [Option]
+    var years: [SelectOption]
+    var kinds: [SelectOption]
     var rows: [Row]
     var hasRows: Bool
     var count: Int
@@ -98,8 +93,8 @@ struct HistoryPage: Page {
         let query = "year=\(year)" + (kind.map { "&kind=\($0.rawValue)" } ?? "")
         return HistoryPage(
             chrome: chrome, unitName: unit.name, unitLink: base, action: "\(base)/history",
-            years: (plan.start.year...plan.end.year).map { Option(value: String($0), label: String($0), selected: $0 == year) },
-            kinds: kindChoices.map { Option(value: $0.0?.rawValue ?? "", label: $0.1, selected: $0.0 == kind) },
+            years: SelectOption.years(of: plan, selected: year),
+            kinds: kindChoices.map { SelectOption(value: $0.0?.rawValue ?? "", label: $0.1, selected: $0.0 == kind) },
             rows: rows, hasRows: !rows.isEmpty, count: rows.count, csvLink: "\(base)/history.csv?\(query)")
     }
 }

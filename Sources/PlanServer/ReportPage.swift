@@ -7,10 +7,6 @@ import PlanCore
 /// obstacles units raised. Says the same as `plancal compliance --year` and the CSV.
 struct ReportPage: Page {
     static let template = "report"
-    struct YearOption: Sendable {
-        var value: Int
-        var selected: Bool
-    }
     struct QuarterRow: Sendable {
         var quarterLabel: String
         var quarterState: String
@@ -63,7 +59,7 @@ struct ReportPage: Page {
     var chrome: PageChrome
     var heading: String
     var year: Int
-    var years: [YearOption]
+    var years: [SelectOption]
     var formAction: String
     var news: [News]
     var dissemination: [Dissemination]
@@ -114,7 +110,7 @@ struct ReportPage: Page {
         }
         return ReportPage(
             chrome: chrome, heading: "Báo cáo tiến độ năm \(report.year)", year: report.year,
-            years: (plan.start.year...plan.end.year).map { YearOption(value: $0, selected: $0 == report.year) },
+            years: SelectOption.years(of: plan, selected: report.year),
             formAction: "/plans/\(plan.id)/report", news: news, dissemination: dissemination, reach: reach, units: units,
             waived: waived, hasWaived: !waived.isEmpty, obstacles: obstacles, hasObstacles: !obstacles.isEmpty,
             csvLink: "/api/\(plan.id)/compliance.csv?year=\(report.year)", jsonLink: "/api/\(plan.id)/compliance?year=\(report.year)",

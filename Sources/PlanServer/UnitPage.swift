@@ -52,7 +52,7 @@ struct UnitPage: Page {
         ]
         return UnitPage(
             chrome: chrome, unitName: unit.name, unitID: unit.id, year: year,
-            years: (plan.start.year...plan.end.year).map { YearLink(yearNumber: $0, yearHref: "\(base)?year=\($0)", isCurrent: $0 == year) },
+            years: plan.years.map { YearLink(yearNumber: $0, yearHref: "\(base)?year=\($0)", isCurrent: $0 == year) },
             canWrite: canWrite,
             recordLinks: kinds.map { RecordLink(recordLabel: $0.1, recordHref: "\(base)/record/\($0.0.rawValue)", recordID: "record-\($0.0.rawValue)") },
             historyLink: "\(base)/history?year=\(year)", https: events.https, webcal: events.webcal, tasksHttps: tasks.https,

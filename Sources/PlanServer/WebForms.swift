@@ -87,10 +87,15 @@ extension ServerServices {
     /// note when the asked year is not one of the plan's.
     func pageYear(_ request: Request, plan: Plan) -> (year: Int, problem: String?) {
         let today = today(plan)
-        let fallback = min(max(today.year, plan.start.year), plan.end.year)
+        let fallback = plan.reportYear(today: today)
         guard let text = request.uri.queryParameters["year"].map(String.init), !text.isEmpty else { return (fallback, nil) }
-        if let y = Int(text), (plan.start.year...plan.end.year).contains(y) { return (y, nil) }
+        if let y = Int(text), plan.years.contains(y) { return (y, nil) }
         return (fallback, "Năm \"\(text.prefix(10))\" không thuộc kế hoạch (\(plan.start.year)–\(plan.end.year)); đang hiển thị năm \(fallback).")
+    }
+
+    /// The page year a form carries back: the plan's year it names, else today's (within the plan).
+    func formYear(_ text: String?, plan: Plan) -> Int {
+        Int(text ?? "").flatMap { plan.years.contains($0) ? $0 : nil } ?? plan.reportYear(today: today(plan))
     }
 
     /// The message after a record was made (`?ban-ghi=N`): it only repeats what the record says.

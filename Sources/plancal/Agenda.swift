@@ -33,7 +33,7 @@ struct Agenda: AsyncParsableCommand {
         let items = try (unit == "all" ? schedule.occurrences() : schedule.occurrences(for: unit))
             .filter { $0.last >= start && $0.first <= end }
             .sorted { ($0.first, $0.last, $0.id) < ($1.first, $1.last, $1.id) }
-        let title = unit == "all" ? "toàn phường" : plan.unit(unit)?.name ?? unit
+        let title = unit == "all" ? "toàn phường" : try planUnit(unit, in: plan).name
         print("Lịch công việc của \(title), \(start.vietnamese) – \(end.vietnamese): \(items.count) việc")
         for o in items {
             let when = o.first == o.last ? o.last.vietnamese : "\(o.first.vietnamese) – \(o.last.vietnamese)"
@@ -56,4 +56,10 @@ struct Agenda: AsyncParsableCommand {
 
 func unknownUnit(_ id: String, _ plan: Plan) -> String {
     "Không có đơn vị \"\(id)\" trong kế hoạch. Các đơn vị: \(plan.allUnits.map(\.id).joined(separator: ", "))"
+}
+
+/// The plan's unit a command was given, or an error naming the units there are.
+func planUnit(_ id: String, in plan: Plan) throws -> PlanUnit {
+    guard let unit = plan.unit(id) else { throw CLIError(unknownUnit(id, plan)) }
+    return unit
 }

@@ -26,8 +26,7 @@ struct AnnualReportCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Báo cáo của phường (tổng hợp các đơn vị).")
     var ward = false
 
-    @Option(name: .long, help: ArgumentHelp("Năm báo cáo (mặc định: năm hiện tại).", valueName: "yyyy"))
-    var year: Int?
+    @OptionGroup var reportYear: ReportYearOption
 
     @Option(name: .long, help: "Định dạng: docx hoặc html.")
     var format: Format = .docx
@@ -45,29 +44,21 @@ struct AnnualReportCommand: AsyncParsableCommand {
         }
         let plan = try planOptions.load()
         let today = try todayOption.resolve(plan)
-        if let year, !(plan.start.year...plan.end.year).contains(year) {
-            throw CLIError("--year \(year) nằm ngoài thời gian của kế hoạch (\(plan.start.year)–\(plan.end.year))")
-        }
-        let year = year ?? min(max(today.year, plan.start.year), plan.end.year)
-        let planUnit = try unit.map { (id: String) throws -> PlanUnit in
-            guard let u = plan.unit(id) else { throw CLIError(unknownUnit(id, plan) + " [--unit]") }
-            return u
+        let year = try reportYear.resolve(plan, today: today)
+        let reportUnit: PlanUnit?
+        do { reportUnit = try unit.map { try planUnit($0, in: plan) } } catch let e as CLIError {
+            throw CLIError(e.description + " [--unit]")
         }
         if format == .docx, out == nil || out == "-", isatty(STDOUT_FILENO) != 0 {
             throw CLIError("Không ghi tệp .docx ra màn hình: dùng --out <tệp.docx> hoặc chuyển hướng (> tệp.docx) [--out]")
         }
-        let repositories = try await store.openForReading()
-        let records = try await repositories?.completions.records(plan: plan.id) ?? []
-        let figures = try await repositories?.figures.figures(plan: plan.id) ?? []
-        let baselines = try await repositories?.baselines.baselines(plan: plan.id) ?? []
-        let occurrences = try Schedule(plan: plan).occurrences()
-        warnOrphans(occurrences: occurrences, records: records)
-        let ledger = CompletionLedger(records: records, plan: plan, occurrences: occurrences)
-        let document = planUnit.map {
-            WardAnnualReport.unit($0, plan: plan, year: year, occurrences: occurrences, ledger: ledger, figures: figures, today: today)
+        let r = try await store.recorded(plan: plan, withFigures: true)
+        let document = reportUnit.map {
+            WardAnnualReport.unit($0, plan: plan, year: year, occurrences: r.occurrences, ledger: r.ledger, figures: r.figures,
+                                  today: today)
                 .document(plan: plan)
-        } ?? WardAnnualReport(plan: plan, year: year, occurrences: occurrences, ledger: ledger, figures: figures, today: today,
-                             baselines: baselines)
+        } ?? WardAnnualReport(plan: plan, year: year, occurrences: r.occurrences, ledger: r.ledger, figures: r.figures,
+                             today: today, baselines: r.baselines)
             .document(plan: plan)
         let bytes: Data
         switch format {
@@ -86,6 +77,6 @@ struct AnnualReportCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("--out: không ghi được tệp \(out): \(error.localizedDescription)")
         }
-        print("Đã ghi báo cáo năm \(year) — \(planUnit?.name ?? plan.issuer): \(out)")
+        print("Đã ghi báo cáo năm \(year) — \(reportUnit?.name ?? plan.issuer): \(out)")
     }
 }

@@ -40,7 +40,7 @@ struct Baseline: AsyncParsableCommand {
         }
         guard let lead = plan.leadUnit else { throw CLIError("Kế hoạch không có đơn vị chủ trì (role: lead)") }
         let record = BaselineRecord(plan: plan.id, target: target, indicator: indicator, year: year, value: v,
-                                    evidenceURL: source.evidence, note: source.note, recordedBy: recorderName(source.by),
+                                    evidenceURL: source.evidence, note: source.note, recordedBy: source.recordedBy.name,
                                     recordedAt: UTCDateTime(Date()))
         let checked: BaselineRecord
         do {

@@ -27,7 +27,7 @@ struct Check: ParsableCommand {
         let assumed = plan.obligations.filter { $0.assumption != nil }.map(\.id)
         if !assumed.isEmpty { print("  Ngày giả định: \(assumed.joined(separator: ", "))") }
         print("Số việc theo năm:")
-        for year in plan.start.year...plan.end.year {
+        for year in plan.years {
             let n = occurrences.filter { $0.last.year == year }.count
             print("  \(year): \(n)")
         }

@@ -12,8 +12,9 @@ struct Compliance: AsyncParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
 
-    @Option(name: .long, help: ArgumentHelp("Năm báo cáo (mặc định: năm hiện tại).", valueName: "yyyy"))
-    var year: Int?
+    @OptionGroup var reportYear: ReportYearOption
+
+    var year: Int? { reportYear.year }
 
     @Option(name: .long, help: "Định dạng: table (bảng), json hoặc csv.")
     var format: Format = .table
@@ -35,14 +36,9 @@ struct Compliance: AsyncParsableCommand {
         }
         let plan = try planOptions.load()
         let today = try todayOption.resolve(plan)
-        if let year, !(plan.start.year...plan.end.year).contains(year) {
-            throw CLIError("--year \(year) nằm ngoài thời gian của kế hoạch (\(plan.start.year)–\(plan.end.year))")
-        }
-        let records = try await store.records(plan: plan.id)
-        let occurrences = try Schedule(plan: plan).occurrences()
-        warnOrphans(occurrences: occurrences, records: records)
-        let report = ComplianceReport(plan: plan, occurrences: occurrences,
-                                      ledger: CompletionLedger(records: records, plan: plan, occurrences: occurrences),
+        let year = try reportYear.given(plan)
+        let recorded = try await store.recorded(plan: plan)
+        let report = ComplianceReport(plan: plan, occurrences: recorded.occurrences, ledger: recorded.ledger,
                                       today: today, year: year)
         switch format {
         case .table: print(report.table(plan: plan), terminator: "")
@@ -79,7 +75,7 @@ struct Compliance: AsyncParsableCommand {
                           lastFetches[plan.id]))
         }
         guard let first = plans.first?.plan else { throw CLIError("--plans-dir: không có tệp kế hoạch đọc được trong \(dir)") }
-        if let year, !plans.contains(where: { ($0.plan.start.year...$0.plan.end.year).contains(year) }) {
+        if let year, !plans.contains(where: { $0.plan.years.contains(year) }) {
             throw CLIError("--year \(year) nằm ngoài thời gian của mọi kế hoạch")
         }
         var report = CityReport(plans: plans, today: try todayOption.resolve(first), year: year)

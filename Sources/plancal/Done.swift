@@ -20,8 +20,7 @@ struct EvidenceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Số người tham gia.", valueName: "n"))
     var participants: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: tên đăng nhập của máy).", valueName: "name"))
-    var by: String?
+    @OptionGroup var recordedBy: RecorderOption
 
     /// Where the unit already has a record of the day counting residents reached.
     enum SameDay: String, EnumerableFlag {
@@ -44,7 +43,7 @@ struct EvidenceOptions: ParsableArguments {
             sameDayReach: sameDay.map { $0 == .sameEvent ? .sameEvent : .separateEvent })
     }
 
-    var recorder: String { recorderName(by) }
+    var recorder: String { recordedBy.name }
 }
 
 /// Why a record is withdrawn or an item waived, and who says so.
@@ -52,10 +51,9 @@ struct ReasonOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Lý do (bắt buộc).", valueName: "text"))
     var reason: String
 
-    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: tên đăng nhập của máy).", valueName: "name"))
-    var by: String?
+    @OptionGroup var recordedBy: RecorderOption
 
-    var recorder: String { recorderName(by) }
+    var recorder: String { recordedBy.name }
 }
 
 /// Runs a store operation, turning domain errors into messages for the terminal (naming the

@@ -62,7 +62,7 @@ struct Figure: AsyncParsableCommand {
     func run() async throws {
         let plan = try planOptions.load()
         let record = FigureRecord(plan: plan.id, target: target, year: year, unit: unit, values: try Self.values(figures),
-                                  evidenceURL: source.evidence, note: source.note, recordedBy: recorderName(source.by),
+                                  evidenceURL: source.evidence, note: source.note, recordedBy: source.recordedBy.name,
                                   recordedAt: UTCDateTime(Date()))
         let today = try todayOption.resolve(plan)
         let repositories = try await store.open()
@@ -74,6 +74,7 @@ struct Figure: AsyncParsableCommand {
             throw CLIError("\(e.description) [--\(e.field)]")
         }
         let valid = stored
+        // The validator accepted the target and the unit: both are the plan's.
         let t = plan.target(target)
         print("Đã ghi số liệu năm \(year) của chỉ tiêu \(target) — \(plan.unit(unit)?.name ?? unit) (bản ghi số liệu số \(stored.id ?? 0)):")
         for key in valid.values.keys.sorted() {
@@ -95,8 +96,7 @@ struct Indicators: AsyncParsableCommand {
             Mỗi chỉ tiêu (và mỗi phần của chỉ tiêu có hai con số): kết quả năm tính từ số liệu các đơn vị đã ghi (plancal figure), hoặc từ hồ sơ hoàn thành với các chỉ tiêu được theo dõi (G6); mục tiêu; lộ trình thẳng từ số liệu ban đầu; tình trạng: đạt, đúng lộ trình, chậm so với lộ trình, chưa đạt, chưa có số liệu, số liệu không hợp lệ (số liệu đã ghi ngoài giới hạn, hoặc kết quả quá lớn để hiển thị). CSV mã hóa UTF-8 có BOM.
             """)
 
-    @Option(name: .long, help: ArgumentHelp("Năm (mặc định: năm hiện tại).", valueName: "yyyy"))
-    var year: Int?
+    @OptionGroup var reportYear: ReportYearOption
 
     @Option(name: .long, help: "Định dạng: table (bảng), json hoặc csv.")
     var format: Compliance.Format = .table
@@ -108,19 +108,10 @@ struct Indicators: AsyncParsableCommand {
     func run() async throws {
         let plan = try planOptions.load()
         let today = try todayOption.resolve(plan)
-        if let year, !(plan.start.year...plan.end.year).contains(year) {
-            throw CLIError("--year \(year) nằm ngoài thời gian của kế hoạch (\(plan.start.year)–\(plan.end.year))")
-        }
-        let y = year ?? min(max(today.year, plan.start.year), plan.end.year)
-        let repositories = try await store.openForReading()
-        let records = try await repositories?.completions.records(plan: plan.id) ?? []
-        let figures = try await repositories?.figures.figures(plan: plan.id) ?? []
-        let baselines = try await repositories?.baselines.baselines(plan: plan.id) ?? []
-        let occurrences = try Schedule(plan: plan).occurrences()
-        let compliance = ComplianceReport(plan: plan, occurrences: occurrences,
-                                          ledger: CompletionLedger(records: records, plan: plan, occurrences: occurrences),
-                                          today: today, year: y)
-        let report = IndicatorReport(plan: plan, figures: figures, compliance: compliance, year: y, baselines: baselines)
+        let y = try reportYear.resolve(plan, today: today)
+        let r = try await store.recorded(plan: plan, withFigures: true)
+        let compliance = ComplianceReport(plan: plan, occurrences: r.occurrences, ledger: r.ledger, today: today, year: y)
+        let report = IndicatorReport(plan: plan, figures: r.figures, compliance: compliance, year: y, baselines: r.baselines)
         switch format {
         case .table: print(report.table(plan: plan), terminator: "")
         case .json: print(try report.json())
@@ -137,6 +128,5 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Ghi chú về nguồn số liệu.", valueName: "text"))
     var note: String?
 
-    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: tên đăng nhập của máy).", valueName: "name"))
-    var by: String?
+    @OptionGroup var recordedBy: RecorderOption
 }

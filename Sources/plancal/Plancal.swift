@@ -131,6 +131,31 @@ struct StoreOptions: ParsableArguments {
         try await openForReading()?.completions.records(plan: plan) ?? []
     }
 
+    /// What the store holds for a plan, read for a report: its records folded into the ledger over
+    /// the plan's occurrences (warning of records of occurrences it no longer has) and, with
+    /// `withFigures`, its figures and baselines. Empty when the database does not exist yet.
+    func recorded(plan: Plan, withFigures: Bool = false) async throws -> Recorded {
+        let repositories = try await openForReading()
+        let records = try await repositories?.completions.records(plan: plan.id) ?? []
+        let occurrences = try Schedule(plan: plan).occurrences()
+        warnOrphans(occurrences: occurrences, records: records)
+        var recorded = Recorded(occurrences: occurrences,
+                                ledger: CompletionLedger(records: records, plan: plan, occurrences: occurrences))
+        if withFigures, let repositories {
+            recorded.figures = try await repositories.figures.figures(plan: plan.id)
+            recorded.baselines = try await repositories.baselines.baselines(plan: plan.id)
+        }
+        return recorded
+    }
+
+    /// See `recorded(plan:withFigures:)`.
+    struct Recorded {
+        var occurrences: [Occurrence]
+        var ledger: CompletionLedger
+        var figures: [FigureRecord] = []
+        var baselines: [BaselineRecord] = []
+    }
+
     /// Prints what a record just stored also completes (`fulfilled_by:`): the dissemination of
     /// each organisation a meeting informed, the quarter's news item, the action month's planning.
     func printFulfilled(by record: CompletionRecord, plan: Plan, occurrences: [Occurrence]) async throws {
@@ -174,14 +199,47 @@ func warnOrphans(occurrences: [Occurrence], records: [CompletionRecord]) {
         """.utf8))
 }
 
-/// Who is recorded as having made a record: `--by`, else the login name of the person running
-/// the command (never the program's name).
-func recorderName(_ by: String?) -> String {
+/// Who is recorded as having made a record (`done`, `undo`, `record`, `waive`, `figure`,
+/// `baseline`, `resolve`): `--by`, else the login name of the person running the command (never
+/// the program's name).
+struct RecorderOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: tên đăng nhập của máy).", valueName: "name"))
+    var by: String?
+
+    var name: String { recorderName(by) }
+}
+
+private func recorderName(_ by: String?) -> String {
     if let by { return by }
     let env = ProcessInfo.processInfo.environment
     for key in ["USER", "LOGNAME"] { if let name = env[key], !name.isEmpty { return name } }
     if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
     return NSUserName()
+}
+
+/// The year a report is for (`compliance`, `indicators`, `report`): `--year` when it lies within
+/// the plan, else this year brought within the plan.
+struct ReportYearOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Năm báo cáo (mặc định: năm hiện tại).", valueName: "yyyy"))
+    var year: Int?
+
+    /// `--year` checked against the plan; nil when not given.
+    func given(_ plan: Plan) throws -> Int? {
+        try checkYear(year, in: plan)
+        return year
+    }
+
+    /// `--year`, or this year within the plan's years.
+    func resolve(_ plan: Plan, today: CivilDate) throws -> Int {
+        try given(plan) ?? plan.reportYear(today: today)
+    }
+}
+
+/// Refuses a `--year` outside the plan's years.
+func checkYear(_ year: Int?, in plan: Plan) throws {
+    if let year, !plan.years.contains(year) {
+        throw CLIError("--year \(year) nằm ngoài thời gian của kế hoạch (\(plan.start.year)–\(plan.end.year))")
+    }
 }
 
 /// An error for the person at the terminal: printed as is, exit code 1.

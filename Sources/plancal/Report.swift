@@ -29,17 +29,15 @@ struct Status: AsyncParsableCommand {
         let plan = try planOptions.load()
         let today = try todayOption.resolve(plan)
         let schedule = Schedule(plan: plan)
-        if let unit, plan.unit(unit) == nil { throw CLIError(unknownUnit(unit, plan)) }
-        if let year, !(plan.start.year...plan.end.year).contains(year) {
-            throw CLIError("--year \(year) nằm ngoài thời gian của kế hoạch (\(plan.start.year)–\(plan.end.year))")
-        }
+        let unitName = try unit.map { try planUnit($0, in: plan).name }
+        try checkYear(year, in: plan)
         let records = try await store.records(plan: plan.id)
         let all = try schedule.occurrences()
         warnOrphans(occurrences: all, records: records)
         let ledger = CompletionLedger(records: records, plan: plan, occurrences: all)
         let items = (unit.map { u in all.filter { schedule.involves($0, u) } } ?? all)
             .filter { year == nil || $0.last.year == year }
-        print("Tình trạng công việc ngày \(today.vietnamese)\(unit.map { " — \(plan.unit($0)?.name ?? $0)" } ?? "")")
+        print("Tình trạng công việc ngày \(today.vietnamese)\(unitName.map { " — \($0)" } ?? "")")
         var counts: [OccurrenceState: Int] = [:]
         // The id column starts after the longest state label ("Đề nghị, chưa ghi nhận").
         let labelWidth = OccurrenceState.allCases.map(\.label.count).max() ?? 19
@@ -94,9 +92,7 @@ struct History: AsyncParsableCommand {
             _ = try await recording { try service.occurrence(occurrence) }
         }
         if let unit, plan.unit(unit) == nil { throw CLIError(unknownUnit(unit, plan)) }
-        if let year, !(plan.start.year...plan.end.year).contains(year) {
-            throw CLIError("--year \(year) nằm ngoài thời gian của kế hoạch (\(plan.start.year)–\(plan.end.year))")
-        }
+        try checkYear(year, in: plan)
         var kinds: Set<CompletionRecord.Action>?
         if !kind.isEmpty {
             kinds = Set(try kind.flatMap { $0.split(separator: ",").map(String.init) }.map { text in

@@ -18,8 +18,7 @@ struct Resolve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Cách đã giải quyết (bắt buộc).", valueName: "text"))
     var note: String
 
-    @Option(name: .long, help: ArgumentHelp("Người ghi nhận (mặc định: tên đăng nhập của máy).", valueName: "name"))
-    var by: String?
+    @OptionGroup var recordedBy: RecorderOption
 
     @OptionGroup var planOptions: PlanOptions
     @OptionGroup var store: StoreOptions
@@ -30,7 +29,7 @@ struct Resolve: AsyncParsableCommand {
         let occurrences = try Schedule(plan: plan).occurrences()
         let today = try todayOption.resolve(plan)
         let r = try await store.write(plan: plan, occurrences: occurrences) { service in
-            try await service.resolveObstacle(record: record, note: note, recordedBy: recorderName(by), now: UTCDateTime(Date()),
+            try await service.resolveObstacle(record: record, note: note, recordedBy: recordedBy.name, now: UTCDateTime(Date()),
                                               today: today)
         }
         print("Đã đánh dấu vướng mắc số \(record) đã được giải quyết ngày \(today.vietnamese) (bản ghi số \(r.id ?? 0)).")

@@ -24,7 +24,7 @@ struct Token: AsyncParsableCommand {
 
         func run() async throws {
             let plan = try planOptions.load()
-            guard plan.unit(unit) != nil else { throw CLIError(unknownUnit(unit, plan)) }
+            let unitName = try planUnit(unit, in: plan).name
             let label = (self.label ?? unit).trimmingCharacters(in: .whitespacesAndNewlines)
             guard !label.isEmpty, label.count <= 200 else { throw CLIError("--label phải có từ 1 đến 200 ký tự") }
             guard Validation.isPrintableLine(label) else {
@@ -33,7 +33,7 @@ struct Token: AsyncParsableCommand {
             let (secret, token) = try await store.open().tokens
                 .create(plan: plan.id, unit: unit, label: label, now: UTCDateTime(Date()))
             print(secret)
-            FileHandle.standardError.write(Data("Đã tạo mã truy cập số \(token.id) cho \(plan.unit(unit)?.name ?? unit), người giữ: \(label). Mã chỉ hiện một lần, ở dòng trên: hãy lưu lại ngay.\n".utf8))
+            FileHandle.standardError.write(Data("Đã tạo mã truy cập số \(token.id) cho \(unitName), người giữ: \(label). Mã chỉ hiện một lần, ở dòng trên: hãy lưu lại ngay.\n".utf8))
         }
     }
 

@@ -130,7 +130,9 @@ def test_a_full_disk_is_a_clear_error_and_nothing_is_half_written(tiny_disk, tmp
     run_plancal("done", "quarterly-news/2026-Q4", "--unit", "vhxh", "--on", "20/11/2026",
                 "--evidence", "https://x.example/q4", "--by", "Cán bộ thử", "--db", db, "--today", TODAY)
     fill(tiny_disk)
-    note = "x" * 60_000  # needs new pages
+    # Within the note's limit (2,000 characters: a longer one is refused before any write, and
+    # whether the open failed first depended on timing): the record's page must find room.
+    note = "x" * 1_900
     result = run_plancal("record", "news", "--unit", "vhxh", "--on", "21/11/2026", "--note", note,
                          "--by", "Cán bộ thử", "--db", db, "--today", TODAY, check=False)
     assert result.returncode == 1, result
