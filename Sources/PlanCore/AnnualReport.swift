@@ -132,12 +132,13 @@ public struct UnitAnnualReport: Sendable {
             guard [.overdue, .inProgress, .dueSoon, .upcoming].contains(state) else { return nil }
             return OpenItem(occurrence: o.id, title: o.name(in: plan), due: o.last, state: state)
         }
-        let records = ledger.adHoc.filter { ids.contains($0.unit) && $0.doneOn?.year == year }.map { r in
-            Activity(kind: r.action, unit: r.unit, day: r.doneOn!, evidence: r.evidenceURL, note: r.note, reached: r.reached,
-                     participants: r.participants, organisations: r.organisations.map { plan.unit($0)?.name ?? $0 },
-                     resolution: r.id.flatMap(ledger.resolution(of:)).flatMap { s in
-                         s.doneOn.map { Activity.Resolution(day: $0, how: s.note ?? "") }
-                     })
+        let records = ledger.adHoc.compactMap { r -> Activity? in
+            guard ids.contains(r.unit), case let .adHoc(kind, a) = r.kind, a.on.year == year else { return nil }
+            return Activity(kind: kind.action, unit: r.unit, day: a.on, evidence: a.evidenceURL, note: a.note, reached: a.reached,
+                            participants: a.participants, organisations: a.organisations.map { plan.unit($0)?.name ?? $0 },
+                            resolution: r.id.flatMap(ledger.resolution(of:)).flatMap { s in
+                                s.doneOn.map { Activity.Resolution(day: $0, how: s.note ?? "") }
+                            })
         }
         activities = records.filter { $0.kind != .obstacle }
         obstacles = records.filter { $0.kind == .obstacle }

@@ -10,14 +10,21 @@ public struct CompletionLedger: Sendable, Equatable {
     public struct Completion: Sendable, Equatable {
         /// The `done` record in force; for an occurrence fulfilled by another record (`via`), a
         /// record made for it (no id: it is not stored), dated and signed as its source.
-        public var record: CompletionRecord
+        public let record: CompletionRecord
+        /// The day it was done.
+        public let doneOn: CivilDate
         /// The record that fulfilled the occurrence (a meeting, a news item, another
         /// occurrence's completion), when it was not completed itself (`fulfilled_by:`).
-        public var via: CompletionRecord? = nil
+        public let via: CompletionRecord?
         /// The unit.
         public var unit: String { record.unit }
-        /// The day it was done.
-        public var doneOn: CivilDate { record.doneOn! }
+
+        /// A completion by a record, done on the activity's day.
+        init(record: CompletionRecord, activity: CompletionRecord.Activity, via: CompletionRecord? = nil) {
+            self.record = record
+            self.doneOn = activity.on
+            self.via = via
+        }
     }
 
     /// How many records changed an occurrence, and when last.
@@ -26,8 +33,8 @@ public struct CompletionLedger: Sendable, Equatable {
         var last: UTCDateTime
     }
 
-    /// The `done` record in force per occurrence and unit.
-    private var state: [String: [String: CompletionRecord]] = [:]
+    /// The completion in force per occurrence and unit.
+    private var state: [String: [String: Completion]] = [:]
     private var active: [String: [Completion]] = [:]
     private var changes: [String: Change] = [:]
     /// The standing waiver ("không áp dụng") per occurrence.
@@ -75,43 +82,42 @@ public struct CompletionLedger: Sendable, Equatable {
             }
             count += 1
             CompletionLedger.append(r, to: &recordChunks)
-            guard let occ = r.occurrenceID else {
-                foldAdHoc(r)
+            let occ: String
+            switch r.kind {
+            case let .done(occurrence, activity):
+                occ = occurrence
+                state[occ, default: [:]][r.unit] = Completion(record: r, activity: activity)
+            case let .waive(occurrence, _):
+                occ = occurrence
+                waivers[occ] = r
+            case let .undo(occurrence, _):
+                occ = occurrence
+                state[occ]?[r.unit] = nil
+            // A withdrawal naming a waiver: the occurrence's waiver goes.
+            case let .withdrawal(named, occurrence?, _):
+                withdraw(named)
+                occ = occurrence
+                if waivers[occ]?.id == named { waivers[occ] = nil }
+            case let .withdrawal(named, nil, _):
+                withdraw(named)
                 continue
-            }
-            if r.action == .undo, let w = r.withdraws { withdraw(w) }
-            switch r.action {
-            case .done: state[occ, default: [:]][r.unit] = r
-            case .waive: waivers[occ] = r
-            // An undo naming a record withdraws that waiver; otherwise the unit's completion.
-            case .undo where r.withdraws != nil:
-                if waivers[occ]?.id == r.withdraws { waivers[occ] = nil }
-            case .undo: state[occ]?[r.unit] = nil
-            default: continue
+            case let .resolve(obstacle, _, _):
+                if !(r.id.map(withdrawn.contains) ?? false) { resolutions[obstacle] = r }
+                continue
+            case .adHoc:
+                if let id = r.id, withdrawn.contains(id) { continue }
+                CompletionLedger.append(r, to: &adHocChunks)
+                continue
             }
             let c = changes[occ]
             changes[occ] = Change(count: (c?.count ?? 0) + 1, last: max(c?.last ?? r.recordedAt, r.recordedAt))
             touched.insert(occ)
         }
         for occ in touched {
-            let list = (state[occ] ?? [:]).values.sorted { ($0.doneOn!, $0.unit) < ($1.doneOn!, $1.unit) }
-                .map { Completion(record: $0) }
+            let list = (state[occ] ?? [:]).values.sorted { ($0.doneOn, $0.unit) < ($1.doneOn, $1.unit) }
             active[occ] = list.isEmpty ? nil : list
         }
         if let rules { fulfilment = rules.fulfilled(in: self) }
-    }
-
-    private mutating func foldAdHoc(_ r: CompletionRecord) {
-        if r.action == .undo {
-            if let w = r.withdraws { withdraw(w) }
-            return
-        }
-        if r.action == .resolve {
-            if let obstacle = r.withdraws, !(r.id.map(withdrawn.contains) ?? false) { resolutions[obstacle] = r }
-            return
-        }
-        if let id = r.id, withdrawn.contains(id) { return }
-        CompletionLedger.append(r, to: &adHocChunks)
     }
 
     private static func append(_ r: CompletionRecord, to chunks: inout [[CompletionRecord]]) {

@@ -3,32 +3,111 @@ import Foundation
 
 /// One entry of the append-only completion history. Nothing is ever deleted: an
 /// undo or a correction is a new record.
+///
+/// The envelope (who, when, which plan and unit) is common to every record; what the record
+/// says is its `kind`, whose cases carry exactly the fields they have. The store keeps one flat
+/// row per record (`CompletionRecord+Columns.swift`: the mapping, where a bad stored row is an
+/// error).
 public struct CompletionRecord: Sendable, Equatable {
-    /// What the record says.
-    public enum Action: String, Sendable, CaseIterable {
-        /// An occurrence was done (a later `done` by the same unit corrects an earlier one).
-        case done
-        /// An earlier `done` is withdrawn.
-        case undo
-        /// An ad hoc news item (counts for G6.T3 in its quarter).
+    /// What a record says, with the fields each kind of record has.
+    public enum Kind: Sendable, Equatable {
+        /// The unit did an occurrence (a later `done` by the same unit corrects an earlier one; the
+        /// activity's `reason` then says why).
+        case done(occurrence: String, Activity)
+        /// An ad hoc event of no occurrence: a news item, a meeting, a training, an obstacle.
+        case adHoc(AdHocKind, Activity)
+        /// The unit's completion of an occurrence is withdrawn.
+        case undo(occurrence: String, reason: String?)
+        /// A record is withdrawn by its id: an ad hoc record or a resolution (no occurrence), or a
+        /// waiver (its occurrence).
+        case withdrawal(of: Int64, occurrence: String?, reason: String?)
+        /// The lead unit declares an occurrence not applicable ("không áp dụng"), with a reason:
+        /// it is neither due nor overdue and stays out of the rates.
+        case waive(occurrence: String, reason: String?)
+        /// The lead unit settles an obstacle ("đã giải quyết") on a day, saying how. The obstacle
+        /// stays in the reports, marked resolved; a withdrawal naming this record takes it back.
+        case resolve(obstacle: Int64, on: CivilDate, note: String?)
+    }
+
+    /// What a unit did on a day: a completion's or an ad hoc record's facts.
+    public struct Activity: Sendable, Equatable {
+        /// The day it was done.
+        public var on: CivilDate
+        /// Evidence link, e.g. the published article.
+        public var evidenceURL: String?
+        /// Free text.
+        public var note: String?
+        /// Residents reached.
+        public var reached: Int?
+        /// Participants.
+        public var participants: Int?
+        /// Organisations (unit ids) informed.
+        public var organisations: [String]
+        /// Why: for a completion that corrects an earlier one, or one confirmed as a separate
+        /// event of its day (`SameDayReach`).
+        public var reason: String?
+
+        /// An activity of a day.
+        public init(on: CivilDate, evidenceURL: String? = nil, note: String? = nil, reached: Int? = nil,
+                    participants: Int? = nil, organisations: [String] = [], reason: String? = nil) {
+            self.on = on
+            self.evidenceURL = evidenceURL
+            self.note = note
+            self.reached = reached
+            self.participants = participants
+            self.organisations = organisations
+            self.reason = reason
+        }
+    }
+
+    /// The kinds of ad hoc record (records of no occurrence).
+    public enum AdHocKind: String, Sendable, CaseIterable {
+        /// An ad hoc news item (counts for the news target in its quarter).
         case news
-        /// An ad hoc dissemination meeting (reach for G6.T1, organisations for G6.T2).
+        /// An ad hoc dissemination meeting (reach, organisations informed).
         case meeting
         /// A training session actually held.
         case training
-        /// An obstacle ("vướng mắc") a unit raises with the lead unit: ad hoc, counts for nothing.
+        /// An obstacle ("vướng mắc") a unit raises with the lead unit: counts for nothing.
         case obstacle
-        /// The lead unit declares an occurrence not applicable ("không áp dụng"), with a reason:
-        /// it is neither due nor overdue and stays out of the rates. Withdrawn by an `undo`
-        /// naming it (`withdraws`).
-        case waive
-        /// The lead unit settles an obstacle ("đã giải quyết"), saying how (`note`); names the
-        /// obstacle in `withdraws`. The obstacle stays in the reports, marked resolved; an
-        /// `undo` naming this record takes the resolution back.
-        case resolve
 
-        /// The ad hoc kinds (records of no occurrence).
-        public static let adHocKinds: [Action] = [.news, .meeting, .training, .obstacle]
+        /// The same word as an action.
+        public var action: Action {
+            switch self {
+            case .news: return .news
+            case .meeting: return .meeting
+            case .training: return .training
+            case .obstacle: return .obstacle
+            }
+        }
+
+        /// The ad hoc kind an action names, if it names one.
+        public init?(_ action: Action) {
+            self.init(rawValue: action.rawValue)
+        }
+
+        /// What a person calls it.
+        public var label: String { action.label }
+    }
+
+    /// The verb a record is stored and filtered by (the store's `action` column).
+    public enum Action: String, Sendable, CaseIterable {
+        /// An occurrence was done.
+        case done
+        /// An earlier record is withdrawn (`undo`, `withdrawal`).
+        case undo
+        /// An ad hoc news item.
+        case news
+        /// An ad hoc dissemination meeting.
+        case meeting
+        /// A training session actually held.
+        case training
+        /// An obstacle a unit raises.
+        case obstacle
+        /// The lead unit's waiver of an occurrence.
+        case waive
+        /// The lead unit's resolution of an obstacle.
+        case resolve
 
         /// What a person calls it.
         public var label: String {
@@ -49,53 +128,23 @@ public struct CompletionRecord: Sendable, Equatable {
     public var id: Int64?
     /// The plan's id.
     public var plan: String
-    /// What happened.
-    public var action: Action
-    /// The occurrence, for `done` and `undo`.
-    public var occurrenceID: String?
-    /// The unit that did it.
+    /// The unit that did it (for a waiver, the occurrence's owner; for a resolution, the lead unit).
     public var unit: String
-    /// The day it was done (not for `undo`).
-    public var doneOn: CivilDate?
     /// Who recorded it (a person's name or a token's label).
     public var recordedBy: String
     /// When it was recorded.
     public var recordedAt: UTCDateTime
-    /// Evidence link, e.g. the published article.
-    public var evidenceURL: String?
-    /// Free text.
-    public var note: String?
-    /// Residents reached.
-    public var reached: Int?
-    /// Participants.
-    public var participants: Int?
-    /// Organisations (unit ids) informed, for meetings.
-    public var organisations: [String]
-    /// Why: for an undo, a waiver, or a `done` that corrects an earlier one.
-    public var reason: String?
-    /// For an undo of an ad hoc record or of a waiver: the id of the record withdrawn.
-    public var withdraws: Int64?
+    /// What it says.
+    public var kind: Kind
 
     /// A record; ids are assigned by the store.
-    public init(id: Int64? = nil, plan: String, action: Action, occurrenceID: String?, unit: String,
-                doneOn: CivilDate?, recordedBy: String, recordedAt: UTCDateTime, evidenceURL: String? = nil,
-                note: String? = nil, reached: Int? = nil, participants: Int? = nil, organisations: [String] = [],
-                reason: String? = nil, withdraws: Int64? = nil) {
+    public init(id: Int64? = nil, plan: String, unit: String, recordedBy: String, recordedAt: UTCDateTime, kind: Kind) {
         self.id = id
         self.plan = plan
-        self.action = action
-        self.occurrenceID = occurrenceID
         self.unit = unit
-        self.doneOn = doneOn
         self.recordedBy = recordedBy
         self.recordedAt = recordedAt
-        self.evidenceURL = evidenceURL
-        self.note = note
-        self.reached = reached
-        self.participants = participants
-        self.organisations = organisations
-        self.reason = reason
-        self.withdraws = withdraws
+        self.kind = kind
     }
 }
 

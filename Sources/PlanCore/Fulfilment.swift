@@ -92,9 +92,9 @@ public struct FulfilmentRules: Sendable, Equatable {
         // Ad hoc meetings and completions both carry organisations (the order does not matter:
         // the earliest source wins, by day then id).
         for r in ledger.standingRecords {
-            guard let day = r.doneOn else { continue }
-            if !r.organisations.isEmpty { informing.append((day, expand(r.organisations), r)) }
-            if r.action == .news { news.append((day, r)) }
+            guard let activity = r.activity else { continue }
+            if !activity.organisations.isEmpty { informing.append((activity.on, expand(activity.organisations), r)) }
+            if case .adHoc(.news, _) = r.kind { news.append((activity.on, r)) }
         }
         var out: [String: CompletionLedger.Completion] = [:]
         for duty in duties where ledger.ownDone(duty.occurrence) == nil {
@@ -130,11 +130,10 @@ public struct FulfilmentRules: Sendable, Equatable {
             }
             guard let best else { continue }
             let source = best.record
-            let record = CompletionRecord(
-                plan: source.plan, action: .done, occurrenceID: o.id, unit: o.owner, doneOn: best.day,
-                recordedBy: source.recordedBy, recordedAt: source.recordedAt, evidenceURL: source.evidenceURL,
-                note: best.note, reached: nil, participants: nil)
-            out[o.id] = CompletionLedger.Completion(record: record, via: source)
+            let activity = CompletionRecord.Activity(on: best.day, evidenceURL: source.evidenceURL, note: best.note)
+            let record = CompletionRecord(plan: source.plan, unit: o.owner, recordedBy: source.recordedBy,
+                                          recordedAt: source.recordedAt, kind: .done(occurrence: o.id, activity))
+            out[o.id] = CompletionLedger.Completion(record: record, activity: activity, via: source)
         }
         return out
     }

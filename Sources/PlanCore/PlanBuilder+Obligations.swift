@@ -72,16 +72,16 @@ extension PlanBuilder {
         }
         let forEach = try unitList(&m, "for_each", refs: refs)
         let owner: String
-        if forEach == nil {
+        if let forEach {
+            if m.has("owner") { throw m.error("owner", "chỉ ghi owner hoặc for_each, không ghi cả hai") }
+            owner = ""
+            if forEach.isEmpty { throw m.error("for_each", "phải có ít nhất một đơn vị") }
+        } else {
             guard m.has("owner") else { throw m.missing("owner") }
             owner = try m.string("owner")
             guard refs.units.contains(owner) else {
                 throw m.error("owner", "không có đơn vị \"\(owner)\" (các đơn vị: \(refs.allUnitIDs.joined(separator: ", ")))")
             }
-        } else {
-            if m.has("owner") { throw m.error("owner", "chỉ ghi owner hoặc for_each, không ghi cả hai") }
-            owner = ""
-            if forEach!.isEmpty { throw m.error("for_each", "phải có ít nhất một đơn vị") }
         }
         // Expand no more dates than the rule's limit and what is left under the plan's cap
         // allow, plus one to tell that it is over.

@@ -5,7 +5,7 @@ import ICal
 extension PlanBuilder {
     func readTarget(_ m: inout YAMLMap, units: Set<String>, period: ClosedRange<Int>?) throws -> PlanTarget {
         let id = try m.string("id")
-        guard PlanBuilder.isTargetID(id) else {
+        guard TargetID.isWellFormed(id) else {
             throw m.error("id", "\"\(id)\" không phải là mã chỉ tiêu (cần G<mục tiêu>.T<số>, ví dụ G6.T3)")
         }
         var t = PlanTarget(id: id, text: try m.string("text"), section: try m.string("section"),

@@ -6,7 +6,7 @@ extension PlanBuilder {
     func readUnit(_ m: inout YAMLMap, parent: PlanUnit?, places: inout [UnitPlace]) throws -> PlanUnit {
         let id = try m.string("id")
         places.append(UnitPlace(id: id, line: m.line, path: m.path))
-        guard PlanBuilder.isID(id), id != "all" else {
+        guard UnitID.isWellFormed(id), id != "all" else {
             throw m.error("id", "\"\(id)\" không phải là mã đơn vị hợp lệ (chữ thường không dấu, chữ số và '-'; không được là \"all\")")
         }
         // Feeds are <unit>.ics and <unit>-tasks.ics: "x-tasks" would collide with x's task feed.

@@ -129,11 +129,8 @@ struct PlanBuilder {
     
     init(file: String) { self.file = file }
 
-    /// An id of a unit, obligation or session: `[a-z0-9][a-z0-9-]{0,62}`.
-    static func isID(_ s: String) -> Bool { s.wholeMatch(of: #/[a-z0-9][a-z0-9-]{0,62}/#) != nil }
-
-    /// A target's id: `G<goal>.T<number>`, e.g. `G6.T3`.
-    static func isTargetID(_ s: String) -> Bool { s.wholeMatch(of: #/G[0-9]{1,2}\.T[0-9]{1,2}/#) != nil }
+    /// An id of a plan, unit, obligation or session: `UnitID`'s format.
+    static func isID(_ s: String) -> Bool { UnitID.isWellFormed(s) }
 
     /// A figure's id: `[a-z][a-z0-9-]{0,62}`.
     static func isFigureID(_ s: String) -> Bool { s.wholeMatch(of: #/[a-z][a-z0-9-]{0,62}/#) != nil }

@@ -24,17 +24,22 @@ public enum SameDayReach: String, Sendable, CaseIterable {
     /// when there is an earlier record of the day with residents and no choice was made.
     static func apply(_ choice: SameDayReach?, to record: inout CompletionRecord, known: CompletionLedger?,
                       except replaced: Int64? = nil) throws {
-        guard let known, let n = record.reached, let day = record.doneOn,
+        guard let known, var activity = record.activity, let n = activity.reached,
               let earlier = earlier(than: record, in: known, except: replaced) else { return }
         let id = earlier.id ?? 0
         switch choice {
         case nil:
-            throw CompletionError.sameDayReach(earlier: id, reached: earlier.reached ?? 0, day: day)
+            throw CompletionError.sameDayReach(earlier: id, reached: earlier.reached ?? 0, day: activity.on)
         case .sameEvent:
-            record.reached = nil
-            record.note = join(record.note, "Cùng sự kiện với bản ghi số \(id): \(Vietnamese.number(n)) người được tiếp cận đã tính ở đó, không tính lại.")
+            activity.reached = nil
+            activity.note = join(activity.note, "Cùng sự kiện với bản ghi số \(id): \(Vietnamese.number(n)) người được tiếp cận đã tính ở đó, không tính lại.")
         case .separateEvent:
-            record.reason = join(record.reason, "Sự kiện khác với bản ghi số \(id) cùng ngày (đã xác nhận).")
+            activity.reason = join(activity.reason, "Sự kiện khác với bản ghi số \(id) cùng ngày (đã xác nhận).")
+        }
+        switch record.kind {
+        case let .done(occurrence, _): record.kind = .done(occurrence: occurrence, activity)
+        case let .adHoc(kind, _): record.kind = .adHoc(kind, activity)
+        case .undo, .withdrawal, .waive, .resolve: return
         }
     }
 

@@ -17,12 +17,13 @@ struct AdminController: Sendable {
     }
 
     /// Nil when the session is the lead unit's; else the refusal.
-    func leadOnly(_ plan: Plan, _ session: WebSession?) -> Response? {
-        guard let session else {
-            return services.message(plan, nil, status: .unauthorized, heading: "Cần đăng nhập",
-                                    message: "Trang quản trị dành cho \(plan.leadUnit?.name ?? "đơn vị chủ trì"): hãy đăng nhập bằng mã của đơn vị.",
-                                    back: "/plans/\(plan.id)/login")
-        }
+    func signInFirst(_ plan: Plan) -> Response {
+        services.message(plan, nil, status: .unauthorized, heading: "Cần đăng nhập",
+                         message: "Trang quản trị dành cho \(plan.leadUnit?.name ?? "đơn vị chủ trì"): hãy đăng nhập bằng mã của đơn vị.",
+                         back: "/plans/\(plan.id)/login")
+    }
+
+    func leadOnly(_ plan: Plan, _ session: WebSession) -> Response? {
         guard session.token.unit == plan.leadUnit?.id else {
             return services.forbidden(plan, session, APIError(.forbidden, "Chỉ \(plan.leadUnit?.name ?? "đơn vị chủ trì") cấp và thu hồi mã truy cập."))
         }
@@ -47,14 +48,14 @@ struct AdminController: Sendable {
 
     func adminPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let entry = try await services.entry(context)
-        let session = try await auth.session(request, plan: entry.plan)
+        guard let session = try await auth.session(request, plan: entry.plan) else { return signInFirst(entry.plan) }
         if let refusal = leadOnly(entry.plan, session) { return refusal }
         var flash: String?
         if let id = request.uri.queryParameters["thu-hoi"].map(String.init),
            try await services.repositories.tokens.list(plan: entry.plan.id).contains(where: { $0.id == id && $0.revokedAt != nil }) {
             flash = "Đã thu hồi mã số \(id): các phiên đăng nhập bằng mã này đã kết thúc."
         }
-        return try await render(entry, session!, flash: flash)
+        return try await render(entry, session, flash: flash)
     }
 
     struct IssueForm: PostedForm {
@@ -72,8 +73,9 @@ struct AdminController: Sendable {
         let plan = entry.plan
         if let refusal = leadOnly(plan, session) { return refusal }
         let label = FormInput.text(form.label) ?? ""
+        let unit = form.unit.flatMap(plan.unit)
         let problem: String?
-        if form.unit.flatMap(plan.unit) == nil {
+        if unit == nil {
             problem = "Đơn vị: hãy chọn đơn vị được cấp mã."
         } else if label.isEmpty {
             problem = "Người giữ mã: hãy ghi tên người giữ mã (được ghi kèm mỗi lần ghi nhận)."
@@ -84,11 +86,11 @@ struct AdminController: Sendable {
         } else {
             problem = nil
         }
-        if let problem {
-            return try await render(entry, session, error: "Chưa cấp được mã. \(problem)", typedUnit: form.unit,
+        guard let unit, problem == nil else {
+            return try await render(entry, session, error: "Chưa cấp được mã. \(problem ?? "")", typedUnit: form.unit,
                                     typedLabel: form.label ?? "", status: .badRequest)
         }
-        let made = try await services.repositories.tokens.create(plan: plan.id, unit: form.unit!, label: label, now: UTCDateTime(Date()))
+        let made = try await services.repositories.tokens.create(plan: plan.id, unit: unit.id, label: label, now: UTCDateTime(Date()))
         return try await render(entry, session, flash: "Đã cấp mã số \(made.token.id) cho \(plan.unit(made.token.unit)?.name ?? made.token.unit), người giữ: \(label).",
                                 issued: made, status: .created)
     }

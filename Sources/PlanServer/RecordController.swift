@@ -25,8 +25,8 @@ struct RecordController: Sendable {
 
     // MARK: - Recording
 
-    static func kind(_ text: String?) throws -> CompletionRecord.Action {
-        guard let text, let kind = CompletionRecord.Action(rawValue: text), CompletionRecord.Action.adHocKinds.contains(kind) else {
+    static func kind(_ text: String?) throws -> CompletionRecord.AdHocKind {
+        guard let text, let kind = CompletionRecord.AdHocKind(rawValue: text) else {
             throw HTTPError(.notFound, message: "Không có loại hoạt động \"\((text ?? "").prefix(20))\" (tin, bài; buổi tuyên truyền; buổi tập huấn; vướng mắc)")
         }
         return kind

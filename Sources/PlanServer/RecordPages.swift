@@ -131,30 +131,28 @@ struct RecordFormPage: Page {
     var cancelLink: String
 
     /// What each kind asks for, in the words of the plan (II.2.6).
-    static func intro(_ kind: CompletionRecord.Action) -> String {
+    static func intro(_ kind: CompletionRecord.AdHocKind) -> String {
         switch kind {
         case .news: return "Một tin, bài về bình đẳng giới đã đăng trên hệ thống thông tin cơ sở: được tính cho chỉ tiêu mỗi quý có 01 tin, bài, trong quý đăng. Cần đường dẫn bài, hoặc ghi chú nơi và ngày đưa tin nếu tin không có đường dẫn (ví dụ phát trên loa truyền thanh)."
         case .meeting: return "Một buổi tuyên truyền, phổ biến đã tổ chức: số người dân được tiếp cận được cộng vào chỉ tiêu người dân được tiếp cận kiến thức; các tổ chức được phổ biến được tính cho chỉ tiêu 100% tổ chức được phổ biến trong năm."
         case .training: return "Một buổi đào tạo, tập huấn đã tổ chức, với số người tham gia."
         case .obstacle: return "Một khó khăn, vướng mắc đơn vị gặp khi thực hiện kế hoạch, để đơn vị chủ trì nắm và hỗ trợ. Không tính vào chỉ tiêu nào."
-        default: return ""
         }
     }
 
-    static func heading(_ kind: CompletionRecord.Action) -> String {
+    static func heading(_ kind: CompletionRecord.AdHocKind) -> String {
         switch kind {
         case .news: return "Ghi nhận tin, bài"
         case .meeting: return "Ghi nhận buổi tuyên truyền, phổ biến"
         case .training: return "Ghi nhận buổi tập huấn"
         case .obstacle: return "Nêu vướng mắc"
-        default: return "Ghi nhận"
         }
     }
 
     /// A new ad hoc record of `kind` for `unit`.
-    static func build(plan: Plan, unit: PlanUnit, kind: CompletionRecord.Action, today: CivilDate, chrome: PageChrome,
+    static func build(plan: Plan, unit: PlanUnit, kind: CompletionRecord.AdHocKind, today: CivilDate, chrome: PageChrome,
                       typed: Typed?) -> RecordFormPage {
-        form(plan: plan, unitID: unit.id, unitName: unit.name, kind: kind, chrome: chrome, heading: heading(kind), intro: intro(kind),
+        form(plan: plan, unitID: unit.id, unitName: unit.name, kind: kind.action, chrome: chrome, heading: heading(kind), intro: intro(kind),
              action: "/plans/\(plan.id)/record", typed: typed ?? Typed(on: min(today, plan.end).vietnamese),
              showReason: false, counts: kind == .news ? [.reached] : kind == .meeting ? [.reached, .participants]
                 : kind == .training ? [.participants] : [],

@@ -13,21 +13,9 @@ struct ServerServices: Sendable {
     let views: Views
     let logger: Logger
 
-    /// True for an id plancal could have made (`^[a-z0-9][a-z0-9-]{0,62}$`): nothing else
-    /// reaches a lookup or the file system. A byte loop: a regular expression per request cost
-    /// more than the rest of a cached feed's answer.
-    static func matches(_ s: String) -> Bool {
-        let utf8 = s.utf8
-        guard (1...63).contains(utf8.count) else { return false }
-        for (i, b) in utf8.enumerated() {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): continue
-            case UInt8(ascii: "-") where i > 0: continue
-            default: return false
-            }
-        }
-        return true
-    }
+    /// True for an id plancal could have made (a plan's, a unit's: `UnitID`'s format): nothing
+    /// else reaches a lookup or the file system.
+    static func matches(_ s: String) -> Bool { UnitID.isWellFormed(s) }
 
     /// Today in the plan's time zone (or the date the server was told to use).
     func today(_ plan: Plan) -> CivilDate {

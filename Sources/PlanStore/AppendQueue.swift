@@ -131,12 +131,14 @@ final class AppendQueue: @unchecked Sendable {
                 ORDER BY id
                 """), arguments: [record.plan, record.unit, record.doneOn?.iso])
         }
-        if case let .alreadyRecorded(earlier) = try check(rows.map(\.domain)) {
+        if case let .alreadyRecorded(earlier) = try check(rows.map { try $0.domain() }) {
             return .alreadyRecorded(earlier)
         }
         var row = RecordRow(record)
         row.id = nil
         try row.insert(db)
-        return .recorded(row.domain)
+        var stored = record
+        stored.id = row.id
+        return .recorded(stored)
     }
 }

@@ -56,14 +56,14 @@ public struct PostgresCompletionRepository: CompletionRepository {
             // reader that has seen id n never misses a smaller id committed later). Taken after
             // the lock above, always in that order, so two appends cannot wait on each other.
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(record.plan)), 0)", logger: logger).drain()
-            let r = record
+            let r = record, c = record.columns
             var id: Int64?
             for try await inserted in try await connection.query("""
                 INSERT INTO record (plan, action, occurrence_id, unit, done_on, recorded_by, recorded_at, evidence_url,
                                     note, reached, participants, organisations, reason, withdraws)
-                VALUES (\(r.plan), \(r.action.rawValue), \(r.occurrenceID), \(r.unit), \(r.doneOn?.iso)::date,
-                        \(r.recordedBy), to_timestamp(\(r.recordedAt.secondsSinceEpoch)), \(r.evidenceURL), \(r.note),
-                        \(r.reached), \(r.participants), \(r.organisations), \(r.reason), \(r.withdraws))
+                VALUES (\(r.plan), \(c.action), \(c.occurrenceID), \(r.unit), \(c.doneOn)::date,
+                        \(r.recordedBy), to_timestamp(\(r.recordedAt.secondsSinceEpoch)), \(c.evidenceURL), \(c.note),
+                        \(c.reached), \(c.participants), \(c.organisations), \(c.reason), \(c.withdraws))
                 RETURNING id
                 """, logger: logger).decode(Int64.self) {
                 id = inserted
@@ -117,139 +117,13 @@ public struct PostgresCompletionRepository: CompletionRepository {
                        participants, organisations, reason, withdraws)
             in rows.decode((Int64, String, String, String?, String, String?, String, Int, String?, String?, Int?, Int?,
                             [String], String?, Int64?).self) {
-            out.append(CompletionRecord(
-                id: id, plan: plan, action: CompletionRecord.Action(rawValue: action) ?? .done, occurrenceID: occurrence,
-                unit: unit, doneOn: doneOn.flatMap(CivilDate.init(parsing:)), recordedBy: recordedBy,
-                recordedAt: UTCDateTime(secondsSinceEpoch: recordedAt), evidenceURL: evidenceURL, note: note,
-                reached: reached, participants: participants, organisations: organisations, reason: reason,
-                withdraws: withdraws))
+            out.append(try CompletionRecord(
+                id: id, plan: plan, unit: unit, recordedBy: recordedBy, recordedAt: UTCDateTime(secondsSinceEpoch: recordedAt),
+                columns: .init(action: action, occurrenceID: occurrence, doneOn: doneOn, evidenceURL: evidenceURL, note: note,
+                               reached: reached, participants: participants, organisations: organisations, reason: reason,
+                               withdraws: withdraws)))
         }
         return out
-    }
-}
-
-/// Unit tokens on PostgreSQL (only a digest of each secret).
-public struct PostgresTokenRepository: TokenRepository {
-    let database: PostgresDatabase
-
-    /// Tokens on an opened database.
-    public init(_ database: PostgresDatabase) { self.database = database }
-
-    static let columns = """
-        token.id, token.plan, token.unit, token.label, token.secret_hash,
-        extract(epoch FROM token.created_at)::bigint, extract(epoch FROM token.revoked_at)::bigint
-        """
-    typealias Columns = (String, String, String, String, String, Int, Int?)
-
-    static func token(_ c: Columns) -> UnitToken {
-        UnitToken(id: c.0, plan: c.1, unit: c.2, label: c.3, createdAt: UTCDateTime(secondsSinceEpoch: c.5),
-                  revokedAt: c.6.map(UTCDateTime.init(secondsSinceEpoch:)))
-    }
-
-    public func create(plan: String, unit: String, label: String, now: UTCDateTime) async throws -> (secret: String, token: UnitToken) {
-        let fresh = TokenSecret.make()
-        try await database.withConnection { [logger = database.logger] connection in
-            try await connection.query("""
-                INSERT INTO token (id, plan, unit, label, secret_hash, created_at)
-                VALUES (\(fresh.id), \(plan), \(unit), \(label), \(fresh.hash), to_timestamp(\(now.secondsSinceEpoch)))
-                """, logger: logger).drain()
-        }
-        return (fresh.text, UnitToken(id: fresh.id, plan: plan, unit: unit, label: label, createdAt: now))
-    }
-
-    public func list(plan: String) async throws -> [UnitToken] {
-        try await database.withConnection { [logger = database.logger] connection in
-            var out: [UnitToken] = []
-            for try await c in try await connection.query("""
-                SELECT \(unescaped: Self.columns) FROM token WHERE plan = \(plan) ORDER BY created_at, id COLLATE "C"
-                """, logger: logger).decode(Columns.self) {
-                out.append(Self.token(c))
-            }
-            return out
-        }
-    }
-
-    public func revoke(id: String, plan: String, now: UTCDateTime) async throws -> Bool {
-        try await database.withConnection { [logger = database.logger] connection in
-            var revoked = false
-            for try await _ in try await connection.query("""
-                UPDATE token SET revoked_at = to_timestamp(\(now.secondsSinceEpoch))
-                WHERE id = \(id) AND plan = \(plan) AND revoked_at IS NULL RETURNING id
-                """, logger: logger) {
-                revoked = true
-            }
-            return revoked
-        }
-    }
-
-    public func verify(_ presented: String, plan: String) async throws -> UnitToken? {
-        guard let parsed = TokenSecret.parse(presented) else { return nil }
-        let found = try await database.withConnection { [logger = database.logger] connection in
-            var found: UnitToken?, hash = ""
-            for try await c in try await connection.query("SELECT \(unescaped: Self.columns) FROM token WHERE id = \(parsed.id)",
-                                                          logger: logger).decode(Columns.self) {
-                found = Self.token(c)
-                hash = c.4
-            }
-            return found.map { ($0, hash) }
-        }
-        guard let (token, hash) = found, token.plan == plan, token.revokedAt == nil,
-              TokenSecret.matches(parsed.secret, hash: hash) else { return nil }
-        return token
-    }
-}
-
-/// Browser sessions on PostgreSQL: every instance sees every session.
-public struct PostgresSessionRepository: SessionRepository {
-    let database: PostgresDatabase
-
-    /// Sessions on an opened database.
-    public init(_ database: PostgresDatabase) { self.database = database }
-
-    public func create(for token: UnitToken, now: UTCDateTime, lifetime: Int) async throws -> WebSession {
-        let session = WebSession(id: TokenSecret.random(bytes: 32), token: token, csrf: TokenSecret.random(bytes: 16),
-                                 expires: UTCDateTime(secondsSinceEpoch: now.secondsSinceEpoch + lifetime))
-        let keep = Self.maxPerToken - 1
-        try await database.transaction { [logger = database.logger] connection in
-            // One token's sign-ins one at a time, so none of them keeps more than the most.
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext('session'), hashtext(\(token.id)))",
-                                       logger: logger).drain()
-            try await connection.query("DELETE FROM session WHERE expires_at <= to_timestamp(\(now.secondsSinceEpoch))",
-                                       logger: logger).drain()
-            try await connection.query("""
-                DELETE FROM session WHERE token_id = \(token.id) AND id_hash NOT IN
-                  (SELECT id_hash FROM session WHERE token_id = \(token.id) ORDER BY expires_at DESC LIMIT \(keep))
-                """, logger: logger).drain()
-            try await connection.query("""
-                INSERT INTO session (id_hash, token_id, csrf, expires_at)
-                VALUES (\(TokenSecret.hash(session.id)), \(token.id), \(session.csrf),
-                        to_timestamp(\(session.expires.secondsSinceEpoch)))
-                """, logger: logger).drain()
-        }
-        return session
-    }
-
-    public func session(_ id: String, now: UTCDateTime) async throws -> WebSession? {
-        guard id.count == 64, id.allSatisfy(\.isHexDigit) else { return nil }
-        return try await database.withConnection { [logger = database.logger] connection in
-            var found: WebSession?
-            for try await (t0, t1, t2, t3, t4, t5, t6, csrf, expires) in try await connection.query("""
-                SELECT \(unescaped: PostgresTokenRepository.columns), session.csrf, extract(epoch FROM session.expires_at)::bigint
-                FROM session JOIN token ON token.id = session.token_id
-                WHERE session.id_hash = \(TokenSecret.hash(id)) AND session.expires_at > to_timestamp(\(now.secondsSinceEpoch))
-                  AND token.revoked_at IS NULL
-                """, logger: logger).decode((String, String, String, String, String, Int, Int?, String, Int).self) {
-                found = WebSession(id: id, token: PostgresTokenRepository.token((t0, t1, t2, t3, t4, t5, t6)), csrf: csrf,
-                                   expires: UTCDateTime(secondsSinceEpoch: expires))
-            }
-            return found
-        }
-    }
-
-    public func remove(_ id: String) async throws {
-        try await database.withConnection { [logger = database.logger] connection in
-            try await connection.query("DELETE FROM session WHERE id_hash = \(TokenSecret.hash(id))", logger: logger).drain()
-        }
     }
 }
 
@@ -312,104 +186,6 @@ public struct PostgresFetchLogRepository: FetchLogRepository {
                 SELECT plan, extract(epoch FROM max(last_at))::bigint FROM feed_fetch GROUP BY plan
                 """, logger: logger).decode((String, Int).self) {
                 out[plan] = UTCDateTime(secondsSinceEpoch: last)
-            }
-            return out
-        }
-    }
-}
-
-/// Figure records on PostgreSQL, append-only (the database refuses edits and deletes).
-public struct PostgresFigureRepository: FigureRepository {
-    let database: PostgresDatabase
-
-    /// Figures on an opened database.
-    public init(_ database: PostgresDatabase) { self.database = database }
-
-    /// Appends under a transaction-scoped advisory lock on (plan, target, year), taken before
-    /// the check reads (the pattern of the completions' appends): another process appending
-    /// figures of the same target and year waits for this transaction to end, then reads what
-    /// it wrote. Ids of one (plan, target, year) therefore increase in commit order.
-    public func append(_ record: FigureRecord,
-                       check: @escaping @Sendable ([FigureRecord]) throws -> Void) async throws -> FigureRecord {
-        try await database.transaction { [logger = database.logger] connection in
-            try await connection.query("""
-                SELECT pg_advisory_xact_lock(hashtext(\(record.plan)), hashtext('figure ' || \(record.target) || ' ' || \(record.year)))
-                """, logger: logger).drain()
-            try check(try await Self.records(plan: record.plan, connection.query("""
-                SELECT \(unescaped: Self.columns) FROM figure
-                WHERE plan = \(record.plan) AND target = \(record.target) AND year = \(record.year) ORDER BY id
-                """, logger: logger)))
-            for try await id in try await connection.query("""
-                INSERT INTO figure (plan, target, year, unit, values_json, evidence_url, note, recorded_by, recorded_at)
-                VALUES (\(record.plan), \(record.target), \(record.year), \(record.unit), \(record.valuesJSON),
-                        \(record.evidenceURL), \(record.note), \(record.recordedBy), to_timestamp(\(record.recordedAt.secondsSinceEpoch)))
-                RETURNING id
-                """, logger: logger).decode(Int64.self) {
-                var stored = record
-                stored.id = id
-                return stored
-            }
-            throw StorageError.unavailable("PostgreSQL: INSERT INTO figure returned no id")
-        }
-    }
-
-    static let columns = """
-        id, target, year, unit, values_json, evidence_url, note, recorded_by, extract(epoch FROM recorded_at)::bigint
-        """
-
-    static func records(plan: String, _ rows: PostgresRowSequence) async throws -> [FigureRecord] {
-        var out: [FigureRecord] = []
-        for try await (id, target, year, unit, values, evidence, note, by, at)
-            in rows.decode((Int64, String, Int, String, String, String?, String?, String, Int).self) {
-            out.append(FigureRecord(id: id, plan: plan, target: target, year: year, unit: unit,
-                                    values: FigureRecord.values(fromJSON: values) ?? [:], evidenceURL: evidence,
-                                    note: note, recordedBy: by, recordedAt: UTCDateTime(secondsSinceEpoch: at)))
-        }
-        return out
-    }
-
-    public func figures(plan: String) async throws -> [FigureRecord] {
-        try await database.withConnection { [logger = database.logger] connection in
-            try await Self.records(plan: plan, connection.query("""
-                SELECT \(unescaped: Self.columns) FROM figure WHERE plan = \(plan) ORDER BY id
-                """, logger: logger))
-        }
-    }
-}
-
-/// Baseline records in PostgreSQL, append-only (triggers refuse updates, deletes and truncation).
-public struct PostgresBaselineRepository: BaselineRepository {
-    let database: PostgresDatabase
-
-    /// Baselines on an opened database.
-    public init(_ database: PostgresDatabase) { self.database = database }
-
-    public func append(_ record: BaselineRecord) async throws -> BaselineRecord {
-        try await database.withConnection { [logger = database.logger] connection in
-            for try await id in try await connection.query("""
-                INSERT INTO baseline (plan, target, indicator, year, value, evidence_url, note, recorded_by, recorded_at)
-                VALUES (\(record.plan), \(record.target), \(record.indicator), \(record.year), \(record.value),
-                        \(record.evidenceURL), \(record.note), \(record.recordedBy), to_timestamp(\(record.recordedAt.secondsSinceEpoch)))
-                RETURNING id
-                """, logger: logger).decode(Int64.self) {
-                var stored = record
-                stored.id = id
-                return stored
-            }
-            throw StorageError.unavailable("PostgreSQL: INSERT INTO baseline returned no id")
-        }
-    }
-
-    public func baselines(plan: String) async throws -> [BaselineRecord] {
-        try await database.withConnection { [logger = database.logger] connection in
-            var out: [BaselineRecord] = []
-            for try await (id, target, indicator, year, value, evidence, note, by, at) in try await connection.query("""
-                SELECT id, target, indicator, year, value, evidence_url, note, recorded_by, extract(epoch FROM recorded_at)::bigint
-                FROM baseline WHERE plan = \(plan) ORDER BY id
-                """, logger: logger).decode((Int64, String, String, Int, Double, String?, String?, String, Int).self) {
-                out.append(BaselineRecord(id: id, plan: plan, target: target, indicator: indicator, year: year, value: value,
-                                          evidenceURL: evidence, note: note, recordedBy: by,
-                                          recordedAt: UTCDateTime(secondsSinceEpoch: at)))
             }
             return out
         }

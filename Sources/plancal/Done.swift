@@ -125,8 +125,8 @@ struct Done: AsyncParsableCommand {
         }
         let existing = try await store.openForReading()?.figures.figures(plan: plan.id) ?? []
         var accepted: [FigureRecord] = []
-        for target in byTarget.keys.sorted() {
-            let record = FigureRecord(plan: plan.id, target: target, year: occ.last.year, unit: unit, values: byTarget[target]!,
+        for (target, values) in byTarget.sorted(by: { $0.key < $1.key }) {
+            let record = FigureRecord(plan: plan.id, target: target, year: occ.last.year, unit: unit, values: values,
                                       evidenceURL: evidence.evidence, note: evidence.note ?? "Kèm báo cáo \(occurrence)",
                                       recordedBy: evidence.recorder, recordedAt: UTCDateTime(Date()))
             do {
@@ -168,15 +168,16 @@ struct Done: AsyncParsableCommand {
         // A participating unit records its part; the owner (or its members) completes the item.
         let owns = occurrences.first { $0.id == occurrence }?.doneBy.contains(unit) ?? true
         let verb = owns ? "hoàn thành" : "tham gia"
+        let name = plan.unit(unit)?.name ?? unit
         switch outcome {
         case let .recorded(r):
-            print("Đã ghi nhận: \(occurrence) — \(plan.unit(unit)!.name) \(verb) ngày \(r.doneOn!.vietnamese) (bản ghi số \(r.id!)).")
+            print("Đã ghi nhận: \(occurrence) — \(name) \(verb) ngày \(r.doneOn?.vietnamese ?? "") (bản ghi số \(r.id ?? 0)).")
             if !owns {
                 print("Đơn vị phối hợp đã ghi nhận phần việc của mình; việc được tính hoàn thành khi đơn vị chủ trì ghi nhận.")
             }
             try await store.printFulfilled(by: r, plan: plan, occurrences: occurrences)
         case let .alreadyRecorded(r):
-            print("Đã được ghi nhận trước đó: \(occurrence) — \(plan.unit(unit)!.name) \(verb) ngày \(r.doneOn!.vietnamese) (bản ghi số \(r.id!)). Không ghi thêm; dùng --correct để sửa.")
+            print("Đã được ghi nhận trước đó: \(occurrence) — \(name) \(verb) ngày \(r.doneOn?.vietnamese ?? "") (bản ghi số \(r.id ?? 0)). Không ghi thêm; dùng --correct để sửa.")
         }
     }
 }
@@ -212,13 +213,13 @@ struct Undo: AsyncParsableCommand {
             let r = try await store.write(plan: plan, occurrences: occurrences) { service in
                 try await service.withdraw(record: id, reason: reason, recordedBy: recordedBy, now: UTCDateTime(Date()))
             }
-            print("Đã hủy bản ghi số \(id) của \(plan.unit(r.unit)?.name ?? r.unit) (bản ghi hủy số \(r.id!)).")
+            print("Đã hủy bản ghi số \(id) của \(plan.unit(r.unit)?.name ?? r.unit) (bản ghi hủy số \(r.id ?? 0)).")
         case let (occurrence?, nil):
             guard let unit else { throw CLIError("Cần --unit: đơn vị được hủy ghi nhận \"\(occurrence)\"") }
             let r = try await store.write(plan: plan, occurrences: occurrences) { service in
                 try await service.undo(occurrence, unit: unit, reason: reason, recordedBy: recordedBy, now: UTCDateTime(Date()))
             }
-            print("Đã hủy ghi nhận: \(occurrence) — \(plan.unit(unit)!.name) (bản ghi số \(r.id!)).")
+            print("Đã hủy ghi nhận: \(occurrence) — \(plan.unit(unit)?.name ?? unit) (bản ghi số \(r.id ?? 0)).")
         case (nil, nil):
             throw CLIError("Cần mã việc (plancal undo <mã việc> --unit …) hoặc --record <số bản ghi>")
         case (_?, _?):
@@ -238,7 +239,18 @@ struct Record: AsyncParsableCommand {
             Ghi lại cùng một hoạt động (cùng loại, đơn vị, ngày, đường dẫn, ghi chú và số liệu) không ghi thêm. Hủy một hoạt động ghi nhầm: plancal undo --record <số> --reason "…".
             """)
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable { case news, meeting, training, obstacle }
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+        case news, meeting, training, obstacle
+
+        var adHocKind: CompletionRecord.AdHocKind {
+            switch self {
+            case .news: return .news
+            case .meeting: return .meeting
+            case .training: return .training
+            case .obstacle: return .obstacle
+            }
+        }
+    }
 
     @Argument(help: ArgumentHelp("news, meeting, training hoặc obstacle.", valueName: "kind"))
     var kind: Kind
@@ -258,17 +270,16 @@ struct Record: AsyncParsableCommand {
     func run() async throws {
         let plan = try planOptions.load()
         let occurrences = try Schedule(plan: plan).occurrences()
-        let action = CompletionRecord.Action(rawValue: kind.rawValue)!
         let orgs = organisations.flatMap { $0.split(separator: ",").map(String.init) }
         let details = try evidence.details(organisations: orgs)
         let today = try todayOption.resolve(plan)
         let known = CompletionLedger(records: try await store.records(plan: plan.id))
         let outcome = try await store.write(plan: plan, occurrences: occurrences) { service in
-            try await service.recordAdHoc(action, unit: unit, details: details, recordedBy: evidence.recorder,
+            try await service.recordAdHoc(kind.adHocKind, unit: unit, details: details, recordedBy: evidence.recorder,
                                     now: UTCDateTime(Date()), today: today, known: known)
         }
         let r = outcome.record
-        let what = "\(action.label) ngày \(r.doneOn!.vietnamese) của \(plan.unit(unit)!.name) (bản ghi số \(r.id!))"
+        let what = "\(kind.adHocKind.label) ngày \(r.doneOn?.vietnamese ?? "") của \(plan.unit(unit)?.name ?? unit) (bản ghi số \(r.id ?? 0))"
         if case .alreadyRecorded = outcome {
             print("Đã được ghi nhận trước đó: \(what). Không ghi thêm.")
         } else {
@@ -301,6 +312,6 @@ struct Waive: AsyncParsableCommand {
             try await service.waive(occurrence, reason: why.reason, recordedBy: why.recorder, now: UTCDateTime(Date()))
         }
         let name = occurrences.first { $0.id == occurrence }?.name(in: plan) ?? occurrence
-        print("Đã xác định không áp dụng: \(name) (bản ghi số \(r.id!)).")
+        print("Đã xác định không áp dụng: \(name) (bản ghi số \(r.id ?? 0)).")
     }
 }

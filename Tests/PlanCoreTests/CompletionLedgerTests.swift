@@ -23,20 +23,20 @@ struct CompletionLedgerTests {
             let day = CivilDate(year: 2025, month: 1 + next(12), day: 1 + next(28))!
             switch next(10) {
             case 0...4:
-                out.append(CompletionRecord(id: id, plan: "p", action: .done, occurrenceID: occurrences[next(occurrences.count)],
-                                            unit: unit, doneOn: day, recordedBy: "t", recordedAt: at, reached: next(50)))
+                out.append(CompletionRecord(id: id, plan: "p", unit: unit, recordedBy: "t", recordedAt: at,
+                                            kind: .done(occurrence: occurrences[next(occurrences.count)], .init(on: day, reached: next(50)))))
             case 5, 6:
-                out.append(CompletionRecord(id: id, plan: "p", action: .undo, occurrenceID: occurrences[next(occurrences.count)],
-                                            unit: unit, doneOn: nil, recordedBy: "t", recordedAt: at, reason: "r"))
+                out.append(CompletionRecord(id: id, plan: "p", unit: unit, recordedBy: "t", recordedAt: at,
+                                            kind: .undo(occurrence: occurrences[next(occurrences.count)], reason: "r")))
             case 7, 8:
-                out.append(CompletionRecord(id: id, plan: "p", action: [.news, .meeting, .training][next(3)], occurrenceID: nil,
-                                            unit: unit, doneOn: day, recordedBy: "t", recordedAt: at, reached: next(99)))
+                let kind: CompletionRecord.AdHocKind = [.news, .meeting, .training][next(3)]
+                out.append(CompletionRecord(id: id, plan: "p", unit: unit, recordedBy: "t", recordedAt: at,
+                                            kind: .adHoc(kind, .init(on: day, reached: next(99)))))
                 adHocIDs.append(id)
             default:
                 guard !adHocIDs.isEmpty else { continue }
-                out.append(CompletionRecord(id: id, plan: "p", action: .undo, occurrenceID: nil, unit: unit, doneOn: nil,
-                                            recordedBy: "t", recordedAt: at, reason: "r",
-                                            withdraws: adHocIDs[next(adHocIDs.count)]))
+                out.append(CompletionRecord(id: id, plan: "p", unit: unit, recordedBy: "t", recordedAt: at,
+                                            kind: .withdrawal(of: adHocIDs[next(adHocIDs.count)], occurrence: nil, reason: "r")))
             }
         }
         return out

@@ -312,8 +312,8 @@ import Testing
     /// listed since) is withdrawn by its record number, once.
     @Test func orphanedCompletionIsWithdrawnByNumber() async throws {
         let orphan = try await h.store.append(CompletionRecord(
-            plan: "bach-dang", action: .done, occurrenceID: "dissemination/2026/cb-9", unit: "chi-bo",
-            doneOn: day(10, 6, 2026), recordedBy: "x", recordedAt: noon(Self.today))) { _ in .append }.record
+            plan: "bach-dang", unit: "chi-bo", recordedBy: "x", recordedAt: noon(Self.today),
+            kind: .done(occurrence: "dissemination/2026/cb-9", .init(on: day(10, 6, 2026))))) { _ in .append }.record
         let undo = try await h.service.withdraw(record: orphan.id!, reason: "chi bộ đã tách", recordedBy: "y", now: noon(Self.today))
         #expect(undo.action == .undo && undo.occurrenceID == "dissemination/2026/cb-9" && undo.unit == "chi-bo")
         #expect(try await h.ledger.completion(of: "dissemination/2026/cb-9", by: "chi-bo") == nil)

@@ -38,7 +38,7 @@ struct Harness {
     }
 
     @discardableResult
-    func adHoc(_ action: CompletionRecord.Action, by unit: String = "vhxh", on date: CivilDate, evidence: String? = nil,
+    func adHoc(_ action: CompletionRecord.AdHocKind, by unit: String = "vhxh", on date: CivilDate, evidence: String? = nil,
                reached: Int? = nil, organisations: [String] = []) async throws -> CompletionRecord {
         try await service.recordAdHoc(action, unit: unit,
                                 details: .init(doneOn: date, evidenceURL: evidence, reached: reached,

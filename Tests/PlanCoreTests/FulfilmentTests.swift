@@ -289,8 +289,8 @@ struct SplitMix {
         // Two records of one day with residents, written before plancal asked (straight to the store).
         for (i, n) in [(1, 1250), (2, 1250)] {
             _ = try await h.store.append(CompletionRecord(
-                plan: "bach-dang", action: .meeting, occurrenceID: nil, unit: "vhxh", doneOn: day(20, 11, 2026), recordedBy: "t",
-                recordedAt: noon(day(20, 11, 2026)), note: "buổi \(i)", reached: n)) { _ in .append }
+                plan: "bach-dang", unit: "vhxh", recordedBy: "t", recordedAt: noon(day(20, 11, 2026)),
+                kind: .adHoc(.meeting, .init(on: day(20, 11, 2026), note: "buổi \(i)", reached: n)))) { _ in .append }
         }
         let ward = WardAnnualReport(plan: h.plan, year: 2026, occurrences: h.service.occurrences, ledger: try await h.ledger,
                                     figures: [], today: day(16, 12, 2026))

@@ -42,9 +42,11 @@ struct FeedBuilderTests {
     @Test("the same plan and records give byte-identical feeds")
     func deterministic() throws {
         let plan = try shippedPlan()
-        let record = CompletionRecord(id: 1, plan: plan.id, action: .done, occurrenceID: "quarterly-news/2026-Q4", unit: "vhxh",
-                                      doneOn: CivilDate(year: 2026, month: 11, day: 20), recordedBy: "Lan",
-                                      recordedAt: UTCDateTime(secondsSinceEpoch: 1_795_910_400), evidenceURL: "https://bachdang.example/tin/1")
+        let record = CompletionRecord(id: 1, plan: plan.id, unit: "vhxh", recordedBy: "Lan",
+                                      recordedAt: UTCDateTime(secondsSinceEpoch: 1_795_910_400),
+                                      kind: .done(occurrence: "quarterly-news/2026-Q4",
+                                                  .init(on: try #require(CivilDate(year: 2026, month: 11, day: 20)),
+                                                        evidenceURL: "https://bachdang.example/tin/1")))
         let a = try FeedBuilder(plan: plan, records: [record]).feeds()
         let b = try FeedBuilder(plan: plan, records: [record]).feeds()
         #expect(a == b)
@@ -81,10 +83,11 @@ struct FeedBuilderTests {
     func completionChangesOnlyItsItem() throws {
         let plan = try shippedPlan()
         let before = try FeedBuilder(plan: plan, records: []).feeds()
-        let record = CompletionRecord(id: 1, plan: plan.id, action: .done, occurrenceID: "quarterly-news/2026-Q4", unit: "vhxh",
-                                      doneOn: CivilDate(year: 2026, month: 11, day: 20), recordedBy: "Lan",
+        let record = CompletionRecord(id: 1, plan: plan.id, unit: "vhxh", recordedBy: "Lan",
                                       recordedAt: UTCDateTime(secondsSinceEpoch: 1_795_910_400 + 3600),
-                                      evidenceURL: "https://bachdang.example/tin/binh-dang-gioi-quy-4")
+                                      kind: .done(occurrence: "quarterly-news/2026-Q4",
+                                                  .init(on: try #require(CivilDate(year: 2026, month: 11, day: 20)),
+                                                        evidenceURL: "https://bachdang.example/tin/binh-dang-gioi-quy-4")))
         let after = try FeedBuilder(plan: plan, records: [record]).feeds()
         for (old, new) in zip(before, after) {
             let o = items(old.text), n = items(new.text)
@@ -108,8 +111,9 @@ struct FeedBuilderTests {
             }
         }
         // An undo is a change too: SEQUENCE goes on rising, the ✓ goes.
-        let undo = CompletionRecord(id: 2, plan: plan.id, action: .undo, occurrenceID: "quarterly-news/2026-Q4", unit: "vhxh",
-                                    doneOn: nil, recordedBy: "Lan", recordedAt: UTCDateTime(secondsSinceEpoch: 1_795_910_400 + 7200), reason: "nhầm")
+        let undo = CompletionRecord(id: 2, plan: plan.id, unit: "vhxh", recordedBy: "Lan",
+                                    recordedAt: UTCDateTime(secondsSinceEpoch: 1_795_910_400 + 7200),
+                                    kind: .undo(occurrence: "quarterly-news/2026-Q4", reason: "nhầm"))
         let undone = items(try FeedBuilder(plan: plan, records: [record, undo]).feed(unit: "vhxh", variant: .events).text)
         let item = try #require(undone["quarterly-news/2026-Q4@bach-dang.plancal"])
         #expect(item.contains("SEQUENCE:2\r\n"))
@@ -120,9 +124,10 @@ struct FeedBuilderTests {
     @Test("a participant's completion is listed but does not tick the owner's item")
     func participantCompletion() throws {
         let plan = try shippedPlan()
-        let record = CompletionRecord(id: 1, plan: plan.id, action: .done, occurrenceID: "action-month/2026", unit: "hoi-lhpn",
-                                      doneOn: CivilDate(year: 2026, month: 11, day: 20), recordedBy: "Chị Hoa",
-                                      recordedAt: UTCDateTime(secondsSinceEpoch: 1_795_910_400))
+        let record = CompletionRecord(id: 1, plan: plan.id, unit: "hoi-lhpn", recordedBy: "Chị Hoa",
+                                      recordedAt: UTCDateTime(secondsSinceEpoch: 1_795_910_400),
+                                      kind: .done(occurrence: "action-month/2026",
+                                                  .init(on: try #require(CivilDate(year: 2026, month: 11, day: 20)))))
         let feed = try FeedBuilder(plan: plan, records: [record]).feed(unit: "vhxh", variant: .events)
         let item = try #require(items(feed.text)["action-month/2026@bach-dang.plancal"]).replacingOccurrences(of: "\r\n ", with: "")
         #expect(!item.contains("SUMMARY:✓"))
@@ -173,9 +178,9 @@ struct SharedItemTextTests {
         for (i, o) in occurrences.enumerated() where i % 3 == 0 {
             // The owner's completion on some, a participant's part on others.
             let unit = i % 2 == 0 ? o.owner : (o.participants.first ?? o.owner)
-            records.append(CompletionRecord(id: Int64(i + 1), plan: plan.id, action: .done, occurrenceID: o.id, unit: unit,
-                                            doneOn: o.last, recordedBy: "Lan", recordedAt: UTCDateTime(secondsSinceEpoch: 1_795_910_400 + i),
-                                            evidenceURL: "https://bachdang.example/tin/\(i)"))
+            records.append(CompletionRecord(id: Int64(i + 1), plan: plan.id, unit: unit, recordedBy: "Lan",
+                                            recordedAt: UTCDateTime(secondsSinceEpoch: 1_795_910_400 + i),
+                                            kind: .done(occurrence: o.id, .init(on: o.last, evidenceURL: "https://bachdang.example/tin/\(i)"))))
         }
         let builder = try FeedBuilder(plan: plan, records: records)
         let feeds = try builder.feeds()
@@ -193,9 +198,8 @@ struct FeedFulfilmentTests {
     @Test("an item a meeting fulfilled (fulfilled_by: [meeting]) is completed in the unit's task feed, on the meeting's day")
     func fulfilledItemIsCompleted() throws {
         let meeting = CompletionRecord(
-            id: 1, plan: "bach-dang", action: .meeting, occurrenceID: nil, unit: "vhxh",
-            doneOn: CivilDate(year: 2026, month: 3, day: 10)!, recordedBy: "t", recordedAt: UTCDateTime(secondsSinceEpoch: 1_773_100_000),
-            reached: 100, organisations: ["cong-an"])
+            id: 1, plan: "bach-dang", unit: "vhxh", recordedBy: "t", recordedAt: UTCDateTime(secondsSinceEpoch: 1_773_100_000),
+            kind: .adHoc(.meeting, .init(on: CivilDate(year: 2026, month: 3, day: 10)!, reached: 100, organisations: ["cong-an"])))
         let feeds = try FeedBuilder(plan: try shippedPlan(), records: [meeting]).feeds()
         let tasks = try #require(feeds.first { $0.fileName == "cong-an-tasks.ics" })
         let all = items(tasks.text)

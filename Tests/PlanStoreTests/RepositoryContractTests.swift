@@ -211,11 +211,7 @@ struct RepositoryContractTests {
             _ = try await add(record(2, unit: "vhxh", day: 6))
             _ = try await add(record(3, unit: "cong-an", day: 5))
             _ = try await add(record(4, unit: "vhxh", plan: "other", day: 5))
-            var undo = record(5, action: .undo, unit: "vhxh")
-            undo.doneOn = nil
-            undo.withdraws = sameDay.id
-            undo.reason = "nhập nhầm"
-            let withdrawal = try await add(undo)
+            let withdrawal = try await add(record(5, action: .undo, unit: "vhxh", withdraws: sameDay.id, reason: "nhập nhầm"))
             let done = try await add(record(6, occurrence: "meeting/2026-11", action: .done, unit: "vhxh", day: 5))
             let doneElsewhere = try await add(record(7, occurrence: "meeting/2026-11", action: .done, unit: "mttq"))
             _ = try await add(record(8, occurrence: "meeting/2026-12", action: .done, unit: "vhxh"))
@@ -244,9 +240,7 @@ struct RepositoryContractTests {
     func waiverAndCompletionBothSeen(engine: StorageEngine) async throws {
         try await engine.with { repos, _ in
             let store = repos.completions
-            var waive = record(1, occurrence: "dissemination/2026", action: .waive, unit: "vhxh")
-            waive.doneOn = nil
-            waive.reason = "không áp dụng năm nay"
+            let waive = record(1, occurrence: "dissemination/2026", action: .waive, unit: "vhxh", reason: "không áp dụng năm nay")
             let waiver = try await store.append(waive) { _ in .append }.record
             _ = try await store.append(record(2, occurrence: "dissemination/2026", action: .done, unit: "vhxh")) { _ in .append }
             let last = try await store.append(record(3, occurrence: "dissemination/2026", action: .done, unit: "vhxh")) { _ in .append }.record
@@ -259,10 +253,7 @@ struct RepositoryContractTests {
             #expect(ledger.waiver(of: "dissemination/2026")?.id == waiver.id)
             #expect(ledger.completion(of: "dissemination/2026", by: "vhxh")?.record.id == last.id)
             // Withdrawn, the waiver is gone from what the next check sees.
-            var undo = record(5, occurrence: "dissemination/2026", action: .undo, unit: "vhxh")
-            undo.doneOn = nil
-            undo.withdraws = waiver.id
-            undo.reason = "nhầm"
+            let undo = record(5, occurrence: "dissemination/2026", action: .undo, unit: "vhxh", withdraws: waiver.id, reason: "nhầm")
             _ = try await store.append(undo) { _ in .append }
             _ = try await store.append(record(6, occurrence: "dissemination/2026", action: .undo, unit: "vhxh")) { existing in
                 seen.set(existing)

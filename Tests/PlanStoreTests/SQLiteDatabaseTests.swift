@@ -10,14 +10,27 @@ import Testing
 @Suite("SQLite database")
 struct SQLiteDatabaseTests {
     static func record(_ n: Int, note: String? = nil) -> CompletionRecord {
-        CompletionRecord(plan: "p", action: .news, occurrenceID: nil, unit: "vhxh",
-                         doneOn: CivilDate(year: 2026, month: 1, day: 1)!.adding(days: n), recordedBy: "t",
-                         recordedAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000 + n), evidenceURL: "https://x.example/\(n)",
-                         note: note)
+        CompletionRecord(plan: "p", unit: "vhxh", recordedBy: "t", recordedAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000 + n),
+                         kind: .adHoc(.news, .init(on: CivilDate(year: 2026, month: 1, day: 1)!.adding(days: n),
+                                                   evidenceURL: "https://x.example/\(n)", note: note)))
     }
 
     static func tempPath() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("plancal-\(UUID().uuidString)/db.sqlite").path
+    }
+
+    @Test("a stored row plancal would not write (a completion without its day) is an error when read, not a crash")
+    func badRowIsAnError() async throws {
+        let db = try AppDatabase(path: Self.tempPath())
+        try await db.writable().write { db in
+            try db.execute(sql: """
+                INSERT INTO record (plan, action, occurrenceID, unit, recordedBy, recordedAt, organisations)
+                VALUES ('p', 'done', 'o/2026', 'vhxh', 't', 1, '')
+                """)
+        }
+        await #expect(throws: StoredRecordError(id: 1, problem: "done without doneOn")) {
+            _ = try await db.repositories.completions.records(plan: "p")
+        }
     }
 
     @Test("v8 rebuilds the record table for the new actions and keeps every row, id, index and trigger")
@@ -44,9 +57,7 @@ struct SQLiteDatabaseTests {
         #expect(try await store.records(plan: "p").map(\.id) == [1, 2, 3])
         #expect(try await store.version(plan: "p") == 3)
         var waive = Self.record(9)
-        waive.action = .waive
-        waive.occurrenceID = "o/2026"
-        waive.reason = "không áp dụng"
+        waive.kind = .waive(occurrence: "o/2026", reason: "không áp dụng")
         let stored = try await store.append(waive) { _ in .append }.record
         #expect(stored.id == 4 && stored.action == .waive)
         #expect(try await store.version(plan: "p") == 4)
@@ -141,9 +152,8 @@ struct SQLiteDatabaseTests {
 @Suite("SQLite group commit")
 struct GroupCommitTests {
     static func done(_ n: Int, occurrence: String) -> CompletionRecord {
-        CompletionRecord(plan: "p", action: .done, occurrenceID: occurrence, unit: "u\(n)",
-                         doneOn: CivilDate(year: 2026, month: 1, day: 1)!, recordedBy: "t",
-                         recordedAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000 + n))
+        CompletionRecord(plan: "p", unit: "u\(n)", recordedBy: "t", recordedAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000 + n),
+                         kind: .done(occurrence: occurrence, .init(on: CivilDate(year: 2026, month: 1, day: 1)!)))
     }
 
     @Test("concurrent appends are all stored, each exactly once, with distinct ids", arguments: [false, true])
@@ -238,9 +248,9 @@ struct GroupCommitTests {
         let store: any CompletionRepository = inMemory ? InMemoryCompletionRepository()
             : try AppDatabase(path: SQLiteDatabaseTests.tempPath()).repositories.completions
         func rec(_ unit: String, _ action: CompletionRecord.Action, _ n: Int) -> CompletionRecord {
-            CompletionRecord(plan: "p", action: action, occurrenceID: "o", unit: unit,
-                             doneOn: action == .done ? CivilDate(year: 2026, month: 1, day: 1)! : nil, recordedBy: "t",
-                             recordedAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000 + n), note: "\(n)")
+            CompletionRecord(plan: "p", unit: unit, recordedBy: "t", recordedAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000 + n),
+                             kind: action == .done ? .done(occurrence: "o", .init(on: CivilDate(year: 2026, month: 1, day: 1)!, note: "\(n)"))
+                                : .undo(occurrence: "o", reason: "\(n)"))
         }
         var n = 0
         for (unit, action) in [("a", CompletionRecord.Action.done), ("b", .done), ("a", .done), ("b", .undo), ("c", .done), ("a", .done)] {
@@ -249,7 +259,7 @@ struct GroupCommitTests {
         }
         let seen = SeenBox()
         _ = try await store.append(rec("d", .done, 99)) { existing in
-            seen.set(existing.map { "\($0.unit):\($0.note ?? "")" })
+            seen.set(existing.map { "\($0.unit):\($0.note ?? $0.reason ?? "")" })
             return .append
         }
         #expect(seen.value == ["b:4", "c:5", "a:6"])

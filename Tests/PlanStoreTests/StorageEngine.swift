@@ -111,14 +111,26 @@ func withAdminConnection(_ address: PostgresURL, _ body: (PostgresConnection) as
     try await connection.close()
 }
 
-/// A record of plan `bach-dang` with every field set.
+/// A record of plan `bach-dang` with every field its kind has set (an undo naming no record and
+/// a waiver need `occurrence`; a withdrawal and a resolution name `withdraws`).
 func record(_ n: Int, occurrence: String? = nil, action: CompletionRecord.Action = .news, unit: String = "vhxh",
-            plan: String = "bach-dang", day: Int? = nil) -> CompletionRecord {
-    CompletionRecord(plan: plan, action: action, occurrenceID: occurrence, unit: unit,
-                     doneOn: CivilDate(year: 2026, month: 11, day: day ?? 1 + n % 28), recordedBy: "Chị Lan \(n)",
-                     recordedAt: UTCDateTime(secondsSinceEpoch: 1_795_910_400 + n), evidenceURL: "https://x.example/\(n)",
-                     note: "ghi chú \(n)", reached: n, participants: n + 1,
-                     organisations: n % 2 == 0 ? ["mttq", "cong-an"] : [], reason: nil)
+            plan: String = "bach-dang", day: Int? = nil, withdraws: Int64? = nil, reason: String? = nil) -> CompletionRecord {
+    let on = CivilDate(year: 2026, month: 11, day: day ?? 1 + n % 28)!
+    let activity = CompletionRecord.Activity(on: on, evidenceURL: "https://x.example/\(n)", note: "ghi chú \(n)", reached: n,
+                                             participants: n + 1, organisations: n % 2 == 0 ? ["mttq", "cong-an"] : [],
+                                             reason: reason)
+    let kind: CompletionRecord.Kind
+    switch action {
+    case .done: kind = .done(occurrence: occurrence ?? "o/\(n)", activity)
+    case .undo:
+        kind = withdraws.map { .withdrawal(of: $0, occurrence: occurrence, reason: reason) }
+            ?? .undo(occurrence: occurrence ?? "o/\(n)", reason: reason)
+    case .waive: kind = .waive(occurrence: occurrence ?? "o/\(n)", reason: reason)
+    case .resolve: kind = .resolve(obstacle: withdraws ?? Int64(n), on: on, note: "ghi chú \(n)")
+    case .news, .meeting, .training, .obstacle: kind = .adHoc(CompletionRecord.AdHocKind(action)!, activity)
+    }
+    return CompletionRecord(plan: plan, unit: unit, recordedBy: "Chị Lan \(n)",
+                            recordedAt: UTCDateTime(secondsSinceEpoch: 1_795_910_400 + n), kind: kind)
 }
 
 /// A check that appends unless a record of the same action is already there.

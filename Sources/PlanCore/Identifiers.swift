@@ -1,0 +1,77 @@
+/// An id a plan file gives or the schedule makes, whose type owns its format: `init?(rawValue:)`
+/// accepts only a well-formed one, so a value of the type is never a string of the wrong shape.
+/// Interpolated, it prints its raw value; encoded, it is that string.
+public protocol PlanIdentifier: RawRepresentable<String>, Hashable, Sendable, Comparable, Codable,
+    CustomStringConvertible {
+    /// True for a string of the id's format.
+    static func isWellFormed(_ text: String) -> Bool
+    /// An id already known to be well-formed.
+    init(wellFormed: String)
+}
+
+extension PlanIdentifier {
+    /// The id, when `rawValue` has the format.
+    public init?(rawValue: String) {
+        guard Self.isWellFormed(rawValue) else { return nil }
+        self.init(wellFormed: rawValue)
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+
+    public var description: String { rawValue }
+}
+
+/// A unit's id (and the format of a plan's, an obligation's and a session's):
+/// `[a-z0-9][a-z0-9-]{0,62}`, e.g. `vhxh`, `cong-an`. The loader checks a plan's ids with it and
+/// the server every plan, unit and feed name of a request.
+public struct UnitID: PlanIdentifier {
+    public let rawValue: String
+
+    public init(wellFormed: String) { rawValue = wellFormed }
+
+    /// A byte loop: a regular expression per request cost more than the rest of a cached
+    /// feed's answer.
+    public static func isWellFormed(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        guard (1...63).contains(utf8.count) else { return false }
+        for (i, b) in utf8.enumerated() {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): continue
+            case UInt8(ascii: "-") where i > 0: continue
+            default: return false
+            }
+        }
+        return true
+    }
+}
+
+/// A target's id: `G<goal>.T<number>`, e.g. `G6.T3`.
+public struct TargetID: PlanIdentifier {
+    public let rawValue: String
+
+    public init(wellFormed: String) { rawValue = wellFormed }
+
+    public static func isWellFormed(_ text: String) -> Bool {
+        text.wholeMatch(of: #/G[0-9]{1,2}\.T[0-9]{1,2}/#) != nil
+    }
+}
+
+/// An occurrence's id, made by the schedule: `<obligation>/<period>` with the period a year,
+/// quarter, month or day (`2026`, `2026-Q4`, `2026-11`, `2026-11-20`), then `/<unit>` for an
+/// obligation each unit does (`for_each`); a session's is `session/<session>`.
+public struct OccurrenceID: PlanIdentifier {
+    public let rawValue: String
+
+    public init(wellFormed: String) { rawValue = wellFormed }
+
+    public static func isWellFormed(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard (2...3).contains(parts.count), UnitID.isWellFormed(parts[0]) else { return false }
+        if parts[0] == "session" { return parts.count == 2 && UnitID.isWellFormed(parts[1]) }
+        guard parts[1].wholeMatch(of: #/[0-9]{4}(-Q[1-4]|-[0-9]{2}(-[0-9]{2})?)?/#) != nil else { return false }
+        return parts.count == 2 || UnitID.isWellFormed(parts[2])
+    }
+
+    /// The obligation's (or `session`) part.
+    public var obligation: String { String(rawValue.prefix { $0 != "/" }) }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import PlanCore
+import Testing
+
+@Suite("Ids that own their format")
+struct IdentifierTests {
+    @Test("a unit id is lower-case letters, digits and '-', not first, 1–63 bytes")
+    func unitIDs() throws {
+        for good in ["vhxh", "cong-an", "a", "0-9", String(repeating: "a", count: 63)] { #expect(UnitID(rawValue: good) != nil, "\(good)") }
+        for bad in ["", "-x", "Vhxh", "cong_an", "công-an", "a/b", String(repeating: "a", count: 64)] {
+            #expect(UnitID(rawValue: bad) == nil, "\(bad)")
+        }
+        let id = try #require(UnitID(rawValue: "cong-an"))
+        #expect("\(id)" == "cong-an")
+        #expect(try JSONDecoder().decode([UnitID].self, from: Data(#"["cong-an"]"#.utf8)) == [id])
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([UnitID].self, from: Data(#"["Công an"]"#.utf8)) }
+        #expect(String(decoding: try JSONEncoder().encode([id]), as: UTF8.self) == #"["cong-an"]"#)
+        #expect(try #require(UnitID(rawValue: "a")) < id)
+    }
+
+    @Test("a target id is G<goal>.T<number>")
+    func targetIDs() {
+        for good in ["G6.T3", "G1.T1", "G10.T12"] { #expect(TargetID(rawValue: good) != nil, "\(good)") }
+        for bad in ["g6.t3", "G6T3", "G6.T", "G123.T1", "G6.T3 ", "6.3"] { #expect(TargetID(rawValue: bad) == nil, "\(bad)") }
+    }
+
+    @Test("every occurrence the shipped plan makes has an occurrence id's format; others do not")
+    func occurrenceIDs() throws {
+        let occurrences = try Schedule(plan: try TestSupport.shippedPlan()).occurrences()
+        #expect(!occurrences.isEmpty)
+        for o in occurrences {
+            let id = OccurrenceID(rawValue: o.id)
+            #expect(id != nil, "\(o.id)")
+            #expect(id?.obligation == o.obligationID)
+        }
+        for bad in ["quarterly-news", "quarterly-news/2026-Q5", "quarterly-news/26", "x/2026/Cong", "session/2026/x", "/2026", "a/2026/b/c"] {
+            #expect(OccurrenceID(rawValue: bad) == nil, "\(bad)")
+        }
+    }
+}
