@@ -4,18 +4,6 @@ import ICal
 import PlanAPI
 import PlanCore
 
-/// A form posted from one of plancal's pages: it carries the session's CSRF token.
-protocol PostedForm: Decodable, Sendable {
-    var csrf: String? { get }
-}
-
-/// What the checks every posted form passes decided: go on with the plan, the session and the
-/// form, or answer with this refusal page.
-enum FormGate<Form: PostedForm> {
-    case pass(PlanRegistry.Entry, WebSession, Form)
-    case refuse(Response)
-}
-
 extension ServerServices {
     /// The header of a plan's page.
     func chrome(_ plan: Plan, _ session: WebSession?, title: String) -> PageChrome {
