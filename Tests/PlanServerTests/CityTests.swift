@@ -222,9 +222,9 @@ struct BackgroundLoadTests {
         let readiness = await registry.readiness()
         #expect(!readiness.ready, "plans that could not be read keep the server out of a load balancer's rotation")
         // On a loaded machine the rescan may already be due here (over `rescanSeconds` since the
-        // last): then the two files are queued again rather than unreadable; either way neither
+        // last): then the two files are queued again as well as unreadable; either way neither
         // is served and both are accounted for.
-        #expect(readiness.plans == 0 && readiness.unreadable + readiness.loading == 2, "\(readiness)")
+        #expect(readiness.plans == 0 && max(readiness.unreadable, readiness.loading) == 2, "\(readiness)")
         // Asking for readiness rescans (the files are tried again); a file gone since is no
         // longer waited for.
         try FileManager.default.removeItem(at: dir.appendingPathComponent("xa-1"))
@@ -233,7 +233,7 @@ struct BackgroundLoadTests {
         #expect(rescanned.loading == 1, "the remaining file is read again")
         await registry.loaded()
         let after = await registry.readiness()
-        #expect(!after.ready && after.plans == 0 && after.unreadable + after.loading == 1, "\(after)")
+        #expect(!after.ready && after.plans == 0 && max(after.unreadable, after.loading) == 1, "\(after)")
     }
 
     @Test("two files with one plan id: the first in path order is served, whichever loaded first")
