@@ -239,21 +239,8 @@ struct Record: AsyncParsableCommand {
             Ghi lại cùng một hoạt động (cùng loại, đơn vị, ngày, đường dẫn, ghi chú và số liệu) không ghi thêm. Hủy một hoạt động ghi nhầm: plancal undo --record <số> --reason "…".
             """)
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case news, meeting, training, obstacle
-
-        var adHocKind: CompletionRecord.AdHocKind {
-            switch self {
-            case .news: return .news
-            case .meeting: return .meeting
-            case .training: return .training
-            case .obstacle: return .obstacle
-            }
-        }
-    }
-
     @Argument(help: ArgumentHelp("news, meeting, training hoặc obstacle.", valueName: "kind"))
-    var kind: Kind
+    var kind: CompletionRecord.AdHocKind
 
     @Option(name: .long, help: ArgumentHelp("Đơn vị tổ chức.", valueName: "id"))
     var unit: String
@@ -275,11 +262,11 @@ struct Record: AsyncParsableCommand {
         let today = try todayOption.resolve(plan)
         let known = CompletionLedger(records: try await store.records(plan: plan.id))
         let outcome = try await store.write(plan: plan, occurrences: occurrences) { service in
-            try await service.recordAdHoc(kind.adHocKind, unit: unit, details: details, recordedBy: evidence.recorder,
+            try await service.recordAdHoc(kind, unit: unit, details: details, recordedBy: evidence.recorder,
                                     now: UTCDateTime(Date()), today: today, known: known)
         }
         let r = outcome.record
-        let what = "\(kind.adHocKind.label) ngày \(r.doneOn?.vietnamese ?? "") của \(plan.unit(unit)?.name ?? unit) (bản ghi số \(r.id ?? 0))"
+        let what = "\(kind.label) ngày \(r.doneOn?.vietnamese ?? "") của \(plan.unit(unit)?.name ?? unit) (bản ghi số \(r.id ?? 0))"
         if case .alreadyRecorded = outcome {
             print("Đã được ghi nhận trước đó: \(what). Không ghi thêm.")
         } else {
@@ -315,3 +302,6 @@ struct Waive: AsyncParsableCommand {
         print("Đã xác định không áp dụng: \(name) (bản ghi số \(r.id ?? 0)).")
     }
 }
+
+/// `plancal record <kind>` reads the domain's ad hoc kinds by their raw values.
+extension CompletionRecord.AdHocKind: ExpressibleByArgument {}
