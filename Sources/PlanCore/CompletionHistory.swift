@@ -127,6 +127,7 @@ public struct CompletionHistory: Sendable {
         if !r.organisations.isEmpty { line += ", tổ chức: \(organisationNames(r))" }
         if let why = r.reason { line += ", lý do: \(Self.oneLine(why))" }
         if let note = r.note { line += ", ghi chú: \(Self.oneLine(note))" }
+        if let client = r.client { line += ", qua ứng dụng: \(Self.oneLine(client))" }
         if let later = e.later { line += " [\(later)]" }
         if !e.fulfils.isEmpty { line += " → cũng hoàn thành: \(e.fulfils.map(\.id).joined(separator: ", "))" }
         return line
@@ -141,7 +142,7 @@ public struct CompletionHistory: Sendable {
     /// are neutralised).
     public func csv(_ entries: [Entry]) -> String {
         var rows: [[CSVCell]] = [["so_ban_ghi", "ghi_luc", "nguoi_ghi", "loai", "ma_loai", "cong_viec", "ma_cong_viec", "don_vi",
-                                  "ngay", "minh_chung", "tiep_can", "tham_gia", "to_chuc", "ly_do", "ghi_chu", "tinh_trang"].map(CSVCell.text)]
+                                  "ngay", "minh_chung", "tiep_can", "tham_gia", "to_chuc", "ly_do", "ghi_chu", "tinh_trang", "ung_dung"].map(CSVCell.text)]
         func number(_ n: Int?) -> CSVCell { n.map { .number(String($0)) } ?? .text("") }
         for e in entries {
             let r = e.record
@@ -150,7 +151,7 @@ public struct CompletionHistory: Sendable {
                 .text(r.recordedBy), .text(e.kind), .text(r.action.rawValue), .text(e.title ?? ""), .text(r.occurrenceID ?? ""),
                 .text(e.unitName), .text(r.doneOn?.vietnamese ?? ""), .text(r.evidenceURL ?? ""), number(r.reached),
                 number(r.participants), .text(organisationNames(r)), .text(r.reason ?? ""), .text(r.note ?? ""),
-                .text(e.later ?? (e.standing ? "đang có hiệu lực" : "")),
+                .text(e.later ?? (e.standing ? "đang có hiệu lực" : "")), .text(r.client ?? ""),
             ])
         }
         return CSVCell.document(rows)

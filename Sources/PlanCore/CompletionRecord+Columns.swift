@@ -135,7 +135,7 @@ extension CompletionRecord {
     /// A record read from a row. Columns its kind does not have are ignored; a column it needs
     /// that is missing, or an action plancal does not know, is a `StoredRecordError`.
     public init(id: Int64?, plan: String, unit: String, recordedBy: String, recordedAt: UTCDateTime,
-                columns c: Columns) throws {
+                columns c: Columns, client: String? = nil) throws {
         func need<T>(_ value: T?, _ column: String) throws -> T {
             guard let value else { throw StoredRecordError(id: id, problem: "\(c.action) without \(column)") }
             return value
@@ -166,6 +166,6 @@ extension CompletionRecord {
         case .resolve:
             kind = .resolve(obstacle: try need(c.withdraws, "withdraws"), on: try need(day, "doneOn"), note: c.note)
         }
-        self.init(id: id, plan: plan, unit: unit, recordedBy: recordedBy, recordedAt: recordedAt, kind: kind)
+        self.init(id: id, plan: plan, unit: unit, recordedBy: recordedBy, recordedAt: recordedAt, kind: kind, client: client)
     }
 }

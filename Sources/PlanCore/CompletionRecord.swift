@@ -136,10 +136,14 @@ public struct CompletionRecord: Sendable, Equatable {
     public var recordedAt: UTCDateTime
     /// What it says.
     public var kind: Kind
+    /// The app that sent it, by its User-Agent, when a task app did (CalDAV); nil otherwise.
+    public var client: String?
 
     /// A record; ids are assigned by the store.
-    public init(id: Int64? = nil, plan: String, unit: String, recordedBy: String, recordedAt: UTCDateTime, kind: Kind) {
+    public init(id: Int64? = nil, plan: String, unit: String, recordedBy: String, recordedAt: UTCDateTime, kind: Kind,
+                client: String? = nil) {
         self.id = id
+        self.client = client
         self.plan = plan
         self.unit = unit
         self.recordedBy = recordedBy

@@ -63,6 +63,15 @@ public struct CompletionService: Sendable {
         }
     }
 
+    /// An app's User-Agent as kept on a record: one line, control characters dropped, at most
+    /// 200 characters; nil when there is nothing left.
+    static func clientName(_ userAgent: String?) -> String? {
+        guard let userAgent else { return nil }
+        let clean = String(String.UnicodeScalarView(userAgent.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F })
+            .prefix(200)).trimmingCharacters(in: .whitespaces)
+        return clean.isEmpty ? nil : clean
+    }
+
     /// The occurrence with an id, or an error suggesting the nearest ids.
     public func occurrence(_ id: String) throws -> Occurrence {
         if let o = occurrences.first(where: { $0.id == id }) { return o }
@@ -116,10 +125,11 @@ public struct CompletionService: Sendable {
     /// nothing and says so, unless `correct` is set: then it supersedes the first.
     /// With `correct`, `reason` says why (kept with the record).
     /// `known`: the plan's records as the caller holds them, to find a record of the same unit and
-    /// day that also counts residents reached (`Details.sameDayReach`).
+    /// day that also counts residents reached (`Details.sameDayReach`). `client`: the app that
+    /// sent it (a task app's User-Agent), kept with the record.
     public func markDone(_ occurrenceID: String, unit: String, details: Details, recordedBy: String,
                          correct: Bool = false, reason: String? = nil, now: UTCDateTime,
-                         today: CivilDate, known: CompletionLedger? = nil) async throws -> Outcome {
+                         today: CivilDate, known: CompletionLedger? = nil, client: String? = nil) async throws -> Outcome {
         let o = try occurrence(occurrenceID)
         try checkUnit(unit, for: o)
         let day = try checkDetails(details, today: today)
@@ -143,7 +153,8 @@ public struct CompletionService: Sendable {
         let by = try checkRecorder(recordedBy)
         let why = try reason.map(checkReason)
         var record = CompletionRecord(plan: plan.id, unit: unit, recordedBy: by, recordedAt: now,
-                                      kind: .done(occurrence: o.id, details.activity(on: day, reason: why)))
+                                      kind: .done(occurrence: o.id, details.activity(on: day, reason: why)),
+                                      client: CompletionService.clientName(client))
         try SameDayReach.apply(details.sameDayReach, to: &record, known: known)
         return try await store.append(record) { existing in
             guard let standing = CompletionLedger(records: existing).completion(of: o.id, by: unit), !correct else {
@@ -155,13 +166,13 @@ public struct CompletionService: Sendable {
 
     /// Withdraws a unit's completion of an occurrence (a new `undo` record).
     public func undo(_ occurrenceID: String, unit: String, reason: String, recordedBy: String,
-                     now: UTCDateTime) async throws -> CompletionRecord {
+                     now: UTCDateTime, client: String? = nil) async throws -> CompletionRecord {
         let o = try occurrence(occurrenceID)
         try checkUnit(unit, for: o)
         let why = try checkReason(reason)
         let by = try checkRecorder(recordedBy)
         let record = CompletionRecord(plan: plan.id, unit: unit, recordedBy: by, recordedAt: now,
-                                      kind: .undo(occurrence: o.id, reason: why))
+                                      kind: .undo(occurrence: o.id, reason: why), client: CompletionService.clientName(client))
         return try await store.append(record) { existing in
             let ledger = CompletionLedger(records: existing)
             guard ledger.completion(of: o.id, by: unit) != nil else {

@@ -240,6 +240,10 @@ extension AppDatabase {
                 END;
                 """)
         }
+        // The app a record came from (a task app over CalDAV, by its User-Agent; issue 18).
+        m.registerMigration("v14-record-client") { db in
+            try db.execute(sql: "ALTER TABLE record ADD COLUMN client TEXT")
+        }
         return m
     }
 }

@@ -21,6 +21,7 @@ struct RecordRow: Codable, FetchableRecord, MutablePersistableRecord {
     var organisations: String
     var reason: String?
     var withdraws: Int64?
+    var client: String?
 
     init(_ r: CompletionRecord) {
         let c = r.columns
@@ -39,6 +40,7 @@ struct RecordRow: Codable, FetchableRecord, MutablePersistableRecord {
         organisations = c.organisations.joined(separator: ",")
         reason = c.reason
         withdraws = c.withdraws
+        client = r.client
     }
 
     /// The record the row holds; a row plancal would not write is an error (`StoredRecordError`).
@@ -48,7 +50,8 @@ struct RecordRow: Codable, FetchableRecord, MutablePersistableRecord {
             columns: .init(action: action, occurrenceID: occurrenceID, doneOn: doneOn, evidenceURL: evidenceURL, note: note,
                            reached: reached, participants: participants,
                            organisations: organisations.isEmpty ? [] : organisations.split(separator: ",").map(String.init),
-                           reason: reason, withdraws: withdraws))
+                           reason: reason, withdraws: withdraws),
+            client: client)
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -71,6 +74,7 @@ struct RecordRow: Codable, FetchableRecord, MutablePersistableRecord {
         organisations = row["organisations"]
         reason = row["reason"]
         withdraws = row["withdraws"]
+        client = row["client"]
     }
 }
 

@@ -167,6 +167,8 @@ extension PostgresDatabase {
               CHECK (action IN ('done', 'undo', 'news', 'meeting', 'training', 'obstacle', 'waive', 'resolve'))
             """,
         ]),
+        // The app a record came from (a task app over CalDAV, by its User-Agent; issue 18).
+        Migration(id: "v10-record-client", statements: ["ALTER TABLE record ADD COLUMN client TEXT"]),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction. Several processes

@@ -18,7 +18,8 @@ public struct PostgresCompletionRepository: CompletionRepository {
 
     static let columns = """
         id, plan, action, occurrence_id, unit, to_char(done_on, 'YYYY-MM-DD'), recorded_by,
-        extract(epoch FROM recorded_at)::bigint, evidence_url, note, reached, participants, organisations, reason, withdraws
+        extract(epoch FROM recorded_at)::bigint, evidence_url, note, reached, participants, organisations, reason, withdraws,
+        client
         """
 
     /// Appends under a transaction-scoped advisory lock on what the check reads, taken before
@@ -60,10 +61,10 @@ public struct PostgresCompletionRepository: CompletionRepository {
             var id: Int64?
             for try await inserted in try await connection.query("""
                 INSERT INTO record (plan, action, occurrence_id, unit, done_on, recorded_by, recorded_at, evidence_url,
-                                    note, reached, participants, organisations, reason, withdraws)
+                                    note, reached, participants, organisations, reason, withdraws, client)
                 VALUES (\(r.plan), \(c.action), \(c.occurrenceID), \(r.unit), \(c.doneOn)::date,
                         \(r.recordedBy), to_timestamp(\(r.recordedAt.secondsSinceEpoch)), \(c.evidenceURL), \(c.note),
-                        \(c.reached), \(c.participants), \(c.organisations), \(c.reason), \(c.withdraws))
+                        \(c.reached), \(c.participants), \(c.organisations), \(c.reason), \(c.withdraws), \(r.client))
                 RETURNING id
                 """, logger: logger).decode(Int64.self) {
                 id = inserted
@@ -114,14 +115,15 @@ public struct PostgresCompletionRepository: CompletionRepository {
     static func records(_ rows: PostgresRowSequence) async throws -> [CompletionRecord] {
         var out: [CompletionRecord] = []
         for try await (id, plan, action, occurrence, unit, doneOn, recordedBy, recordedAt, evidenceURL, note, reached,
-                       participants, organisations, reason, withdraws)
+                       participants, organisations, reason, withdraws, client)
             in rows.decode((Int64, String, String, String?, String, String?, String, Int, String?, String?, Int?, Int?,
-                            [String], String?, Int64?).self) {
+                            [String], String?, Int64?, String?).self) {
             out.append(try CompletionRecord(
                 id: id, plan: plan, unit: unit, recordedBy: recordedBy, recordedAt: UTCDateTime(secondsSinceEpoch: recordedAt),
                 columns: .init(action: action, occurrenceID: occurrence, doneOn: doneOn, evidenceURL: evidenceURL, note: note,
                                reached: reached, participants: participants, organisations: organisations, reason: reason,
-                               withdraws: withdraws)))
+                               withdraws: withdraws),
+                client: client))
         }
         return out
     }
