@@ -41,6 +41,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "PlanFeed", dependencies: ["PlanCore", "ICal"], swiftSettings: strict),
+        // WebDAV/CalDAV request bodies read and multistatus answers written (XML, no HTTP).
+        .target(name: "PlanDAV", swiftSettings: strict),
         // The API's request bodies, read by pure functions (no HTTP): the server and the fuzzer use them.
         .target(name: "PlanAPI", dependencies: ["PlanCore", "ICal"], swiftSettings: strict),
         .target(
@@ -87,7 +89,7 @@ let package = Package(
         .target(
             name: "PlanServer",
             dependencies: [
-                "PlanCore", "PlanFeed", "PlanStore", "PlanAPI", "PlanDocuments", "PlanFeedCache",
+                "PlanCore", "PlanFeed", "PlanStore", "PlanAPI", "PlanDocuments", "PlanFeedCache", "PlanDAV",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -140,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "PlanServerTests",
             dependencies: [
-                "PlanServer", "PlanFeedCache", "PlanCore", "PlanStore", "PlanStorePostgres", "PlanFeed", "ICal",
+                "PlanServer", "PlanFeedCache", "PlanCore", "PlanStore", "PlanStorePostgres", "PlanFeed", "ICal", "PlanDAV",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),

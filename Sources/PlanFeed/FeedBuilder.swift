@@ -180,9 +180,9 @@ public struct FeedBuilder: Sendable {
     // `viewer`: the unit whose feed this is (nil: the whole plan's). A participating unit that
     // recorded its part sees the item done in its own feeds.
 
-    private func event(_ o: Occurrence, for viewer: String?) throws -> ICalComponent {
+    func event(_ o: Occurrence, for viewer: String?, notice: String? = nil) throws -> ICalComponent {
         let e = try ICalComponent(.event)
-        try e.add(common(o, uid: "\(o.id)@\(plan.id).plancal", for: viewer))
+        try e.add(common(o, uid: FeedBuilder.uid(o, plan: plan.id, variant: .events), for: viewer, notice: notice))
         if let minutes = o.minutes {
             try e.add([
                 .start(.local(o.first, hour: minutes.lowerBound / 60, minute: minutes.lowerBound % 60, tzid: plan.timeZone)),
@@ -201,9 +201,9 @@ public struct FeedBuilder: Sendable {
         return e
     }
 
-    private func task(_ o: Occurrence, for viewer: String?) throws -> ICalComponent {
+    func task(_ o: Occurrence, for viewer: String?, notice: String? = nil) throws -> ICalComponent {
         let t = try ICalComponent(.todo)
-        try t.add(common(o, uid: "task/\(o.id)@\(plan.id).plancal", for: viewer))
+        try t.add(common(o, uid: FeedBuilder.uid(o, plan: plan.id, variant: .tasks), for: viewer, notice: notice))
         // RFC 5545 §3.8.2.3: DUE must be later than DTSTART, so a one-day item has only DUE.
         if o.first < o.last { try t.add(.start(.date(o.first))) }
         try t.add(.due(.date(o.last)))
@@ -222,7 +222,12 @@ public struct FeedBuilder: Sendable {
         UTCDateTime(secondsSinceEpoch: day.daysSinceEpoch * 86_400 + 12 * 3600 - plan.utcOffsetSeconds)
     }
 
-    private func common(_ o: Occurrence, uid: String, for viewer: String?) throws -> [ICalProperty] {
+    /// An item's UID: the occurrence's id, `task/` before it for a task.
+    public static func uid(_ o: Occurrence, plan: String, variant: Feed.Variant) -> String {
+        (variant == .tasks ? "task/" : "") + "\(o.id)@\(plan).plancal"
+    }
+
+    private func common(_ o: Occurrence, uid: String, for viewer: String?, notice: String?) throws -> [ICalProperty] {
         let stamp = lastModified(o)
         var categories = [plan.tracking.subject, o.minutes != nil ? "Tập huấn" : (o.isDeadline ? "Hạn chót" : "Chiến dịch")]
         categories += o.targets
@@ -237,7 +242,7 @@ public struct FeedBuilder: Sendable {
             .lastModified(stamp),
             .sequence(sequence(o)),
             .summary(summary(o, for: viewer)),
-            .description(description(o)),
+            .description(notice.map { "\($0)\n\n" + description(o) } ?? description(o)),
             .categories(categories),
         ]
         if let link = link(o) { props.append(.url(link)) }
@@ -263,7 +268,7 @@ public struct FeedBuilder: Sendable {
     /// The SUMMARY: a check mark when done (in the viewer's view), "Hạn:" for deadlines, the
     /// period and (per unit) the unit.
     public func summary(_ o: Occurrence, for viewer: String? = nil) -> String {
-        var s = (o.isDeadline ? "Hạn: " : "") + o.name(in: plan)
+        var s = planSummary(o)
         if ledger.done(o, for: viewer) != nil { s = "✓ " + s } else if ledger.waiver(of: o.id) != nil { s = "Không áp dụng — " + s }
         return s
     }
@@ -282,6 +287,29 @@ public struct FeedBuilder: Sendable {
     /// dashboard link. The dashboard's own page leaves both out: the link would point at itself
     /// and people there read titles, not ids.
     public func description(_ o: Occurrence, withLink: Bool = true) -> String {
+        var lines = planLines(o)
+        for c in ledger.completions(of: o.id) {
+            // The owner's side completes it; a participant's records its part.
+            var line = o.doneBy.contains(c.unit) ? "✓ Đã hoàn thành ngày \(c.doneOn.vietnamese)"
+                : "Đã tham gia, ghi nhận ngày \(c.doneOn.vietnamese)"
+            if let unit = plan.unit(c.unit) { line += " — \(unit.name)" }
+            line += " (ghi nhận bởi \(c.record.recordedBy))"
+            if c.doneOn > o.last { line += " — trễ hạn" }
+            lines.append(line)
+            if let url = c.record.evidenceURL { lines.append("Minh chứng: \(url)") }
+            if let n = c.record.reached { lines.append("Số người dân được tiếp cận: \(Vietnamese.number(n))") }
+            if let n = c.record.participants { lines.append("Số người tham gia: \(Vietnamese.number(n))") }
+            if let note = c.record.note { lines.append("Ghi chú: \(note)") }
+        }
+        if ledger.done(o) == nil, let w = ledger.waiver(of: o.id) {
+            lines.append("Không áp dụng: \(w.reason ?? "") (ghi nhận bởi \(w.recordedBy))")
+        }
+        if withLink { lines += closingLines(o) }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The DESCRIPTION's first lines: what the plan says of the occurrence, whatever its records.
+    public func planLines(_ o: Occurrence) -> [String] {
         var lines: [String] = []
         // A requested unit (V.6 "Đề nghị …") is asked, not directed: say so.
         if let unit = plan.unit(o.owner) { lines.append((o.requested ? "Đề nghị đơn vị thực hiện: " : "Đơn vị chủ trì: ") + unit.name) }
@@ -304,27 +332,19 @@ public struct FeedBuilder: Sendable {
         lines.append("Căn cứ: \(Vietnamese.source(section: o.section, title: plan.title))")
         if let details = o.details { lines.append(details) }
         if let a = o.assumption { lines.append("Lưu ý về ngày: \(a)") }
-        for c in ledger.completions(of: o.id) {
-            // The owner's side completes it; a participant's records its part.
-            var line = o.doneBy.contains(c.unit) ? "✓ Đã hoàn thành ngày \(c.doneOn.vietnamese)"
-                : "Đã tham gia, ghi nhận ngày \(c.doneOn.vietnamese)"
-            if let unit = plan.unit(c.unit) { line += " — \(unit.name)" }
-            line += " (ghi nhận bởi \(c.record.recordedBy))"
-            if c.doneOn > o.last { line += " — trễ hạn" }
-            lines.append(line)
-            if let url = c.record.evidenceURL { lines.append("Minh chứng: \(url)") }
-            if let n = c.record.reached { lines.append("Số người dân được tiếp cận: \(Vietnamese.number(n))") }
-            if let n = c.record.participants { lines.append("Số người tham gia: \(Vietnamese.number(n))") }
-            if let note = c.record.note { lines.append("Ghi chú: \(note)") }
-        }
-        if ledger.done(o) == nil, let w = ledger.waiver(of: o.id) {
-            lines.append("Không áp dụng: \(w.reason ?? "") (ghi nhận bởi \(w.recordedBy))")
-        }
-        if withLink {
-            lines.append("Mã công việc: \(o.id)")
-            if let link = link(o) { lines.append("Xem và đánh dấu hoàn thành: \(link)") }
-        }
-        return lines.joined(separator: "\n")
+        return lines
+    }
+
+    /// The DESCRIPTION's last lines: the occurrence id and the dashboard link.
+    public func closingLines(_ o: Occurrence) -> [String] {
+        var lines = ["Mã công việc: \(o.id)"]
+        if let link = link(o) { lines.append("Xem và đánh dấu hoàn thành: \(link)") }
+        return lines
+    }
+
+    /// The SUMMARY without what the records add (the check mark, "Không áp dụng").
+    public func planSummary(_ o: Occurrence) -> String {
+        (o.isDeadline ? "Hạn: " : "") + o.name(in: plan)
     }
 
     private func alarm(_ o: Occurrence, daysBefore days: Int) throws -> ICalComponent {

@@ -85,6 +85,7 @@ func buildRouter(_ services: ServerServices) -> Router<AppRequestContext> {
     RecordController(services: services).addRoutes(to: router)
     IndicatorController(services: services).addRoutes(to: router)
     AdminController(services: services).addRoutes(to: router)
+    CalDAVController(services: services).addRoutes(to: router)
     return router
 }
 

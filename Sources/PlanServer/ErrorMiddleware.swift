@@ -12,7 +12,7 @@ struct ErrorMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        let forPrograms = path.hasPrefix("/api/") || path.hasPrefix("/calendars/") || path == "/health" || path == "/ready"
+        let forPrograms = path.hasPrefix("/api/") || path.hasPrefix("/calendars/") || path.hasPrefix("/dav") || path == "/health" || path == "/ready"
         let error: APIError
         do {
             return try await next(request, context)

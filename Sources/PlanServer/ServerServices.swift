@@ -12,6 +12,8 @@ struct ServerServices: Sendable {
     let fetches: FetchRecorder
     let views: Views
     let logger: Logger
+    /// The CalDAV side's items, ETags and sync tokens per collection state, and its notices.
+    let caldav = CalDAVState()
 
     /// True for an id plancal could have made (a plan's, a unit's: `UnitID`'s format): nothing
     /// else reaches a lookup or the file system.

@@ -1,0 +1,165 @@
+import Foundation
+public import ICal
+public import PlanCore
+
+/// What a task app asks for when it sends a task back (a CalDAV PUT), read against the task as
+/// plancal renders it for the same viewer: tick it, untick it, or nothing plancal records.
+///
+/// The plan owns the task's name, its days, its recurrence and its text; a change to those is
+/// refused (`TaskEditError.planOwned`). What the person adds is read: `COMPLETED` gives the day,
+/// a `URL` of their own (ours is the dashboard's link), an `ATTACH` link or a link in the text
+/// they added below ours gives the evidence, and that text is the record's note.
+public enum TaskEdit: Sendable, Equatable {
+    /// Tick: a completion with these details (a nil day: today).
+    case complete(day: CivilDate?, evidenceURL: String?, note: String?)
+    /// Untick: the unit's completion is withdrawn.
+    case reopen
+    /// Nothing to record (the state did not change; alarms, categories and the like are the app's).
+    case unchanged
+
+    /// The first line of the notice put at the top of a task's DESCRIPTION when a tick was refused.
+    public static let noticePrefix = "Chưa ghi nhận:"
+
+    /// Reads `text` (one VCALENDAR with one VTODO) as an edit of occurrence `o` in `viewer`'s
+    /// tasks (nil: the whole plan's).
+    public static func read(_ text: String, occurrence o: Occurrence, builder: FeedBuilder, viewer: String?)
+        throws(TaskEditError) -> TaskEdit {
+        let root: ICalComponent
+        do { root = try ICalComponent(parsing: text) } catch { throw .unreadable }
+        guard root.kindName == "VCALENDAR" else { throw .unreadable }
+        let todos = root.children(.todo)
+        guard todos.count == 1, root.children(.event).isEmpty, let todo = todos.first else { throw .notOneTask }
+        let uid = FeedBuilder.uid(o, plan: builder.plan.id, variant: .tasks)
+        guard todo.value(of: "UID") == uid else { throw .otherItem(expected: uid) }
+        try checkPlanOwned(todo, o, builder: builder)
+        let status = todo.value(of: "STATUS")?.uppercased()
+        let done = builder.ledger.done(o, for: viewer) != nil
+        if status == "CANCELLED" {
+            if builder.ledger.waiver(of: o.id) != nil { return .unchanged }
+            throw .cancelled
+        }
+        let ticked = status == "COMPLETED" || todo.value(of: "COMPLETED") != nil
+            || todo.value(of: "PERCENT-COMPLETE").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } == 100
+        if ticked == done { return .unchanged }
+        if !ticked { return .reopen }
+        let added = addedText(todo, o, builder: builder)
+        return .complete(day: try day(todo.properties(named: "COMPLETED").first, plan: builder.plan),
+                         evidenceURL: evidence(todo, added: added, ours: builder.link(o)), note: added)
+    }
+
+    /// SUMMARY, DUE, DTSTART, RRULE and the plan's DESCRIPTION text as plancal renders them.
+    private static func checkPlanOwned(_ todo: ICalComponent, _ o: Occurrence, builder: FeedBuilder)
+        throws(TaskEditError) {
+        // The check mark and "Không áp dụng" are the records', which may have changed since the
+        // app fetched the task: the plan's part must be there as it is.
+        let base = builder.planSummary(o)
+        let summary = todo.value(of: "SUMMARY")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard [base, "✓ " + base, "Không áp dụng — " + base].contains(summary) else {
+            throw .planOwned(property: "SUMMARY")
+        }
+        guard todo.value(of: "DUE").map({ String($0.prefix(8)) }) == o.last.basic else { throw .planOwned(property: "DUE") }
+        let start = o.first < o.last ? o.first.basic : nil
+        if let theirs = todo.value(of: "DTSTART").map({ String($0.prefix(8)) }), theirs != start {
+            throw .planOwned(property: "DTSTART")
+        }
+        guard todo.value(of: "RRULE") == nil, todo.value(of: "RDATE") == nil else { throw .planOwned(property: "RRULE") }
+        guard addedPart(todo, o, builder: builder) != nil else { throw .planOwned(property: "DESCRIPTION") }
+    }
+
+    /// What follows the plan's text in the task's DESCRIPTION, or nil when the plan's text is not
+    /// there: its first lines (what the plan says) at the start, a notice of ours before them set
+    /// aside, and its closing lines (the id, the link) after them. The lines between (who did it,
+    /// when) are the records', which may have changed since the app fetched the task.
+    private static func addedPart(_ todo: ICalComponent, _ o: Occurrence, builder: FeedBuilder) -> Substring? {
+        var theirs = Substring(normalised(todo.value(of: "DESCRIPTION") ?? ""))
+        if theirs.hasPrefix(noticePrefix), let end = theirs.range(of: "\n\n") { theirs = theirs[end.upperBound...] }
+        let head = normalised(builder.planLines(o).joined(separator: "\n"))
+        let tail = normalised(builder.closingLines(o).joined(separator: "\n"))
+        guard theirs.hasPrefix(head), let end = theirs.range(of: tail, options: .backwards),
+              end.lowerBound >= theirs.index(theirs.startIndex, offsetBy: head.count) else { return nil }
+        return theirs[end.upperBound...]
+    }
+
+    private static func normalised(_ s: String) -> String {
+        s.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+    }
+
+    /// The person's text below the plan's, if any.
+    private static func addedText(_ todo: ICalComponent, _ o: Occurrence, builder: FeedBuilder) -> String? {
+        let added = addedPart(todo, o, builder: builder)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        return added.isEmpty ? nil : added
+    }
+
+    /// A URL of the person's own, else an ATTACH link, else the first link in their text.
+    private static func evidence(_ todo: ICalComponent, added: String?, ours: String?) -> String? {
+        if let url = todo.value(of: "URL")?.trimmingCharacters(in: .whitespaces), !url.isEmpty, url != ours { return url }
+        for attach in todo.values(of: "ATTACH") where isLink(attach) { return attach }
+        guard let added, let match = added.firstMatch(of: #/https?://[^\s<>"]+/#) else { return nil }
+        return String(match.output)
+    }
+
+    private static func isLink(_ s: String) -> Bool {
+        let lower = s.lowercased()
+        return lower.hasPrefix("https://") || lower.hasPrefix("http://")
+    }
+
+    /// The day of `COMPLETED` in the plan's time zone: a UTC time is moved by the plan's offset,
+    /// a local one is taken as it is.
+    static func day(_ completed: ICalReadProperty?, plan: Plan) throws(TaskEditError) -> CivilDate? {
+        guard let value = completed?.value.trimmingCharacters(in: .whitespaces) else { return nil }
+        let digits = value.prefix(8)
+        guard digits.count == 8, let date = CivilDate(parsing: "\(digits.prefix(4))-\(digits.dropFirst(4).prefix(2))-\(digits.suffix(2))") else {
+            throw .badCompleted(String(value.prefix(40)))
+        }
+        guard value.hasSuffix("Z"), value.count >= 15 else { return date }
+        let time = value.dropFirst(9).prefix(6)
+        guard let hh = Int(time.prefix(2)), let mm = Int(time.dropFirst(2).prefix(2)) else {
+            throw .badCompleted(String(value.prefix(40)))
+        }
+        let local = hh * 3600 + mm * 60 + plan.utcOffsetSeconds
+        return date.adding(days: Int((Double(local) / 86_400).rounded(.down)))
+    }
+}
+
+/// Why a task sent back by an app cannot be read as an edit of plancal's task.
+public enum TaskEditError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Not iCalendar libical can read.
+    case unreadable
+    /// Not one VCALENDAR holding exactly one VTODO.
+    case notOneTask
+    /// A VTODO of another item.
+    case otherItem(expected: String)
+    /// A change to what the plan owns.
+    case planOwned(property: String)
+    /// Cancelled in the app: waiving is the lead unit's decision, on the web.
+    case cancelled
+    /// A COMPLETED value that is not a date-time.
+    case badCompleted(String)
+
+    /// True when the request is malformed (400) rather than refused (403).
+    public var isMalformed: Bool {
+        switch self {
+        case .unreadable, .notOneTask, .otherItem, .badCompleted: return true
+        case .planOwned, .cancelled: return false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unreadable:
+            return "Nội dung gửi lên không phải là iCalendar đọc được"
+        case .notOneTask:
+            return "Nội dung gửi lên phải là một VCALENDAR chứa đúng một công việc (VTODO)"
+        case let .otherItem(expected):
+            return "Công việc gửi lên không phải là việc này (UID phải là \(expected))"
+        case let .planOwned(property):
+            let what = ["SUMMARY": "tên công việc", "DUE": "hạn hoàn thành", "DTSTART": "ngày bắt đầu",
+                        "RRULE": "lịch lặp lại", "DESCRIPTION": "phần mô tả do kế hoạch quy định"][property] ?? property
+            return "Không sửa được \(what) (\(property)): nội dung này do kế hoạch quy định. Chỉ đánh dấu hoàn thành, thêm đường dẫn minh chứng hoặc ghi chú bên dưới phần mô tả"
+        case .cancelled:
+            return "Không hủy được công việc trong ứng dụng: việc \"không áp dụng\" do đơn vị chủ trì ghi trên trang của kế hoạch"
+        case let .badCompleted(value):
+            return "Thời điểm hoàn thành (COMPLETED) \"\(value)\" không đúng định dạng ngày giờ iCalendar"
+        }
+    }
+}

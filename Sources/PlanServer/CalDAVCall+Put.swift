@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import ICal
+import PlanCore
+import PlanDAV
+import PlanFeed
+
+/// PUT of a task: a tick in the app is the unit's completion, an untick withdraws it, through
+/// the same service as the web and the API (the same checks, the same audit trail). Nothing
+/// else a task app sends is kept: the plan owns the task, and the server renders it again.
+extension CalDAVCall {
+    /// Why a task was unticked in an app (the undo's reason).
+    static let untickReason = "bỏ đánh dấu trong ứng dụng"
+
+    func put() async throws -> Response {
+        guard case let .item(_, _, c, name) = resource else {
+            throw CalDAVFailure(.forbidden, .c("supported-calendar-component"),
+                                "Chỉ gửi lên được từng công việc (…/tasks/<mã>.ics), không gửi cả lịch")
+        }
+        guard c != .events else {
+            throw CalDAVFailure(.forbidden, .d("need-privileges"),
+                                "Lịch sự kiện chỉ đọc: đánh dấu hoàn thành trong danh sách công việc (…/tasks/)")
+        }
+        let s = try collectionState(c)
+        guard let o = s.occurrences[name], let current = s.etags[name] else {
+            throw CalDAVFailure(.forbidden, .c("valid-calendar-object-resource"),
+                                "Không tạo được công việc mới: công việc do kế hoạch quy định. Tin, bài hay buổi tuyên truyền ngoài kế hoạch được ghi trên trang của kế hoạch")
+        }
+        if request.headers[.ifNoneMatch]?.trimmingCharacters(in: .whitespaces) == "*" {
+            throw CalDAVFailure(.preconditionFailed, nil, "Công việc này đã có (If-None-Match: *)")
+        }
+        if let match = request.headers[.ifMatch], !Self.matches(match, current) {
+            throw CalDAVFailure(.preconditionFailed, nil,
+                                "Công việc đã thay đổi trên máy chủ từ lần đồng bộ trước (ETag khác): hãy đồng bộ lại rồi đánh dấu")
+        }
+        let data = try await body()
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CalDAVFailure(.badRequest, .c("valid-calendar-data"), "Nội dung gửi lên không phải văn bản UTF-8")
+        }
+        let viewer = c.viewer(unit)
+        let edit: TaskEdit
+        do { edit = try TaskEdit.read(text, occurrence: o, builder: snapshot.builder, viewer: viewer) } catch {
+            throw CalDAVFailure(error.isMalformed ? .badRequest : .forbidden,
+                                error.isMalformed ? .c("valid-calendar-data") : .c("valid-calendar-object-resource"),
+                                error.description)
+        }
+        let client = request.headers[.userAgent]
+        let service = services.completionService(snapshot)
+        do {
+            switch edit {
+            case .unchanged:
+                break
+            case let .complete(day, evidence, note):
+                // In the lead's all-tasks collection the tick is for the unit whose task it is.
+                let doer = viewer ?? (o.doneBy.contains(o.owner) ? o.owner : o.doneBy.first ?? o.owner)
+                try Auth.authorize(signedIn.token, unit: doer, plan: snapshot.plan)
+                _ = try await service.markDone(o.id, unit: doer, details: .init(doneOn: day, evidenceURL: evidence, note: note),
+                                               recordedBy: signedIn.token.label, now: UTCDateTime(Date()),
+                                               today: services.today(snapshot.plan), client: client)
+            case .reopen:
+                let doer = viewer ?? snapshot.builder.ledger.done(o, for: nil)?.unit ?? o.owner
+                try Auth.authorize(signedIn.token, unit: doer, plan: snapshot.plan)
+                _ = try await service.undo(o.id, unit: doer, reason: Self.untickReason, recordedBy: signedIn.token.label,
+                                           now: UTCDateTime(Date()), client: client)
+            }
+        } catch let e as CompletionError {
+            try refuse(o, viewer: viewer, APIError(e).message)
+        } catch let e as APIError where e.status == .forbidden || e.status == .badRequest {
+            try refuse(o, viewer: viewer, e.message)
+        }
+        state.setNotice(nil, plan: snapshot.plan.id, viewer: viewer, occurrence: o.id)
+        // RFC 4791 §5.3.4: what is stored is not what was sent (the server renders the task
+        // again), so no ETag: the app fetches the task anew.
+        return Response(status: .noContent)
+    }
+
+    /// Puts the reason at the top of the task's description (its next rendering) and refuses.
+    /// The person sees it in the app at the next sync (the task's ETag and the collection's
+    /// token change with it); it goes once the task is recorded.
+    private func refuse(_ o: Occurrence, viewer: String?, _ reason: String) throws -> Never {
+        let link = snapshot.builder.link(o) ?? "\(services.publicBase(snapshot.plan))/plans/\(snapshot.plan.id)/occurrences/\(o.id)"
+        let trimmed = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
+        state.setNotice("\(TaskEdit.noticePrefix) \(trimmed) — mở \(link) để ghi", plan: snapshot.plan.id, viewer: viewer,
+                        occurrence: o.id)
+        throw CalDAVFailure(.forbidden, DAVName("https://plancal.invalid/ns", "completion-refused"),
+                            "Chưa ghi nhận hoàn thành: \(reason)")
+    }
+
+    /// True when an If-Match header names this ETag (or is `*`).
+    static func matches(_ header: String, _ etag: String) -> Bool {
+        header.split(separator: ",").contains { part in
+            let tag = part.trimmingCharacters(in: .whitespaces)
+            return tag == "*" || tag == etag || tag == "W/" + etag
+        }
+    }
+}

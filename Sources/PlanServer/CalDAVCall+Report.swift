@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import ICal
+import PlanCore
+import PlanDAV
+
+/// REPORT: `calendar-query`, `calendar-multiget` (RFC 4791 §7.8–7.9) and `sync-collection`
+/// (RFC 6578), on a collection.
+extension CalDAVCall {
+    func report() async throws -> Response {
+        guard case let .collection(_, _, c) = resource else {
+            throw CalDAVFailure(.forbidden, .d("supported-report"), "Chỉ gửi REPORT tới một lịch (…/tasks/, …/events/)")
+        }
+        let ask: ReportRequest
+        do { ask = try ReportRequest.parse(try await body()) } catch let e as DAVRequestError {
+            if case .unsupportedReport = e { throw CalDAVFailure(.forbidden, .d("supported-report"), e.description) }
+            throw CalDAVFailure(.badRequest, nil, e.description)
+        }
+        let s = try collectionState(c)
+        var out = MultiStatus()
+        switch ask {
+        case let .calendarQuery(names, component, range):
+            let kind = c.variant == .tasks ? "VTODO" : "VEVENT"
+            guard component == nil || component == kind else { return Self.multiStatus(out.document()) }
+            let window = Self.days(range)
+            for name in s.names {
+                guard let o = s.occurrences[name] else { continue }
+                if let start = window.start, o.last < start { continue }
+                if let end = window.end, o.first >= end { continue }
+                try answerItem(name, c, s, names: names, into: &out)
+            }
+            return Self.multiStatus(out.document())
+        case let .multiget(names, hrefs):
+            for href in hrefs {
+                if case let .item(plan, owner, collection, name)? = CalDAVResource(path: href),
+                   plan == snapshot.plan.id, owner == unit, collection == c, s.etags[name] != nil {
+                    try answerItem(name, c, s, names: names, into: &out)
+                } else {
+                    out.add(href: href, status: "404 Not Found")
+                }
+            }
+            return Self.multiStatus(out.document())
+        case let .syncCollection(token, names):
+            var changed = s.names
+            var removed: [String] = []
+            if !token.isEmpty {
+                guard let old = try state.state(token: token, snapshot, unit: unit, collection: c) else {
+                    throw CalDAVFailure(.forbidden, .d("valid-sync-token"),
+                                        "Mã đồng bộ đã cũ hoặc không đúng: ứng dụng cần đồng bộ lại toàn bộ lịch")
+                }
+                changed = s.names.filter { old.etags[$0] != s.etags[$0] }
+                removed = old.names.filter { s.etags[$0] == nil }
+            }
+            for name in changed { try answerItem(name, c, s, names: names, into: &out) }
+            for name in removed { out.add(href: resource.href + name + ".ics", status: "404 Not Found") }
+            return Self.multiStatus(out.document(syncToken: s.token))
+        }
+    }
+
+    /// One item's answer; its text (for `calendar-data`) is the one its ETag was taken from.
+    private func answerItem(_ name: String, _ c: CalDAVCollection, _ s: CalDAVCollectionState, names: [DAVName],
+                            into out: inout MultiStatus) throws {
+        guard let o = s.occurrences[name], let etag = s.etags[name] else { return }
+        var extra: [DAVName: String] = [:]
+        if names.contains(.c("calendar-data")) {
+            extra[.c("calendar-data")] = DAVXML.escape(try state.itemText(snapshot, o, unit: unit, collection: c))
+        }
+        properties.answer(href: CalDAVResource.collection(snapshot.plan.id, unit, c) + name + ".ics",
+                          .item(c, etag: etag, lastModified: snapshot.builder.lastModified(o)),
+                          names: names, extra: extra, into: &out)
+    }
+
+    /// A time range's days (its UTC dates; an item is a whole day or days in the plan's zone).
+    static func days(_ range: DAVTimeRange?) -> (start: CivilDate?, end: CivilDate?) {
+        func day(_ text: String?) -> CivilDate? {
+            guard let text, text.count >= 8 else { return nil }
+            let d = text.prefix(8)
+            return CivilDate(parsing: "\(d.prefix(4))-\(d.dropFirst(4).prefix(2))-\(d.suffix(2))")
+        }
+        return (day(range?.start), day(range?.end))
+    }
+}
