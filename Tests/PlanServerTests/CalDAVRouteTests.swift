@@ -264,4 +264,41 @@ struct CalDAVRouteTests {
             #expect(hrefs(query.body).allSatisfy { $0.contains("2026") })
         }
     }
+
+    @Test("request bodies: malformed XML is 400, an external entity is not loaded, Depth infinity is refused, unknown hrefs 404")
+    func bodies() async throws {
+        let f = try await Fixture()
+        try await f.app().test(.router) { client in
+            let broken = try await dav(client, "PROPFIND", Self.tasks, user: "cong-an", code: f.police, body: "<D:propfind xmlns:D=\"DAV:\">")
+            #expect(broken.status == .badRequest && broken.body.contains("không đọc được"))
+            // An unknown href is echoed back (404): an entity loaded from a file would show there.
+            let xxe = try await dav(client, "REPORT", Self.tasks, user: "cong-an", code: f.police, body: """
+                <?xml version="1.0"?>
+                <!DOCTYPE C:calendar-multiget [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+                <C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+                  <D:prop><D:getetag/></D:prop><D:href>/dav/x/&secret;</D:href></C:calendar-multiget>
+                """)
+            #expect(!xxe.body.contains("root:"))
+            #expect(xxe.status == .badRequest || hrefs(xxe.body) == ["/dav/x/"])
+            let infinite = try await dav(client, "PROPFIND", Self.tasks, user: "cong-an", code: f.police, body: propfindBody,
+                                         headers: [HTTPField.Name("Depth")!: "infinity"])
+            #expect(infinite.status == .forbidden && infinite.body.contains("<D:propfind-finite-depth/>"))
+            let names = try await dav(client, "PROPFIND", Self.tasks, user: "cong-an", code: f.police, body: """
+                <?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:propname/></D:propfind>
+                """, headers: [HTTPField.Name("Depth")!: "0"])
+            #expect(names.body.contains("<D:sync-token/>") && !names.body.contains("https://plancal.invalid/sync/"))
+            let multiget = try await dav(client, "REPORT", Self.tasks, user: "cong-an", code: f.police, body: """
+                <?xml version="1.0"?>
+                <C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+                  <D:prop><D:getetag/><C:calendar-data/></D:prop>
+                  <D:href>\(Self.item)</D:href><D:href>\(Self.tasks)khong-co.ics</D:href>
+                </C:calendar-multiget>
+                """)
+            #expect(hrefs(multiget.body) == [Self.item, Self.tasks + "khong-co.ics"])
+            #expect(multiget.body.contains("HTTP/1.1 404 Not Found") && multiget.body.contains("BEGIN:VCALENDAR&#13;"))
+            let oldToken = try await dav(client, "REPORT", Self.tasks, user: "cong-an", code: f.police,
+                                         body: syncBody("https://plancal.invalid/sync/0/0000000000000000"))
+            #expect(oldToken.status == .forbidden && oldToken.body.contains("<D:valid-sync-token/>"))
+        }
+    }
 }
