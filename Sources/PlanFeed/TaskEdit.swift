@@ -38,8 +38,16 @@ public enum TaskEdit: Sendable, Equatable {
             if builder.ledger.waiver(of: o.id) != nil { return .unchanged }
             throw .cancelled
         }
-        let ticked = status == "COMPLETED" || todo.value(of: "COMPLETED") != nil
-            || todo.value(of: "PERCENT-COMPLETE").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } == 100
+        // STATUS is the state (RFC 5545 §3.8.1.11): an app that unticks may leave the
+        // PERCENT-COMPLETE:100 we wrote. Without a STATUS, COMPLETED or 100% is a tick.
+        let ticked: Bool
+        switch status {
+        case "COMPLETED"?: ticked = true
+        case "NEEDS-ACTION"?, "IN-PROCESS"?: ticked = false
+        default:
+            ticked = todo.value(of: "COMPLETED") != nil
+                || todo.value(of: "PERCENT-COMPLETE").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } == 100
+        }
         if ticked == done { return .unchanged }
         if !ticked { return .reopen }
         let added = addedText(todo, o, builder: builder)

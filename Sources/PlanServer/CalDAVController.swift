@@ -39,10 +39,16 @@ struct CalDAVController: Sendable {
     func handle(_ request: Request) async throws -> Response {
         do {
             if request.method == .options { return Self.options() }
-            guard let resource = CalDAVResource(path: request.uri.path) else {
+            let found = CalDAVResource(path: request.uri.path)
+            let signedIn = try await CalDAVSignIn.check(request, services: services)
+            guard let resource = found else {
+                // Nothing can be made here: calendars and tasks come from the plan (RFC 4791 §5.3.1).
+                if ["MKCALENDAR", "MKCOL", "PUT", "COPY", "MOVE"].contains(request.method.rawValue) {
+                    throw CalDAVFailure(.forbidden, .d("need-privileges"),
+                                        "Không tạo được lịch hay công việc mới: các lịch và công việc do kế hoạch quy định")
+                }
                 throw CalDAVFailure(.notFound, nil, "Không có \"\(request.uri.path.prefix(120))\" trên máy chủ CalDAV này")
             }
-            let signedIn = try await CalDAVSignIn.check(request, services: services)
             if let owner = resource.owner, owner.plan != signedIn.token.plan || owner.unit != signedIn.token.unit {
                 throw CalDAVFailure(.forbidden, .d("need-privileges"),
                                     "Mã truy cập của \(signedIn.unitName) chỉ mở được lịch của chính đơn vị mình")

@@ -163,9 +163,9 @@ struct CalDAVRouteTests {
             let newToken = try #require(element(sync.body, "D:sync-token"))
             let quiet = try await dav(client, "REPORT", Self.tasks, user: "cong-an", code: f.police, body: syncBody(newToken))
             #expect(hrefs(quiet.body).isEmpty && element(quiet.body, "D:sync-token") == newToken)
-            // Untick.
-            let reopened = setProperty(setProperty(setProperty(after.body, "STATUS", "NEEDS-ACTION"), "COMPLETED", nil),
-                                       "PERCENT-COMPLETE", nil)
+            // Untick as python caldav does it: STATUS and COMPLETED changed, our PERCENT-COMPLETE:100 left.
+            let reopened = setProperty(setProperty(after.body, "STATUS", "NEEDS-ACTION"), "COMPLETED", nil)
+            #expect(reopened.contains("PERCENT-COMPLETE:100"))
             let untick = try await dav(client, "PUT", Self.item, user: "cong-an", code: f.police, body: reopened,
                                        headers: [.userAgent: "DAVx5/4.4 (Tasks.org)"])
             #expect(untick.status == .noContent)
@@ -198,6 +198,10 @@ struct CalDAVRouteTests {
                 let r = try await dav(client, method, method == "DELETE" ? Self.item : Self.tasks, user: "cong-an", code: f.police)
                 #expect(r.status == .forbidden, "\(method)")
                 #expect(r.body.contains("<D:responsedescription>"), "\(method)")
+            }
+            for (method, path) in [("MKCALENDAR", "/dav/calendars/bach-dang/cong-an/lich-moi/"), ("MKCOL", "/dav/calendars/bach-dang/cong-an/x/")] {
+                let r = try await dav(client, method, path, user: "cong-an", code: f.police)
+                #expect(r.status == .forbidden && r.body.contains("do kế hoạch quy định"), "\(method) \(path)")
             }
             let garbage = try await dav(client, "PUT", Self.item, user: "cong-an", code: f.police, body: "không phải iCalendar")
             #expect(garbage.status == .badRequest)
