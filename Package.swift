@@ -155,7 +155,7 @@ let package = Package(
     ]
 )
 
-// The libFuzzer targets (the plan loader; the API's JSON bodies) exist only when scripts/fuzz.sh
+// The libFuzzer targets (the plan loader; the API's JSON bodies; CalDAV's bodies) exist only when scripts/fuzz.sh
 // builds them with PLANCAL_FUZZ=1 and -sanitize=fuzzer, which links libFuzzer's driver: an
 // ordinary build could not link them.
 if ProcessInfo.processInfo.environment["PLANCAL_FUZZ"] == "1" {
@@ -171,6 +171,12 @@ if ProcessInfo.processInfo.environment["PLANCAL_FUZZ"] == "1" {
             name: "plancal-fuzz-api",
             dependencies: ["PlanAPI", "PlanCore", "ICal", "CLibFuzzer"],
             path: "Fuzz/APIBodyFuzz",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "plancal-fuzz-dav",
+            dependencies: ["PlanDAV", "PlanFeed", "PlanCore", "ICal", "CLibFuzzer"],
+            path: "Fuzz/DAVBodyFuzz",
             swiftSettings: strict
         ),
     ]

@@ -15,12 +15,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds="${1:-60}"
 case "$seconds" in ''|*[!0-9]*) echo "fuzz.sh: seconds must be a whole number, got '$seconds'" >&2; exit 2 ;; esac
 # plan: the plan loader (YAML -> validation -> schedule); api: the API's JSON bodies through
-# PlanAPI and the real CompletionService of the shipped plan.
+# PlanAPI and the real CompletionService of the shipped plan; dav: CalDAV's request bodies and a
+# task app's PUT read against a task of the shipped plan (libical's parser behind it).
 which="${2:-plan}"
 case "$which" in
   plan) product=plancal-fuzz; dict=(-dict=Fuzz/plan.dict); maxlen=65536 ;;
   api) product=plancal-fuzz-api; dict=(); maxlen=4096 ;;
-  *) echo "fuzz.sh: the target is plan or api, got '$which'" >&2; exit 2 ;;
+  dav) product=plancal-fuzz-dav; dict=(-dict=Fuzz/dav.dict); maxlen=16384 ;;
+  *) echo "fuzz.sh: the target is plan, api or dav, got '$which'" >&2; exit 2 ;;
 esac
 
 scratch=.build-fuzz
@@ -44,8 +46,10 @@ if [ "$which" = plan ]; then
   cp Tests/PlanCoreTests/Fixtures/*.yaml "$seeds/"
   for f in Tests/PlanCoreTests/Fixtures/broken/*.yaml; do cp "$f" "$seeds/broken-$(basename "$f")"; done
   cp Fuzz/seeds/* "$seeds/"    # rules for the harness's second reading (see Fuzz/PlanLoaderFuzz)
-else
+elif [ "$which" = api ]; then
   cp Fuzz/api-seeds/* "$seeds/"  # bodies the API accepts and refuses
+else
+  cp Fuzz/dav-seeds/* "$seeds/"  # PROPFIND and REPORT bodies, and the task's own text ticked and changed
 fi
 
 echo "== fuzzing $product for ${seconds} s"

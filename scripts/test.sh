@@ -26,11 +26,12 @@ swift test --skip-build
 echo "== swift test: routes on PostgreSQL"
 PLANCAL_ROUTE_ENGINE=postgres swift test --skip-build --filter PlanServerTests
 
-# Coverage-guided fuzzing (libFuzzer + AddressSanitizer), bounded: the plan loader and the API's
-# JSON bodies, 30 s each; longer runs by hand (scripts/fuzz.sh SECONDS plan|api).
+# Coverage-guided fuzzing (libFuzzer + AddressSanitizer), bounded: the plan loader, the API's
+# JSON bodies and CalDAV's bodies (with a task app's PUT), 30 s each; longer runs by hand (scripts/fuzz.sh SECONDS plan|api|dav).
 echo "== fuzz"
 bash scripts/fuzz.sh 30 plan
 bash scripts/fuzz.sh 30 api
+bash scripts/fuzz.sh 30 dav
 
 echo "== peer tests"
 export PLANCAL_BIN="$(swift build --show-bin-path)/plancal"

@@ -3,6 +3,8 @@ import Foundation
 /// What is wrong with a WebDAV request body, in Vietnamese (the answer's `responsedescription`).
 public enum DAVRequestError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformedXML(line: Int)
+    case notUTF8
+    case unsupportedMarkup
     case unexpectedRoot(DAVName, expected: String)
     case unsupportedReport(DAVName)
     case missing(String)
@@ -11,6 +13,10 @@ public enum DAVRequestError: Error, Equatable, Sendable, CustomStringConvertible
         switch self {
         case let .malformedXML(line):
             return "Nội dung XML của yêu cầu không đọc được (dòng \(line))"
+        case .notUTF8:
+            return "Nội dung XML của yêu cầu phải được mã hóa UTF-8"
+        case .unsupportedMarkup:
+            return "Nội dung XML của yêu cầu có DOCTYPE, khai báo thực thể, chú thích hoặc chỉ thị xử lý: máy chủ không nhận những phần này"
         case let .unexpectedRoot(name, expected):
             return "Phần tử gốc \(name.name) không phải là \(expected)"
         case let .unsupportedReport(name):

@@ -61,13 +61,13 @@ extension CalDAVCall {
     /// One item's answer; its text (for `calendar-data`) is the one its ETag was taken from.
     private func answerItem(_ name: String, _ c: CalDAVCollection, _ s: CalDAVCollectionState, names: [DAVName],
                             into out: inout MultiStatus) throws {
-        guard let o = s.occurrences[name], let etag = s.etags[name] else { return }
+        guard let o = s.occurrences[name], let etag = s.etags[name], let modified = s.lastModified[name] else { return }
         var extra: [DAVName: String] = [:]
         if names.contains(.c("calendar-data")) {
             extra[.c("calendar-data")] = DAVXML.escape(try state.itemText(snapshot, o, unit: unit, collection: c))
         }
         properties.answer(href: CalDAVResource.collection(snapshot.plan.id, unit, c) + name + ".ics",
-                          .item(c, etag: etag, lastModified: snapshot.builder.lastModified(o)),
+                          .item(c, etag: etag, lastModified: modified),
                           names: names, extra: extra, into: &out)
     }
 

@@ -50,15 +50,15 @@ struct CalDAVCall {
             if depth == "1" {
                 let base = resource.href
                 for name in s.names {
-                    guard let etag = s.etags[name], let o = s.occurrences[name] else { continue }
-                    p.answer(href: base + name + ".ics", .item(c, etag: etag, lastModified: snapshot.builder.lastModified(o)),
+                    guard let etag = s.etags[name], let modified = s.lastModified[name] else { continue }
+                    p.answer(href: base + name + ".ics", .item(c, etag: etag, lastModified: modified),
                              ask: ask, into: &out)
                 }
             }
         case let .item(_, _, c, name):
             let s = try collectionState(c)
-            guard let etag = s.etags[name], let o = s.occurrences[name] else { throw notFound() }
-            p.answer(href: resource.href, .item(c, etag: etag, lastModified: snapshot.builder.lastModified(o)), ask: ask, into: &out)
+            guard let etag = s.etags[name], let modified = s.lastModified[name] else { throw notFound() }
+            p.answer(href: resource.href, .item(c, etag: etag, lastModified: modified), ask: ask, into: &out)
         }
         return Self.multiStatus(out.document())
     }

@@ -111,6 +111,8 @@ struct CalDAVProperties {
         case (DAVName.caldav, "supported-calendar-data"):
             return "<C:calendar-data content-type=\"text/calendar\" version=\"2.0\"/>"
         case (DAVName.caldav, "max-resource-size"): return String(CalDAVController.maxBodyBytes)
+        // GET on a collection gives its whole feed.
+        case (DAVName.dav, "getcontenttype"): return "text/calendar; charset=utf-8"
         default: return nil
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ICal
 import PlanCore
 import PlanFeed
 import Synchronization
@@ -12,6 +13,8 @@ struct CalDAVCollectionState: Sendable {
     let etags: [String: String]
     /// The occurrence behind each name.
     let occurrences: [String: Occurrence]
+    /// Each item's LAST-MODIFIED, by name.
+    let lastModified: [String: UTCDateTime]
     /// `https://plancal.invalid/sync/<newest record id>/<hash of every ETag>`: the same items and
     /// records give the same token on every instance; any change of an item changes it.
     let token: String
@@ -85,6 +88,7 @@ final class CalDAVState: Sendable {
     private static func render(_ builder: FeedBuilder, version: Int64, viewer: String?, variant: Feed.Variant,
                                notice: (Occurrence) -> String?) throws -> CalDAVCollectionState {
         var names: [String] = [], etags: [String: String] = [:], occurrences: [String: Occurrence] = [:]
+        var lastModified: [String: UTCDateTime] = [:]
         var all = FNV64()
         for o in builder.items(unit: viewer, variant: variant) {
             let name = CalDAVResource.itemName(o.id)
@@ -94,10 +98,11 @@ final class CalDAVState: Sendable {
             names.append(name)
             etags[name] = etag
             occurrences[name] = o
+            lastModified[name] = builder.lastModified(o)
             all.add(name)
             all.add(etag)
         }
-        return CalDAVCollectionState(names: names, etags: etags, occurrences: occurrences,
+        return CalDAVCollectionState(names: names, etags: etags, occurrences: occurrences, lastModified: lastModified,
                                      token: "https://plancal.invalid/sync/\(version)/\(all.hex)")
     }
 
