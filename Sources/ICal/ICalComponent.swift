@@ -74,8 +74,9 @@ public final class ICalComponent {
     }
 
     /// libical 3.0.16 (and 4.0) fold a line whose last segment is exactly 73 bytes
-    /// by breaking inside its own CRLF, giving `\r\r\n \n`. The intended output is
-    /// a plain line end, which is what this restores.
+    /// by breaking inside its own CRLF, giving `\r\r\n \n`, and one whose last segment is
+    /// exactly 74 bytes after its last character, giving an empty continuation line
+    /// `\r\n \r\n`. The intended output is a plain line end, which is what this restores.
     static func repairFolding(_ text: String) -> String {
         var text = text
         return text.withUTF8 { repairFolding($0) }
@@ -91,6 +92,13 @@ public final class ICalComponent {
                 let b = bytes[i]
                 // "\r\r\n \n": libical never writes two CRs in a row otherwise.
                 if b == 13, i + 4 < n, bytes[i + 1] == 13, bytes[i + 2] == 10, bytes[i + 3] == 32, bytes[i + 4] == 10 {
+                    out[o] = 13
+                    out[o + 1] = 10
+                    o += 2
+                    i += 5
+                } else if b == 13, i + 4 < n, bytes[i + 1] == 10, bytes[i + 2] == 32, bytes[i + 3] == 13, bytes[i + 4] == 10 {
+                    // "\r\n \r\n": a fold after a value's last character, an empty continuation
+                    // line (RFC 5545 §3.1 folds between two characters; strict readers refuse it).
                     out[o] = 13
                     out[o + 1] = 10
                     o += 2

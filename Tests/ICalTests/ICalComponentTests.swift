@@ -47,6 +47,8 @@ struct ICalComponentTests {
         #expect(!text.contains("\r\r"))
         #expect(!text.utf8.contains(where: { $0 == 0x0A }) || !text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
         for line in text.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 75) }
+        // No empty continuation line (a fold after the last character).
+        #expect(!text.contains("\r\n \r\n"))
         let parsed = try ICalComponent(parsing: text)
         #expect(parsed.children(.event).first?.value(of: "DESCRIPTION") == value)
     }
@@ -55,6 +57,9 @@ struct ICalComponentTests {
     func repairBytes() {
         #expect(ICalComponent.repairFolding("A:xyz\r\r\n \nB:1\r\n") == "A:xyz\r\nB:1\r\n")
         #expect(ICalComponent.repairFolding("A:ok\r\n b\r\n") == "A:ok\r\n b\r\n")
+        #expect(ICalComponent.repairFolding("A:xyz\r\n \r\nB:1\r\n") == "A:xyz\r\nB:1\r\n")
+        // A continuation holding a space of the value stays.
+        #expect(ICalComponent.repairFolding("A:xyz\r\n  \r\nB:1\r\n") == "A:xyz\r\n  \r\nB:1\r\n")
     }
 
     @Test("all-day dates, UTC stamps and zoned times come out as RFC 5545 wants")
