@@ -9,8 +9,12 @@ import PlanServer
 import PlanCore
 import PlanStore
 import PlanStorePostgres
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
+    /// How long a SIGTERM waits for open requests before the connections are cancelled.
+    static let shutdownGraceSeconds: Int64 = 5
+
     static let configuration = CommandConfiguration(
         abstract: "Phục vụ lịch, trang tổng quan và API qua HTTP.",
         discussion: """
@@ -136,7 +140,13 @@ struct Serve: AsyncParsableCommand {
         logger.info("plancal serving", metadata: ["address": "http://\(host):\(port)",
                                                   "db": "\(store.isPostgres ? "PostgreSQL" : store.path)"])
         do {
-            try await app.runService()
+            // Hummingbird's runService waits for every connection to end: a client that keeps
+            // a connection busy (pipelined requests it never reads) would hold the process past
+            // SIGTERM. Past the grace period, the connections are cancelled.
+            var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            group.maximumGracefulShutdownDuration = .seconds(Serve.shutdownGraceSeconds)
+            group.maximumCancellationDuration = .seconds(2)
+            do { try await ServiceGroup(configuration: group).run() } catch is CancellationError {}
             await postgres?.shutdown()
         } catch {
             await postgres?.shutdown()
