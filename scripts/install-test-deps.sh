@@ -4,10 +4,12 @@
 # - Debian packages: libical-dev pkg-config tzdata chromium chromium-driver wrk python3-venv nginx
 #   (nginx: the load balancer in front of two instances in Tests/peers/test_instances.py),
 #   and postgresql (the store tests' server, started by scripts/postgres.sh), libreoffice-writer
-#   and poppler-utils (the annual reports: .docx → PDF → page-1 PNG, Tests/peers/test_annual_report.py)
+#   and poppler-utils (the annual reports: .docx → PDF → page-1 PNG, Tests/peers/test_annual_report.py),
+#   faketime (todoman's `todo done` on the test server's day, Tests/peers/test_caldav.py)
 # - A Python virtualenv at .venv-test/ (repo root, git-ignored) with the real
 #   iCalendar clients and test tools: pytest, icalendar, recurring-ical-events,
-#   PyYAML, vdirsyncer, khal, todoman, selenium, requests, python-docx (reads the annual reports)
+#   PyYAML, vdirsyncer, khal, todoman, selenium, requests, python-docx (reads the annual reports),
+#   caldav and caldav-server-tester (CalDAV clients against `plancal serve`, Tests/peers/test_caldav.py),
 #   and axe-selenium-python
 #   (which ships axe-core's axe.min.js: accessibility checks with no network), at the exact versions
 #   of scripts/test-requirements.txt (their dependencies too).
@@ -29,6 +31,9 @@ APT_PACKAGES=(libical-dev pkg-config tzdata chromium chromium-driver wrk python3
 APT_PACKAGES+=(postgresql)
 # The annual reports' .docx opened by LibreOffice headless (soffice --convert-to pdf); pdftoppm renders page 1.
 APT_PACKAGES+=(libreoffice-writer poppler-utils fonts-liberation)
+# libfaketime: todoman stamps COMPLETED with the machine's clock; Tests/peers/test_caldav.py runs
+# `todo done` on the test server's --today.
+APT_PACKAGES+=(faketime)
 PIP_PACKAGES=(
   pytest
   icalendar
@@ -41,6 +46,8 @@ PIP_PACKAGES=(
   requests
   python-docx
   axe-selenium-python
+  caldav
+  caldav-server-tester
 )
 
 SUDO=""
@@ -84,7 +91,8 @@ echo "== versions"
 "${VENV}/bin/todo" --version
 "${VENV}/bin/python" - <<'PYEOF'
 from importlib.metadata import version
-for name in ("pytest", "icalendar", "recurring-ical-events", "PyYAML", "selenium", "requests", "python-docx", "axe-selenium-python"):
+for name in ("pytest", "icalendar", "recurring-ical-events", "PyYAML", "selenium", "requests", "python-docx", "axe-selenium-python",
+             "caldav", "caldav-server-tester"):
     print(name, version(name))
 PYEOF
 # (the Debian launcher /usr/bin/chromium may print a harmless
