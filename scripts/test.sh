@@ -41,6 +41,7 @@ mkdir -p "$PLANCAL_ARTIFACTS"
 # The server's flows (real clients, the browser) once more with each server on a new
 # PostgreSQL database; then everything on SQLite, the embedded default.
 echo "== peer tests: the server on PostgreSQL"
-PLANCAL_PEER_ENGINE=postgres .venv-test/bin/pytest -q -p no:cacheprovider Tests/peers/test_serve_clients.py Tests/peers/test_browser.py
+PLANCAL_PEER_ENGINE=postgres .venv-test/bin/pytest -q -p no:cacheprovider Tests/peers/test_serve_clients.py Tests/peers/test_browser.py \
+  Tests/peers/test_connection_memory.py
 echo "== peer tests"
 .venv-test/bin/pytest -q -p no:cacheprovider Tests/peers
