@@ -3,7 +3,7 @@ import Foundation
 
 /// The kinds of iCalendar component plancal builds and reads.
 public enum ICalComponentKind: Sendable, CaseIterable {
-    case calendar, event, todo, alarm, timeZone, standard
+    case calendar, event, todo, alarm, timeZone, standard, freeBusy
 
     var raw: icalcomponent_kind {
         switch self {
@@ -13,6 +13,7 @@ public enum ICalComponentKind: Sendable, CaseIterable {
         case .alarm: return ICAL_VALARM_COMPONENT
         case .timeZone: return ICAL_VTIMEZONE_COMPONENT
         case .standard: return ICAL_XSTANDARD_COMPONENT
+        case .freeBusy: return ICAL_VFREEBUSY_COMPONENT
         }
     }
 }

@@ -87,6 +87,8 @@ public enum ICalProperty: Sendable {
     case timeZoneName(String)
     case offsetFrom(seconds: Int)
     case offsetTo(seconds: Int)
+    /// A busy period of a VFREEBUSY (RFC 5545 §3.8.2.6), in UTC.
+    case freeBusy(start: UTCDateTime, end: UTCDateTime)
 
     var label: String { String(describing: self).prefix { $0 != "(" }.description }
 
@@ -139,6 +141,12 @@ public enum ICalProperty: Sendable {
         case let .timeZoneName(v): made = icalproperty_new_tzname(v)
         case let .offsetFrom(s): made = icalproperty_new_tzoffsetfrom(Int32(s))
         case let .offsetTo(s): made = icalproperty_new_tzoffsetto(Int32(s))
+        case let .freeBusy(start, end):
+            var period = icalperiodtype()
+            period.start = ICalTime.utc(start).raw
+            period.end = ICalTime.utc(end).raw
+            period.duration = icaldurationtype_null_duration()
+            made = icalproperty_new_freebusy(period)
         }
         guard let p = made else { throw ICalError.allocationFailed("property \(label)") }
         return p

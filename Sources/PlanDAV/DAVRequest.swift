@@ -66,6 +66,8 @@ public enum ReportRequest: Sendable, Equatable {
     case multiget(properties: [DAVName], hrefs: [String])
     /// `sync-collection` (RFC 6578 §3.2): what changed since `token` (empty: everything).
     case syncCollection(token: String, properties: [DAVName])
+    /// `free-busy-query` (RFC 4791 §7.10): busy time in a range (required).
+    case freeBusy(DAVTimeRange)
 
     /// Reads a body.
     public static func parse(_ data: Data) throws(DAVRequestError) -> ReportRequest {
@@ -82,6 +84,11 @@ public enum ReportRequest: Sendable, Equatable {
             return .calendarQuery(properties: properties, component: inner?.attributes["name"]?.uppercased(), range: range)
         case .c("calendar-multiget"):
             return .multiget(properties: properties, hrefs: root.all(.d("href")).map(\.text))
+        case .c("free-busy-query"):
+            guard let range = root.child(.c("time-range")), range.attributes["start"] != nil || range.attributes["end"] != nil else {
+                throw .missing("CALDAV:time-range")
+            }
+            return .freeBusy(DAVTimeRange(start: range.attributes["start"], end: range.attributes["end"]))
         case .d("sync-collection"):
             guard let token = root.child(.d("sync-token")) else { throw .missing("DAV:sync-token") }
             return .syncCollection(token: token.text, properties: properties)

@@ -28,3 +28,29 @@ extension FeedBuilder {
         return calendar.serialize()
     }
 }
+
+extension FeedBuilder {
+    /// RFC 4791 §7.10's answer for a collection: one VFREEBUSY over [`start`, `end`) whose busy
+    /// periods are the timed events (sessions) of the collection in it. All-day items are
+    /// transparent and tasks take no time, so they add none; a waived session adds none either.
+    public func freeBusy(unit viewer: String?, variant: Feed.Variant, from start: UTCDateTime,
+                         to end: UTCDateTime) throws -> String {
+        let calendar = try ICalComponent(.calendar)
+        try calendar.add([.productID(FeedBuilder.productID), .version("2.0"), .calendarScale("GREGORIAN")])
+        let busy = try ICalComponent(.freeBusy)
+        // DTSTAMP from the range, not the clock: the same question gets the same bytes.
+        try busy.add([.stamp(start), .start(.utc(start)), .end(.utc(end))])
+        if variant == .events {
+            for o in items(unit: viewer, variant: .events) {
+                guard let minutes = o.minutes, ledger.waiver(of: o.id) == nil else { continue }
+                let day = o.first.daysSinceEpoch * 86_400 - plan.utcOffsetSeconds
+                let from = UTCDateTime(secondsSinceEpoch: day + minutes.lowerBound * 60)
+                let to = UTCDateTime(secondsSinceEpoch: day + minutes.upperBound * 60)
+                guard from < end, to > start else { continue }
+                try busy.add(.freeBusy(start: max(from, start), end: min(to, end)))
+            }
+        }
+        calendar.add(busy)
+        return calendar.serialize()
+    }
+}

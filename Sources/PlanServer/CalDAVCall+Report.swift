@@ -41,6 +41,17 @@ extension CalDAVCall {
                 }
             }
             return Self.multiStatus(out.document())
+        case let .freeBusy(range):
+            guard let start = Self.instant(range.start) ?? (range.start == nil ? UTCDateTime(secondsSinceEpoch: 0) : nil),
+                  let end = Self.instant(range.end) ?? (range.end == nil ? UTCDateTime(secondsSinceEpoch: 253_402_300_799) : nil),
+                  start < end else {
+                throw CalDAVFailure(.badRequest, .c("valid-filter"),
+                                    "Khoảng thời gian (time-range) phải là ngày giờ UTC dạng 20261201T000000Z, bắt đầu trước khi kết thúc")
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "text/calendar; charset=utf-8"
+            let text = try snapshot.builder.freeBusy(unit: c.viewer(unit), variant: c.variant, from: start, to: end)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         case let .syncCollection(token, names):
             var changed = s.names
             var removed: [String] = []
@@ -69,6 +80,17 @@ extension CalDAVCall {
         properties.answer(href: CalDAVResource.collection(snapshot.plan.id, unit, c) + name + ".ics",
                           .item(c, etag: etag, lastModified: modified),
                           names: names, extra: extra, into: &out)
+    }
+
+    /// A UTC date-time in basic format (`20261201T000000Z`).
+    static func instant(_ text: String?) -> UTCDateTime? {
+        guard let text, text.count == 16, text.hasSuffix("Z"), let day = days(DAVTimeRange(start: text, end: nil)).start else {
+            return nil
+        }
+        let time = text.dropFirst(9).prefix(6)
+        guard text.dropFirst(8).first == "T", time.allSatisfy(\.isASCII), let hh = Int(time.prefix(2)),
+              let mm = Int(time.dropFirst(2).prefix(2)), let ss = Int(time.suffix(2)), hh < 24, mm < 60, ss < 61 else { return nil }
+        return UTCDateTime(secondsSinceEpoch: day.daysSinceEpoch * 86_400 + hh * 3600 + mm * 60 + ss)
     }
 
     /// A time range's days (its UTC dates; an item is a whole day or days in the plan's zone).

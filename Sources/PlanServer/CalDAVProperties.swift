@@ -104,7 +104,7 @@ struct CalDAVProperties {
         case (DAVName.caldav, "supported-calendar-component-set"):
             return "<C:comp name=\"\(c.variant == .tasks ? "VTODO" : "VEVENT")\"/>"
         case (DAVName.dav, "supported-report-set"):
-            return ["<C:calendar-query/>", "<C:calendar-multiget/>", "<D:sync-collection/>"]
+            return ["<C:calendar-query/>", "<C:calendar-multiget/>", "<C:free-busy-query/>", "<D:sync-collection/>"]
                 .map { "<D:supported-report><D:report>\($0)</D:report></D:supported-report>" }.joined()
         case (DAVName.calendarServer, "getctag"), (DAVName.dav, "sync-token"): return DAVXML.escape(state.token)
         case (DAVName.caldav, "calendar-description"): return DAVXML.escape(signedIn.plan.title)

@@ -305,4 +305,29 @@ struct CalDAVRouteTests {
             #expect(oldToken.status == .forbidden && oldToken.body.contains("<D:valid-sync-token/>"))
         }
     }
+
+    @Test("free-busy-query: a session is busy in UTC, all-day items and tasks are not; a range is required")
+    func freeBusy() async throws {
+        let f = try await Fixture()
+        try await f.app().test(.router) { client in
+            func query(_ collection: String, _ range: String) async throws -> DAVReply {
+                try await dav(client, "REPORT", "/dav/calendars/bach-dang/vhxh/\(collection)/", user: "vhxh", code: f.lead, body: """
+                    <?xml version="1.0" encoding="utf-8"?>
+                    <C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav">\(range)</C:free-busy-query>
+                    """)
+            }
+            let march = #"<C:time-range start="20270301T000000Z" end="20270401T000000Z"/>"#
+            let events = try await query("events", march)
+            #expect(events.status == .ok && events.headers[.contentType]?.hasPrefix("text/calendar") == true)
+            // 18/03/2027 08:00–11:30 in Hà Nội is 01:00–04:30 UTC.
+            #expect(events.body.contains("BEGIN:VFREEBUSY") && events.body.contains("FREEBUSY:20270318T010000Z/20270318T043000Z"))
+            #expect(events.body.components(separatedBy: "FREEBUSY:").count - 1 == 1)
+            let tasks = try await query("tasks", march)
+            #expect(tasks.status == .ok && tasks.body.contains("BEGIN:VFREEBUSY") && !tasks.body.contains("FREEBUSY:"))
+            let april = try await query("events", #"<C:time-range start="20270401T000000Z" end="20270501T000000Z"/>"#)
+            #expect(!april.body.contains("FREEBUSY:"))
+            #expect(try await query("events", "").status == .badRequest)
+            #expect(try await query("events", #"<C:time-range start="hôm qua"/>"#).status == .badRequest)
+        }
+    }
 }
