@@ -31,7 +31,7 @@ public enum TaskEdit: Sendable, Equatable {
         guard todos.count == 1, root.children(.event).isEmpty, let todo = todos.first else { throw .notOneTask }
         let uid = FeedBuilder.uid(o, plan: builder.plan.id, variant: .tasks)
         guard todo.value(of: "UID") == uid else { throw .otherItem(expected: uid) }
-        try checkPlanOwned(todo, o, builder: builder)
+        let added = try checkPlanOwned(todo, o, builder: builder).trimmingCharacters(in: .whitespacesAndNewlines)
         let status = todo.value(of: "STATUS")?.uppercased()
         let done = builder.ledger.done(o, for: viewer) != nil
         if status == "CANCELLED" {
@@ -50,14 +50,15 @@ public enum TaskEdit: Sendable, Equatable {
         }
         if ticked == done { return .unchanged }
         if !ticked { return .reopen }
-        let added = addedText(todo, o, builder: builder)
+        let note = added.isEmpty ? nil : added
         return .complete(day: try day(todo.properties(named: "COMPLETED").first, plan: builder.plan),
-                         evidenceURL: evidence(todo, added: added, ours: builder.link(o)), note: added)
+                         evidenceURL: evidence(todo, added: note, ours: builder.link(o)), note: note)
     }
 
-    /// SUMMARY, DUE, DTSTART, RRULE and the plan's DESCRIPTION text as plancal renders them.
+    /// SUMMARY, DUE, DTSTART, RRULE and the plan's DESCRIPTION text as plancal renders them; gives
+    /// the text the person added below the plan's.
     private static func checkPlanOwned(_ todo: ICalComponent, _ o: Occurrence, builder: FeedBuilder)
-        throws(TaskEditError) {
+        throws(TaskEditError) -> Substring {
         // The check mark and "Không áp dụng" are the records', which may have changed since the
         // app fetched the task: the plan's part must be there as it is.
         let base = builder.planSummary(o)
@@ -71,7 +72,8 @@ public enum TaskEdit: Sendable, Equatable {
             throw .planOwned(property: "DTSTART")
         }
         guard todo.value(of: "RRULE") == nil, todo.value(of: "RDATE") == nil else { throw .planOwned(property: "RRULE") }
-        guard addedPart(todo, o, builder: builder) != nil else { throw .planOwned(property: "DESCRIPTION") }
+        guard let added = addedPart(todo, o, builder: builder) else { throw .planOwned(property: "DESCRIPTION") }
+        return added
     }
 
     /// What follows the plan's text in the task's DESCRIPTION, or nil when the plan's text is not
@@ -80,22 +82,18 @@ public enum TaskEdit: Sendable, Equatable {
     /// when) are the records', which may have changed since the app fetched the task.
     private static func addedPart(_ todo: ICalComponent, _ o: Occurrence, builder: FeedBuilder) -> Substring? {
         var theirs = Substring(normalised(todo.value(of: "DESCRIPTION") ?? ""))
-        if theirs.hasPrefix(noticePrefix), let end = theirs.range(of: "\n\n") { theirs = theirs[end.upperBound...] }
+        if theirs.hasPrefix(noticePrefix), let end = theirs.firstRange(of: "\n\n") { theirs = theirs[end.upperBound...] }
         let head = normalised(builder.planLines(o).joined(separator: "\n"))
         let tail = normalised(builder.closingLines(o).joined(separator: "\n"))
-        guard theirs.hasPrefix(head), let end = theirs.range(of: tail, options: .backwards),
+        guard theirs.hasPrefix(head), let end = theirs.ranges(of: tail).last,
               end.lowerBound >= theirs.index(theirs.startIndex, offsetBy: head.count) else { return nil }
         return theirs[end.upperBound...]
     }
 
     private static func normalised(_ s: String) -> String {
-        s.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-    }
-
-    /// The person's text below the plan's, if any.
-    private static func addedText(_ todo: ICalComponent, _ o: Occurrence, builder: FeedBuilder) -> String? {
-        let added = addedPart(todo, o, builder: builder)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        return added.isEmpty ? nil : added
+        // Swift's own search, not Foundation's (which goes through CFString on Linux); most texts have no CR.
+        guard s.utf8.contains(13) else { return s }
+        return s.replacing("\r\n", with: "\n").replacing("\r", with: "\n")
     }
 
     /// A URL of the person's own, else an ATTACH link, else the first link in their text.

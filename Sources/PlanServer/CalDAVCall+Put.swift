@@ -22,11 +22,14 @@ extension CalDAVCall {
             throw CalDAVFailure(.forbidden, .d("need-privileges"),
                                 "Lịch sự kiện chỉ đọc: đánh dấu hoàn thành trong danh sách công việc (…/tasks/)")
         }
-        let s = try collectionState(c)
-        guard let o = s.occurrences[name], let current = s.etags[name] else {
+        // Only this task is rendered (its ETag for If-Match): after each write the collection's
+        // state is new, and rendering all of it for one PUT was most of a PUT's cost.
+        guard CalDAVCollection.of(unit, in: snapshot.plan).contains(c) else { throw notFound() }
+        guard let o = CalDAVState.item(named: name, snapshot, unit: unit, collection: c) else {
             throw CalDAVFailure(.forbidden, .c("valid-calendar-object-resource"),
                                 "Không tạo được công việc mới: công việc do kế hoạch quy định. Tin, bài hay buổi tuyên truyền ngoài kế hoạch được ghi trên trang của kế hoạch")
         }
+        let current = CalDAVState.etag(try state.itemText(snapshot, o, unit: unit, collection: c))
         if request.headers[.ifNoneMatch]?.trimmingCharacters(in: .whitespaces) == "*" {
             throw CalDAVFailure(.preconditionFailed, nil, "Công việc này đã có (If-None-Match: *)")
         }
@@ -46,6 +49,7 @@ extension CalDAVCall {
                                 error.description)
         }
         let client = request.headers[.userAgent]
+        let done = snapshot.builder.ledger.done(o, for: viewer) != nil
         let service = services.completionService(snapshot)
         do {
             switch edit {
@@ -59,17 +63,25 @@ extension CalDAVCall {
                                                recordedBy: signedIn.token.label, now: UTCDateTime(Date()),
                                                today: services.today(snapshot.plan), client: client)
             case .reopen:
-                let doer = viewer ?? snapshot.builder.ledger.done(o, for: nil)?.unit ?? o.owner
+                let standing = snapshot.builder.ledger.done(o, for: viewer)
+                // Done through another item's record (a plan's `fulfilled_by`): nothing of this
+                // task's own to withdraw.
+                if let record = standing?.via {
+                    let other = record.occurrenceID.flatMap { id in snapshot.occurrences.first { $0.id == id } }
+                    try refuse(o, viewer: viewer, whenDone: true,
+                               "Việc này được tính là hoàn thành nhờ bản ghi số \(record.id ?? 0) (\(other?.name(in: snapshot.plan) ?? record.action.label)); bỏ đánh dấu ở đây không hủy được bản ghi đó: hãy hủy bản ghi trên trang của kế hoạch")
+                }
+                let doer = viewer ?? standing?.unit ?? o.owner
                 try Auth.authorize(signedIn.token, unit: doer, plan: snapshot.plan)
                 _ = try await service.undo(o.id, unit: doer, reason: Self.untickReason, recordedBy: signedIn.token.label,
                                            now: UTCDateTime(Date()), client: client)
             }
         } catch let e as CompletionError {
-            try refuse(o, viewer: viewer, APIError(e).message)
+            try refuse(o, viewer: viewer, whenDone: done, APIError(e).message)
         } catch let e as APIError where e.status == .forbidden || e.status == .badRequest {
-            try refuse(o, viewer: viewer, e.message)
+            try refuse(o, viewer: viewer, whenDone: done, e.message)
         }
-        state.setNotice(nil, plan: snapshot.plan.id, viewer: viewer, occurrence: o.id)
+        state.setNotice(nil, whenDone: false, plan: snapshot.plan.id, viewer: viewer, occurrence: o.id)
         // RFC 4791 §5.3.4: what is stored is not what was sent (the server renders the task
         // again), so no ETag: the app fetches the task anew.
         return Response(status: .noContent)
@@ -78,11 +90,11 @@ extension CalDAVCall {
     /// Puts the reason at the top of the task's description (its next rendering) and refuses.
     /// The person sees it in the app at the next sync (the task's ETag and the collection's
     /// token change with it); it goes once the task is recorded.
-    private func refuse(_ o: Occurrence, viewer: String?, _ reason: String) throws -> Never {
+    private func refuse(_ o: Occurrence, viewer: String?, whenDone: Bool, _ reason: String) throws -> Never {
         let link = snapshot.builder.link(o) ?? "\(services.publicBase(snapshot.plan))/plans/\(snapshot.plan.id)/occurrences/\(o.id)"
         let trimmed = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
-        state.setNotice("\(TaskEdit.noticePrefix) \(trimmed) — mở \(link) để ghi", plan: snapshot.plan.id, viewer: viewer,
-                        occurrence: o.id)
+        state.setNotice("\(TaskEdit.noticePrefix) \(trimmed) — mở \(link) để ghi", whenDone: whenDone, plan: snapshot.plan.id,
+                        viewer: viewer, occurrence: o.id)
         throw CalDAVFailure(.forbidden, DAVName("https://plancal.invalid/ns", "completion-refused"),
                             "Chưa ghi nhận hoàn thành: \(reason)")
     }

@@ -35,7 +35,13 @@ final class CalDAVState: Sendable {
 
     private let states = Mutex<[Key: CalDAVCollectionState]>([:])
     private let byToken = Mutex<[String: CalDAVCollectionState]>([:])
-    private let notices = Mutex<(version: Int, texts: [NoticeKey: String])>((0, [:]))
+    /// A notice, and whether the task was done when it was refused (a refused tick is shown
+    /// while the task stays open, a refused untick while it stays done).
+    private struct Notice: Equatable {
+        let text: String, whenDone: Bool
+    }
+
+    private let notices = Mutex<(version: Int, texts: [NoticeKey: Notice])>((0, [:]))
     /// States kept, for all collections together; past it the cache starts again.
     static let capacity = 4096
 
@@ -49,8 +55,9 @@ final class CalDAVState: Sendable {
         // The newest record's id, not the store's version: PostgreSQL's counts writes, and a
         // token must say which records made the state (ids rise with every append to a plan).
         let newest = snapshot.ledger.records.compactMap(\.id).max() ?? 0
-        let state = try Self.render(snapshot.builder, version: newest, viewer: viewer, variant: collection.variant) {
-            notice(plan: snapshot.plan.id, viewer: viewer, occurrence: $0)
+        let builder = snapshot.builder
+        let state = try Self.render(builder, version: newest, viewer: viewer, variant: collection.variant) {
+            shownNotice(builder, plan: snapshot.plan.id, viewer: viewer, occurrence: $0)
         }
         states.withLock {
             if $0.count >= Self.capacity { $0.removeAll(keepingCapacity: true) }
@@ -92,9 +99,7 @@ final class CalDAVState: Sendable {
         var all = FNV64()
         for o in builder.items(unit: viewer, variant: variant) {
             let name = CalDAVResource.itemName(o.id)
-            // A notice of a refused tick goes once the item is done (on the web, say).
-            let shown = builder.ledger.done(o, for: viewer) == nil ? notice(o) : nil
-            let etag = Self.etag(try builder.itemCalendar(o, unit: viewer, variant: variant, notice: shown))
+            let etag = Self.etag(try builder.itemCalendar(o, unit: viewer, variant: variant, notice: notice(o)))
             names.append(name)
             etags[name] = etag
             occurrences[name] = o
@@ -116,23 +121,39 @@ final class CalDAVState: Sendable {
     /// One item's text as the collection's state has it (with its notice, if any).
     func itemText(_ snapshot: PlanSnapshot, _ o: Occurrence, unit: String, collection: CalDAVCollection) throws -> String {
         let builder = snapshot.builder, viewer = collection.viewer(unit)
-        let shown = builder.ledger.done(o, for: viewer) == nil ? notice(plan: snapshot.plan.id, viewer: viewer, occurrence: o) : nil
+        let shown = shownNotice(builder, plan: snapshot.plan.id, viewer: viewer, occurrence: o)
         return try builder.itemCalendar(o, unit: viewer, variant: collection.variant, notice: shown)
+    }
+
+    /// One item of a collection by its resource name, without the whole collection's state (a
+    /// PUT needs only its own task and ETag); nil when the collection has no such item.
+    static func item(named name: String, _ snapshot: PlanSnapshot, unit: String, collection: CalDAVCollection) -> Occurrence? {
+        let id = CalDAVResource.occurrenceID(name)
+        guard let o = snapshot.occurrences.first(where: { $0.id == id }),
+              collection.variant == .events || o.minutes == nil else { return nil }
+        if let viewer = collection.viewer(unit), !Schedule(plan: snapshot.plan).involves(o, viewer) { return nil }
+        return o
     }
 
     // MARK: - Notices
 
-    /// The notice shown at the top of an item's DESCRIPTION after a refused tick, if any.
-    func notice(plan: String, viewer: String?, occurrence: Occurrence) -> String? {
-        notices.withLock { $0.texts[NoticeKey(plan: plan, viewer: viewer ?? "*", occurrence: occurrence.id)] }
+    /// The notice to show on an item: one set while the item was in the state it is in now
+    /// (done or not), so it goes once the item changes (on the web, say).
+    private func shownNotice(_ builder: FeedBuilder, plan: String, viewer: String?, occurrence o: Occurrence) -> String? {
+        guard let notice = notices.withLock({ $0.texts[NoticeKey(plan: plan, viewer: viewer ?? "*", occurrence: o.id)] }) else {
+            return nil
+        }
+        return notice.whenDone == (builder.ledger.done(o, for: viewer) != nil) ? notice.text : nil
     }
 
-    /// Sets (or with nil clears) a notice; items' ETags and the collection's token change with it.
-    func setNotice(_ text: String?, plan: String, viewer: String?, occurrence: String) {
+    /// Sets (or with nil clears) a notice, noting whether the item was done; items' ETags and the
+    /// collection's token change with it.
+    func setNotice(_ text: String?, whenDone: Bool, plan: String, viewer: String?, occurrence: String) {
         notices.withLock {
             let key = NoticeKey(plan: plan, viewer: viewer ?? "*", occurrence: occurrence)
-            guard $0.texts[key] != text else { return }
-            $0.texts[key] = text
+            let new = text.map { Notice(text: $0, whenDone: whenDone) }
+            guard $0.texts[key] != new else { return }
+            $0.texts[key] = new
             $0.version += 1
         }
     }

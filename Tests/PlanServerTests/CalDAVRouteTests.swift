@@ -330,4 +330,24 @@ struct CalDAVRouteTests {
             #expect(try await query("events", #"<C:time-range start="hôm qua"/>"#).status == .badRequest)
         }
     }
+
+    @Test("unticking a task done through another item's record is refused with the record named, shown on the done task")
+    func untickOfAFulfilledTask() async throws {
+        let f = try await Fixture()
+        try await f.app().test(.router) { client in
+            let done = try await client.execute(uri: "/api/bach-dang/completions", method: .post, headers: bearer(f.lead),
+                                                body: json(["occurrence": "action-month/2026", "unit": "vhxh", "on": "2026-11-20"])) { $0.status }
+            #expect(done == .created)
+            let planning = "/dav/calendars/bach-dang/vhxh/tasks/action-month-planning_2026.ics"
+            let got = try await dav(client, "GET", planning, user: "vhxh", code: f.lead)
+            #expect(got.body.contains("STATUS:COMPLETED"))
+            let reopened = setProperty(setProperty(got.body, "STATUS", "NEEDS-ACTION"), "COMPLETED", nil)
+            let refused = try await dav(client, "PUT", planning, user: "vhxh", code: f.lead, body: reopened)
+            #expect(refused.status == .forbidden && refused.body.contains("nhờ bản ghi số"))
+            #expect(try await f.repositories.completions.records(plan: "bach-dang").count == 1)
+            let shown = try await dav(client, "GET", planning, user: "vhxh", code: f.lead)
+            #expect(shown.body.contains("STATUS:COMPLETED"))
+            #expect(shown.body.replacingOccurrences(of: "\r\n ", with: "").contains("DESCRIPTION:Chưa ghi nhận: Việc này được tính là hoàn thành nhờ bản ghi số"))
+        }
+    }
 }
