@@ -13,6 +13,11 @@ drift; ratios much less):
                 201s counted against the rows stored
   memory        RSS of plancal serve with every feed of a 114-ward city fetched; a 3,321-ward
                 country: time to serve and RSS with every feed fetched
+  caldav        issue 18: plancal's CalDAV vs Radicale 3.9 serving the same 186 tasks (PROPFIND
+                Depth 1, REPORT sync-collection with no change; wrk -c8, Radicale's default
+                max_connections); a PUT tick/untick vs the API's completion/undo, records stored
+                per second on fresh databases; a 114-ward city's 1,026 sync-collections (every
+                unit's tasks and the lead's all-tasks) every 15 minutes as CPU of one core
 
 Loopback only; every load is bounded in time.
 """
@@ -212,13 +217,13 @@ def wrk(port, path, headers=(), script=None, connections=32, duration=10, thread
     return rps, out
 
 
-def paired(label, runs, a, b):
+def paired(label, runs, a, b, peer="nginx"):
     """Runs a() and b() alternately `runs` times; medians and their ratio b/a."""
     xs, ys = [], []
     for i in range(runs):
         xs.append(a())
         ys.append(b())
-        log(f"  {label} run {i + 1}: nginx {xs[-1]:,.0f}  plancal {ys[-1]:,.0f}  ({ys[-1] / xs[-1]:.2f}×)")
+        log(f"  {label} run {i + 1}: {peer} {xs[-1]:,.0f}  plancal {ys[-1]:,.0f}  ({ys[-1] / xs[-1]:.2f}×)")
     mx, my = statistics.median(xs), statistics.median(ys)
     return mx, my, my / mx
 
@@ -571,14 +576,568 @@ def completions(a, work, results):
                                         {"lost": lost}, statistics.median(r[4] for r in rs))
 
 
+# ---------------------------------------------------------------- CalDAV (issue 18) beside Radicale
+
+DAV_USER = "vhxh"
+DAV_TASKS = "/dav/calendars/bach-dang/vhxh/tasks/"
+RADICALE_TASKS = "/vhxh/tasks/"
+# Radicale's built-in server handles at most `max_connections` (8 by default) at once and closes
+# every connection after its answer (HTTP/1.0); its listen queue holds 5. More wrk connections than
+# that would measure SYN retries, not Radicale: both servers get the same 8.
+DAV_CONNECTIONS = 8
+# The day the PUTs complete on: 10:00 on 31/12/2030 in Asia/Ho_Chi_Minh, the server's --today.
+DAV_COMPLETED = "20301231T030000Z"
+DAV_ON = "2030-12-31"
+
+PROPFIND_BODY = """<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/">
+  <d:prop><d:getetag/><cs:getctag/><d:sync-token/></d:prop>
+</d:propfind>
+"""
+
+SYNC_BODY = """<?xml version="1.0" encoding="utf-8"?>
+<d:sync-collection xmlns:d="DAV:">
+  <d:sync-token>%s</d:sync-token>
+  <d:sync-level>1</d:sync-level>
+  <d:prop><d:getetag/></d:prop>
+</d:sync-collection>
+"""
+
+MKCALENDAR_BODY = """<?xml version="1.0" encoding="utf-8"?>
+<c:mkcalendar xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+  <d:set><d:prop>
+    <d:displayname>Phòng Văn hóa - Xã hội — Công việc</d:displayname>
+    <c:supported-calendar-component-set><c:comp name="VTODO"/></c:supported-calendar-component-set>
+  </d:prop></d:set>
+</c:mkcalendar>
+"""
+
+# One static request (method, headers and body from the script), as every client sends it.
+DAV_LUA = """
+wrk.method = "%(method)s"
+wrk.headers["Authorization"] = "Basic %(auth)s"
+wrk.headers["Depth"] = "%(depth)s"
+wrk.headers["Content-Type"] = "application/xml; charset=utf-8"
+%(extra)s
+local f = assert(io.open("%(body)s", "rb"))
+wrk.body = f:read("*a")
+f:close()
+"""
+
+# Each wrk thread owns every n-th item of the list and walks its own items round-robin, sending
+# each item's first request (tick, or the API's completion), then, the next time round, its second
+# (untick, or the API's undo): every request changes the item's state, so every 2xx is a record.
+# Lines: "<method> <path> <body file> <method> <path> <body file>".
+TOGGLE_LUA = """
+local list = "%(list)s"
+local nthreads = %(threads)d
+local headers = {%(headers)s}
+local created = 0
+local threads = {}
+setup = function(thread)
+  thread:set("tid", created)
+  created = created + 1
+  threads[#threads + 1] = thread
+end
+local function slurp(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+local items = {}
+local at = 0
+statuses = {}
+init = function(args)
+  local i = 0
+  for line in io.lines(list) do
+    if i %% nthreads == tid then
+      local m1, p1, b1, m2, p2, b2 = line:match("(%%S+) (%%S+) (%%S+) (%%S+) (%%S+) (%%S+)")
+      items[#items + 1] = {{m1, p1, slurp(b1)}, {m2, p2, slurp(b2)}, 1}
+    end
+    i = i + 1
+  end
+end
+request = function()
+  at = at %% #items + 1
+  local it = items[at]
+  local r = it[it[3]]
+  it[3] = 3 - it[3]
+  return wrk.format(r[1], r[2], headers, r[3])
+end
+refusal = nil
+response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  if status >= 400 and not refusal then refusal = status .. " " .. body:sub(1, 400):gsub("%%s+", " ") end
+end
+done = function(summary, latency, requests)
+  local total = {}
+  for _, t in ipairs(threads) do
+    for k, v in pairs(t:get("statuses")) do total[k] = (total[k] or 0) + v end
+    local r = t:get("refusal")
+    if r then io.write("REFUSAL " .. r .. "\\n") end
+  end
+  for k, v in pairs(total) do io.write(string.format("STATUS %%d %%d\\n", k, v)) end
+end
+"""
+
+
+def basic(user, password):
+    import base64
+    return base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def dav(port, method, path, body=b"", headers=None, timeout=120):
+    """One request on its own connection; (status, headers, body)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    c.request(method, path, body=body or None, headers=headers or {})
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, r.msg, data
+
+
+def multistatus(body):
+    """(hrefs of the responses, the top-level sync-token or None) of a 207 body."""
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(body)
+    hrefs = [r.findtext("{DAV:}href") for r in root.findall("{DAV:}response")]
+    return hrefs, root.findtext("{DAV:}sync-token")
+
+
+def proc_cpu_seconds(pid):
+    """utime + stime of a process, in seconds (/proc/<pid>/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def create_token(a, db, unit, plan=PLAN, label=None):
+    out = subprocess.run([a.bin, "token", "create", "--unit", unit, "--label", label or unit, "--plan", str(plan),
+                          "--db", str(db)], check=True, capture_output=True, text=True).stdout
+    return out.strip().splitlines()[0].strip()
+
+
+def plan_units(plan=PLAN):
+    """The unit ids of a plan file's `units:` section (and their members)."""
+    text = plan.read_text(encoding="utf-8")
+    section = text.split("\nunits:\n", 1)[1].split("\ntargets:\n", 1)[0]
+    return re.findall(r"^\s+- id: ([a-z0-9-]+)\s*$", section, re.M)
+
+
+def unfold(text):
+    return text.replace("\r\n", "\n").replace("\n ", "").replace("\n\t", "")
+
+
+def fold(lines):
+    """Content lines folded at 75 octets (never inside a UTF-8 sequence), CRLF."""
+    out = []
+    for line in lines:
+        raw = line.encode("utf-8")
+        first = True
+        while raw:
+            limit = 75 if first else 74
+            cut = min(limit, len(raw))
+            while cut < len(raw) and (raw[cut] & 0xC0) == 0x80:
+                cut -= 1
+            out.append((b"" if first else b" ") + raw[:cut])
+            raw, first = raw[cut:], False
+    return b"\r\n".join(out) + b"\r\n"
+
+
+def vtodo_edit(ics, status, url=None):
+    """What a task app PUTs back after ticking (`COMPLETED`) or unticking (`NEEDS-ACTION`) the one
+    VTODO it fetched: STATUS, COMPLETED and PERCENT-COMPLETE set, LAST-MODIFIED and DTSTAMP moved,
+    optionally the URL (a tick's evidence) replaced; everything else as fetched."""
+    drop = ("STATUS", "COMPLETED", "PERCENT-COMPLETE", "LAST-MODIFIED", "DTSTAMP")
+    lines, in_todo = [], False
+    for line in unfold(ics).split("\n"):
+        if not line:
+            continue
+        name = re.split(r"[;:]", line, 1)[0].upper()
+        if line == "BEGIN:VTODO":
+            in_todo = True
+        elif line == "END:VTODO":
+            lines += [f"DTSTAMP:{DAV_COMPLETED}", f"LAST-MODIFIED:{DAV_COMPLETED}", f"STATUS:{status}"]
+            if status == "COMPLETED":
+                lines += [f"COMPLETED:{DAV_COMPLETED}", "PERCENT-COMPLETE:100"]
+            in_todo = False
+        elif in_todo and name in drop:
+            continue
+        elif in_todo and name == "URL" and url:
+            line = f"URL:{url}"
+        lines.append(line)
+    return fold(lines)
+
+
+def split_tasks(feed):
+    """(name, UID, one VCALENDAR with that VTODO) for every VTODO of a task feed."""
+    text = feed.read_text(encoding="utf-8").replace("\r\n", "\n")
+    head = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//plancal//plancal 1.0//VI", "CALSCALE:GREGORIAN"]
+    items = []
+    for block in re.findall(r"^BEGIN:VTODO\n.*?^END:VTODO\n", text, re.M | re.S):
+        uid = re.search(r"^UID:(.+)$", unfold(block), re.M).group(1).strip()
+        occ = uid.split("@", 1)[0].split("/", 1)[1]  # task/<occurrence>@<plan>.plancal
+        body = "\r\n".join(head) + "\r\n" + block.rstrip("\n").replace("\n", "\r\n") + "\r\nEND:VCALENDAR\r\n"
+        items.append((occ.replace("/", "_"), uid, body))
+    return items
+
+
+def start_radicale(work, port, password, items):
+    """Radicale 3.9 (the venv's), htpasswd plain auth for vhxh, its own storage folder; the
+    collection made by MKCALENDAR and filled with one PUT per item, as a client would."""
+    try:
+        import radicale  # noqa: F401
+    except ImportError:
+        raise RuntimeError(f"Radicale is not installed in {sys.executable}'s venv: run scripts/install-bench-deps.sh")
+    root = work / "radicale"
+    (root / "collections").mkdir(parents=True, exist_ok=True)
+    (root / "users").write_text(f"{DAV_USER}:{password}\n")
+    (root / "config").write_text(f"""[server]
+hosts = 127.0.0.1:{port}
+
+[auth]
+type = htpasswd
+htpasswd_filename = {root / 'users'}
+htpasswd_encryption = plain
+
+[rights]
+type = owner_only
+
+[storage]
+filesystem_folder = {root / 'collections'}
+
+[logging]
+level = warning
+""")
+    srv = Server([sys.executable, "-m", "radicale", "--config", str(root / "config")], port,
+                   log_path=work / "radicale.log")
+    auth = {"Authorization": "Basic " + basic(DAV_USER, password)}
+    start = time.time()
+    while True:
+        try:
+            status, _, _ = dav(port, "PROPFIND", "/", PROPFIND_BODY, {**auth, "Depth": "0"})
+            if status == 207:
+                break
+        except OSError:
+            pass
+        if time.time() - start > 60 or srv.proc.poll() is not None:
+            raise RuntimeError(f"Radicale did not answer on {port}: {(work / 'radicale.log').read_text()[-2000:]}")
+        time.sleep(0.1)
+    status, _, body = dav(port, "MKCALENDAR", RADICALE_TASKS, MKCALENDAR_BODY, auth)
+    assert status == 201, (status, body)
+    for name, _, ics in items:
+        status, _, body = dav(port, "PUT", f"{RADICALE_TASKS}{name}.ics", ics,
+                              {**auth, "Content-Type": "text/calendar; charset=utf-8"})
+        assert status == 201, (name, status, body)
+    return srv
+
+
+def dav_lua(work, name, method, auth, depth, body, close=False):
+    (work / f"{name}.xml").write_text(body, encoding="utf-8")
+    script = work / f"{name}.lua"
+    script.write_text(DAV_LUA % {"method": method, "auth": auth, "depth": depth, "body": work / f"{name}.xml",
+                                 "extra": 'wrk.headers["Connection"] = "close"' if close else ""})
+    return script
+
+
+def caldav_reads(a, work, results, items, pport, rport, password):
+    """PROPFIND Depth 1 and sync-collection with no change, plancal and Radicale alternating."""
+    auth = basic(DAV_USER, password)
+    hdr = {"Authorization": "Basic " + auth}
+    # The same collection on both: 186 items (+ the collection itself), the same names.
+    names = {f"{n}.ics" for n, _, _ in items}
+    for port, path in ((pport, DAV_TASKS), (rport, RADICALE_TASKS)):
+        status, _, body = dav(port, "PROPFIND", path, PROPFIND_BODY, {**hdr, "Depth": "1"})
+        assert status == 207, (port, status, body[:2000])
+        hrefs, _ = multistatus(body)
+        got = {h.rstrip("/").rsplit("/", 1)[1] for h in hrefs if h.rstrip("/") != path.rstrip("/")}
+        assert got == names, (port, sorted(got ^ names)[:10])
+    tokens = {}
+    for port, path in ((pport, DAV_TASKS), (rport, RADICALE_TASKS)):
+        status, _, body = dav(port, "REPORT", path, SYNC_BODY % "", {**hdr, "Depth": "0"})
+        assert status == 207, (port, status, body[:2000])
+        hrefs, token = multistatus(body)
+        assert len(hrefs) == len(items) and token, (port, len(hrefs), token)
+        status, _, body = dav(port, "REPORT", path, SYNC_BODY % token, {**hdr, "Depth": "0"})
+        assert status == 207, (port, status, body[:2000])
+        hrefs, token2 = multistatus(body)
+        assert hrefs == [] and token2, (port, hrefs[:5], token2)
+        tokens[port] = token2
+    log(f"caldav: both serve the {len(items)} tasks; sync tokens plancal {tokens[pport]}, Radicale {tokens[rport]}")
+    scripts = {
+        "propfind": {p: dav_lua(work, f"propfind-{p}", "PROPFIND", auth, "1", PROPFIND_BODY) for p in (pport, rport)},
+        "sync": {p: dav_lua(work, f"sync-{p}", "REPORT", auth, "0", SYNC_BODY % tokens[p]) for p in (pport, rport)},
+        "sync_close": {p: dav_lua(work, f"sync-close-{p}", "REPORT", auth, "0", SYNC_BODY % tokens[p], close=True)
+                       for p in (pport, rport)},
+    }
+    paths = {pport: DAV_TASKS, rport: RADICALE_TASKS}
+
+    def pair(label, key):
+        """Radicale and plancal at the same 8 connections, alternating; then Radicale alone at one
+        connection, where its threads do not contend for Python's GIL (its best rate here)."""
+        rad1 = []
+
+        def radicale():
+            rad1.append(wrk(rport, paths[rport], script=scripts[key][rport], connections=1, threads=1,
+                            duration=a.duration)[0])
+            return wrk(rport, paths[rport], script=scripts[key][rport], connections=DAV_CONNECTIONS,
+                       duration=a.duration)[0]
+
+        out = paired(label, a.runs, radicale,
+                     lambda: wrk(pport, paths[pport], script=scripts[key][pport], connections=DAV_CONNECTIONS,
+                                 duration=a.duration)[0],
+                     peer="Radicale")
+        log(f"  {label}: Radicale at 1 connection {', '.join(f'{x:,.1f}' for x in rad1)} req/s")
+        results[f"dav_{key}_radicale1"] = statistics.median(rad1)
+        return out
+
+    log("caldav: PROPFIND Depth 1 (getetag, getctag, sync-token) on vhxh's tasks")
+    results["dav_propfind"] = pair("PROPFIND", "propfind")
+    log("caldav: REPORT sync-collection, current token (no change)")
+    results["dav_sync"] = pair("sync-collection", "sync")
+    log("caldav: REPORT sync-collection, a new connection per request (Connection: close)")
+    results["dav_sync_close"] = pair("sync-collection, close", "sync_close")
+
+
+def fresh_copy(template, db):
+    """db as a copy of template, with no -wal or -shm left from an earlier copy."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    shutil.copy(template, db)
+
+
+def caldav_probe(a, work, template, items, password):
+    """On a scratch copy of the database: which items a tick and an untick (PUT), and a completion
+    and an undo (API), all take, one after the other, and the exact bodies a task app would then
+    send (built from what the server answered to GET after each step). Returns the usable
+    items and the refusals seen."""
+    db = work / "dav-probe.sqlite"
+    fresh_copy(template, db)
+    port = free_port()
+    srv = start_plancal(a.bin, work, port, db)
+    auth = {"Authorization": "Basic " + basic(DAV_USER, password)}
+    put_hdr = {**auth, "Content-Type": "text/calendar; charset=utf-8", "User-Agent": "plancal-bench"}
+    api_hdr = {"Authorization": f"Bearer {password}", "Content-Type": "application/json"}
+    usable, refused = [], []
+    try:
+        wait_http(port)
+        for name, uid, _ in items:
+            occ = uid.split("@", 1)[0].split("/", 1)[1]
+            path = f"{DAV_TASKS}{name}.ics"
+            bodies, ok = [], True
+            for cycle in range(2):
+                for status_to in ("COMPLETED", "NEEDS-ACTION"):
+                    st, _, got = dav(port, "GET", path, headers=auth)
+                    if st != 200:
+                        refused.append((f"GET {path}", st, got[:300].decode("utf-8", "replace")))
+                        ok = False
+                        break
+                    body = vtodo_edit(got.decode("utf-8"), status_to,
+                                      url=f"https://bench.example/tin/{name}" if status_to == "COMPLETED" else None)
+                    st, h, ans = dav(port, "PUT", path, body, put_hdr)
+                    if st != 204:
+                        refused.append((f"PUT {path} STATUS:{status_to}", st, ans[:500].decode("utf-8", "replace")))
+                        ok = False
+                        break
+                    if cycle == 1:
+                        bodies.append(body)
+                if not ok:
+                    break
+            if not ok:
+                continue
+            api = []
+            for method_path, obj in ((f"/api/bach-dang/completions", {"occurrence": occ, "unit": DAV_USER, "on": DAV_ON,
+                                                                    "evidence": f"https://bench.example/tin/{name}"}),
+                                     (f"/api/bach-dang/undo", {"occurrence": occ, "unit": DAV_USER,
+                                                              "reason": "bỏ đánh dấu trong ứng dụng"})):
+                raw = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+                st, _, ans = dav(port, "POST", method_path, raw, api_hdr)
+                if st != 201:
+                    refused.append((f"POST {method_path} {occ}", st, ans[:300].decode("utf-8", "replace")))
+                    ok = False
+                    break
+                api.append(raw)
+            if ok:
+                usable.append((name, path, bodies[0], bodies[1], api[0], api[1]))
+    finally:
+        srv.stop()
+    return usable, refused
+
+
+def caldav_writes(a, work, results, template, usable, password):
+    """Ticks and unticks by PUT against completions and undos by the API, each run on a fresh copy
+    of the same database, alternating; records stored per second."""
+    auth = basic(DAV_USER, password)
+    put_dir, api_dir = work / "put-bodies", work / "api-bodies"
+    put_dir.mkdir(exist_ok=True)
+    api_dir.mkdir(exist_ok=True)
+    put_lines, api_lines = [], []
+    for i, (name, path, tick, untick, complete, undo) in enumerate(usable):
+        (put_dir / f"{i}.tick").write_bytes(tick)
+        (put_dir / f"{i}.untick").write_bytes(untick)
+        (api_dir / f"{i}.done").write_bytes(complete)
+        (api_dir / f"{i}.undo").write_bytes(undo)
+        put_lines.append(f"PUT {path} {put_dir / f'{i}.tick'} PUT {path} {put_dir / f'{i}.untick'}")
+        api_lines.append(f"POST /api/bach-dang/completions {api_dir / f'{i}.done'} "
+                         f"POST /api/bach-dang/undo {api_dir / f'{i}.undo'}")
+    (work / "put.txt").write_text("\n".join(put_lines) + "\n")
+    (work / "api.txt").write_text("\n".join(api_lines) + "\n")
+    threads = 2
+    put_lua, api_lua = work / "put.lua", work / "api.lua"
+    put_lua.write_text(TOGGLE_LUA % {"list": work / "put.txt", "threads": threads, "headers":
+                                     f'["Authorization"] = "Basic {auth}", '
+                                     '["Content-Type"] = "text/calendar; charset=utf-8", '
+                                     '["User-Agent"] = "plancal-bench (wrk)"'})
+    api_lua.write_text(TOGGLE_LUA % {"list": work / "api.txt", "threads": threads, "headers":
+                                     f'["Authorization"] = "Bearer {password}", ["Content-Type"] = "application/json"'})
+    runs = {"put": [], "api": []}
+    for i in range(a.runs):
+        for kind, script, ok_status in (("put", put_lua, 204), ("api", api_lua, 201)):
+            db = work / "dav-writes.sqlite"
+            fresh_copy(template, db)
+            port = free_port()
+            srv = start_plancal(a.bin, work, port, db)
+            try:
+                wait_http(port)
+                before = count_rows(db)
+                out = subprocess.run(["wrk", f"-t{threads}", "-c64", f"-d{a.duration}s", "--timeout", "30s",
+                                      "-s", str(script), f"http://127.0.0.1:{port}/"],
+                                     capture_output=True, text=True, check=True).stdout
+                time.sleep(0.5)
+                after = count_rows(db)
+            finally:
+                srv.stop()
+            statuses = {int(k): int(v) for k, v in re.findall(r"STATUS (\d+) (\d+)", out)}
+            refusals = re.findall(r"^REFUSAL (.*)$", out, re.M)
+            rows = after - before
+            runs[kind].append((rows / a.duration, rows, statuses.get(ok_status, 0), statuses, refusals))
+            log(f"  {kind} run {i + 1}: {rows / a.duration:,.0f} records/s ({rows} records, "
+                f"{statuses.get(ok_status, 0)} {ok_status}s, statuses {statuses})"
+                + "".join(f"\n    a refusal: {x}" for x in refusals))
+    med = {k: sorted(v, key=lambda r: r[0])[len(v) // 2] for k, v in runs.items()}
+    results["dav_put"] = (med["api"][0], med["put"][0], med["put"][0] / med["api"][0],
+                          {k: {"rows": sum(r[1] for r in v), "ok": sum(r[2] for r in v),
+                               "statuses": [r[3] for r in v], "refusals": [r[4] for r in v]} for k, v in runs.items()},
+                          len(usable))
+
+
+def caldav_city(a, work, results):
+    """114 wards on one `serve --plans-dir`; every unit of every ward syncs its tasks, and each lead
+    unit its all-tasks too (9 collections a ward, 1,026 in all), with its own access code; one
+    burst of the 1,026 sync-collections with the current tokens (nothing changed), a new connection
+    each, as the clients of 15 minutes would send them; the server's CPU time from /proc."""
+    wards = make_wards(work / "dav-city", 114, "phuong")
+    db = work / "dav-city.sqlite"
+    units = plan_units()
+    lead = units[0]
+    t0 = time.time()
+    collections = []  # (plan, unit, path, password)
+    for ward in sorted(wards.iterdir()):
+        for unit in units:
+            code = create_token(a, db, unit, plan=ward / "plan.yaml", label=f"{unit} {ward.name}")
+            collections.append((ward.name, unit, f"/dav/calendars/{ward.name}/{unit}/tasks/", code))
+            if unit == lead:
+                collections.append((ward.name, unit, f"/dav/calendars/{ward.name}/{unit}/all-tasks/", code))
+    log(f"caldav city: {len(collections)} collections, {len(collections) - 114} access codes in {time.time() - t0:.0f} s")
+    port = free_port()
+    srv = start_plancal(a.bin, work, port, db, plans_dir=wards)
+    workers = 4
+    try:
+        wait_http(port, "/ready", timeout=300)
+
+        def burst(bodies, method="REPORT", depth="0"):
+            """Every collection once, `workers` at a time, a new connection each; (CPU s, wall s, answers)."""
+            answers = [None] * len(collections)
+
+            def run(k):
+                for i in range(k, len(collections), workers):
+                    plan, unit, path, code = collections[i]
+                    st, _, body = dav(port, method, path, bodies[i],
+                                      {"Authorization": "Basic " + basic(f"{plan}/{unit}", code), "Depth": depth,
+                                       "Content-Type": "application/xml; charset=utf-8"})
+                    answers[i] = (st, body)
+
+            cpu0, wall0 = proc_cpu_seconds(srv.pid), time.time()
+            ts = [threading.Thread(target=run, args=(k,)) for k in range(workers)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            return proc_cpu_seconds(srv.pid) - cpu0, time.time() - wall0, answers
+
+        cpu, wall, answers = burst([SYNC_BODY % ""] * len(collections))
+        bad = [(collections[i][2], st, b[:300]) for i, (st, b) in enumerate(answers) if st != 207]
+        assert not bad, bad[:3]
+        tokens = [multistatus(b)[1] for _, b in answers]
+        items = sum(len(multistatus(b)[0]) for _, b in answers)
+        results["dav_city_initial"] = (cpu, wall, items)
+        log(f"caldav city: initial sync of {len(collections)} collections ({items:,} items): {cpu:.2f} CPU s in {wall:.1f} s")
+        sync_bodies = [SYNC_BODY % t for t in tokens]
+        runs, idle = [], []
+        for i in range(a.runs):
+            cpu, wall, answers = burst(sync_bodies)
+            assert all(st == 207 and multistatus(b)[0] == [] for st, b in answers), \
+                [(collections[i][2], st, b[:300]) for i, (st, b) in enumerate(answers) if st != 207][:3]
+            cpu_p, wall_p, answers_p = burst([PROPFIND_BODY] * len(collections), method="PROPFIND", depth="0")
+            assert all(st == 207 for st, _ in answers_p)
+            c0 = proc_cpu_seconds(srv.pid)
+            time.sleep(10)
+            idle.append((proc_cpu_seconds(srv.pid) - c0) / 10)
+            runs.append((cpu, wall, cpu_p, wall_p))
+            log(f"  city run {i + 1}: 1,026 sync-collections {cpu:.2f} CPU s in {wall:.1f} s "
+                f"({cpu / 900 * 100:.3f} % of a core over 15 min); 1,026 PROPFIND Depth 0 {cpu_p:.2f} CPU s; "
+                f"idle {idle[-1] * 100:.2f} % of a core")
+        cpu = statistics.median(r[0] for r in runs)
+        cpu_p = statistics.median(r[2] for r in runs)
+        results["dav_city"] = (cpu, statistics.median(r[1] for r in runs), cpu / 900,
+                               cpu_p, statistics.median(idle), len(collections), [list(r) for r in runs])
+        results["dav_city_rss_mb"] = rss_mb(srv.pid)
+    finally:
+        srv.stop()
+
+
+def caldav(a, work, results):
+    items = split_tasks(FEEDS / "vhxh-tasks.ics")
+    assert len(items) == 186, len(items)
+    template = work / "dav-template.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(template) + suffix).unlink(missing_ok=True)
+    password = create_token(a, template, DAV_USER, label="Chị Lan")
+    pport, rport = free_port(), free_port()
+    db = work / "dav-reads.sqlite"
+    fresh_copy(template, db)
+    plancal = start_plancal(a.bin, work, pport, db)
+    radicale = None
+    try:
+        wait_http(pport)
+        t0 = time.time()
+        radicale = start_radicale(work, rport, password, items)
+        log(f"caldav: Radicale filled with {len(items)} tasks in {time.time() - t0:.1f} s")
+        caldav_reads(a, work, results, items, pport, rport, password)
+        results["dav_rss_mb"] = (rss_mb(radicale.pid), rss_mb(plancal.pid))
+    finally:
+        plancal.stop()
+        if radicale:
+            radicale.stop()
+    usable, refused = caldav_probe(a, work, template, items, password)
+    results["dav_probe"] = {"usable": len(usable), "refused": refused}
+    log(f"caldav: {len(usable)} of {len(items)} tasks take a tick, an untick, an API completion and an undo; "
+        f"{len(refused)} refusals" + "".join(f"\n    {r}" for r in refused[:8]))
+    if usable:
+        caldav_writes(a, work, results, template, usable, password)
+    caldav_city(a, work, results)
+
+
 def table(r, a):
     rows = []
 
-    def ratio_row(what, key, goal, unit="req/s"):  # (peer, plancal, ratio)
+    def ratio_row(what, key, goal, unit="req/s", peer=""):  # (peer, plancal, ratio)
         if key not in r:
             return
         n, p, q = r[key]
-        rows.append((what, f"{n:,.0f} {unit}", f"{p:,.0f} {unit}", f"**{q:.2f}×**", goal))
+        rows.append((what, f"{peer}{n:,.0f} {unit}", f"{p:,.0f} {unit}", f"**{q:.2f}×**", goal))
 
     ratio_row("cached GET `vhxh.ics` (355 KB)", "get_vhxh", "≥ 0.8×")
     ratio_row("cached GET `chi-bo.ics` (58 KB)", "get_chibo", "≥ 0.8×")
@@ -621,6 +1180,31 @@ def table(r, a):
         rows.append((f"{a.country:,}-ward country served",
                      f"the last ward's feed after {t_start:.1f} s ({rss0:.0f} MB); every plan loaded after {t_loaded:.1f} s ({rss_loaded:.0f} MB)",
                      f"every feed ({n:,}, {got / 1e9:.1f} GB) in {t_fetch:.0f} s: {rss1:.0f} MB", "", "< 10 s, < 1 GiB"))
+    def dav_row(what, key, goal):  # Radicale at 8 connections (and at 1), plancal at 8
+        if key not in r:
+            return
+        n, p, q = r[key]
+        one = r.get(key + "_radicale1")
+        rows.append((what, f"Radicale {n:,.1f} req/s" + (f" (1 connection: {one:,.1f})" if one else ""),
+                     f"{p:,.0f} req/s", f"**{q:,.0f}×**" + (f" ({p / one:,.0f}× Radicale's 1-connection rate)" if one else ""),
+                     goal))
+
+    dav_row("CalDAV `PROPFIND` Depth 1 on a unit's tasks (186 items: `getetag`, `getctag`, `sync-token`), 8 connections",
+            "dav_propfind", "≥ 10×")
+    dav_row("CalDAV `REPORT` `sync-collection` with the current token (no change), 8 connections", "dav_sync", "≥ 10×")
+    dav_row("the same, a new connection per request (`Connection: close`; Radicale closes every connection anyway)",
+            "dav_sync_close", "—")
+    if "dav_put" in r:
+        api, put, q, detail, n = r["dav_put"]
+        rows.append((f"tick/untick by `PUT` vs the API's completion/undo, 64 clients over {n} tasks, records stored/s",
+                     f"API {api:,.0f} records/s (all runs: {detail['api']['ok']:,} 201s, {detail['api']['rows']:,} records)",
+                     f"`PUT` {put:,.0f} records/s (all runs: {detail['put']['ok']:,} 204s, {detail['put']['rows']:,} records)",
+                     f"**{q:.2f}×**", "≥ 1×"))
+    if "dav_city" in r:
+        cpu, wall, share, cpu_p, idle, n, _ = r["dav_city"]
+        rows.append((f"a 114-ward city's sync every 15 minutes: {n:,} `sync-collection`s (no change), a new connection each",
+                     f"{n:,} requests in {wall:.1f} s; {n:,} `PROPFIND` Depth 0: {cpu_p:.2f} CPU s; idle: {idle * 100:.2f} % of a core",
+                     f"{cpu:.2f} CPU s per 900 s", f"**{share * 100:.3f} %** of one core", "< 5 %"))
     out = ["| what | peer | plancal | ratio | goal |", "|---|---|---|---|---|"]
     out += [f"| {w} | {p} | {q} | {x} | {g} |" for w, p, q, x, g in rows]
     return "\n".join(out)
@@ -629,15 +1213,17 @@ def table(r, a):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
-    ap.add_argument("--bench-bin", required=True, help="plancal-bench, for the in-process generation rate")
+    ap.add_argument("--bench-bin", help="plancal-bench, for the in-process generation rate (needed by generation)")
     ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--country", type=int, default=3321)
-    ap.add_argument("--only", default="feeds,memory,generation,completions,country")
+    ap.add_argument("--only", default="feeds,memory,generation,completions,caldav,country")
     a = ap.parse_args()
     if os.environ.get("BENCH_QUICK"):
         a.runs, a.only = 1, a.only.replace(",country", "")
     only = set(a.only.split(","))
+    if "generation" in only and not a.bench_bin:
+        ap.error("--only generation needs --bench-bin")
     work = Path(tempfile.mkdtemp(prefix="plancal-bench-"))
     os.chmod(work, 0o755)
     results = {}
@@ -654,6 +1240,8 @@ def main():
             generation(a, work, city, results)
         if "completions" in only:
             completions(a, work, results)
+        if "caldav" in only:
+            caldav(a, work, results)
         if "country" in only:
             country(a, work, results)
     finally:
@@ -661,7 +1249,7 @@ def main():
         print(table(results, a))
         print(f"\n(raw: {work / 'results.json'})")
         if not os.environ.get("BENCH_KEEP"):
-            for d in ("country", "city", "www", "gen-country", "cp-country"):
+            for d in ("country", "city", "www", "gen-country", "cp-country", "dav-city", "radicale", "put-bodies", "api-bodies"):
                 shutil.rmtree(work / d, ignore_errors=True)
 
 

@@ -5,6 +5,8 @@
 #   counters are exposed), valgrind (callgrind, where perf's counters are not), zlib1g-dev.
 # - Python's icalendar (the generation peer) and requests in a venv: .venv-test (the test
 #   venv, pinned by scripts/test-requirements.txt) when it is there, else .venv-bench.
+# - Radicale (the CalDAV peer of issue 18, run by bench.py as `python -m radicale`) in that same
+#   venv: the pin in scripts/test-requirements.txt if it has one, else radicale==3.9.0.
 # Idempotent; run as root (apt-get install).
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,6 +44,11 @@ if [ ! -x "${VENV}/bin/python" ] || ! "${VENV}/bin/python" -c 'import icalendar,
     REQ_PIN="$(grep -E '^requests==' "${REPO_ROOT}/scripts/test-requirements.txt" || echo requests)"
     "${VENV}/bin/python" -m pip install --quiet --disable-pip-version-check "$ICAL_PIN" "$REQ_PIN"
   fi
+fi
+RADICALE_PIN="$(grep -E '^radicale==' "${REPO_ROOT}/scripts/test-requirements.txt" || echo radicale==3.9.0)"
+if ! "${VENV}/bin/python" -c "import sys, radicale; sys.exit(radicale.VERSION != '${RADICALE_PIN#radicale==}')" >/dev/null 2>&1; then
+  echo "== pip: ${RADICALE_PIN} into ${VENV}"
+  "${VENV}/bin/python" -m pip install --quiet --disable-pip-version-check "$RADICALE_PIN"
 fi
 echo "== install-bench-deps: python venv ${VENV}"
 echo "== install-bench-deps: done"
