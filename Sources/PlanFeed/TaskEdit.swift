@@ -81,13 +81,54 @@ public enum TaskEdit: Sendable, Equatable {
     /// aside, and its closing lines (the id, the link) after them. The lines between (who did it,
     /// when) are the records', which may have changed since the app fetched the task.
     private static func addedPart(_ todo: ICalComponent, _ o: Occurrence, builder: FeedBuilder) -> Substring? {
-        var theirs = Substring(normalised(todo.value(of: "DESCRIPTION") ?? ""))
-        if theirs.hasPrefix(noticePrefix), let end = theirs.firstRange(of: "\n\n") { theirs = theirs[end.upperBound...] }
+        let text = normalised(todo.value(of: "DESCRIPTION") ?? "")
         let head = normalised(builder.planLines(o).joined(separator: "\n"))
         let tail = normalised(builder.closingLines(o).joined(separator: "\n"))
+        // Byte for byte first (an app sends back the bytes it was given; comparing by
+        // Character, with grapheme breaking, was most of a PUT's cost), then by Character, for
+        // an app that normalised the text's Unicode.
+        return addedPart(bytes: text, head: head, tail: tail) ?? addedPart(characters: text, head: head, tail: tail)
+    }
+
+    private static func addedPart(bytes text: String, head: String, tail: String) -> Substring? {
+        var bytes = Array(text.utf8)[...]
+        if bytes.starts(with: noticePrefix.utf8), let end = firstIndex(of: Array("\n\n".utf8), in: bytes) {
+            bytes = bytes[(end + 2)...]
+        }
+        let after = bytes.startIndex + head.utf8.count
+        guard bytes.starts(with: head.utf8), let found = lastIndex(of: Array(tail.utf8), in: bytes), found >= after else {
+            return nil
+        }
+        let rest = bytes[(found + tail.utf8.count)...]
+        return Substring(String(decoding: rest, as: UTF8.self))
+    }
+
+    private static func addedPart(characters text: String, head: String, tail: String) -> Substring? {
+        var theirs = Substring(text)
+        if theirs.hasPrefix(noticePrefix), let end = theirs.firstRange(of: "\n\n") { theirs = theirs[end.upperBound...] }
         guard theirs.hasPrefix(head), let end = theirs.ranges(of: tail).last,
               end.lowerBound >= theirs.index(theirs.startIndex, offsetBy: head.count) else { return nil }
         return theirs[end.upperBound...]
+    }
+
+    private static func firstIndex(of needle: [UInt8], in hay: ArraySlice<UInt8>) -> Int? {
+        guard needle.count <= hay.count, let first = needle.first else { return nil }
+        var i = hay.startIndex
+        while i + needle.count <= hay.endIndex {
+            if hay[i] == first, hay[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    private static func lastIndex(of needle: [UInt8], in hay: ArraySlice<UInt8>) -> Int? {
+        guard needle.count <= hay.count, let first = needle.first else { return nil }
+        var i = hay.endIndex - needle.count
+        while i >= hay.startIndex {
+            if hay[i] == first, hay[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i -= 1
+        }
+        return nil
     }
 
     private static func normalised(_ s: String) -> String {

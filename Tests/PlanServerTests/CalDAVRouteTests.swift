@@ -350,4 +350,17 @@ struct CalDAVRouteTests {
             #expect(shown.body.replacingOccurrences(of: "\r\n ", with: "").contains("DESCRIPTION:Chưa ghi nhận: Việc này được tính là hoàn thành nhờ bản ghi số"))
         }
     }
+
+    @Test("an app that sends the task back in another Unicode normal form (NFD) still ticks it")
+    func decomposedText() async throws {
+        let f = try await Fixture()
+        try await f.app().test(.router) { client in
+            let got = try await dav(client, "GET", Self.item, user: "cong-an", code: f.police)
+            let nfd = setProperty(got.body, "STATUS", "COMPLETED").decomposedStringWithCanonicalMapping
+            #expect(Array(nfd.utf8) != Array(setProperty(got.body, "STATUS", "COMPLETED").utf8))
+            let put = try await dav(client, "PUT", Self.item, user: "cong-an", code: f.police, body: nfd)
+            #expect(put.status == .noContent)
+            #expect(try await f.repositories.completions.records(plan: "bach-dang").count == 1)
+        }
+    }
 }
