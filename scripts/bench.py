@@ -208,7 +208,7 @@ def wrk(port, path, headers=(), script=None, connections=32, duration=10, thread
     if script:
         args += ["-s", str(script)]
     args.append(f"http://127.0.0.1:{port}{path}")
-    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(args, capture_output=True, text=True, errors="replace", check=True).stdout
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     rps = float(m.group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -1004,7 +1004,7 @@ def caldav_writes(a, work, results, template, usable, password):
                 before = count_rows(db)
                 out = subprocess.run(["wrk", f"-t{threads}", "-c64", f"-d{a.duration}s", "--timeout", "30s",
                                       "-s", str(script), f"http://127.0.0.1:{port}/"],
-                                     capture_output=True, text=True, check=True).stdout
+                                     capture_output=True, text=True, errors="replace", check=True).stdout
                 time.sleep(0.5)
                 after = count_rows(db)
             finally:
