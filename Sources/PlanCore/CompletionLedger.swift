@@ -165,7 +165,12 @@ public struct CompletionLedger: Sendable, Equatable {
 
     /// `done` by the occurrence's own completions only, not by another record fulfilling it.
     public func ownDone(_ occurrence: Occurrence) -> Completion? {
-        active[occurrence.id]?.first { occurrence.doneBy.contains($0.unit) }
+        ownDone(id: occurrence.id, doneBy: occurrence.doneBy)
+    }
+
+    /// `ownDone` by an occurrence's id and the units whose completion makes it done.
+    func ownDone(id: String, doneBy: [String]) -> Completion? {
+        active[id]?.first { doneBy.contains($0.unit) }
     }
 
     /// Occurrences fulfilled by another record (`fulfilled_by:`), by id.

@@ -54,8 +54,26 @@ extension Obligation {
 /// The plan's `fulfilled_by:` rules over its occurrences, kept by a ledger so that every fold
 /// brings the fulfilled occurrences up to date (`CompletionLedger.init(records:plan:occurrences:)`).
 public struct FulfilmentRules: Sendable, Equatable {
+    /// What the pass needs of an occurrence: a fold runs it after every write, and copying whole
+    /// occurrences (a dozen strings and arrays each) was most of its cost.
+    struct Slot: Sendable, Equatable {
+        var id: String
+        var owner: String
+        var obligationID: String
+        var doneBy: [String]
+        var last: CivilDate
+
+        init(_ o: Occurrence) {
+            id = o.id
+            owner = o.owner
+            obligationID = o.obligationID
+            doneBy = o.doneBy
+            last = o.last
+        }
+    }
+
     struct Duty: Sendable, Equatable {
-        var occurrence: Occurrence
+        var occurrence: Slot
         var rules: [Fulfilment]
         var window: ClosedRange<CivilDate>
     }
@@ -63,7 +81,7 @@ public struct FulfilmentRules: Sendable, Equatable {
     var duties: [Duty]
     /// Occurrences by obligation id: the obligations `.occurrence` rules name, and those with a
     /// `.news` rule (an item of another period's occurrence published in this one).
-    var byObligation: [String: [Occurrence]]
+    var byObligation: [String: [Slot]]
     /// Members of each collective: naming a collective informs its members.
     var members: [String: [String]]
     /// Unit names, for the notes.
@@ -74,13 +92,27 @@ public struct FulfilmentRules: Sendable, Equatable {
         let obligations = Dictionary(plan.obligations.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         duties = occurrences.compactMap { o in
             guard let ob = obligations[o.obligationID], !ob.fulfilledBy.isEmpty else { return nil }
-            return Duty(occurrence: o, rules: ob.fulfilledBy, window: ob.window(of: o))
+            return Duty(occurrence: Slot(o), rules: ob.fulfilledBy, window: ob.window(of: o))
         }
         let referenced = Set(duties.flatMap(\.rules).compactMap { if case .occurrence(let id) = $0 { return id } else { return nil } })
             .union(duties.filter { $0.rules.contains(.news) }.map(\.occurrence.obligationID))
-        byObligation = Dictionary(grouping: occurrences.filter { referenced.contains($0.obligationID) }, by: \.obligationID)
+        byObligation = Dictionary(grouping: occurrences.filter { referenced.contains($0.obligationID) }.map(Slot.init),
+                                  by: \.obligationID)
         members = Dictionary(plan.units.filter(\.hasMembers).map { ($0.id, $0.members.map(\.id)) }, uniquingKeysWith: { a, _ in a })
         names = Dictionary(plan.allUnits.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// How a duty came to be fulfilled: the note is written for the winning source only.
+    private enum Source {
+        case informed, news, occurrence
+
+        func note(_ record: String) -> String {
+            switch self {
+            case .informed: return "Đã được phổ biến qua \(record)"
+            case .news: return "Đã có tin, bài trong kỳ: \(record)"
+            case .occurrence: return "Đã hoàn thành qua \(record)"
+            }
+        }
     }
 
     /// The completion each duty gets from another record, where it has none of its own.
@@ -97,40 +129,38 @@ public struct FulfilmentRules: Sendable, Equatable {
             if case .adHoc(.news, _) = r.kind { news.append((activity.on, r)) }
         }
         var out: [String: CompletionLedger.Completion] = [:]
-        for duty in duties where ledger.ownDone(duty.occurrence) == nil {
-            let o = duty.occurrence
-            var best: (day: CivilDate, record: CompletionRecord, note: String)?
-            func offer(_ day: CivilDate, _ record: CompletionRecord, _ note: String) {
-                guard duty.window.contains(day) else { return }
+        for d in duties.indices where ledger.ownDone(id: duties[d].occurrence.id, doneBy: duties[d].occurrence.doneBy) == nil {
+            let window = duties[d].window
+            var best: (day: CivilDate, record: CompletionRecord, source: Source)?
+            func offer(_ day: CivilDate, _ record: CompletionRecord, _ source: Source) {
+                guard window.contains(day) else { return }
                 if let b = best, (b.day, b.record.id ?? .max) <= (day, record.id ?? .max) { return }
-                best = (day, record, note)
+                best = (day, record, source)
             }
-            for rule in duty.rules {
+            for rule in duties[d].rules {
                 switch rule {
                 case .meeting:
-                    for i in informing where i.units.contains(o.owner) {
-                        offer(i.day, i.record, "Đã được phổ biến qua \(describe(i.record))")
-                    }
+                    let owner = duties[d].occurrence.owner
+                    for i in informing where i.units.contains(owner) { offer(i.day, i.record, .informed) }
                 case .news:
-                    for n in news { offer(n.day, n.record, "Đã có tin, bài trong kỳ: \(describe(n.record))") }
-                    for other in byObligation[o.obligationID] ?? [] where other.id != o.id {
-                        if let c = ledger.ownDone(other) {
-                            offer(c.doneOn, c.record, "Đã có tin, bài trong kỳ: \(describe(c.record))")
-                        }
+                    for n in news { offer(n.day, n.record, .news) }
+                    let own = duties[d].occurrence.id
+                    for other in byObligation[duties[d].occurrence.obligationID] ?? [] where other.id != own {
+                        if let c = ledger.ownDone(id: other.id, doneBy: other.doneBy) { offer(c.doneOn, c.record, .news) }
                     }
                 case .occurrence(let id):
-                    for other in byObligation[id] ?? [] where duty.window.contains(other.last) {
-                        if let c = ledger.ownDone(other) {
-                            offer(c.doneOn, c.record, "Đã hoàn thành qua \(describe(c.record))")
-                        }
+                    for other in byObligation[id] ?? [] where window.contains(other.last) {
+                        if let c = ledger.ownDone(id: other.id, doneBy: other.doneBy) { offer(c.doneOn, c.record, .occurrence) }
                     }
                 case .figures:
                     continue
                 }
             }
             guard let best else { continue }
+            let o = duties[d].occurrence
             let source = best.record
-            let activity = CompletionRecord.Activity(on: best.day, evidenceURL: source.evidenceURL, note: best.note)
+            let activity = CompletionRecord.Activity(on: best.day, evidenceURL: source.evidenceURL,
+                                                     note: best.source.note(describe(source)))
             let record = CompletionRecord(plan: source.plan, unit: o.owner, recordedBy: source.recordedBy,
                                           recordedAt: source.recordedAt, kind: .done(occurrence: o.id, activity))
             out[o.id] = CompletionLedger.Completion(record: record, activity: activity, via: source)
