@@ -154,13 +154,19 @@ public final class ICalComponent {
 
     /// Properties with a name, with their parameters.
     public func properties(named name: String) -> [ICalReadProperty] {
+        let wanted = name.uppercased()
+        // A name libical knows is one kind, and libical walks that kind alone; an X- or other
+        // name is compared by name (each property's name read takes an allocation).
+        let kind = icalproperty_string_to_kind(wanted)
+        let byName = kind == ICAL_X_PROPERTY || kind == ICAL_NO_PROPERTY || kind == ICAL_ANY_PROPERTY
+        let walked = byName ? ICAL_ANY_PROPERTY : kind
         var out: [ICalReadProperty] = []
-        var p = icalcomponent_get_first_property(handle, ICAL_ANY_PROPERTY)
+        var p = icalcomponent_get_first_property(handle, walked)
         while let prop = p {
-            if ICalReadProperty.name(of: prop) == name.uppercased() {
+            if !byName || ICalReadProperty.name(of: prop) == wanted {
                 out.append(ICalReadProperty(prop))
             }
-            p = icalcomponent_get_next_property(handle, ICAL_ANY_PROPERTY)
+            p = icalcomponent_get_next_property(handle, walked)
         }
         return out
     }

@@ -85,18 +85,10 @@ struct YAMLMap {
 
     func has(_ key: String) -> Bool { keys.contains(key) }
 
-    /// Without leading and trailing whitespace and newlines; the text itself when it has none
-    /// (nearly always: Foundation's trimming, asked for every scalar, was a tenth of loading).
-    static func trimmed(_ text: String) -> String {
-        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return text }
-        if !first.properties.isWhitespace, !last.properties.isWhitespace { return text }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     mutating func optionalString(_ key: String) throws -> String? {
         guard let n = node(key) else { return nil }
         guard case let .scalar(s) = n else { throw error(key, "cần một đoạn chữ, nhưng gặp \(YAMLMap.describe(n))") }
-        let v = YAMLMap.trimmed(s.string)
+        let v = s.string.trimmedOfWhitespace
         return v.isEmpty ? nil : v
     }
 

@@ -39,7 +39,8 @@ enum CalDAVResource: Sendable, Equatable {
             path = rest.firstIndex(of: "/").map { String(rest[$0...]) } ?? "/"
         }
         if let query = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = String(path[..<query]) }
-        guard let decoded = path.removingPercentEncoding else { return nil }
+        // Foundation's decoding only where there is something to decode (it is slow on Linux).
+        guard let decoded = path.contains("%") ? path.removingPercentEncoding : path else { return nil }
         let parts = decoded.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard parts.first == "dav" else { return nil }
         let rest = Array(parts.dropFirst())
@@ -87,8 +88,15 @@ enum CalDAVResource: Sendable, Equatable {
     }
 
     /// An item's resource name: the occurrence id with `/` as `_` (ids have no `_`, so it reads back).
-    static func itemName(_ occurrenceID: String) -> String { occurrenceID.replacingOccurrences(of: "/", with: "_") }
+    static func itemName(_ occurrenceID: String) -> String { swap(occurrenceID, UInt8(ascii: "/"), UInt8(ascii: "_")) }
 
     /// The occurrence id of a resource name.
-    static func occurrenceID(_ name: String) -> String { name.replacingOccurrences(of: "_", with: "/") }
+    static func occurrenceID(_ name: String) -> String { swap(name, UInt8(ascii: "_"), UInt8(ascii: "/")) }
+
+    /// `text` with every `a` byte made `b` (both ASCII, so the UTF-8 stays valid); Foundation's
+    /// replacingOccurrences goes through CFString on Linux, and a PUT asked it for every item.
+    private static func swap(_ text: String, _ a: UInt8, _ b: UInt8) -> String {
+        guard text.utf8.contains(a) else { return text }
+        return String(decoding: text.utf8.map { $0 == a ? b : $0 }, as: UTF8.self)
+    }
 }

@@ -14,7 +14,7 @@ struct CalDAVSignIn: Sendable {
     static func check(_ request: Request, services: ServerServices) async throws -> CalDAVSignIn {
         let prefix = "basic "
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix(prefix),
-              let data = Data(base64Encoded: header.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)),
+              let data = Data(base64Encoded: header.dropFirst(prefix.count).trimmedOfWhitespace),
               let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else {
             throw unauthorized("Cần đăng nhập: tên đăng nhập là mã đơn vị (ví dụ vhxh, hoặc kế-hoạch/đơn-vị như bach-dang/vhxh), mật khẩu là mã truy cập của đơn vị")
         }
