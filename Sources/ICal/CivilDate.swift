@@ -122,6 +122,20 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// `yyyymmdd`, as in iCalendar DATE values.
     public var basic: String { CivilDate.pad(year, 4) + CivilDate.pad(month, 2) + CivilDate.pad(day, 2) }
 
+    /// Reads the date of an iCalendar basic-format value: its first eight characters as
+    /// `yyyymmdd` (`20261201`, or the date of `20261201T030000Z`); nil when they are not a day.
+    public init?(basic text: some StringProtocol) {
+        var digits = 0, y = 0, m = 0, d = 0
+        for b in text.utf8.prefix(8) {
+            guard b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") else { return nil }
+            let v = Int(b - UInt8(ascii: "0"))
+            if digits < 4 { y = y * 10 + v } else if digits < 6 { m = m * 10 + v } else { d = d * 10 + v }
+            digits += 1
+        }
+        guard digits == 8 else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+
     /// A non-negative number with leading zeros to `width` digits (what `%0Nd` gives, without
     /// Foundation's formatter: feeds and pages format days by the thousand).
     static func pad(_ n: Int, _ width: Int) -> String {
@@ -155,6 +169,22 @@ public struct UTCDateTime: Hashable, Comparable, Sendable {
 
     /// Midnight UTC at the start of a day.
     public init(startOf date: CivilDate) { self.secondsSinceEpoch = date.daysSinceEpoch * 86_400 }
+
+    /// Reads an iCalendar UTC date-time in basic format, exactly `yyyymmddThhmmssZ`
+    /// (`20261201T030000Z`); nil for anything else (a local time, a date alone).
+    public init?(basic text: some StringProtocol) {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 16, bytes[8] == UInt8(ascii: "T"), bytes[15] == UInt8(ascii: "Z"),
+              let day = CivilDate(basic: text) else { return nil }
+        var time: [Int] = []
+        for i in stride(from: 9, to: 15, by: 2) {
+            let (a, b) = (bytes[i], bytes[i + 1])
+            guard (48...57).contains(a), (48...57).contains(b) else { return nil }
+            time.append(Int(a - 48) * 10 + Int(b - 48))
+        }
+        guard time[0] < 24, time[1] < 60, time[2] < 61 else { return nil }
+        self.init(secondsSinceEpoch: day.daysSinceEpoch * 86_400 + time[0] * 3600 + time[1] * 60 + time[2])
+    }
 
     /// The Foundation date.
     public var date: Date { Date(timeIntervalSince1970: TimeInterval(secondsSinceEpoch)) }

@@ -31,7 +31,7 @@ public enum TaskEdit: Sendable, Equatable {
         guard todos.count == 1, root.children(.event).isEmpty, let todo = todos.first else { throw .notOneTask }
         let uid = FeedBuilder.uid(o, plan: builder.plan.id, variant: .tasks)
         guard todo.value(of: "UID") == uid else { throw .otherItem(expected: uid) }
-        let added = try checkPlanOwned(todo, o, builder: builder).trimmingCharacters(in: .whitespacesAndNewlines)
+        let added = try checkPlanOwned(todo, o, builder: builder).trimmedOfWhitespace
         let status = todo.value(of: "STATUS")?.uppercased()
         let done = builder.ledger.done(o, for: viewer) != nil
         if status == "CANCELLED" {
@@ -62,7 +62,7 @@ public enum TaskEdit: Sendable, Equatable {
         // The check mark and "Không áp dụng" are the records', which may have changed since the
         // app fetched the task: the plan's part must be there as it is.
         let base = builder.planSummary(o)
-        let summary = todo.value(of: "SUMMARY")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let summary = todo.value(of: "SUMMARY")?.trimmedOfWhitespace ?? ""
         guard [base, "✓ " + base, "Không áp dụng — " + base].contains(summary) else {
             throw .planOwned(property: "SUMMARY")
         }
@@ -139,7 +139,7 @@ public enum TaskEdit: Sendable, Equatable {
 
     /// A URL of the person's own, else an ATTACH link, else the first link in their text.
     private static func evidence(_ todo: ICalComponent, added: String?, ours: String?) -> String? {
-        if let url = todo.value(of: "URL")?.trimmingCharacters(in: .whitespaces), !url.isEmpty, url != ours { return url }
+        if let url = todo.value(of: "URL")?.trimmedOfWhitespace, !url.isEmpty, url != ours { return url }
         for attach in todo.values(of: "ATTACH") where isLink(attach) { return attach }
         guard let added, let match = added.firstMatch(of: #/https?://[^\s<>"]+/#) else { return nil }
         return String(match.output)
@@ -153,18 +153,11 @@ public enum TaskEdit: Sendable, Equatable {
     /// The day of `COMPLETED` in the plan's time zone: a UTC time is moved by the plan's offset,
     /// a local one is taken as it is.
     static func day(_ completed: ICalReadProperty?, plan: Plan) throws(TaskEditError) -> CivilDate? {
-        guard let value = completed?.value.trimmingCharacters(in: .whitespaces) else { return nil }
-        let digits = value.prefix(8)
-        guard digits.count == 8, let date = CivilDate(parsing: "\(digits.prefix(4))-\(digits.dropFirst(4).prefix(2))-\(digits.suffix(2))") else {
-            throw .badCompleted(String(value.prefix(40)))
-        }
-        guard value.hasSuffix("Z"), value.count >= 15 else { return date }
-        let time = value.dropFirst(9).prefix(6)
-        guard let hh = Int(time.prefix(2)), let mm = Int(time.dropFirst(2).prefix(2)) else {
-            throw .badCompleted(String(value.prefix(40)))
-        }
-        let local = hh * 3600 + mm * 60 + plan.utcOffsetSeconds
-        return date.adding(days: Int((Double(local) / 86_400).rounded(.down)))
+        guard let value = completed?.value.trimmedOfWhitespace else { return nil }
+        guard let date = CivilDate(basic: value) else { throw .badCompleted(String(value.prefix(40))) }
+        guard value.hasSuffix("Z") else { return date }
+        guard let instant = UTCDateTime(basic: value) else { throw .badCompleted(String(value.prefix(40))) }
+        return CivilDate(instant: instant.date, utcOffsetSeconds: plan.utcOffsetSeconds)
     }
 }
 

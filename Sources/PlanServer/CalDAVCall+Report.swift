@@ -83,23 +83,10 @@ extension CalDAVCall {
     }
 
     /// A UTC date-time in basic format (`20261201T000000Z`).
-    static func instant(_ text: String?) -> UTCDateTime? {
-        guard let text, text.count == 16, text.hasSuffix("Z"), let day = days(DAVTimeRange(start: text, end: nil)).start else {
-            return nil
-        }
-        let time = text.dropFirst(9).prefix(6)
-        guard text.dropFirst(8).first == "T", time.allSatisfy(\.isASCII), let hh = Int(time.prefix(2)),
-              let mm = Int(time.dropFirst(2).prefix(2)), let ss = Int(time.suffix(2)), hh < 24, mm < 60, ss < 61 else { return nil }
-        return UTCDateTime(secondsSinceEpoch: day.daysSinceEpoch * 86_400 + hh * 3600 + mm * 60 + ss)
-    }
+    static func instant(_ text: String?) -> UTCDateTime? { text.flatMap { UTCDateTime(basic: $0) } }
 
     /// A time range's days (its UTC dates; an item is a whole day or days in the plan's zone).
     static func days(_ range: DAVTimeRange?) -> (start: CivilDate?, end: CivilDate?) {
-        func day(_ text: String?) -> CivilDate? {
-            guard let text, text.count >= 8 else { return nil }
-            let d = text.prefix(8)
-            return CivilDate(parsing: "\(d.prefix(4))-\(d.dropFirst(4).prefix(2))-\(d.suffix(2))")
-        }
-        return (day(range?.start), day(range?.end))
+        (range?.start.flatMap { CivilDate(basic: $0) }, range?.end.flatMap { CivilDate(basic: $0) })
     }
 }

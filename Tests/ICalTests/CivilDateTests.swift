@@ -20,6 +20,24 @@ struct CivilDateTests {
         #expect(CivilDate(parsing: "２０２６-12-14") == nil)
     }
 
+    @Test("reads iCalendar basic dates and UTC date-times, refuses the rest")
+    func basic() {
+        #expect(CivilDate(basic: "20261214") == CivilDate(year: 2026, month: 12, day: 14))
+        #expect(CivilDate(basic: "20261214T030000Z") == CivilDate(year: 2026, month: 12, day: 14))
+        #expect(CivilDate(basic: "20260230") == nil)
+        #expect(CivilDate(basic: "2026121") == nil)
+        #expect(CivilDate(basic: "2026-12-14") == nil)
+        #expect(CivilDate(basic: "２０２６1214") == nil)
+        let d = CivilDate(year: 2026, month: 12, day: 1)!
+        #expect(UTCDateTime(basic: "20261201T000000Z") == UTCDateTime(startOf: d))
+        #expect(UTCDateTime(basic: "20261201T235960Z")?.secondsSinceEpoch == UTCDateTime(startOf: d).secondsSinceEpoch + 86_400)
+        #expect(UTCDateTime(basic: "20261201T030405Z")?.iso == "2026-12-01T03:04:05Z")
+        for bad in ["20261201T030405", "20261201", "20261201T240000Z", "20261201T036000Z", "20261201T0304Z",
+                    "20261201X030405Z", "20261201T03040aZ", "20261301T030405Z", ""] {
+            #expect(UTCDateTime(basic: bad) == nil, "\(bad)")
+        }
+    }
+
     @Test("day arithmetic round-trips across years and leap days")
     func arithmetic() {
         let d = CivilDate(year: 2028, month: 2, day: 28)!
