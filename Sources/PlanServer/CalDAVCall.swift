@@ -101,10 +101,8 @@ struct CalDAVCall {
     /// The request's body, up to 1 MiB (413 past it).
     func body() async throws -> Data {
         let limit = CalDAVController.maxBodyBytes
-        let tooLarge = CalDAVFailure(.contentTooLarge, .c("max-resource-size"), "Nội dung gửi lên quá lớn (tối đa \(limit) byte)")
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge }
-        var request = request
-        do { return Data(try await request.collectBody(upTo: limit).readableBytesView) } catch { throw tooLarge }
+        return Data(try await ServerServices.body(request, upTo: limit, refusal: CalDAVFailure(
+            .contentTooLarge, .c("max-resource-size"), "Nội dung gửi lên quá lớn (tối đa \(limit) byte)")).readableBytesView)
     }
 
     static func multiStatus(_ xml: String) -> Response {

@@ -41,13 +41,16 @@ struct ServerServices: Sendable {
     /// Collects a body within the limit, or answers 413.
     func body(_ request: Request) async throws -> ByteBuffer {
         let limit = arguments.maxBodyBytes
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw APIError(.contentTooLarge, "Nội dung gửi lên quá lớn (tối đa \(limit) byte)")
-        }
+        return try await Self.body(request, upTo: limit,
+                                   refusal: APIError(.contentTooLarge, "Nội dung gửi lên quá lớn (tối đa \(limit) byte)"))
+    }
+
+    /// Collects a body of at most `limit` bytes, else throws `refusal`: at once when the
+    /// Content-Length says more, or as soon as the bytes read pass the limit.
+    static func body(_ request: Request, upTo limit: Int, refusal: @autoclosure () -> any Error) async throws -> ByteBuffer {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw refusal() }
         var request = request
-        do { return try await request.collectBody(upTo: limit) } catch {
-            throw APIError(.contentTooLarge, "Nội dung gửi lên quá lớn (tối đa \(limit) byte)")
-        }
+        do { return try await request.collectBody(upTo: limit) } catch { throw refusal() }
     }
 
     /// Where people reach the server: `--base-url`, else the plan's `public_base_url`, else the
