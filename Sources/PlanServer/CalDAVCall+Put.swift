@@ -42,14 +42,15 @@ extension CalDAVCall {
             throw CalDAVFailure(.badRequest, .c("valid-calendar-data"), "Nội dung gửi lên không phải văn bản UTF-8")
         }
         let viewer = c.viewer(unit)
+        let builder = snapshot.builder
         let edit: TaskEdit
-        do { edit = try TaskEdit.read(text, occurrence: o, builder: snapshot.builder, viewer: viewer) } catch {
+        do { edit = try TaskEdit.read(text, occurrence: o, builder: builder, viewer: viewer) } catch {
             throw CalDAVFailure(error.isMalformed ? .badRequest : .forbidden,
                                 error.isMalformed ? .c("valid-calendar-data") : .c("valid-calendar-object-resource"),
                                 error.description)
         }
         let client = request.headers[.userAgent]
-        let done = snapshot.builder.ledger.done(o, for: viewer) != nil
+        let done = snapshot.ledger.done(o, for: viewer) != nil
         let service = services.completionService(snapshot)
         do {
             switch edit {
@@ -63,7 +64,7 @@ extension CalDAVCall {
                                                recordedBy: signedIn.token.label, now: UTCDateTime(Date()),
                                                today: services.today(snapshot.plan), client: client)
             case .reopen:
-                let standing = snapshot.builder.ledger.done(o, for: viewer)
+                let standing = snapshot.ledger.done(o, for: viewer)
                 // Done through another item's record (a plan's `fulfilled_by`): nothing of this
                 // task's own to withdraw.
                 if let record = standing?.via {

@@ -54,7 +54,7 @@ final class CalDAVState: Sendable {
         let viewer = collection.viewer(unit)
         // The newest record's id, not the store's version: PostgreSQL's counts writes, and a
         // token must say which records made the state (ids rise with every append to a plan).
-        let newest = snapshot.ledger.records.compactMap(\.id).max() ?? 0
+        let newest = snapshot.ledger.lastID
         let builder = snapshot.builder
         let state = try Self.render(builder, version: newest, viewer: viewer, variant: collection.variant) {
             shownNotice(builder, plan: snapshot.plan.id, viewer: viewer, occurrence: $0)
@@ -75,7 +75,7 @@ final class CalDAVState: Sendable {
         if let known = byToken.withLock({ $0[key] }) { return known }
         let prefix = "https://plancal.invalid/sync/"
         guard token.hasPrefix(prefix), let version = token.dropFirst(prefix.count).split(separator: "/").first.flatMap({ Int64($0) }),
-              version <= snapshot.ledger.records.compactMap(\.id).max() ?? 0 else { return nil }
+              version <= snapshot.ledger.lastID else { return nil }
         let records = snapshot.ledger.records.filter { ($0.id ?? 0) <= version }
         let ledger = CompletionLedger(records: records, plan: snapshot.plan, occurrences: snapshot.occurrences)
         let builder = FeedBuilder(plan: snapshot.plan, occurrences: snapshot.occurrences, ledger: ledger)
