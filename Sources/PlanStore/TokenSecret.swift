@@ -20,7 +20,20 @@ package enum TokenSecret {
 
     /// SHA-256, hex.
     package static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: Data(secret.utf8)))
+    }
+
+    /// Lower-case hex of bytes. Every request with a token hashes it, and `String(format:)` per
+    /// byte (CFString on Linux) cost more than the SHA-256 itself.
+    package static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Compares digests in constant time.
@@ -34,6 +47,6 @@ package enum TokenSecret {
 
     package static func random(bytes: Int) -> String {
         var g = SystemRandomNumberGenerator()
-        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+        return hex((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &g) })
     }
 }

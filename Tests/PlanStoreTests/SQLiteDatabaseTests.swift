@@ -33,6 +33,25 @@ struct SQLiteDatabaseTests {
         }
     }
 
+    @Test("a token row as earlier versions stored it (SHA-256 of the secret, lower-case hex) still signs in; its text with one digit changed does not")
+    func storedTokenDigest() async throws {
+        let db = try AppDatabase(path: Self.tempPath())
+        let secret = "0123456789abcdef0123456789abcdef0123456789abcdef"
+        // The digest Python's hashlib gives for the secret: the stored form is the standard one.
+        let digest = "34c26e154bab5ff544f29f8747a691d0fedd3b8a51655f27d0f585b1b2753970"
+        #expect(TokenSecret.hash(secret) == digest)
+        try await db.writable().write { db in
+            try db.execute(sql: """
+                INSERT INTO token (id, plan, unit, label, secretHash, createdAt, revokedAt)
+                VALUES ('0a1b2c3d', 'p', 'vhxh', 'Chị Lan', ?, 1, NULL)
+                """, arguments: [digest])
+        }
+        let token = try await db.repositories.tokens.verify("pc_0a1b2c3d_" + secret, plan: "p")
+        #expect(token?.unit == "vhxh")
+        #expect(token?.label == "Chị Lan")
+        #expect(try await db.repositories.tokens.verify("pc_0a1b2c3d_" + secret.dropLast() + "0", plan: "p") == nil)
+    }
+
     @Test("v8 rebuilds the record table for the new actions and keeps every row, id, index and trigger")
     func obstacleWaiveMigration() async throws {
         let path = Self.tempPath()
