@@ -34,7 +34,7 @@ enum CalDAVResource: Sendable, Equatable {
     /// Reads a request path or an href (absolute URLs too); nil for anything plancal does not serve.
     init?(path raw: String) {
         var path = raw
-        if let scheme = path.range(of: "://") {
+        if !path.hasPrefix("/"), let scheme = path.firstRange(of: "://") {
             let rest = path[scheme.upperBound...]
             path = rest.firstIndex(of: "/").map { String(rest[$0...]) } ?? "/"
         }
