@@ -22,23 +22,25 @@ extension CalDAVCall {
             throw CalDAVFailure(.forbidden, .d("need-privileges"),
                                 "Lịch sự kiện chỉ đọc: đánh dấu hoàn thành trong danh sách công việc (…/tasks/)")
         }
-        // Only this task is rendered (its ETag for If-Match): after each write the collection's
-        // state is new, and rendering all of it for one PUT was most of a PUT's cost.
+        // Only this task is looked up (and rendered, for an If-Match): after each write the
+        // collection's state is new, and rendering all of it for one PUT was most of its cost.
         guard CalDAVCollection.of(unit, in: snapshot.plan).contains(c) else { throw notFound() }
         guard let o = CalDAVState.item(named: name, snapshot, unit: unit, collection: c) else {
             throw CalDAVFailure(.forbidden, .c("valid-calendar-object-resource"),
                                 "Không tạo được công việc mới: công việc do kế hoạch quy định. Tin, bài hay buổi tuyên truyền ngoài kế hoạch được ghi trên trang của kế hoạch")
         }
-        let current = CalDAVState.etag(try state.itemText(snapshot, o, unit: unit, collection: c))
-        if request.headers[.ifNoneMatch]?.trimmingCharacters(in: .whitespaces) == "*" {
+        if request.headers[.ifNoneMatch]?.trimmedOfWhitespace == "*" {
             throw CalDAVFailure(.preconditionFailed, nil, "Công việc này đã có (If-None-Match: *)")
         }
-        if let match = request.headers[.ifMatch], !Self.matches(match, current) {
+        // The task's ETag only when the request makes its write depend on it (rendering the
+        // task was a twentieth of a PUT's CPU).
+        if let match = request.headers[.ifMatch],
+           try !Self.matches(match, { CalDAVState.etag(try state.itemText(snapshot, o, unit: unit, collection: c)) }) {
             throw CalDAVFailure(.preconditionFailed, nil,
                                 "Công việc đã thay đổi trên máy chủ từ lần đồng bộ trước (ETag khác): hãy đồng bộ lại rồi đánh dấu")
         }
         let data = try await body()
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw CalDAVFailure(.badRequest, .c("valid-calendar-data"), "Nội dung gửi lên không phải văn bản UTF-8")
         }
         let viewer = c.viewer(unit)
@@ -100,11 +102,11 @@ extension CalDAVCall {
                             "Chưa ghi nhận hoàn thành: \(reason)")
     }
 
-    /// True when an If-Match header names this ETag (or is `*`).
-    static func matches(_ header: String, _ etag: String) -> Bool {
-        header.split(separator: ",").contains { part in
-            let tag = part.trimmingCharacters(in: .whitespaces)
-            return tag == "*" || tag == etag || tag == "W/" + etag
-        }
+    /// True when an If-Match header names this ETag (or is `*`, which needs no ETag).
+    static func matches(_ header: String, _ etag: () throws -> String) rethrows -> Bool {
+        let tags = header.split(separator: ",").map(\.trimmedOfWhitespace)
+        if tags.contains("*") { return true }
+        let current = try etag()
+        return tags.contains { $0 == current || $0 == "W/" + current }
     }
 }
