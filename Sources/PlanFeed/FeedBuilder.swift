@@ -255,7 +255,8 @@ public struct FeedBuilder: Sendable {
 
     /// LAST-MODIFIED (and DTSTAMP): the later of the obligation's edit and its last record.
     public func lastModified(_ o: Occurrence) -> UTCDateTime {
-        max(o.revised, ledger.lastChange(of: o.id) ?? o.revised)
+        let via = ledger.ownDone(o) == nil ? ledger.fulfilled[o.id]?.via?.recordedAt : nil
+        return max(o.revised, ledger.lastChange(of: o.id) ?? o.revised, via ?? o.revised)
     }
 
     /// The dashboard page of an occurrence, when the plan gives a public base URL.
@@ -300,6 +301,12 @@ public struct FeedBuilder: Sendable {
             if let n = c.record.reached { lines.append("Số người dân được tiếp cận: \(Vietnamese.number(n))") }
             if let n = c.record.participants { lines.append("Số người tham gia: \(Vietnamese.number(n))") }
             if let note = c.record.note { lines.append("Ghi chú: \(note)") }
+        }
+        // Done through another record (the plan's `fulfilled_by`): which one, so the check
+        // mark is explained.
+        if ledger.ownDone(o) == nil, let f = ledger.fulfilled[o.id], let note = f.record.note {
+            lines.append("✓ \(note)")
+            if let url = f.record.evidenceURL { lines.append("Minh chứng: \(url)") }
         }
         if ledger.done(o) == nil, let w = ledger.waiver(of: o.id) {
             lines.append("Không áp dụng: \(w.reason ?? "") (ghi nhận bởi \(w.recordedBy))")

@@ -52,7 +52,6 @@ extension CalDAVCall {
                                 error.description)
         }
         let client = request.headers[.userAgent]
-        let done = snapshot.ledger.done(o, for: viewer) != nil
         let service = services.completionService(snapshot)
         do {
             switch edit {
@@ -71,7 +70,7 @@ extension CalDAVCall {
                 // task's own to withdraw.
                 if let record = standing?.via {
                     let other = record.occurrenceID.flatMap { id in snapshot.occurrences.first { $0.id == id } }
-                    try refuse(o, viewer: viewer, whenDone: true,
+                    try refuse(o, viewer: viewer, untick: true, at: other.flatMap(snapshot.builder.link), then: "để hủy bản ghi đó",
                                "Việc này được tính là hoàn thành nhờ bản ghi số \(record.id ?? 0) (\(other?.name(in: snapshot.plan) ?? record.action.label)); bỏ đánh dấu ở đây không hủy được bản ghi đó: hãy hủy bản ghi trên trang của kế hoạch")
                 }
                 let doer = viewer ?? standing?.unit ?? o.owner
@@ -80,26 +79,31 @@ extension CalDAVCall {
                                            now: UTCDateTime(Date()), client: client)
             }
         } catch let e as CompletionError {
-            try refuse(o, viewer: viewer, whenDone: done, APIError(e).message)
+            try refuse(o, viewer: viewer, untick: edit == .reopen, then: edit == .reopen ? "để bỏ đánh dấu" : "để ghi",
+                       APIError(e).message)
         } catch let e as APIError where e.status == .forbidden || e.status == .badRequest {
-            try refuse(o, viewer: viewer, whenDone: done, e.message)
+            try refuse(o, viewer: viewer, untick: edit == .reopen, then: edit == .reopen ? "để bỏ đánh dấu" : "để ghi",
+                       e.message)
         }
-        state.setNotice(nil, whenDone: false, plan: snapshot.plan.id, viewer: viewer, occurrence: o.id)
+        state.setNotice(nil, state: .init(snapshot.ledger, o, viewer: viewer), plan: snapshot.plan.id, viewer: viewer,
+                        occurrence: o.id)
         // RFC 4791 §5.3.4: what is stored is not what was sent (the server renders the task
         // again), so no ETag: the app fetches the task anew.
         return Response(status: .noContent)
     }
 
-    /// Puts the reason at the top of the task's description (its next rendering) and refuses.
-    /// The person sees it in the app at the next sync (the task's ETag and the collection's
-    /// token change with it); it goes once the task is recorded.
-    private func refuse(_ o: Occurrence, viewer: String?, whenDone: Bool, _ reason: String) throws -> Never {
-        let link = snapshot.builder.link(o) ?? "\(services.publicBase(snapshot.plan))/plans/\(snapshot.plan.id)/occurrences/\(o.id)"
+    /// Puts the reason at the top of the task's description (its next rendering) and refuses;
+    /// `then` says what to do on the page (`at`, else the item's). The person sees it in the app at the next
+    /// sync (the task's ETag and the collection's token change with it); it goes once the task
+    /// changes.
+    private func refuse(_ o: Occurrence, viewer: String?, untick: Bool, at page: String? = nil, then: String,
+                        _ reason: String) throws -> Never {
+        let link = page ?? snapshot.builder.link(o) ?? "\(services.publicBase(snapshot.plan))/plans/\(snapshot.plan.id)/occurrences/\(o.id)"
         let trimmed = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
-        state.setNotice("\(TaskEdit.noticePrefix) \(trimmed) — mở \(link) để ghi", whenDone: whenDone, plan: snapshot.plan.id,
-                        viewer: viewer, occurrence: o.id)
+        state.setNotice("\(TaskEdit.noticePrefix) \(trimmed) — mở \(link) \(then)", state: .init(snapshot.ledger, o, viewer: viewer),
+                        plan: snapshot.plan.id, viewer: viewer, occurrence: o.id)
         throw CalDAVFailure(.forbidden, DAVName("https://plancal.invalid/ns", "completion-refused"),
-                            "Chưa ghi nhận hoàn thành: \(reason)")
+                            "\(untick ? "Chưa bỏ đánh dấu được" : "Chưa ghi nhận hoàn thành"): \(reason)")
     }
 
     /// True when an If-Match header names this ETag (or is `*`, which needs no ETag).

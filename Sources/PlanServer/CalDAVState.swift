@@ -35,10 +35,22 @@ final class CalDAVState: Sendable {
 
     private let states = Mutex<[Key: CalDAVCollectionState]>([:])
     private let byToken = Mutex<[String: CalDAVCollectionState]>([:])
-    /// A notice, and whether the task was done when it was refused (a refused tick is shown
-    /// while the task stays open, a refused untick while it stays done).
+    /// A notice, and the state of the task it was refused in: it is shown while the task stays
+    /// exactly so, and goes with any change (a record of its own, or another record that makes
+    /// it done coming or going), never to come back with a later state that looks alike.
     private struct Notice: Equatable {
-        let text: String, whenDone: Bool
+        let text: String, state: NoticeState
+    }
+
+    /// An item's state, as far as a notice goes: the records that touched it, and the record that
+    /// makes it done in the viewer's view (its own, or the one that fulfils it), nil when open.
+    struct NoticeState: Equatable {
+        let changes: Int, doneBy: Int64?
+
+        init(_ ledger: CompletionLedger, _ o: Occurrence, viewer: String?) {
+            changes = ledger.changeCount(of: o.id)
+            doneBy = ledger.done(o, for: viewer).map { ($0.via ?? $0.record).id ?? 0 }
+        }
     }
 
     private let notices = Mutex<(version: Int, texts: [NoticeKey: Notice])>((0, [:]))
@@ -137,21 +149,21 @@ final class CalDAVState: Sendable {
 
     // MARK: - Notices
 
-    /// The notice to show on an item: one set while the item was in the state it is in now
-    /// (done or not), so it goes once the item changes (on the web, say).
+    /// The notice to show on an item: one set while the item was in the state it is in now, so
+    /// it goes once the item changes (on the web, say).
     private func shownNotice(_ builder: FeedBuilder, plan: String, viewer: String?, occurrence o: Occurrence) -> String? {
         guard let notice = notices.withLock({ $0.texts[NoticeKey(plan: plan, viewer: viewer ?? "*", occurrence: o.id)] }) else {
             return nil
         }
-        return notice.whenDone == (builder.ledger.done(o, for: viewer) != nil) ? notice.text : nil
+        return notice.state == NoticeState(builder.ledger, o, viewer: viewer) ? notice.text : nil
     }
 
-    /// Sets (or with nil clears) a notice, noting whether the item was done; items' ETags and the
+    /// Sets a notice for the item in `state` (nil text: clears it); items' ETags and the
     /// collection's token change with it.
-    func setNotice(_ text: String?, whenDone: Bool, plan: String, viewer: String?, occurrence: String) {
+    func setNotice(_ text: String?, state: NoticeState, plan: String, viewer: String?, occurrence: String) {
         notices.withLock {
             let key = NoticeKey(plan: plan, viewer: viewer ?? "*", occurrence: occurrence)
-            let new = text.map { Notice(text: $0, whenDone: whenDone) }
+            let new = text.map { Notice(text: $0, state: state) }
             guard $0.texts[key] != new else { return }
             $0.texts[key] = new
             $0.version += 1

@@ -347,7 +347,27 @@ struct CalDAVRouteTests {
             #expect(try await f.repositories.completions.records(plan: "bach-dang").count == 1)
             let shown = try await dav(client, "GET", planning, user: "vhxh", code: f.lead)
             #expect(shown.body.contains("STATUS:COMPLETED"))
-            #expect(shown.body.replacingOccurrences(of: "\r\n ", with: "").contains("DESCRIPTION:Chưa ghi nhận: Việc này được tính là hoàn thành nhờ bản ghi số"))
+            let unfolded = shown.body.replacingOccurrences(of: "\r\n ", with: "")
+            #expect(unfolded.contains("DESCRIPTION:Chưa ghi nhận: Việc này được tính là hoàn thành nhờ bản ghi số 1"))
+            // The link is the fulfilling record's item, and the way out is to withdraw that record.
+            #expect(unfolded.contains("/occurrences/action-month/2026 để hủy bản ghi đó"))
+            // The done task says which record did it.
+            #expect(unfolded.contains("\\n✓ Đã hoàn thành qua bản ghi số 1"))
+
+            // The record withdrawn, the task is open; a new record makes it done again: the old
+            // notice (naming record 1) does not come back with it.
+            func api(_ path: String, _ body: [String: String]) async throws -> HTTPResponse.Status {
+                try await client.execute(uri: path, method: .post, headers: bearer(f.lead), body: json(body)) { $0.status }
+            }
+            #expect(try await api("/api/bach-dang/undo", ["occurrence": "action-month/2026", "unit": "vhxh", "reason": "nhầm"]) == .created)
+            let open = try await dav(client, "GET", planning, user: "vhxh", code: f.lead)
+            #expect(!open.body.contains("STATUS:COMPLETED") && !open.body.contains("Chưa ghi nhận:"))
+            #expect(try await api("/api/bach-dang/completions", ["occurrence": "action-month/2026", "unit": "vhxh", "on": "2026-11-21"])
+                == .created)
+            let again = try await dav(client, "GET", planning, user: "vhxh", code: f.lead)
+            #expect(again.body.contains("STATUS:COMPLETED"))
+            #expect(!again.body.contains("Chưa ghi nhận:"))
+            #expect(again.body.replacingOccurrences(of: "\r\n ", with: "").contains("\\n✓ Đã hoàn thành qua bản ghi số 3"))
         }
     }
 
