@@ -51,8 +51,10 @@ public enum TaskEdit: Sendable, Equatable {
         if ticked == done { return .unchanged }
         if !ticked { return .reopen }
         let note = added.isEmpty ? nil : added
+        let link = evidence(todo, added: note, ours: builder.link(o))
+        // Only the link added: it is the evidence, not a note as well.
         return .complete(day: try day(todo.properties(named: "COMPLETED").first, plan: builder.plan),
-                         evidenceURL: evidence(todo, added: note, ours: builder.link(o)), note: note)
+                         evidenceURL: link, note: note == link ? nil : note)
     }
 
     /// SUMMARY, DUE, DTSTART, RRULE and the plan's DESCRIPTION text as plancal renders them; gives

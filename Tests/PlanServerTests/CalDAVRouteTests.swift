@@ -241,6 +241,26 @@ struct CalDAVRouteTests {
             #expect(r.occurrenceID == "quarterly-news/2026-Q4" && r.evidenceURL == "https://bachdang.example/tin/binh-dang-gioi-q4")
             let after = try await dav(client, "GET", Self.news, user: "vhxh", code: f.lead)
             #expect(!after.body.contains("Chưa ghi nhận:") && after.body.contains("STATUS:COMPLETED"))
+
+            // Unticked, then ticked with the link alone on a line added to the notes: the link is
+            // the evidence, and no note repeats it; with words beside it, those are the note.
+            let reopened = setProperty(setProperty(after.body, "STATUS", "NEEDS-ACTION"), "COMPLETED", nil)
+            #expect(try await dav(client, "PUT", Self.news, user: "vhxh", code: f.lead, body: reopened).status == .noContent)
+            func addedToNotes(_ ics: String, _ text: String) -> String {
+                ics.replacingOccurrences(of: "\r\n ", with: "").components(separatedBy: "\r\n")
+                    .map { $0.hasPrefix("DESCRIPTION:") ? $0 + "\\n" + text : $0 }.joined(separator: "\r\n")
+            }
+            for (added, note) in [("https://bachdang.example/tin/q4-b", nil as String?),
+                                  ("Tin đăng trên loa: https://bachdang.example/tin/q4-b", "Tin đăng trên loa: https://bachdang.example/tin/q4-b")] {
+                let open = try await dav(client, "GET", Self.news, user: "vhxh", code: f.lead)
+                let tick = addedToNotes(setProperty(setProperty(open.body, "STATUS", "COMPLETED"), "URL", nil), added)
+                #expect(try await dav(client, "PUT", Self.news, user: "vhxh", code: f.lead, body: tick).status == .noContent)
+                let r = try #require(try await f.repositories.completions.records(plan: "bach-dang").last)
+                #expect(r.evidenceURL == "https://bachdang.example/tin/q4-b" && r.note == note, "\(added)")
+                let done = try await dav(client, "GET", Self.news, user: "vhxh", code: f.lead)
+                let untick = setProperty(setProperty(done.body, "STATUS", "NEEDS-ACTION"), "COMPLETED", nil)
+                #expect(try await dav(client, "PUT", Self.news, user: "vhxh", code: f.lead, body: untick).status == .noContent)
+            }
         }
     }
 
