@@ -45,3 +45,10 @@ PLANCAL_PEER_ENGINE=postgres .venv-test/bin/pytest -q -p no:cacheprovider Tests/
   Tests/peers/test_connection_memory.py::test_shutdown_is_not_held_by_a_client_that_stopped_reading
 echo "== peer tests"
 .venv-test/bin/pytest -q -p no:cacheprovider Tests/peers
+# A real Thunderbird (headless, driven over Marionette) ticks two tasks over CalDAV and reads them
+# back: opt in with PLANCAL_THUNDERBIRD=1 (CI does, in .ci/run). It installs Thunderbird and
+# marionette_driver, then takes about 12 s; one retry, for a desktop app's start-up timing.
+if [ "${PLANCAL_THUNDERBIRD:-0}" = 1 ]; then
+  echo "== Thunderbird"
+  bash scripts/thunderbird-check.sh || { echo "Thunderbird check failed once; once more"; bash scripts/thunderbird-check.sh; }
+fi
