@@ -255,7 +255,8 @@ public struct FeedBuilder: Sendable {
 
     /// LAST-MODIFIED (and DTSTAMP): the later of the obligation's edit and its last record.
     public func lastModified(_ o: Occurrence) -> UTCDateTime {
-        let via = ledger.ownDone(o) == nil ? ledger.fulfilled[o.id]?.via?.recordedAt : nil
+        // A fulfilment is there only while the occurrence has no completion of its own.
+        let via = ledger.fulfilled[o.id]?.via?.recordedAt
         return max(o.revised, ledger.lastChange(of: o.id) ?? o.revised, via ?? o.revised)
     }
 
@@ -304,7 +305,7 @@ public struct FeedBuilder: Sendable {
         }
         // Done through another record (the plan's `fulfilled_by`): which one, so the check
         // mark is explained.
-        if ledger.ownDone(o) == nil, let f = ledger.fulfilled[o.id], let note = f.record.note {
+        if let f = ledger.fulfilled[o.id], let note = f.record.note {
             lines.append("✓ \(note)")
             if let url = f.record.evidenceURL { lines.append("Minh chứng: \(url)") }
         }
