@@ -79,11 +79,9 @@ extension CalDAVCall {
                                            now: UTCDateTime(Date()), client: client)
             }
         } catch let e as CompletionError {
-            try refuse(o, viewer: viewer, untick: edit == .reopen, then: edit == .reopen ? "để bỏ đánh dấu" : "để ghi",
-                       APIError(e).message)
+            try refuse(o, viewer: viewer, untick: edit == .reopen, APIError(e).message)
         } catch let e as APIError where e.status == .forbidden || e.status == .badRequest {
-            try refuse(o, viewer: viewer, untick: edit == .reopen, then: edit == .reopen ? "để bỏ đánh dấu" : "để ghi",
-                       e.message)
+            try refuse(o, viewer: viewer, untick: edit == .reopen, e.message)
         }
         state.setNotice(nil, state: .init(snapshot.ledger, o, viewer: viewer), plan: snapshot.plan.id, viewer: viewer,
                         occurrence: o.id)
@@ -93,11 +91,12 @@ extension CalDAVCall {
     }
 
     /// Puts the reason at the top of the task's description (its next rendering) and refuses;
-    /// `then` says what to do on the page (`at`, else the item's). The person sees it in the app at the next
-    /// sync (the task's ETag and the collection's token change with it); it goes once the task
-    /// changes.
-    private func refuse(_ o: Occurrence, viewer: String?, untick: Bool, at page: String? = nil, then: String,
+    /// `then` says what to do on the page (`at`, else the item's: record it, or untick it). The
+    /// person sees it in the app at the next sync (the task's ETag and the collection's token
+    /// change with it); it goes once the task changes.
+    private func refuse(_ o: Occurrence, viewer: String?, untick: Bool, at page: String? = nil, then: String? = nil,
                         _ reason: String) throws -> Never {
+        let then = then ?? (untick ? "để bỏ đánh dấu" : "để ghi")
         let link = page ?? snapshot.builder.link(o) ?? "\(services.publicBase(snapshot.plan))/plans/\(snapshot.plan.id)/occurrences/\(o.id)"
         let trimmed = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
         state.setNotice("\(TaskEdit.noticePrefix) \(trimmed) — mở \(link) \(then)", state: .init(snapshot.ledger, o, viewer: viewer),
