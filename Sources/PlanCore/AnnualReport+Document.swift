@@ -141,7 +141,7 @@ extension UnitAnnualReport {
             results.append(.table(Doc.Table(
                 columns: ["STT", "Chỉ tiêu", "Số liệu", "Năm \(year)"], widths: [8, 14, 58, 20],
                 rows: figures.enumerated().map { i, f in
-                    ["\(i + 1)", f.target, f.label, f.value.map(IndicatorMeasure.decimal) ?? "chưa có số liệu"]
+                    ["\(i + 1)", f.target.rawValue, f.label, f.value.map(IndicatorMeasure.decimal) ?? "chưa có số liệu"]
                 })))
         }
         results.append(.heading("5. Đánh giá chung"))
@@ -210,7 +210,7 @@ extension WardAnnualReport {
         let day = { (iso: String) in CivilDate(parsing: iso)?.vietnamese ?? iso }
         for track in compliance.news {
             n += 1
-            tracked.append(.heading("\(n). \(plan.target(track.target)?.heading ?? track.target)"))
+            tracked.append(.heading("\(n). \(plan.target(track.target)?.heading ?? track.target.rawValue)"))
             tracked.append(.table(Doc.Table(
                 columns: [track.period == .quarter ? "Quý" : "Tháng", "Tình trạng", "Tin, bài"], widths: [18, 18, 64],
                 rows: track.periods.map { q in
@@ -222,7 +222,7 @@ extension WardAnnualReport {
         }
         for d in compliance.disseminations {
             n += 1
-            tracked.append(.heading("\(n). \(plan.target(d.target)?.heading ?? d.target)"))
+            tracked.append(.heading("\(n). \(plan.target(d.target)?.heading ?? d.target.rawValue)"))
             tracked.append(.paragraph("Năm \(d.year): \(d.informed)/\(d.total) tổ chức được phổ biến (\(Vietnamese.percent(d.share))) — \(d.state.label)."))
             tracked.append(.table(Doc.Table(
                 columns: ["STT", "Tổ chức", "Ngày được phổ biến"], widths: [8, 62, 30],
@@ -233,7 +233,7 @@ extension WardAnnualReport {
         }
         for r in compliance.reaches {
             n += 1
-            tracked.append(.heading("\(n). \(plan.target(r.target)?.heading ?? r.target)"))
+            tracked.append(.heading("\(n). \(plan.target(r.target)?.heading ?? r.target.rawValue)"))
             tracked.append(.paragraph(r.summary))
         }
         let trackedSections = plan.tracking.targets.filter(\.rule.countsRecords).compactMap { plan.target($0.target)?.section }
@@ -243,7 +243,7 @@ extension WardAnnualReport {
             columns: ["Chỉ tiêu", "Nội dung", "Kết quả năm \(year)", "Mục tiêu", "Lộ trình", "Tình trạng"],
             widths: [9, 37, 14, 16, 10, 14],
             rows: indicators.lines.map { l in
-                [l.target, l.label, l.valueText, l.goalText + (l.by.map { " vào năm \($0)" } ?? " hằng năm"),
+                [l.target.rawValue, l.label, l.valueText, l.goalText + (l.by.map { " vào năm \($0)" } ?? " hằng năm"),
                  indicators.pathText(l, plan), l.stateLabel]
             })
 

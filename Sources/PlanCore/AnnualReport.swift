@@ -62,7 +62,7 @@ public struct UnitAnnualReport: Sendable {
 
     /// A figure the unit supplies for a target: its value for the year, or nil when not recorded.
     public struct Figure: Sendable, Equatable {
-        public var target: String
+        public var target: TargetID
         public var figure: String
         public var label: String
         public var value: Double?

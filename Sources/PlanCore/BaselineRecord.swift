@@ -10,7 +10,7 @@ public struct BaselineRecord: Sendable, Equatable {
     /// The plan's id.
     public var plan: String
     /// The target, e.g. `G6.T1`.
-    public var target: String
+    public var target: TargetID
     /// The indicator's id within the target.
     public var indicator: String
     /// The year the value is for.
@@ -27,7 +27,7 @@ public struct BaselineRecord: Sendable, Equatable {
     public var recordedAt: UTCDateTime
 
     /// A record.
-    public init(id: Int64? = nil, plan: String, target: String, indicator: String, year: Int, value: Double,
+    public init(id: Int64? = nil, plan: String, target: TargetID, indicator: String, year: Int, value: Double,
                 evidenceURL: String? = nil, note: String? = nil, recordedBy: String, recordedAt: UTCDateTime) {
         self.id = id
         self.plan = plan
@@ -56,7 +56,7 @@ public struct BaselineRecord: Sendable, Equatable {
         return out
     }
 
-    static func key(_ target: String, _ indicator: String) -> String { "\(target)|\(indicator)" }
+    static func key(_ target: TargetID, _ indicator: String) -> String { "\(target)|\(indicator)" }
 }
 
 /// Baseline records, append-only, per plan. Records are ordered by their ids (record order).
@@ -129,14 +129,27 @@ public enum BaselineError: Error, Equatable, Sendable, CustomStringConvertible {
 /// actor is the lead unit, the year is within the plan and not after the current year, the
 /// value is a finite non-negative number (a share at most 100), and a source is given.
 public enum BaselineValidator {
+    /// The target a request or a command line names (`text`), or `unknownTarget` listing the
+    /// targets with indicators.
+    public static func target(_ text: String, in plan: Plan) throws -> TargetID {
+        guard let id = TargetID(rawValue: text), plan.target(id) != nil else {
+            throw BaselineError.unknownTarget(text, known: knownTargets(plan))
+        }
+        return id
+    }
+
+    static func knownTargets(_ plan: Plan) -> [String] {
+        plan.targets.filter { !$0.indicators.isEmpty }.map(\.id.rawValue)
+    }
+
     /// The record to store, or the first problem found. `today`: the current day (the year
     /// must not be after it).
     public static func validate(_ record: BaselineRecord, actor: String, plan: Plan, today: CivilDate) throws -> BaselineRecord {
         guard let target = plan.target(record.target) else {
-            throw BaselineError.unknownTarget(record.target, known: plan.targets.filter { !$0.indicators.isEmpty }.map(\.id))
+            throw BaselineError.unknownTarget(record.target.rawValue, known: knownTargets(plan))
         }
         guard let indicator = target.indicators.first(where: { $0.id == record.indicator }) else {
-            throw BaselineError.unknownIndicator(record.indicator, target: target.id, known: target.indicators.map(\.id))
+            throw BaselineError.unknownIndicator(record.indicator, target: target.id.rawValue, known: target.indicators.map(\.id))
         }
         guard actor == plan.leadUnit?.id else { throw BaselineError.notLead(actor: actor, lead: plan.leadUnit?.id) }
         if indicator.direction == .within {

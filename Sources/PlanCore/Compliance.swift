@@ -69,7 +69,7 @@ public struct ComplianceReport: Sendable, Encodable {
 
     /// A news target's periods (Bạch Đằng: G6.T3's quarters).
     public struct NewsTrack: Sendable {
-        public var target: String
+        public var target: TargetID
         public var period: TrackingRule.NewsPeriod
         public var periods: [Quarter]
     }
@@ -100,7 +100,7 @@ public struct ComplianceReport: Sendable, Encodable {
         /// the reader sees what the share is of.
         public var notCounted: [String]
         /// The target (not in the JSON's `dissemination`, which is the plan's first such target).
-        public var target = ""
+        public var target: TargetID
 
         enum CodingKeys: String, CodingKey { case year, state, organisations, informed, total, share, met, notCounted }
     }
@@ -119,7 +119,7 @@ public struct ComplianceReport: Sendable, Encodable {
         /// share ≥ path; nil without a population.
         public var onTrack: Bool?
         /// The target (not in the JSON's `reach`, which is the plan's first such target).
-        public var target = ""
+        public var target: TargetID
         /// The year the goal is for.
         public var by = 0
 
@@ -231,7 +231,7 @@ public struct ComplianceReport: Sendable, Encodable {
 
     /// A tracked target beyond the first under its rule, in the JSON's `moreTargets`.
     struct MoreTarget: Encodable {
-        var target: String
+        var target: TargetID
         var rule: String
         var periods: [Quarter]?
         var dissemination: Dissemination?

@@ -61,13 +61,13 @@ extension ComplianceReport {
         }
         out.append("")
         for track in news {
-            out += newsLines(track, heading: plan.target(track.target)?.heading ?? track.target)
+            out += newsLines(track, heading: plan.target(track.target)?.heading ?? track.target.rawValue)
         }
         for d in disseminations {
-            out += disseminationLines(d, heading: "\(plan.target(d.target)?.heading ?? d.target) năm \(d.year)")
+            out += disseminationLines(d, heading: "\(plan.target(d.target)?.heading ?? d.target.rawValue) năm \(d.year)")
         }
         for reach in reaches {
-            out += reachLines(reach, heading: plan.target(reach.target)?.heading ?? reach.target)
+            out += reachLines(reach, heading: plan.target(reach.target)?.heading ?? reach.target.rawValue)
         }
         out.append("Các đơn vị năm \(year): báo cáo năm và tỷ lệ đúng hạn")
         for u in units {
@@ -153,7 +153,7 @@ extension ComplianceReport {
         func row(_ cells: [CSVCell]) { rows.append(cells) }
         let t = plan.tracking
         for track in news {
-            let news = track.target
+            let news = track.target.rawValue
             for q in track.periods {
                 let state = q.state.label(track.period)
                 if q.items.isEmpty {
@@ -170,16 +170,16 @@ extension ComplianceReport {
         }
         for d in disseminations {
             for o in d.organisations {
-                row([.text(d.target), .text("năm \(year)"), .text(o.name),
+                row([.text(d.target.rawValue), .text("năm \(year)"), .text(o.name),
                      .text(o.informedOn == nil ? "Chưa phổ biến" : "Đã phổ biến"), .text(o.informedOn == nil ? "missing" : "informed"),
                      .number(o.informedOn == nil ? "0" : "1"), .text(o.informedOn.map(day) ?? ""), .text(""), .text("")])
             }
-            row([.text(d.target), .text("năm \(year)"), .text("Tổng số tổ chức được phổ biến"),
+            row([.text(d.target.rawValue), .text("năm \(year)"), .text("Tổng số tổ chức được phổ biến"),
                  .text(d.state.label), .text(d.state.rawValue), .number(Vietnamese.percent(d.share)), .text(""), .text(""),
                  .text("\(d.informed)/\(d.total) tổ chức")])
         }
         for reach in reaches {
-            let target = reach.target
+            let target = reach.target.rawValue
             let track: (String, String) = reach.onTrack.map { $0 ? ("Đúng lộ trình", "on-track") : ("Chậm so với lộ trình", "behind") }
                 ?? ("Chưa có dân số trong kế hoạch", "no-population")
             row([.text(target), .text("đến \(day(reach.asOf))"), .text("Số lượt người dân được tiếp cận (cộng dồn)"), .text(track.0),

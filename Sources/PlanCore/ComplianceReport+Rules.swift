@@ -5,7 +5,7 @@ public import ICal
 extension ComplianceReport {
     /// A news target's periods (quarters or months). Without `year`: from the plan's start to
     /// today's period; with it: that year's periods within the plan, the ones not begun yet included.
-    static func periods(_ plan: Plan, target: String, period: TrackingRule.NewsPeriod, _ occurrences: [Occurrence],
+    static func periods(_ plan: Plan, target: TargetID, period: TrackingRule.NewsPeriod, _ occurrences: [Occurrence],
                         _ ledger: CompletionLedger, today: CivilDate, year: Int?) -> [Quarter] {
         // Every news item counts for the period it was published in, whichever period's
         // occurrence it was recorded against; a period's own occurrence done only after the
@@ -51,7 +51,7 @@ extension ComplianceReport {
         return out
     }
 
-    static func dissemination(_ plan: Plan, target: String, _ occurrences: [Occurrence], _ ledger: CompletionLedger,
+    static func dissemination(_ plan: Plan, target: TargetID, _ occurrences: [Occurrence], _ ledger: CompletionLedger,
                               year: Int, today: CivilDate) -> Dissemination {
         var informed: [String: CivilDate] = [:]
         func note(_ unit: String, _ day: CivilDate) {
@@ -87,7 +87,7 @@ extension ComplianceReport {
                              met: met, notCounted: notCounted, target: target)
     }
 
-    static func reach(_ plan: Plan, target: String, goal: Double, by: Int, _ ledger: CompletionLedger,
+    static func reach(_ plan: Plan, target: TargetID, goal: Double, by: Int, _ ledger: CompletionLedger,
                       today: CivilDate) -> Reach {
         var reached = 0
         // Only completions still standing count (an undone or corrected one does not).

@@ -9,7 +9,7 @@ public struct FigureRecord: Sendable, Equatable {
     /// The plan's id.
     public var plan: String
     /// The target, e.g. `G3.T2`.
-    public var target: String
+    public var target: TargetID
     /// The year the figures are for.
     public var year: Int
     /// The supplying unit.
@@ -26,7 +26,7 @@ public struct FigureRecord: Sendable, Equatable {
     public var recordedAt: UTCDateTime
 
     /// A record.
-    public init(id: Int64? = nil, plan: String, target: String, year: Int, unit: String, values: [String: Double],
+    public init(id: Int64? = nil, plan: String, target: TargetID, year: Int, unit: String, values: [String: Double],
                 evidenceURL: String? = nil, note: String? = nil, recordedBy: String, recordedAt: UTCDateTime) {
         self.id = id
         self.plan = plan
@@ -204,10 +204,10 @@ public struct FigureLedger: Sendable {
         }
     }
 
-    static func key(_ target: String, _ year: Int, _ figure: String) -> String { "\(target)|\(year)|\(figure)" }
+    static func key(_ target: TargetID, _ year: Int, _ figure: String) -> String { "\(target)|\(year)|\(figure)" }
 
     /// The value of a figure of a target for a year, if recorded.
-    public func value(_ target: String, year: Int, figure: String) -> Double? {
+    public func value(_ target: TargetID, year: Int, figure: String) -> Double? {
         latest[Self.key(target, year, figure)]
     }
 }
@@ -222,9 +222,9 @@ public enum FigureValidator {
     public static func validate(_ record: FigureRecord, actor: String, plan: Plan,
                                 existing: [FigureRecord]) throws -> FigureRecord {
         guard let target = plan.target(record.target) else {
-            throw FigureError.unknownTarget(record.target, known: plan.targets.filter { !$0.figures.isEmpty }.map(\.id))
+            throw FigureError.unknownTarget(record.target.rawValue, known: knownTargets(plan))
         }
-        guard !target.figures.isEmpty else { throw FigureError.noFigures(target: target.id) }
+        guard !target.figures.isEmpty else { throw FigureError.noFigures(target: target.id.rawValue) }
         guard plan.unit(record.unit) != nil else { throw FigureError.unknownUnit(record.unit) }
         guard actor == record.unit || actor == plan.leadUnit?.id else {
             throw FigureError.notAllowed(actor: actor, unit: record.unit)
@@ -232,11 +232,11 @@ public enum FigureValidator {
         guard plan.years.contains(record.year) else {
             throw FigureError.yearOutsidePlan(record.year, start: plan.start.year, end: plan.end.year)
         }
-        guard !record.values.isEmpty else { throw FigureError.nothingGiven(target: target.id) }
+        guard !record.values.isEmpty else { throw FigureError.nothingGiven(target: target.id.rawValue) }
         for key in record.values.keys.sorted() {
             let value = record.values[key] ?? 0
             guard let figure = target.figure(key) else {
-                throw FigureError.unknownFigure(key, target: target.id, known: target.figures.map(\.id))
+                throw FigureError.unknownFigure(key, target: target.id.rawValue, known: target.figures.map(\.id))
             }
             guard figure.unit == record.unit else {
                 throw FigureError.notSupplier(figure: key, unit: record.unit, supplier: figure.unit)
@@ -259,6 +259,19 @@ public enum FigureValidator {
             throw FigureError.numeratorAboveDenominator(numerator: num, value: n, denominator: den, of: d)
         }
         return record
+    }
+
+    /// The target a request or a command line names (`text`), or `unknownTarget` listing the
+    /// targets that take figures.
+    public static func target(_ text: String, in plan: Plan) throws -> TargetID {
+        guard let id = TargetID(rawValue: text), plan.target(id) != nil else {
+            throw FigureError.unknownTarget(text, known: knownTargets(plan))
+        }
+        return id
+    }
+
+    static func knownTargets(_ plan: Plan) -> [String] {
+        plan.targets.filter { !$0.figures.isEmpty }.map(\.id.rawValue)
     }
 
     /// Checks `record` and stores it, the check under the store's lock for its plan, target and

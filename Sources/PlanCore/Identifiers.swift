@@ -21,10 +21,30 @@ extension PlanIdentifier {
     public var description: String { rawValue }
 }
 
+extension PlanIdentifier {
+    /// An id read back from a store: `StorageError.corrupt` naming `column` when the stored
+    /// text is not of the id's form (plancal writes only checked ids).
+    public init(stored text: String, column: String) throws {
+        guard let id = Self(rawValue: text) else {
+            throw StorageError.corrupt("\(column) = \"\(text)\" không phải là mã hợp lệ")
+        }
+        self = id
+    }
+}
+
+/// A literal id (in tests, and the names plancal itself gives, like `session`), checked: a
+/// malformed literal is a programming error and stops at once.
+extension PlanIdentifier {
+    public init(stringLiteral value: String) {
+        precondition(Self.isWellFormed(value), "malformed \(Self.self) literal \"\(value)\"")
+        self.init(wellFormed: value)
+    }
+}
+
 /// A unit's id (and the format of a plan's, an obligation's and a session's):
 /// `[a-z0-9][a-z0-9-]{0,62}`, e.g. `vhxh`, `cong-an`. The loader checks a plan's ids with it and
 /// the server every plan, unit and feed name of a request.
-public struct UnitID: PlanIdentifier {
+public struct UnitID: PlanIdentifier, ExpressibleByStringLiteral {
     public let rawValue: String
 
     public init(wellFormed: String) { rawValue = wellFormed }
@@ -46,7 +66,7 @@ public struct UnitID: PlanIdentifier {
 }
 
 /// A target's id: `G<goal>.T<number>`, e.g. `G6.T3`.
-public struct TargetID: PlanIdentifier {
+public struct TargetID: PlanIdentifier, ExpressibleByStringLiteral {
     public let rawValue: String
 
     public init(wellFormed: String) { rawValue = wellFormed }
@@ -54,12 +74,15 @@ public struct TargetID: PlanIdentifier {
     public static func isWellFormed(_ text: String) -> Bool {
         text.wholeMatch(of: #/G[0-9]{1,2}\.T[0-9]{1,2}/#) != nil
     }
+
+    /// The target's number within its goal, as written: `3` for `G6.T3`.
+    public var number: Substring { rawValue[rawValue.index(after: rawValue.lastIndex(of: "T")!)...] }
 }
 
 /// An occurrence's id, made by the schedule: `<obligation>/<period>` with the period a year,
 /// quarter, month or day (`2026`, `2026-Q4`, `2026-11`, `2026-11-20`), then `/<unit>` for an
 /// obligation each unit does (`for_each`); a session's is `session/<session>`.
-public struct OccurrenceID: PlanIdentifier {
+public struct OccurrenceID: PlanIdentifier, ExpressibleByStringLiteral {
     public let rawValue: String
 
     public init(wellFormed: String) { rawValue = wellFormed }

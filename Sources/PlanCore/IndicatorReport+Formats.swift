@@ -37,7 +37,7 @@ extension IndicatorReport {
                                   "muc_tieu", "nam_dat", "lo_trinh", "trang_thai", "ma_trang_thai", "ghi_chu"].map(CSVCell.text)]
         func number(_ v: Double?) -> CSVCell { .number(v.map(IndicatorMeasure.decimal) ?? "") }
         for l in lines {
-            rows.append([.text(l.target), .text(l.indicator), .text(l.label), .text(l.suppliers.joined(separator: " ")),
+            rows.append([.text(l.target.rawValue), .text(l.indicator), .text(l.label), .text(l.suppliers.joined(separator: " ")),
                          number(l.numerator), number(l.denominator), .text(l.valueText), .text(l.goalText),
                          .number(l.by.map(String.init) ?? ""), .text(pathText(l, plan)), .text(l.stateLabel),
                          .text(l.state.rawValue), .text(l.note ?? "")])

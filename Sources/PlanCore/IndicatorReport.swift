@@ -39,7 +39,7 @@ public struct IndicatorReport: Sendable, Encodable {
 
     /// One indicator's line.
     public struct Line: Sendable, Encodable {
-        public var target: String
+        public var target: TargetID
         public var indicator: String
         public var section: String
         public var label: String

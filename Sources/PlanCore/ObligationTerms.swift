@@ -11,7 +11,7 @@ extension Obligation {
 /// What an obligation says that each of its occurrences repeats.
 public struct ObligationTerms: Sendable, Equatable {
     /// Targets served.
-    public var targets: [String]
+    public var targets: [TargetID]
     /// Where in the document it comes from, e.g. `II.2.6 chỉ tiêu 3`.
     public var section: String
     /// Why the date is what it is when the document does not give it; nil when the document dates it.
@@ -25,7 +25,7 @@ public struct ObligationTerms: Sendable, Equatable {
     /// When the obligation was last edited (defaults to the plan's `revised`).
     public var revised: UTCDateTime
 
-    public init(targets: [String], section: String, assumption: String?, reminderDays: [Int], counts: [CountKind],
+    public init(targets: [TargetID], section: String, assumption: String?, reminderDays: [Int], counts: [CountKind],
                 revision: Int, revised: UTCDateTime) {
         (self.targets, self.section, self.assumption, self.reminderDays, self.counts, self.revision, self.revised) =
             (targets, section, assumption, reminderDays, counts, revision, revised)

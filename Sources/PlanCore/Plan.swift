@@ -86,7 +86,7 @@ public struct Plan: Sendable {
     }
 
     /// The target with an id.
-    public func target(_ id: String) -> PlanTarget? { targets.first { $0.id == id } }
+    public func target(_ id: TargetID) -> PlanTarget? { targets.first { $0.id == id } }
 
     /// The lead unit (role `lead`), which may act for any unit.
     public var leadUnit: PlanUnit? { units.first { $0.role == .lead } }
@@ -137,9 +137,9 @@ public enum TrackingRule: Sendable, Equatable {
 
 /// A target and the rule it is tracked by.
 public struct TrackedTarget: Sendable, Equatable {
-    public var target: String
+    public var target: TargetID
     public var rule: TrackingRule
-    public init(target: String, rule: TrackingRule) {
+    public init(target: TargetID, rule: TrackingRule) {
         self.target = target
         self.rule = rule
     }
@@ -163,10 +163,10 @@ public struct Tracking: Sendable, Equatable {
     }
 
     /// The rule a target is tracked by, if any.
-    public func rule(of target: String) -> TrackingRule? { targets.first { $0.target == target }?.rule }
+    public func rule(of target: TargetID) -> TrackingRule? { targets.first { $0.target == target }?.rule }
 
     /// The news targets with their periods (Bạch Đằng: G6.T3, every quarter).
-    public var newsTargets: [(target: String, period: TrackingRule.NewsPeriod)] {
+    public var newsTargets: [(target: TargetID, period: TrackingRule.NewsPeriod)] {
         targets.compactMap { t in
             if case .newsEvery(let p) = t.rule { return (t.target, p) }
             return nil
@@ -174,12 +174,12 @@ public struct Tracking: Sendable, Equatable {
     }
 
     /// The targets met when every organisation is informed each year (Bạch Đằng: G6.T2).
-    public var disseminationTargets: [String] {
+    public var disseminationTargets: [TargetID] {
         targets.filter { $0.rule == .everyOrganisationYearly }.map(\.target)
     }
 
     /// The targets measured by residents reached, with their goals (Bạch Đằng: G6.T1, 80% by 2030).
-    public var reachTargets: [(target: String, goal: Double, by: Int)] {
+    public var reachTargets: [(target: TargetID, goal: Double, by: Int)] {
         targets.compactMap { t in
             if case .shareReached(let goal, let by) = t.rule { return (t.target, goal, by) }
             return nil
@@ -192,12 +192,12 @@ public struct Tracking: Sendable, Equatable {
     }
 
     /// The target a completion's `reached` count is first reported under (for a prompt's wording).
-    public var firstReachTarget: String? { reachTargets.first?.target }
+    public var firstReachTarget: TargetID? { reachTargets.first?.target }
 }
 
 extension Occurrence {
     /// True when the occurrence serves the target (nil: no such role in the plan).
-    public func serves(_ target: String?) -> Bool { target.map(terms.targets.contains) ?? false }
+    public func serves(_ target: TargetID?) -> Bool { target.map(terms.targets.contains) ?? false }
 }
 
 /// A unit named by the plan (section V), or a member of a collective unit.
@@ -259,7 +259,7 @@ public struct ReportForm: Sendable, Equatable {
 /// A measurable target of the plan (section II.2).
 public struct PlanTarget: Sendable, Equatable {
     /// Id like `G6.T3`.
-    public var id: String
+    public var id: TargetID
     /// The document's Vietnamese text.
     public var text: String
     /// Section, e.g. `II.2.6`.
@@ -276,8 +276,7 @@ public struct PlanTarget: Sendable, Equatable {
 
     /// The heading a report gives it: `Chỉ tiêu 3 (G6.T3): <short wording>`.
     public var heading: String {
-        let number = id.split(separator: "T").last.map(String.init) ?? id
-        return "Chỉ tiêu \(number) (\(id)): \(short ?? text)"
+        "Chỉ tiêu \(id.number) (\(id)): \(short ?? text)"
     }
 }
 
@@ -332,9 +331,9 @@ public struct Obligation: Sendable {
 
 /// A figure of a target, as an obligation names it: `G3.T2/victims-detected`.
 public struct FigureRef: Sendable, Equatable, CustomStringConvertible {
-    public var target: String
+    public var target: TargetID
     public var figure: String
-    public init(target: String, figure: String) {
+    public init(target: TargetID, figure: String) {
         self.target = target
         self.figure = figure
     }
@@ -371,7 +370,7 @@ public struct Session: Sendable {
     /// Attending units.
     public var participants: [String]
     /// Targets served.
-    public var targets: [String]
+    public var targets: [TargetID]
     /// Section of the document.
     public var section: String
     /// Set when the date is not the document's.

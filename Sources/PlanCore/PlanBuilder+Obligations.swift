@@ -159,8 +159,10 @@ extension PlanBuilder {
             guard parts.count == 2 else {
                 throw m.error("figures", "\"\(text)\" không hợp lệ (cần <chỉ tiêu>/<mã số liệu>, ví dụ G3.T2/victims-detected)")
             }
-            guard let declared = refs.figures[parts[0]] else {
-                if !refs.targetsComplete { return FigureRef(target: parts[0], figure: parts[1]) }
+            guard let target = TargetID(rawValue: parts[0]), let declared = refs.figures[target] else {
+                if !refs.targetsComplete, let target = TargetID(rawValue: parts[0]) {
+                    return FigureRef(target: target, figure: parts[1])
+                }
                 throw m.error("figures", "không có chỉ tiêu \"\(parts[0])\"")
             }
             guard let unit = declared[parts[1]] else {
@@ -169,7 +171,7 @@ extension PlanBuilder {
             if let owner, unit != owner {
                 throw m.error("figures", "số liệu \(text) do đơn vị \(unit) cung cấp, không phải đơn vị chủ trì \(owner)")
             }
-            return FigureRef(target: parts[0], figure: parts[1])
+            return FigureRef(target: target, figure: parts[1])
         }
     }
 

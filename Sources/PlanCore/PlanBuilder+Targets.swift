@@ -4,9 +4,9 @@ import ICal
 /// Reading section II.2's targets (`targets:`) and the target lists of obligations and sessions.
 extension PlanBuilder {
     func readTarget(_ m: inout YAMLMap, units: Set<String>, period: ClosedRange<Int>?) throws -> PlanTarget {
-        let id = try m.string("id")
-        guard TargetID.isWellFormed(id) else {
-            throw m.error("id", "\"\(id)\" không phải là mã chỉ tiêu (cần G<mục tiêu>.T<số>, ví dụ G6.T3)")
+        let text = try m.string("id")
+        guard let id = TargetID(rawValue: text) else {
+            throw m.error("id", "\"\(text)\" không phải là mã chỉ tiêu (cần G<mục tiêu>.T<số>, ví dụ G6.T3)")
         }
         var t = PlanTarget(id: id, text: try m.string("text"), section: try m.string("section"),
                            short: try m.optionalString("short"))
@@ -17,11 +17,12 @@ extension PlanBuilder {
         return t
     }
 
-    func targetList(_ m: inout YAMLMap, refs: References) throws -> [String] {
-        let ids = try m.strings("targets")
-        for id in ids where !refs.targets.contains(id) {
-            throw m.error("targets", "không có chỉ tiêu \"\(id)\" (các chỉ tiêu được liệt kê ở mục targets:, ví dụ G6.T3)")
+    func targetList(_ m: inout YAMLMap, refs: References) throws -> [TargetID] {
+        try m.strings("targets").map { text in
+            guard let id = TargetID(rawValue: text), refs.targets.contains(id) else {
+                throw m.error("targets", "không có chỉ tiêu \"\(text)\" (các chỉ tiêu được liệt kê ở mục targets:, ví dụ G6.T3)")
+            }
+            return id
         }
-        return ids
     }
 }

@@ -54,15 +54,16 @@ extension PlanBuilder {
     /// `reach_goal`), read as those targets' rules. A target's rule is given once, either way.
     func readTracking(_ m: inout YAMLMap, targets: [PlanTarget], obligations: [Obligation],
                       checkReferences: Bool, lastYear: Int?) throws -> Tracking {
-        var legacy: [String: TrackingRule] = [:]
+        var legacy: [TargetID: TrackingRule] = [:]
         func role(_ key: String, _ rule: TrackingRule) throws {
-            guard let id = try m.optionalString(key) else { return }
-            guard let target = targets.first(where: { $0.id == id }) else {
+            guard let text = try m.optionalString(key) else { return }
+            guard let target = targets.first(where: { $0.id.rawValue == text }) else {
                 if checkReferences {
-                    throw m.error(key, "không có chỉ tiêu \"\(id)\" (các chỉ tiêu: \(targets.map(\.id).joined(separator: ", ")))")
+                    throw m.error(key, "không có chỉ tiêu \"\(text)\" (các chỉ tiêu: \(targets.map(\.id.rawValue).joined(separator: ", ")))")
                 }
                 return
             }
+            let id = target.id
             if target.tracking != nil {
                 throw m.error(key, "chỉ tiêu \(id) đã có tracking: riêng ở mục targets:; chỉ ghi cách theo dõi một lần")
             }
@@ -90,7 +91,7 @@ extension PlanBuilder {
     }
 
     /// Every tracked target in the file's order: its own rule, else the one the older form gave it.
-    static func trackedTargets(_ targets: [PlanTarget], legacy: [String: TrackingRule] = [:]) -> [TrackedTarget] {
+    static func trackedTargets(_ targets: [PlanTarget], legacy: [TargetID: TrackingRule] = [:]) -> [TrackedTarget] {
         targets.compactMap { t in (t.tracking ?? legacy[t.id]).map { TrackedTarget(target: t.id, rule: $0) } }
     }
 }

@@ -183,7 +183,7 @@ struct PlanBuilder {
         }
 
         var targets: [PlanTarget] = []
-        var targetPlaces: [String: (line: Int?, path: String)] = [:]
+        var targetPlaces: [TargetID: (line: Int?, path: String)] = [:]
         let issuesBeforeTargets = issues.count
         for var m in targetMaps {
             let period = meta.map { $0.start.year...$0.end.year }
@@ -321,12 +321,12 @@ struct PlanBuilder {
 
     struct References {
         var units: Set<String>
-        var targets: Set<String>
+        var targets: Set<TargetID>
         var allUnitIDs: [String]
         /// Units read without problems, members included, by id.
         var byID: [String: PlanUnit] = [:]
         /// Each target's figures and the unit supplying each.
-        var figures: [String: [String: String]] = [:]
+        var figures: [TargetID: [String: String]] = [:]
         /// False when a target failed to load: its figures are then not checked (no cascade).
         var targetsComplete = true
     }

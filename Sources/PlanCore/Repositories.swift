@@ -212,6 +212,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case readOnly(String)
     /// The database cannot be reached or opened now.
     case unavailable(String)
+    /// A stored row holds what plancal never writes (e.g. an id of the wrong form).
+    case corrupt(String)
 
     public var description: String {
         switch self {
@@ -221,6 +223,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
             return "Cơ sở dữ liệu chỉ cho phép đọc, không ghi được (\(detail))."
         case let .unavailable(detail):
             return "Không kết nối được cơ sở dữ liệu (\(detail)). Hãy thử lại sau ít phút."
+        case let .corrupt(detail):
+            return "Cơ sở dữ liệu có dữ liệu không hợp lệ (\(detail)). Hãy khôi phục từ bản sao lưu."
         }
     }
 }

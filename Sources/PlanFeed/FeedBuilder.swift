@@ -230,7 +230,7 @@ public struct FeedBuilder: Sendable {
     private func common(_ o: Occurrence, uid: String, for viewer: String?, notice: String?) throws -> [ICalProperty] {
         let stamp = lastModified(o)
         var categories = [plan.tracking.subject, o.minutes != nil ? "Tập huấn" : (o.isDeadline ? "Hạn chót" : "Chiến dịch")]
-        categories += o.targets
+        categories += o.targets.map(\.rawValue)
         if let done = ledger.done(o, for: viewer) {
             categories.append(o.doneBy.contains(done.unit) ? "Đã hoàn thành" : "Đã tham gia")
         } else if ledger.waiver(of: o.id) != nil {

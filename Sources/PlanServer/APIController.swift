@@ -165,7 +165,7 @@ struct APIController: Sendable {
                                       Data(try await services.body(request).readableBytesView))
         let r = try await services.recordFigures(entry, token: token, target: body.target, unit: body.unit, year: body.year,
                                                  values: body.values, evidence: body.evidence, note: body.note)
-        return try Self.json(FigureJSON(id: r.id, target: r.target, unit: r.unit, year: r.year, values: r.values,
+        return try Self.json(FigureJSON(id: r.id, target: r.target.rawValue, unit: r.unit, year: r.year, values: r.values,
                                    evidence: r.evidenceURL, note: r.note, recordedBy: r.recordedBy,
                                    recordedAt: r.recordedAt.iso), status: .created)
     }
@@ -192,12 +192,13 @@ struct APIController: Sendable {
         let indicator = try APIBody.required(body.indicator, "indicator")
         guard let year = body.year else { throw APIError(.badRequest, "Thiếu trường bắt buộc \"year\"", field: "year") }
         guard let value = body.value else { throw APIError(.badRequest, "Thiếu trường bắt buộc \"value\"", field: "value") }
-        let record = BaselineRecord(plan: entry.plan.id, target: target, indicator: indicator, year: year, value: value,
+        let record = BaselineRecord(plan: entry.plan.id, target: try BaselineValidator.target(target, in: entry.plan),
+                                    indicator: indicator, year: year, value: value,
                                     evidenceURL: FormInput.text(body.evidence), note: FormInput.text(body.note),
                                     recordedBy: token.label, recordedAt: UTCDateTime(Date()))
         let r = try await BaselineValidator.append(record, actor: token.unit, plan: entry.plan,
                                                    today: services.today(entry.plan), to: services.repositories.baselines)
-        return try Self.json(BaselineJSON(id: r.id, target: r.target, indicator: r.indicator, year: r.year, value: r.value,
+        return try Self.json(BaselineJSON(id: r.id, target: r.target.rawValue, indicator: r.indicator, year: r.year, value: r.value,
                                           evidence: r.evidenceURL, note: r.note, recordedBy: r.recordedBy,
                                           recordedAt: r.recordedAt.iso), status: .created)
     }
@@ -252,7 +253,7 @@ extension ServerServices {
         let unit = try APIBody.required(unit, "unit")
         guard let year else { throw APIError(.badRequest, "Thiếu trường bắt buộc \"year\"", field: "year") }
         try Auth.authorize(token, unit: unit, plan: entry.plan)
-        let record = FigureRecord(plan: entry.plan.id, target: target, year: year, unit: unit, values: values ?? [:],
+        let record = FigureRecord(plan: entry.plan.id, target: try FigureValidator.target(target, in: entry.plan), year: year, unit: unit, values: values ?? [:],
                                   evidenceURL: FormInput.text(evidence), note: FormInput.text(note),
                                   recordedBy: token.label, recordedAt: UTCDateTime(Date()))
         let stored = try await FigureValidator.append(record, actor: token.unit, plan: entry.plan, to: repositories.figures)

@@ -121,7 +121,7 @@ struct DashboardPage: Page {
             let word = track.period.word
             return News(
                 sectionID: i == 0 ? "news" : "news-\(track.target)",
-                heading: plan.target(track.target)?.heading ?? track.target,
+                heading: plan.target(track.target)?.heading ?? track.target.rawValue,
                 columns: quarterly ? (1...4).map { "Quý \(Vietnamese.roman($0))" } : (1...12).map { "Th. \($0)" },
                 grid: plan.years.map { year in
                     GridYear(year: year, quarters: (1...(quarterly ? 4 : 12)).map { n in
@@ -139,7 +139,7 @@ struct DashboardPage: Page {
         let dissemination = report.disseminations.map { d in
             let missing = d.organisations.filter { $0.informedOn == nil }.map(\.name)
             return Dissemination(
-                heading: "\(plan.target(d.target)?.heading ?? d.target) năm \(d.year)", informed: d.informed, total: d.total,
+                heading: "\(plan.target(d.target)?.heading ?? d.target.rawValue) năm \(d.year)", informed: d.informed, total: d.total,
                 percent: Vietnamese.percent(d.share), met: d.met, stateCode: d.state.rawValue, stateText: d.state.label,
                 missingText: missing.isEmpty ? nil : missing.joined(separator: "; "),
                 organisations: d.organisations.map {
@@ -153,7 +153,7 @@ struct DashboardPage: Page {
                 population = Population(populationText: Vietnamese.number(pop), shareText: Vietnamese.percent(share),
                                         trackText: r.onTrack == true ? "đúng lộ trình" : "chậm so với lộ trình")
             }
-            return Reach(heading: plan.target(r.target)?.heading ?? r.target, reachedText: Vietnamese.number(r.reached),
+            return Reach(heading: plan.target(r.target)?.heading ?? r.target.rawValue, reachedText: Vietnamese.number(r.reached),
                          pathText: Vietnamese.percent(r.path), goalText: Vietnamese.percent(r.goal), population: population,
                          svg: chart(plan: plan, today: today, share: r.share, goal: r.goal))
         }

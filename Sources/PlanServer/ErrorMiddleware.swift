@@ -56,6 +56,7 @@ extension APIError {
         switch error {
         case .full: self.init(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), error.description)
         case .readOnly, .unavailable: self.init(.serviceUnavailable, error.description)
+        case .corrupt: self.init(.internalServerError, error.description)
         }
     }
 }

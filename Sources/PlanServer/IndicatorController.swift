@@ -107,7 +107,7 @@ struct IndicatorController: Sendable {
             guard let yearText = FormInput.text(form.year), let year = Int(yearText) else {
                 throw APIError(.badRequest, "Năm: \"\((form.year ?? "").prefix(10))\" không phải là một số năm (yyyy)", field: "year")
             }
-            let values = try IndicatorController.values(form.values ?? [:], target: form.target.flatMap(plan.target))
+            let values = try IndicatorController.values(form.values ?? [:], target: form.target.flatMap(TargetID.init(rawValue:)).flatMap(plan.target))
             let r = try await services.recordFigures(entry, token: session.token, target: form.target, unit: form.unit,
                                                      year: year, values: values, evidence: form.evidence, note: form.note)
             return Response(status: .seeOther,
@@ -117,7 +117,7 @@ struct IndicatorController: Sendable {
             if let e = error as? FigureError { refusal = APIError(e) } else { refusal = try ServerServices.refusal(error) }
             var message = refusal.message
             // Name the figure by its label too: the form shows labels, not ids.
-            if let field = refusal.field, let f = form.target.flatMap(plan.target)?.figure(field), !message.contains(f.label) {
+            if let field = refusal.field, let f = form.target.flatMap(TargetID.init(rawValue:)).flatMap(plan.target)?.figure(field), !message.contains(f.label) {
                 message = "\(f.label) (\(field)): \(message)"
             }
             return try await render(entry, session, year: pageYear, problem: nil, flash: nil,
@@ -162,7 +162,7 @@ struct IndicatorController: Sendable {
             guard let value = FigureValue.parse(valueText) else {
                 throw APIError(.badRequest, "Giá trị số liệu ban đầu: \"\(valueText.prefix(20))\" không phải là một số (viết chữ số, phần thập phân sau dấu phẩy, ví dụ 18 hoặc 18,5)", field: "value")
             }
-            let record = BaselineRecord(plan: plan.id, target: FormInput.text(form.target) ?? "",
+            let record = BaselineRecord(plan: plan.id, target: try BaselineValidator.target(FormInput.text(form.target) ?? "", in: plan),
                                         indicator: FormInput.text(form.indicator) ?? "", year: year, value: value,
                                         evidenceURL: FormInput.text(form.evidence), note: FormInput.text(form.note),
                                         recordedBy: session.token.label, recordedAt: UTCDateTime(Date()))

@@ -129,7 +129,7 @@ struct IndicatorsPage: Page {
                 return (r.year, v)
             }
             let suppliers = line.suppliers.compactMap { plan.unit($0)?.name }
-            return Row(rowID: "ind-\(key)".replacingOccurrences(of: ".", with: "-"), targetID: line.target,
+            return Row(rowID: "ind-\(key)".replacingOccurrences(of: ".", with: "-"), targetID: line.target.rawValue,
                        section: line.section, label: line.label,
                        valueText: line.valueText, hasValue: line.value != nil, goalText: line.goalText,
                        pathText: line.path.map { Self.number($0, like: line) } ?? "—",
@@ -191,7 +191,7 @@ struct IndicatorsPage: Page {
             var suppliers: [String] = []
             for f in target.figures where !suppliers.contains(f.unit) { suppliers.append(f.unit) }
             for supplier in suppliers where lead || supplier == unit {
-                let mine = typed.flatMap { $0.target == target.id && $0.unit == supplier ? $0 : nil }
+                let mine = typed.flatMap { $0.target == target.id.rawValue && $0.unit == supplier ? $0 : nil }
                 let fields = target.figures.filter { $0.unit == supplier }.map { f in
                     Field(fieldID: "fig-\(target.id)-\(supplier)-\(f.id)".replacingOccurrences(of: ".", with: "-"),
                           fieldName: "values[\(f.id)]", fieldLabel: f.label,
@@ -200,7 +200,7 @@ struct IndicatorsPage: Page {
                 }
                 let name = plan.unit(supplier)?.name ?? supplier
                 out.append(FigureForm(formID: "figures-\(target.id)-\(supplier)".replacingOccurrences(of: ".", with: "-"),
-                                      formHeading: "\(target.id) — \(name)", targetID: target.id, unitID: supplier,
+                                      formHeading: "\(target.id) — \(name)", targetID: target.id.rawValue, unitID: supplier,
                                       unitName: name, fields: fields, evidence: mine?.evidence ?? "", note: mine?.note ?? "",
                                       open: mine != nil))
             }
@@ -215,14 +215,14 @@ struct IndicatorsPage: Page {
         for target in plan.targets {
             for indicator in target.indicators where indicator.direction != .within && indicator.byYear != nil {
                 let line = report.lines.first { $0.target == target.id && $0.indicator == indicator.id }
-                let mine = typed.flatMap { $0.target == target.id && $0.indicator == indicator.id ? $0 : nil }
+                let mine = typed.flatMap { $0.target == target.id.rawValue && $0.indicator == indicator.id ? $0 : nil }
                 let key = "baseline-\(target.id)-\(indicator.id)".replacingOccurrences(of: ".", with: "-")
                 let current = line?.baseline.map { v in
                     "hiện có: \(indicator.measure.format(v))\(line?.baselineYear.map { " (năm \($0))" } ?? "")"
                 } ?? "chưa có"
                 let unit = indicator.measure == .share ? "phần trăm, từ 0 đến 100" : "theo đơn vị đo của chỉ số"
                 out.append(BaselineFormView(
-                    formID: key, formHeading: "\(target.id) — \(indicator.label) (\(current))", targetID: target.id,
+                    formID: key, formHeading: "\(target.id) — \(indicator.label) (\(current))", targetID: target.id.rawValue,
                     indicatorID: indicator.id, hint: "Giá trị \(unit); ví dụ 18,5",
                     yearValue: mine?.year ?? "", valueValue: mine?.value ?? "",
                     evidence: mine?.evidence ?? "", note: mine?.note ?? "", open: mine != nil))

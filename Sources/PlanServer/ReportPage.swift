@@ -78,7 +78,7 @@ struct ReportPage: Page {
         let news = report.news.enumerated().map { i, track in
             let judged = track.periods.filter(\.isJudged)
             return News(sectionID: i == 0 ? "report-news" : "report-news-\(track.target)",
-                        newsHeading: plan.target(track.target)?.heading ?? track.target,
+                        newsHeading: plan.target(track.target)?.heading ?? track.target.rawValue,
                         periodWord: track.period == .quarter ? "Quý" : "Tháng",
                         quarterRows: track.periods.map { q in
                 QuarterRow(quarterLabel: q.label, quarterState: q.state.rawValue, quarterStateLabel: q.state.label(track.period),
@@ -87,13 +87,13 @@ struct ReportPage: Page {
         }
         let dissemination = report.disseminations.map { d in
             Dissemination(
-                disHeading: "\(plan.target(d.target)?.heading ?? d.target) năm \(d.year)", disState: d.state.rawValue, disStateLabel: d.state.label,
+                disHeading: "\(plan.target(d.target)?.heading ?? d.target.rawValue) năm \(d.year)", disState: d.state.rawValue, disStateLabel: d.state.label,
                 disSummary: "\(d.informed)/\(d.total) tổ chức (\(Vietnamese.percent(d.share)))",
                 orgs: d.organisations.map { Org(orgName: $0.name, orgInformed: $0.informedOn.map(day)) },
                 notCounted: d.notCounted.isEmpty ? nil : d.notCounted.joined(separator: "; "))
         }
         let reach = report.reaches.map { r in
-            Reach(reachHeading: plan.target(r.target)?.heading ?? r.target, reachText: r.summary)
+            Reach(reachHeading: plan.target(r.target)?.heading ?? r.target.rawValue, reachText: r.summary)
         }
         let units = report.units.map { u in
             UnitRow(rowName: u.name, reportState: u.annualReport?.rawValue ?? "none", reportLabel: u.annualReport?.label ?? "Không phải nộp",

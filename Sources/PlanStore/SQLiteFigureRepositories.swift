@@ -20,12 +20,12 @@ public struct SQLiteFigureRepository: FigureRepository {
                 try db.inTransaction(.immediate) {
                     let existing = try Row.fetchAll(db.cachedStatement(sql: """
                         SELECT * FROM figure WHERE plan = ? AND target = ? AND year = ? ORDER BY id
-                        """), arguments: [record.plan, record.target, record.year]).map(Self.record)
+                        """), arguments: [record.plan, record.target.rawValue, record.year]).map(Self.record)
                     try check(existing)
                     try db.execute(sql: """
                         INSERT INTO figure (plan, target, year, unit, valuesJSON, evidenceURL, note, recordedBy, recordedAt)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [record.plan, record.target, record.year, record.unit, record.valuesJSON,
+                        """, arguments: [record.plan, record.target.rawValue, record.year, record.unit, record.valuesJSON,
                                          record.evidenceURL, record.note, record.recordedBy, record.recordedAt.secondsSinceEpoch])
                     stored.id = db.lastInsertedRowID
                     return .commit
@@ -35,8 +35,8 @@ public struct SQLiteFigureRepository: FigureRepository {
         }
     }
 
-    static func record(_ row: Row) -> FigureRecord {
-        FigureRecord(id: row["id"], plan: row["plan"], target: row["target"], year: row["year"], unit: row["unit"],
+    static func record(_ row: Row) throws -> FigureRecord {
+        FigureRecord(id: row["id"], plan: row["plan"], target: try TargetID(stored: row["target"], column: "figure.target"), year: row["year"], unit: row["unit"],
                      values: FigureRecord.values(fromJSON: row["valuesJSON"]) ?? [:],
                      evidenceURL: row["evidenceURL"], note: row["note"], recordedBy: row["recordedBy"],
                      recordedAt: UTCDateTime(secondsSinceEpoch: row["recordedAt"]))
@@ -65,7 +65,7 @@ public struct SQLiteBaselineRepository: BaselineRepository {
                 try db.execute(sql: """
                     INSERT INTO baseline (plan, target, indicator, year, value, evidenceURL, note, recordedBy, recordedAt)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [record.plan, record.target, record.indicator, record.year, record.value,
+                    """, arguments: [record.plan, record.target.rawValue, record.indicator, record.year, record.value,
                                      record.evidenceURL, record.note, record.recordedBy, record.recordedAt.secondsSinceEpoch])
                 stored.id = db.lastInsertedRowID
                 return stored
@@ -73,8 +73,8 @@ public struct SQLiteBaselineRepository: BaselineRepository {
         }
     }
 
-    static func record(_ row: Row) -> BaselineRecord {
-        BaselineRecord(id: row["id"], plan: row["plan"], target: row["target"], indicator: row["indicator"],
+    static func record(_ row: Row) throws -> BaselineRecord {
+        BaselineRecord(id: row["id"], plan: row["plan"], target: try TargetID(stored: row["target"], column: "baseline.target"), indicator: row["indicator"],
                        year: row["year"], value: row["value"], evidenceURL: row["evidenceURL"], note: row["note"],
                        recordedBy: row["recordedBy"], recordedAt: UTCDateTime(secondsSinceEpoch: row["recordedAt"]))
     }

@@ -21,15 +21,15 @@ public struct PostgresFigureRepository: FigureRepository {
                        check: @escaping @Sendable ([FigureRecord]) throws -> Void) async throws -> FigureRecord {
         try await database.transaction { [logger = database.logger] connection in
             try await connection.query("""
-                SELECT pg_advisory_xact_lock(hashtext(\(record.plan)), hashtext('figure ' || \(record.target) || ' ' || \(record.year)))
+                SELECT pg_advisory_xact_lock(hashtext(\(record.plan)), hashtext('figure ' || \(record.target.rawValue) || ' ' || \(record.year)))
                 """, logger: logger).drain()
             try check(try await Self.records(plan: record.plan, connection.query("""
                 SELECT \(unescaped: Self.columns) FROM figure
-                WHERE plan = \(record.plan) AND target = \(record.target) AND year = \(record.year) ORDER BY id
+                WHERE plan = \(record.plan) AND target = \(record.target.rawValue) AND year = \(record.year) ORDER BY id
                 """, logger: logger)))
             for try await id in try await connection.query("""
                 INSERT INTO figure (plan, target, year, unit, values_json, evidence_url, note, recorded_by, recorded_at)
-                VALUES (\(record.plan), \(record.target), \(record.year), \(record.unit), \(record.valuesJSON),
+                VALUES (\(record.plan), \(record.target.rawValue), \(record.year), \(record.unit), \(record.valuesJSON),
                         \(record.evidenceURL), \(record.note), \(record.recordedBy), to_timestamp(\(record.recordedAt.secondsSinceEpoch)))
                 RETURNING id
                 """, logger: logger).decode(Int64.self) {
@@ -49,7 +49,7 @@ public struct PostgresFigureRepository: FigureRepository {
         var out: [FigureRecord] = []
         for try await (id, target, year, unit, values, evidence, note, by, at)
             in rows.decode((Int64, String, Int, String, String, String?, String?, String, Int).self) {
-            out.append(FigureRecord(id: id, plan: plan, target: target, year: year, unit: unit,
+            out.append(FigureRecord(id: id, plan: plan, target: try TargetID(stored: target, column: "figure.target"), year: year, unit: unit,
                                     values: FigureRecord.values(fromJSON: values) ?? [:], evidenceURL: evidence,
                                     note: note, recordedBy: by, recordedAt: UTCDateTime(secondsSinceEpoch: at)))
         }
@@ -76,7 +76,7 @@ public struct PostgresBaselineRepository: BaselineRepository {
         try await database.withConnection { [logger = database.logger] connection in
             for try await id in try await connection.query("""
                 INSERT INTO baseline (plan, target, indicator, year, value, evidence_url, note, recorded_by, recorded_at)
-                VALUES (\(record.plan), \(record.target), \(record.indicator), \(record.year), \(record.value),
+                VALUES (\(record.plan), \(record.target.rawValue), \(record.indicator), \(record.year), \(record.value),
                         \(record.evidenceURL), \(record.note), \(record.recordedBy), to_timestamp(\(record.recordedAt.secondsSinceEpoch)))
                 RETURNING id
                 """, logger: logger).decode(Int64.self) {
@@ -95,7 +95,7 @@ public struct PostgresBaselineRepository: BaselineRepository {
                 SELECT id, target, indicator, year, value, evidence_url, note, recorded_by, extract(epoch FROM recorded_at)::bigint
                 FROM baseline WHERE plan = \(plan) ORDER BY id
                 """, logger: logger).decode((Int64, String, String, Int, Double, String?, String?, String, Int).self) {
-                out.append(BaselineRecord(id: id, plan: plan, target: target, indicator: indicator, year: year, value: value,
+                out.append(BaselineRecord(id: id, plan: plan, target: try TargetID(stored: target, column: "baseline.target"), indicator: indicator, year: year, value: value,
                                           evidenceURL: evidence, note: note, recordedBy: by,
                                           recordedAt: UTCDateTime(secondsSinceEpoch: at)))
             }

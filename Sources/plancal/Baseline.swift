@@ -39,11 +39,11 @@ struct Baseline: AsyncParsableCommand {
             throw CLIError("--value: \"\(value)\" không phải là một số (viết chữ số, phần thập phân sau dấu phẩy hoặc dấu chấm, ví dụ 18 hoặc 18,5; không dùng số mũ hay hệ 16)")
         }
         guard let lead = plan.leadUnit else { throw CLIError("Kế hoạch không có đơn vị chủ trì (role: lead)") }
-        let record = BaselineRecord(plan: plan.id, target: target, indicator: indicator, year: year, value: v,
-                                    evidenceURL: source.evidence, note: source.note, recordedBy: source.recordedBy.name,
-                                    recordedAt: UTCDateTime(Date()))
         let checked: BaselineRecord
         do {
+            let record = BaselineRecord(plan: plan.id, target: try BaselineValidator.target(target, in: plan),
+                                        indicator: indicator, year: year, value: v, evidenceURL: source.evidence,
+                                        note: source.note, recordedBy: source.recordedBy.name, recordedAt: UTCDateTime(Date()))
             // Checked before the store is opened: a refusal writes nothing, not even a new database.
             checked = try BaselineValidator.validate(record, actor: lead.id, plan: plan, today: today)
         } catch let e as BaselineError {
@@ -51,8 +51,8 @@ struct Baseline: AsyncParsableCommand {
         }
         let repositories = try await store.open()
         let stored = try await repositories.baselines.append(checked)
-        let label = plan.target(target)?.indicators.first { $0.id == indicator }?.label ?? indicator
-        let measure = plan.target(target)?.indicators.first { $0.id == indicator }?.measure ?? .ratio
+        let label = plan.target(checked.target)?.indicators.first { $0.id == indicator }?.label ?? indicator
+        let measure = plan.target(checked.target)?.indicators.first { $0.id == indicator }?.measure ?? .ratio
         print("Đã ghi số liệu ban đầu của chỉ số \(target)/\(indicator) (\(label)): năm \(year), \(measure.format(v)) (bản ghi số liệu ban đầu số \(stored.id ?? 0))")
     }
 }

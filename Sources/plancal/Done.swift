@@ -111,7 +111,7 @@ struct Done: AsyncParsableCommand {
             throw CLIError("--figure: việc \"\(occurrence)\" không thu số liệu nào")
         }
         let declared = obligation.figures.map(\.figure).joined(separator: ", ")
-        var byTarget: [String: [String: Double]] = [:]
+        var byTarget: [TargetID: [String: Double]] = [:]
         for text in figure {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let value = FigureValue.parse(parts[1]) else {

@@ -61,7 +61,11 @@ struct Figure: AsyncParsableCommand {
 
     func run() async throws {
         let plan = try planOptions.load()
-        let record = FigureRecord(plan: plan.id, target: target, year: year, unit: unit, values: try Self.values(figures),
+        let targetID: TargetID
+        do { targetID = try FigureValidator.target(target, in: plan) } catch let e as FigureError {
+            throw CLIError("\(e.description) [--\(e.field)]")
+        }
+        let record = FigureRecord(plan: plan.id, target: targetID, year: year, unit: unit, values: try Self.values(figures),
                                   evidenceURL: source.evidence, note: source.note, recordedBy: source.recordedBy.name,
                                   recordedAt: UTCDateTime(Date()))
         let today = try todayOption.resolve(plan)
@@ -74,8 +78,8 @@ struct Figure: AsyncParsableCommand {
             throw CLIError("\(e.description) [--\(e.field)]")
         }
         let valid = stored
-        // The validator accepted the target and the unit: both are the plan's.
-        let t = plan.target(target)
+        // The validator accepted the unit: it is the plan's.
+        let t = plan.target(targetID)
         print("Đã ghi số liệu năm \(year) của chỉ tiêu \(target) — \(plan.unit(unit)?.name ?? unit) (bản ghi số liệu số \(stored.id ?? 0)):")
         for key in valid.values.keys.sorted() {
             print("  \(t?.figure(key)?.label ?? key): \(IndicatorMeasure.decimal(valid.values[key] ?? 0))")

@@ -8,7 +8,7 @@ import Testing
 @Suite struct BaselineTests {
     static let at = noon(day(10, 12, 2026))
 
-    static func baseline(_ value: Double, target: String = "G3.T2", indicator: String = "victims", year: Int = 2025,
+    static func baseline(_ value: Double, target: TargetID = "G3.T2", indicator: String = "victims", year: Int = 2025,
                          id: Int64? = nil, evidence: String? = "https://bachdang.example/ban-dau", note: String? = nil,
                          at: UTCDateTime = BaselineTests.at) -> BaselineRecord {
         BaselineRecord(id: id, plan: "bach-dang", target: target, indicator: indicator, year: year, value: value,
@@ -57,7 +57,7 @@ import Testing
             FigureTests.record("G3.T2", unit: "vhxh", ["victims-supported": 8]),
         ]
         let compliance = try await h.report(today: day(31, 12, 2026), year: 2026)
-        func line(_ baselines: [BaselineRecord], _ t: String = "G3.T2", _ i: String = "victims") throws -> IndicatorReport.Line {
+        func line(_ baselines: [BaselineRecord], _ t: TargetID = "G3.T2", _ i: String = "victims") throws -> IndicatorReport.Line {
             try #require(IndicatorReport(plan: plan, figures: figures, compliance: compliance, year: 2026, baselines: baselines)
                 .lines.first { $0.target == t && $0.indicator == i })
         }

@@ -8,7 +8,7 @@ import Testing
 @Suite struct FigureTests {
     static let at = noon(day(10, 12, 2026))
 
-    static func record(_ target: String, unit: String, year: Int = 2026, _ values: [String: Double],
+    static func record(_ target: TargetID, unit: String, year: Int = 2026, _ values: [String: Double],
                        evidence: String? = "https://bachdang.example/so-lieu", note: String? = nil,
                        at: UTCDateTime = FigureTests.at) -> FigureRecord {
         FigureRecord(plan: "bach-dang", target: target, year: year, unit: unit, values: values, evidenceURL: evidence,
@@ -129,7 +129,7 @@ import Testing
         let compliance = try await h.report(today: day(31, 12, 2026), year: 2026)
         let report = IndicatorReport(plan: plan, figures: figures, compliance: compliance, year: 2026)
         #expect(report.lines.count == 18)   // 15 targets, three of them in two parts
-        func line(_ t: String, _ i: String? = nil) throws -> IndicatorReport.Line {
+        func line(_ t: TargetID, _ i: String? = nil) throws -> IndicatorReport.Line {
             try #require(report.lines.first { $0.target == t && (i == nil || $0.indicator == i) })
         }
         let g2t3 = try line("G2.T3")

@@ -72,7 +72,7 @@ import Testing
 
     @Test func figuresCompleteTheirDataReportOnceAllAreRecorded() async throws {
         let h = try Harness.shipped()
-        func figures(_ id: Int64, _ target: String, _ values: [String: Double]) -> FigureRecord {
+        func figures(_ id: Int64, _ target: TargetID, _ values: [String: Double]) -> FigureRecord {
             FigureRecord(id: id, plan: "bach-dang", target: target, year: 2026, unit: "cong-an", values: values,
                          note: "Sổ theo dõi", recordedBy: "Anh Minh", recordedAt: noon(day(10, 12, 2026)))
         }

@@ -22,6 +22,33 @@ struct IdentifierTests {
     func targetIDs() {
         for good in ["G6.T3", "G1.T1", "G10.T12"] { #expect(TargetID(rawValue: good) != nil, "\(good)") }
         for bad in ["g6.t3", "G6T3", "G6.T", "G123.T1", "G6.T3 ", "6.3"] { #expect(TargetID(rawValue: bad) == nil, "\(bad)") }
+        #expect(TargetID(rawValue: "G6.T3")?.number == "3")
+        #expect(TargetID(rawValue: "G10.T12")?.number == "12")
+    }
+
+    @Test("an id read back from a store is checked: a malformed one is a corrupt store, named")
+    func storedIDs() throws {
+        #expect(try TargetID(stored: "G6.T3", column: "figure.target") == "G6.T3")
+        #expect(throws: StorageError.corrupt(#"figure.target = "G6 T3" không phải là mã hợp lệ"#)) {
+            try TargetID(stored: "G6 T3", column: "figure.target")
+        }
+    }
+
+    @Test("a target named on a command line or in a request: unknown and malformed both list the known ones")
+    func namedTargets() throws {
+        let plan = try TestSupport.shippedPlan()
+        #expect(try FigureValidator.target("G3.T2", in: plan) == "G3.T2")
+        for text in ["G9.T9", "g3.t2", ""] {
+            #expect(throws: FigureError.self) { try FigureValidator.target(text, in: plan) }
+            do { _ = try FigureValidator.target(text, in: plan) } catch let FigureError.unknownTarget(named, known) {
+                #expect(named == text)
+                #expect(known.contains("G3.T2") && !known.contains("G6.T3"))
+            }
+            do { _ = try BaselineValidator.target(text, in: plan) } catch let BaselineError.unknownTarget(named, known) {
+                #expect(named == text)
+                #expect(known.contains("G3.T2"))
+            }
+        }
     }
 
     @Test("every occurrence the shipped plan makes has an occurrence id's format; others do not")

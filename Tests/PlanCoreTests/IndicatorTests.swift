@@ -157,12 +157,12 @@ import Testing
         #expect(plan.target("G3.T3")?.figure("trafficking-victims-in-need")?.unit == "cong-an")
         #expect(plan.target("G4.T1")?.suppliers == ["vhxh"])
         // Suppliers the document does not name are marked.
-        for id in ["G1.T1", "G2.T1", "G2.T2", "G3.T1", "G4.T1", "G4.T2", "G4.T3", "G5.T1", "G5.T2"] {
+        for id: TargetID in ["G1.T1", "G2.T1", "G2.T2", "G3.T1", "G4.T1", "G4.T2", "G4.T3", "G5.T1", "G5.T2"] {
             let t = try #require(plan.target(id))
             #expect(t.figures.allSatisfy { $0.assumption?.contains("giả định") == true }, "\(id)")
         }
         // G6 is measured from the records, by its tracking role.
-        for id in ["G6.T1", "G6.T2", "G6.T3"] {
+        for id: TargetID in ["G6.T1", "G6.T2", "G6.T3"] {
             #expect(plan.target(id)?.indicators.allSatisfy { $0.source == .records } == true, "\(id)")
             #expect(plan.target(id)?.figures.isEmpty == true)
         }
@@ -183,7 +183,7 @@ import Testing
 
     @Test func shippedGoalsAndDirections() throws {
         let plan = try TestSupport.shippedPlan()
-        func only(_ id: String) throws -> Indicator { try #require(plan.target(id)?.indicators.first) }
+        func only(_ id: TargetID) throws -> Indicator { try #require(plan.target(id)?.indicators.first) }
         let ratio = try only("G3.T1")
         #expect(ratio.measure == .ratio && ratio.direction == .atMost && ratio.goal == 1.4)
         #expect(ratio.goalText == "không quá 1,4 lần")

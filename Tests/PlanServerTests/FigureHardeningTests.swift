@@ -142,7 +142,7 @@ struct FigureHardeningTests {
     func indicatorsNeverFail() async throws {
         let f = try await Fixture()
         // Written past the checks, as an older plancal could have.
-        for (target, values) in [("G4.T1", ["boys-born": 1e308, "girls-born": 1.0]),
+        for (target, values): (TargetID, [String: Double]) in [("G4.T1", ["boys-born": 1e308, "girls-born": 1.0]),
                                  ("G3.T1", ["women-care-hours": 1e308, "men-care-hours": 0.1]),
                                  ("G3.T2", ["victims-detected": 1e300])] {
             _ = try await f.repositories.figures.append(FigureRecord(

@@ -86,7 +86,7 @@ struct RepositoryContractTests {
     func figureCheckSees(engine: StorageEngine) async throws {
         try await engine.with { repos, another in
             let store = repos.figures
-            func figure(_ target: String, _ year: Int, _ values: [String: Double], plan: String = "bach-dang",
+            func figure(_ target: TargetID, _ year: Int, _ values: [String: Double], plan: String = "bach-dang",
                         at seconds: Int = 1_796_000_000) -> FigureRecord {
                 FigureRecord(plan: plan, target: target, year: year, unit: "cong-an", values: values, note: "x",
                              recordedBy: "A", recordedAt: UTCDateTime(secondsSinceEpoch: seconds))
