@@ -34,9 +34,11 @@ func check(_ data: Data) {
     }
     precondition(occurrences.count <= PlanLoader.maxOccurrences,
                  "plan \(plan.id) loaded with \(occurrences.count) occurrences, over the cap")
-    var ids: Set<String> = []
+    var ids: Set<OccurrenceID> = []
     for o in occurrences {
         precondition(ids.insert(o.id).inserted, "plan \(plan.id) loaded with occurrence id \(o.id) twice")
+        // The schedule makes its ids unchecked; a store reads each back through the check.
+        precondition(OccurrenceID(rawValue: o.id.rawValue) == o.id, "occurrence id \(o.id) would not read back")
         precondition(o.first <= o.last, "occurrence \(o.id) ends before it starts")
         precondition(o.last.year <= plan.end.year + 2, "occurrence \(o.id) ends long after the plan")
     }

@@ -97,7 +97,7 @@ extension ReportDocument {
         var index: [String: Int] = [:]
         for o in occurrences where o.last.year == year {
             if let units, !units.contains(o.owner), !o.participants.contains(where: units.contains) { continue }
-            let key = o.obligationID == "session" ? o.id : o.obligationID
+            let key = o.obligationID == "session" ? o.id.rawValue : o.obligationID
             if let i = index[key] { groups[i].items.append(o) } else { index[key] = groups.count; groups.append((key, [o])) }
         }
         return groups.map { group in

@@ -7,7 +7,7 @@ public import ICal
 public struct UnitAnnualReport: Sendable {
     /// A standing completion of one of the year's items, by the unit (or one of its members).
     public struct Completion: Sendable, Equatable {
-        public var occurrence: String
+        public var occurrence: OccurrenceID
         public var title: String
         public var section: String
         /// The item's last day (its deadline, or a span's last day).
@@ -54,7 +54,7 @@ public struct UnitAnnualReport: Sendable {
 
     /// An item of the year that is the unit's duty and not done: overdue, under way or ahead.
     public struct OpenItem: Sendable, Equatable {
-        public var occurrence: String
+        public var occurrence: OccurrenceID
         public var title: String
         public var due: CivilDate
         public var state: OccurrenceState

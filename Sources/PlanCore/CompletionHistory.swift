@@ -22,7 +22,7 @@ public struct CompletionHistory: Sendable {
         public var day: CivilDate
         /// The occurrences this record also completes (`fulfilled_by:`), by id and name: a
         /// meeting completes the dissemination of each organisation it informed.
-        public var fulfils: [(id: String, name: String)] = []
+        public var fulfils: [(id: OccurrenceID, name: String)] = []
     }
 
     /// Which records to show.
@@ -52,7 +52,7 @@ public struct CompletionHistory: Sendable {
     /// Explains a plan's records (oldest first); `fulfilled` (a ledger's) names what each record
     /// also completes.
     public init(plan: Plan, occurrences: [Occurrence], records: [CompletionRecord],
-                fulfilled: [String: CompletionLedger.Completion] = [:]) {
+                fulfilled: [OccurrenceID: CompletionLedger.Completion] = [:]) {
         self.plan = plan
         let byID = Dictionary(occurrences.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         // First what each record became: replaced by a correction, or withdrawn by an undo.
@@ -78,10 +78,10 @@ public struct CompletionHistory: Sendable {
                 standing[key] = nil
             }
         }
-        var fulfils: [Int64: [(id: String, name: String)]] = [:]
+        var fulfils: [Int64: [(id: OccurrenceID, name: String)]] = [:]
         for (occ, c) in fulfilled {
             guard let source = c.via?.id else { continue }
-            fulfils[source, default: []].append((occ, byID[occ]?.name(in: plan) ?? occ))
+            fulfils[source, default: []].append((occ, byID[occ]?.name(in: plan) ?? occ.rawValue))
         }
         entries = records.map { r in
             var kind = r.action == .undo ? "hủy hoàn thành" : r.action.label
@@ -105,7 +105,7 @@ public struct CompletionHistory: Sendable {
             (units.map { $0.contains(e.record.unit) } ?? true)
                 && (filter.year.map { e.day.year == $0 } ?? true)
                 && (filter.kinds.map { $0.contains(e.record.action) } ?? true)
-                && (filter.occurrence.map { e.record.occurrenceID == $0 } ?? true)
+                && (filter.occurrence.map { e.record.occurrenceID?.rawValue == $0 } ?? true)
         }
     }
 
@@ -129,7 +129,7 @@ public struct CompletionHistory: Sendable {
         if let note = r.note { line += ", ghi chú: \(Self.oneLine(note))" }
         if let client = r.client { line += ", qua ứng dụng: \(Self.oneLine(client))" }
         if let later = e.later { line += " [\(later)]" }
-        if !e.fulfils.isEmpty { line += " → cũng hoàn thành: \(e.fulfils.map(\.id).joined(separator: ", "))" }
+        if !e.fulfils.isEmpty { line += " → cũng hoàn thành: \(e.fulfils.map(\.id.rawValue).joined(separator: ", "))" }
         return line
     }
 
@@ -148,7 +148,7 @@ public struct CompletionHistory: Sendable {
             let r = e.record
             rows.append([
                 number(r.id.map(Int.init)), .text(Vietnamese.dateTime(r.recordedAt, utcOffsetSeconds: plan.utcOffsetSeconds)),
-                .text(r.recordedBy), .text(e.kind), .text(r.action.rawValue), .text(e.title ?? ""), .text(r.occurrenceID ?? ""),
+                .text(r.recordedBy), .text(e.kind), .text(r.action.rawValue), .text(e.title ?? ""), .text(r.occurrenceID?.rawValue ?? ""),
                 .text(e.unitName), .text(r.doneOn?.vietnamese ?? ""), .text(r.evidenceURL ?? ""), number(r.reached),
                 number(r.participants), .text(organisationNames(r)), .text(r.reason ?? ""), .text(r.note ?? ""),
                 .text(e.later ?? (e.standing ? "đang có hiệu lực" : "")), .text(r.client ?? ""),

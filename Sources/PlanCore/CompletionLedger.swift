@@ -34,11 +34,11 @@ public struct CompletionLedger: Sendable, Equatable {
     }
 
     /// The completion in force per occurrence and unit.
-    private var state: [String: [String: Completion]] = [:]
-    private var active: [String: [Completion]] = [:]
-    private var changes: [String: Change] = [:]
+    private var state: [OccurrenceID: [String: Completion]] = [:]
+    private var active: [OccurrenceID: [Completion]] = [:]
+    private var changes: [OccurrenceID: Change] = [:]
     /// The standing waiver ("không áp dụng") per occurrence.
-    private var waivers: [String: CompletionRecord] = [:]
+    private var waivers: [OccurrenceID: CompletionRecord] = [:]
     /// Every record folded, oldest first, in chunks (see `adHocChunks`).
     private var recordChunks: [[CompletionRecord]] = []
     /// Ad hoc records not withdrawn, oldest first (kept in chunks, so that folding a few new
@@ -50,7 +50,7 @@ public struct CompletionLedger: Sendable, Equatable {
     private var resolutions: [Int64: CompletionRecord] = [:]
     /// The plan's `fulfilled_by:` rules (nil: a ledger of records alone) and what they fulfil.
     private var rules: FulfilmentRules?
-    private var fulfilment: [String: Completion] = [:]
+    private var fulfilment: [OccurrenceID: Completion] = [:]
     /// The highest record id folded so far (0 before any).
     public private(set) var lastID: Int64 = 0
     /// How many records were folded.
@@ -74,7 +74,7 @@ public struct CompletionLedger: Sendable, Equatable {
     /// is not above `lastID` were folded before and are skipped, so folding an overlapping
     /// batch twice changes nothing.
     public mutating func fold(_ records: some Collection<CompletionRecord>) {
-        var touched: Set<String> = []
+        var touched: Set<OccurrenceID> = []
         for r in records {
             if let id = r.id {
                 guard id > lastID else { continue }
@@ -82,7 +82,7 @@ public struct CompletionLedger: Sendable, Equatable {
             }
             count += 1
             CompletionLedger.append(r, to: &recordChunks)
-            let occ: String
+            let occ: OccurrenceID
             switch r.kind {
             case let .done(occurrence, activity):
                 occ = occurrence
@@ -145,13 +145,13 @@ public struct CompletionLedger: Sendable, Equatable {
     public var records: [CompletionRecord] { Array(recordChunks.joined()) }
 
     /// The standing waiver of an occurrence ("không áp dụng"), if the lead unit made one.
-    public func waiver(of occurrenceID: String) -> CompletionRecord? { waivers[occurrenceID] }
+    public func waiver(of occurrenceID: OccurrenceID) -> CompletionRecord? { waivers[occurrenceID] }
 
     /// Standing completions of an occurrence, earliest first.
-    public func completions(of occurrenceID: String) -> [Completion] { active[occurrenceID] ?? [] }
+    public func completions(of occurrenceID: OccurrenceID) -> [Completion] { active[occurrenceID] ?? [] }
 
     /// Every standing completion, by occurrence id.
-    public var standing: [String: [Completion]] { active }
+    public var standing: [OccurrenceID: [Completion]] { active }
 
     /// Every record in force: the ad hoc ones, then the standing completions (in no set order).
     public var standingRecords: [CompletionRecord] { adHoc + active.values.flatMap { $0.map(\.record) } }
@@ -169,12 +169,12 @@ public struct CompletionLedger: Sendable, Equatable {
     }
 
     /// `ownDone` by an occurrence's id and the units whose completion makes it done.
-    func ownDone(id: String, doneBy: [String]) -> Completion? {
+    func ownDone(id: OccurrenceID, doneBy: [String]) -> Completion? {
         active[id]?.first { doneBy.contains($0.unit) }
     }
 
     /// Occurrences fulfilled by another record (`fulfilled_by:`), by id.
-    public var fulfilled: [String: Completion] { fulfilment }
+    public var fulfilled: [OccurrenceID: Completion] { fulfilment }
 
     /// What makes an occurrence done in one unit's view (nil: the whole plan's): the owner's
     /// side completing it, or, for a participating unit, that unit having recorded its part.
@@ -185,18 +185,18 @@ public struct CompletionLedger: Sendable, Equatable {
     }
 
     /// Occurrences with a standing completion, sorted.
-    public var occurrencesWithCompletions: [String] { active.keys.sorted() }
+    public var occurrencesWithCompletions: [OccurrenceID] { active.keys.sorted() }
 
     /// The standing completion by one unit.
-    public func completion(of occurrenceID: String, by unit: String) -> Completion? {
+    public func completion(of occurrenceID: OccurrenceID, by unit: String) -> Completion? {
         active[occurrenceID]?.first { $0.unit == unit }
     }
 
     /// How many records changed an occurrence (done, undo): added to its SEQUENCE.
-    public func changeCount(of occurrenceID: String) -> Int { changes[occurrenceID]?.count ?? 0 }
+    public func changeCount(of occurrenceID: OccurrenceID) -> Int { changes[occurrenceID]?.count ?? 0 }
 
     /// When the occurrence's records last changed.
-    public func lastChange(of occurrenceID: String) -> UTCDateTime? { changes[occurrenceID]?.last }
+    public func lastChange(of occurrenceID: OccurrenceID) -> UTCDateTime? { changes[occurrenceID]?.last }
 
     /// The lead unit's standing resolution of an obstacle, if it settled it.
     public func resolution(of obstacle: Int64) -> CompletionRecord? { resolutions[obstacle] }

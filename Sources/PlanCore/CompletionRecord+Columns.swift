@@ -23,7 +23,7 @@ extension CompletionRecord {
     }
 
     /// The occurrence a completion, an undo, a waiver or a waiver's withdrawal is about.
-    public var occurrenceID: String? {
+    public var occurrenceID: OccurrenceID? {
         switch kind {
         case let .done(occurrence, _), let .undo(occurrence, _), let .waive(occurrence, _): return occurrence
         case let .withdrawal(_, occurrence, _): return occurrence
@@ -127,7 +127,7 @@ extension CompletionRecord {
 
     /// The record's row.
     public var columns: Columns {
-        Columns(action: action.rawValue, occurrenceID: occurrenceID, doneOn: doneOn?.iso, evidenceURL: evidenceURL, note: note,
+        Columns(action: action.rawValue, occurrenceID: occurrenceID?.rawValue, doneOn: doneOn?.iso, evidenceURL: evidenceURL, note: note,
                 reached: reached, participants: participants, organisations: organisations, reason: reason,
                 withdraws: withdraws)
     }
@@ -139,6 +139,12 @@ extension CompletionRecord {
         func need<T>(_ value: T?, _ column: String) throws -> T {
             guard let value else { throw StoredRecordError(id: id, problem: "\(c.action) without \(column)") }
             return value
+        }
+        let occurrence = try c.occurrenceID.map { text in
+            guard let parsed = OccurrenceID(rawValue: text) else {
+                throw StoredRecordError(id: id, problem: "occurrenceID \(text.prefix(80))")
+            }
+            return parsed
         }
         let day = try c.doneOn.map { text in
             guard let day = CivilDate(parsing: text) else { throw StoredRecordError(id: id, problem: "doneOn \(text.prefix(20))") }
@@ -153,16 +159,16 @@ extension CompletionRecord {
         }
         let kind: Kind
         switch action {
-        case .done: kind = .done(occurrence: try need(c.occurrenceID, "occurrenceID"), try activity())
+        case .done: kind = .done(occurrence: try need(occurrence, "occurrenceID"), try activity())
         case .news, .meeting, .training, .obstacle:
             kind = .adHoc(try need(AdHocKind(action), "kind"), try activity())
         case .undo:
             if let named = c.withdraws {
-                kind = .withdrawal(of: named, occurrence: c.occurrenceID, reason: c.reason)
+                kind = .withdrawal(of: named, occurrence: occurrence, reason: c.reason)
             } else {
-                kind = .undo(occurrence: try need(c.occurrenceID, "occurrenceID or withdraws"), reason: c.reason)
+                kind = .undo(occurrence: try need(occurrence, "occurrenceID or withdraws"), reason: c.reason)
             }
-        case .waive: kind = .waive(occurrence: try need(c.occurrenceID, "occurrenceID"), reason: c.reason)
+        case .waive: kind = .waive(occurrence: try need(occurrence, "occurrenceID"), reason: c.reason)
         case .resolve:
             kind = .resolve(obstacle: try need(c.withdraws, "withdraws"), on: try need(day, "doneOn"), note: c.note)
         }

@@ -13,17 +13,17 @@ public struct CompletionRecord: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         /// The unit did an occurrence (a later `done` by the same unit corrects an earlier one; the
         /// activity's `reason` then says why).
-        case done(occurrence: String, Activity)
+        case done(occurrence: OccurrenceID, Activity)
         /// An ad hoc event of no occurrence: a news item, a meeting, a training, an obstacle.
         case adHoc(AdHocKind, Activity)
         /// The unit's completion of an occurrence is withdrawn.
-        case undo(occurrence: String, reason: String?)
+        case undo(occurrence: OccurrenceID, reason: String?)
         /// A record is withdrawn by its id: an ad hoc record or a resolution (no occurrence), or a
         /// waiver (its occurrence).
-        case withdrawal(of: Int64, occurrence: String?, reason: String?)
+        case withdrawal(of: Int64, occurrence: OccurrenceID?, reason: String?)
         /// The lead unit declares an occurrence not applicable ("không áp dụng"), with a reason:
         /// it is neither due nor overdue and stays out of the rates.
-        case waive(occurrence: String, reason: String?)
+        case waive(occurrence: OccurrenceID, reason: String?)
         /// The lead unit settles an obstacle ("đã giải quyết") on a day, saying how. The obstacle
         /// stays in the reports, marked resolved; a withdrawal naming this record takes it back.
         case resolve(obstacle: Int64, on: CivilDate, note: String?)

@@ -72,12 +72,13 @@ public struct CompletionService: Sendable {
         return clean.isEmpty ? nil : clean
     }
 
-    /// The occurrence with an id, or an error suggesting the nearest ids.
+    /// The occurrence an id names, as a person or a request gave it, or an error suggesting the
+    /// nearest ids.
     public func occurrence(_ id: String) throws -> Occurrence {
-        if let o = occurrences.first(where: { $0.id == id }) { return o }
+        if let typed = OccurrenceID(rawValue: id), let o = occurrences.first(where: { $0.id == typed }) { return o }
         // No id is this long: suggesting (an edit distance per id) would only burn time.
         guard id.count <= 200 else { throw CompletionError.unknownOccurrence(String(id.prefix(120)) + "…", suggestions: []) }
-        throw CompletionError.unknownOccurrence(id, suggestions: Suggest.nearest(id, in: occurrences.map(\.id)))
+        throw CompletionError.unknownOccurrence(id, suggestions: Suggest.nearest(id, in: occurrences.map(\.id.rawValue)))
     }
 
     /// Checks that a unit exists and may record an occurrence (owner, participant, or a member

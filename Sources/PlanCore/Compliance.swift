@@ -216,7 +216,7 @@ public struct ComplianceReport: Sendable, Encodable {
 
     /// An occurrence declared not applicable.
     public struct Waived: Sendable, Encodable {
-        public var occurrence: String
+        public var occurrence: OccurrenceID
         public var title: String
         public var unit: String
         public var due: String

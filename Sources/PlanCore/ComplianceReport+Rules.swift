@@ -17,7 +17,7 @@ extension ComplianceReport {
         var lateByPeriod: [String: [NewsItem]] = [:]
         for o in occurrences where o.serves(target) {
             for c in ledger.completions(of: o.id) {
-                let item = NewsItem(date: c.doneOn.iso, url: c.record.evidenceURL, note: c.record.note, unit: c.unit, source: o.id)
+                let item = NewsItem(date: c.doneOn.iso, url: c.record.evidenceURL, note: c.record.note, unit: c.unit, source: o.id.rawValue)
                 items.append((c.doneOn, item))
                 if c.doneOn > o.last { lateByPeriod[key(o.last), default: []].append(item) }
             }

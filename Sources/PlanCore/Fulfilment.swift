@@ -57,7 +57,7 @@ public struct FulfilmentRules: Sendable, Equatable {
     /// What the pass needs of an occurrence: a fold runs it after every write, and copying whole
     /// occurrences (a dozen strings and arrays each) was most of its cost.
     struct Slot: Sendable, Equatable {
-        var id: String
+        var id: OccurrenceID
         var owner: String
         var obligationID: String
         var doneBy: [String]
@@ -116,7 +116,7 @@ public struct FulfilmentRules: Sendable, Equatable {
     }
 
     /// The completion each duty gets from another record, where it has none of its own.
-    func fulfilled(in ledger: CompletionLedger) -> [String: CompletionLedger.Completion] {
+    func fulfilled(in ledger: CompletionLedger) -> [OccurrenceID: CompletionLedger.Completion] {
         guard !duties.isEmpty else { return [:] }
         // Sources, each at most once: what informed whom, and the news items by day.
         var informing: [(day: CivilDate, units: Set<String>, record: CompletionRecord)] = []
@@ -128,7 +128,7 @@ public struct FulfilmentRules: Sendable, Equatable {
             if !activity.organisations.isEmpty { informing.append((activity.on, expand(activity.organisations), r)) }
             if case .adHoc(.news, _) = r.kind { news.append((activity.on, r)) }
         }
-        var out: [String: CompletionLedger.Completion] = [:]
+        var out: [OccurrenceID: CompletionLedger.Completion] = [:]
         for d in duties.indices where ledger.ownDone(id: duties[d].occurrence.id, doneBy: duties[d].occurrence.doneBy) == nil {
             let window = duties[d].window
             var best: (day: CivilDate, record: CompletionRecord, source: Source)?
@@ -197,7 +197,7 @@ extension CompletionService {
                 let day = min(today, Vietnamese.localDay(stored.recordedAt, utcOffsetSeconds: plan.utcOffsetSeconds))
                 let details = Details(doneOn: day, evidenceURL: stored.evidenceURL,
                                       note: "Đã ghi nhận qua bản ghi số liệu số \(stored.id ?? 0) (chỉ tiêu \(stored.target), năm \(stored.year))")
-                guard let outcome = try? await markDone(o.id, unit: o.owner, details: details, recordedBy: stored.recordedBy,
+                guard let outcome = try? await markDone(o.id.rawValue, unit: o.owner, details: details, recordedBy: stored.recordedBy,
                                                         now: now, today: today),
                       case .recorded(let record) = outcome else { continue }
                 done.append(record)

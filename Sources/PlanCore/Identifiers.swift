@@ -51,7 +51,10 @@ public struct UnitID: PlanIdentifier, ExpressibleByStringLiteral {
 
     /// A byte loop: a regular expression per request cost more than the rest of a cached
     /// feed's answer.
-    public static func isWellFormed(_ text: String) -> Bool {
+    public static func isWellFormed(_ text: String) -> Bool { isWellFormed(Substring(text)) }
+
+    /// The same check of a part of a longer text.
+    public static func isWellFormed(_ text: Substring) -> Bool {
         let utf8 = text.utf8
         guard (1...63).contains(utf8.count) else { return false }
         for (i, b) in utf8.enumerated() {
@@ -87,12 +90,33 @@ public struct OccurrenceID: PlanIdentifier, ExpressibleByStringLiteral {
 
     public init(wellFormed: String) { rawValue = wellFormed }
 
+    /// Byte comparisons, as for `UnitID`: every stored record's id is checked as it is read.
     public static func isWellFormed(_ text: String) -> Bool {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard (2...3).contains(parts.count), UnitID.isWellFormed(parts[0]) else { return false }
-        if parts[0] == "session" { return parts.count == 2 && UnitID.isWellFormed(parts[1]) }
-        guard parts[1].wholeMatch(of: #/[0-9]{4}(-Q[1-4]|-[0-9]{2}(-[0-9]{2})?)?/#) != nil else { return false }
-        return parts.count == 2 || UnitID.isWellFormed(parts[2])
+        let parts = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard (2...3).contains(parts.count), UnitID.isWellFormed(Substring(parts[0])) else { return false }
+        if parts[0].elementsEqual("session".utf8) { return parts.count == 2 && UnitID.isWellFormed(Substring(parts[1])) }
+        guard isPeriod(parts[1]) else { return false }
+        return parts.count == 2 || UnitID.isWellFormed(Substring(parts[2]))
+    }
+
+    /// `yyyy`, `yyyy-Qn` (n 1–4), `yyyy-mm` or `yyyy-mm-dd`.
+    static func isPeriod(_ p: Substring.UTF8View) -> Bool {
+        let b = Array(p)
+        func digits(_ r: Range<Int>) -> Bool { b[r].allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } }
+        switch b.count {
+        case 4: return digits(0..<4)
+        case 7 where b[5] == UInt8(ascii: "Q"):
+            return digits(0..<4) && b[4] == UInt8(ascii: "-") && (UInt8(ascii: "1")...UInt8(ascii: "4")).contains(b[6])
+        case 7: return digits(0..<4) && b[4] == UInt8(ascii: "-") && digits(5..<7)
+        case 10: return digits(0..<4) && b[4] == UInt8(ascii: "-") && digits(5..<7) && b[7] == UInt8(ascii: "-") && digits(8..<10)
+        default: return false
+        }
+    }
+
+    /// The period part, e.g. `2026` or `2026-Q4` (a session's: its id).
+    public var period: Substring {
+        let parts = rawValue.split(separator: "/", maxSplits: 2)
+        return parts[1]
     }
 
     /// The obligation's (or `session`) part.

@@ -7,7 +7,7 @@ import Foundation
 @dynamicMemberLookup
 public struct Occurrence: Sendable, Equatable, Identifiable {
     /// Stable, readable id, e.g. `quarterly-news/2026-Q4` or `annual-report/2026/cong-an`.
-    public var id: String
+    public var id: OccurrenceID
     /// The obligation it comes from (`session` for one-off sessions).
     public var obligationID: String
     /// The obligation's Vietnamese title.
@@ -103,7 +103,8 @@ public struct Schedule: Sendable {
                     var id = "\(o.id)/\(Schedule.key(o.key, first: first, last: last))"
                     if o.forEach != nil { id += "/\(owner)" }
                     var occurrence = Occurrence(
-                        id: id, obligationID: o.id, title: o.title,
+                        // The loader checked the obligation's and the units' ids; the key is made here.
+                        id: OccurrenceID(wellFormed: id), obligationID: o.id, title: o.title,
                         periodLabel: Schedule.label(o.key, first: first, last: last),
                         isDeadline: o.kind == .deadline, first: first, last: last, minutes: nil, place: nil,
                         owner: owner, participants: o.participants.filter { $0 != owner }, terms: o.terms,
@@ -121,7 +122,7 @@ public struct Schedule: Sendable {
         }
         for s in plan.sessions {
             var occurrence = Occurrence(
-                id: "session/\(s.id)", obligationID: "session", title: s.title, periodLabel: s.date.vietnamese,
+                id: OccurrenceID(wellFormed: "session/\(s.id)"), obligationID: "session", title: s.title, periodLabel: s.date.vietnamese,
                 isDeadline: false, first: s.date, last: s.date, minutes: s.startMinutes...s.endMinutes, place: s.place,
                 owner: s.owner, participants: s.participants.filter { $0 != s.owner },
                 terms: ObligationTerms(targets: s.targets, section: s.section, assumption: s.assumption, reminderDays: [1],
@@ -196,9 +197,7 @@ public struct Schedule: Sendable {
     }
 
     /// The period part of an occurrence's id, e.g. `2026` or `2026-Q4`.
-    public static func key(_ o: Occurrence) -> String {
-        o.id.split(separator: "/").dropFirst().first.map(String.init) ?? o.id
-    }
+    public static func key(_ o: Occurrence) -> String { String(o.id.period) }
 
     static func key(_ key: OccurrenceKey, first: CivilDate, last: CivilDate) -> String {
         switch key {

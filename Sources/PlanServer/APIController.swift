@@ -50,7 +50,7 @@ struct APIController: Sendable {
         var alreadyRecorded: Bool
 
         init(_ r: CompletionRecord, already: Bool = false) {
-            id = r.id; action = r.action.rawValue; occurrence = r.occurrenceID; unit = r.unit; on = r.doneOn?.iso
+            id = r.id; action = r.action.rawValue; occurrence = r.occurrenceID?.rawValue; unit = r.unit; on = r.doneOn?.iso
             recordedBy = r.recordedBy; recordedAt = r.recordedAt.iso; evidence = r.evidenceURL; note = r.note
             reached = r.reached; participants = r.participants; reason = r.reason; withdraws = r.withdraws
             alreadyRecorded = already

@@ -61,7 +61,7 @@ extension CalDAVCall {
                 // In the lead's all-tasks collection the tick is for the unit whose task it is.
                 let doer = viewer ?? (o.doneBy.contains(o.owner) ? o.owner : o.doneBy.first ?? o.owner)
                 try Auth.authorize(signedIn.token, unit: doer, plan: snapshot.plan)
-                _ = try await service.markDone(o.id, unit: doer, details: .init(doneOn: day, evidenceURL: evidence, note: note),
+                _ = try await service.markDone(o.id.rawValue, unit: doer, details: .init(doneOn: day, evidenceURL: evidence, note: note),
                                                recordedBy: signedIn.token.label, now: UTCDateTime(Date()),
                                                today: services.today(snapshot.plan), client: client)
             case .reopen:
@@ -75,7 +75,7 @@ extension CalDAVCall {
                 }
                 let doer = viewer ?? standing?.unit ?? o.owner
                 try Auth.authorize(signedIn.token, unit: doer, plan: snapshot.plan)
-                _ = try await service.undo(o.id, unit: doer, reason: Self.untickReason, recordedBy: signedIn.token.label,
+                _ = try await service.undo(o.id.rawValue, unit: doer, reason: Self.untickReason, recordedBy: signedIn.token.label,
                                            now: UTCDateTime(Date()), client: client)
             }
         } catch let e as CompletionError {
@@ -84,7 +84,7 @@ extension CalDAVCall {
             try refuse(o, viewer: viewer, untick: edit == .reopen, e.message)
         }
         state.setNotice(nil, state: .init(snapshot.ledger, o, viewer: viewer), plan: snapshot.plan.id, viewer: viewer,
-                        occurrence: o.id)
+                        occurrence: o.id.rawValue)
         // RFC 4791 §5.3.4: what is stored is not what was sent (the server renders the task
         // again), so no ETag: the app fetches the task anew.
         return Response(status: .noContent)
@@ -100,7 +100,7 @@ extension CalDAVCall {
         let link = page ?? snapshot.builder.link(o) ?? "\(services.publicBase(snapshot.plan))/plans/\(snapshot.plan.id)/occurrences/\(o.id)"
         let trimmed = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
         state.setNotice("\(TaskEdit.noticePrefix) \(trimmed) — mở \(link) \(then)", state: .init(snapshot.ledger, o, viewer: viewer),
-                        plan: snapshot.plan.id, viewer: viewer, occurrence: o.id)
+                        plan: snapshot.plan.id, viewer: viewer, occurrence: o.id.rawValue)
         throw CalDAVFailure(.forbidden, DAVName("https://plancal.invalid/ns", "completion-refused"),
                             "\(untick ? "Chưa bỏ đánh dấu được" : "Chưa ghi nhận hoàn thành"): \(reason)")
     }

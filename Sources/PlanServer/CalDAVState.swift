@@ -110,7 +110,7 @@ final class CalDAVState: Sendable {
         var lastModified: [String: UTCDateTime] = [:]
         var all = FNV64()
         for o in builder.items(unit: viewer, variant: variant) {
-            let name = CalDAVResource.itemName(o.id)
+            let name = CalDAVResource.itemName(o.id.rawValue)
             let etag = Self.etag(try builder.itemCalendar(o, unit: viewer, variant: variant, notice: notice(o)))
             names.append(name)
             etags[name] = etag
@@ -141,7 +141,7 @@ final class CalDAVState: Sendable {
     /// PUT needs only its own task and ETag); nil when the collection has no such item.
     static func item(named name: String, _ snapshot: PlanSnapshot, unit: String, collection: CalDAVCollection) -> Occurrence? {
         let id = CalDAVResource.occurrenceID(name)
-        guard let o = snapshot.occurrences.first(where: { $0.id == id }),
+        guard let o = snapshot.occurrences.first(where: { $0.id.rawValue == id }),
               collection.variant == .events || o.minutes == nil else { return nil }
         if let viewer = collection.viewer(unit), !Schedule(plan: snapshot.plan).involves(o, viewer) { return nil }
         return o
@@ -152,7 +152,7 @@ final class CalDAVState: Sendable {
     /// The notice to show on an item: one set while the item was in the state it is in now, so
     /// it goes once the item changes (on the web, say).
     private func shownNotice(_ builder: FeedBuilder, plan: String, viewer: String?, occurrence o: Occurrence) -> String? {
-        guard let notice = notices.withLock({ $0.texts[NoticeKey(plan: plan, viewer: viewer ?? "*", occurrence: o.id)] }) else {
+        guard let notice = notices.withLock({ $0.texts[NoticeKey(plan: plan, viewer: viewer ?? "*", occurrence: o.id.rawValue)] }) else {
             return nil
         }
         return notice.state == NoticeState(builder.ledger, o, viewer: viewer) ? notice.text : nil

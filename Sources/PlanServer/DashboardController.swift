@@ -76,7 +76,7 @@ struct DashboardController: Sendable {
         var c = chrome(plan, session, title: "\(plan.tracking.subject) — \(plan.issuer)")
         // The message only repeats what the records say, whatever the URL claims.
         if let ok = request.uri.queryParameters["ghi-nhan"].map(String.init),
-           let o = entry.builder.occurrences.first(where: { $0.id == ok }),
+           let o = entry.builder.occurrences.first(where: { $0.id.rawValue == ok }),
            !entry.builder.ledger.completions(of: o.id).isEmpty {
             let before = request.uri.queryParameters["da-co"] != nil
             // Only the owner's side completes an item; a participating unit records its part.
@@ -169,7 +169,7 @@ struct DashboardController: Sendable {
     func occurrencePage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let entry = try await services.entry(context)
         let id = context.parameters.getCatchAll().joined(separator: "/")
-        guard let o = entry.builder.occurrences.first(where: { $0.id == id }) else {
+        guard let o = entry.builder.occurrences.first(where: { $0.id.rawValue == id }) else {
             throw HTTPError(.notFound, message: "Không có công việc \"\(id.prefix(120))\" trong kế hoạch")
         }
         let session = try await auth.session(request, plan: entry.plan)
@@ -284,7 +284,7 @@ struct DashboardController: Sendable {
             let refusal = try ServerServices.refusal(error)
             if refusal.status == .forbidden, refusal.field == "unit" { return services.forbidden(plan, session, refusal) }
             // Back on the occurrence's own form, with the message and everything typed.
-            if let id = form.occurrence, let o = entry.builder.occurrences.first(where: { $0.id == id }) {
+            if let id = form.occurrence, let o = entry.builder.occurrences.first(where: { $0.id.rawValue == id }) {
                 var typed = form.typed
                 typed.askSameDay = refusal.field == "sameDayReach"
                 return renderOccurrence(entry, o, session: session, error: "Chưa ghi nhận được: \(refusal.message)",
@@ -310,14 +310,14 @@ struct DashboardController: Sendable {
 
     func waive(_ entry: PlanRegistry.Entry, _ session: WebSession, _ form: WaiveForm) async throws -> Response {
         let plan = entry.plan
-        guard let id = form.occurrence, let o = entry.builder.occurrences.first(where: { $0.id == id }) else {
+        guard let id = form.occurrence, let o = entry.builder.occurrences.first(where: { $0.id.rawValue == id }) else {
             throw HTTPError(.notFound, message: "Không có công việc \"\((form.occurrence ?? "").prefix(120))\" trong kế hoạch")
         }
         guard session.token.unit == plan.leadUnit?.id else {
             return services.forbidden(plan, session, APIError(.forbidden, "Chỉ \(plan.leadUnit?.name ?? "đơn vị chủ trì") xác định được một việc không áp dụng."))
         }
         do {
-            _ = try await services.completionService(entry).waive(o.id, reason: form.reason ?? "", recordedBy: session.token.label,
+            _ = try await services.completionService(entry).waive(o.id.rawValue, reason: form.reason ?? "", recordedBy: session.token.label,
                                                                   now: UTCDateTime(Date()))
             return Response(status: .seeOther, headers: [.location: "/plans/\(plan.id)/occurrences/\(o.id)?khong-ap-dung=1"])
         } catch {

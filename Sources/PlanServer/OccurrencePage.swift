@@ -96,7 +96,7 @@ struct OccurrencePage: Page {
         let waived = ledger.done(o) == nil ? ledger.waiver(of: o.id) : nil
         let history = CompletionHistory(plan: plan, occurrences: builder.occurrences, records: ledger.records,
                                         fulfilled: ledger.fulfilled)
-        let rows = history.entries(.init(occurrence: o.id)).map { HistoryPage.Row($0, plan: plan, token: token, history: history) }
+        let rows = history.entries(.init(occurrence: o.id.rawValue)).map { HistoryPage.Row($0, plan: plan, token: token, history: history) }
         let lastDay = min(today, plan.end)
         // The day typed comes back as typed; else today, written dd/mm/yyyy.
         let day = typed.map(\.on) ?? lastDay.vietnamese
@@ -112,7 +112,7 @@ struct OccurrencePage: Page {
             records: rows, hasRecords: !rows.isEmpty,
             canMark: !choices.isEmpty && o.opens <= today && waived == nil,
             markHeading: choices.count == 1 && !owns ? "Ghi nhận phần tham gia" : "Đánh dấu hoàn thành",
-            occurrenceID: o.id, dayValue: day, hasReached: o.counts.contains(.reached),
+            occurrenceID: o.id.rawValue, dayValue: day, hasReached: o.counts.contains(.reached),
             hasParticipants: o.counts.contains(.participants),
             organisations: orgs.map {
                 RecordFormPage.Organisation(orgID: $0.id, orgName: $0.name, checked: (typed?.organisations ?? []).contains($0.id))

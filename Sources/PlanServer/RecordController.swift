@@ -228,7 +228,7 @@ struct RecordController: Sendable {
             let details = try form.details(dayLabel: "Ngày")
             let made: CompletionRecord
             if let occ = r.occurrenceID {
-                made = try await service.markDone(occ, unit: r.unit, details: details, recordedBy: session.token.label,
+                made = try await service.markDone(occ.rawValue, unit: r.unit, details: details, recordedBy: session.token.label,
                                                   correct: true, reason: reason, now: now, today: services.today(plan)).record
             } else {
                 let token = session.token
@@ -296,7 +296,7 @@ struct RecordController: Sendable {
             let undo: CompletionRecord
             if let occ = r.occurrenceID, r.action == .done, entry.builder.occurrences.contains(where: { $0.id == occ }) {
                 // A completion of an occurrence the plan has is withdrawn by occurrence and unit.
-                undo = try await service.undo(occ, unit: r.unit, reason: reason, recordedBy: token.label, now: UTCDateTime(Date()))
+                undo = try await service.undo(occ.rawValue, unit: r.unit, reason: reason, recordedBy: token.label, now: UTCDateTime(Date()))
             } else {
                 undo = try await service.withdraw(record: r.id ?? 0, reason: reason, recordedBy: token.label, now: UTCDateTime(Date())) {
                     try Auth.authorize(token, unit: $0.unit, plan: plan)

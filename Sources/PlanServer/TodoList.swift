@@ -116,7 +116,7 @@ struct TodoList: Sendable {
         list.hasTakingPart = !list.takingPart.isEmpty
         // What a unit receives from several units alike (the annual reports) is one line with the units inside.
         func paired(_ items: [Item]) -> [(Occurrence, Item)] {
-            items.compactMap { item in occurrences.first { $0.id == item.occurrenceID }.map { ($0, item) } }
+            items.compactMap { item in occurrences.first { $0.id.rawValue == item.occurrenceID }.map { ($0, item) } }
         }
         list.receiving = Self.grouped(paired(list.receiving), plan: plan)
         list.requests = group(paired(list.requests)).reversed()
@@ -203,6 +203,6 @@ struct TodoList: Sendable {
         }
         return Item(when: when, title: o.name(in: plan), link: "/plans/\(plan.id)/occurrences/\(o.id)", state: state.rawValue,
                     stateLabel: label, ownerName: unit == nil ? plan.unit(o.owner)?.name : nil,
-                    domID: "todo-" + o.id.replacingOccurrences(of: "/", with: "-"), markAction: action, occurrenceID: o.id)
+                    domID: "todo-" + o.id.rawValue.replacingOccurrences(of: "/", with: "-"), markAction: action, occurrenceID: o.id.rawValue)
     }
 }

@@ -42,7 +42,7 @@ struct UnitPage: Page {
             .map { o -> TodoList.Item in
                 let state = OccurrenceState.of(o, ledger: ledger, today: today, for: unit.id)
                 var item = TodoList.item(o, state: state, plan: plan, unit: unit, today: today, canMark: canMark)
-                item.domID = "o-" + o.id.replacingOccurrences(of: "/", with: "-")
+                item.domID = "o-" + o.id.rawValue.replacingOccurrences(of: "/", with: "-")
                 item.doneOn = ledger.done(o, for: unit.id)?.doneOn.vietnamese
                 return item
             }

@@ -93,7 +93,7 @@ extension ServerServices {
         let plan = entry.plan
         let unit = plan.unit(r.unit)?.name ?? r.unit
         let day = r.doneOn.map { " ngày \($0.vietnamese)" } ?? ""
-        let title = entry.builder.occurrences.first { $0.id == r.occurrenceID }?.name(in: plan) ?? (r.occurrenceID ?? "")
+        let title = entry.builder.occurrences.first { $0.id == r.occurrenceID }?.name(in: plan) ?? (r.occurrenceID?.rawValue ?? "")
         switch r.action {
         case .undo:
             if let w = r.withdraws { return "Đã hủy bản ghi số \(w) (bản ghi hủy số \(id))." }

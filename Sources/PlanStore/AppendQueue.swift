@@ -118,7 +118,7 @@ final class AppendQueue: @unchecked Sendable {
         // hoc record, the unit's ad hoc records of that day and its ad hoc undos (whose day is
         // NULL). Both use an index; cached statements.
         let rows: [RecordRow]
-        if let occurrence = record.occurrenceID {
+        if let occurrence = record.occurrenceID?.rawValue {
             rows = try RecordRow.fetchAll(db.cachedStatement(sql: """
                 SELECT record.* FROM recordLatest JOIN record ON record.id = recordLatest.id
                 WHERE recordLatest.plan = ? AND recordLatest.occurrenceID = ? ORDER BY record.id

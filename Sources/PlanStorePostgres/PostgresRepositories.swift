@@ -30,7 +30,7 @@ public struct PostgresCompletionRepository: CompletionRepository {
                        check: @escaping @Sendable ([CompletionRecord]) throws -> AppendDecision) async throws -> RecordOutcome {
         try await database.transaction { [logger = database.logger] connection in
             let existing: PostgresRowSequence
-            if let occurrence = record.occurrenceID {
+            if let occurrence = record.occurrenceID?.rawValue {
                 try await connection.query("""
                     SELECT pg_advisory_xact_lock(hashtext(\(record.plan)), hashtext('occurrence ' || \(occurrence)))
                     """, logger: logger).drain()

@@ -82,7 +82,7 @@ try await measure("record \(count) ad hoc records (one transaction each, FULL sy
 var done = 0
 try await measure("mark every occurrence done (\(occurrences.count) checked appends)") {
     for o in occurrences {
-        if case .recorded = try await service.markDone(o.id, unit: o.owner, details: .init(doneOn: min(o.last, today), evidenceURL: "https://bachdang.example/minh-chung/\(o.id)"),
+        if case .recorded = try await service.markDone(o.id.rawValue, unit: o.owner, details: .init(doneOn: min(o.last, today), evidenceURL: "https://bachdang.example/minh-chung/\(o.id)"),
                                                  recordedBy: "bench",
                                                  now: UTCDateTime(secondsSinceEpoch: 1_795_999_999), today: today) { done += 1 }
     }

@@ -106,7 +106,7 @@ struct Done: AsyncParsableCommand {
     /// The figure records a data report carries, checked before anything is written.
     func figureRecords(plan: Plan, occurrences: [Occurrence]) async throws -> [FigureRecord] {
         guard !figure.isEmpty else { return [] }
-        guard let occ = occurrences.first(where: { $0.id == occurrence }),
+        guard let occ = occurrences.first(where: { $0.id.rawValue == occurrence }),
               let obligation = plan.obligations.first(where: { $0.id == occ.obligationID }) else {
             throw CLIError("--figure: việc \"\(occurrence)\" không thu số liệu nào")
         }
@@ -166,7 +166,7 @@ struct Done: AsyncParsableCommand {
             }
         }
         // A participating unit records its part; the owner (or its members) completes the item.
-        let owns = occurrences.first { $0.id == occurrence }?.doneBy.contains(unit) ?? true
+        let owns = occurrences.first { $0.id.rawValue == occurrence }?.doneBy.contains(unit) ?? true
         let verb = owns ? "hoàn thành" : "tham gia"
         let name = plan.unit(unit)?.name ?? unit
         switch outcome {
@@ -298,7 +298,7 @@ struct Waive: AsyncParsableCommand {
         let r = try await store.write(plan: plan, occurrences: occurrences) { service in
             try await service.waive(occurrence, reason: why.reason, recordedBy: why.recorder, now: UTCDateTime(Date()))
         }
-        let name = occurrences.first { $0.id == occurrence }?.name(in: plan) ?? occurrence
+        let name = occurrences.first { $0.id.rawValue == occurrence }?.name(in: plan) ?? occurrence
         print("Đã xác định không áp dụng: \(name) (bản ghi số \(r.id ?? 0)).")
     }
 }

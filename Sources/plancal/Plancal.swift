@@ -165,7 +165,7 @@ struct StoreOptions: ParsableArguments {
         guard !ids.isEmpty else { return }
         print("Cũng được tính hoàn thành (theo fulfilled_by: của kế hoạch):")
         for occ in ids {
-            print("  \(occ): \(occurrences.first { $0.id == occ }?.name(in: plan) ?? occ)")
+            print("  \(occ): \(occurrences.first { $0.id == occ }?.name(in: plan) ?? occ.rawValue)")
         }
     }
 }
@@ -192,7 +192,7 @@ func warnOrphans(occurrences: [Occurrence], records: [CompletionRecord]) {
     // Only completions still standing: an orphan already undone needs no attention.
     let orphans = CompletionLedger(records: records).occurrencesWithCompletions.filter { !ids.contains($0) }
     guard !orphans.isEmpty else { return }
-    let shown = orphans.prefix(5).joined(separator: ", ") + (orphans.count > 5 ? ", …" : "")
+    let shown = orphans.prefix(5).map(\.rawValue).joined(separator: ", ") + (orphans.count > 5 ? ", …" : "")
     FileHandle.standardError.write(Data("""
         Lưu ý: có bản ghi của \(orphans.count) việc không còn trong kế hoạch (\(shown)); các bản ghi này vẫn ở trong lịch sử nhưng không được tính. Xem plancal history; hủy một bản ghi như vậy bằng plancal undo --record <số>.
 

@@ -12,7 +12,7 @@ struct CompletionLedgerTests {
             x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Int((x >> 33) % UInt64(m))
         }
-        let occurrences = ["a/2025", "a/2026", "b/2025-Q1", "b/2025-Q2", "c/2027"]
+        let occurrences: [OccurrenceID] = ["a/2025", "a/2026", "b/2025-Q1", "b/2025-Q2", "c/2027"]
         let units = ["vhxh", "cong-an", "mttq"]
         var out: [CompletionRecord] = []
         var adHocIDs: [Int64] = []
@@ -57,7 +57,7 @@ struct CompletionLedgerTests {
         #expect(ledger == full)
         #expect(ledger.adHoc == full.adHoc)
         #expect(ledger.lastID == records.last?.id)
-        for occ in ["a/2025", "a/2026", "b/2025-Q1", "b/2025-Q2", "c/2027"] {
+        for occ: OccurrenceID in ["a/2025", "a/2026", "b/2025-Q1", "b/2025-Q2", "c/2027"] {
             #expect(ledger.completions(of: occ) == full.completions(of: occ))
             #expect(ledger.changeCount(of: occ) == full.changeCount(of: occ))
             #expect(ledger.lastChange(of: occ) == full.lastChange(of: occ))

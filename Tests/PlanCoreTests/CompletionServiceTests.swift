@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func unknownOccurrenceSuggestsNearestIds() async throws {
-        let ids = Set(h.service.occurrences.map(\.id))
+        let ids = Set(h.service.occurrences.map(\.id.rawValue))
         let s = try #require(await suggestions(for: "quarterly-news/2026-Q5"))
         #expect(!s.isEmpty && s.count <= 3)
         for id in s {

@@ -8,7 +8,7 @@ import Testing
 @Suite struct FulfilmentTests {
     static let orgs = ["vhxh", "kthtdt", "cong-an", "chi-bo", "mttq", "hoi-lhpn", "hoi-nong-dan"]
 
-    func state(_ h: Harness, _ id: String, today: CivilDate) async throws -> OccurrenceState {
+    func state(_ h: Harness, _ id: OccurrenceID, today: CivilDate) async throws -> OccurrenceState {
         let o = try #require(h.service.occurrences.first { $0.id == id })
         return OccurrenceState.of(o, ledger: try await h.ledger, today: today)
     }
@@ -146,12 +146,12 @@ import Testing
         }
         // G6.T2: an organisation informed in 2026 has its own 2026 dissemination done, and the other way round.
         for org in report.dissemination?.organisations ?? [] {
-            let o = try #require(h.service.occurrences.first { $0.id == "dissemination/2026/\(org.id)" })
+            let o = try #require(h.service.occurrences.first { $0.id.rawValue == "dissemination/2026/\(org.id)" })
             #expect((org.informedOn != nil) == (ledger.done(o) != nil), "\(org.id), seed \(seed)")
         }
         // G6.T3: a quarter met has its own item done.
         for q in report.quarters where q.state == .met {
-            let o = try #require(h.service.occurrences.first { $0.id == "quarterly-news/\(q.key)" })
+            let o = try #require(h.service.occurrences.first { $0.id.rawValue == "quarterly-news/\(q.key)" })
             #expect(ledger.done(o) != nil, "\(q.key), seed \(seed)")
         }
         // The units' overdue counts are the items the status view calls overdue.

@@ -56,9 +56,10 @@ struct IdentifierTests {
         let occurrences = try Schedule(plan: try TestSupport.shippedPlan()).occurrences()
         #expect(!occurrences.isEmpty)
         for o in occurrences {
-            let id = OccurrenceID(rawValue: o.id)
-            #expect(id != nil, "\(o.id)")
-            #expect(id?.obligation == o.obligationID)
+            // The schedule builds its ids unchecked; each must read back as itself.
+            #expect(OccurrenceID(rawValue: o.id.rawValue) == o.id, "\(o.id)")
+            #expect(o.id.obligation == o.obligationID)
+            #expect(Schedule.key(o) == String(o.id.period), "\(o.id)")
         }
         for bad in ["quarterly-news", "quarterly-news/2026-Q5", "quarterly-news/26", "x/2026/Cong", "session/2026/x", "/2026", "a/2026/b/c"] {
             #expect(OccurrenceID(rawValue: bad) == nil, "\(bad)")

@@ -15,7 +15,7 @@ import Testing
 
     func of(_ obligation: String) -> [Occurrence] { all.filter { $0.obligationID == obligation } }
 
-    func occurrence(_ id: String) -> Occurrence? { all.first { $0.id == id } }
+    func occurrence(_ id: String) -> Occurrence? { all.first { $0.id.rawValue == id } }
 
     static let years = [2025, 2026, 2027, 2028, 2029, 2030]
 
@@ -36,7 +36,7 @@ import Testing
         ]
         let news = of("quarterly-news")
         #expect(news.count == 24)
-        #expect(news.map(\.id) == expected.map(\.0))
+        #expect(news.map(\.id.rawValue) == expected.map(\.0))
         for (id, due) in expected {
             guard let o = occurrence(id) else {
                 Issue.record("missing \(id)")
@@ -63,7 +63,7 @@ import Testing
             ("action-month/2030", day(15, 11, 2030), day(15, 12, 2030)),
         ]
         let months = of("action-month")
-        #expect(months.map(\.id) == expected.map(\.0))
+        #expect(months.map(\.id.rawValue) == expected.map(\.0))
         for (id, first, last) in expected {
             guard let o = occurrence(id) else {
                 Issue.record("missing \(id)")
@@ -90,13 +90,13 @@ import Testing
         }
         let reports = of("annual-report")
         #expect(reports.count == 42)
-        #expect(Set(reports.map(\.id)) == Set(expected.keys))
+        #expect(Set(reports.map(\.id.rawValue)) == Set(expected.keys))
         for o in reports {
             #expect(o.isDeadline)
-            #expect(o.first == expected[o.id], "\(o.id)")
-            #expect(o.last == expected[o.id], "\(o.id)")
+            #expect(o.first == expected[o.id.rawValue], "\(o.id)")
+            #expect(o.last == expected[o.id.rawValue], "\(o.id)")
             #expect(o.perUnit)
-            #expect(o.id.hasSuffix("/\(o.owner)"), "\(o.id) is owned by \(o.owner)")
+            #expect(o.id.rawValue.hasSuffix("/\(o.owner)"), "\(o.id) is owned by \(o.owner)")
             // vhxh receives them (closing paragraph); it does not co-organise them.
             #expect(o.participants == [], "\(o.id)")
             #expect(o.recipients == ["vhxh"], "\(o.id)")
@@ -115,9 +115,9 @@ import Testing
         }
         let items = of("dissemination")
         #expect(items.count == 42)
-        #expect(Set(items.map(\.id)) == Set(expected.keys))
+        #expect(Set(items.map(\.id.rawValue)) == Set(expected.keys))
         for o in items {
-            #expect(o.last == expected[o.id], "\(o.id)")
+            #expect(o.last == expected[o.id.rawValue], "\(o.id)")
             #expect(o.targets == ["G6.T2"])
         }
         #expect(occurrence("dissemination/2026/to-dan-pho") == nil)
@@ -127,9 +127,9 @@ import Testing
     }
 
     @Test func reviewsFinalOnlyIn2030AnnualOnly2025To2029() async {
-        #expect(of("final-review").map(\.id) == ["final-review/2030"])
+        #expect(of("final-review").map(\.id.rawValue) == ["final-review/2030"])
         #expect(occurrence("final-review/2030")?.last == day(25, 12, 2030))
-        #expect(of("annual-review").map(\.id)
+        #expect(of("annual-review").map(\.id.rawValue)
             == ["annual-review/2025", "annual-review/2026", "annual-review/2027", "annual-review/2028", "annual-review/2029"])
         #expect(of("annual-review").map(\.last)
             == [day(25, 12, 2025), day(25, 12, 2026), day(25, 12, 2027), day(25, 12, 2028), day(25, 12, 2029)])
@@ -144,7 +144,7 @@ import Testing
             ("teacher-training", 15, 8), ("anti-trafficking-report", 14, 12),
         ]
         for (obligation, d, m) in expected {
-            #expect(of(obligation).map(\.id) == ScheduleTests.years.map { "\(obligation)/\($0)" })
+            #expect(of(obligation).map(\.id.rawValue) == ScheduleTests.years.map { "\(obligation)/\($0)" })
             #expect(of(obligation).map(\.last) == ScheduleTests.years.map { day(d, m, $0) }, "\(obligation)")
         }
         #expect(occurrence("budget-estimate/2026")?.owner == "kthtdt")
@@ -156,7 +156,7 @@ import Testing
     /// V.5 and V.6: the residential groups' meetings (yearly) and detection duty (every quarter),
     /// the unions' collaborator teams (yearly, one each); every date assumed.
     @Test func residentialGroupsAndUnionItems() async throws {
-        #expect(of("residential-propaganda").map(\.id) == ScheduleTests.years.map { "residential-propaganda/\($0)/to-dan-pho" })
+        #expect(of("residential-propaganda").map(\.id.rawValue) == ScheduleTests.years.map { "residential-propaganda/\($0)/to-dan-pho" })
         #expect(occurrence("residential-propaganda/2026/to-dan-pho")?.last == day(30, 9, 2026))
         #expect(of("community-detection").count == 24)
         let q = try #require(occurrence("community-detection/2026-Q3/to-dan-pho"))
@@ -185,7 +185,7 @@ import Testing
     }
 
     @Test func everyIdIsUniqueAndTheTotalIsKnown() async {
-        let ids = all.map(\.id)
+        let ids = all.map(\.id.rawValue)
         #expect(Set(ids).count == ids.count)
         // 24 news + 6 action months + 6 plannings + 42 disseminations + 42 annual reports + 6 ward
         // reports + 5 annual reviews + 1 final review + 6 budgets + 3×6 data reports + 6 trainings + 1 session
@@ -207,7 +207,7 @@ import Testing
 
     @Test func congAnSeesActionMonthAndItsOwnReportOnly() async throws {
         let schedule = Schedule(plan: plan)
-        let ids = Set(try schedule.occurrences(for: "cong-an").map(\.id))
+        let ids = Set(try schedule.occurrences(for: "cong-an").map(\.id.rawValue))
         for y in ScheduleTests.years {
             #expect(ids.contains("action-month/\(y)"))
             #expect(ids.contains("annual-report/\(y)/cong-an"))
@@ -221,7 +221,7 @@ import Testing
         #expect(!ids.contains("session/tap-huan-2027"))
         #expect(!ids.contains("budget-estimate/2026"))
         // vhxh receives every report.
-        let lead = Set(try schedule.occurrences(for: "vhxh").map(\.id))
+        let lead = Set(try schedule.occurrences(for: "vhxh").map(\.id.rawValue))
         for unit in ScheduleTests.reportingUnits { #expect(lead.contains("annual-report/2026/\(unit)")) }
         // An unknown unit sees nothing.
         #expect(try schedule.occurrences(for: "nobody").isEmpty)
@@ -239,12 +239,12 @@ import Testing
 
         let schedule = Schedule(plan: plan)
         let all = try schedule.occurrences()
-        let reports2026 = all.filter { $0.obligationID == "annual-report" && $0.last.year == 2026 }.map(\.id)
+        let reports2026 = all.filter { $0.obligationID == "annual-report" && $0.last.year == 2026 }.map(\.id.rawValue)
         #expect(Set(reports2026) == ["annual-report/2026/chi-bo-1", "annual-report/2026/chi-bo-2", "annual-report/2026/cong-an"])
         #expect(!all.contains { $0.id == "annual-report/2026/chi-bo" })
         #expect(all.first { $0.id == "annual-report/2026/chi-bo-1" }?.last == day(14, 12, 2026))
 
-        let member = Set(try schedule.occurrences(for: "chi-bo-1").map(\.id))
+        let member = Set(try schedule.occurrences(for: "chi-bo-1").map(\.id.rawValue))
         #expect(member.contains("annual-report/2026/chi-bo-1"))
         #expect(!member.contains("annual-report/2026/chi-bo-2"))
         #expect(!member.contains("annual-report/2026/cong-an"))
@@ -254,7 +254,7 @@ import Testing
         #expect(!member.contains("police-data/2026"))
 
         // The collective sees its members' reports.
-        let collective = Set(try schedule.occurrences(for: "chi-bo").map(\.id))
+        let collective = Set(try schedule.occurrences(for: "chi-bo").map(\.id.rawValue))
         #expect(collective.contains("annual-report/2026/chi-bo-1"))
         #expect(collective.contains("annual-report/2026/chi-bo-2"))
         #expect(!collective.contains("annual-report/2026/cong-an"))

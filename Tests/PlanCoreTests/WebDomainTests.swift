@@ -47,7 +47,7 @@ import Testing
         let o = try h.service.occurrence("budget-estimate/2026")
         #expect(OccurrenceState.of(o, ledger: try await h.ledger, today: today) == .overdue)
         let before = try #require(try await h.report(today: today).units.first { $0.id == "kthtdt" })
-        let waiver = try await h.service.waive(o.id, reason: "Dự toán năm 2026 đã bố trí chung", recordedBy: "Chị Lan", now: noon(today))
+        let waiver = try await h.service.waive(o.id.rawValue, reason: "Dự toán năm 2026 đã bố trí chung", recordedBy: "Chị Lan", now: noon(today))
         #expect(waiver.action == .waive && waiver.unit == "kthtdt")
         #expect(OccurrenceState.of(o, ledger: try await h.ledger, today: today) == .waived)
         let report = try await h.report(today: today)
@@ -57,7 +57,7 @@ import Testing
         #expect(report.waived.first?.reason == "Dự toán năm 2026 đã bố trí chung")
         #expect(report.csv(plan: h.plan).contains("khong-ap-dung,năm 2026,\"Phòng Kinh tế, Hạ tầng và đô thị\",Không áp dụng,waived"))
         await #expect(throws: CompletionError.alreadyWaived(occurrence: o.name(in: h.plan))) {
-            _ = try await h.service.waive(o.id, reason: "lần nữa", recordedBy: "x", now: noon(today))
+            _ = try await h.service.waive(o.id.rawValue, reason: "lần nữa", recordedBy: "x", now: noon(today))
         }
         await #expect(throws: CompletionError.missing(field: "reason")) {
             _ = try await h.service.waive("training/2026", reason: "  ", recordedBy: "x", now: noon(today))

@@ -178,7 +178,7 @@ struct RepositoryContractTests {
         try await engine.with { repos, _ in
             var written: [CompletionRecord] = []
             for (n, action) in CompletionRecord.Action.allCases.enumerated() {
-                let occurrence: String? = [.done, .undo, .waive].contains(action) ? "kind/\(action.rawValue)" : nil
+                let occurrence: OccurrenceID? = [.done, .undo, .waive].contains(action) ? OccurrenceID(wellFormed: "kind/2026/\(action.rawValue)") : nil
                 let outcome = try await repos.completions.append(record(n, occurrence: occurrence, action: action),
                                                                   check: { _ in .append })
                 written.append(outcome.record)
@@ -295,7 +295,7 @@ struct RepositoryContractTests {
             _ = try await store.append(record(3, day: 2), check: appendOnce)
             #expect(try await store.version(plan: "bach-dang") == v1)
             // Another process's append is seen too.
-            _ = try await another().completions.append(record(4, occurrence: "x/1", action: .done), check: appendOnce)
+            _ = try await another().completions.append(record(4, occurrence: "x/2026", action: .done), check: appendOnce)
             #expect(try await store.version(plan: "bach-dang") != v1)
         }
     }

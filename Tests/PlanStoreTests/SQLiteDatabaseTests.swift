@@ -170,7 +170,7 @@ struct SQLiteDatabaseTests {
 /// check and outcome.
 @Suite("SQLite group commit")
 struct GroupCommitTests {
-    static func done(_ n: Int, occurrence: String) -> CompletionRecord {
+    static func done(_ n: Int, occurrence: OccurrenceID) -> CompletionRecord {
         CompletionRecord(plan: "p", unit: "u\(n)", recordedBy: "t", recordedAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000 + n),
                          kind: .done(occurrence: occurrence, .init(on: CivilDate(year: 2026, month: 1, day: 1)!)))
     }
@@ -184,7 +184,7 @@ struct GroupCommitTests {
         let n = 300
         let outcomes = try await withThrowingTaskGroup(of: RecordOutcome.self) { group in
             for i in 0..<n {
-                group.addTask { try await store.append(GroupCommitTests.done(i, occurrence: "o\(i % 7)")) { _ in .append } }
+                group.addTask { try await store.append(GroupCommitTests.done(i, occurrence: OccurrenceID(wellFormed: "o/2026/u\(i % 7)"))) { _ in .append } }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
@@ -205,7 +205,7 @@ struct GroupCommitTests {
         let outcomes = try await withThrowingTaskGroup(of: RecordOutcome.self) { group in
             for _ in 0..<100 {
                 group.addTask {
-                    try await store.append(GroupCommitTests.done(1, occurrence: "same")) { existing in
+                    try await store.append(GroupCommitTests.done(1, occurrence: "same/2026")) { existing in
                         existing.first.map(AppendDecision.alreadyRecorded) ?? .append
                     }
                 }
@@ -226,7 +226,7 @@ struct GroupCommitTests {
             for i in 0..<200 {
                 group.addTask {
                     do {
-                        _ = try await store.append(GroupCommitTests.done(i, occurrence: "o")) { _ in
+                        _ = try await store.append(GroupCommitTests.done(i, occurrence: "o/2026")) { _ in
                             if i % 3 == 0 { throw Refused() }
                             return .append
                         }
@@ -251,12 +251,12 @@ struct GroupCommitTests {
         let db = try AppDatabase(path: SQLiteDatabaseTests.tempPath())
         let store = db.repositories.completions
         var ids: [Int64] = []
-        for i in 0..<5 { ids.append(try await store.append(GroupCommitTests.done(i, occurrence: "o")) { _ in .append }.record.id!) }
+        for i in 0..<5 { ids.append(try await store.append(GroupCommitTests.done(i, occurrence: "o/2026")) { _ in .append }.record.id!) }
         #expect(try await store.records(plan: "p", after: ids[1]).map(\.id) == Array(ids[2...]).map(Optional.some))
         #expect(try await store.records(plan: "p", after: ids[4]).isEmpty)
         // This process's own writes are counted: the hint differs even within the clock's tick.
         let before = db.changes.ownWrites
-        _ = try await store.append(GroupCommitTests.done(9, occurrence: "o")) { _ in .append }
+        _ = try await store.append(GroupCommitTests.done(9, occurrence: "o/2026")) { _ in .append }
         #expect(db.changes.ownWrites == before + 1)
     }
 
@@ -268,8 +268,8 @@ struct GroupCommitTests {
             : try AppDatabase(path: SQLiteDatabaseTests.tempPath()).repositories.completions
         func rec(_ unit: String, _ action: CompletionRecord.Action, _ n: Int) -> CompletionRecord {
             CompletionRecord(plan: "p", unit: unit, recordedBy: "t", recordedAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000 + n),
-                             kind: action == .done ? .done(occurrence: "o", .init(on: CivilDate(year: 2026, month: 1, day: 1)!, note: "\(n)"))
-                                : .undo(occurrence: "o", reason: "\(n)"))
+                             kind: action == .done ? .done(occurrence: "o/2026", .init(on: CivilDate(year: 2026, month: 1, day: 1)!, note: "\(n)"))
+                                : .undo(occurrence: "o/2026", reason: "\(n)"))
         }
         var n = 0
         for (unit, action) in [("a", CompletionRecord.Action.done), ("b", .done), ("a", .done), ("b", .undo), ("c", .done), ("a", .done)] {

@@ -113,7 +113,7 @@ func withAdminConnection(_ address: PostgresURL, _ body: (PostgresConnection) as
 
 /// A record of plan `bach-dang` with every field its kind has set (an undo naming no record and
 /// a waiver need `occurrence`; a withdrawal and a resolution name `withdraws`).
-func record(_ n: Int, occurrence: String? = nil, action: CompletionRecord.Action = .news, unit: String = "vhxh",
+func record(_ n: Int, occurrence: OccurrenceID? = nil, action: CompletionRecord.Action = .news, unit: String = "vhxh",
             plan: String = "bach-dang", day: Int? = nil, withdraws: Int64? = nil, reason: String? = nil) -> CompletionRecord {
     let on = CivilDate(year: 2026, month: 11, day: day ?? 1 + n % 28)!
     let activity = CompletionRecord.Activity(on: on, evidenceURL: "https://x.example/\(n)", note: "ghi chú \(n)", reached: n,
@@ -121,11 +121,11 @@ func record(_ n: Int, occurrence: String? = nil, action: CompletionRecord.Action
                                              reason: reason)
     let kind: CompletionRecord.Kind
     switch action {
-    case .done: kind = .done(occurrence: occurrence ?? "o/\(n)", activity)
+    case .done: kind = .done(occurrence: occurrence ?? OccurrenceID(wellFormed: "o/2026/u\(n)"), activity)
     case .undo:
         kind = withdraws.map { .withdrawal(of: $0, occurrence: occurrence, reason: reason) }
-            ?? .undo(occurrence: occurrence ?? "o/\(n)", reason: reason)
-    case .waive: kind = .waive(occurrence: occurrence ?? "o/\(n)", reason: reason)
+            ?? .undo(occurrence: occurrence ?? OccurrenceID(wellFormed: "o/2026/u\(n)"), reason: reason)
+    case .waive: kind = .waive(occurrence: occurrence ?? OccurrenceID(wellFormed: "o/2026/u\(n)"), reason: reason)
     case .resolve: kind = .resolve(obstacle: withdraws ?? Int64(n), on: on, note: "ghi chú \(n)")
     case .news, .meeting, .training, .obstacle: kind = .adHoc(CompletionRecord.AdHocKind(action)!, activity)
     }
