@@ -60,7 +60,7 @@ func done(_ data: Data) {
     }
     switch outcome {
     case let .success(.recorded(r)):
-        precondition(r.occurrenceID?.rawValue == occurrence && r.unit == unit, "stored \(r) for \(occurrence) by \(unit)")
+        precondition(r.occurrenceID?.rawValue == occurrence && r.unit.rawValue == unit, "stored \(r) for \(occurrence) by \(unit)")
         precondition(r.evidenceURL == details.evidenceURL && r.reached == details.reached, "stored \(r) for \(details)")
         precondition(r.doneOn.map { $0 >= fixture.plan.start && $0 <= today } ?? false, "stored a day outside the rules: \(r)")
     case .success(.alreadyRecorded):
@@ -90,14 +90,15 @@ func figures(_ data: Data) {
     } catch {
         fatalError("decoding threw something other than APIBodyError: \(error)")
     }
-    guard let targetText = body.target, let unit = body.unit, let year = body.year, let values = body.values else { return }
-    let target: TargetID
+    guard let targetText = body.target, let unitText = body.unit, let year = body.year, let values = body.values else { return }
+    let target: TargetID, unit: UnitID
     do {
         target = try FigureValidator.target(targetText, in: fixture.plan)
+        unit = try FigureValidator.unit(unitText, in: fixture.plan)
     } catch is FigureError {
         return
     } catch {
-        fatalError("naming the target threw something other than FigureError: \(error)")
+        fatalError("naming the target or the unit threw something other than FigureError: \(error)")
     }
     let record = FigureRecord(plan: fixture.plan.id, target: target, year: year, unit: unit, values: values,
                               evidenceURL: body.evidence, note: body.note, recordedBy: "fuzz",

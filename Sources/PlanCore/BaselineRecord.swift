@@ -144,14 +144,14 @@ public enum BaselineValidator {
 
     /// The record to store, or the first problem found. `today`: the current day (the year
     /// must not be after it).
-    public static func validate(_ record: BaselineRecord, actor: String, plan: Plan, today: CivilDate) throws -> BaselineRecord {
+    public static func validate(_ record: BaselineRecord, actor: UnitID, plan: Plan, today: CivilDate) throws -> BaselineRecord {
         guard let target = plan.target(record.target) else {
             throw BaselineError.unknownTarget(record.target.rawValue, known: knownTargets(plan))
         }
         guard let indicator = target.indicators.first(where: { $0.id == record.indicator }) else {
             throw BaselineError.unknownIndicator(record.indicator, target: target.id.rawValue, known: target.indicators.map(\.id))
         }
-        guard actor == plan.leadUnit?.id else { throw BaselineError.notLead(actor: actor, lead: plan.leadUnit?.id) }
+        guard actor == plan.leadUnit?.id else { throw BaselineError.notLead(actor: actor.rawValue, lead: plan.leadUnit?.id.rawValue) }
         if indicator.direction == .within {
             throw BaselineError.noPath(indicator: "\(target.id)/\(indicator.id)",
                                        why: "mục tiêu là một khoảng, áp dụng mọi năm")
@@ -173,7 +173,7 @@ public enum BaselineValidator {
     }
 
     /// Checks `record` and stores it.
-    public static func append(_ record: BaselineRecord, actor: String, plan: Plan, today: CivilDate,
+    public static func append(_ record: BaselineRecord, actor: UnitID, plan: Plan, today: CivilDate,
                               to store: any BaselineRepository) async throws -> BaselineRecord {
         try await store.append(validate(record, actor: actor, plan: plan, today: today))
     }

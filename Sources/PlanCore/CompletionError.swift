@@ -10,7 +10,7 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
     case dateInFuture(CivilDate, today: CivilDate)
     case invalidURL(String)
     case invalidCount(field: String, value: Int, max: Int)
-    case notDone(occurrence: OccurrenceID, unit: String, doneBy: [String] = [])
+    case notDone(occurrence: OccurrenceID, unit: UnitID, doneBy: [UnitID] = [])
     case missing(field: String)
     case tooLong(field: String, max: Int)
     case unknownOrganisation(String)
@@ -89,7 +89,7 @@ public enum CompletionError: Error, Equatable, Sendable, CustomStringConvertible
         case let .invalidCount(field, value, max):
             return "\(CompletionError.label(field)) = \(value) không hợp lệ: cần một số từ 0 đến \(Vietnamese.number(max))"
         case let .notDone(occurrence, unit, doneBy) where !doneBy.isEmpty:
-            return "\"\(occurrence)\" không có ghi nhận nào của đơn vị \"\(unit)\" để hủy; việc này được ghi nhận bởi: \(doneBy.joined(separator: ", ")) (hủy bằng --unit \(doneBy[0]))"
+            return "\"\(occurrence)\" không có ghi nhận nào của đơn vị \"\(unit)\" để hủy; việc này được ghi nhận bởi: \(doneBy.map(\.rawValue).joined(separator: ", ")) (hủy bằng --unit \(doneBy[0]))"
         case let .notDone(occurrence, unit, _):
             return "\"\(occurrence)\" chưa được đơn vị \"\(unit)\" ghi nhận hoàn thành, không có gì để hủy"
         case let .missing(field):

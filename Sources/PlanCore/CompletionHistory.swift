@@ -91,7 +91,7 @@ public struct CompletionHistory: Sendable {
             if let target = r.withdraws { kind = r.action == .resolve ? "giải quyết vướng mắc #\(target)" : "hủy bản ghi #\(target)" }
             var note = r.id.flatMap { later[$0] }
             if note == nil, let id = r.id, let by = resolvedBy[id] { note = "đã giải quyết (#\(by))" }
-            return Entry(record: r, kind: kind, title: o?.name(in: plan), unitName: plan.unit(r.unit)?.name ?? r.unit,
+            return Entry(record: r, kind: kind, title: o?.name(in: plan), unitName: plan.unit(r.unit)?.name ?? r.unit.rawValue,
                          later: note, standing: r.action != .undo && (note == nil || r.id.map { resolvedBy[$0] != nil } == true),
                          day: r.doneOn ?? Vietnamese.localDay(r.recordedAt, utcOffsetSeconds: plan.utcOffsetSeconds),
                          fulfils: (r.id.flatMap { fulfils[$0] } ?? []).sorted { $0.id < $1.id })
@@ -100,9 +100,9 @@ public struct CompletionHistory: Sendable {
 
     /// The entries a filter lets through, oldest first.
     public func entries(_ filter: Filter) -> [Entry] {
-        let units: Set<String>? = filter.unit.map { id in Set([id] + (plan.unit(id)?.members.map(\.id) ?? [])) }
+        let units: Set<String>? = filter.unit.map { id in Set([id] + (plan.unit(named: id)?.members.map(\.id.rawValue) ?? [])) }
         return entries.filter { e in
-            (units.map { $0.contains(e.record.unit) } ?? true)
+            (units.map { $0.contains(e.record.unit.rawValue) } ?? true)
                 && (filter.year.map { e.day.year == $0 } ?? true)
                 && (filter.kinds.map { $0.contains(e.record.action) } ?? true)
                 && (filter.occurrence.map { e.record.occurrenceID?.rawValue == $0 } ?? true)
@@ -135,7 +135,7 @@ public struct CompletionHistory: Sendable {
 
     /// The organisations a meeting names, by name.
     public func organisationNames(_ r: CompletionRecord) -> String {
-        r.organisations.map { plan.unit($0)?.name ?? $0 }.joined(separator: ", ")
+        r.organisations.map { plan.unit($0)?.name ?? $0.rawValue }.joined(separator: ", ")
     }
 
     /// Entries as CSV (UTF-8 with a byte-order mark; cells a spreadsheet would run as formulas

@@ -17,7 +17,7 @@ public struct CompletionLedger: Sendable, Equatable {
         /// occurrence's completion), when it was not completed itself (`fulfilled_by:`).
         public let via: CompletionRecord?
         /// The unit.
-        public var unit: String { record.unit }
+        public var unit: UnitID { record.unit }
 
         /// A completion by a record, done on the activity's day.
         init(record: CompletionRecord, activity: CompletionRecord.Activity, via: CompletionRecord? = nil) {
@@ -34,7 +34,7 @@ public struct CompletionLedger: Sendable, Equatable {
     }
 
     /// The completion in force per occurrence and unit.
-    private var state: [OccurrenceID: [String: Completion]] = [:]
+    private var state: [OccurrenceID: [UnitID: Completion]] = [:]
     private var active: [OccurrenceID: [Completion]] = [:]
     private var changes: [OccurrenceID: Change] = [:]
     /// The standing waiver ("không áp dụng") per occurrence.
@@ -169,7 +169,7 @@ public struct CompletionLedger: Sendable, Equatable {
     }
 
     /// `ownDone` by an occurrence's id and the units whose completion makes it done.
-    func ownDone(id: OccurrenceID, doneBy: [String]) -> Completion? {
+    func ownDone(id: OccurrenceID, doneBy: [UnitID]) -> Completion? {
         active[id]?.first { doneBy.contains($0.unit) }
     }
 
@@ -178,7 +178,7 @@ public struct CompletionLedger: Sendable, Equatable {
 
     /// What makes an occurrence done in one unit's view (nil: the whole plan's): the owner's
     /// side completing it, or, for a participating unit, that unit having recorded its part.
-    public func done(_ occurrence: Occurrence, for unit: String?) -> Completion? {
+    public func done(_ occurrence: Occurrence, for unit: UnitID?) -> Completion? {
         if let done = done(occurrence) { return done }
         guard let unit, !occurrence.doneBy.contains(unit) else { return nil }
         return completion(of: occurrence.id, by: unit)
@@ -188,7 +188,7 @@ public struct CompletionLedger: Sendable, Equatable {
     public var occurrencesWithCompletions: [OccurrenceID] { active.keys.sorted() }
 
     /// The standing completion by one unit.
-    public func completion(of occurrenceID: OccurrenceID, by unit: String) -> Completion? {
+    public func completion(of occurrenceID: OccurrenceID, by unit: UnitID) -> Completion? {
         active[occurrenceID]?.first { $0.unit == unit }
     }
 

@@ -53,7 +53,7 @@ extension CompletionRecord {
     public var participants: Int? { activity?.participants }
 
     /// Organisations (unit ids) informed.
-    public var organisations: [String] { activity?.organisations ?? [] }
+    public var organisations: [UnitID] { activity?.organisations ?? [] }
 
     /// Why: for an undo, a withdrawal, a waiver, or a completion that corrects an earlier one.
     public var reason: String? {
@@ -128,7 +128,7 @@ extension CompletionRecord {
     /// The record's row.
     public var columns: Columns {
         Columns(action: action.rawValue, occurrenceID: occurrenceID?.rawValue, doneOn: doneOn?.iso, evidenceURL: evidenceURL, note: note,
-                reached: reached, participants: participants, organisations: organisations, reason: reason,
+                reached: reached, participants: participants, organisations: organisations.map(\.rawValue), reason: reason,
                 withdraws: withdraws)
     }
 
@@ -146,13 +146,18 @@ extension CompletionRecord {
             }
             return parsed
         }
+        func unitID(_ text: String, _ column: String) throws -> UnitID {
+            guard let parsed = UnitID(rawValue: text) else { throw StoredRecordError(id: id, problem: "\(column) \(text.prefix(80))") }
+            return parsed
+        }
+        let organisations = try c.organisations.map { try unitID($0, "organisations") }
         let day = try c.doneOn.map { text in
             guard let day = CivilDate(parsing: text) else { throw StoredRecordError(id: id, problem: "doneOn \(text.prefix(20))") }
             return day
         }
         func activity() throws -> Activity {
             Activity(on: try need(day, "doneOn"), evidenceURL: c.evidenceURL, note: c.note, reached: c.reached,
-                     participants: c.participants, organisations: c.organisations, reason: c.reason)
+                     participants: c.participants, organisations: organisations, reason: c.reason)
         }
         guard let action = Action(rawValue: c.action) else {
             throw StoredRecordError(id: id, problem: "unknown action \(c.action.prefix(40))")
@@ -172,6 +177,7 @@ extension CompletionRecord {
         case .resolve:
             kind = .resolve(obstacle: try need(c.withdraws, "withdraws"), on: try need(day, "doneOn"), note: c.note)
         }
-        self.init(id: id, plan: plan, unit: unit, recordedBy: recordedBy, recordedAt: recordedAt, kind: kind, client: client)
+        self.init(id: id, plan: plan, unit: try unitID(unit, "unit"), recordedBy: recordedBy, recordedAt: recordedAt, kind: kind,
+                  client: client)
     }
 }

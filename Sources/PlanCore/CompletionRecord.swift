@@ -42,14 +42,14 @@ public struct CompletionRecord: Sendable, Equatable {
         /// Participants.
         public var participants: Int?
         /// Organisations (unit ids) informed.
-        public var organisations: [String]
+        public var organisations: [UnitID]
         /// Why: for a completion that corrects an earlier one, or one confirmed as a separate
         /// event of its day (`SameDayReach`).
         public var reason: String?
 
         /// An activity of a day.
         public init(on: CivilDate, evidenceURL: String? = nil, note: String? = nil, reached: Int? = nil,
-                    participants: Int? = nil, organisations: [String] = [], reason: String? = nil) {
+                    participants: Int? = nil, organisations: [UnitID] = [], reason: String? = nil) {
             self.on = on
             self.evidenceURL = evidenceURL
             self.note = note
@@ -129,7 +129,7 @@ public struct CompletionRecord: Sendable, Equatable {
     /// The plan's id.
     public var plan: String
     /// The unit that did it (for a waiver, the occurrence's owner; for a resolution, the lead unit).
-    public var unit: String
+    public var unit: UnitID
     /// Who recorded it (a person's name or a token's label).
     public var recordedBy: String
     /// When it was recorded.
@@ -140,7 +140,7 @@ public struct CompletionRecord: Sendable, Equatable {
     public var client: String?
 
     /// A record; ids are assigned by the store.
-    public init(id: Int64? = nil, plan: String, unit: String, recordedBy: String, recordedAt: UTCDateTime, kind: Kind,
+    public init(id: Int64? = nil, plan: String, unit: UnitID, recordedBy: String, recordedAt: UTCDateTime, kind: Kind,
                 client: String? = nil) {
         self.id = id
         self.client = client

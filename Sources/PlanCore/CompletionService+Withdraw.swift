@@ -71,7 +71,7 @@ extension CompletionService {
         if try await store.records(plan: plan.id).contains(where: { $0.action == .undo && $0.withdraws == id }) {
             throw CompletionError.alreadyWithdrawn(id)
         }
-        let outcome = try await recordAdHoc(kind, unit: target.unit, details: details, recordedBy: recordedBy,
+        let outcome = try await recordAdHoc(kind, unit: target.unit.rawValue, details: details, recordedBy: recordedBy,
                                             now: now, today: today, replacing: id)
         if case let .alreadyRecorded(same) = outcome, same.id == id { throw CompletionError.nothingChanged(id) }
         _ = try await withdraw(record: id, reason: "Sửa thành bản ghi số \(outcome.record.id ?? 0): \(why)",

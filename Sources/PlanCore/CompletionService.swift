@@ -56,11 +56,17 @@ public struct CompletionService: Sendable {
             self.organisations = organisations
         }
 
-        /// The facts to record, on the day checked.
-        func activity(on day: CivilDate, reason: String? = nil) -> CompletionRecord.Activity {
-            CompletionRecord.Activity(on: day, evidenceURL: evidenceURL, note: note, reached: reached,
-                                      participants: participants, organisations: organisations, reason: reason)
+        /// The facts to record, on the day checked, with the organisations checked.
+        func activity(on checked: Checked, reason: String? = nil) -> CompletionRecord.Activity {
+            CompletionRecord.Activity(on: checked.day, evidenceURL: evidenceURL, note: note, reached: reached,
+                                      participants: participants, organisations: checked.organisations, reason: reason)
         }
+    }
+
+    /// What the checks of a `Details` made of its text: the day and the organisations' ids.
+    struct Checked {
+        var day: CivilDate
+        var organisations: [UnitID]
     }
 
     /// An app's User-Agent as kept on a record: one line, control characters dropped, at most
@@ -81,23 +87,31 @@ public struct CompletionService: Sendable {
         throw CompletionError.unknownOccurrence(id, suggestions: Suggest.nearest(id, in: occurrences.map(\.id.rawValue)))
     }
 
-    /// Checks that a unit exists and may record an occurrence (owner, participant, or a member
-    /// or the collective of one).
-    public func checkUnit(_ unit: String, for occurrence: Occurrence) throws {
-        guard plan.unit(unit) != nil else {
-            throw CompletionError.unknownUnit(unit, known: plan.allUnits.map(\.id))
+    /// The unit a person or a request named, or `CompletionError.unknownUnit` listing the plan's.
+    public func unit(_ text: String) throws -> UnitID {
+        guard let unit = plan.unit(named: text) else {
+            throw CompletionError.unknownUnit(text, known: plan.allUnits.map(\.id.rawValue))
         }
+        return unit.id
+    }
+
+    /// Checks that a unit exists and may record an occurrence (owner, participant, or a member
+    /// or the collective of one), and gives its id.
+    @discardableResult
+    public func checkUnit(_ text: String, for occurrence: Occurrence) throws -> UnitID {
+        let unit = try self.unit(text)
         // A recipient receives the item; it records nothing of its own unless it may complete it (the lead unit).
         guard schedule.involves(occurrence, unit), !occurrence.isReceived(by: unit) || occurrence.doneBy.contains(unit) else {
             throw CompletionError.notInvolved(unit: name(unit), occurrence: occurrence.name(in: plan),
                                               allowed: occurrence.units.map(name))
         }
+        return unit
     }
 
     /// A unit's name for messages (its id when the plan has no such unit).
-    private func name(_ unit: String) -> String { plan.unit(unit)?.name ?? unit }
+    private func name(_ unit: UnitID) -> String { plan.unit(unit)?.name ?? unit.rawValue }
 
-    private func checkDetails(_ d: Details, today: CivilDate) throws -> CivilDate {
+    private func checkDetails(_ d: Details, today: CivilDate) throws -> Checked {
         let day = d.doneOn ?? today
         guard day >= plan.start, day <= plan.end else {
             throw CompletionError.dateOutsidePlan(day, start: plan.start, end: plan.end)
@@ -116,10 +130,11 @@ public struct CompletionService: Sendable {
         }
         if let note = d.note, !Validation.isPrintable(note) { throw CompletionError.controlCharacters(field: "note") }
         // G6.T2 counts organisations; a collective that lists members stands for them.
-        for org in d.organisations {
-            guard let unit = plan.unit(org), unit.isOrganisation else { throw CompletionError.unknownOrganisation(org) }
+        let organisations = try d.organisations.map { org in
+            guard let unit = plan.unit(named: org), unit.isOrganisation else { throw CompletionError.unknownOrganisation(org) }
+            return unit.id
         }
-        return day
+        return Checked(day: day, organisations: organisations)
     }
 
     /// Records that a unit did an occurrence. A second `done` by the same unit changes
@@ -132,8 +147,9 @@ public struct CompletionService: Sendable {
                          correct: Bool = false, reason: String? = nil, now: UTCDateTime,
                          today: CivilDate, known: CompletionLedger? = nil, client: String? = nil) async throws -> Outcome {
         let o = try occurrence(occurrenceID)
-        try checkUnit(unit, for: o)
-        let day = try checkDetails(details, today: today)
+        let unit = try checkUnit(unit, for: o)
+        let checked = try checkDetails(details, today: today)
+        let day = checked.day
         guard day >= o.opens else { throw CompletionError.beforeOpening(day, opens: o.opens, occurrence: o.name(in: plan)) }
         // A count only makes sense where the plan says the obligation has it (its `counts`):
         // a resident count on an annual report would inflate G6.T1.
@@ -154,7 +170,7 @@ public struct CompletionService: Sendable {
         let by = try checkRecorder(recordedBy)
         let why = try reason.map(checkReason)
         var record = CompletionRecord(plan: plan.id, unit: unit, recordedBy: by, recordedAt: now,
-                                      kind: .done(occurrence: o.id, details.activity(on: day, reason: why)),
+                                      kind: .done(occurrence: o.id, details.activity(on: checked, reason: why)),
                                       client: CompletionService.clientName(client))
         try SameDayReach.apply(details.sameDayReach, to: &record, known: known)
         return try await store.append(record) { existing in
@@ -169,7 +185,7 @@ public struct CompletionService: Sendable {
     public func undo(_ occurrenceID: String, unit: String, reason: String, recordedBy: String,
                      now: UTCDateTime, client: String? = nil) async throws -> CompletionRecord {
         let o = try occurrence(occurrenceID)
-        try checkUnit(unit, for: o)
+        let unit = try checkUnit(unit, for: o)
         let why = try checkReason(reason)
         let by = try checkRecorder(recordedBy)
         let record = CompletionRecord(plan: plan.id, unit: unit, recordedBy: by, recordedAt: now,
@@ -195,8 +211,9 @@ public struct CompletionService: Sendable {
     public func recordAdHoc(_ kind: CompletionRecord.AdHocKind, unit: String, details: Details, recordedBy: String,
                             now: UTCDateTime, today: CivilDate, known: CompletionLedger? = nil,
                             replacing: Int64? = nil) async throws -> Outcome {
-        guard plan.unit(unit) != nil else { throw CompletionError.unknownUnit(unit, known: plan.allUnits.map(\.id)) }
-        let day = try checkDetails(details, today: today)
+        let unit = try self.unit(unit)
+        let checked = try checkDetails(details, today: today)
+        let day = checked.day
         if kind == .news, !CompletionService.hasEvidence(details) { throw CompletionError.missingEvidence(occurrence: nil) }
         // An obstacle is its description; it reaches nobody and informs no organisation.
         if kind == .obstacle {
@@ -217,7 +234,7 @@ public struct CompletionService: Sendable {
         }
         let by = try checkRecorder(recordedBy)
         var record = CompletionRecord(plan: plan.id, unit: unit, recordedBy: by, recordedAt: now,
-                                      kind: .adHoc(kind, details.activity(on: day)))
+                                      kind: .adHoc(kind, details.activity(on: checked)))
         let asked = record
         try SameDayReach.apply(details.sameDayReach, to: &record, known: known, except: replacing)
         return try await store.append(record) { existing in

@@ -29,7 +29,7 @@ public struct ComplianceReport: Sendable, Encodable {
         public var url: String?
         /// The note, the evidence of an item without a link (a loudspeaker bulletin).
         public var note: String?
-        public var unit: String
+        public var unit: UnitID
         /// `occurrence` id or `ad-hoc`.
         public var source: String
 
@@ -51,7 +51,7 @@ public struct ComplianceReport: Sendable, Encodable {
 
     /// An organisation's G6.T2 standing in the year.
     public struct Organisation: Sendable, Encodable {
-        public var id: String
+        public var id: UnitID
         public var name: String
         /// First day it was recorded as informed in the year, if it was.
         public var informedOn: String?
@@ -140,7 +140,7 @@ public struct ComplianceReport: Sendable, Encodable {
 
     /// A unit's record for the year.
     public struct UnitLine: Sendable, Encodable {
-        public var id: String
+        public var id: UnitID
         public var name: String
         /// State of its annual report for the year, if it owes one.
         public var annualReport: OccurrenceState?
@@ -218,7 +218,7 @@ public struct ComplianceReport: Sendable, Encodable {
     public struct Waived: Sendable, Encodable {
         public var occurrence: OccurrenceID
         public var title: String
-        public var unit: String
+        public var unit: UnitID
         public var due: String
         public var reason: String
         public var on: String

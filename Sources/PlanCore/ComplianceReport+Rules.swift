@@ -53,8 +53,8 @@ extension ComplianceReport {
 
     static func dissemination(_ plan: Plan, target: TargetID, _ occurrences: [Occurrence], _ ledger: CompletionLedger,
                               year: Int, today: CivilDate) -> Dissemination {
-        var informed: [String: CivilDate] = [:]
-        func note(_ unit: String, _ day: CivilDate) {
+        var informed: [UnitID: CivilDate] = [:]
+        func note(_ unit: UnitID, _ day: CivilDate) {
             if informed[unit].map({ day < $0 }) ?? true { informed[unit] = day }
         }
         // Each organisation's own yearly dissemination occurrence (the per-unit ones serving the

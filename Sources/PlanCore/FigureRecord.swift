@@ -13,7 +13,7 @@ public struct FigureRecord: Sendable, Equatable {
     /// The year the figures are for.
     public var year: Int
     /// The supplying unit.
-    public var unit: String
+    public var unit: UnitID
     /// Values by figure id (a count is a whole number).
     public var values: [String: Double]
     /// A link to the source (a report, a statistics sheet).
@@ -26,7 +26,7 @@ public struct FigureRecord: Sendable, Equatable {
     public var recordedAt: UTCDateTime
 
     /// A record.
-    public init(id: Int64? = nil, plan: String, target: TargetID, year: Int, unit: String, values: [String: Double],
+    public init(id: Int64? = nil, plan: String, target: TargetID, year: Int, unit: UnitID, values: [String: Double],
                 evidenceURL: String? = nil, note: String? = nil, recordedBy: String, recordedAt: UTCDateTime) {
         self.id = id
         self.plan = plan
@@ -219,15 +219,15 @@ public enum FigureValidator {
     /// The record to store, or the first problem found. `existing`: the plan's figure records
     /// (at least those of the record's target and year), in record order; to be atomic with the
     /// insert, call it from `FigureRepository.append`'s check (see `FigureValidator.append`).
-    public static func validate(_ record: FigureRecord, actor: String, plan: Plan,
+    public static func validate(_ record: FigureRecord, actor: UnitID, plan: Plan,
                                 existing: [FigureRecord]) throws -> FigureRecord {
         guard let target = plan.target(record.target) else {
             throw FigureError.unknownTarget(record.target.rawValue, known: knownTargets(plan))
         }
         guard !target.figures.isEmpty else { throw FigureError.noFigures(target: target.id.rawValue) }
-        guard plan.unit(record.unit) != nil else { throw FigureError.unknownUnit(record.unit) }
+        guard plan.unit(record.unit) != nil else { throw FigureError.unknownUnit(record.unit.rawValue) }
         guard actor == record.unit || actor == plan.leadUnit?.id else {
-            throw FigureError.notAllowed(actor: actor, unit: record.unit)
+            throw FigureError.notAllowed(actor: actor.rawValue, unit: record.unit.rawValue)
         }
         guard plan.years.contains(record.year) else {
             throw FigureError.yearOutsidePlan(record.year, start: plan.start.year, end: plan.end.year)
@@ -239,7 +239,7 @@ public enum FigureValidator {
                 throw FigureError.unknownFigure(key, target: target.id.rawValue, known: target.figures.map(\.id))
             }
             guard figure.unit == record.unit else {
-                throw FigureError.notSupplier(figure: key, unit: record.unit, supplier: figure.unit)
+                throw FigureError.notSupplier(figure: key, unit: record.unit.rawValue, supplier: figure.unit.rawValue)
             }
             guard value.isFinite else { throw FigureError.notFinite(figure: key) }
             guard value >= 0 else { throw FigureError.negative(figure: key, value: value) }
@@ -270,13 +270,19 @@ public enum FigureValidator {
         return id
     }
 
+    /// The unit a request or a command line names (`text`), or `unknownUnit`.
+    public static func unit(_ text: String, in plan: Plan) throws -> UnitID {
+        guard let unit = plan.unit(named: text) else { throw FigureError.unknownUnit(text) }
+        return unit.id
+    }
+
     static func knownTargets(_ plan: Plan) -> [String] {
         plan.targets.filter { !$0.figures.isEmpty }.map(\.id.rawValue)
     }
 
     /// Checks `record` and stores it, the check under the store's lock for its plan, target and
     /// year (the share check then sees every part another unit stored before, whatever the timing).
-    public static func append(_ record: FigureRecord, actor: String, plan: Plan,
+    public static func append(_ record: FigureRecord, actor: UnitID, plan: Plan,
                               to store: any FigureRepository) async throws -> FigureRecord {
         try await store.append(record) { existing in
             _ = try validate(record, actor: actor, plan: plan, existing: existing)

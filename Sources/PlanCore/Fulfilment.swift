@@ -58,9 +58,9 @@ public struct FulfilmentRules: Sendable, Equatable {
     /// occurrences (a dozen strings and arrays each) was most of its cost.
     struct Slot: Sendable, Equatable {
         var id: OccurrenceID
-        var owner: String
+        var owner: UnitID
         var obligationID: String
-        var doneBy: [String]
+        var doneBy: [UnitID]
         var last: CivilDate
 
         init(_ o: Occurrence) {
@@ -83,9 +83,9 @@ public struct FulfilmentRules: Sendable, Equatable {
     /// `.news` rule (an item of another period's occurrence published in this one).
     var byObligation: [String: [Slot]]
     /// Members of each collective: naming a collective informs its members.
-    var members: [String: [String]]
+    var members: [UnitID: [UnitID]]
     /// Unit names, for the notes.
-    var names: [String: String]
+    var names: [UnitID: String]
 
     /// The rules of a plan over its occurrences.
     public init(plan: Plan, occurrences: [Occurrence]) {
@@ -119,7 +119,7 @@ public struct FulfilmentRules: Sendable, Equatable {
     func fulfilled(in ledger: CompletionLedger) -> [OccurrenceID: CompletionLedger.Completion] {
         guard !duties.isEmpty else { return [:] }
         // Sources, each at most once: what informed whom, and the news items by day.
-        var informing: [(day: CivilDate, units: Set<String>, record: CompletionRecord)] = []
+        var informing: [(day: CivilDate, units: Set<UnitID>, record: CompletionRecord)] = []
         var news: [(day: CivilDate, record: CompletionRecord)] = []
         // Ad hoc meetings and completions both carry organisations (the order does not matter:
         // the earliest source wins, by day then id).
@@ -168,14 +168,14 @@ public struct FulfilmentRules: Sendable, Equatable {
         return out
     }
 
-    private func expand(_ units: [String]) -> Set<String> {
+    private func expand(_ units: [UnitID]) -> Set<UnitID> {
         Set(units.flatMap { [$0] + (members[$0] ?? []) })
     }
 
     /// `hoạt động số 12 của Phòng Văn hóa - Xã hội (ngày 02/06/2026)`.
     func describe(_ r: CompletionRecord) -> String {
         let what = r.occurrenceID == nil ? "\(r.action.label) số \(r.id ?? 0)" : "bản ghi số \(r.id ?? 0)"
-        return "\(what) của \(names[r.unit] ?? r.unit)\(r.doneOn.map { " (ngày \($0.vietnamese))" } ?? "")"
+        return "\(what) của \(names[r.unit] ?? r.unit.rawValue)\(r.doneOn.map { " (ngày \($0.vietnamese))" } ?? "")"
     }
 }
 
@@ -197,7 +197,7 @@ extension CompletionService {
                 let day = min(today, Vietnamese.localDay(stored.recordedAt, utcOffsetSeconds: plan.utcOffsetSeconds))
                 let details = Details(doneOn: day, evidenceURL: stored.evidenceURL,
                                       note: "Đã ghi nhận qua bản ghi số liệu số \(stored.id ?? 0) (chỉ tiêu \(stored.target), năm \(stored.year))")
-                guard let outcome = try? await markDone(o.id.rawValue, unit: o.owner, details: details, recordedBy: stored.recordedBy,
+                guard let outcome = try? await markDone(o.id.rawValue, unit: o.owner.rawValue, details: details, recordedBy: stored.recordedBy,
                                                         now: now, today: today),
                       case .recorded(let record) = outcome else { continue }
                 done.append(record)

@@ -16,7 +16,7 @@ public struct TargetFigure: Sendable, Equatable {
     /// What is counted, in Vietnamese.
     public var label: String
     /// The unit that supplies it.
-    public var unit: String
+    public var unit: UnitID
     /// Count or amount.
     public var kind: Kind
     /// Set when the document does not say who supplies it.
@@ -26,7 +26,7 @@ public struct TargetFigure: Sendable, Equatable {
     public var max: Double?
 
     /// A figure.
-    public init(id: String, label: String, unit: String, kind: Kind = .count, assumption: String? = nil, max: Double? = nil) {
+    public init(id: String, label: String, unit: UnitID, kind: Kind = .count, assumption: String? = nil, max: Double? = nil) {
         self.id = id
         self.label = label
         self.unit = unit
@@ -249,8 +249,8 @@ extension PlanTarget {
     public func figure(_ id: String) -> TargetFigure? { figures.first { $0.id == id } }
 
     /// The units that supply this target's figures, in order of first mention.
-    public var suppliers: [String] {
-        var seen: [String] = []
+    public var suppliers: [UnitID] {
+        var seen: [UnitID] = []
         for f in figures where !seen.contains(f.unit) { seen.append(f.unit) }
         return seen
     }

@@ -20,7 +20,7 @@ extension IndicatorReport {
     public func table(plan: Plan) -> String {
         var out = "Các chỉ tiêu năm \(year) — \(plan.title)\n\n"
         for line in lines {
-            let who = line.suppliers.isEmpty ? "từ hồ sơ hoàn thành" : "số liệu: " + line.suppliers.joined(separator: ", ")
+            let who = line.suppliers.isEmpty ? "từ hồ sơ hoàn thành" : "số liệu: " + line.suppliers.map(\.rawValue).joined(separator: ", ")
             out += "\(line.target) \(line.label)\n"
             out += "  Kết quả: \(line.valueText) | Mục tiêu: \(line.goalText)\(line.by.map { " vào năm \($0)" } ?? " hằng năm")"
             out += " | Lộ trình: \(pathText(line, plan)) | \(line.stateLabel)\n"
@@ -37,7 +37,7 @@ extension IndicatorReport {
                                   "muc_tieu", "nam_dat", "lo_trinh", "trang_thai", "ma_trang_thai", "ghi_chu"].map(CSVCell.text)]
         func number(_ v: Double?) -> CSVCell { .number(v.map(IndicatorMeasure.decimal) ?? "") }
         for l in lines {
-            rows.append([.text(l.target.rawValue), .text(l.indicator), .text(l.label), .text(l.suppliers.joined(separator: " ")),
+            rows.append([.text(l.target.rawValue), .text(l.indicator), .text(l.label), .text(l.suppliers.map(\.rawValue).joined(separator: " ")),
                          number(l.numerator), number(l.denominator), .text(l.valueText), .text(l.goalText),
                          .number(l.by.map(String.init) ?? ""), .text(pathText(l, plan)), .text(l.stateLabel),
                          .text(l.state.rawValue), .text(l.note ?? "")])

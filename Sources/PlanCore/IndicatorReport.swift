@@ -44,7 +44,7 @@ public struct IndicatorReport: Sendable, Encodable {
         public var section: String
         public var label: String
         /// Unit ids supplying the figures; empty for a records-based indicator.
-        public var suppliers: [String]
+        public var suppliers: [UnitID]
         /// `figures` or `records`.
         public var source: String
         public var numerator: Double?

@@ -25,12 +25,12 @@ public struct Occurrence: Sendable, Equatable, Identifiable {
     /// For sessions: where.
     public var place: String?
     /// Responsible unit.
-    public var owner: String
+    public var owner: UnitID
     /// Units taking part (not including the owner).
-    public var participants: [String]
+    public var participants: [UnitID]
     /// Units receiving what the owner delivers (not including the owner): they see the item as
     /// something to receive, never as their own duty or participation.
-    public var recipients: [String] = []
+    public var recipients: [UnitID] = []
     /// True when the owner is a unit the plan only requests ("Đề nghị"): the item is a request,
     /// never an overdue duty, and stays out of the on-time rates.
     public var requested = false
@@ -44,21 +44,21 @@ public struct Occurrence: Sendable, Equatable, Identifiable {
     /// Units whose completion makes the occurrence done: the owner, its collective and its
     /// members, and the lead unit (which runs and monitors the plan, V.1, and may record for any
     /// unit). Other participants' completions record their part without completing it.
-    public var doneBy: [String] = []
+    public var doneBy: [UnitID] = []
     /// The obligation's longer explanation, when the plan gives one.
     public var details: String?
     /// The units whose own duty it is: the owner, its collective and its members (the lead unit
     /// only when it is the owner). Anyone else involved takes part.
-    public var responsible: [String] = []
+    public var responsible: [UnitID] = []
     /// False when it fell due before the plan's `tracking_from`: history, never overdue, out of
     /// the rates.
     public var tracked = true
 
     /// True when the occurrence is a unit's own duty (see `responsible`), not participation.
-    public func isDuty(of unit: String) -> Bool { responsible.contains(unit) }
+    public func isDuty(of unit: UnitID) -> Bool { responsible.contains(unit) }
 
     /// True when a unit receives the occurrence (a recipient, or a member of one) and it is not its duty.
-    public func isReceived(by unit: String) -> Bool { !isDuty(of: unit) && recipients.contains(unit) }
+    public func isReceived(by unit: UnitID) -> Bool { !isDuty(of: unit) && recipients.contains(unit) }
 
     /// Its name for people: the title, the period (not for a session, whose title says it)
     /// and, for a per-unit item, the unit.
@@ -69,7 +69,7 @@ public struct Occurrence: Sendable, Equatable, Identifiable {
     }
 
     /// Every unit involved: owner first, then participants.
-    public var units: [String] { [owner] + participants.filter { $0 != owner } }
+    public var units: [UnitID] { [owner] + participants.filter { $0 != owner } }
 
     /// `occurrence.targets` and the rest of its terms.
     @inlinable public subscript<T>(dynamicMember keyPath: WritableKeyPath<ObligationTerms, T>) -> T {
@@ -91,7 +91,7 @@ public struct Schedule: Sendable {
         var out: [Occurrence] = []
         for o in plan.obligations {
             let dates = try o.rule.dates(from: o.dtstart, through: plan.end)
-            let owners: [String] = o.forEach.map { Schedule.owners(forEach: $0, unit: plan.unit) } ?? [o.owner]
+            let owners: [UnitID] = o.forEach.map { Schedule.owners(forEach: $0, unit: plan.unit) } ?? [o.owner]
             for date in dates {
                 let first = date
                 let last: CivilDate
@@ -142,14 +142,14 @@ public struct Schedule: Sendable {
     }
 
     /// The owner, its collective (if a member), its members (if a collective) and the lead unit.
-    private func doneBy(_ owner: String) -> [String] {
+    private func doneBy(_ owner: UnitID) -> [UnitID] {
         var ids = responsible(owner)
         if let lead = plan.leadUnit?.id, !ids.contains(lead) { ids.append(lead) }
         return ids
     }
 
     /// The owner, its collective (if a member) and its members (if a collective).
-    private func responsible(_ owner: String) -> [String] {
+    private func responsible(_ owner: UnitID) -> [UnitID] {
         guard let unit = plan.unit(owner) else { return [owner] }
         return [owner] + (unit.parentID.map { [$0] } ?? []) + unit.members.map(\.id)
     }
@@ -167,10 +167,10 @@ public struct Schedule: Sendable {
 
     /// The units a `for_each` list gives one occurrence each: a collective that lists members
     /// stands for its members; each unit once. The loader counts occurrences with it too.
-    static func owners(forEach ids: [String], unit: (String) -> PlanUnit?) -> [String] {
+    static func owners(forEach ids: [UnitID], unit: (UnitID) -> PlanUnit?) -> [UnitID] {
         // "all" lists collectives and their members: keep each member once.
-        var seen: Set<String> = []
-        var out: [String] = []
+        var seen: Set<UnitID> = []
+        var out: [UnitID] = []
         for id in ids {
             let owners = unit(id).flatMap { $0.hasMembers ? $0.members.map(\.id) : nil } ?? [id]
             for owner in owners where seen.insert(owner).inserted { out.append(owner) }
@@ -180,15 +180,15 @@ public struct Schedule: Sendable {
 
     /// The occurrences a unit sees: those it owns or takes part in, directly, through
     /// its collective, or (for a collective) through any of its members.
-    public func occurrences(for unitID: String) throws -> [Occurrence] {
+    public func occurrences(for unitID: UnitID) throws -> [Occurrence] {
         try occurrences().filter { involves($0, unitID) }
     }
 
     /// True when a unit is involved in an occurrence (see `occurrences(for:)`).
-    public func involves(_ occurrence: Occurrence, _ unitID: String) -> Bool {
+    public func involves(_ occurrence: Occurrence, _ unitID: UnitID) -> Bool {
         guard let unit = plan.unit(unitID) else { return false }
         // An occurrence names a handful of units: a linear look is cheaper than a Set.
-        func named(_ id: String) -> Bool {
+        func named(_ id: UnitID) -> Bool {
             occurrence.owner == id || occurrence.participants.contains(id) || occurrence.recipients.contains(id)
         }
         if named(unit.id) { return true }

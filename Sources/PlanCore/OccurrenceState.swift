@@ -74,7 +74,7 @@ public enum OccurrenceState: String, Sendable, Codable, CaseIterable {
     /// another unit's duty it takes part in is participation, and what it receives is awaited or
     /// received — never its own overdue item. A request's passed day is `requestPending`.
     public static func of(_ o: Occurrence, ledger: CompletionLedger, today: CivilDate,
-                          for unit: String? = nil) -> OccurrenceState {
+                          for unit: UnitID? = nil) -> OccurrenceState {
         if let unit, o.isReceived(by: unit) {
             if ledger.done(o) != nil { return .received }
             return ledger.waiver(of: o.id) != nil ? .waived : .awaiting

@@ -75,8 +75,15 @@ public struct Plan: Sendable {
         units.flatMap { [$0] + $0.members }
     }
 
+    /// The unit a person or a request named, as typed: nil when it is not a unit id of the plan.
+    public func unit(named text: String) -> PlanUnit? { UnitID(rawValue: text).flatMap(unit) }
+
+    /// A unit's name for people; its id when the plan has no such unit (a record kept after the
+    /// unit left the plan).
+    public func name(of id: UnitID) -> String { unit(id)?.name ?? id.rawValue }
+
     /// The unit with an id, member or not.
-    public func unit(_ id: String) -> PlanUnit? {
+    public func unit(_ id: UnitID) -> PlanUnit? {
         // allUnits' order, without building it (this is asked per item of every feed).
         for u in units {
             if u.id == id { return u }
@@ -209,7 +216,7 @@ public struct PlanUnit: Sendable, Equatable {
     /// *requests* ("Đề nghị", V.6) the Front and the unions, which the issuer does not direct.
     public enum Relation: String, Sendable, CaseIterable { case assigned, requested }
     /// Stable id, e.g. `cong-an`.
-    public var id: String
+    public var id: UnitID
     /// The Vietnamese name, as the document writes it.
     public var name: String
     /// Lead or member.
@@ -219,7 +226,7 @@ public struct PlanUnit: Sendable, Equatable {
     /// Counts for G6.T2 (Party organisations, authorities, agencies, departments, unions).
     public var isOrganisation: Bool
     /// The collective this unit belongs to, if it is a member.
-    public var parentID: String?
+    public var parentID: UnitID?
     /// Members of a collective (e.g. each Party cell); empty otherwise.
     public var members: [PlanUnit]
     /// Set when the entry is not the ward's data but an example or assumption.
@@ -312,14 +319,14 @@ public struct Obligation: Sendable {
     /// How occurrence ids name their period.
     public var key: OccurrenceKey
     /// The unit responsible (ignored when `forEach` is set: each listed unit owns its own).
-    public var owner: String
+    public var owner: UnitID
     /// When set, one occurrence per unit (collectives expand into their members).
-    public var forEach: [String]?
+    public var forEach: [UnitID]?
     /// Units taking part.
-    public var participants: [String]
+    public var participants: [UnitID]
     /// Units that receive what the owner delivers (plan file `recipients:`), e.g. the lead unit
     /// receiving every unit's annual report: neither owners nor participants ("phối hợp").
-    public var recipients: [String] = []
+    public var recipients: [UnitID] = []
     /// The targets, section, reminders, counts and revision its occurrences carry.
     public var terms: ObligationTerms
     /// Figures a completion of it may carry (a data report: `plancal done … --figure`).
@@ -366,9 +373,9 @@ public struct Session: Sendable {
     /// Where it takes place.
     public var place: String?
     /// Organiser.
-    public var owner: String
+    public var owner: UnitID
     /// Attending units.
-    public var participants: [String]
+    public var participants: [UnitID]
     /// Targets served.
     public var targets: [TargetID]
     /// Section of the document.

@@ -14,9 +14,9 @@ extension PlanBuilder {
                 throw f.error("id", "mã số liệu \"\(id)\" bị trùng trong chỉ tiêu này")
             }
             let label = try f.string("label")
-            let unit = try f.string("unit")
-            guard units.contains(unit) else {
-                throw f.error("unit", "không có đơn vị \"\(unit)\" (đơn vị cung cấp số liệu phải là một đơn vị ở mục units:, ví dụ cong-an)")
+            let unitText = try f.string("unit")
+            guard units.contains(unitText), let unit = UnitID(rawValue: unitText) else {
+                throw f.error("unit", "không có đơn vị \"\(unitText)\" (đơn vị cung cấp số liệu phải là một đơn vị ở mục units:, ví dụ cong-an)")
             }
             var kind = TargetFigure.Kind.count
             if let text = try f.optionalString("kind") {

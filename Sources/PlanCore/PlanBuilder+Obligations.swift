@@ -71,17 +71,18 @@ extension PlanBuilder {
             key = rule.frequency == "YEARLY" ? .year : .date
         }
         let forEach = try unitList(&m, "for_each", refs: refs)
-        let owner: String
+        let owner: UnitID
         if let forEach {
             if m.has("owner") { throw m.error("owner", "chỉ ghi owner hoặc for_each, không ghi cả hai") }
-            owner = ""
-            if forEach.isEmpty { throw m.error("for_each", "phải có ít nhất một đơn vị") }
+            guard let first = forEach.first else { throw m.error("for_each", "phải có ít nhất một đơn vị") }
+            owner = first  // not used: each listed unit owns its own occurrences
         } else {
             guard m.has("owner") else { throw m.missing("owner") }
-            owner = try m.string("owner")
-            guard refs.units.contains(owner) else {
-                throw m.error("owner", "không có đơn vị \"\(owner)\" (các đơn vị: \(refs.allUnitIDs.joined(separator: ", ")))")
+            let text = try m.string("owner")
+            guard let id = refs.unit(text) else {
+                throw m.error("owner", "không có đơn vị \"\(text)\" (các đơn vị: \(refs.allUnitIDs.joined(separator: ", ")))")
             }
+            owner = id
         }
         // Expand no more dates than the rule's limit and what is left under the plan's cap
         // allow, plus one to tell that it is over.
@@ -153,7 +154,7 @@ extension PlanBuilder {
 
     /// An obligation's `figures:` (`G3.T2/victims-detected`): figures its completion collects,
     /// each declared by its target and supplied by the obligation's owner.
-    func figureList(_ m: inout YAMLMap, refs: References, owner: String?) throws -> [FigureRef] {
+    func figureList(_ m: inout YAMLMap, refs: References, owner: UnitID?) throws -> [FigureRef] {
         try m.strings("figures").map { text in
             let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 2 else {

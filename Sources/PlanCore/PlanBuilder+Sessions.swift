@@ -26,8 +26,8 @@ extension PlanBuilder {
         let endMinutes = try minutes("end")
         guard endMinutes > startMinutes else { throw m.error("end", "buổi kết thúc trước khi bắt đầu") }
         let place = try m.optionalString("place")
-        let owner = try m.string("owner")
-        guard refs.units.contains(owner) else { throw m.error("owner", "không có đơn vị \"\(owner)\"") }
+        let ownerText = try m.string("owner")
+        guard let owner = refs.unit(ownerText) else { throw m.error("owner", "không có đơn vị \"\(ownerText)\"") }
         let participants = try unitList(&m, "participants", refs: refs) ?? []
         let targets = try targetList(&m, refs: refs)
         let section = try m.string("section")

@@ -4,14 +4,14 @@ import ICal
 /// Reading section V's units (`units:`) and the unit lists of obligations and sessions.
 extension PlanBuilder {
     func readUnit(_ m: inout YAMLMap, parent: PlanUnit?, places: inout [UnitPlace]) throws -> PlanUnit {
-        let id = try m.string("id")
-        places.append(UnitPlace(id: id, line: m.line, path: m.path))
-        guard UnitID.isWellFormed(id), id != "all" else {
-            throw m.error("id", "\"\(id)\" không phải là mã đơn vị hợp lệ (chữ thường không dấu, chữ số và '-'; không được là \"all\")")
+        let text = try m.string("id")
+        places.append(UnitPlace(id: text, line: m.line, path: m.path))
+        guard let id = UnitID(rawValue: text), text != "all" else {
+            throw m.error("id", "\"\(text)\" không phải là mã đơn vị hợp lệ (chữ thường không dấu, chữ số và '-'; không được là \"all\")")
         }
         // Feeds are <unit>.ics and <unit>-tasks.ics: "x-tasks" would collide with x's task feed.
-        guard !id.hasSuffix("-tasks") else {
-            throw m.error("id", "mã đơn vị \"\(id)\" không được kết thúc bằng \"-tasks\" (trùng tên với lịch công việc của đơn vị \"\(id.dropLast(6))\")")
+        guard !text.hasSuffix("-tasks") else {
+            throw m.error("id", "mã đơn vị \"\(text)\" không được kết thúc bằng \"-tasks\" (trùng tên với lịch công việc của đơn vị \"\(text.dropLast(6))\")")
         }
         let name = try m.string("name")
         let roleText = try m.optionalString("role") ?? "member"
@@ -47,13 +47,16 @@ extension PlanBuilder {
         return unit
     }
 
-    func unitList(_ m: inout YAMLMap, _ key: String, refs: References) throws -> [String]? {
+    func unitList(_ m: inout YAMLMap, _ key: String, refs: References) throws -> [UnitID]? {
         guard m.has(key) else { return nil }
         let ids = try m.strings(key)
-        if ids == ["all"] { return refs.allUnitIDs }
-        for id in ids where !refs.units.contains(id) {
-            throw m.error(key, "không có đơn vị \"\(id)\" (các đơn vị: \(refs.allUnitIDs.joined(separator: ", ")), hoặc all)")
+        // A malformed id was reported where its unit is declared; "all" leaves it out.
+        if ids == ["all"] { return refs.allUnitIDs.compactMap(UnitID.init(rawValue:)) }
+        return try ids.map { text in
+            guard let id = refs.unit(text) else {
+                throw m.error(key, "không có đơn vị \"\(text)\" (các đơn vị: \(refs.allUnitIDs.joined(separator: ", ")), hoặc all)")
+            }
+            return id
         }
-        return ids
     }
 }

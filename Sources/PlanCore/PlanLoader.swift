@@ -324,11 +324,14 @@ struct PlanBuilder {
         var targets: Set<TargetID>
         var allUnitIDs: [String]
         /// Units read without problems, members included, by id.
-        var byID: [String: PlanUnit] = [:]
+        var byID: [UnitID: PlanUnit] = [:]
         /// Each target's figures and the unit supplying each.
-        var figures: [TargetID: [String: String]] = [:]
+        var figures: [TargetID: [String: UnitID]] = [:]
         /// False when a target failed to load: its figures are then not checked (no cascade).
         var targetsComplete = true
+
+        /// The id of a unit the plan declares, from the text a list or an owner gives.
+        func unit(_ text: String) -> UnitID? { units.contains(text) ? UnitID(rawValue: text) : nil }
     }
 
     /// Occurrences counted so far, so that a runaway plan is refused after expanding at most

@@ -75,7 +75,7 @@ public struct UnitToken: Sendable, Equatable {
     /// The plan it writes to.
     public var plan: String
     /// The unit it writes for.
-    public var unit: String
+    public var unit: UnitID
     /// Who holds it, e.g. a person's name; recorded with every write.
     public var label: String
     /// When it was made.
@@ -84,7 +84,7 @@ public struct UnitToken: Sendable, Equatable {
     public var revokedAt: UTCDateTime?
 
     /// A token as stored.
-    public init(id: String, plan: String, unit: String, label: String, createdAt: UTCDateTime, revokedAt: UTCDateTime? = nil) {
+    public init(id: String, plan: String, unit: UnitID, label: String, createdAt: UTCDateTime, revokedAt: UTCDateTime? = nil) {
         self.id = id
         self.plan = plan
         self.unit = unit
@@ -98,7 +98,7 @@ public struct UnitToken: Sendable, Equatable {
 /// only a digest of the secret is stored.
 public protocol TokenRepository: Sendable {
     /// Makes a token; returns the secret text (shown once) and the stored token.
-    func create(plan: String, unit: String, label: String, now: UTCDateTime) async throws -> (secret: String, token: UnitToken)
+    func create(plan: String, unit: UnitID, label: String, now: UTCDateTime) async throws -> (secret: String, token: UnitToken)
     /// Every token of a plan (without secrets), oldest first.
     func list(plan: String) async throws -> [UnitToken]
     /// Revokes a live token; false when there is no such live token.

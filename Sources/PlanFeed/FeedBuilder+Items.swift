@@ -5,7 +5,7 @@ import ICal
 /// feeds, each in its own VCALENDAR).
 extension FeedBuilder {
     /// The occurrences a feed holds, in its order: a unit's (nil: the whole plan's) events or tasks.
-    public func items(unit unitID: String?, variant: Feed.Variant) -> [Occurrence] {
+    public func items(unit unitID: UnitID?, variant: Feed.Variant) -> [Occurrence] {
         let schedule = Schedule(plan: plan)
         return occurrences.filter { o in
             if let unitID, !schedule.involves(o, unitID) { return false }
@@ -16,7 +16,7 @@ extension FeedBuilder {
     /// One item as a whole iCalendar object: the calendar's PRODID and VERSION, the time zone a
     /// timed event needs, and the item as `viewer`'s feed has it; `notice` goes first in its
     /// DESCRIPTION (why a change from a task app was not recorded).
-    public func itemCalendar(_ o: Occurrence, unit viewer: String?, variant: Feed.Variant, notice: String? = nil) throws -> String {
+    public func itemCalendar(_ o: Occurrence, unit viewer: UnitID?, variant: Feed.Variant, notice: String? = nil) throws -> String {
         let calendar = try ICalComponent(.calendar)
         try calendar.add([.productID(FeedBuilder.productID), .version("2.0"), .calendarScale("GREGORIAN")])
         if variant == .events, o.minutes != nil {
@@ -33,7 +33,7 @@ extension FeedBuilder {
     /// RFC 4791 §7.10's answer for a collection: one VFREEBUSY over [`start`, `end`) whose busy
     /// periods are the timed events (sessions) of the collection in it. All-day items are
     /// transparent and tasks take no time, so they add none; a waived session adds none either.
-    public func freeBusy(unit viewer: String?, variant: Feed.Variant, from start: UTCDateTime,
+    public func freeBusy(unit viewer: UnitID?, variant: Feed.Variant, from start: UTCDateTime,
                          to end: UTCDateTime) throws -> String {
         let calendar = try ICalComponent(.calendar)
         try calendar.add([.productID(FeedBuilder.productID), .version("2.0"), .calendarScale("GREGORIAN")])

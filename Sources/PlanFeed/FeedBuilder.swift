@@ -9,7 +9,7 @@ public struct Feed: Sendable, Equatable {
     /// File name, e.g. `cong-an.ics`, `cong-an-tasks.ics`, `all.ics`.
     public var fileName: String
     /// The unit, or nil for the whole plan.
-    public var unitID: String?
+    public var unitID: UnitID?
     /// Which variant.
     public var variant: Variant
     /// The iCalendar text (CRLF line ends).
@@ -70,16 +70,16 @@ public struct FeedBuilder: Sendable {
     }
 
     /// The file name of a feed.
-    public static func fileName(unit: String?, variant: Feed.Variant) -> String {
-        (unit ?? "all") + (variant == .tasks ? "-tasks" : "") + ".ics"
+    public static func fileName(unit: UnitID?, variant: Feed.Variant) -> String {
+        (unit?.rawValue ?? "all") + (variant == .tasks ? "-tasks" : "") + ".ics"
     }
 
     /// One feed: a unit's (nil for the whole plan) events or tasks.
-    public func feed(unit unitID: String?, variant: Feed.Variant) throws -> Feed {
+    public func feed(unit unitID: UnitID?, variant: Feed.Variant) throws -> Feed {
         try feed(unit: unitID, variant: variant, texts: nil)
     }
 
-    func feed(unit unitID: String?, variant: Feed.Variant, texts: ItemTexts?) throws -> Feed {
+    func feed(unit unitID: UnitID?, variant: Feed.Variant, texts: ItemTexts?) throws -> Feed {
         let texts = texts ?? ItemTexts()
         return try parts(unit: unitID, variant: variant, texts: texts).feed(texts)
     }
@@ -91,9 +91,9 @@ public struct FeedBuilder: Sendable {
     /// text in turn, then its END line: the items are serialised one by one and put between
     /// the calendar's head and its END line, byte for byte what serialising the whole tree at
     /// once gives (a test compares both).
-    public func parts(unit unitID: String?, variant: Feed.Variant, texts: ItemTexts) throws -> FeedParts {
+    public func parts(unit unitID: UnitID?, variant: Feed.Variant, texts: ItemTexts) throws -> FeedParts {
         let unit = try unitID.map { id -> PlanUnit in
-            guard let u = plan.unit(id) else { throw FeedError.unknownUnit(id) }
+            guard let u = plan.unit(id) else { throw FeedError.unknownUnit(id.rawValue) }
             return u
         }
         var items: [(index: Int, occurrence: Occurrence)] = []
@@ -135,9 +135,9 @@ public struct FeedBuilder: Sendable {
 
     /// One feed, whole-tree serialised by libical in one call (what `feed` gives, the slow way:
     /// kept for the test that compares both).
-    public func feedSerialisedWhole(unit unitID: String?, variant: Feed.Variant) throws -> Feed {
+    public func feedSerialisedWhole(unit unitID: UnitID?, variant: Feed.Variant) throws -> Feed {
         let unit = try unitID.map { id -> PlanUnit in
-            guard let u = plan.unit(id) else { throw FeedError.unknownUnit(id) }
+            guard let u = plan.unit(id) else { throw FeedError.unknownUnit(id.rawValue) }
             return u
         }
         var items = unitID.map { id in occurrences.filter { schedule.involves($0, id) } } ?? occurrences
@@ -180,7 +180,7 @@ public struct FeedBuilder: Sendable {
     // `viewer`: the unit whose feed this is (nil: the whole plan's). A participating unit that
     // recorded its part sees the item done in its own feeds.
 
-    func event(_ o: Occurrence, for viewer: String?, notice: String? = nil) throws -> ICalComponent {
+    func event(_ o: Occurrence, for viewer: UnitID?, notice: String? = nil) throws -> ICalComponent {
         let e = try ICalComponent(.event)
         try e.add(common(o, uid: FeedBuilder.uid(o, plan: plan.id, variant: .events), for: viewer, notice: notice))
         if let minutes = o.minutes {
@@ -201,7 +201,7 @@ public struct FeedBuilder: Sendable {
         return e
     }
 
-    func task(_ o: Occurrence, for viewer: String?, notice: String? = nil) throws -> ICalComponent {
+    func task(_ o: Occurrence, for viewer: UnitID?, notice: String? = nil) throws -> ICalComponent {
         let t = try ICalComponent(.todo)
         try t.add(common(o, uid: FeedBuilder.uid(o, plan: plan.id, variant: .tasks), for: viewer, notice: notice))
         // RFC 5545 §3.8.2.3: DUE must be later than DTSTART, so a one-day item has only DUE.
@@ -227,7 +227,7 @@ public struct FeedBuilder: Sendable {
         (variant == .tasks ? "task/" : "") + "\(o.id)@\(plan).plancal"
     }
 
-    private func common(_ o: Occurrence, uid: String, for viewer: String?, notice: String?) throws -> [ICalProperty] {
+    private func common(_ o: Occurrence, uid: String, for viewer: UnitID?, notice: String?) throws -> [ICalProperty] {
         let stamp = lastModified(o)
         var categories = [plan.tracking.subject, o.minutes != nil ? "Tập huấn" : (o.isDeadline ? "Hạn chót" : "Chiến dịch")]
         categories += o.targets.map(\.rawValue)
@@ -269,7 +269,7 @@ public struct FeedBuilder: Sendable {
 
     /// The SUMMARY: a check mark when done (in the viewer's view), "Hạn:" for deadlines, the
     /// period and (per unit) the unit.
-    public func summary(_ o: Occurrence, for viewer: String? = nil) -> String {
+    public func summary(_ o: Occurrence, for viewer: UnitID? = nil) -> String {
         var s = planSummary(o)
         if ledger.done(o, for: viewer) != nil { s = "✓ " + s } else if ledger.waiver(of: o.id) != nil { s = "Không áp dụng — " + s }
         return s

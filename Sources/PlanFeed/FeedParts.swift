@@ -1,4 +1,5 @@
 public import ICal
+public import PlanCore
 
 /// The serialised items of one plan's feeds, each distinct item once: an item reads the same in
 /// every feed whose viewer sees it in the same state (by occurrence, variant and the completion
@@ -25,7 +26,7 @@ public struct FeedParts: Sendable {
     /// File name, e.g. `cong-an.ics`.
     public var fileName: String
     /// The unit, or nil for the whole plan.
-    public var unitID: String?
+    public var unitID: UnitID?
     /// Which variant.
     public var variant: Feed.Variant
     /// Everything before the first item.

@@ -22,7 +22,7 @@ public enum TaskEdit: Sendable, Equatable {
 
     /// Reads `text` (one VCALENDAR with one VTODO) as an edit of occurrence `o` in `viewer`'s
     /// tasks (nil: the whole plan's).
-    public static func read(_ text: String, occurrence o: Occurrence, builder: FeedBuilder, viewer: String?)
+    public static func read(_ text: String, occurrence o: Occurrence, builder: FeedBuilder, viewer: UnitID?)
         throws(TaskEditError) -> TaskEdit {
         let root: ICalComponent
         do { root = try ICalComponent(parsing: text) } catch { throw .unreadable }

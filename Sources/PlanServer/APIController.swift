@@ -50,7 +50,7 @@ struct APIController: Sendable {
         var alreadyRecorded: Bool
 
         init(_ r: CompletionRecord, already: Bool = false) {
-            id = r.id; action = r.action.rawValue; occurrence = r.occurrenceID?.rawValue; unit = r.unit; on = r.doneOn?.iso
+            id = r.id; action = r.action.rawValue; occurrence = r.occurrenceID?.rawValue; unit = r.unit.rawValue; on = r.doneOn?.iso
             recordedBy = r.recordedBy; recordedAt = r.recordedAt.iso; evidence = r.evidenceURL; note = r.note
             reached = r.reached; participants = r.participants; reason = r.reason; withdraws = r.withdraws
             alreadyRecorded = already
@@ -92,7 +92,7 @@ struct APIController: Sendable {
         let occurrence = try APIBody.required(body.occurrence, "occurrence")
         let unit = try APIBody.required(body.unit, "unit")
         let reason = try APIBody.required(body.reason, "reason")
-        try Auth.authorize(token, unit: unit, plan: entry.plan)
+        try Auth.authorize(token, unitText: unit, plan: entry.plan)
         let r = try await service.undo(occurrence, unit: unit, reason: reason, recordedBy: token.label, now: UTCDateTime(Date()))
         return try Self.json(RecordJSON(r), status: .created)
     }
@@ -165,7 +165,7 @@ struct APIController: Sendable {
                                       Data(try await services.body(request).readableBytesView))
         let r = try await services.recordFigures(entry, token: token, target: body.target, unit: body.unit, year: body.year,
                                                  values: body.values, evidence: body.evidence, note: body.note)
-        return try Self.json(FigureJSON(id: r.id, target: r.target.rawValue, unit: r.unit, year: r.year, values: r.values,
+        return try Self.json(FigureJSON(id: r.id, target: r.target.rawValue, unit: r.unit.rawValue, year: r.year, values: r.values,
                                    evidence: r.evidenceURL, note: r.note, recordedBy: r.recordedBy,
                                    recordedAt: r.recordedAt.iso), status: .created)
     }
@@ -232,7 +232,7 @@ extension ServerServices {
                   details: CompletionService.Details, correct: Bool) async throws -> CompletionService.Outcome {
         let occurrence = try APIBody.required(occurrence, "occurrence")
         let unit = try APIBody.required(unit, "unit")
-        try Auth.authorize(token, unit: unit, plan: entry.plan)
+        try Auth.authorize(token, unitText: unit, plan: entry.plan)
         return try await completionService(entry).markDone(
             occurrence, unit: unit, details: details, recordedBy: token.label, correct: correct,
             now: UTCDateTime(Date()), today: today(entry.plan), known: try await knownRecords(entry, details))
@@ -252,8 +252,8 @@ extension ServerServices {
         let target = try APIBody.required(target, "target")
         let unit = try APIBody.required(unit, "unit")
         guard let year else { throw APIError(.badRequest, "Thiếu trường bắt buộc \"year\"", field: "year") }
-        try Auth.authorize(token, unit: unit, plan: entry.plan)
-        let record = FigureRecord(plan: entry.plan.id, target: try FigureValidator.target(target, in: entry.plan), year: year, unit: unit, values: values ?? [:],
+        try Auth.authorize(token, unitText: unit, plan: entry.plan)
+        let record = FigureRecord(plan: entry.plan.id, target: try FigureValidator.target(target, in: entry.plan), year: year, unit: try FigureValidator.unit(unit, in: entry.plan), values: values ?? [:],
                                   evidenceURL: FormInput.text(evidence), note: FormInput.text(note),
                                   recordedBy: token.label, recordedAt: UTCDateTime(Date()))
         let stored = try await FigureValidator.append(record, actor: token.unit, plan: entry.plan, to: repositories.figures)

@@ -91,7 +91,7 @@ struct AdminController: Sendable {
                                     typedLabel: form.label ?? "", status: .badRequest)
         }
         let made = try await services.repositories.tokens.create(plan: plan.id, unit: unit.id, label: label, now: UTCDateTime(Date()))
-        return try await render(entry, session, flash: "Đã cấp mã số \(made.token.id) cho \(plan.unit(made.token.unit)?.name ?? made.token.unit), người giữ: \(label).",
+        return try await render(entry, session, flash: "Đã cấp mã số \(made.token.id) cho \(plan.name(of: made.token.unit)), người giữ: \(label).",
                                 issued: made, status: .created)
     }
 

@@ -52,7 +52,7 @@ struct AdminPage: Page {
                       typedLabel: String = "") -> AdminPage {
         let offset = plan.utcOffsetSeconds
         let rows = tokens.reversed().map { t in
-            TokenRow(tokenID: t.id, tokenUnit: plan.unit(t.unit)?.name ?? t.unit, tokenLabel: t.label,
+            TokenRow(tokenID: t.id, tokenUnit: plan.name(of: t.unit), tokenLabel: t.label,
                      created: Vietnamese.dateTime(t.createdAt, utcOffsetSeconds: offset),
                      stateText: t.revokedAt.map { "Đã thu hồi \(Vietnamese.dateTime($0, utcOffsetSeconds: offset))" } ?? "Đang dùng",
                      live: t.revokedAt == nil, revokeAction: "/plans/\(plan.id)/admin/tokens/\(t.id)/revoke")
@@ -70,12 +70,12 @@ struct AdminPage: Page {
         }
         return AdminPage(
             chrome: chrome, issueAction: "/plans/\(plan.id)/admin/tokens",
-            units: plan.allUnits.map { UnitChoice(id: $0.id, name: $0.name, selected: $0.id == typedUnit) },
+            units: plan.allUnits.map { UnitChoice(id: $0.id.rawValue, name: $0.name, selected: $0.id.rawValue == typedUnit) },
             typedLabel: typedLabel,
             issued: issued.map {
                 Issued(secret: $0.secret, signInLink: "\(publicBase)/plans/\(plan.id)/login?ma=\($0.secret)",
                        signInPath: "/plans/\(plan.id)/login?ma=\($0.secret)",
-                       issuedUnit: plan.unit($0.token.unit)?.name ?? $0.token.unit, issuedLabel: $0.token.label)
+                       issuedUnit: plan.name(of: $0.token.unit), issuedLabel: $0.token.label)
             },
             tokens: rows, hasTokens: !rows.isEmpty, activity: activity,
             baseWarning: plan.publicBaseIsExample && publicBase == plan.publicBaseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }

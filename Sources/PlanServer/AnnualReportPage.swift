@@ -91,7 +91,7 @@ struct AnnualReportPage: Page {
                      downloadID: "download-indicators-csv"),
         ]
         let units = [SelectOption(value: "", label: "\(plan.issuer) (tổng hợp)", selected: unit == nil)]
-            + plan.allUnits.map { SelectOption(value: $0.id, label: $0.name, selected: $0.id == unit?.id) }
+            + plan.allUnits.map { SelectOption(value: $0.id.rawValue, label: $0.name, selected: $0.id == unit?.id) }
         return Controls(formAction: "\(base)/annual-report",
                         years: SelectOption.years(of: plan, selected: year),
                         units: units, downloads: downloads)

@@ -79,10 +79,17 @@ struct Auth: Sendable {
     }
 
     /// A unit's token writes only for its unit; the lead unit's for any unit.
-    static func authorize(_ token: UnitToken, unit: String, plan: Plan) throws {
-        guard token.unit == unit || token.unit == plan.leadUnit?.id else {
-            let own = plan.unit(token.unit)?.name ?? token.unit, other = plan.unit(unit)?.name ?? unit
-            throw APIError(.forbidden, "Mã truy cập của \(own) chỉ ghi nhận được cho chính đơn vị mình, không ghi được cho \(other) (chỉ đơn vị chủ trì ghi được cho mọi đơn vị)", field: "unit")
-        }
+    static func authorize(_ token: UnitToken, unit: UnitID, plan: Plan) throws {
+        guard token.unit == unit || token.unit == plan.leadUnit?.id else { throw refusal(token, other: plan.name(of: unit), plan: plan) }
+    }
+
+    /// The same for a unit a request names as text: a name that is no unit id is another unit's.
+    static func authorize(_ token: UnitToken, unitText text: String, plan: Plan) throws {
+        if let unit = UnitID(rawValue: text) { return try authorize(token, unit: unit, plan: plan) }
+        guard token.unit == plan.leadUnit?.id else { throw refusal(token, other: text, plan: plan) }
+    }
+
+    private static func refusal(_ token: UnitToken, other: String, plan: Plan) -> APIError {
+        APIError(.forbidden, "Mã truy cập của \(plan.name(of: token.unit)) chỉ ghi nhận được cho chính đơn vị mình, không ghi được cho \(other) (chỉ đơn vị chủ trì ghi được cho mọi đơn vị)", field: "unit")
     }
 }

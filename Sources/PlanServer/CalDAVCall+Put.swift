@@ -61,7 +61,7 @@ extension CalDAVCall {
                 // In the lead's all-tasks collection the tick is for the unit whose task it is.
                 let doer = viewer ?? (o.doneBy.contains(o.owner) ? o.owner : o.doneBy.first ?? o.owner)
                 try Auth.authorize(signedIn.token, unit: doer, plan: snapshot.plan)
-                _ = try await service.markDone(o.id.rawValue, unit: doer, details: .init(doneOn: day, evidenceURL: evidence, note: note),
+                _ = try await service.markDone(o.id.rawValue, unit: doer.rawValue, details: .init(doneOn: day, evidenceURL: evidence, note: note),
                                                recordedBy: signedIn.token.label, now: UTCDateTime(Date()),
                                                today: services.today(snapshot.plan), client: client)
             case .reopen:
@@ -75,7 +75,7 @@ extension CalDAVCall {
                 }
                 let doer = viewer ?? standing?.unit ?? o.owner
                 try Auth.authorize(signedIn.token, unit: doer, plan: snapshot.plan)
-                _ = try await service.undo(o.id.rawValue, unit: doer, reason: Self.untickReason, recordedBy: signedIn.token.label,
+                _ = try await service.undo(o.id.rawValue, unit: doer.rawValue, reason: Self.untickReason, recordedBy: signedIn.token.label,
                                            now: UTCDateTime(Date()), client: client)
             }
         } catch let e as CompletionError {
@@ -94,7 +94,7 @@ extension CalDAVCall {
     /// `then` says what to do on the page (`at`, else the item's: record it, or untick it). The
     /// person sees it in the app at the next sync (the task's ETag and the collection's token
     /// change with it); it goes once the task changes.
-    private func refuse(_ o: Occurrence, viewer: String?, untick: Bool, at page: String? = nil, then: String? = nil,
+    private func refuse(_ o: Occurrence, viewer: UnitID?, untick: Bool, at page: String? = nil, then: String? = nil,
                         _ reason: String) throws -> Never {
         let then = then ?? (untick ? "để bỏ đánh dấu" : "để ghi")
         let link = page ?? snapshot.builder.link(o) ?? "\(services.publicBase(snapshot.plan))/plans/\(snapshot.plan.id)/occurrences/\(o.id)"

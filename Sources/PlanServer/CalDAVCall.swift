@@ -16,7 +16,7 @@ struct CalDAVCall {
     var state: CalDAVState { services.caldav }
     var properties: CalDAVProperties { CalDAVProperties(signedIn: signedIn) }
     var snapshot: PlanSnapshot { signedIn.snapshot }
-    var unit: String { signedIn.token.unit }
+    var unit: UnitID { signedIn.token.unit }
 
     // MARK: - PROPFIND
 

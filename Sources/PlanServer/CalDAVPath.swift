@@ -13,10 +13,10 @@ enum CalDAVCollection: String, Sendable, CaseIterable {
     var variant: Feed.Variant { self == .events ? .events : .tasks }
 
     /// Whose items, for `viewer`: the unit's own, or (all-tasks) the whole plan's.
-    func viewer(_ unit: String) -> String? { self == .allTasks ? nil : unit }
+    func viewer(_ unit: UnitID) -> UnitID? { self == .allTasks ? nil : unit }
 
     /// The collections of a unit's home.
-    static func of(_ unit: String, in plan: Plan) -> [CalDAVCollection] {
+    static func of(_ unit: UnitID, in plan: Plan) -> [CalDAVCollection] {
         plan.leadUnit?.id == unit ? [.tasks, .events, .allTasks] : [.tasks, .events]
     }
 }
@@ -24,10 +24,10 @@ enum CalDAVCollection: String, Sendable, CaseIterable {
 /// What a path under `/dav/` names.
 enum CalDAVResource: Sendable, Equatable {
     case root
-    case principal(plan: String, unit: String)
-    case home(plan: String, unit: String)
-    case collection(plan: String, unit: String, CalDAVCollection)
-    case item(plan: String, unit: String, CalDAVCollection, name: String)
+    case principal(plan: String, unit: UnitID)
+    case home(plan: String, unit: UnitID)
+    case collection(plan: String, unit: UnitID, CalDAVCollection)
+    case item(plan: String, unit: UnitID, CalDAVCollection, name: String)
 
     static let rootPath = "/dav/"
 
@@ -45,24 +45,26 @@ enum CalDAVResource: Sendable, Equatable {
         guard parts.first == "dav" else { return nil }
         let rest = Array(parts.dropFirst())
         func ids(_ a: String, _ b: String) -> Bool { ServerServices.matches(a) && ServerServices.matches(b) }
+        // The unit's part, once `ids` has checked its form.
+        var unit: UnitID { UnitID(wellFormed: rest[2]) }
         switch rest.count {
         case 0: self = .root
         case 3 where rest[0] == "principals" && ids(rest[1], rest[2]):
-            self = .principal(plan: rest[1], unit: rest[2])
+            self = .principal(plan: rest[1], unit: unit)
         case 3 where rest[0] == "calendars" && ids(rest[1], rest[2]):
-            self = .home(plan: rest[1], unit: rest[2])
+            self = .home(plan: rest[1], unit: unit)
         case 4 where rest[0] == "calendars" && ids(rest[1], rest[2]):
             guard let c = CalDAVCollection(rawValue: rest[3]) else { return nil }
-            self = .collection(plan: rest[1], unit: rest[2], c)
+            self = .collection(plan: rest[1], unit: unit, c)
         case 5 where rest[0] == "calendars" && ids(rest[1], rest[2]) && rest[4].hasSuffix(".ics"):
             guard let c = CalDAVCollection(rawValue: rest[3]) else { return nil }
-            self = .item(plan: rest[1], unit: rest[2], c, name: String(rest[4].dropLast(4)))
+            self = .item(plan: rest[1], unit: unit, c, name: String(rest[4].dropLast(4)))
         default: return nil
         }
     }
 
     /// The plan and unit the resource belongs to (nil for the root).
-    var owner: (plan: String, unit: String)? {
+    var owner: (plan: String, unit: UnitID)? {
         switch self {
         case .root: return nil
         case let .principal(plan, unit), let .home(plan, unit), let .collection(plan, unit, _), let .item(plan, unit, _, _):
@@ -81,9 +83,9 @@ enum CalDAVResource: Sendable, Equatable {
         }
     }
 
-    static func principal(_ plan: String, _ unit: String) -> String { "/dav/principals/\(plan)/\(unit)/" }
-    static func home(_ plan: String, _ unit: String) -> String { "/dav/calendars/\(plan)/\(unit)/" }
-    static func collection(_ plan: String, _ unit: String, _ c: CalDAVCollection) -> String {
+    static func principal(_ plan: String, _ unit: UnitID) -> String { "/dav/principals/\(plan)/\(unit)/" }
+    static func home(_ plan: String, _ unit: UnitID) -> String { "/dav/calendars/\(plan)/\(unit)/" }
+    static func collection(_ plan: String, _ unit: UnitID, _ c: CalDAVCollection) -> String {
         home(plan, unit) + c.rawValue + "/"
     }
 

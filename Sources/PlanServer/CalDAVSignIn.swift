@@ -9,7 +9,7 @@ struct CalDAVSignIn: Sendable {
     let token: UnitToken
     let snapshot: PlanSnapshot
     var plan: Plan { snapshot.plan }
-    var unitName: String { plan.unit(token.unit)?.name ?? token.unit }
+    var unitName: String { plan.name(of: token.unit) }
 
     static func check(_ request: Request, services: ServerServices) async throws -> CalDAVSignIn {
         let prefix = "basic "
@@ -28,8 +28,8 @@ struct CalDAVSignIn: Sendable {
         // city's plans, `plan/unit` saves the lookups).
         let candidates = parts.count == 2 ? [parts[0]] : try await services.registry.planIDs()
         for id in candidates {
-            guard let snapshot = try await services.registry.current(id), snapshot.plan.unit(unit) != nil else { continue }
-            if let token = try await services.repositories.tokens.verify(code, plan: id), token.unit == unit {
+            guard let snapshot = try await services.registry.current(id), snapshot.plan.unit(named: String(unit)) != nil else { continue }
+            if let token = try await services.repositories.tokens.verify(code, plan: id), token.unit.rawValue == unit {
                 return CalDAVSignIn(token: token, snapshot: snapshot)
             }
         }

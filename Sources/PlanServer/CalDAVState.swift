@@ -26,11 +26,12 @@ struct CalDAVCollectionState: Sendable {
 /// refused ticks.
 final class CalDAVState: Sendable {
     private struct Key: Hashable {
-        let plan: String, unit: String, collection: CalDAVCollection, generation: Int, notices: Int
+        let plan: String, unit: UnitID, collection: CalDAVCollection, generation: Int, notices: Int
     }
 
     private struct NoticeKey: Hashable {
-        let plan: String, viewer: String, occurrence: String
+        /// `viewer` nil: the lead's collection of every unit's tasks.
+        let plan: String, viewer: UnitID?, occurrence: String
     }
 
     private let states = Mutex<[Key: CalDAVCollectionState]>([:])
@@ -47,7 +48,7 @@ final class CalDAVState: Sendable {
     struct NoticeState: Equatable {
         let changes: Int, doneBy: Int64?
 
-        init(_ ledger: CompletionLedger, _ o: Occurrence, viewer: String?) {
+        init(_ ledger: CompletionLedger, _ o: Occurrence, viewer: UnitID?) {
             changes = ledger.changeCount(of: o.id)
             doneBy = ledger.done(o, for: viewer).map { ($0.via ?? $0.record).id ?? 0 }
         }
@@ -58,7 +59,7 @@ final class CalDAVState: Sendable {
     static let capacity = 4096
 
     /// The collection's state for the plan as served now.
-    func state(_ snapshot: PlanSnapshot, unit: String, collection: CalDAVCollection) throws -> CalDAVCollectionState {
+    func state(_ snapshot: PlanSnapshot, unit: UnitID, collection: CalDAVCollection) throws -> CalDAVCollectionState {
         let noticeVersion = notices.withLock { $0.version }
         let key = Key(plan: snapshot.plan.id, unit: unit, collection: collection, generation: snapshot.generation,
                       notices: noticeVersion)
@@ -82,7 +83,7 @@ final class CalDAVState: Sendable {
     /// An earlier state of the collection from its sync token: one this instance served, else
     /// the records up to the token's version folded again (so another instance's token is
     /// understood too); nil when neither gives the token back.
-    func state(token: String, _ snapshot: PlanSnapshot, unit: String, collection: CalDAVCollection) throws -> CalDAVCollectionState? {
+    func state(token: String, _ snapshot: PlanSnapshot, unit: UnitID, collection: CalDAVCollection) throws -> CalDAVCollectionState? {
         let key = "\(snapshot.plan.id)|\(unit)|\(collection.rawValue)|\(token)"
         if let known = byToken.withLock({ $0[key] }) { return known }
         let prefix = "https://plancal.invalid/sync/"
@@ -97,14 +98,14 @@ final class CalDAVState: Sendable {
         return state
     }
 
-    private func remember(_ state: CalDAVCollectionState, plan: String, unit: String, collection: CalDAVCollection) {
+    private func remember(_ state: CalDAVCollectionState, plan: String, unit: UnitID, collection: CalDAVCollection) {
         byToken.withLock {
             if $0.count >= Self.capacity { $0.removeAll(keepingCapacity: true) }
             $0["\(plan)|\(unit)|\(collection.rawValue)|\(state.token)"] = state
         }
     }
 
-    private static func render(_ builder: FeedBuilder, version: Int64, viewer: String?, variant: Feed.Variant,
+    private static func render(_ builder: FeedBuilder, version: Int64, viewer: UnitID?, variant: Feed.Variant,
                                notice: (Occurrence) -> String?) throws -> CalDAVCollectionState {
         var names: [String] = [], etags: [String: String] = [:], occurrences: [String: Occurrence] = [:]
         var lastModified: [String: UTCDateTime] = [:]
@@ -131,7 +132,7 @@ final class CalDAVState: Sendable {
     }
 
     /// One item's text as the collection's state has it (with its notice, if any).
-    func itemText(_ snapshot: PlanSnapshot, _ o: Occurrence, unit: String, collection: CalDAVCollection) throws -> String {
+    func itemText(_ snapshot: PlanSnapshot, _ o: Occurrence, unit: UnitID, collection: CalDAVCollection) throws -> String {
         let builder = snapshot.builder, viewer = collection.viewer(unit)
         let shown = shownNotice(builder, plan: snapshot.plan.id, viewer: viewer, occurrence: o)
         return try builder.itemCalendar(o, unit: viewer, variant: collection.variant, notice: shown)
@@ -139,7 +140,7 @@ final class CalDAVState: Sendable {
 
     /// One item of a collection by its resource name, without the whole collection's state (a
     /// PUT needs only its own task and ETag); nil when the collection has no such item.
-    static func item(named name: String, _ snapshot: PlanSnapshot, unit: String, collection: CalDAVCollection) -> Occurrence? {
+    static func item(named name: String, _ snapshot: PlanSnapshot, unit: UnitID, collection: CalDAVCollection) -> Occurrence? {
         let id = CalDAVResource.occurrenceID(name)
         guard let o = snapshot.occurrences.first(where: { $0.id.rawValue == id }),
               collection.variant == .events || o.minutes == nil else { return nil }
@@ -151,8 +152,8 @@ final class CalDAVState: Sendable {
 
     /// The notice to show on an item: one set while the item was in the state it is in now, so
     /// it goes once the item changes (on the web, say).
-    private func shownNotice(_ builder: FeedBuilder, plan: String, viewer: String?, occurrence o: Occurrence) -> String? {
-        guard let notice = notices.withLock({ $0.texts[NoticeKey(plan: plan, viewer: viewer ?? "*", occurrence: o.id.rawValue)] }) else {
+    private func shownNotice(_ builder: FeedBuilder, plan: String, viewer: UnitID?, occurrence o: Occurrence) -> String? {
+        guard let notice = notices.withLock({ $0.texts[NoticeKey(plan: plan, viewer: viewer, occurrence: o.id.rawValue)] }) else {
             return nil
         }
         return notice.state == NoticeState(builder.ledger, o, viewer: viewer) ? notice.text : nil
@@ -160,9 +161,9 @@ final class CalDAVState: Sendable {
 
     /// Sets a notice for the item in `state` (nil text: clears it); items' ETags and the
     /// collection's token change with it.
-    func setNotice(_ text: String?, state: NoticeState, plan: String, viewer: String?, occurrence: String) {
+    func setNotice(_ text: String?, state: NoticeState, plan: String, viewer: UnitID?, occurrence: String) {
         notices.withLock {
-            let key = NoticeKey(plan: plan, viewer: viewer ?? "*", occurrence: occurrence)
+            let key = NoticeKey(plan: plan, viewer: viewer, occurrence: occurrence)
             let new = text.map { Notice(text: $0, state: state) }
             guard $0.texts[key] != new else { return }
             $0.texts[key] = new

@@ -114,7 +114,7 @@ struct DashboardController: Sendable {
         let (year, problem) = services.pageYear(request, plan: plan)
         var unit: PlanUnit?
         if let id = request.uri.queryParameters["unit"].map(String.init), !id.isEmpty {
-            guard ServerServices.matches(id), let u = plan.unit(id) else {
+            guard ServerServices.matches(id), let u = plan.unit(named: id) else {
                 throw HTTPError(.notFound, message: "Không có đơn vị \"\(id.prefix(80))\" trong kế hoạch")
             }
             unit = u

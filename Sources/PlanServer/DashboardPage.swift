@@ -161,7 +161,7 @@ struct DashboardPage: Page {
                                   canMark: canMark)
         // Obstacles units raised this year and have not withdrawn, latest first.
         let obstacles = ledger.adHoc.filter { $0.action == .obstacle && $0.doneOn?.year == today.year }.reversed().map {
-            Obstacle(obstacleUnit: plan.unit($0.unit)?.name ?? $0.unit, obstacleDay: $0.doneOn?.vietnamese ?? "",
+            Obstacle(obstacleUnit: plan.name(of: $0.unit), obstacleDay: $0.doneOn?.vietnamese ?? "",
                      obstacleText: $0.note ?? "", obstacleLink: "/plans/\(plan.id)/records/\($0.id ?? 0)")
         }
         let units = ([nil] + plan.allUnits.map { Optional($0) }).map { unit -> UnitFeeds in

@@ -75,7 +75,7 @@ struct HistoryPage: Page {
 
     static func build(plan: Plan, unit: PlanUnit, year: Int, kind: CompletionRecord.Action?, history: CompletionHistory,
                       chrome: PageChrome, token: UnitToken?) -> HistoryPage {
-        let entries = history.entries(.init(unit: unit.id, year: year, kinds: kind.map { [$0] }))
+        let entries = history.entries(.init(unit: unit.id.rawValue, year: year, kinds: kind.map { [$0] }))
         // Latest first: what a person looks for is what was just recorded.
         let rows = entries.reversed().map { Row($0, plan: plan, token: token, history: history) }
         let base = "/plans/\(plan.id)/units/\(unit.id)"

@@ -55,7 +55,7 @@ struct IndicatorController: Sendable {
         if let text = request.uri.queryParameters["so-lieu"], let id = Int64(text),
            let r = try await services.repositories.figures.figures(plan: entry.plan.id).first(where: { $0.id == id }) {
             // The message only repeats what the record says.
-            flash = "Đã ghi số liệu \(r.target) năm \(r.year) của \(entry.plan.unit(r.unit)?.name ?? r.unit) (bản ghi số liệu số \(id))."
+            flash = "Đã ghi số liệu \(r.target) năm \(r.year) của \(entry.plan.name(of: r.unit)) (bản ghi số liệu số \(id))."
         }
         if let text = request.uri.queryParameters["ban-dau"], let id = Int64(text),
            let r = try await services.repositories.baselines.baselines(plan: entry.plan.id).first(where: { $0.id == id }) {

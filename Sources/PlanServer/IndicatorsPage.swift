@@ -119,7 +119,7 @@ struct IndicatorsPage: Page {
     /// `reports` holds the indicator report of every year from the plan's start to `year`'s
     /// latest reachable one, for the trends; `report` is the year shown.
     static func build(plan: Plan, report: IndicatorReport, history: [IndicatorReport], chrome: PageChrome,
-                      signedInUnit: String?, typed: Typed?, baselineTyped: BaselineTyped? = nil) -> IndicatorsPage {
+                      signedInUnit: UnitID?, typed: Typed?, baselineTyped: BaselineTyped? = nil) -> IndicatorsPage {
         let base = "/plans/\(plan.id)/indicators"
         let rows = report.lines.map { line -> Row in
             let key = "\(line.target)-\(line.indicator)"
@@ -184,23 +184,23 @@ struct IndicatorsPage: Page {
     }
 
     /// The forms a signed-in unit may fill: the figures it supplies; the lead unit, every unit's.
-    static func forms(plan: Plan, unit: String, year: Int, typed: Typed?) -> [FigureForm] {
+    static func forms(plan: Plan, unit: UnitID, year: Int, typed: Typed?) -> [FigureForm] {
         let lead = unit == plan.leadUnit?.id
         var out: [FigureForm] = []
         for target in plan.targets {
-            var suppliers: [String] = []
+            var suppliers: [UnitID] = []
             for f in target.figures where !suppliers.contains(f.unit) { suppliers.append(f.unit) }
             for supplier in suppliers where lead || supplier == unit {
-                let mine = typed.flatMap { $0.target == target.id.rawValue && $0.unit == supplier ? $0 : nil }
+                let mine = typed.flatMap { $0.target == target.id.rawValue && $0.unit == supplier.rawValue ? $0 : nil }
                 let fields = target.figures.filter { $0.unit == supplier }.map { f in
                     Field(fieldID: "fig-\(target.id)-\(supplier)-\(f.id)".replacingOccurrences(of: ".", with: "-"),
                           fieldName: "values[\(f.id)]", fieldLabel: f.label,
                           fieldHint: f.kind == .count ? "số nguyên" : "số thập phân, ví dụ 2,5",
                           fieldValue: mine?.values[f.id] ?? "")
                 }
-                let name = plan.unit(supplier)?.name ?? supplier
+                let name = plan.name(of: supplier)
                 out.append(FigureForm(formID: "figures-\(target.id)-\(supplier)".replacingOccurrences(of: ".", with: "-"),
-                                      formHeading: "\(target.id) — \(name)", targetID: target.id.rawValue, unitID: supplier,
+                                      formHeading: "\(target.id) — \(name)", targetID: target.id.rawValue, unitID: supplier.rawValue,
                                       unitName: name, fields: fields, evidence: mine?.evidence ?? "", note: mine?.note ?? "",
                                       open: mine != nil))
             }

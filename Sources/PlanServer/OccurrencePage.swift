@@ -78,7 +78,7 @@ struct OccurrencePage: Page {
         }
         let evidence = ledger.completions(of: o.id).compactMap { done -> Evidence? in
             guard let url = done.record.evidenceURL else { return nil }
-            return Evidence(unit: plan.unit(done.unit)?.name ?? done.unit, on: done.doneOn.vietnamese, url: url)
+            return Evidence(unit: plan.name(of: done.unit), on: done.doneOn.vietnamese, url: url)
         }
         let lead = token?.unit == plan.leadUnit?.id
         var choices: [Choice] = []
@@ -90,8 +90,8 @@ struct OccurrencePage: Page {
                 schedule.involves(o, $0.id) && !o.isReceived(by: $0.id) && (lead || $0.id == token.unit)
                     && ledger.completion(of: o.id, by: $0.id) == nil
             }
-            let chosen = typedUnit ?? (allowed.contains { $0.id == token.unit } ? token.unit : o.owner)
-            choices = allowed.map { Choice(id: $0.id, name: $0.name, selected: $0.id == chosen) }
+            let chosen = typedUnit ?? (allowed.contains { $0.id == token.unit } ? token.unit : o.owner).rawValue
+            choices = allowed.map { Choice(id: $0.id.rawValue, name: $0.name, selected: $0.id.rawValue == chosen) }
         }
         let waived = ledger.done(o) == nil ? ledger.waiver(of: o.id) : nil
         let history = CompletionHistory(plan: plan, occurrences: builder.occurrences, records: ledger.records,
@@ -100,7 +100,7 @@ struct OccurrencePage: Page {
         let lastDay = min(today, plan.end)
         // The day typed comes back as typed; else today, written dd/mm/yyyy.
         let day = typed.map(\.on) ?? lastDay.vietnamese
-        let owns = choices.count == 1 && o.doneBy.contains(choices[0].id)
+        let owns = choices.count == 1 && o.doneBy.contains { $0.rawValue == choices[0].id }
         let orgs = o.counts.contains(.organisations) ? plan.organisations : []
         return OccurrencePage(
             chrome: chrome, summary: builder.summary(o), state: state.rawValue, stateLabel: state.label,
@@ -115,7 +115,7 @@ struct OccurrencePage: Page {
             occurrenceID: o.id.rawValue, dayValue: day, hasReached: o.counts.contains(.reached),
             hasParticipants: o.counts.contains(.participants),
             organisations: orgs.map {
-                RecordFormPage.Organisation(orgID: $0.id, orgName: $0.name, checked: (typed?.organisations ?? []).contains($0.id))
+                RecordFormPage.Organisation(orgID: $0.id.rawValue, orgName: $0.name, checked: (typed?.organisations ?? []).contains($0.id.rawValue))
             },
             hasOrganisations: !orgs.isEmpty, unitChoices: choices.count > 1 ? choices : [],
             singleUnit: choices.count == 1 ? choices[0] : nil, typed: typed ?? Typed(),

@@ -42,7 +42,7 @@ struct PageChrome: Sendable {
         return PageChrome(
             title: title, heading: "\(plan.tracking.subject) \(plan.start.year)-\(plan.end.year) — \(plan.issuer)",
             issuer: plan.title, planID: plan.id, today: today.vietnamese,
-            signedIn: session.map { "\(plan.unit($0.token.unit)?.name ?? $0.token.unit) (\($0.token.label))" },
+            signedIn: session.map { "\(plan.name(of: $0.token.unit)) (\($0.token.label))" },
             csrf: session?.csrf, nav: nav,
             trackingNote: plan.trackingFrom.map { "Theo dõi từ ngày \($0.vietnamese); việc có hạn trước ngày này là \"trước khi theo dõi\", không tính quá hạn." })
     }

@@ -76,7 +76,7 @@ struct RecordController: Sendable {
         case let .pass(e, s, f): (entry, session, form) = (e, s, f)
         }
         let plan = entry.plan
-        guard let unitID = form.unit, let unit = plan.unit(unitID) else {
+        guard let unitID = form.unit, let unit = plan.unit(named: unitID) else {
             throw HTTPError(.notFound, message: "Không có đơn vị \"\((form.unit ?? "").prefix(80))\" trong kế hoạch")
         }
         let kind = try RecordController.kind(form.kind)
@@ -86,7 +86,7 @@ struct RecordController: Sendable {
         do {
             let details = try form.details(dayLabel: "Ngày")
             let outcome = try await services.completionService(entry).recordAdHoc(
-                kind, unit: unit.id, details: details, recordedBy: session.token.label,
+                kind, unit: unit.id.rawValue, details: details, recordedBy: session.token.label,
                 now: UTCDateTime(Date()), today: services.today(plan), known: try await services.knownRecords(entry, details))
             return Response(status: .seeOther, headers: [.location: "/plans/\(plan.id)/units/\(unit.id)?ban-ghi=\(outcome.record.id ?? 0)"])
         } catch {
@@ -133,7 +133,7 @@ struct RecordController: Sendable {
 
     func historyCSV(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (entry, unit, year, _, kind, history) = try await history(request, context)
-        let csv = history.csv(history.entries(.init(unit: unit.id, year: year, kinds: kind.map { [$0] })))
+        let csv = history.csv(history.entries(.init(unit: unit.id.rawValue, year: year, kinds: kind.map { [$0] })))
         var headers = HTTPFields()
         headers[.contentType] = "text/csv; charset=utf-8"
         headers[.contentDisposition] = "attachment; filename=\"\(entry.plan.id)-\(unit.id)-\(year)\(kind.map { "-\($0.rawValue)" } ?? "").csv\""
@@ -185,7 +185,7 @@ struct RecordController: Sendable {
         }
         guard RecordPermission.mayChange(e, token: session.token, plan: plan) else {
             let who = e.record.action == .waive ? "Chỉ \(plan.leadUnit?.name ?? "đơn vị chủ trì") hủy được việc xác định không áp dụng."
-                : "Mã truy cập của \(plan.unit(session.token.unit)?.name ?? session.token.unit) không sửa, hủy được bản ghi của \(e.unitName) (chỉ đơn vị đã ghi hoặc đơn vị chủ trì)."
+                : "Mã truy cập của \(plan.name(of: session.token.unit)) không sửa, hủy được bản ghi của \(e.unitName) (chỉ đơn vị đã ghi hoặc đơn vị chủ trì)."
             return services.forbidden(plan, session, APIError(.forbidden, who))
         }
         return nil
@@ -228,7 +228,7 @@ struct RecordController: Sendable {
             let details = try form.details(dayLabel: "Ngày")
             let made: CompletionRecord
             if let occ = r.occurrenceID {
-                made = try await service.markDone(occ.rawValue, unit: r.unit, details: details, recordedBy: session.token.label,
+                made = try await service.markDone(occ.rawValue, unit: r.unit.rawValue, details: details, recordedBy: session.token.label,
                                                   correct: true, reason: reason, now: now, today: services.today(plan)).record
             } else {
                 let token = session.token
@@ -296,7 +296,7 @@ struct RecordController: Sendable {
             let undo: CompletionRecord
             if let occ = r.occurrenceID, r.action == .done, entry.builder.occurrences.contains(where: { $0.id == occ }) {
                 // A completion of an occurrence the plan has is withdrawn by occurrence and unit.
-                undo = try await service.undo(occ.rawValue, unit: r.unit, reason: reason, recordedBy: token.label, now: UTCDateTime(Date()))
+                undo = try await service.undo(occ.rawValue, unit: r.unit.rawValue, reason: reason, recordedBy: token.label, now: UTCDateTime(Date()))
             } else {
                 undo = try await service.withdraw(record: r.id ?? 0, reason: reason, recordedBy: token.label, now: UTCDateTime(Date())) {
                     try Auth.authorize(token, unit: $0.unit, plan: plan)

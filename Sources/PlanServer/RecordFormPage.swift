@@ -55,7 +55,7 @@ struct RecordFormPage: Page {
     /// A new ad hoc record of `kind` for `unit`.
     static func build(plan: Plan, unit: PlanUnit, kind: CompletionRecord.AdHocKind, today: CivilDate, chrome: PageChrome,
                       typed: Typed?) -> RecordFormPage {
-        form(plan: plan, unitID: unit.id, unitName: unit.name, kind: kind.action, chrome: chrome, heading: heading(kind), intro: intro(kind),
+        form(plan: plan, unitID: unit.id.rawValue, unitName: unit.name, kind: kind.action, chrome: chrome, heading: heading(kind), intro: intro(kind),
              action: "/plans/\(plan.id)/record", typed: typed ?? Typed(on: min(today, plan.end).vietnamese),
              showReason: false, counts: kind == .news ? [.reached] : kind == .meeting ? [.reached, .participants]
                 : kind == .training ? [.participants] : [],
@@ -65,14 +65,14 @@ struct RecordFormPage: Page {
     /// Correcting a record: the same fields, filled with the record's values, and a reason.
     static func correction(plan: Plan, record r: CompletionRecord, occurrence: Occurrence?, chrome: PageChrome,
                            typed: Typed?) -> RecordFormPage {
-        let unitName = plan.unit(r.unit)?.name ?? r.unit
+        let unitName = plan.name(of: r.unit)
         let filled = Typed(on: r.doneOn?.vietnamese ?? "", evidence: r.evidenceURL ?? "", note: r.note ?? "",
                            reached: r.reached.map(String.init) ?? "", participants: r.participants.map(String.init) ?? "",
-                           organisations: r.organisations)
+                           organisations: r.organisations.map(\.rawValue))
         let what = occurrence.map { $0.name(in: plan) } ?? r.action.label
         let counts: [CountKind] = occurrence?.counts ?? (r.action == .news ? [.reached] : r.action == .meeting
             ? [.reached, .participants] : r.action == .training ? [.participants] : [])
-        return form(plan: plan, unitID: r.unit, unitName: unitName, kind: r.action, chrome: chrome, heading: "Sửa bản ghi số \(r.id ?? 0)",
+        return form(plan: plan, unitID: r.unit.rawValue, unitName: unitName, kind: r.action, chrome: chrome, heading: "Sửa bản ghi số \(r.id ?? 0)",
                     intro: "\(what.prefix(1).uppercased() + what.dropFirst()) — \(unitName). Bản ghi cũ vẫn còn trong lịch sử, kèm lý do sửa.",
                     action: "/plans/\(plan.id)/records/\(r.id ?? 0)/correct", typed: typed ?? filled, showReason: true,
                     counts: counts, submit: "Lưu bản sửa", cancel: "/plans/\(plan.id)/records/\(r.id ?? 0)")
@@ -88,7 +88,7 @@ struct RecordFormPage: Page {
             evidenceRequiredNote: kind == .news ? "Cần đường dẫn bài, hoặc ghi chú nơi và ngày đưa tin." : nil,
             noteLabel: kind == .obstacle ? "Nội dung vướng mắc (bắt buộc)" : "Ghi chú", noteRequired: kind == .obstacle,
             showReached: counts.contains(.reached), showParticipants: counts.contains(.participants),
-            organisations: orgs.map { Organisation(orgID: $0.id, orgName: $0.name, checked: typed.organisations.contains($0.id)) },
+            organisations: orgs.map { Organisation(orgID: $0.id.rawValue, orgName: $0.name, checked: typed.organisations.contains($0.id.rawValue)) },
             showOrganisations: !orgs.isEmpty, showReason: showReason, typed: typed, dayValue: typed.on, submitLabel: submit,
             cancelLink: cancel)
     }

@@ -106,7 +106,7 @@ struct ReportPage: Page {
             WaivedRow(waivedTitle: $0.title, waivedReason: $0.reason, waivedBy: "\($0.by), \(day($0.on))")
         }
         let obstacles = ledger.adHoc.filter { $0.action == .obstacle && $0.doneOn?.year == report.year }.map {
-            ObstacleRow(obstacleUnit: plan.unit($0.unit)?.name ?? $0.unit, obstacleDay: $0.doneOn?.vietnamese ?? "", obstacleText: $0.note ?? "")
+            ObstacleRow(obstacleUnit: plan.name(of: $0.unit), obstacleDay: $0.doneOn?.vietnamese ?? "", obstacleText: $0.note ?? "")
         }
         return ReportPage(
             chrome: chrome, heading: "Báo cáo tiến độ năm \(report.year)", year: report.year,

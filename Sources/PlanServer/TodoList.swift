@@ -140,7 +140,7 @@ struct TodoList: Sendable {
             // A request groups apart from the offices' duties; what a recipient awaits groups whoever sends it.
             let state = OccurrenceState(rawValue: item.state)
             let key = "\(o.obligationID)|\(o.periodLabel)|\(item.state)|\(state == .awaiting ? false : o.requested)"
-            let member = Member(memberName: plan.unit(o.owner)?.name ?? o.owner, memberLink: item.link, memberID: item.domID)
+            let member = Member(memberName: plan.name(of: o.owner), memberLink: item.link, memberID: item.domID)
             if let i = index[key] {
                 out[i].members.append(member)
             } else {

@@ -51,7 +51,7 @@ struct UnitPage: Page {
             (.news, "Ghi tin, bài"), (.meeting, "Ghi buổi tuyên truyền"), (.training, "Ghi buổi tập huấn"), (.obstacle, "Nêu vướng mắc"),
         ]
         return UnitPage(
-            chrome: chrome, unitName: unit.name, unitID: unit.id, year: year,
+            chrome: chrome, unitName: unit.name, unitID: unit.id.rawValue, year: year,
             years: plan.years.map { YearLink(yearNumber: $0, yearHref: "\(base)?year=\($0)", isCurrent: $0 == year) },
             canWrite: canWrite,
             recordLinks: kinds.map { RecordLink(recordLabel: $0.1, recordHref: "\(base)/record/\($0.0.rawValue)", recordID: "record-\($0.0.rawValue)") },

@@ -65,7 +65,7 @@ extension ServerServices {
     /// The plan's unit named in the path, or 404.
     func unit(_ plan: Plan, _ context: AppRequestContext) throws -> PlanUnit {
         let id = context.parameters.get("unit") ?? ""
-        guard ServerServices.matches(id), let unit = plan.unit(id) else {
+        guard ServerServices.matches(id), let unit = plan.unit(named: id) else {
             throw HTTPError(.notFound, message: "Không có đơn vị \"\(id.prefix(80))\" trong kế hoạch")
         }
         return unit
@@ -91,7 +91,7 @@ extension ServerServices {
         guard let text = request.uri.queryParameters["ban-ghi"], let id = Int64(text),
               let r = entry.builder.ledger.records.first(where: { $0.id == id }) else { return nil }
         let plan = entry.plan
-        let unit = plan.unit(r.unit)?.name ?? r.unit
+        let unit = plan.name(of: r.unit)
         let day = r.doneOn.map { " ngày \($0.vietnamese)" } ?? ""
         let title = entry.builder.occurrences.first { $0.id == r.occurrenceID }?.name(in: plan) ?? (r.occurrenceID?.rawValue ?? "")
         switch r.action {

@@ -129,7 +129,7 @@ final class AppendQueue: @unchecked Sendable {
                 UNION ALL
                 SELECT * FROM record WHERE plan = ?1 AND occurrenceID IS NULL AND unit = ?2 AND doneOn IS NULL
                 ORDER BY id
-                """), arguments: [record.plan, record.unit, record.doneOn?.iso])
+                """), arguments: [record.plan, record.unit.rawValue, record.doneOn?.iso])
         }
         if case let .alreadyRecorded(earlier) = try check(rows.map { try $0.domain() }) {
             return .alreadyRecorded(earlier)

@@ -19,7 +19,7 @@ public actor InMemoryTokenRepository: TokenRepository {
     /// No tokens.
     public init() {}
 
-    public func create(plan: String, unit: String, label: String, now: UTCDateTime) -> (secret: String, token: UnitToken) {
+    public func create(plan: String, unit: UnitID, label: String, now: UTCDateTime) -> (secret: String, token: UnitToken) {
         let fresh = TokenSecret.make()
         let token = UnitToken(id: fresh.id, plan: plan, unit: unit, label: label, createdAt: now)
         rows.append((token, fresh.hash))

@@ -32,27 +32,28 @@ public struct SQLiteTokenRepository: TokenRepository {
                       createdAt: r["createdAt"], revokedAt: r["revokedAt"])
         }
 
-        var token: UnitToken {
-            UnitToken(id: id, plan: plan, unit: unit, label: label,
+        /// The token; a unit id plancal would not have written is `StorageError.corrupt`.
+        func token() throws -> UnitToken {
+            UnitToken(id: id, plan: plan, unit: try UnitID(stored: unit, column: "token.unit"), label: label,
                       createdAt: UTCDateTime(secondsSinceEpoch: createdAt),
                       revokedAt: revokedAt.map(UTCDateTime.init(secondsSinceEpoch:)))
         }
     }
 
-    public func create(plan: String, unit: String, label: String, now: UTCDateTime) async throws -> (secret: String, token: UnitToken) {
+    public func create(plan: String, unit: UnitID, label: String, now: UTCDateTime) async throws -> (secret: String, token: UnitToken) {
         let fresh = TokenSecret.make()
-        let row = Row(id: fresh.id, plan: plan, unit: unit, label: label, secretHash: fresh.hash,
+        let row = Row(id: fresh.id, plan: plan, unit: unit.rawValue, label: label, secretHash: fresh.hash,
                       createdAt: now.secondsSinceEpoch, revokedAt: nil)
         try await storage(database) {
             try await database.writable().write { db in try row.insert(db) }
         }
-        return (fresh.text, row.token)
+        return (fresh.text, try row.token())
     }
 
     public func list(plan: String) async throws -> [UnitToken] {
         try await storage(database) {
             try await database.writer.read { db in
-                try Row.filter(Column("plan") == plan).order(Column("createdAt"), Column("id")).fetchAll(db).map(\.token)
+                try Row.filter(Column("plan") == plan).order(Column("createdAt"), Column("id")).fetchAll(db).map { try $0.token() }
             }
         }
     }
@@ -77,7 +78,7 @@ public struct SQLiteTokenRepository: TokenRepository {
         guard let row, row.plan == plan, row.revokedAt == nil, TokenSecret.matches(parsed.secret, hash: row.secretHash) else {
             return nil
         }
-        return row.token
+        return try row.token()
     }
 }
 
@@ -121,7 +122,7 @@ public struct SQLiteSessionRepository: SessionRepository {
             }
         }
         guard let (token, csrf, expires) = found else { return nil }
-        return WebSession(id: id, token: token.token, csrf: csrf, expires: UTCDateTime(secondsSinceEpoch: expires))
+        return WebSession(id: id, token: try token.token(), csrf: csrf, expires: UTCDateTime(secondsSinceEpoch: expires))
     }
 
     public func remove(_ id: String) async throws {

@@ -25,7 +25,7 @@ public struct SQLiteFigureRepository: FigureRepository {
                     try db.execute(sql: """
                         INSERT INTO figure (plan, target, year, unit, valuesJSON, evidenceURL, note, recordedBy, recordedAt)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [record.plan, record.target.rawValue, record.year, record.unit, record.valuesJSON,
+                        """, arguments: [record.plan, record.target.rawValue, record.year, record.unit.rawValue, record.valuesJSON,
                                          record.evidenceURL, record.note, record.recordedBy, record.recordedAt.secondsSinceEpoch])
                     stored.id = db.lastInsertedRowID
                     return .commit
@@ -36,7 +36,7 @@ public struct SQLiteFigureRepository: FigureRepository {
     }
 
     static func record(_ row: Row) throws -> FigureRecord {
-        FigureRecord(id: row["id"], plan: row["plan"], target: try TargetID(stored: row["target"], column: "figure.target"), year: row["year"], unit: row["unit"],
+        FigureRecord(id: row["id"], plan: row["plan"], target: try TargetID(stored: row["target"], column: "figure.target"), year: row["year"], unit: try UnitID(stored: row["unit"], column: "figure.unit"),
                      values: FigureRecord.values(fromJSON: row["valuesJSON"]) ?? [:],
                      evidenceURL: row["evidenceURL"], note: row["note"], recordedBy: row["recordedBy"],
                      recordedAt: UTCDateTime(secondsSinceEpoch: row["recordedAt"]))

@@ -29,7 +29,7 @@ struct RecordRow: Codable, FetchableRecord, MutablePersistableRecord {
         plan = r.plan
         action = c.action
         occurrenceID = c.occurrenceID
-        unit = r.unit
+        unit = r.unit.rawValue
         doneOn = c.doneOn
         recordedBy = r.recordedBy
         recordedAt = r.recordedAt.secondsSinceEpoch

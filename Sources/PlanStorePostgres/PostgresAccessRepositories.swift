@@ -19,17 +19,18 @@ public struct PostgresTokenRepository: TokenRepository {
         """
     typealias Columns = (String, String, String, String, String, Int, Int?)
 
-    static func token(_ c: Columns) -> UnitToken {
-        UnitToken(id: c.0, plan: c.1, unit: c.2, label: c.3, createdAt: UTCDateTime(secondsSinceEpoch: c.5),
+    /// The token of a row; a unit id plancal would not have written is `StorageError.corrupt`.
+    static func token(_ c: Columns) throws -> UnitToken {
+        UnitToken(id: c.0, plan: c.1, unit: try UnitID(stored: c.2, column: "token.unit"), label: c.3, createdAt: UTCDateTime(secondsSinceEpoch: c.5),
                   revokedAt: c.6.map(UTCDateTime.init(secondsSinceEpoch:)))
     }
 
-    public func create(plan: String, unit: String, label: String, now: UTCDateTime) async throws -> (secret: String, token: UnitToken) {
+    public func create(plan: String, unit: UnitID, label: String, now: UTCDateTime) async throws -> (secret: String, token: UnitToken) {
         let fresh = TokenSecret.make()
         try await database.withConnection { [logger = database.logger] connection in
             try await connection.query("""
                 INSERT INTO token (id, plan, unit, label, secret_hash, created_at)
-                VALUES (\(fresh.id), \(plan), \(unit), \(label), \(fresh.hash), to_timestamp(\(now.secondsSinceEpoch)))
+                VALUES (\(fresh.id), \(plan), \(unit.rawValue), \(label), \(fresh.hash), to_timestamp(\(now.secondsSinceEpoch)))
                 """, logger: logger).drain()
         }
         return (fresh.text, UnitToken(id: fresh.id, plan: plan, unit: unit, label: label, createdAt: now))
@@ -41,7 +42,7 @@ public struct PostgresTokenRepository: TokenRepository {
             for try await c in try await connection.query("""
                 SELECT \(unescaped: Self.columns) FROM token WHERE plan = \(plan) ORDER BY created_at, id COLLATE "C"
                 """, logger: logger).decode(Columns.self) {
-                out.append(Self.token(c))
+                out.append(try Self.token(c))
             }
             return out
         }
@@ -66,7 +67,7 @@ public struct PostgresTokenRepository: TokenRepository {
             var found: UnitToken?, hash = ""
             for try await c in try await connection.query("SELECT \(unescaped: Self.columns) FROM token WHERE id = \(parsed.id)",
                                                           logger: logger).decode(Columns.self) {
-                found = Self.token(c)
+                found = try Self.token(c)
                 hash = c.4
             }
             return found.map { ($0, hash) }
@@ -117,7 +118,7 @@ public struct PostgresSessionRepository: SessionRepository {
                 WHERE session.id_hash = \(TokenSecret.hash(id)) AND session.expires_at > to_timestamp(\(now.secondsSinceEpoch))
                   AND token.revoked_at IS NULL
                 """, logger: logger).decode((String, String, String, String, String, Int, Int?, String, Int).self) {
-                found = WebSession(id: id, token: PostgresTokenRepository.token((t0, t1, t2, t3, t4, t5, t6)), csrf: csrf,
+                found = WebSession(id: id, token: try PostgresTokenRepository.token((t0, t1, t2, t3, t4, t5, t6)), csrf: csrf,
                                    expires: UTCDateTime(secondsSinceEpoch: expires))
             }
             return found

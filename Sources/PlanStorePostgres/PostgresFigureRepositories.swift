@@ -29,7 +29,7 @@ public struct PostgresFigureRepository: FigureRepository {
                 """, logger: logger)))
             for try await id in try await connection.query("""
                 INSERT INTO figure (plan, target, year, unit, values_json, evidence_url, note, recorded_by, recorded_at)
-                VALUES (\(record.plan), \(record.target.rawValue), \(record.year), \(record.unit), \(record.valuesJSON),
+                VALUES (\(record.plan), \(record.target.rawValue), \(record.year), \(record.unit.rawValue), \(record.valuesJSON),
                         \(record.evidenceURL), \(record.note), \(record.recordedBy), to_timestamp(\(record.recordedAt.secondsSinceEpoch)))
                 RETURNING id
                 """, logger: logger).decode(Int64.self) {
@@ -49,7 +49,7 @@ public struct PostgresFigureRepository: FigureRepository {
         var out: [FigureRecord] = []
         for try await (id, target, year, unit, values, evidence, note, by, at)
             in rows.decode((Int64, String, Int, String, String, String?, String?, String, Int).self) {
-            out.append(FigureRecord(id: id, plan: plan, target: try TargetID(stored: target, column: "figure.target"), year: year, unit: unit,
+            out.append(FigureRecord(id: id, plan: plan, target: try TargetID(stored: target, column: "figure.target"), year: year, unit: try UnitID(stored: unit, column: "figure.unit"),
                                     values: FigureRecord.values(fromJSON: values) ?? [:], evidenceURL: evidence,
                                     note: note, recordedBy: by, recordedAt: UTCDateTime(secondsSinceEpoch: at)))
         }

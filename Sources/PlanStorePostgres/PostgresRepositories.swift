@@ -40,11 +40,11 @@ public struct PostgresCompletionRepository: CompletionRepository {
                     """, logger: logger)
             } else {
                 try await connection.query("""
-                    SELECT pg_advisory_xact_lock(hashtext(\(record.plan)), hashtext('unit ' || \(record.unit)))
+                    SELECT pg_advisory_xact_lock(hashtext(\(record.plan)), hashtext('unit ' || \(record.unit.rawValue)))
                     """, logger: logger).drain()
                 existing = try await connection.query("""
                     SELECT \(unescaped: Self.columns) FROM record
-                    WHERE plan = \(record.plan) AND occurrence_id IS NULL AND unit = \(record.unit)
+                    WHERE plan = \(record.plan) AND occurrence_id IS NULL AND unit = \(record.unit.rawValue)
                       AND (done_on = \(record.doneOn?.iso)::date OR done_on IS NULL)
                     ORDER BY id
                     """, logger: logger)
@@ -62,7 +62,7 @@ public struct PostgresCompletionRepository: CompletionRepository {
             for try await inserted in try await connection.query("""
                 INSERT INTO record (plan, action, occurrence_id, unit, done_on, recorded_by, recorded_at, evidence_url,
                                     note, reached, participants, organisations, reason, withdraws, client)
-                VALUES (\(r.plan), \(c.action), \(c.occurrenceID), \(r.unit), \(c.doneOn)::date,
+                VALUES (\(r.plan), \(c.action), \(c.occurrenceID), \(r.unit.rawValue), \(c.doneOn)::date,
                         \(r.recordedBy), to_timestamp(\(r.recordedAt.secondsSinceEpoch)), \(c.evidenceURL), \(c.note),
                         \(c.reached), \(c.participants), \(c.organisations), \(c.reason), \(c.withdraws), \(r.client))
                 RETURNING id

@@ -67,8 +67,8 @@ _ = try await measure("build all 18 feeds (no records)", repeat: 10) { try FeedB
 let store = try AppDatabase(path: dbPath).repositories.completions
 let service = try CompletionService(plan: plan, store: store)
 let today = CivilDate(year: 2030, month: 12, day: 31)!
-let units = plan.allUnits.map(\.id)
-let organisations = plan.organisations.map(\.id)
+let units = plan.allUnits.map(\.id.rawValue)
+let organisations = plan.organisations.map(\.id.rawValue)
 try await measure("record \(count) ad hoc records (one transaction each, FULL sync)") {
     for i in 0..<count {
         let day = plan.start.adding(days: i % 2190)
@@ -82,7 +82,7 @@ try await measure("record \(count) ad hoc records (one transaction each, FULL sy
 var done = 0
 try await measure("mark every occurrence done (\(occurrences.count) checked appends)") {
     for o in occurrences {
-        if case .recorded = try await service.markDone(o.id.rawValue, unit: o.owner, details: .init(doneOn: min(o.last, today), evidenceURL: "https://bachdang.example/minh-chung/\(o.id)"),
+        if case .recorded = try await service.markDone(o.id.rawValue, unit: o.owner.rawValue, details: .init(doneOn: min(o.last, today), evidenceURL: "https://bachdang.example/minh-chung/\(o.id)"),
                                                  recordedBy: "bench",
                                                  now: UTCDateTime(secondsSinceEpoch: 1_795_999_999), today: today) { done += 1 }
     }

@@ -21,7 +21,8 @@ struct Agenda: AsyncParsableCommand {
     func run() async throws {
         let plan = try planOptions.load()
         let schedule = Schedule(plan: plan)
-        guard unit == "all" || plan.unit(unit) != nil else { throw CLIError(unknownUnit(unit, plan)) }
+        // nil: the whole plan's.
+        let viewer: UnitID? = unit == "all" ? nil : try planUnit(unit, in: plan).id
         let start = try from.map { try parseDate($0, option: "--from") } ?? plan.start
         let end = try to.map { try parseDate($0, option: "--to") } ?? plan.end
         guard start <= end else {
@@ -30,14 +31,13 @@ struct Agenda: AsyncParsableCommand {
         }
         let ledger = CompletionLedger(records: try await store.records(plan: plan.id), plan: plan,
                                       occurrences: try schedule.occurrences())
-        let items = try (unit == "all" ? schedule.occurrences() : schedule.occurrences(for: unit))
+        let items = try (viewer.map(schedule.occurrences(for:)) ?? schedule.occurrences())
             .filter { $0.last >= start && $0.first <= end }
             .sorted { ($0.first, $0.last, $0.id) < ($1.first, $1.last, $1.id) }
         let title = unit == "all" ? "toàn phường" : try planUnit(unit, in: plan).name
         print("Lịch công việc của \(title), \(start.vietnamese) – \(end.vietnamese): \(items.count) việc")
         for o in items {
             let when = o.first == o.last ? o.last.vietnamese : "\(o.first.vietnamese) – \(o.last.vietnamese)"
-            let viewer = unit == "all" ? nil : unit
             let done = ledger.done(o, for: viewer).map { c in
                 o.doneBy.contains(c.unit) ? " ✓ đã hoàn thành ngày \(c.doneOn.vietnamese)"
                     : " ✓ đã tham gia ngày \(c.doneOn.vietnamese)"
@@ -55,11 +55,11 @@ struct Agenda: AsyncParsableCommand {
 }
 
 func unknownUnit(_ id: String, _ plan: Plan) -> String {
-    "Không có đơn vị \"\(id)\" trong kế hoạch. Các đơn vị: \(plan.allUnits.map(\.id).joined(separator: ", "))"
+    "Không có đơn vị \"\(id)\" trong kế hoạch. Các đơn vị: \(plan.allUnits.map(\.id.rawValue).joined(separator: ", "))"
 }
 
 /// The plan's unit a command was given, or an error naming the units there are.
 func planUnit(_ id: String, in plan: Plan) throws -> PlanUnit {
-    guard let unit = plan.unit(id) else { throw CLIError(unknownUnit(id, plan)) }
+    guard let unit = plan.unit(named: id) else { throw CLIError(unknownUnit(id, plan)) }
     return unit
 }

@@ -111,6 +111,7 @@ struct Done: AsyncParsableCommand {
             throw CLIError("--figure: việc \"\(occurrence)\" không thu số liệu nào")
         }
         let declared = obligation.figures.map(\.figure).joined(separator: ", ")
+        let unitID = try planUnit(unit, in: plan).id
         var byTarget: [TargetID: [String: Double]] = [:]
         for text in figure {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
@@ -126,11 +127,11 @@ struct Done: AsyncParsableCommand {
         let existing = try await store.openForReading()?.figures.figures(plan: plan.id) ?? []
         var accepted: [FigureRecord] = []
         for (target, values) in byTarget.sorted(by: { $0.key < $1.key }) {
-            let record = FigureRecord(plan: plan.id, target: target, year: occ.last.year, unit: unit, values: values,
+            let record = FigureRecord(plan: plan.id, target: target, year: occ.last.year, unit: unitID, values: values,
                                       evidenceURL: evidence.evidence, note: evidence.note ?? "Kèm báo cáo \(occurrence)",
                                       recordedBy: evidence.recorder, recordedAt: UTCDateTime(Date()))
             do {
-                accepted.append(try FigureValidator.validate(record, actor: unit, plan: plan, existing: existing + accepted))
+                accepted.append(try FigureValidator.validate(record, actor: unitID, plan: plan, existing: existing + accepted))
             } catch let e as FigureError {
                 throw CLIError("\(e.description) [--figure \(e.field)]")
             }
@@ -154,7 +155,7 @@ struct Done: AsyncParsableCommand {
             // Checked again under the store's lock for each target and year (a share's other part
             // may have been recorded since).
             for r in figures {
-                do { _ = try await FigureValidator.append(r, actor: unit, plan: plan, to: repository) } catch let e as FigureError {
+                do { _ = try await FigureValidator.append(r, actor: r.unit, plan: plan, to: repository) } catch let e as FigureError {
                     throw CLIError("\(e.description) [--figure \(e.field)]")
                 }
             }
@@ -166,9 +167,9 @@ struct Done: AsyncParsableCommand {
             }
         }
         // A participating unit records its part; the owner (or its members) completes the item.
-        let owns = occurrences.first { $0.id.rawValue == occurrence }?.doneBy.contains(unit) ?? true
+        let owns = occurrences.first { $0.id.rawValue == occurrence }?.doneBy.contains { $0.rawValue == unit } ?? true
         let verb = owns ? "hoàn thành" : "tham gia"
-        let name = plan.unit(unit)?.name ?? unit
+        let name = plan.unit(named: unit)?.name ?? unit
         switch outcome {
         case let .recorded(r):
             print("Đã ghi nhận: \(occurrence) — \(name) \(verb) ngày \(r.doneOn?.vietnamese ?? "") (bản ghi số \(r.id ?? 0)).")
@@ -213,13 +214,13 @@ struct Undo: AsyncParsableCommand {
             let r = try await store.write(plan: plan, occurrences: occurrences) { service in
                 try await service.withdraw(record: id, reason: reason, recordedBy: recordedBy, now: UTCDateTime(Date()))
             }
-            print("Đã hủy bản ghi số \(id) của \(plan.unit(r.unit)?.name ?? r.unit) (bản ghi hủy số \(r.id ?? 0)).")
+            print("Đã hủy bản ghi số \(id) của \(plan.name(of: r.unit)) (bản ghi hủy số \(r.id ?? 0)).")
         case let (occurrence?, nil):
             guard let unit else { throw CLIError("Cần --unit: đơn vị được hủy ghi nhận \"\(occurrence)\"") }
             let r = try await store.write(plan: plan, occurrences: occurrences) { service in
                 try await service.undo(occurrence, unit: unit, reason: reason, recordedBy: recordedBy, now: UTCDateTime(Date()))
             }
-            print("Đã hủy ghi nhận: \(occurrence) — \(plan.unit(unit)?.name ?? unit) (bản ghi số \(r.id ?? 0)).")
+            print("Đã hủy ghi nhận: \(occurrence) — \(plan.unit(named: unit)?.name ?? unit) (bản ghi số \(r.id ?? 0)).")
         case (nil, nil):
             throw CLIError("Cần mã việc (plancal undo <mã việc> --unit …) hoặc --record <số bản ghi>")
         case (_?, _?):
@@ -266,7 +267,7 @@ struct Record: AsyncParsableCommand {
                                     now: UTCDateTime(Date()), today: today, known: known)
         }
         let r = outcome.record
-        let what = "\(kind.label) ngày \(r.doneOn?.vietnamese ?? "") của \(plan.unit(unit)?.name ?? unit) (bản ghi số \(r.id ?? 0))"
+        let what = "\(kind.label) ngày \(r.doneOn?.vietnamese ?? "") của \(plan.unit(named: unit)?.name ?? unit) (bản ghi số \(r.id ?? 0))"
         if case .alreadyRecorded = outcome {
             print("Đã được ghi nhận trước đó: \(what). Không ghi thêm.")
         } else {

@@ -61,11 +61,14 @@ struct Figure: AsyncParsableCommand {
 
     func run() async throws {
         let plan = try planOptions.load()
-        let targetID: TargetID
-        do { targetID = try FigureValidator.target(target, in: plan) } catch let e as FigureError {
+        let targetID: TargetID, unitID: UnitID
+        do {
+            targetID = try FigureValidator.target(target, in: plan)
+            unitID = try FigureValidator.unit(unit, in: plan)
+        } catch let e as FigureError {
             throw CLIError("\(e.description) [--\(e.field)]")
         }
-        let record = FigureRecord(plan: plan.id, target: targetID, year: year, unit: unit, values: try Self.values(figures),
+        let record = FigureRecord(plan: plan.id, target: targetID, year: year, unit: unitID, values: try Self.values(figures),
                                   evidenceURL: source.evidence, note: source.note, recordedBy: source.recordedBy.name,
                                   recordedAt: UTCDateTime(Date()))
         let today = try todayOption.resolve(plan)
@@ -73,14 +76,14 @@ struct Figure: AsyncParsableCommand {
         let stored: FigureRecord
         do {
             // Checked under the store's lock for the target and year, with the insert.
-            stored = try await FigureValidator.append(record, actor: unit, plan: plan, to: repositories.figures)
+            stored = try await FigureValidator.append(record, actor: unitID, plan: plan, to: repositories.figures)
         } catch let e as FigureError {
             throw CLIError("\(e.description) [--\(e.field)]")
         }
         let valid = stored
         // The validator accepted the unit: it is the plan's.
         let t = plan.target(targetID)
-        print("Đã ghi số liệu năm \(year) của chỉ tiêu \(target) — \(plan.unit(unit)?.name ?? unit) (bản ghi số liệu số \(stored.id ?? 0)):")
+        print("Đã ghi số liệu năm \(year) của chỉ tiêu \(target) — \(plan.name(of: unitID)) (bản ghi số liệu số \(stored.id ?? 0)):")
         for key in valid.values.keys.sorted() {
             print("  \(t?.figure(key)?.label ?? key): \(IndicatorMeasure.decimal(valid.values[key] ?? 0))")
         }

@@ -29,22 +29,23 @@ struct Status: AsyncParsableCommand {
         let plan = try planOptions.load()
         let today = try todayOption.resolve(plan)
         let schedule = Schedule(plan: plan)
-        let unitName = try unit.map { try planUnit($0, in: plan).name }
+        let viewer = try unit.map { try planUnit($0, in: plan) }
+        let unitName = viewer?.name
         try checkYear(year, in: plan)
         let records = try await store.records(plan: plan.id)
         let all = try schedule.occurrences()
         warnOrphans(occurrences: all, records: records)
         let ledger = CompletionLedger(records: records, plan: plan, occurrences: all)
-        let items = (unit.map { u in all.filter { schedule.involves($0, u) } } ?? all)
+        let items = (viewer.map { u in all.filter { schedule.involves($0, u.id) } } ?? all)
             .filter { year == nil || $0.last.year == year }
         print("Tình trạng công việc ngày \(today.vietnamese)\(unitName.map { " — \($0)" } ?? "")")
         var counts: [OccurrenceState: Int] = [:]
         // The id column starts after the longest state label ("Đề nghị, chưa ghi nhận").
         let labelWidth = OccurrenceState.allCases.map(\.label.count).max() ?? 19
         for o in items {
-            let state = OccurrenceState.of(o, ledger: ledger, today: today, for: unit)
+            let state = OccurrenceState.of(o, ledger: ledger, today: today, for: viewer?.id)
             counts[state, default: 0] += 1
-            let done = ledger.done(o, for: unit).map { c in
+            let done = ledger.done(o, for: viewer?.id).map { c in
                 c.via != nil ? " (hoàn thành ngày \(c.doneOn.vietnamese) — \(c.record.note ?? ""))"
                     : o.doneBy.contains(c.unit) ? " (hoàn thành ngày \(c.doneOn.vietnamese))" : " (ngày \(c.doneOn.vietnamese))"
             } ?? ""
@@ -91,7 +92,7 @@ struct History: AsyncParsableCommand {
             let service = try CompletionService(plan: plan, store: InMemoryCompletionRepository())
             _ = try await recording { try service.occurrence(occurrence) }
         }
-        if let unit, plan.unit(unit) == nil { throw CLIError(unknownUnit(unit, plan)) }
+        if let unit, plan.unit(named: unit) == nil { throw CLIError(unknownUnit(unit, plan)) }
         try checkYear(year, in: plan)
         var kinds: Set<CompletionRecord.Action>?
         if !kind.isEmpty {

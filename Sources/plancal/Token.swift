@@ -24,14 +24,14 @@ struct Token: AsyncParsableCommand {
 
         func run() async throws {
             let plan = try planOptions.load()
-            let unitName = try planUnit(unit, in: plan).name
+            let planUnit = try planUnit(unit, in: plan), unitName = planUnit.name
             let label = (self.label ?? unit).trimmingCharacters(in: .whitespacesAndNewlines)
             guard !label.isEmpty, label.count <= 200 else { throw CLIError("--label phải có từ 1 đến 200 ký tự") }
             guard Validation.isPrintableLine(label) else {
                 throw CLIError("--label có ký tự điều khiển hoặc xuống dòng; hãy gõ lại trên một dòng")
             }
             let (secret, token) = try await store.open().tokens
-                .create(plan: plan.id, unit: unit, label: label, now: UTCDateTime(Date()))
+                .create(plan: plan.id, unit: planUnit.id, label: label, now: UTCDateTime(Date()))
             print(secret)
             FileHandle.standardError.write(Data("Đã tạo mã truy cập số \(token.id) cho \(unitName), người giữ: \(label). Mã chỉ hiện một lần, ở dòng trên: hãy lưu lại ngay.\n".utf8))
         }
@@ -51,7 +51,7 @@ struct Token: AsyncParsableCommand {
             for t in tokens {
                 let offset = plan.utcOffsetSeconds
                 let state = t.revokedAt.map { "đã thu hồi \(Vietnamese.dateTime($0, utcOffsetSeconds: offset))" } ?? "đang dùng"
-                let unit = plan.unit(t.unit).map { "\($0.name) (\(t.unit))" } ?? t.unit
+                let unit = plan.unit(t.unit).map { "\($0.name) (\(t.unit))" } ?? t.unit.rawValue
                 print("\(t.id)  \(unit)  người giữ: \(t.label)  tạo \(Vietnamese.dateTime(t.createdAt, utcOffsetSeconds: offset))  \(state)")
             }
         }

@@ -15,7 +15,7 @@ import Testing
                        evidenceURL: evidence, note: note, recordedBy: "Cán bộ thử", recordedAt: at)
     }
 
-    static func refusal(_ r: BaselineRecord, actor: String = "vhxh", today: CivilDate = day(10, 12, 2026)) throws -> BaselineError? {
+    static func refusal(_ r: BaselineRecord, actor: UnitID = "vhxh", today: CivilDate = day(10, 12, 2026)) throws -> BaselineError? {
         let plan = try TestSupport.shippedPlan()
         do {
             _ = try BaselineValidator.validate(r, actor: actor, plan: plan, today: today)
@@ -51,7 +51,7 @@ import Testing
     @Test func recordedBaselineGivesThePath() async throws {
         let h = try Harness(plan: TestSupport.shippedPlan(population: 1000))
         let plan = h.plan
-        try await h.adHoc(.meeting, on: day(10, 3, 2026), reached: 300, organisations: plan.organisations.map(\.id))
+        try await h.adHoc(.meeting, on: day(10, 3, 2026), reached: 300, organisations: plan.organisations.map(\.id.rawValue))
         let figures = [
             FigureTests.record("G3.T2", unit: "cong-an", ["victims-detected": 10]),
             FigureTests.record("G3.T2", unit: "vhxh", ["victims-supported": 8]),

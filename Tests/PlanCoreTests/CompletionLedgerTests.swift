@@ -13,7 +13,7 @@ struct CompletionLedgerTests {
             return Int((x >> 33) % UInt64(m))
         }
         let occurrences: [OccurrenceID] = ["a/2025", "a/2026", "b/2025-Q1", "b/2025-Q2", "c/2027"]
-        let units = ["vhxh", "cong-an", "mttq"]
+        let units: [UnitID] = ["vhxh", "cong-an", "mttq"]
         var out: [CompletionRecord] = []
         var adHocIDs: [Int64] = []
         for i in 1...n {

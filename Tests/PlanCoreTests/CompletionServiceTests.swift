@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func unknownUnit() async {
-        await #expect(throws: CompletionError.unknownUnit("police", known: h.plan.allUnits.map(\.id))) {
+        await #expect(throws: CompletionError.unknownUnit("police", known: h.plan.allUnits.map(\.id.rawValue))) {
             _ = try await markDone("annual-report/2026/cong-an", unit: "police")
         }
     }
@@ -76,7 +76,7 @@ import Testing
                 Issue.record("\(id) by \(unit) not recorded")
                 continue
             }
-            #expect(r.unit == unit)
+            #expect(r.unit.rawValue == unit)
         }
         #expect(try await h.store.records(plan: "bach-dang").count == 3)
     }
@@ -344,7 +344,7 @@ import Testing
                                           details: .init(doneOn: day(10, 1, 2026), organisations: ["mttq", "ubnd"]),
                                           recordedBy: "x", now: noon(Self.today), today: Self.today)
         }
-        await #expect(throws: CompletionError.unknownUnit("ubnd", known: h.plan.allUnits.map(\.id))) {
+        await #expect(throws: CompletionError.unknownUnit("ubnd", known: h.plan.allUnits.map(\.id.rawValue))) {
             _ = try await h.service.recordAdHoc(.training, unit: "ubnd", details: .init(doneOn: day(10, 1, 2026)),
                                           recordedBy: "x", now: noon(Self.today), today: Self.today)
         }

@@ -8,14 +8,14 @@ import Testing
 @Suite struct FigureTests {
     static let at = noon(day(10, 12, 2026))
 
-    static func record(_ target: TargetID, unit: String, year: Int = 2026, _ values: [String: Double],
+    static func record(_ target: TargetID, unit: UnitID, year: Int = 2026, _ values: [String: Double],
                        evidence: String? = "https://bachdang.example/so-lieu", note: String? = nil,
                        at: UTCDateTime = FigureTests.at) -> FigureRecord {
         FigureRecord(plan: "bach-dang", target: target, year: year, unit: unit, values: values, evidenceURL: evidence,
                      note: note, recordedBy: "Cán bộ thử", recordedAt: at)
     }
 
-    static func refusal(_ r: FigureRecord, actor: String? = nil, existing: [FigureRecord] = []) throws -> FigureError? {
+    static func refusal(_ r: FigureRecord, actor: UnitID? = nil, existing: [FigureRecord] = []) throws -> FigureError? {
         let plan = try TestSupport.shippedPlan()
         do {
             _ = try FigureValidator.validate(r, actor: actor ?? r.unit, plan: plan, existing: existing)
@@ -117,7 +117,7 @@ import Testing
         let h = try Harness(plan: TestSupport.shippedPlan(population: 1000))
         let plan = h.plan
         // Every organisation informed in 2026 but one; 300 residents reached.
-        let orgs = plan.organisations.map(\.id).filter { $0 != "hoi-nong-dan" }
+        let orgs = plan.organisations.map(\.id.rawValue).filter { $0 != "hoi-nong-dan" }
         try await h.adHoc(.meeting, on: day(10, 3, 2026), reached: 300, organisations: orgs)
         let figures = [
             Self.record("G2.T3", unit: "kthtdt", ["women-directors": 12, "directors": 40]),

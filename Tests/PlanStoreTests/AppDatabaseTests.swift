@@ -104,7 +104,7 @@ struct AppDatabaseTests {
         let path = tempDatabasePath()
         do {
             let store = try AppDatabase(path: path).repositories.completions
-            for i in 0..<30 { _ = try await store.append(record(i, unit: "u\(i)"), check: appendOnce) }
+            for i in 0..<30 { _ = try await store.append(record(i, unit: UnitID(wellFormed: "u\(i)")), check: appendOnce) }
         }
         #expect(try await AppDatabase(path: path).repositories.completions.records(plan: "bach-dang").count == 30)
     }

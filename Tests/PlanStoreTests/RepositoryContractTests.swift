@@ -324,7 +324,7 @@ struct RepositoryContractTests {
                 for i in 0..<20 {
                     let store = handles[i % handles.count]
                     group.addTask {
-                        try await store.append(record(i, occurrence: "quarterly-news/2026-Q4", action: .done, unit: "u\(i)"),
+                        try await store.append(record(i, occurrence: "quarterly-news/2026-Q4", action: .done, unit: UnitID(wellFormed: "u\(i)")),
                                                check: appendOnce)
                     }
                 }

@@ -171,7 +171,7 @@ struct SQLiteDatabaseTests {
 @Suite("SQLite group commit")
 struct GroupCommitTests {
     static func done(_ n: Int, occurrence: OccurrenceID) -> CompletionRecord {
-        CompletionRecord(plan: "p", unit: "u\(n)", recordedBy: "t", recordedAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000 + n),
+        CompletionRecord(plan: "p", unit: UnitID(wellFormed: "u\(n)"), recordedBy: "t", recordedAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000 + n),
                          kind: .done(occurrence: occurrence, .init(on: CivilDate(year: 2026, month: 1, day: 1)!)))
     }
 
@@ -193,7 +193,7 @@ struct GroupCommitTests {
         #expect(Set(ids).count == n)
         let stored = try await store.records(plan: "p")
         #expect(stored.count == n)
-        #expect(Set(stored.map(\.unit)) == Set((0..<n).map { "u\($0)" }))
+        #expect(Set(stored.map(\.unit.rawValue)) == Set((0..<n).map { "u\($0)" }))
     }
 
     /// Each check sees the inserts made before it in the same batch: of many identical appends
@@ -242,7 +242,7 @@ struct GroupCommitTests {
             return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
         for (i, stored) in results { #expect(stored == (i % 3 != 0), "append \(i)") }
-        let units = Set(try await store.records(plan: "p").map(\.unit))
+        let units = Set(try await store.records(plan: "p").map(\.unit.rawValue))
         #expect(units == Set((0..<200).filter { $0 % 3 != 0 }.map { "u\($0)" }))
     }
 
@@ -266,13 +266,13 @@ struct GroupCommitTests {
     func checkSeesLatestPerUnit(inMemory: Bool) async throws {
         let store: any CompletionRepository = inMemory ? InMemoryCompletionRepository()
             : try AppDatabase(path: SQLiteDatabaseTests.tempPath()).repositories.completions
-        func rec(_ unit: String, _ action: CompletionRecord.Action, _ n: Int) -> CompletionRecord {
+        func rec(_ unit: UnitID, _ action: CompletionRecord.Action, _ n: Int) -> CompletionRecord {
             CompletionRecord(plan: "p", unit: unit, recordedBy: "t", recordedAt: UTCDateTime(secondsSinceEpoch: 1_800_000_000 + n),
                              kind: action == .done ? .done(occurrence: "o/2026", .init(on: CivilDate(year: 2026, month: 1, day: 1)!, note: "\(n)"))
                                 : .undo(occurrence: "o/2026", reason: "\(n)"))
         }
         var n = 0
-        for (unit, action) in [("a", CompletionRecord.Action.done), ("b", .done), ("a", .done), ("b", .undo), ("c", .done), ("a", .done)] {
+        for (unit, action) in [(UnitID("a"), CompletionRecord.Action.done), ("b", .done), ("a", .done), ("b", .undo), ("c", .done), ("a", .done)] {
             n += 1
             _ = try await store.append(rec(unit, action, n)) { _ in .append }
         }

@@ -113,7 +113,7 @@ func withAdminConnection(_ address: PostgresURL, _ body: (PostgresConnection) as
 
 /// A record of plan `bach-dang` with every field its kind has set (an undo naming no record and
 /// a waiver need `occurrence`; a withdrawal and a resolution name `withdraws`).
-func record(_ n: Int, occurrence: OccurrenceID? = nil, action: CompletionRecord.Action = .news, unit: String = "vhxh",
+func record(_ n: Int, occurrence: OccurrenceID? = nil, action: CompletionRecord.Action = .news, unit: UnitID = "vhxh",
             plan: String = "bach-dang", day: Int? = nil, withdraws: Int64? = nil, reason: String? = nil) -> CompletionRecord {
     let on = CivilDate(year: 2026, month: 11, day: day ?? 1 + n % 28)!
     let activity = CompletionRecord.Activity(on: on, evidenceURL: "https://x.example/\(n)", note: "ghi chú \(n)", reached: n,
