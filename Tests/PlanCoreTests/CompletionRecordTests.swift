@@ -48,4 +48,21 @@ struct CompletionRecordTests {
         }
         #expect((try? Self.read(columns("undo", withdraws: 2)))?.kind == .withdrawal(of: 2, occurrence: nil, reason: nil))
     }
+
+    @Test("ids a row holds are read through their types: a unit, occurrence or organisation of the wrong form is an error")
+    func malformedIDs() throws {
+        let good = CompletionRecord.Columns(action: "done", occurrenceID: "o/2026", doneOn: "2026-11-20", evidenceURL: nil,
+                                            note: nil, reached: nil, participants: nil, organisations: ["mttq"],
+                                            reason: nil, withdraws: nil)
+        #expect(try Self.read(good).organisations == ["mttq"])
+        var occurrence = good
+        occurrence.occurrenceID = "o/26"
+        #expect(throws: StoredRecordError(id: 7, problem: "occurrenceID o/26")) { try Self.read(occurrence) }
+        var organisation = good
+        organisation.organisations = ["MTTQ"]
+        #expect(throws: StoredRecordError(id: 7, problem: "organisations MTTQ")) { try Self.read(organisation) }
+        #expect(throws: StoredRecordError(id: 7, problem: "unit Công an")) {
+            try CompletionRecord(id: 7, plan: "p", unit: "Công an", recordedBy: "t", recordedAt: Self.at, columns: good)
+        }
+    }
 }

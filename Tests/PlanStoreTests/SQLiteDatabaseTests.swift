@@ -33,6 +33,22 @@ struct SQLiteDatabaseTests {
         }
     }
 
+    @Test("a token row whose unit is not of a unit id's form is a storage error naming the column, on sign-in and in the list")
+    func malformedStoredUnit() async throws {
+        let db = try AppDatabase(path: Self.tempPath())
+        let secret = "0123456789abcdef0123456789abcdef0123456789abcdef"
+        try await db.writable().write { db in
+            try db.execute(sql: """
+                INSERT INTO token (id, plan, unit, label, secretHash, createdAt, revokedAt)
+                VALUES ('0a1b2c3d', 'p', 'Công an', 'Chị Lan', ?, 1, NULL)
+                """, arguments: [TokenSecret.hash(secret)])
+        }
+        await #expect(throws: StorageError.corrupt("token.unit = \"Công an\" không phải là mã hợp lệ")) {
+            _ = try await db.repositories.tokens.verify("pc_0a1b2c3d_" + secret, plan: "p")
+        }
+        await #expect(throws: StorageError.self) { _ = try await db.repositories.tokens.list(plan: "p") }
+    }
+
     @Test("a token row as earlier versions stored it (SHA-256 of the secret, lower-case hex) still signs in; its text with one digit changed does not")
     func storedTokenDigest() async throws {
         let db = try AppDatabase(path: Self.tempPath())
