@@ -74,8 +74,15 @@ public struct TargetID: PlanIdentifier, ExpressibleByStringLiteral {
 
     public init(wellFormed: String) { rawValue = wellFormed }
 
+    /// `G[0-9]{1,2}\.T[0-9]{1,2}`, compared byte by byte: a `Regex` literal is parsed again each
+    /// time it is evaluated, and the loader asks this for every target an obligation names.
     public static func isWellFormed(_ text: String) -> Bool {
-        text.wholeMatch(of: #/G[0-9]{1,2}\.T[0-9]{1,2}/#) != nil
+        let parts = text.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        func numbered(_ part: Substring.UTF8View, _ letter: Character) -> Bool {
+            guard (2...3).contains(part.count), part.first == letter.asciiValue else { return false }
+            return part.dropFirst().allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        }
+        return parts.count == 2 && numbered(parts[0], "G") && numbered(parts[1], "T")
     }
 
     /// The target's number within its goal, as written: `3` for `G6.T3`.

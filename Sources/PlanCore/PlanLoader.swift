@@ -133,7 +133,11 @@ struct PlanBuilder {
     static func isID(_ s: String) -> Bool { UnitID.isWellFormed(s) }
 
     /// A figure's id: `[a-z][a-z0-9-]{0,62}`.
-    static func isFigureID(_ s: String) -> Bool { s.wholeMatch(of: #/[a-z][a-z0-9-]{0,62}/#) != nil }
+    static func isFigureID(_ s: String) -> Bool {
+        // A unit id's bytes that starts with a letter (no `Regex` literal: it is parsed at each call).
+        guard let first = s.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) else { return false }
+        return UnitID.isWellFormed(s)
+    }
 
     /// Runs a step; a `PlanError` is kept and the build goes on with the next item.
     static func attempt<T>(_ issues: inout [PlanIssue], _ body: () throws -> T) -> T? {

@@ -1,5 +1,5 @@
 import Foundation
-import PlanCore
+@testable import PlanCore
 import Testing
 
 @Suite("Ids that own their format")
@@ -21,9 +21,19 @@ struct IdentifierTests {
     @Test("a target id is G<goal>.T<number>")
     func targetIDs() {
         for good in ["G6.T3", "G1.T1", "G10.T12"] { #expect(TargetID(rawValue: good) != nil, "\(good)") }
-        for bad in ["g6.t3", "G6T3", "G6.T", "G123.T1", "G6.T3 ", "6.3"] { #expect(TargetID(rawValue: bad) == nil, "\(bad)") }
+        for bad in ["g6.t3", "G6T3", "G6.T", "G123.T1", "G6.T3 ", "6.3", "G.T3", "G6.T3.4", "G6.X3", "X6.T3", "G6..T3", "G6.T333", "", ".", "G٣.T3"] { #expect(TargetID(rawValue: bad) == nil, "\(bad)") }
         #expect(TargetID(rawValue: "G6.T3")?.number == "3")
         #expect(TargetID(rawValue: "G10.T12")?.number == "12")
+    }
+
+    @Test("a figure id is a letter, then letters, digits and '-', 63 at most")
+    func figureIDs() {
+        for good in ["a", "victims-detected", "x9", String(repeating: "a", count: 63)] {
+            #expect(PlanBuilder.isFigureID(good), "\(good)")
+        }
+        for bad in ["", "9a", "-a", "A", "a_b", "vụ", "a b", String(repeating: "a", count: 64)] {
+            #expect(!PlanBuilder.isFigureID(bad), "\(bad)")
+        }
     }
 
     @Test("an id read back from a store is checked: a malformed one is a corrupt store, named")
