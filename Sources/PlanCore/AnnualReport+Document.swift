@@ -256,8 +256,7 @@ extension WardAnnualReport {
         sections.append(.init(number: Vietnamese.roman(sections.count + 1), title: "CÁC CHỈ TIÊU CỦA KẾ HOẠCH",
                               blocks: indicatorTable.rows.isEmpty ? [.paragraph("Kế hoạch chưa nêu cách đo các chỉ tiêu (targets[].indicators).")]
                                   : [.table(indicatorTable)], id: "indicators"))
-        let unitName = { (id: UnitID) in plan.unit(id)?.name ?? id.rawValue }
-        sections += Doc.closing(obstacles: obstacles.map { $0.obstacleLine(unitName($0.unit)) }, proposals: proposals,
+        sections += Doc.closing(obstacles: obstacles.map { $0.obstacleLine(plan.name(of: $0.unit)) }, proposals: proposals,
                                 nextYearTasks: nextYearTasks, from: sections.count + 1,
                                 nextYear: year + 1, plan: plan)
         let committee = Doc.isCommittee(plan.issuer)

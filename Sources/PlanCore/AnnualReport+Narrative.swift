@@ -64,7 +64,7 @@ extension WardAnnualReport {
     /// What each unit reported: its annual report's day and note, for those received.
     public func reportedSentences(plan: Plan, ledger: CompletionLedger, occurrences: [Occurrence]) -> [String] {
         reportsReceived(plan: plan, ledger: ledger, occurrences: occurrences).map { o, done in
-            let name = plan.unit(o.owner)?.name ?? o.owner.rawValue
+            let name = plan.name(of: o.owner)
             var text = "\(name) gửi báo cáo ngày \(done.doneOn.vietnamese)"
             if let note = done.record.note, !note.isEmpty { text += ": \(CompletionHistory.oneLine(note))" }
             if let link = done.record.evidenceURL { text += " (\(link))" }
@@ -77,7 +77,7 @@ extension WardAnnualReport {
     public func proposals(plan: Plan, ledger: CompletionLedger, occurrences: [Occurrence]) -> [String] {
         reportsReceived(plan: plan, ledger: ledger, occurrences: occurrences).compactMap { o, done in
             guard let note = done.record.note, Self.isProposal(note) else { return nil }
-            return "\(plan.unit(o.owner)?.name ?? o.owner.rawValue): \(CompletionHistory.oneLine(note))"
+            return "\(plan.name(of: o.owner)): \(CompletionHistory.oneLine(note))"
         }
     }
 
@@ -103,7 +103,7 @@ extension ReportDocument {
         return groups.map { group in
             let first = group.items[0]
             let owners = Array(Set(group.items.map(\.owner))).sorted { (order[$0] ?? .max, $0) < (order[$1] ?? .max, $1) }
-            let names = owners.map { plan.unit($0)?.name ?? $0.rawValue }.joined(separator: "; ")
+            let names = owners.map { plan.name(of: $0) }.joined(separator: "; ")
             // The schedule's order is the days' order; each day (or span) once.
             var spans: [String] = []
             for o in group.items {

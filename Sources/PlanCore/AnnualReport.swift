@@ -110,7 +110,7 @@ public struct UnitAnnualReport: Sendable {
                 return Completion(occurrence: o.id, title: o.name(in: plan), section: o.section, due: o.last, starts: o.first,
                                   doneOn: c.doneOn, isOwn: o.doneBy.contains(c.unit), evidence: r.evidenceURL, note: r.note,
                                   reached: r.reached, participants: r.participants,
-                                  organisations: r.organisations.map { plan.unit($0)?.name ?? $0.rawValue },
+                                  organisations: r.organisations.map { plan.name(of: $0) },
                                   isActivity: o.targets.contains(where: news.contains) || o.minutes != nil
                                       || r.reached != nil || r.participants != nil || !r.organisations.isEmpty,
                                   isNews: o.targets.contains(where: news.contains))
@@ -135,7 +135,7 @@ public struct UnitAnnualReport: Sendable {
         let records = ledger.adHoc.compactMap { r -> Activity? in
             guard ids.contains(r.unit), case let .adHoc(kind, a) = r.kind, a.on.year == year else { return nil }
             return Activity(kind: kind.action, unit: r.unit, day: a.on, evidence: a.evidenceURL, note: a.note, reached: a.reached,
-                            participants: a.participants, organisations: a.organisations.map { plan.unit($0)?.name ?? $0.rawValue },
+                            participants: a.participants, organisations: a.organisations.map { plan.name(of: $0) },
                             resolution: r.id.flatMap(ledger.resolution(of:)).flatMap { s in
                                 s.doneOn.map { Activity.Resolution(day: $0, how: s.note ?? "") }
                             })
@@ -212,7 +212,7 @@ public struct WardAnnualReport: Sendable {
         }
         reported = reportedSentences(plan: plan, ledger: ledger, occurrences: occurrences)
         possibleDoubleCounts = SameDayReach.unconfirmedPairs(in: ledger, year: year).map { a, b in
-            "Ngày \(a.doneOn?.vietnamese ?? ""), \(plan.unit(a.unit)?.name ?? a.unit.rawValue) có hai bản ghi cùng ghi số người được tiếp cận: bản ghi số \(a.id ?? 0) (\(Vietnamese.number(a.reached ?? 0)) người) và bản ghi số \(b.id ?? 0) (\(Vietnamese.number(b.reached ?? 0)) người); nếu là một sự kiện, hãy sửa bản ghi sau để số người chỉ tính một lần."
+            "Ngày \(a.doneOn?.vietnamese ?? ""), \(plan.name(of: a.unit)) có hai bản ghi cùng ghi số người được tiếp cận: bản ghi số \(a.id ?? 0) (\(Vietnamese.number(a.reached ?? 0)) người) và bản ghi số \(b.id ?? 0) (\(Vietnamese.number(b.reached ?? 0)) người); nếu là một sự kiện, hãy sửa bản ghi sau để số người chỉ tính một lần."
         }
         proposals = proposals(plan: plan, ledger: ledger, occurrences: occurrences)
         nextYearTasks = year < plan.end.year

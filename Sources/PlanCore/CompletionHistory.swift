@@ -91,7 +91,7 @@ public struct CompletionHistory: Sendable {
             if let target = r.withdraws { kind = r.action == .resolve ? "giải quyết vướng mắc #\(target)" : "hủy bản ghi #\(target)" }
             var note = r.id.flatMap { later[$0] }
             if note == nil, let id = r.id, let by = resolvedBy[id] { note = "đã giải quyết (#\(by))" }
-            return Entry(record: r, kind: kind, title: o?.name(in: plan), unitName: plan.unit(r.unit)?.name ?? r.unit.rawValue,
+            return Entry(record: r, kind: kind, title: o?.name(in: plan), unitName: plan.name(of: r.unit),
                          later: note, standing: r.action != .undo && (note == nil || r.id.map { resolvedBy[$0] != nil } == true),
                          day: r.doneOn ?? Vietnamese.localDay(r.recordedAt, utcOffsetSeconds: plan.utcOffsetSeconds),
                          fulfils: (r.id.flatMap { fulfils[$0] } ?? []).sorted { $0.id < $1.id })
@@ -135,7 +135,7 @@ public struct CompletionHistory: Sendable {
 
     /// The organisations a meeting names, by name.
     public func organisationNames(_ r: CompletionRecord) -> String {
-        r.organisations.map { plan.unit($0)?.name ?? $0.rawValue }.joined(separator: ", ")
+        r.organisations.map { plan.name(of: $0) }.joined(separator: ", ")
     }
 
     /// Entries as CSV (UTF-8 with a byte-order mark; cells a spreadsheet would run as formulas

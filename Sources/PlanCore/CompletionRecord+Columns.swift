@@ -140,17 +140,12 @@ extension CompletionRecord {
             guard let value else { throw StoredRecordError(id: id, problem: "\(c.action) without \(column)") }
             return value
         }
-        let occurrence = try c.occurrenceID.map { text in
-            guard let parsed = OccurrenceID(rawValue: text) else {
-                throw StoredRecordError(id: id, problem: "occurrenceID \(text.prefix(80))")
-            }
+        func stored<ID: PlanIdentifier>(_ text: String, _ column: String) throws -> ID {
+            guard let parsed = ID(rawValue: text) else { throw StoredRecordError(id: id, problem: "\(column) \(text.prefix(80))") }
             return parsed
         }
-        func unitID(_ text: String, _ column: String) throws -> UnitID {
-            guard let parsed = UnitID(rawValue: text) else { throw StoredRecordError(id: id, problem: "\(column) \(text.prefix(80))") }
-            return parsed
-        }
-        let organisations = try c.organisations.map { try unitID($0, "organisations") }
+        let occurrence: OccurrenceID? = try c.occurrenceID.map { try stored($0, "occurrenceID") }
+        let organisations: [UnitID] = try c.organisations.map { try stored($0, "organisations") }
         let day = try c.doneOn.map { text in
             guard let day = CivilDate(parsing: text) else { throw StoredRecordError(id: id, problem: "doneOn \(text.prefix(20))") }
             return day
@@ -177,7 +172,7 @@ extension CompletionRecord {
         case .resolve:
             kind = .resolve(obstacle: try need(c.withdraws, "withdraws"), on: try need(day, "doneOn"), note: c.note)
         }
-        self.init(id: id, plan: plan, unit: try unitID(unit, "unit"), recordedBy: recordedBy, recordedAt: recordedAt, kind: kind,
+        self.init(id: id, plan: plan, unit: try stored(unit, "unit"), recordedBy: recordedBy, recordedAt: recordedAt, kind: kind,
                   client: client)
     }
 }

@@ -102,14 +102,11 @@ public struct CompletionService: Sendable {
         let unit = try self.unit(text)
         // A recipient receives the item; it records nothing of its own unless it may complete it (the lead unit).
         guard schedule.involves(occurrence, unit), !occurrence.isReceived(by: unit) || occurrence.doneBy.contains(unit) else {
-            throw CompletionError.notInvolved(unit: name(unit), occurrence: occurrence.name(in: plan),
-                                              allowed: occurrence.units.map(name))
+            throw CompletionError.notInvolved(unit: plan.name(of: unit), occurrence: occurrence.name(in: plan),
+                                              allowed: occurrence.units.map(plan.name(of:)))
         }
         return unit
     }
-
-    /// A unit's name for messages (its id when the plan has no such unit).
-    private func name(_ unit: UnitID) -> String { plan.unit(unit)?.name ?? unit.rawValue }
 
     private func checkDetails(_ d: Details, today: CivilDate) throws -> Checked {
         let day = d.doneOn ?? today

@@ -162,7 +162,7 @@ extension ComplianceReport {
                 // An item counts (1) only where it meets the period: a late period lists the item
                 // that came after it with 0, since it counts for the period it was published in.
                 for item in q.items {
-                    row([.text(news), .text(q.label), .text(plan.unit(item.unit)?.name ?? item.unit.rawValue), .text(state),
+                    row([.text(news), .text(q.label), .text(plan.name(of: item.unit)), .text(state),
                          .text(q.state.rawValue), .number(q.state == .met ? "1" : "0"), .text(day(item.date)),
                          .text(item.url ?? ""), .text(item.url == nil ? item.note ?? "" : "")])
                 }
@@ -209,7 +209,7 @@ extension ComplianceReport {
                  .text(""), .text(""), .text(counts)])
         }
         for w in waived {
-            row([.text("khong-ap-dung"), .text("năm \(year)"), .text(plan.unit(w.unit)?.name ?? w.unit.rawValue), .text("Không áp dụng"),
+            row([.text("khong-ap-dung"), .text("năm \(year)"), .text(plan.name(of: w.unit)), .text("Không áp dụng"),
                  .text("waived"), .text(""), .text(day(w.on)), .text(""), .text("\(w.title): \(w.reason) (\(w.by))")])
         }
         return CSVCell.document(rows)

@@ -122,8 +122,8 @@ public struct OccurrenceID: PlanIdentifier, ExpressibleByStringLiteral {
 
     /// The period part, e.g. `2026` or `2026-Q4` (a session's: its id).
     public var period: Substring {
-        let parts = rawValue.split(separator: "/", maxSplits: 2)
-        return parts[1]
+        guard let slash = rawValue.firstIndex(of: "/") else { return rawValue[...] }
+        return rawValue[rawValue.index(after: slash)...].prefix { $0 != "/" }
     }
 
     /// The obligation's (or `session`) part.
