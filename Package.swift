@@ -115,7 +115,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "plancal-bench",
-            dependencies: ["PlanCore", "PlanFeed", "PlanStore", "ICal"],
+            dependencies: ["PlanCore", "PlanFeed", "PlanStore", "PlanAPI", "ICal"],
             swiftSettings: strict
         ),
         .testTarget(name: "ICalTests", dependencies: ["ICal"], swiftSettings: strict),

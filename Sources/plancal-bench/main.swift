@@ -1,5 +1,6 @@
 // Benchmarks for the README: wall-clock times of the operations ward officials wait for.
 // Run: swift run -c release plancal-bench [--records N] [--db PATH]
+//      (or --feed-bytes-per-second SECONDS, or --task-read TICK.ics DONE.json: see bench.py)
 // Not a test: it asserts nothing and prints numbers.
 import Foundation
 import ICal
@@ -23,6 +24,7 @@ func measure<T>(_ label: String, repeat times: Int = 1, _ body: () async throws 
 }
 
 var args = CommandLine.arguments.dropFirst()
+let usage = "usage: plancal-bench [--records N] [--db PATH] | --feed-bytes-per-second SECONDS | --task-read TICK.ics DONE.json"
 var count = 10_000
 var feedSeconds: Double?
 var dbPath = FileManager.default.temporaryDirectory.appendingPathComponent("plancal-bench-\(UUID().uuidString).sqlite").path
@@ -31,7 +33,18 @@ while let a = args.popFirst() {
     case "--records": count = Int(args.popFirst() ?? "") ?? count
     case "--db": dbPath = args.popFirst() ?? dbPath
     case "--feed-bytes-per-second": feedSeconds = Double(args.popFirst() ?? "") ?? 5
-    default: print("usage: plancal-bench [--records N] [--db PATH] | --feed-bytes-per-second SECONDS"); exit(2)
+    case "--task-read":
+        // A task app's tick and the API's completion body, read in process (bench.py's caldav part).
+        guard let tick = args.popFirst(), let body = args.popFirst() else { print(usage); exit(2) }
+        do {
+            try taskReadBench(tick: try String(contentsOfFile: tick, encoding: .utf8),
+                              apiBody: try Data(contentsOf: URL(fileURLWithPath: body)), seconds: 2)
+        } catch {
+            print("plancal-bench --task-read: \(error)")
+            exit(1)
+        }
+        exit(0)
+    default: print(usage); exit(2)
     }
 }
 
