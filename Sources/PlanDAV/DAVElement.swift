@@ -55,7 +55,11 @@ extension DAVElement {
         if rest.hasPrefix("<?xml") {
             guard let end = rest.range(of: "?>") else { throw .malformedXML(line: 1) }
             let declaration = rest[rest.index(rest.startIndex, offsetBy: 5)..<end.lowerBound]
-            guard declaration.first?.isWhitespace == true, declaration.contains("version") else { throw .unsupportedMarkup }
+            // Pseudo-attributes only: a "?" or "<" means the declaration is broken and the "?>"
+            // found closes some later instruction, which libxml2 would then hand to FoundationXML
+            // (`<?xml version="1.0"? … <?xml?>`, found by the dav fuzzer).
+            guard declaration.first?.isWhitespace == true, declaration.contains("version"),
+                  !declaration.contains(where: { $0 == "?" || $0 == "<" || $0 == ">" }) else { throw .unsupportedMarkup }
             rest = rest[end.upperBound...]
         }
         var scan = rest
