@@ -8,8 +8,8 @@ import PlanFeed
 /// parsing the VTODO sent, then `TaskEdit.read` checking it against the plan's task) beside the
 /// API's completion body (`APIBody.decode`, then its details). Each loop runs for `seconds`;
 /// prints microseconds per call as `<name>-us N` lines.
-func taskReadBench(tick: String, apiBody: Data, seconds: Double) throws {
-    let plan = try PlanLoader.load(path: "calendars/bach-dang/plan.yaml")
+func taskReadBench(planPath: String, tick: String, apiBody: Data, seconds: Double) throws {
+    let plan = try PlanLoader.load(path: planPath)
     let occurrences = try Schedule(plan: plan).occurrences()
     // Nothing done yet: the tick reads as a completion.
     let builder = FeedBuilder(plan: plan, occurrences: occurrences, ledger: CompletionLedger(records: []))

@@ -23,6 +23,8 @@ func measure<T>(_ label: String, repeat times: Int = 1, _ body: () async throws 
     return result!
 }
 
+/// The plan every measure reads (run from the package root).
+let planPath = "calendars/bach-dang/plan.yaml"
 var args = CommandLine.arguments.dropFirst()
 let usage = "usage: plancal-bench [--records N] [--db PATH] | --feed-bytes-per-second SECONDS | --task-read TICK.ics DONE.json"
 var count = 10_000
@@ -37,7 +39,7 @@ while let a = args.popFirst() {
         // A task app's tick and the API's completion body, read in process (bench.py's caldav part).
         guard let tick = args.popFirst(), let body = args.popFirst() else { print(usage); exit(2) }
         do {
-            try taskReadBench(tick: try String(contentsOfFile: tick, encoding: .utf8),
+            try taskReadBench(planPath: planPath, tick: try String(contentsOfFile: tick, encoding: .utf8),
                               apiBody: try Data(contentsOf: URL(fileURLWithPath: body)), seconds: 2)
         } catch {
             print("plancal-bench --task-read: \(error)")
@@ -53,7 +55,7 @@ while let a = args.popFirst() {
 /// `seconds` — items built and serialised by libical, each feed's bytes put together — and the
 /// bytes made per second printed as the last line (`bytes/s N`).
 if let seconds = feedSeconds {
-    let plan = try PlanLoader.load(path: "calendars/bach-dang/plan.yaml")
+    let plan = try PlanLoader.load(path: planPath)
     let occurrences = try Schedule(plan: plan).occurrences()
     let ledger = CompletionLedger(records: [])
     var total = 0
@@ -72,7 +74,6 @@ if let seconds = feedSeconds {
     exit(0)
 }
 
-let planPath = "calendars/bach-dang/plan.yaml"
 let plan = try await measure("load and validate the plan (YAML + libical)", repeat: 20) { try PlanLoader.load(path: planPath) }
 let occurrences = try await measure("expand all occurrences 2025–2030 with libical", repeat: 20) { try Schedule(plan: plan).occurrences() }
 _ = try await measure("build all 18 feeds (no records)", repeat: 10) { try FeedBuilder(plan: plan, records: []).feeds() }
